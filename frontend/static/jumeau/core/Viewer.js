@@ -1,0 +1,119 @@
+// The viewer core: one Cesium scene, the session (role, layers), a pick dispatcher and a panel.
+const Cesium = window.Cesium;
+
+export class Viewer {
+  constructor(container, session) {
+    this.container = container;
+    this.session = session;
+    this.plugins = [];
+    this.cesium = null;
+  }
+
+  async init() {
+    // On-premise: no ion, no CDN; imagery ships with Cesium and terrain comes from our own tiles.
+    Cesium.Ion.defaultAccessToken = "";
+    const baseLayer = Cesium.ImageryLayer.fromProviderAsync(
+      Cesium.TileMapServiceImageryProvider.fromUrl(Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"))
+    );
+    this.cesium = new Cesium.Viewer(this.container, {
+      baseLayer,
+      baseLayerPicker: false,
+      geocoder: false,
+      homeButton: false,
+      sceneModePicker: false,
+      navigationHelpButton: false,
+      animation: false,
+      timeline: false,
+      fullscreenButton: false,
+      infoBox: false,
+      selectionIndicator: false,
+      requestRenderMode: true,
+      maximumRenderTimeChange: Infinity,
+    });
+    const scene = this.cesium.scene;
+    scene.globe.baseColor = Cesium.Color.fromCssColorString("#1d4e6e");
+    scene.globe.depthTestAgainstTerrain = true;
+    scene.skyAtmosphere.show = true;
+    this.cesium.cesiumWidget.creditContainer.style.display = "none";
+    const terrain = this.layer("terrain");
+    if (terrain) {
+      scene.terrainProvider = await Cesium.CesiumTerrainProvider.fromUrl(terrain.url, { requestVertexNormals: true });
+    }
+    this.home();
+    this.pickHandler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
+    this.pickHandler.setInputAction((event) => this.dispatchPick(event.position), Cesium.ScreenSpaceEventType.LEFT_CLICK);
+    document.getElementById("panel-close").addEventListener("click", () => this.hidePanel());
+    return this;
+  }
+
+  layer(name) {
+    return this.session.layers.find((l) => l.name === name);
+  }
+
+  home(duration = 0) {
+    const [w, s, e, n] = this.session.extent_degrees;
+    const lon = (w + e) / 2;
+    const lat = s + (n - s) * 0.35;
+    this.cesium.camera.flyTo({
+      destination: Cesium.Cartesian3.fromDegrees(lon, lat - 0.028, 1400),
+      orientation: { heading: 0, pitch: Cesium.Math.toRadians(-32), roll: 0 },
+      duration,
+    });
+  }
+
+  async use(plugin) {
+    this.plugins.push(plugin);
+    await plugin.init(this);
+    this.requestRender();
+    return plugin;
+  }
+
+  dispatchPick(position) {
+    const picked = this.cesium.scene.pick(position);
+    for (const plugin of this.plugins) {
+      if (plugin.handlePick && plugin.handlePick(picked, position)) return true;
+    }
+    this.hidePanel();
+    return false;
+  }
+
+  showPanel(title, entries) {
+    const panel = document.getElementById("panel");
+    document.getElementById("panel-title").textContent = title;
+    const body = document.getElementById("panel-body");
+    body.replaceChildren();
+    for (const [key, value] of entries) {
+      const dt = document.createElement("dt");
+      dt.textContent = key;
+      const dd = document.createElement("dd");
+      if (value instanceof Node) dd.append(value);
+      else dd.textContent = value === null || value === undefined ? "—" : String(value);
+      dd.dataset.key = key;
+      body.append(dt, dd);
+    }
+    panel.hidden = false;
+  }
+
+  hidePanel() {
+    document.getElementById("panel").hidden = true;
+  }
+
+  setStatus(text) {
+    document.getElementById("status").textContent = text;
+  }
+
+  addToolbar(element, where = "layers") {
+    document.getElementById(where).append(element);
+  }
+
+  requestRender() {
+    if (this.cesium) this.cesium.scene.requestRender();
+  }
+
+  dispose() {
+    for (const plugin of this.plugins.reverse()) plugin.dispose && plugin.dispose();
+    this.plugins = [];
+    this.pickHandler && this.pickHandler.destroy();
+    this.cesium && this.cesium.destroy();
+  }
+}

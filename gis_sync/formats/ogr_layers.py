@@ -1,0 +1,363 @@
+"""GIS layers through GDAL/OGR (GeoPackage, Shapefile, GeoJSON, FlatGeobuf): buildings, POIs, streets."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import shapely
+from django.contrib.gis.gdal import DataSource, GDALException
+from django.utils.encoding import DjangoUnicodeDecodeError
+
+from gis_sync import crs as crs_mod
+from gis_sync.errors import (
+    EmptySourceError, FieldValueError, FormatError, GeometryError, MissingFileError, SyncError,
+)
+from gis_sync.formats import register
+from gis_sync.formats.base import Format, ReadOptions
+from gis_sync.records import BuildingRecord, PoiRecord, ReadReport, StreetRecord
+
+
+# IGN BD TOPO v3: shapefile names (upper case, 10 characters) and GeoPackage names.
+BDTOPO_BATIMENT: dict[str, tuple[str, ...]] = {
+    "source_id": ("ID", "cleabs"),
+    "height": ("HAUTEUR", "hauteur"),
+    "storeys": ("NB_ETAGES", "nombre_d_etages"),
+    "use": ("USAGE1", "usage_1"),
+    "ground_z": ("Z_MIN_SOL", "altitude_minimale_sol"),
+    "roof_z": ("Z_MAX_TOIT", "altitude_maximale_toit"),
+    "year": ("DATE_APP", "date_d_apparition"),
+}
+BDTOPO_TRONCON_DE_ROUTE: dict[str, tuple[str, ...]] = {
+    "source_id": ("ID", "cleabs"),
+    "nature": ("NATURE", "nature"),
+    "name": ("NOM_1_G", "nom_collaboratif_gauche", "NOM_VOIE_G", "nom_1_gauche"),
+    "importance": ("IMPORTANCE", "importance"),
+    "width_m": ("LARGEUR", "largeur_de_chaussee"),
+    "lanes": ("NB_VOIES", "nombre_de_voies"),
+    "oneway": ("SENS", "sens_de_circulation"),
+    "level": ("POS_SOL", "position_par_rapport_au_sol"),
+}
+GENERIC_BUILDING: dict[str, tuple[str, ...]] = {
+    "source_id": ("id", "fid", "osm_id", "identifiant", "gid"),
+    "height": ("height", "hauteur", "building_height", "h"),
+    "storeys": ("storeys", "levels", "building:levels", "building_levels", "nb_etages", "etages"),
+    "use": ("use", "usage", "building", "type"),
+    "ground_z": ("ground_z", "z_sol", "zmin"),
+    "roof_z": ("roof_z", "z_toit", "zmax"),
+    "year": ("year", "construction_year", "start_date", "annee"),
+}
+GENERIC_STREET: dict[str, tuple[str, ...]] = {
+    "source_id": ("id", "fid", "osm_id", "gid"),
+    "name": ("name", "nom", "nom_voie"),
+    "nature": ("highway", "nature", "type", "class"),
+    "importance": ("importance",),
+    "width_m": ("width", "largeur"),
+    "lanes": ("lanes", "nb_voies"),
+    "oneway": ("oneway", "sens"),
+    "level": ("layer", "level", "pos_sol"),
+}
+GENERIC_POI: dict[str, tuple[str, ...]] = {
+    "source_id": ("id", "fid", "osm_id", "gid", "cleabs"),
+    "name": ("name", "nom", "toponyme", "libelle"),
+    "category": ("category", "amenity", "nature", "type", "categorie", "shop", "tourism"),
+}
+DEFAULT_MAPPINGS = {"buildings": GENERIC_BUILDING, "streets": GENERIC_STREET, "poi": GENERIC_POI}
+NUMERIC = {"height", "ground_z", "roof_z", "width_m"}
+INTEGER = {"storeys", "lanes", "level"}
+
+
+class OgrSource:
+    """An opened GDAL vector dataset with companion-file checks and an encoding fallback for text."""
+
+    def __init__(self, path: Path, encoding: str | None = None) -> None:
+        self.path = path
+        self.encoding = encoding or "utf-8"
+        self.check_companions(path)
+        self.ds = self._open(self.encoding)
+
+    def _open(self, encoding: str) -> DataSource:
+        try:
+            return DataSource(str(self.path), encoding=encoding)
+        except GDALException as exc:
+            raise FormatError(f"GDAL cannot open it ({exc})", file=str(self.path)) from None
+
+    @staticmethod
+    def check_companions(path: Path) -> None:
+        shps = [path] if path.suffix.lower() == ".shp" else (
+            sorted(path.glob("*.shp")) + sorted(path.glob("*.SHP")) if path.is_dir() else [])
+        for shp in shps:
+            siblings = {p.name.lower() for p in shp.parent.iterdir() if p.stem.lower() == shp.stem.lower()}
+            for ext, why in ((".dbf", "its attributes"), (".shx", "its index")):
+                if shp.stem.lower() + ext not in siblings:
+                    raise MissingFileError(
+                        f"the shapefile has no {ext} file ({why})", file=str(shp),
+                        advice=f"deliver {shp.stem}{ext} next to {shp.name}, or export the layer as GeoPackage",
+                    )
+
+    def reopen(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.ds = self._open(encoding)
+
+    def layers(self, name: str | None = None) -> list[Any]:
+        layers = list(self.ds)
+        if name is None:
+            return layers
+        for layer in layers:
+            if layer.name.lower() == name.lower():
+                return [layer]
+        raise EmptySourceError(f"no layer named {name!r} (layers: {', '.join(l.name for l in layers)})",
+                               file=str(self.path), advice="pass one of the listed layer names")
+
+
+def layer_srid(layer: Any, opts: ReadOptions, path: Path, report: ReadReport) -> int:
+    """Declared SRID of a layer (authority code or identified WKT), else the configured one, else CRSError."""
+    declared = None
+    srs = layer.srs
+    if srs is not None:
+        declared = srs.srid or crs_mod.srid_from_name(srs.wkt)
+        if declared is None:
+            report.warn(f"layer {layer.name}: its CRS ({srs.name}) has no EPSG equivalent", field="CRS")
+    return crs_mod.resolve_srid(declared, opts.srid, file=str(path), what=f"layer {layer.name}")
+
+
+def field_lookup(layer: Any) -> dict[str, str]:
+    return {f.lower(): f for f in layer.fields}
+
+
+def resolve_mapping(mapping: Mapping[str, Sequence[str] | str], fields: dict[str, str]) -> dict[str, str]:
+    """record field -> the layer's field name actually present (first candidate found, case-insensitive)."""
+    out = {}
+    for target, candidates in mapping.items():
+        for cand in ([candidates] if isinstance(candidates, str) else candidates):
+            if cand.lower() in fields:
+                out[target] = fields[cand.lower()]
+                break
+    return out
+
+
+def raw_value(feature: Any, field: str) -> Any:
+    value = feature.get(field)
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def to_number(value: Any, fid: str, field: str, *, integer: bool = False) -> float | int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if integer else float(value)
+    text = str(value).strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise FieldValueError(f"{value!r} is not a number", feature_id=fid, field=field) from None
+    return int(number) if integer else number
+
+
+def to_year(value: Any, fid: str, field: str) -> int | None:
+    if value is None:
+        return None
+    m = re.search(r"(1[0-9]{3}|20[0-9]{2})", str(value))
+    if not m:
+        raise FieldValueError(f"{value!r} holds no year", feature_id=fid, field=field)
+    return int(m.group(1))
+
+
+class FeatureGeometry:
+    """Shapely geometry of a feature, checked and in the storage CRS."""
+
+    @staticmethod
+    def read(feature: Any, fid: str, src: int, dst: int) -> shapely.Geometry:
+        try:
+            ogr_geom = feature.geom
+        except (GDALException, IndexError, TypeError):
+            ogr_geom = None
+        if ogr_geom is None:
+            raise GeometryError("the feature has no geometry", feature_id=fid, field="geometry")
+        geom = shapely.from_wkb(bytes(ogr_geom.wkb))
+        if geom.is_empty:
+            raise GeometryError("the geometry is empty", feature_id=fid, field="geometry")
+        if not geom.is_valid:
+            raise GeometryError(f"invalid geometry: {shapely.is_valid_reason(geom)}", feature_id=fid, field="geometry")
+        if src != dst:
+            geom = shapely.transform(geom, lambda xy: _xy(xy, src, dst), include_z=False)
+        return geom
+
+
+def _xy(xy, src: int, dst: int):
+    import numpy as np
+
+    xs, ys = crs_mod.transform_xy(xy[:, 0], xy[:, 1], src, dst)
+    return np.column_stack([xs, ys])
+
+
+def iter_features(source: OgrSource, layer: Any, report: ReadReport) -> Iterator[tuple[str, Any]]:
+    """(feature id, feature) pairs, the id being '<layer>.<OGR fid>'."""
+    for feature in layer:
+        yield f"{layer.name}.{feature.fid}", feature
+
+
+def check_text(source: OgrSource, layer_name: str, report: ReadReport) -> Any:
+    """Touch every text value once: shapefiles without .cpg often hold Windows-1252 text."""
+    layer = source.layers(layer_name)[0]
+    try:
+        for feature in layer:
+            for name in layer.fields:
+                feature.get(name)
+    except (DjangoUnicodeDecodeError, UnicodeDecodeError):
+        source.reopen("cp1252")
+        report.warn(f"layer {layer_name}: text is not UTF-8 and no .cpg says otherwise; read as Windows-1252",
+                    field="encoding")
+        layer = source.layers(layer_name)[0]
+    return layer
+
+
+def guess_kind(layer: Any, forced: str | None) -> str:
+    if forced:
+        return forced
+    name = layer.name.lower()
+    if "bati" in name or "building" in name:
+        return "buildings"
+    if "troncon" in name or "route" in name or "road" in name or "street" in name:
+        return "streets"
+    gtype = layer.geom_type.name.lower()
+    if "polygon" in gtype:
+        return "buildings"
+    if "line" in gtype:
+        return "streets"
+    return "poi"
+
+
+def default_mapping(layer: Any, kind: str) -> dict[str, tuple[str, ...]]:
+    name = layer.name.lower()
+    fields = {f.lower() for f in layer.fields}
+    if kind == "buildings" and ("batiment" in name or {"hauteur", "nb_etages"} <= fields
+                                or "nombre_d_etages" in fields):
+        return BDTOPO_BATIMENT
+    if kind == "streets" and ("troncon_de_route" in name or "pos_sol" in fields):
+        return BDTOPO_TRONCON_DE_ROUTE
+    return DEFAULT_MAPPINGS[kind]
+
+
+@register
+class OgrLayersFormat(Format):
+    """Any vector layer GDAL reads; the record kind comes from the layer name or its geometry type."""
+
+    name = "ogr"
+    kind = "buildings"  # also 'poi' and 'streets', decided per layer
+    extensions = (".gpkg", ".shp", ".geojson", ".json", ".fgb")
+    has_crs = True
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> int:
+        suffix = path.suffix.lower()
+        if suffix == ".json" and b'"FeatureCollection"' not in head:
+            return 0
+        if path.is_dir() and any(path.glob("*.shp")):
+            return 40
+        return 50 if suffix in cls.extensions else 0
+
+    def _scan(self, path: Path, opts: ReadOptions, report: ReadReport) -> list[Any]:
+        source = OgrSource(path, opts.encoding)
+        records: list[Any] = []
+        layers = source.layers(opts.layer)
+        if not layers:
+            raise EmptySourceError("the dataset has no layer")
+        for layer in layers:
+            records.extend(self._layer(source, layer.name, path, opts, report))
+        return records
+
+    def _layer(self, source: OgrSource, layer_name: str, path: Path, opts: ReadOptions,
+               report: ReadReport) -> list[Any]:
+        layer = check_text(source, layer_name, report)
+        if len(layer) == 0:
+            raise EmptySourceError(f"layer {layer.name} has no feature")
+        srid = layer_srid(layer, opts, path, report)
+        report.source_srid = srid
+        ext = layer.extent.tuple
+        crs_mod.check_area_of_use(srid, ext, file=str(path))
+        kind = guess_kind(layer, opts.kind)
+        mapping = resolve_mapping(opts.mapping or default_mapping(layer, kind), field_lookup(layer))
+        layer_is_3d = "25D" in layer.geom_type.name or layer.geom_type.name.endswith("Z") or "3D" in str(layer.geom_type)
+        soft: Counter = Counter()
+        records = []
+        id_field = mapping.get("source_id")
+        for fid, feature in iter_features(source, layer, report):
+            report.members += 1
+            if id_field and raw_value(feature, id_field) is not None:
+                fid = f"{layer.name}.{raw_value(feature, id_field)}"
+            try:
+                geom = FeatureGeometry.read(feature, fid, srid, opts.storage_srid)
+                if geom.has_z and not layer_is_3d:
+                    soft["3D coordinates in a 2D layer: z dropped"] += 1
+                values = self._values(feature, fid, mapping, soft)
+                record = self._record(kind, fid, geom, values, opts, feature, soft)
+            except SyncError as exc:
+                self._feature_error(report, exc, layer.name, path)
+                continue
+            records.append(record)
+            report.imported[layer.name] += 1
+        for message, count in soft.items():
+            report.warn(f"layer {layer.name}: {message} ({count} features)")
+        return records
+
+    @staticmethod
+    def _values(feature: Any, fid: str, mapping: dict[str, str], soft: Counter) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for target, field in mapping.items():
+            raw = raw_value(feature, field)
+            if target in NUMERIC:
+                values[target] = to_number(raw, fid, field)
+            elif target in INTEGER:
+                values[target] = to_number(raw, fid, field, integer=True)
+            elif target == "year":
+                values[target] = to_year(raw, fid, field)
+            else:
+                values[target] = None if raw is None else str(raw)
+            if raw is None and target != "source_id":
+                soft[f"empty {field} left empty"] += 1
+        return values
+
+    @staticmethod
+    def _record(kind: str, fid: str, geom: shapely.Geometry, v: dict[str, Any], opts: ReadOptions,
+                feature: Any, soft: Counter) -> Any:
+        geom2d = shapely.force_2d(geom)
+        attrs = {}
+        for name in feature.fields:
+            val = feature.get(name)
+            attrs[name] = val if isinstance(val, (str, int, float, type(None))) else str(val)
+        sid = v.get("source_id") or fid
+        if kind == "buildings":
+            if geom2d.geom_type not in ("Polygon", "MultiPolygon"):
+                raise GeometryError(f"a building footprint must be a polygon, got {geom2d.geom_type}",
+                                    feature_id=fid, field="geometry")
+            height, estimated = v.get("height"), False
+            if height is None and v.get("roof_z") is not None and v.get("ground_z") is not None:
+                height = v["roof_z"] - v["ground_z"]
+            if height is None and v.get("storeys"):
+                height, estimated = v["storeys"] * opts.storey_height_m, True
+                soft["height estimated from the number of storeys"] += 1
+            if height is not None and height < 0:
+                raise FieldValueError(f"negative height {height}", feature_id=fid, field="height")
+            return BuildingRecord(
+                source_id=str(sid), footprint_wkt=geom2d.wkt, srid=opts.storage_srid,
+                ground_z=v.get("ground_z"), roof_z=v.get("roof_z"), height=height, storeys=v.get("storeys"),
+                use=v.get("use"), year=v.get("year"), lod="1" if height is not None else "0",
+                vertical_datum=opts.vertical_datum, height_estimated=estimated, attributes=attrs,
+            )
+        if kind == "streets":
+            if "LineString" not in geom2d.geom_type:
+                raise GeometryError(f"a street must be a line, got {geom2d.geom_type}", feature_id=fid, field="geometry")
+            return StreetRecord(
+                source_id=str(sid), geometry_wkt=geom.wkt, srid=opts.storage_srid, name=v.get("name"),
+                nature=v.get("nature"), importance=v.get("importance"), width_m=v.get("width_m"),
+                lanes=v.get("lanes"), oneway=v.get("oneway"), level=v.get("level"), attributes=attrs,
+            )
+        point = geom2d if geom2d.geom_type == "Point" else geom2d.representative_point()
+        return PoiRecord(source_id=str(sid), geometry_wkt=point.wkt, srid=opts.storage_srid,
+                         name=v.get("name"), category=v.get("category"), attributes=attrs)

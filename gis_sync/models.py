@@ -1,0 +1,67 @@
+"""Sources as configuration and the record of every sync run."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils import timezone
+
+
+class Source(models.Model):
+    """A file, folder or URL the city or an operator delivers, and how to read it."""
+
+    key = models.SlugField(max_length=100, unique=True, help_text="Stable name, used by `manage.py sync <key>`.")
+    name = models.CharField(max_length=200)
+    format = models.CharField(max_length=40, blank=True, help_text="Format plugin; empty to detect from the file.")
+    location = models.CharField(max_length=1000, help_text="Path of a file or folder, or an http(s) URL.")
+    srid = models.PositiveIntegerField(null=True, blank=True, help_text="CRS to assume when the file declares none.")
+    field_mapping = models.JSONField(default=dict, blank=True, help_text="Twin field → source field.")
+    options = models.JSONField(default=dict, blank=True, help_text="Format options: network type, operator, placement…")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def last_run(self) -> "SyncRun | None":
+        return self.runs.order_by("-started_at").first()
+
+
+class SyncRun(models.Model):
+    """One run of one source: when, what changed, and every warning or error with its feature."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Success"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    path = models.CharField(max_length=1000)
+    format = models.CharField(max_length=40, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    dirty_area = models.MultiPolygonField(srid=settings.JUMEAU_SRID, null=True, blank=True, help_text="Where tiles need rebuilding.")
+    dirty_layers = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source or self.path} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
+    def summary(self) -> str:
+        return (f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
+                f"{self.unchanged} unchanged, {self.rejected} rejected, {len(self.warnings)} warnings")

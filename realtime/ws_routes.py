@@ -1,0 +1,2 @@
+"""Websocket routes of the realtime app."""
+websocket_urlpatterns: list = []

@@ -1,0 +1,65 @@
+"""Shared fixtures: the personas (a citizen, a planner, a field agent) and real files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"
+
+
+def _person(username: str, role: str | None) -> User:
+    user = User.objects.create_user(username, f"{username}@antibes.example", "correct horse battery")
+    if role:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture
+def alice(db) -> User:
+    """Alice is a planner at the city's urbanism department."""
+    return _person("alice", "planner")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    """Bob is a field agent of the water operator."""
+    return _person("bob", "field_agent")
+
+
+@pytest.fixture
+def charlie(db) -> User:
+    """Charlie has an account but no role: a citizen who signed in."""
+    return _person("charlie", None)
+
+
+@pytest.fixture
+def citizen() -> Client:
+    """An anonymous visitor on a phone."""
+    return Client()
+
+
+@pytest.fixture
+def planner(alice) -> Client:
+    c = Client()
+    c.force_login(alice)
+    return c
+
+
+@pytest.fixture
+def field_agent(bob) -> Client:
+    c = Client()
+    c.force_login(bob)
+    return c
+
+
+@pytest.fixture
+def tiles_root(tmp_path, settings) -> Path:
+    """A private tiles folder for the test, so published demo tiles are never touched."""
+    settings.JUMEAU_TILES_DIR = tmp_path / "tiles"
+    settings.JUMEAU_TILES_DIR.mkdir()
+    return settings.JUMEAU_TILES_DIR

@@ -1,0 +1,225 @@
+"""The demo city generator writes real-format files that the real tools open and that agree with each other."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pygltflib
+import pytest
+from django.contrib.gis.gdal import GDALRaster
+import shapely
+from shapely import wkb
+
+from twin.demo_city import DEMO_EXTENT, DEMO_SRID, generate
+
+STAR_DT = Path(__file__).resolve().parents[3] / "shared" / "data" / "star-dt"
+SCHEMAS = Path(__file__).resolve().parents[2] / "twin" / "demo_city" / "schemas"
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> dict[str, Path]:
+    return generate(tmp_path_factory.mktemp("demo"), seed=42)
+
+
+def _ogr_layers(path: Path) -> dict[str, tuple[str, int]]:
+    out = subprocess.run(["ogrinfo", "-so", "-al", str(path)], check=True, capture_output=True, text=True).stdout
+    layers = {}
+    for block in out.split("Layer name: ")[1:]:
+        name = block.splitlines()[0].strip()
+        geom = re.search(r"Geometry: (.+)", block).group(1)
+        count = int(re.search(r"Feature Count: (\d+)", block).group(1))
+        assert 'ID["EPSG",2154]' in block
+        layers[name] = (geom, count)
+    return layers
+
+
+def _geoms(path: Path, layer: str) -> list[shapely.Geometry]:
+    import sqlite3
+    with sqlite3.connect(path) as db:
+        blobs = [row[0] for row in db.execute(f'SELECT geom FROM "{layer}" ORDER BY fid')]
+    out = []
+    for b in blobs:
+        flags = b[3]
+        env = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 7]
+        out.append(wkb.loads(bytes(b[8 + env:])))
+    return out
+
+
+def _gpkg_rows(path: Path, layer: str) -> list[dict]:
+    import sqlite3
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute(f'SELECT * FROM "{layer}" ORDER BY fid')]
+
+
+def _rowcol(raster: GDALRaster, x, y):
+    """Row and column of the cell holding EPSG:2154 (x, y)."""
+    (ox, oy), (sx, sy) = raster.origin, raster.scale
+    return (np.floor((np.asarray(y) - oy) / sy).astype(int), np.floor((np.asarray(x) - ox) / sx).astype(int))
+
+
+def test_it_writes_every_file(city):
+    for key in ("terrain", "buildings", "streets", "water", "sewer", "gas", "gtfs", "landmarks",
+                "circuits", "project", "project_variant_a", "project_variant_b"):
+        assert city[key].exists() and city[key].stat().st_size > 0, key
+
+
+def test_the_dem_is_lambert93_with_a_sea_below_zero(city):
+    src = GDALRaster(str(city["terrain"]))
+    assert src.srs.srid == DEMO_SRID
+    assert tuple(src.scale) == (5.0, -5.0)
+    band = src.bands[0]
+    assert band.nodata_value is not None
+    assert src.metadata["DEFAULT"]["VERTICAL_CRS"] == "EPSG:5720"
+    assert tuple(round(v) for v in src.extent) == DEMO_EXTENT
+    assert src.metadata["IMAGE_STRUCTURE"]["COMPRESSION"] == "DEFLATE"
+    z = band.data()
+    sea = z < 0
+    assert 0.3 < sea.mean() < 0.8
+    assert -70 < z.min() < -1 and 70 < z.max() < 140
+    # the Garoupe plateau carries the lighthouse at 75-80 m
+    row, col = _rowcol(src, 1033882.6, 6282644.1)
+    assert 70 < z[row, col] < 85
+    # the north-east corner is the Baie des Anges, the south-west the Golfe-Juan side
+    assert z[5, -5] < 0 and z[-5, 5] < 0
+
+
+def test_buildings_follow_bd_topo_and_stand_on_land(city):
+    layers = _ogr_layers(city["buildings"])
+    geom, count = layers["batiment"]
+    assert geom == "Multi Polygon"
+    assert 5000 <= count <= 9000
+    rows = _gpkg_rows(city["buildings"], "batiment")
+    for field in ("ID", "NATURE", "USAGE1", "NB_LOGTS", "NB_ETAGES", "HAUTEUR", "Z_MIN_SOL", "Z_MAX_TOIT",
+                  "DATE_APP", "MAT_MURS"):
+        assert field in rows[0]
+    assert all(re.fullmatch(r"BATIMENT\d{16}", r["ID"]) for r in rows)
+    assert len({r["ID"] for r in rows}) == len(rows)
+    src = GDALRaster(str(city["terrain"]))
+    z = src.bands[0].data()
+    cents = np.array([(g.centroid.x, g.centroid.y) for g in _geoms(city["buildings"], "batiment")])
+    rr, cc = _rowcol(src, cents[:, 0], cents[:, 1])
+    assert (z[rr, cc] > 0).all()
+    zmin = np.array([r["Z_MIN_SOL"] for r in rows])
+    assert (zmin > 0).all()
+    assert all(r["Z_MAX_TOIT"] > r["Z_MIN_SOL"] for r in rows)
+    storeys = [r["NB_ETAGES"] for r in rows]
+    assert min(storeys) == 1 and max(storeys) >= 9
+
+
+def test_the_street_graph_is_connected_and_3d(city):
+    geom, count = _ogr_layers(city["streets"])["troncon_de_route"]
+    assert geom == "3D Line String" and count > 1000
+    rows = _gpkg_rows(city["streets"], "troncon_de_route")
+    natures = {r["NATURE"] for r in rows}
+    assert {"Route à 1 chaussée", "Chemin", "Escalier", "Sentier"} <= natures
+    names = {r["NOM_1_G"] for r in rows}
+    assert {"Sentier du Littoral", "Rue du Bas-Castelet", "Promenade Amiral de Grasse"} <= names
+    g = nx.Graph()
+    for line in _geoms(city["streets"], "troncon_de_route"):
+        c = line.coords
+        assert line.has_z
+        g.add_edge(c[0], c[-1])  # 3D nodes: shared exactly, z included
+    assert nx.is_connected(g)
+
+
+def test_raepa_networks(city):
+    water = _ogr_layers(city["water"])
+    assert set(water) == {"raepa_canalaep_l", "raepa_apparaep_p", "raepa_ouvraep_p"}
+    assert 200 <= water["raepa_canalaep_l"][1] <= 600
+    pipes = _gpkg_rows(city["water"], "raepa_canalaep_l")
+    geoms = _geoms(city["water"], "raepa_canalaep_l")
+    assert {p["materiau"] for p in pipes} <= {"00", "01", "02", "11", "12", "18", "27"}
+    assert {p["qualglocz"] for p in pipes} == {"01", "02", "03"}
+    surveyed = [g for g, p in zip(geoms, pipes) if p["qualglocz"] == "01"]
+    assert surveyed and all(g.has_z for g in surveyed)
+    assert all(not g.has_z for g, p in zip(geoms, pipes) if p["qualglocz"] != "01")
+    assert any(p["profgen"] is None for p in pipes) and max(p["diametre"] for p in pipes) >= 250
+    sewer = _ogr_layers(city["sewer"])
+    assert set(sewer) == {"raepa_canalass_l", "raepa_apparass_p", "raepa_ouvrass_p"}
+    for p in _gpkg_rows(city["sewer"], "raepa_canalass_l"):
+        assert p["zamont"] > p["zaval"]
+        assert p["typreseau"] in ("01", "02", "03")
+    kinds = {r["fnouvass"] for r in _gpkg_rows(city["sewer"], "raepa_ouvrass_p")}
+    assert {"02", "06"} <= kinds
+
+
+@pytest.mark.skipif(shutil.which("xmllint") is None, reason="xmllint (libxml2-utils) not installed")
+def test_gas_validates_against_stardt_xsd(city, tmp_path):
+    # StaRDT.xsd imports GML from schemas.opengis.net; validation runs offline on a GML subset
+    for f in SCHEMAS.glob("*.xsd"):
+        shutil.copy(f, tmp_path / f.name)
+    xsd = (STAR_DT / "StaRDT.xsd").read_text(encoding="utf-8")
+    xsd = xsd.replace("http://schemas.opengis.net/gml/3.3/extdEncRule.xsd", "gmlexr.xsd")
+    xsd = xsd.replace("http://schemas.opengis.net/gml/3.2.1/gml.xsd", "gml.xsd")
+    (tmp_path / "StaRDT.xsd").write_text(xsd, encoding="utf-8")
+    for gml in (STAR_DT / "GRDF.gml", city["gas"]):
+        done = subprocess.run(["xmllint", "--noout", "--schema", str(tmp_path / "StaRDT.xsd"), str(gml)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+    text = city["gas"].read_text(encoding="utf-8")
+    assert 200 <= text.count("<star-dt:CanalisationHydrocarbureChimique ") <= 600
+    assert text.count("<star-dt:PointLeveOuvrageReseau ") > 50
+
+
+def test_gtfs_feed(city):
+    with zipfile.ZipFile(city["gtfs"]) as zf:
+        def rows(name):
+            return list(csv.DictReader(io.TextIOWrapper(zf.open(name), encoding="utf-8")))
+        assert rows("agency.txt")[0]["agency_timezone"] == "Europe/Paris"
+        routes = rows("routes.txt")
+        assert len(routes) == 6
+        assert any("Navette" in r["route_short_name"] for r in routes)
+        stop_ids = {s["stop_id"] for s in rows("stops.txt")}
+        times = rows("stop_times.txt")
+        assert {t["stop_id"] for t in times} <= stop_ids
+        assert max(t["departure_time"] for t in times) >= "24:00:00"
+        assert rows("frequencies.txt") and rows("calendar_dates.txt") and rows("shapes.txt")
+        for s in rows("stops.txt"):
+            assert 43.53 < float(s["stop_lat"]) < 43.61 and 7.08 < float(s["stop_lon"]) < 7.16
+
+
+def test_landmarks_and_circuits(city):
+    data = json.loads(city["landmarks"].read_text(encoding="utf-8"))
+    assert "crs" not in data  # RFC 7946: WGS84 implied
+    names = {f["properties"]["name"] for f in data["features"]}
+    assert "Phare de la Garoupe" in names and "Fort Carré" in names
+    for f in data["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        assert 7.08 < lon < 7.16 and 43.53 < lat < 43.61
+    circuits = json.loads(city["circuits"].read_text(encoding="utf-8"))["circuits"]
+    assert 2 <= len(circuits) <= 3
+    assert all(s["landmark"] in names for c in circuits for s in c["stops"])
+
+
+def test_project_variants_are_gltf_placed_near_the_port(city):
+    meta = json.loads(city["project"].read_text(encoding="utf-8"))
+    assert meta["status"] == "consultation"
+    heights = {}
+    for v in meta["variants"]:
+        gltf = pygltflib.GLTF2().load(str(city["project"].parent / v["file"]))
+        assert gltf.asset.version == "2.0" and gltf.meshes
+        ys = [a.max[1] for a in gltf.accessors if a.type == "VEC3" and a.max]
+        heights[v["id"]] = max(ys)
+        x, y = v["placement"]["origin"]
+        assert DEMO_EXTENT[0] < x < DEMO_EXTENT[2] and DEMO_EXTENT[1] < y < DEMO_EXTENT[3]
+        assert v["placement"]["elevation"] > 0
+    assert heights["variant_a"] > 40 > heights["variant_b"]
+
+
+def test_the_same_seed_gives_the_same_city(city, tmp_path):
+    again = generate(tmp_path / "again", seed=42)
+    for key in ("terrain", "gas", "gtfs", "landmarks", "circuits", "project_variant_a", "project"):
+        assert city[key].read_bytes() == again[key].read_bytes(), key
+    for key, layer in (("buildings", "batiment"), ("streets", "troncon_de_route"), ("water", "raepa_canalaep_l"),
+                       ("sewer", "raepa_canalass_l")):
+        assert _gpkg_rows(city[key], layer) == _gpkg_rows(again[key], layer), key

@@ -1,0 +1,150 @@
+"""StaR-DT GML reader on the CNIG samples and on broken or odd deliveries."""
+import pytest
+
+from gis_sync.errors import CodeListError, CRSError, FormatError, ValidationError
+from gis_sync.formats import detect
+from gis_sync.formats.stardt import StarDTFormat
+from gis_sync.formats.terrain import TerrainSampler
+
+
+def read(path, **kw):
+    return StarDTFormat().read(path, **kw)
+
+
+def test_it_detects_stardt_by_namespace(shared):
+    assert detect(shared / "star-dt" / "GRDF.gml") is StarDTFormat
+
+
+def test_it_accounts_for_every_member_of_grdf(shared):
+    report = read(shared / "star-dt" / "GRDF.gml").report
+    assert report.members == 55
+    assert report.accounted
+    assert dict(report.imported) == {
+        "Accessoire": 8, "BatimentTechnique": 1, "CanalisationHydrocarbureChimique": 13, "Coffret": 9,
+        "Fourreau": 2, "PointLeveOuvrageReseau": 7,
+    }
+    assert report.metadata["ReseauUtilite"] == 1
+    assert len(report.rejected) == 14
+    assert {r.feature_type for r in report.rejected} == {"Cote"}
+    assert all("annotation" in r.reason for r in report.rejected)
+
+
+def test_it_accounts_for_every_member_of_grt_and_dlva(shared):
+    grt = read(shared / "star-dt" / "GRT.gml").report
+    assert grt.accounted and dict(grt.imported) == {"CanalisationHydrocarbureChimique": 3}
+    dlva = read(shared / "star-dt" / "dlva.gml")
+    assert dlva.report.accounted and not dlva.report.rejected
+    assert dict(dlva.report.imported) == {
+        "CableElectrique": 9, "CanalisationAssainissementPluviale": 72, "CanalisationEau": 82,
+        "Poteau": 53, "RegardNonVisitable": 78,
+    }
+
+
+def test_it_stores_code_list_uris_as_codes(shared):
+    records = read(shared / "star-dt" / "GRT.gml").records
+    pipe = records[0]
+    assert pipe.material == "steel"
+    assert pipe.status == "functional"
+    assert pipe.attributes["classeTemperature"] == "inf110"
+    assert pipe.network_type == "gas"
+    assert pipe.precision_xy == "A"
+    assert pipe.install_year == 1958
+
+
+def test_it_reads_french_material_words_with_a_warning(shared):
+    result = read(shared / "star-dt" / "dlva.gml")
+    water = [r for r in result.records if r.feature_type == "CanalisationEau"]
+    assert {r.material for r in water} == {"PE", "castIron"}
+    assert any("'EPHD' read as 'PE'" in w.message for w in result.report.warnings)
+
+
+def test_it_decodes_hexadecimal_text_with_a_warning(shared):
+    result = read(shared / "star-dt" / "dlva.gml")
+    manholes = [r for r in result.records if r.feature_type == "RegardNonVisitable"]
+    assert "Bouche à clé" in {m.attributes.get("fonction") for m in manholes}
+    assert any("hexadecimal" in w.message for w in result.report.warnings)
+
+
+def test_it_classifies_networks_from_feature_type_and_code(shared):
+    records = read(shared / "star-dt" / "dlva.gml").records
+    types = {(r.feature_type, r.network_type) for r in records}
+    assert ("CableElectrique", "lighting") in types  # code ECL: street lighting
+    assert ("CanalisationEau", "water") in types
+    assert ("CanalisationAssainissementPluviale", "stormwater") in types
+    assert ("Poteau", "lighting") in types
+
+
+def test_it_reads_centimetre_regulatory_depths_as_standard_depth(shared):
+    result = read(shared / "star-dt" / "dlva.gml")
+    pipe = next(r for r in result.records if r.feature_type == "CanalisationEau")
+    assert pipe.standard_depth_m == pytest.approx(0.60)
+    assert any("centimetres" in w.message for w in result.report.warnings)
+
+
+def test_it_gives_survey_points_to_the_pipes_they_lie_on(shared):
+    records = read(shared / "star-dt" / "GRDF.gml").records
+    survey = [r for r in records if getattr(r, "node_type", None) == "survey_point"]
+    assert len(survey) == 7 and all(s.attributes["segments"] for s in survey)
+    assert all(s.precision_xy == "A" for s in survey)  # 10 cm → class A
+    pipes = [r for r in records if r.record_type == "segment" and r.depth_observations]
+    assert pipes
+    pipe = pipes[0]
+    assert pipe.axis is not None and pipe.axis.method == "survey"
+    # AltitudeGeneratrice 0.75 m; no diameter in StaR-DT, so the axis sits at the measure.
+    assert {round(z, 2) for _, _, z in pipe.axis.coords} <= {0.75, 0.5}
+    assert any("diameter unknown" in n for n in pipe.axis.notes)
+
+
+def test_it_flags_an_implausible_altitude_against_the_terrain(shared, data):
+    # The GRDF sample writes 0.75 m as an 'altitude' of the pipe top near Strasbourg (ground ~140 m).
+    sampler = TerrainSampler(data / "dem_l93.tif")
+    records = read(shared / "star-dt" / "GRDF.gml", terrain_z=sampler).records
+    pipe = next(r for r in records if r.record_type == "segment" and r.axis and r.axis.method == "survey")
+    assert any("implausible depth" in n for n in pipe.axis.notes)
+
+
+def test_it_estimates_a_standard_depth_only_with_terrain(shared, data):
+    without = read(shared / "star-dt" / "GRT.gml").records[0]
+    assert without.axis is None
+    sampler = TerrainSampler(data / "dem_l93.tif")
+    with_terrain = read(shared / "star-dt" / "GRT.gml", terrain_z=sampler).records
+    axes = [r.axis for r in with_terrain if r.axis]
+    assert axes and all(a.method == "standard_depth" and a.estimated for a in axes)
+
+
+def test_it_rejects_a_truncated_gml(data):
+    with pytest.raises(FormatError) as exc:
+        read(data / "GRT_truncated.gml")
+    assert "GRT_truncated.gml" in str(exc.value)
+    assert "line" in str(exc.value) and "truncated" in str(exc.value)
+
+
+def test_it_reads_an_undefined_srs_name_with_the_configured_srid(data):
+    result = read(data / "stardt_undefined_srs_3d.gml", srid=2154)
+    assert any("'Lambert93' is not defined" in w.message for w in result.report.warnings)
+    pipe = result.records[0]
+    assert pipe.geometry_wkt.startswith("LINESTRING Z")
+    assert pipe.axis.method == "vertex_z"
+    assert pipe.axis.coords[0][2] == pytest.approx(139.2)
+
+
+def test_it_refuses_an_undefined_srs_name_without_configured_srid(data):
+    with pytest.raises(CRSError) as exc:
+        read(data / "stardt_undefined_srs_3d.gml")
+    assert "--srid" in str(exc.value)
+
+
+def test_it_names_the_feature_and_field_of_an_unknown_code(data):
+    with pytest.raises(ValidationError) as exc:
+        read(data / "stardt_unknown_material.gml")
+    first = exc.value.errors[0]
+    assert isinstance(first, CodeListError)
+    assert first.field == "materiau"
+    assert first.feature_id == "CanalisationHydrocarbureChimique.1"
+    assert "stardt_unknown_material.gml" in str(exc.value)
+
+
+def test_it_can_reject_bad_features_and_keep_the_rest(data):
+    report = read(data / "stardt_unknown_material.gml", on_error="reject").report
+    assert report.accounted
+    assert [r.field for r in report.rejected] == ["materiau"]

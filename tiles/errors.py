@@ -1,0 +1,17 @@
+"""Errors of the tiles app; each names the layer and says what to do."""
+
+
+class TilesError(Exception):
+    """Base of the tiles app's errors."""
+
+
+class NothingToBuild(TilesError, ValueError):
+    """A layer has no features to tile."""
+
+
+class UnknownLayer(TilesError, LookupError):
+    """A layer name that the twin does not know."""
+
+
+class PublishError(TilesError, OSError):
+    """A build could not be published; the previous build still serves."""

@@ -1,0 +1,101 @@
+"""Atomic publishing of tile builds: immutable version folders and one pointer swapped by rename."""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tiles.errors import PublishError
+
+BUILDS = ".builds"
+KEEP_VERSIONS = 3  # a client that loaded an older tileset.json keeps finding its tiles for a while
+
+
+def new_version() -> str:
+    """A folder name that sorts in build order (UTC, microseconds) and is unique per process."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
+
+
+def version_dir(root: Path, layer: str, version: str) -> Path:
+    return root / BUILDS / layer / version
+
+
+def current_version(root: Path, layer: str) -> str | None:
+    """The published version of a layer, or None when it was never published."""
+    pointer = root / layer
+    if not pointer.is_symlink():
+        return None
+    return Path(os.readlink(pointer)).name
+
+
+def current_dir(root: Path, layer: str) -> Path | None:
+    version = current_version(root, layer)
+    return version_dir(root, layer, version) if version else None
+
+
+class LayerBuild:
+    """A build folder that becomes the published layer on success and vanishes on failure.
+
+    Readers resolve /tiles/<layer>/ through a symlink replaced with os.replace, an atomic
+    rename: they see the old build or the new one, never a half-written folder.
+    """
+
+    def __init__(self, root: Path, layer: str, version: str | None = None):
+        self.root = Path(root)
+        self.layer = layer
+        self.version = version or new_version()
+        self.final = version_dir(self.root, layer, self.version)
+        self.path = self.final.with_name(self.version + ".partial")
+        self.previous = current_dir(self.root, layer)
+
+    def __enter__(self) -> "LayerBuild":
+        self.path.mkdir(parents=True, exist_ok=False)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            return
+        try:
+            os.replace(self.path, self.final)
+            tmp = self.root / f".{self.layer}.{self.version}.link"
+            tmp.symlink_to(Path(BUILDS) / self.layer / self.version)
+            os.replace(tmp, self.root / self.layer)
+        except OSError as exc:
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise PublishError(f"Could not publish layer {self.layer!r} under {self.root}: {exc}. "
+                               "The previous build still serves; check the folder's permissions and free space.") from exc
+        prune(self.root, self.layer, keep=KEEP_VERSIONS)
+
+    def reuse(self, relative: str) -> bool:
+        """Hard-link an unchanged file from the published build into this one; False if absent."""
+        if self.previous is None:
+            return False
+        src = self.previous / relative
+        if not src.is_file():
+            return False
+        dst = self.path / relative
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+        return True
+
+
+def prune(root: Path, layer: str, keep: int) -> None:
+    """Remove all but the newest `keep` builds of a layer, never the published one."""
+    folder = root / BUILDS / layer
+    if not folder.is_dir():
+        return
+    published = current_version(root, layer)
+    versions = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.endswith(".partial")), key=lambda p: p.name)
+    for old in versions[:-keep]:
+        if old.name != published:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in folder.glob("*.partial"):
+        # A partial folder older than an hour is the leftover of a crashed build.
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)

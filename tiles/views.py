@@ -1,0 +1,88 @@
+"""Serves published tiles with permissions, validators, caching, gzip and CORS."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.utils.http import http_date, parse_http_date_safe
+from django.views.decorators.http import require_safe
+
+from tiles.layers import may_load
+from tiles.publish import current_version, version_dir
+
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".glb": "model/gltf-binary",
+    ".b3dm": "application/octet-stream",
+    ".pnts": "application/octet-stream",
+    ".terrain": "application/vnd.quantized-mesh",
+    ".subtree": "application/octet-stream",
+}
+# JSON compresses ~10x; glb vertex data barely does and costs CPU, quantized-mesh is already gzipped on disk.
+GZIP_TYPES = {".json"}
+
+
+def _cors(response: HttpResponse) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Vary"] = "Accept-Encoding, Cookie"
+    return response
+
+
+def _resolve(layer: str, rel: str) -> tuple[Path, bool]:
+    """The file for a request and whether its URL is immutable (names a version)."""
+    root: Path = settings.JUMEAU_TILES_DIR
+    immutable = rel.startswith("@")
+    if immutable:
+        version, _, rel = rel[1:].partition("/")
+        base = version_dir(root, layer, version)
+    else:
+        version = current_version(root, layer)
+        if version is None:
+            raise Http404(f"Layer {layer!r} has not been published: run `manage.py build_tiles {layer}`.")
+        base = version_dir(root, layer, version)
+    path = (base / rel).resolve()
+    if base.resolve() not in path.parents or not path.is_file():
+        raise Http404("No such tile.")
+    return path, immutable
+
+
+@require_safe
+def tile_view(request, layer: str, rel: str):
+    if not may_load(layer, request.user):
+        response = JsonResponse({"detail": f"Layer {layer!r} is not available to you."}, status=403)
+        response["Cache-Control"] = "private, no-store"
+        return _cors(response)
+    path, immutable = _resolve(layer, rel)
+    stat = path.stat()
+    etag = '"' + hashlib.blake2s(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=12).hexdigest() + '"'
+    last_modified = http_date(stat.st_mtime)
+    # Network and draft tiles must never sit in a shared cache.
+    scope = "public" if may_load(layer, None) else "private"
+    cache = f"{scope}, max-age=31536000, immutable" if immutable else f"{scope}, max-age=60, must-revalidate"
+
+    if request.headers.get("If-None-Match") == etag or (
+        "If-None-Match" not in request.headers
+        and (since := parse_http_date_safe(request.headers.get("If-Modified-Since", ""))) is not None
+        and int(stat.st_mtime) <= since
+    ):
+        response = HttpResponseNotModified()
+    else:
+        suffix = path.suffix.lower()
+        content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if suffix in GZIP_TYPES and "gzip" in request.headers.get("Accept-Encoding", ""):
+            response = HttpResponse(gzip.compress(path.read_bytes(), compresslevel=5), content_type=content_type)
+            response["Content-Encoding"] = "gzip"
+        elif suffix == ".terrain":
+            # quantized-mesh tiles are stored gzipped, as Cesium's terrain servers send them.
+            response = HttpResponse(path.read_bytes(), content_type=content_type)
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = FileResponse(path.open("rb"), content_type=content_type)
+    response["ETag"] = etag
+    response["Last-Modified"] = last_modified
+    response["Cache-Control"] = cache
+    return _cors(response)

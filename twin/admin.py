@@ -1,0 +1,129 @@
+"""Admin for the city's core model: search and filters on every table; geometries as WKT."""
+from django import forms
+from django.contrib import admin
+from django.contrib.gis.db import models as gis_models
+
+from twin import models
+
+# GeoDjango's map widgets load OpenLayers from a CDN; the twin runs on-premise without one.
+WKT_WIDGET = {gis_models.GeometryField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})}}
+
+
+class WktAdmin(admin.ModelAdmin):
+    formfield_overrides = WKT_WIDGET
+    list_per_page = 50
+
+
+@admin.register(models.Terrain)
+class TerrainAdmin(WktAdmin):
+    list_display = ["name", "active", "pixel_size", "width", "height", "min_z", "max_z", "vertical_datum", "imported_at"]
+    list_filter = ["active", "vertical_datum"]
+    search_fields = ["name", "file"]
+
+
+@admin.register(models.Building)
+class BuildingAdmin(WktAdmin):
+    list_display = ["source_id", "name", "use", "storeys", "ground_z", "roof_z", "year", "source_key"]
+    list_filter = ["use", "source_key", "height_source"]
+    search_fields = ["source_id", "name", "use"]
+
+
+@admin.register(models.NetworkOperator)
+class NetworkOperatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "contact"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(models.Network)
+class NetworkAdmin(admin.ModelAdmin):
+    list_display = ["name", "network_type", "operator", "standard_depth_m"]
+    list_filter = ["network_type", "operator"]
+    search_fields = ["name", "operator__name"]
+
+
+class DepthObservationInline(admin.TabularInline):
+    model = models.DepthObservation
+    formfield_overrides = WKT_WIDGET
+    extra = 0
+
+
+@admin.register(models.NetworkSegment)
+class NetworkSegmentAdmin(WktAdmin):
+    list_display = ["source_id", "feature_type", "network", "material", "diameter_nominal_mm", "precision_xy", "precision_z", "axis_method", "install_year"]
+    list_filter = ["network__network_type", "feature_type", "precision_xy", "precision_z", "axis_method", "axis_is_estimate", "status"]
+    search_fields = ["source_id", "feature_type", "material"]
+    inlines = [DepthObservationInline]
+
+
+@admin.register(models.NetworkNode)
+class NetworkNodeAdmin(WktAdmin):
+    list_display = ["source_id", "node_type", "network", "cover_z", "invert_z", "precision_xy"]
+    list_filter = ["network__network_type", "node_type", "precision_xy"]
+    search_fields = ["source_id", "node_type"]
+
+
+class ProjectVariantInline(admin.StackedInline):
+    model = models.ProjectVariant
+    formfield_overrides = WKT_WIDGET
+    extra = 0
+
+
+@admin.register(models.PlanningProject)
+class PlanningProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ProjectVariantInline]
+    actions = ["advance_status"]
+
+    @admin.action(description="Advance to the next status")
+    def advance_status(self, request, queryset):
+        for project in queryset:
+            try:
+                project.advance()
+            except ValueError as exc:
+                self.message_user(request, str(exc), level="warning")
+
+
+@admin.register(models.ProjectVariant)
+class ProjectVariantAdmin(WktAdmin):
+    list_display = ["name", "project", "model_format", "triangle_count", "max_z"]
+    list_filter = ["model_format", "project__status"]
+    search_fields = ["name", "project__name"]
+
+
+@admin.register(models.PointOfInterest)
+class PointOfInterestAdmin(WktAdmin):
+    list_display = ["name", "category"]
+    list_filter = ["category"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(models.StreetSegment)
+class StreetSegmentAdmin(WktAdmin):
+    list_display = ["source_id", "name", "kind"]
+    list_filter = ["kind", "source_key"]
+    search_fields = ["name", "source_id"]
+
+
+class CircuitStopInline(admin.TabularInline):
+    model = models.CircuitStop
+    extra = 0
+    autocomplete_fields = ["poi"]
+
+
+@admin.register(models.WalkingCircuit)
+class WalkingCircuitAdmin(admin.ModelAdmin):
+    list_display = ["name", "published", "updated_at"]
+    list_filter = ["published"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [CircuitStopInline]
+
+
+@admin.register(models.PointCloud)
+class PointCloudAdmin(WktAdmin):
+    list_display = ["name", "point_count", "srid", "imported_at"]
+    search_fields = ["name", "file"]

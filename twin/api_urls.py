@@ -1,0 +1,16 @@
+"""Routes of the JSON API."""
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from twin import api
+
+router = DefaultRouter()
+router.register("buildings", api.BuildingViewSet, basename="building")
+router.register("network-segments", api.NetworkSegmentViewSet, basename="network-segment")
+router.register("projects", api.PlanningProjectViewSet, basename="project")
+router.register("pois", api.PointOfInterestViewSet, basename="poi")
+
+urlpatterns = [
+    path("session/", api.session_view, name="session"),
+    path("", include(router.urls)),
+]

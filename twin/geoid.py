@@ -1,0 +1,116 @@
+"""Storage CRS + orthometric heights → geographic and ECEF coordinates, through a named geoid grid."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS, Transformer
+from pyproj.datadir import get_data_dir
+
+# Where Debian's proj-data and a city's own grids (e.g. RAF20) live, besides pyproj's bundled data.
+_GRID_DIRS = [os.getenv("PROJ_DATA", ""), os.getenv("PROJ_LIB", ""), "/usr/share/proj", "/usr/local/share/proj", get_data_dir()]
+
+
+class GeoidGridMissing(LookupError):
+    """The geoid grid needed for ellipsoidal heights is not installed: heights would be ~50 m off."""
+
+
+def find_grid(name: str) -> Path:
+    """The path of a geoid grid given by file name or path; raises GeoidGridMissing with advice."""
+    candidate = Path(name)
+    if candidate.is_absolute() and candidate.is_file():
+        return candidate
+    for folder in _GRID_DIRS:
+        if folder and (Path(folder) / name).is_file():
+            return Path(folder) / name
+    raise GeoidGridMissing(
+        f"Geoid grid {name!r} was not found in {', '.join(d for d in _GRID_DIRS if d)}. "
+        "Without it heights would silently stay orthometric (about 50 m off near Antibes). "
+        "Install Debian's proj-data (egm96_15.gtx) or put the grid (e.g. RAF20) there and set JUMEAU_GEOID_GRID."
+    )
+
+
+@dataclass(frozen=True)
+class HeightFrame:
+    """Converts coordinates of one projected CRS with orthometric heights to WGS84 and ECEF.
+
+    RGF93 and WGS84 are treated as the same frame (they differ by well under a metre and
+    the twin's layers all go through this one function, so they stay consistent).
+    """
+
+    srid: int
+    grid: str
+
+    @property
+    def grid_path(self) -> Path:
+        return _grid_path(self.grid)
+
+    def to_lonlat(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """Longitude/latitude in degrees (WGS84) of x, y in metres of the storage CRS."""
+        return _to_lonlat(self.srid).transform(np.asarray(x, float), np.asarray(y, float))
+
+    def from_lonlat(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        """x, y in the storage CRS (metres) of longitude/latitude in degrees (WGS84)."""
+        return _to_lonlat(self.srid).transform(np.asarray(lon, float), np.asarray(lat, float), direction="INVERSE")
+
+    def undulation(self, lon, lat) -> np.ndarray:
+        """Geoid height N in metres (ellipsoidal = orthometric + N) at lon/lat in degrees."""
+        lon = np.asarray(lon, float)
+        lat = np.asarray(lat, float)
+        _, _, h = _geoid(self.grid).transform(lon, lat, np.zeros_like(lon))
+        return np.asarray(h)
+
+    def to_geographic(self, x, y, h_ortho) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lon°, lat°, ellipsoidal height m) of x, y (storage CRS, m) and orthometric height (m)."""
+        lon, lat = self.to_lonlat(x, y)
+        h = np.asarray(h_ortho, float) + self.undulation(lon, lat)
+        return np.asarray(lon), np.asarray(lat), h
+
+    def to_ecef(self, x, y, h_ortho) -> np.ndarray:
+        """ECEF (EPSG:4978) metres, shape (n, 3), of storage-CRS x, y (m) and orthometric heights (m)."""
+        lon, lat, h = self.to_geographic(x, y, h_ortho)
+        ex, ey, ez = _to_ecef().transform(lon, lat, h)
+        return np.column_stack([ex, ey, ez])
+
+    def from_ecef(self, ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Storage-CRS x, y and orthometric height of ECEF points (n, 3) in metres."""
+        lon, lat, h = _to_ecef().transform(ecef[:, 0], ecef[:, 1], ecef[:, 2], direction="INVERSE")
+        x, y = self.from_lonlat(lon, lat)
+        return np.asarray(x), np.asarray(y), np.asarray(h) - self.undulation(lon, lat)
+
+
+@lru_cache(maxsize=8)
+def _grid_path(name: str) -> Path:
+    return find_grid(name)
+
+
+@lru_cache(maxsize=8)
+def _to_lonlat(srid: int) -> Transformer:
+    return Transformer.from_crs(CRS.from_epsg(srid), CRS.from_epsg(4326), always_xy=True)
+
+
+@lru_cache(maxsize=1)
+def _to_ecef() -> Transformer:
+    return Transformer.from_crs(CRS.from_epsg(4979), CRS.from_epsg(4978), always_xy=True)
+
+
+@lru_cache(maxsize=8)
+def _geoid(grid: str) -> Transformer:
+    # The grid is named explicitly: PROJ fails if it cannot load it, instead of the silent
+    # "ballpark" transform that a CRS-to-CRS request falls back to without the grid.
+    path = _grid_path(grid)
+    return Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=vgridshift +grids={path} +multiplier=1 "
+        "+step +proj=unitconvert +xy_in=rad +xy_out=deg"
+    )
+
+
+def city_frame() -> HeightFrame:
+    """The height frame of the configured city (Django settings)."""
+    from django.conf import settings
+
+    return HeightFrame(settings.JUMEAU_SRID, settings.JUMEAU_GEOID_GRID)

@@ -1,0 +1,461 @@
+"""The city's core model: terrain, buildings, networks, planning projects, points of interest."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Callable, Iterable
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils import timezone
+
+from twin import roles
+
+SRID = settings.JUMEAU_SRID
+
+
+class SourcedQuerySet(models.QuerySet):
+    """Rows that came from a configured source, keyed by (source_key, source_id)."""
+
+    def from_source(self, source_key: str) -> "SourcedQuerySet":
+        return self.filter(source_key=source_key)
+
+
+class SourcedModel(models.Model):
+    """A feature that an importer keeps in sync: a stable id in its source and a content hash."""
+
+    source_key = models.CharField(max_length=100, db_index=True, help_text="The sync source or file it came from.")
+    source_id = models.CharField(max_length=200, help_text="The feature's stable id in its source.")
+    content_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the imported content, for incremental sync.")
+    attributes = models.JSONField(default=dict, blank=True, help_text="Source fields kept as delivered.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourcedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def hash_content(*parts: object) -> str:
+        h = hashlib.sha256()
+        for part in parts:
+            h.update(repr(part).encode())
+            h.update(b"\x1f")
+        return h.hexdigest()
+
+
+class Terrain(models.Model):
+    """The digital elevation model, kept as a GeoTIFF that the tiler and the viewshed read."""
+
+    name = models.CharField(max_length=100, unique=True)
+    file = models.CharField(max_length=500, help_text="Path of the GeoTIFF, in the storage CRS.")
+    srid = models.PositiveIntegerField(default=SRID)
+    vertical_datum = models.CharField(max_length=50, default="NGF-IGN69", help_text="Datum of the heights (orthometric).")
+    extent = models.PolygonField(srid=SRID)
+    pixel_size = models.FloatField(help_text="Metres.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    min_z = models.FloatField(null=True)
+    max_z = models.FloatField(null=True)
+    active = models.BooleanField(default=True, help_text="The terrain the twin uses; only one is active.")
+    checksum = models.CharField(max_length=64, blank=True)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-active", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Terrain | None":
+        return cls.objects.filter(active=True).first()
+
+    def activate(self) -> None:
+        Terrain.objects.exclude(pk=self.pk).update(active=False)
+        self.active = True
+        self.save(update_fields=["active"])
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    def sampler(self) -> Callable:
+        """A function (xs, ys) -> zs in the storage CRS, metres, bilinear; NaN outside."""
+        from twin.raster_sampling import RasterSampler
+
+        return RasterSampler.open(self.path)
+
+
+class BuildingQuerySet(SourcedQuerySet):
+    def in_extent(self, polygon) -> "BuildingQuerySet":
+        return self.filter(footprint__intersects=polygon)
+
+
+class Building(SourcedModel):
+    """A building: footprint, ground and roof heights (NGF metres), optionally its LOD2 solid."""
+
+    footprint = models.MultiPolygonField(srid=SRID)
+    ground_z = models.FloatField(help_text="Ground height at the footprint, orthometric metres.")
+    roof_z = models.FloatField(help_text="Highest roof point, orthometric metres.")
+    storeys = models.PositiveSmallIntegerField(null=True, blank=True)
+    use = models.CharField(max_length=80, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    lod2 = models.MultiPolygonField(srid=SRID, dim=3, null=True, blank=True, help_text="LOD2 surfaces (3D).")
+    height_source = models.CharField(max_length=40, blank=True, help_text="How the height was known: field, storeys, lod2, default.")
+
+    objects = BuildingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source_key", "source_id"], name="building_source_unique")]
+        indexes = [models.Index(fields=["use"]), models.Index(fields=["year"])]
+
+    def __str__(self) -> str:
+        return self.name or self.source_id
+
+    @property
+    def height(self) -> float:
+        return self.roof_z - self.ground_z
+
+    def floor_z(self, floor: int) -> float:
+        """Height of a floor's slab, orthometric metres; floor 0 is the ground floor."""
+        storeys = self.storeys or max(1, round(self.height / 3.0))
+        storey_h = self.height / storeys if storeys else 3.0
+        return self.ground_z + floor * storey_h
+
+
+class NetworkOperator(models.Model):
+    """A company or service that runs buried networks and delivers their data."""
+
+    name = models.CharField(max_length=200, unique=True)
+    code = models.CharField(max_length=50, blank=True, help_text="SIREN or the operator's code in its deliveries.")
+    contact = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NetworkType(models.TextChoices):
+    WATER = "water", "Eau potable"
+    SEWER = "sewer", "Eaux usées"
+    STORMWATER = "stormwater", "Eaux pluviales"
+    GAS = "gas", "Gaz"
+    ELECTRICITY = "electricity", "Électricité"
+    TELECOM = "telecom", "Télécommunications"
+    HEATING = "heating", "Chaleur"
+    LIGHTING = "lighting", "Éclairage public"
+    OTHER = "other", "Autre"
+
+
+# Cover depth used when a delivery says nothing of depth: a flagged estimate, never a measurement.
+STANDARD_DEPTH_M = {
+    NetworkType.WATER: 1.0,
+    NetworkType.SEWER: 2.0,
+    NetworkType.STORMWATER: 1.5,
+    NetworkType.GAS: 0.8,
+    NetworkType.ELECTRICITY: 0.8,
+    NetworkType.TELECOM: 0.6,
+    NetworkType.HEATING: 1.0,
+    NetworkType.LIGHTING: 0.6,
+    NetworkType.OTHER: 1.0,
+}
+
+
+class Network(models.Model):
+    """One operator's network of one type (e.g. the water mains of the Régie des Eaux)."""
+
+    operator = models.ForeignKey(NetworkOperator, on_delete=models.CASCADE, related_name="networks")
+    network_type = models.CharField(max_length=20, choices=NetworkType.choices)
+    name = models.CharField(max_length=200)
+    standard_depth_m = models.FloatField(null=True, blank=True, help_text="Cover depth assumed when nothing is known.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["operator", "network_type", "name"], name="network_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_network_type_display()})"
+
+    @property
+    def default_depth(self) -> float:
+        return self.standard_depth_m if self.standard_depth_m is not None else STANDARD_DEPTH_M[self.network_type]
+
+
+class PrecisionClass(models.TextChoices):
+    # Arrêté du 15 février 2012 (réforme DT-DICT): A ≤ 40 cm (50 cm for flexible), B ≤ 1.5 m, C beyond.
+    A = "A", "Classe A (≤ 0,40 m)"
+    B = "B", "Classe B (≤ 1,50 m)"
+    C = "C", "Classe C (> 1,50 m ou inconnue)"
+
+
+class NetworkQuerySet(SourcedQuerySet):
+    def visible_to(self, user) -> "NetworkQuerySet":
+        return self if roles.can_see_networks(user) else self.none()
+
+
+class AxisMethod(models.TextChoices):
+    SURVEY = "survey", "Survey points along the line"
+    VERTEX_Z = "vertex_z", "Altitudes on the line's vertices"
+    TOP = "top", "Altitude of the pipe top"
+    INVERT = "invert", "Invert levels"
+    COVER = "cover", "Cover depth below the terrain"
+    STANDARD_DEPTH = "standard_depth", "Network's standard depth (estimate)"
+
+
+class NetworkSegment(SourcedModel):
+    """A pipe, cable, sleeve or gallery between two points, with its computed 3D axis."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="segments")
+    feature_type = models.CharField(max_length=80, help_text="StaR-DT/RAEPA class, e.g. Canalisation, Fourreau.")
+    geom = models.LineStringField(srid=SRID, help_text="The delivered plan position (2D).")
+    axis = models.LineStringField(srid=SRID, dim=3, null=True, blank=True, help_text="3D axis, orthometric metres.")
+    axis_method = models.CharField(max_length=20, choices=AxisMethod.choices, blank=True)
+    axis_is_estimate = models.BooleanField(default=False)
+    axis_uncertainty_m = models.FloatField(null=True, blank=True)
+    material = models.CharField(max_length=80, blank=True)
+    diameter_nominal_mm = models.FloatField(null=True, blank=True)
+    diameter_outer_mm = models.FloatField(null=True, blank=True)
+    diameter_inner_mm = models.FloatField(null=True, blank=True)
+    precision_xy = models.CharField(max_length=1, choices=PrecisionClass.choices, default=PrecisionClass.C)
+    precision_z = models.CharField(max_length=1, choices=PrecisionClass.choices, default=PrecisionClass.C)
+    status = models.CharField(max_length=40, blank=True)
+    install_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = NetworkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source_key", "source_id"], name="segment_source_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.feature_type} {self.source_id}"
+
+    @property
+    def diameter_m(self) -> float:
+        """The outer diameter if known, else nominal, else a 100 mm guess; metres."""
+        mm = self.diameter_outer_mm or self.diameter_nominal_mm or self.diameter_inner_mm or 100.0
+        return mm / 1000.0
+
+    def axis_from_observations(self, terrain_z: Callable | None) -> None:
+        """Compute `axis` from the depth observations, the terrain and the diameter; store the method."""
+        from gis_sync.depth import compute_axis
+
+        result = compute_axis(
+            line=list(self.geom.coords) if self.geom.hasz is False else [c[:2] for c in self.geom.coords],
+            line_z=[c[2] for c in self.geom.coords] if self.geom.hasz else None,
+            observations=[o.as_tuple() for o in self.observations.all()],
+            outer_diameter_m=self.diameter_m,
+            inner_diameter_m=(self.diameter_inner_mm or self.diameter_nominal_mm or 100.0) / 1000.0,
+            standard_cover_m=self.network.default_depth,
+            terrain_z=terrain_z,
+        )
+        self.apply_axis(result)
+
+    def apply_axis(self, result) -> None:
+        from django.contrib.gis.geos import LineString
+
+        self.axis = LineString([tuple(map(float, c)) for c in result.coords], srid=self.geom.srid)
+        self.axis_method = result.method
+        self.axis_is_estimate = result.is_estimate
+        self.axis_uncertainty_m = result.uncertainty_m
+
+
+class ObservationKind(models.TextChoices):
+    TOP = "top", "Altitude of the pipe top (génératrice supérieure)"
+    AXIS = "axis", "Altitude of the axis"
+    INVERT = "invert", "Invert level (fil d'eau)"
+    COVER = "cover", "Cover depth (profondeur)"
+    SURVEY = "survey", "Surveyed point (levé)"
+
+
+class DepthObservation(models.Model):
+    """A depth or altitude the delivery gives for a segment, at a point or for the whole segment."""
+
+    segment = models.ForeignKey(NetworkSegment, on_delete=models.CASCADE, related_name="observations")
+    kind = models.CharField(max_length=10, choices=ObservationKind.choices)
+    value = models.FloatField(help_text="Metres: an altitude (orthometric) or a depth below ground.")
+    fraction = models.FloatField(null=True, blank=True, help_text="Where along the segment (0..1); empty for all of it.")
+    point = models.PointField(srid=SRID, null=True, blank=True)
+    precision_z = models.CharField(max_length=1, choices=PrecisionClass.choices, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    def as_tuple(self) -> tuple:
+        xy = (self.point.x, self.point.y) if self.point else None
+        return (self.kind, self.value, self.fraction, xy)
+
+
+class NetworkNode(SourcedModel):
+    """A manhole, valve, hydrant, fitting, structure or survey point of a network."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="nodes")
+    node_type = models.CharField(max_length=80)
+    geom = models.PointField(srid=SRID, dim=3)
+    cover_z = models.FloatField(null=True, blank=True, help_text="Lid / ground altitude, orthometric metres.")
+    invert_z = models.FloatField(null=True, blank=True, help_text="Invert / bottom altitude, orthometric metres.")
+    precision_xy = models.CharField(max_length=1, choices=PrecisionClass.choices, default=PrecisionClass.C)
+    precision_z = models.CharField(max_length=1, choices=PrecisionClass.choices, default=PrecisionClass.C)
+
+    objects = NetworkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source_key", "source_id"], name="node_source_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.node_type} {self.source_id}"
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    CONSULTATION = "consultation", "Concertation"
+    APPROVED = "approved", "Approuvé"
+    BUILT = "built", "Construit"
+
+
+_NEXT_STATUS = {
+    ProjectStatus.DRAFT: ProjectStatus.CONSULTATION,
+    ProjectStatus.CONSULTATION: ProjectStatus.APPROVED,
+    ProjectStatus.APPROVED: ProjectStatus.BUILT,
+}
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ProjectQuerySet":
+        if roles.can_see_drafts(user):
+            return self
+        return self.exclude(status=ProjectStatus.DRAFT)
+
+
+class PlanningProject(models.Model):
+    """An urban planning project, shown to citizens once it leaves draft."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_public(self) -> bool:
+        return self.status != ProjectStatus.DRAFT
+
+    def advance(self) -> str:
+        """Move to the next status (draft → consultation → approved → built)."""
+        nxt = _NEXT_STATUS.get(self.status)
+        if nxt is None:
+            raise ValueError(f"Project {self.slug!r} is already {self.status}; nothing comes after it.")
+        self.status = nxt
+        self.save(update_fields=["status", "updated_at"])
+        return self.status
+
+
+class ProjectVariant(models.Model):
+    """One proposal of a project: a model file placed in the city, and what it occupies."""
+
+    project = models.ForeignKey(PlanningProject, on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField()
+    description = models.TextField(blank=True)
+    model_file = models.CharField(max_length=500, help_text="The delivered model (IFC, glTF/GLB, CityJSON).")
+    model_format = models.CharField(max_length=20)
+    origin = models.PointField(srid=SRID, null=True, blank=True, help_text="Placement of the model's local origin.")
+    rotation_deg = models.FloatField(default=0.0, help_text="Clockwise from grid north, degrees.")
+    elevation_m = models.FloatField(default=0.0, help_text="Orthometric height of the local origin.")
+    mesh_file = models.CharField(max_length=500, blank=True, help_text="Triangles in the storage CRS (npz), for tiles and DSM.")
+    footprint = models.MultiPolygonField(srid=SRID, null=True, blank=True)
+    min_z = models.FloatField(null=True, blank=True)
+    max_z = models.FloatField(null=True, blank=True)
+    triangle_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "slug"], name="variant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project.name} — {self.name}"
+
+    @property
+    def tile_layer(self) -> str:
+        return f"project-{self.project.slug}-{self.slug}"
+
+
+class PointOfInterest(models.Model):
+    """A landmark or place a visitor cares about; z is the height of the point to look at."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    category = models.CharField(max_length=80, blank=True)
+    description = models.TextField(blank=True)
+    geom = models.PointField(srid=SRID, dim=3, help_text="Position; z is the orthometric height to look at.")
+    source_key = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "point of interest"
+        verbose_name_plural = "points of interest"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StreetSegment(SourcedModel):
+    """A street, footpath or stair between two junctions: the pedestrian graph's edges."""
+
+    class Kind(models.TextChoices):
+        STREET = "street", "Rue"
+        FOOTPATH = "footpath", "Chemin, sentier"
+        STAIRS = "stairs", "Escalier"
+
+    name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STREET)
+    geom = models.LineStringField(srid=SRID, dim=3)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source_key", "source_id"], name="street_source_unique")]
+
+    def __str__(self) -> str:
+        return self.name or self.source_id
+
+
+class WalkingCircuit(models.Model):
+    """A curated tourist circuit: points of interest in order, with texts."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(blank=True)
+    published = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ordered_stops(self) -> Iterable["CircuitStop"]:
+        return self.stops.select_related("poi").order_by("order")
+
+
+class CircuitStop(models.Model):
+    circuit = models.ForeignKey(WalkingCircuit, on_delete=models.CASCADE, related_name="stops")
+    poi = models.ForeignKey(PointOfInterest, on_delete=models.PROTECT)
+    order = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [models.UniqueConstraint(fields=["circuit", "order"], name="circuit_order_unique")]
+
+
+class PointCloud(models.Model):
+    """A LAS/LAZ point cloud kept for tiling."""
+
+    name = models.CharField(max_length=200, unique=True)
+    file = models.CharField(max_length=500)
+    srid = models.PositiveIntegerField(default=SRID)
+    point_count = models.BigIntegerField(default=0)
+    bounds = models.PolygonField(srid=SRID, null=True, blank=True)
+    min_z = models.FloatField(null=True, blank=True)
+    max_z = models.FloatField(null=True, blank=True)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name

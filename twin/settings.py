@@ -1,0 +1,206 @@
+"""Jumeau settings: one module, read from the environment; a fresh checkout runs embedded."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from twin.envsettings import envbool, envextent, envfloat, envint, envlist
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.getenv("JUMEAU_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = envbool("DEBUG", "0")
+SECRET_KEY = os.getenv("SECRET_KEY", "")
+_secret_key_file = Path(os.getenv("SECRET_KEY_FILE", str(VAR_DIR / "secret_key")))
+if not SECRET_KEY and _secret_key_file.is_file():
+    # The docker-secrets pattern; `make demo` and `make test` write var/secret_key once.
+    SECRET_KEY = _secret_key_file.read_text().strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is required when DEBUG is off: set SECRET_KEY, or put one in {_secret_key_file} "
+            "(`make demo` writes one), or run with DEBUG=1 for development."
+        )
+    SECRET_KEY = "jumeau-debug-only-key"
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "channels",
+    "twin",
+    "gis_sync",
+    "tiles",
+    "viewshed",
+    "realtime",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "twin.urls"
+ASGI_APPLICATION = "twin.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SpatiaLite file by default, PostGIS when DATABASE_URL says so.
+DATABASE_URL = os.getenv("DATABASE_URL", "")
+if DATABASE_URL:
+    if not DATABASE_URL.startswith(("postgis://", "postgres://", "postgresql://")):
+        raise ImproperlyConfigured(f"DATABASE_URL must be postgis://user@host:port/name, got {DATABASE_URL.split('@')[-1]!r}.")
+    _db = dj_database_url.parse(DATABASE_URL.replace("postgres://", "postgis://", 1).replace("postgresql://", "postgis://", 1))
+    _db["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    _db["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
+    _db["TEST"] = {"NAME": os.getenv("TEST_DATABASE_NAME", "test_jumeau")}
+    DATABASES = {"default": _db}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.contrib.gis.db.backends.spatialite",
+            "NAME": str(VAR_DIR / os.getenv("SPATIALITE_NAME", "jumeau.sqlite3")),
+            "OPTIONS": {"timeout": 30},
+                        # One file per test process: parallel runs must not share a test database.
+            "TEST": {"NAME": str(VAR_DIR / f"test_jumeau_{os.getpid()}.sqlite3")},
+        }
+    }
+SPATIALITE_LIBRARY_PATH = os.getenv("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channels: in-memory layer by default, Redis when REDIS_URL says so.
+REDIS_URL = os.getenv("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr-fr"
+TIME_ZONE = os.getenv("TIME_ZONE", "Europe/Paris")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [("cesium", BASE_DIR / "frontend" / "node_modules" / "cesium" / "Build" / "Cesium")]
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
+LOGIN_URL = "/admin/login/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 200,
+    "DEFAULT_THROTTLE_RATES": {"viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Jumeau API",
+    "DESCRIPTION": "The city's 3D digital twin: buildings, networks, projects, the view from a balcony, live transit.",
+    "VERSION": "0.1.0",
+    # Served from the app itself: the twin runs on-premise with no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- The city: storage CRS and extent (the demo is Antibes in Lambert-93, heights NGF-IGN69).
+JUMEAU_CITY_NAME = os.getenv("JUMEAU_CITY_NAME", "Antibes")
+JUMEAU_SRID = envint("JUMEAU_SRID", "2154")
+JUMEAU_EXTENT = envextent("JUMEAU_EXTENT", "1029000,6279000,1036500,6287500")
+# Orthometric heights become ellipsoidal through this geoid grid only (PROJ name or path).
+JUMEAU_GEOID_GRID = os.getenv("JUMEAU_GEOID_GRID", "egm96_15.gtx")
+JUMEAU_TILES_DIR = Path(os.getenv("JUMEAU_TILES_DIR", str(VAR_DIR / "tiles")))
+JUMEAU_DATA_DIR = Path(os.getenv("JUMEAU_DATA_DIR", str(VAR_DIR / "data")))
+JUMEAU_VIEWSHED_MAX_RADIUS_M = envfloat("JUMEAU_VIEWSHED_MAX_RADIUS_M", "3000")
+
+# --- Production hardening, on whenever DEBUG is off.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# GDAL 3.6 is Debian 12's; the check asks for 3.9+ to block file access from crafted SRS strings.
+# Import files come from authenticated staff and operators, never from citizens.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
