@@ -9,13 +9,16 @@ mkdir -p var
 DEB_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 libproj-dev proj-bin proj-data libsqlite3-mod-spatialite
               python3-venv python3-dev build-essential binutils chromium)
 VENV=.venv
-PY=/usr/bin/python3
+PY=${JUMEAU_PYTHON:-/usr/bin/python3}
 
 say() { printf '\033[1m[jumeau]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[jumeau] %s\033[0m\n' "$*" >&2; exit 1; }
 
 # --- Debian packages
 command -v npm >/dev/null || DEB_PACKAGES+=(nodejs npm)
+# A city may need more (e.g. a geoid grid package): JUMEAU_EXTRA_DEB_PACKAGES="pkg1 pkg2".
+read -r -a extra <<< "${JUMEAU_EXTRA_DEB_PACKAGES:-}"
+DEB_PACKAGES+=("${extra[@]}")
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

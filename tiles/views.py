@@ -70,6 +70,12 @@ def tile_view(request, layer: str, rel: str):
         and int(stat.st_mtime) <= since
     ):
         response = HttpResponseNotModified()
+    elif settings.JUMEAU_TILES_ACCEL_PREFIX:
+        # Behind nginx: the permission check is ours, the bytes are nginx's (X-Accel-Redirect).
+        response = HttpResponse(content_type=CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream"))
+        response["X-Accel-Redirect"] = settings.JUMEAU_TILES_ACCEL_PREFIX + str(path.relative_to(settings.JUMEAU_TILES_DIR.resolve()))
+        if path.suffix.lower() == ".terrain":
+            response["Content-Encoding"] = "gzip"
     else:
         suffix = path.suffix.lower()
         content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -236,26 +236,43 @@ class NetworkSegment(SourcedModel):
         return mm / 1000.0
 
     def axis_from_observations(self, terrain_z: Callable | None) -> None:
-        """Compute `axis` from the depth observations, the terrain and the diameter; store the method."""
-        from gis_sync.depth import compute_axis
+        """Recompute `axis` from the stored depth observations, the terrain and the diameters.
 
+        terrain_z(xs, ys) gives ground heights (orthometric m) at storage-CRS points, e.g.
+        Terrain.current().sampler(); it is needed for cover depths and the standard-depth estimate.
+        """
+        from gis_sync.depth import compute_axis
+        from gis_sync.records import DepthObservation as Obs
+
+        length = self.geom.length
+        observations = [
+            Obs(kind=o.kind, value=o.value,
+                position=None if o.fraction is None else o.fraction * length,
+                point=(o.point.x, o.point.y) if o.point else None,
+                source=o.note, precision_z=o.precision_z or None)
+            for o in self.observations.all()
+        ]
         result = compute_axis(
-            line=list(self.geom.coords) if self.geom.hasz is False else [c[:2] for c in self.geom.coords],
-            line_z=[c[2] for c in self.geom.coords] if self.geom.hasz else None,
-            observations=[o.as_tuple() for o in self.observations.all()],
-            outer_diameter_m=self.diameter_m,
-            inner_diameter_m=(self.diameter_inner_mm or self.diameter_nominal_mm or 100.0) / 1000.0,
+            [c[:2] for c in self.geom.coords], observations,
+            outer_diameter_mm=self.diameter_outer_mm or self.diameter_nominal_mm,
+            inner_diameter_mm=self.diameter_inner_mm or self.diameter_nominal_mm,
+            network_type=self.network.network_type,
             standard_cover_m=self.network.default_depth,
+            precision_z=self.precision_z,
             terrain_z=terrain_z,
         )
         self.apply_axis(result)
 
     def apply_axis(self, result) -> None:
+        """Store a gis_sync.records.Axis3D (or None: no axis could be computed) on the segment."""
         from django.contrib.gis.geos import LineString
 
+        if result is None:
+            self.axis, self.axis_method, self.axis_is_estimate, self.axis_uncertainty_m = None, "", False, None
+            return
         self.axis = LineString([tuple(map(float, c)) for c in result.coords], srid=self.geom.srid)
         self.axis_method = result.method
-        self.axis_is_estimate = result.is_estimate
+        self.axis_is_estimate = result.estimated
         self.axis_uncertainty_m = result.uncertainty_m
 
 
@@ -361,9 +378,9 @@ class ProjectVariant(models.Model):
     description = models.TextField(blank=True)
     model_file = models.CharField(max_length=500, help_text="The delivered model (IFC, glTF/GLB, CityJSON).")
     model_format = models.CharField(max_length=20)
-    origin = models.PointField(srid=SRID, null=True, blank=True, help_text="Placement of the model's local origin.")
-    rotation_deg = models.FloatField(default=0.0, help_text="Clockwise from grid north, degrees.")
-    elevation_m = models.FloatField(default=0.0, help_text="Orthometric height of the local origin.")
+    origin = models.PointField(srid=SRID, null=True, blank=True, help_text="Where the model's local origin lands: x, y in the storage CRS (m).")
+    rotation_deg = models.FloatField(default=0.0, help_text="Degrees counter-clockwise about the vertical axis, from east (the storage CRS's x axis).")
+    elevation_m = models.FloatField(default=0.0, help_text="Orthometric height (m) of the model's local origin.")
     mesh_file = models.CharField(max_length=500, blank=True, help_text="Triangles in the storage CRS (npz), for tiles and DSM.")
     footprint = models.MultiPolygonField(srid=SRID, null=True, blank=True)
     min_z = models.FloatField(null=True, blank=True)

@@ -175,10 +175,12 @@ SPECTACULAR_SETTINGS = {
 # --- The city: storage CRS and extent (the demo is Antibes in Lambert-93, heights NGF-IGN69).
 JUMEAU_CITY_NAME = os.getenv("JUMEAU_CITY_NAME", "Antibes")
 JUMEAU_SRID = envint("JUMEAU_SRID", "2154")
-JUMEAU_EXTENT = envextent("JUMEAU_EXTENT", "1029000,6279000,1036500,6287500")
+JUMEAU_EXTENT = envextent("JUMEAU_EXTENT", "1030200,6279200,1036200,6287200")
 # Orthometric heights become ellipsoidal through this geoid grid only (PROJ name or path).
 JUMEAU_GEOID_GRID = os.getenv("JUMEAU_GEOID_GRID", "egm96_15.gtx")
 JUMEAU_TILES_DIR = Path(os.getenv("JUMEAU_TILES_DIR", str(VAR_DIR / "tiles")))
+# Behind nginx: protected tiles are sent by nginx from this internal location after our check.
+JUMEAU_TILES_ACCEL_PREFIX = os.getenv("JUMEAU_TILES_ACCEL_PREFIX", "")
 JUMEAU_DATA_DIR = Path(os.getenv("JUMEAU_DATA_DIR", str(VAR_DIR / "data")))
 JUMEAU_VIEWSHED_MAX_RADIUS_M = envfloat("JUMEAU_VIEWSHED_MAX_RADIUS_M", "3000")
 

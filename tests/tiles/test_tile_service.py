@@ -106,3 +106,12 @@ def test_readers_never_see_a_half_written_tileset(tiles_root):
     thread.join()
     assert seen and all(m.startswith("v") for m in seen)
     assert len(list((tiles_root / ".builds" / "buildings").iterdir())) <= 3
+
+
+def test_behind_nginx_a_field_agent_gets_an_internal_redirect(field_agent, citizen, tiles_root, settings):
+    version = publish(tiles_root, "networks", "pipes")
+    settings.JUMEAU_TILES_ACCEL_PREFIX = "/_protected_tiles/"
+    response = field_agent.get(f"/tiles/networks/@{version}/t/0.glb")
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/_protected_tiles/.builds/networks/{version}/t/0.glb"
+    assert citizen.get(f"/tiles/networks/@{version}/t/0.glb").status_code == 403

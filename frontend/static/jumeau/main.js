@@ -1,6 +1,16 @@
-// Entry point: read the session, start the viewer core, add one plugin per layer the user may load.
+// Entry point: read the session, start the viewer core, then one plugin per layer or tool.
 import { Viewer } from "./core/Viewer.js";
 import { TilesetLayerPlugin } from "./plugins/TilesetLayerPlugin.js";
+
+// Tool plugins: each module's default export is a class with `static wants(session)`,
+// `init(viewer, jumeau)` and `dispose()`; networks and project layers belong to their plugins.
+const TOOL_PLUGINS = [
+  "./plugins/NetworksPlugin.js",
+  "./plugins/ProjectsPlugin.js",
+  "./plugins/BalconyPlugin.js",
+  "./plugins/TransitPlugin.js",
+  "./plugins/RoutesPlugin.js",
+];
 
 const BUILDING_STYLE = {
   color: {
@@ -8,6 +18,7 @@ const BUILDING_STYLE = {
       ["${use} === 'Résidentiel'", "color('#f2e6d0')"],
       ["${use} === 'Commercial et services'", "color('#e8c39e')"],
       ["${use} === 'Religieux'", "color('#d9b8ff')"],
+      ["${use} === 'Sportif'", "color('#c8e6c9')"],
       ["true", "color('#eeeeee')"],
     ],
   },
@@ -17,16 +28,28 @@ async function start() {
   const session = await (await fetch("/api/session/", { credentials: "same-origin" })).json();
   document.getElementById("role").textContent = `${session.city} · ${session.role}`;
   const viewer = await new Viewer("cesium", session).init();
-  const jumeau = { viewer, session, layers: {} };
+  const jumeau = { viewer, session, layers: {}, tools: {}, ready: false };
   window.jumeau = jumeau;
   for (const layer of session.layers) {
-    if (layer.kind !== "3dtiles") continue;
+    if (layer.kind !== "3dtiles" || !(layer.name === "buildings" || layer.name.startsWith("pointcloud-"))) continue;
     const options = layer.name === "buildings" ? { style: BUILDING_STYLE } : {};
     try {
       jumeau.layers[layer.name] = await viewer.use(new TilesetLayerPlugin(layer, options));
     } catch (err) {
-      viewer.setStatus(`${layer.title}: ${err.message}`);
-      console.error(err);
+      viewer.setStatus(`${layer.title} : ${err.message}`);
+      console.error(`layer ${layer.name}:`, err);
+    }
+  }
+  for (const path of TOOL_PLUGINS) {
+    try {
+      const { default: Plugin } = await import(path);
+      if (!Plugin.wants || Plugin.wants(session)) {
+        const plugin = new Plugin();
+        jumeau.tools[Plugin.name] = plugin;
+        await viewer.use(plugin, jumeau);
+      }
+    } catch (err) {
+      console.error(`plugin ${path}:`, err);
     }
   }
   jumeau.ready = true;

@@ -61,9 +61,9 @@ export class Viewer {
     });
   }
 
-  async use(plugin) {
+  async use(plugin, jumeau = window.jumeau) {
     this.plugins.push(plugin);
-    await plugin.init(this);
+    await plugin.init(this, jumeau);
     this.requestRender();
     return plugin;
   }

@@ -1,0 +1,104 @@
+"""Loads the demo city through the same sources, importers and tile builds as real data."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+Progress = Callable[[str], None]
+
+OPERATORS = {
+    "water": {"operator": "Régie des Eaux d'Antibes", "network_type": "water", "network": "Eau potable — Antibes"},
+    "sewer": {"operator": "Régie des Eaux d'Antibes", "network_type": "sewer", "network": "Assainissement — Antibes"},
+    "gas": {"operator": "GRDF", "network_type": "gas", "network": "Distribution gaz — Antibes"},
+}
+
+
+def demo_dir() -> Path:
+    return settings.VAR_DIR / "demo"
+
+
+def ensure_files(folder: Path, seed: int, progress: Progress) -> dict[str, Path]:
+    """The demo files, generated once; a manifest marks a complete generation."""
+    from twin.demo_city import generate
+
+    manifest = folder / "MANIFEST.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        if data.get("seed") == seed and all(Path(p).exists() for p in data["files"].values()):
+            return {k: Path(v) for k, v in data["files"].items()}
+    progress(f"Generating the demo city (seed {seed}) in {folder}")
+    files = generate(folder, seed=seed, progress=progress)
+    manifest.write_text(json.dumps({"seed": seed, "files": {k: str(v) for k, v in files.items()}}, indent=1))
+    return files
+
+
+def demo_sources(files: dict[str, Path]) -> list[dict]:
+    """The demo as configured sources, in load order (terrain first: the others stand on it)."""
+    sources = [
+        {"key": "demo-terrain", "name": "MNT Antibes (démo)", "format": "terrain", "location": files["terrain"]},
+        {"key": "demo-buildings", "name": "BD TOPO bâtiments (démo)", "format": "ogr", "location": files["buildings"],
+         "options": {"kind": "buildings"}},
+        {"key": "demo-streets", "name": "Tronçons de route et chemins (démo)", "format": "ogr", "location": files["streets"],
+         "options": {"kind": "streets"}},
+        {"key": "demo-landmarks", "name": "Points d'intérêt (démo)", "format": "ogr", "location": files["landmarks"],
+         "options": {"kind": "poi"}},
+        {"key": "demo-water", "name": "RAEPA eau potable (démo)", "format": "raepa", "location": files["water"],
+         "options": OPERATORS["water"]},
+        {"key": "demo-sewer", "name": "RAEPA assainissement (démo)", "format": "raepa", "location": files["sewer"],
+         "options": OPERATORS["sewer"]},
+        {"key": "demo-gas", "name": "StaR-DT gaz (démo)", "format": "stardt", "location": files["gas"],
+         "options": OPERATORS["gas"]},
+        {"key": "demo-circuits", "name": "Circuits touristiques (démo)", "format": "circuits", "location": files["circuits"]},
+    ]
+    project = json.loads(files["project"].read_text())
+    for variant in project["variants"]:
+        sources.append({
+            "key": f"demo-project-{variant['id'].replace('_', '-')}",
+            "name": f"{project['name']} — {variant['name']}",
+            "format": "gltf",
+            "location": files["project"].parent / variant["file"],
+            "options": {
+                "project": project["name"],
+                "project_status": project.get("status", "consultation"),
+                "project_description": project.get("description", ""),
+                "variant": variant["name"],
+                "placement": variant["placement"],
+                "rotation_convention": project.get("rotation_convention", ""),
+            },
+        })
+    return sources
+
+
+def load_demo(*, seed: int = 42, progress: Progress = print, tiles: bool = True) -> None:
+    """Generate (once), sync every demo source that has not synced yet, import GTFS, build tiles."""
+    from gis_sync.models import Source, SyncRun
+    from realtime.gtfs_import import feed_is_loaded, import_feed
+    from tiles.build import build_layers, unpublished_layers
+
+    started = time.perf_counter()
+    files = ensure_files(demo_dir(), seed, progress)
+    for spec in demo_sources(files):
+        source, _ = Source.objects.update_or_create(
+            key=spec["key"],
+            defaults={"name": spec["name"], "format": spec["format"], "location": str(spec["location"]),
+                      "options": spec.get("options", {})},
+        )
+        last = source.last_run()
+        if last is not None and last.status == SyncRun.Status.SUCCESS:
+            continue
+        progress(f"Syncing {source.key} ({source.format}) from {Path(source.location).name}")
+        run = source.sync(progress=progress)
+        progress(f"  {source.key}: {run.summary()}")
+    if not feed_is_loaded():
+        progress("Importing the demo GTFS feed")
+        import_feed(str(files["gtfs"]), progress=progress)
+    if tiles:
+        missing = unpublished_layers()
+        if missing:
+            progress(f"Building tiles: {', '.join(missing)}")
+            build_layers(missing, progress=progress)
+    progress(f"Demo city ready in {time.perf_counter() - started:.1f} s")

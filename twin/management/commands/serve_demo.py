@@ -1,0 +1,78 @@
+"""manage.py serve_demo: one ASGI process serving the app, tiles and websockets, with the feed simulator."""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Serve the twin on one ASGI process (HTTP + websockets), with the GTFS-realtime simulator and feed worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(os.getenv("PORT", "8000")))
+        parser.add_argument("--feed-url", default="", help="Read this GTFS-realtime URL instead of running the simulator.")
+        parser.add_argument("--no-realtime", action="store_true", help="Neither simulator nor feed worker.")
+        parser.add_argument("--interval", type=float, default=5.0, help="Seconds between feed reads.")
+
+    def handle(self, *args, host: str, port: int, feed_url: str, no_realtime: bool, interval: float, **options):
+        if not _port_is_free(host, port):
+            raise CommandError(f"Port {port} on {host} is already in use: stop the other server or run `make demo PORT=8001`.")
+        simulator = None
+        if not no_realtime and not feed_url:
+            simulator, feed_url = self._start_simulator(host)
+        self.stdout.write(self.style.SUCCESS(f"Jumeau is serving http://{host}:{port}/  (Ctrl-C to stop)"))
+        try:
+            asyncio.run(self._serve(host, port, None if no_realtime else feed_url, interval))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if simulator is not None:
+                simulator.shutdown()
+                simulator.server_close()
+
+    def _start_simulator(self, host: str):
+        from realtime.feed_simulator import serve
+        from realtime.gtfs_import import demo_schedule
+
+        schedule = demo_schedule()
+        if schedule is None:
+            raise CommandError("No GTFS feed is loaded: run `manage.py load_demo` (or `manage.py import_gtfs FILE`) first.")
+        server = serve(schedule, host="127.0.0.1", port=0, seed=7)
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed"
+        self.stdout.write(f"GTFS-realtime simulator at {url}")
+        return server, url
+
+    async def _serve(self, host: str, port: int, feed_url: str | None, interval: float) -> None:
+        import uvicorn
+
+        config = uvicorn.Config("twin.asgi:application", host=host, port=port, lifespan="off",
+                                log_level=os.getenv("LOG_LEVEL", "warning").lower(), ws_max_size=64 * 1024)
+        server = uvicorn.Server(config)
+        stop = asyncio.Event()
+        worker_task = None
+        if feed_url:
+            # With the in-memory channel layer the worker must live in the process that holds the sockets.
+            from realtime.worker import FeedWorker
+
+            worker_task = asyncio.create_task(FeedWorker(feed_url, interval_s=interval).run(stop))
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            if worker_task is not None:
+                await asyncio.wait([worker_task], timeout=5)
