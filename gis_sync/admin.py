@@ -1,19 +1,80 @@
-"""Admin for sources and their runs."""
-from django.contrib import admin
+"""Admin for sources (with a "sync now" action) and their runs (warnings and errors shown readably)."""
+from __future__ import annotations
 
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+
+from gis_sync.errors import SyncError
 from gis_sync.models import Source, SyncRun
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["key", "name", "format", "location", "srid", "enabled"]
+    list_display = ["key", "name", "format", "location", "srid", "enabled", "last_status"]
     list_filter = ["format", "enabled"]
     search_fields = ["key", "name", "location"]
+    actions = ["sync_now"]
+
+    @admin.display(description="last run")
+    def last_status(self, obj: Source) -> str:
+        run = obj.last_run()
+        return f"{run.status} {run.started_at:%Y-%m-%d %H:%M}" if run else "never"
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request, queryset) -> None:
+        for source in queryset:
+            try:
+                run = source.sync()
+            except SyncError as exc:
+                self.message_user(request, f"{source.key}: failed, nothing changed — {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{source.key}: {run.summary()}", messages.SUCCESS)
+
+
+def _items(entries: list[dict]) -> str:
+    if not entries:
+        return "—"
+    rows = format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((e.get("feature") or "", e.get("field") or "",
+          e.get("message") or e.get("reason") or "", e.get("advice") or e.get("type") or "") for e in entries),
+    )
+    return format_html("<table><tr><th>feature</th><th>field</th><th>message</th><th>advice / type</th></tr>"
+                       "{}</table>", rows)
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "source", "path", "format", "status", "created", "updated", "deleted", "unchanged", "rejected"]
+    list_display = ["started_at", "source", "path", "format", "status", "created", "updated", "deleted",
+                    "unchanged", "rejected", "warning_count", "seconds"]
     list_filter = ["status", "format", "source"]
     search_fields = ["path", "source__key"]
-    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    exclude = ["warnings", "errors", "report"]
+    readonly_fields = [f.name for f in SyncRun._meta.fields if f.name not in ("warnings", "errors", "report")] + [
+        "errors_table", "warnings_table", "rejections_table", "imported_counts"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # runs are records of what happened, made by syncs only
+
+    @admin.display(description="warnings")
+    def warning_count(self, obj: SyncRun) -> int:
+        return len(obj.warnings)
+
+    @admin.display(description="errors")
+    def errors_table(self, obj: SyncRun) -> str:
+        return _items(obj.errors)
+
+    @admin.display(description="warnings")
+    def warnings_table(self, obj: SyncRun) -> str:
+        return _items(obj.warnings)
+
+    @admin.display(description="rejected members")
+    def rejections_table(self, obj: SyncRun) -> str:
+        return _items((obj.report or {}).get("rejected", []))
+
+    @admin.display(description="imported per feature type")
+    def imported_counts(self, obj: SyncRun) -> str:
+        report = obj.report or {}
+        parts = [f"{k}: {v}" for k, v in sorted((report.get("imported") or {}).items())]
+        parts += [f"{k}: {v} (metadata)" for k, v in sorted((report.get("metadata") or {}).items())]
+        return f"{report.get('members', '?')} members — " + ", ".join(parts) if parts else "—"

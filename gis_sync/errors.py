@@ -82,6 +82,10 @@ class MissingFileError(SyncError, OSError):
     default_advice = "deliver the missing companion file next to the main one"
 
 
+class WriteError(SyncError, RuntimeError):
+    default_advice = "nothing was changed (the run was rolled back); fix the cause named here and run the sync again"
+
+
 class ValidationError(SyncError, ValueError):
     """Several feature errors found while checking a whole input; `errors` holds them all."""
 

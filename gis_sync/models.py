@@ -1,6 +1,8 @@
 """Sources as configuration and the record of every sync run."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils import timezone
@@ -27,6 +29,18 @@ class Source(models.Model):
     def last_run(self) -> "SyncRun | None":
         return self.runs.order_by("-started_at").first()
 
+    def sync(self, progress: "Callable[[str], None] | None" = None) -> "SyncRun":
+        """Read the source's location and bring the twin in line with it, in one transaction.
+
+        Returns the successful SyncRun; on failure the failed run is recorded and the SyncError raised."""
+        from gis_sync.importer import import_path
+
+        options = dict(self.options or {})
+        if self.field_mapping:
+            options.setdefault("mapping", self.field_mapping)
+        return import_path(self.location, format=self.format or None, srid=self.srid, options=options,
+                           source=self, progress=progress)
+
 
 class SyncRun(models.Model):
     """One run of one source: when, what changed, and every warning or error with its feature."""
@@ -51,6 +65,10 @@ class SyncRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     dirty_area = models.MultiPolygonField(srid=settings.JUMEAU_SRID, null=True, blank=True, help_text="Where tiles need rebuilding.")
     dirty_layers = models.JSONField(default=list, blank=True)
+    report = models.JSONField(
+        default=dict, blank=True,
+        help_text="What the reader saw: members, imported and metadata per feature type, every rejection "
+        "with its reason, notes.")
 
     class Meta:
         ordering = ["-started_at"]
@@ -63,5 +81,8 @@ class SyncRun(models.Model):
         return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
 
     def summary(self) -> str:
-        return (f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
+        text = (f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
                 f"{self.unchanged} unchanged, {self.rejected} rejected, {len(self.warnings)} warnings")
+        if self.errors:
+            text += f", {len(self.errors)} errors"
+        return text

@@ -216,9 +216,21 @@ class PointCloudRecord:
     record_type: str = field(default="pointcloud", init=False)
 
 
+@dataclass
+class CircuitRecord:
+    """A curated walk: landmark names in order, each with the text read at that stop."""
+
+    source_id: str
+    name: str
+    description: str = ""
+    stops: list[tuple[str, str]] = field(default_factory=list)  # (landmark name, text)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    record_type: str = field(default="circuit", init=False)
+
+
 Record = (
     BuildingRecord | NetworkSegmentRecord | NetworkNodeRecord | PoiRecord | StreetRecord
-    | ProjectModelRecord | TerrainRecord | PointCloudRecord
+    | ProjectModelRecord | TerrainRecord | PointCloudRecord | CircuitRecord
 )
 
 

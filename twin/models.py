@@ -196,6 +196,7 @@ class NetworkQuerySet(SourcedQuerySet):
 class AxisMethod(models.TextChoices):
     SURVEY = "survey", "Survey points along the line"
     VERTEX_Z = "vertex_z", "Altitudes on the line's vertices"
+    AXIS = "axis", "Altitude of the axis"
     TOP = "top", "Altitude of the pipe top"
     INVERT = "invert", "Invert levels"
     COVER = "cover", "Cover depth below the terrain"

@@ -17,6 +17,7 @@ from gis_sync.errors import (
 )
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
+from gis_sync.formats.ogr_values import iter_values
 from gis_sync.records import BuildingRecord, PoiRecord, ReadReport, StreetRecord
 
 
@@ -197,8 +198,8 @@ def _xy(xy, src: int, dst: int):
 
 
 def iter_features(source: OgrSource, layer: Any, report: ReadReport) -> Iterator[tuple[str, Any]]:
-    """(feature id, feature) pairs, the id being '<layer>.<OGR fid>'."""
-    for feature in layer:
+    """(feature id, feature values) pairs, the id being '<layer>.<OGR fid>'."""
+    for feature in iter_values(layer, source.encoding):
         yield f"{layer.name}.{feature.fid}", feature
 
 
@@ -206,9 +207,8 @@ def check_text(source: OgrSource, layer_name: str, report: ReadReport) -> Any:
     """Touch every text value once: shapefiles without .cpg often hold Windows-1252 text."""
     layer = source.layers(layer_name)[0]
     try:
-        for feature in layer:
-            for name in layer.fields:
-                feature.get(name)
+        for _ in iter_values(layer, source.encoding):
+            pass
     except (DjangoUnicodeDecodeError, UnicodeDecodeError):
         source.reopen("cp1252")
         report.warn(f"layer {layer_name}: text is not UTF-8 and no .cpg says otherwise; read as Windows-1252",

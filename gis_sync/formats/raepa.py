@@ -12,6 +12,7 @@ from gis_sync.depth import compute_axis
 from gis_sync.errors import CodeListError, EmptySourceError, GeometryError, SyncError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
+from gis_sync.formats.ogr_values import iter_values
 from gis_sync.formats.ogr_layers import (
     FeatureGeometry, OgrSource, check_text, field_lookup, layer_srid, raw_value, to_number, to_year,
 )
@@ -112,7 +113,7 @@ class RaepaFormat(Format):
             role, default_net = LAYERS[name.lower()]
             fields = field_lookup(layer)
             soft: Counter = Counter()
-            for feature in layer:
+            for feature in iter_values(layer, source.encoding):
                 report.members += 1
                 ident_field = {"segment": "idcana", "fitting": "idappareil", "structure": "idouvrage"}[role]
                 ident = raw_value(feature, fields[ident_field]) if ident_field in fields else None

@@ -1,8 +1,6 @@
-"""GeoTIFF terrain models (DEM): CRS, nodata, vertical datum; and a sampler for depth computations."""
+"""GeoTIFF terrain models (DEM): CRS, nodata, vertical datum."""
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,41 +73,3 @@ class TerrainFormat(Format):
             nodata=nodata, width=rst.width, height=rst.height, pixel_size=(rst.scale.x, rst.scale.y),
             bounds=(minx, miny, maxx, maxy), z_range=stats,
         )]
-
-
-class TerrainSampler:
-    """Ground heights at points, bilinear, from a DEM; None outside it or on nodata.
-
-    Call it as terrain_z(xs, ys) with coordinates in the DEM's CRS (metres); heights in its vertical datum.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        rst = open_raster(Path(path))
-        self.ox, self.oy = rst.origin.x, rst.origin.y
-        self.sx, self.sy = rst.scale.x, rst.scale.y
-        band = rst.bands[0]
-        self.nodata = band.nodata_value
-        self.data = band.data()
-        self.h, self.w = self.data.shape
-
-    def __call__(self, xs: Sequence[float], ys: Sequence[float]) -> list[float | None]:
-        return [self._one(float(x), float(y)) for x, y in zip(xs, ys)]
-
-    def _one(self, x: float, y: float) -> float | None:
-        # Cell centres sit half a pixel in from the origin.
-        c = (x - self.ox) / self.sx - 0.5
-        r = (y - self.oy) / self.sy - 0.5
-        if not (-0.5 <= c <= self.w - 0.5 and -0.5 <= r <= self.h - 0.5):
-            return None
-        c0, r0 = max(0, min(self.w - 2, math.floor(c))), max(0, min(self.h - 2, math.floor(r)))
-        fc, fr = min(max(c - c0, 0.0), 1.0), min(max(r - r0, 0.0), 1.0)
-        cells = [(r0, c0, (1 - fr) * (1 - fc)), (r0, c0 + 1, (1 - fr) * fc),
-                 (r0 + 1, c0, fr * (1 - fc)), (r0 + 1, c0 + 1, fr * fc)]
-        total = weight = 0.0
-        for rr, cc, wgt in cells:
-            v = float(self.data[rr, cc])
-            if wgt == 0 or (self.nodata is not None and v == self.nodata) or math.isnan(v):
-                continue
-            total += v * wgt
-            weight += wgt
-        return total / weight if weight > 0.25 else None

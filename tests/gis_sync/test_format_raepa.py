@@ -4,7 +4,7 @@ import pytest
 from gis_sync.errors import CodeListError, ValidationError
 from gis_sync.formats import detect
 from gis_sync.formats.raepa import RaepaFormat
-from gis_sync.formats.terrain import TerrainSampler
+from twin.raster_sampling import RasterSampler
 
 
 def test_it_detects_raepa_layers_in_a_geopackage(data):
@@ -35,7 +35,7 @@ def test_it_puts_the_axis_half_a_diameter_above_the_invert_levels(data):
 
 
 def test_it_uses_the_terrain_for_cover_depths(data):
-    sampler = TerrainSampler(data / "dem_l93.tif")
+    sampler = RasterSampler.open(data / "dem_l93.tif")
     records = RaepaFormat().read(data / "raepa.gpkg", terrain_z=sampler).records
     pipe = next(r for r in records if r.source_id == "AEP-1")
     assert pipe.axis.method == "cover"

@@ -4,7 +4,7 @@ import pytest
 from gis_sync.errors import CodeListError, CRSError, FormatError, ValidationError
 from gis_sync.formats import detect
 from gis_sync.formats.stardt import StarDTFormat
-from gis_sync.formats.terrain import TerrainSampler
+from twin.raster_sampling import RasterSampler
 
 
 def read(path, **kw):
@@ -97,7 +97,7 @@ def test_it_gives_survey_points_to_the_pipes_they_lie_on(shared):
 
 def test_it_flags_an_implausible_altitude_against_the_terrain(shared, data):
     # The GRDF sample writes 0.75 m as an 'altitude' of the pipe top near Strasbourg (ground ~140 m).
-    sampler = TerrainSampler(data / "dem_l93.tif")
+    sampler = RasterSampler.open(data / "dem_l93.tif")
     records = read(shared / "star-dt" / "GRDF.gml", terrain_z=sampler).records
     pipe = next(r for r in records if r.record_type == "segment" and r.axis and r.axis.method == "survey")
     assert any("implausible depth" in n for n in pipe.axis.notes)
@@ -106,7 +106,7 @@ def test_it_flags_an_implausible_altitude_against_the_terrain(shared, data):
 def test_it_estimates_a_standard_depth_only_with_terrain(shared, data):
     without = read(shared / "star-dt" / "GRT.gml").records[0]
     assert without.axis is None
-    sampler = TerrainSampler(data / "dem_l93.tif")
+    sampler = RasterSampler.open(data / "dem_l93.tif")
     with_terrain = read(shared / "star-dt" / "GRT.gml", terrain_z=sampler).records
     axes = [r.axis for r in with_terrain if r.axis]
     assert axes and all(a.method == "standard_depth" and a.estimated for a in axes)

@@ -1,0 +1,51 @@
+"""`manage.py sync KEY [KEY...]` or `sync --all`: run configured sources, one transaction each."""
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gis_sync.errors import SyncError
+
+
+class Command(BaseCommand):
+    help = "Sync configured GIS sources into the twin (see the admin's Sources); exit status 1 if any fails."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("keys", nargs="*", metavar="KEY", help="source keys to sync")
+        parser.add_argument("--all", action="store_true", help="sync every enabled source")
+
+    def handle(self, *args, keys: list[str], all: bool, verbosity: int, **options) -> None:
+        from gis_sync.models import Source
+
+        if all == bool(keys):
+            raise CommandError("name the sources to sync (sync KEY [KEY...]) or pass --all, not both")
+        if all:
+            sources = list(Source.objects.filter(enabled=True))
+            if not sources:
+                raise CommandError("no enabled source: add one in the admin (Gis_sync › Sources) or use import_file")
+        else:
+            found = {s.key: s for s in Source.objects.filter(key__in=keys)}
+            missing = [k for k in keys if k not in found]
+            if missing:
+                known = ", ".join(Source.objects.values_list("key", flat=True)[:20]) or "none"
+                raise CommandError(f"unknown source {', '.join(missing)} (known: {known})")
+            sources = [found[k] for k in keys]
+        progress = self.stdout.write if verbosity >= 1 else None
+        failed: list[str] = []
+        for source in sources:
+            started = time.perf_counter()
+            self.stdout.write(f"== {source.key} ({source.format or 'detect'}) {source.location}")
+            try:
+                run = source.sync(progress=progress)
+            except SyncError as exc:
+                failed.append(source.key)
+                self.stderr.write(f"{source.key}: FAILED: {exc}")
+                continue
+            self.stdout.write(self.style.SUCCESS(
+                f"{source.key}: {run.summary()} in {time.perf_counter() - started:.1f} s"))
+        if failed:
+            raise CommandError(
+                f"{len(failed)} of {len(sources)} sources failed ({', '.join(failed)}); nothing of them was "
+                "changed. Fix what the messages above name, then run `manage.py sync "
+                f"{' '.join(failed)}` again (the admin's Sync runs list every error).")
