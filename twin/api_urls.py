@@ -12,5 +12,6 @@ router.register("pois", api.PointOfInterestViewSet, basename="poi")
 
 urlpatterns = [
     path("session/", api.session_view, name="session"),
+    path("viewshed/", include("viewshed.urls")),
     path("", include(router.urls)),
 ]

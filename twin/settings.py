@@ -139,7 +139,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [("cesium", BASE_DIR / "frontend" / "node_modules" / "cesium" / "Build" / "Cesium")]
+STATICFILES_DIRS = [
+    ("cesium", BASE_DIR / "frontend" / "node_modules" / "cesium" / "Build" / "Cesium"),
+    # The WebXR viewer's ES modules (import map in xr.html): three and 3DTilesRendererJS.
+    ("three", BASE_DIR / "frontend" / "node_modules" / "three"),
+    ("3d-tiles-renderer", BASE_DIR / "frontend" / "node_modules" / "3d-tiles-renderer"),
+]
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -199,7 +204,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

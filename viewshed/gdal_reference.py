@@ -196,7 +196,7 @@ def gdal_viewshed_cli(
     gt = _geotransform(cell_size, rows)
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = os.path.join(tmp, "dsm.tif"), os.path.join(tmp, "vs.tif")
-        raster = GDALRaster({"driver": "GTiff", "name": src, "width": cols, "height": rows, "datatype": 6,
+        raster = GDALRaster({"driver": "GTiff", "name": src, "srid": _LAMBERT93_EPSG, "width": cols, "height": rows, "datatype": 6,
                              "origin": (gt[0], gt[3]), "scale": (gt[1], gt[5]),
                              "bands": [{"data": np.asarray(dsm, dtype=np.float32)}]})
         del raster  # flushes the file

@@ -263,6 +263,233 @@ def _viewshed(dsm, orow, ocol, oh, tgt, cs, curv, maxd2, heights):
     return out, hout
 
 
+@njit(cache=True)
+def _wedge(q, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zaxis, zdiag):
+    """The wedge of quadrant q around the observer column (|dy| > |dx| >= 1): rings are rows, read with unit stride.
+
+    zaxis: the sight-line heights along the observer column; zdiag[q]: along
+    the quadrant's diagonal. On a transposed DSM (with the row axis as
+    `zaxis` and the diagonals' quadrants swapped) it computes a wedge around
+    the observer row with the very same arithmetic.
+    """
+    rows, cols = dsm.shape
+    sy = 1 if q >= 2 else -1
+    sx = 1 if q % 2 == 1 else -1
+    n_along = orow if sy < 0 else rows - 1 - orow
+    n_across = ocol if sx < 0 else cols - 1 - ocol
+    prev = np.empty(n_along + 2, dtype=np.float64)
+    cur = np.empty(n_along + 2, dtype=np.float64)
+    prev[0] = zaxis[orow + sy]
+    if n_across >= 1:
+        prev[1] = zdiag[q, 1]
+    reach = np.empty(n_along + 1, dtype=np.int64)
+    last = _reach(min(n_across, 1), 1, cs, maxd2)
+    stop = n_along
+    for along in range(2, n_along + 1):
+        hi = _reach(min(n_across, along, last + 1), along, cs, maxd2)
+        if hi < 0:
+            stop = along - 1
+            break
+        reach[along] = hi
+        last = hi
+    for along in range(2, stop + 1):
+        r_ax = orow + sy * along
+        cur[0] = zaxis[r_ax]
+        inner = min(reach[along], along - 1)
+        if sx > 0:
+            _ring(dsm[r_ax, ocol + 1:ocol + inner + 1], out[r_ax, ocol + 1:ocol + inner + 1],
+                  prev, cur, inner, along, zo, tgt, cs, curv)
+        else:
+            _ring_rev(dsm[r_ax, ocol - inner:ocol], out[r_ax, ocol - inner:ocol],
+                      prev, cur, inner, along, zo, tgt, cs, curv)
+        if reach[along] >= along:
+            cur[along] = zdiag[q, along]
+        prev, cur = cur, prev
+
+
+@njit(cache=True)
+def _band_ring(hbuf, obuf, prev, cur, n, a0, along, zo, tgt, cs, curv):
+    """As `_ring` for band cells a = a0 .. a0 + n - 1 of ring `along`: hbuf[k], obuf[k], prev/cur[k + 1] hold cell a0 + k."""
+    den = np.float64(along - 1)
+    fal = np.float64(along)
+    if curv != 0.0:
+        for k in range(n):
+            fa = np.float64(a0 + k)
+            h = _ground(np.float64(hbuf[k]), a0 + k, along, cs, curv)
+            z = ((prev[k] - zo) * fa + (prev[k + 1] - zo) * (fal - fa)) / den + zo
+            obuf[k] = h + tgt >= z
+            cur[k + 1] = max(h, z)
+    else:
+        for k in range(n):
+            fa = np.float64(a0 + k)
+            h = np.float64(hbuf[k])
+            z = ((prev[k] - zo) * fa + (prev[k + 1] - zo) * (fal - fa)) / den + zo
+            obuf[k] = h + tgt >= z
+            cur[k + 1] = max(h, z)
+
+
+_BAND = 64
+
+
+@njit(cache=True)
+def _wedge_across(q, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zdiag):
+    """The wedge of quadrant q around the observer row (|dx| > |dy| >= 1), read row by row.
+
+    Its rings are columns, but a cell (a, along) only needs cells (a - 1,
+    along - 1) and (a, along - 1): bands of `_BAND` rows are swept column by
+    column, each band's cells of one ring computed together (the same
+    arithmetic as `_ring`), each row of the band read and written with unit
+    stride. The band's last row is kept for the next band.
+    """
+    rows, cols = dsm.shape
+    sy = 1 if q >= 2 else -1
+    sx = 1 if q % 2 == 1 else -1
+    n_along = ocol if sx < 0 else cols - 1 - ocol
+    n_across = orow if sy < 0 else rows - 1 - orow
+    reach = np.empty(n_along + 1, dtype=np.int64)
+    last = _reach(min(n_across, 1), 1, cs, maxd2)
+    stop = n_along
+    for along in range(2, n_along + 1):
+        hi = _reach(min(n_across, along, last + 1), along, cs, maxd2)
+        if hi < 0:
+            stop = along - 1
+            break
+        reach[along] = hi
+        last = hi
+    above = np.empty(n_along + 2, dtype=np.float64)
+    below = np.empty(n_along + 2, dtype=np.float64)
+    for along in range(0, stop + 1):
+        above[along] = zrow[ocol + sx * along]  # row a = 0 is the observer row
+    prev = np.empty(_BAND + 1, dtype=np.float64)
+    cur = np.empty(_BAND + 1, dtype=np.float64)
+    hbuf = np.empty(_BAND, dtype=np.float32)
+    obuf = np.empty(_BAND, dtype=np.uint8)
+    # Flat views and row offsets: the band's cells of one ring are a gather.
+    flat = dsm.reshape(-1)
+    flat_out = out.reshape(-1)
+    base = np.empty(_BAND, dtype=np.int64)
+    for a0 in range(1, n_across + 1, _BAND):
+        a1 = a0 + _BAND  # rows a0 .. a1 - 1
+        if a0 + 1 > stop or reach[a0 + 1] < a0:
+            break
+        prev[0] = above[a0]
+        prev[1] = zdiag[q, a0]
+        for k in range(min(_BAND, n_across + 1 - a0)):
+            base[k] = (orow + sy * (a0 + k)) * cols
+        for along in range(a0 + 1, stop + 1):
+            n = min(a1, along, reach[along] + 1) - a0
+            if n <= 0:
+                break
+            c = ocol + sx * along
+            for k in range(n):
+                hbuf[k] = flat[base[k] + c]
+            cur[0] = above[along]
+            _band_ring(hbuf, obuf, prev, cur, n, a0, along, zo, tgt, cs, curv)
+            for k in range(n):
+                flat_out[base[k] + c] = obuf[k]
+            if along < a1 and reach[along] >= along:
+                cur[along - a0 + 1] = zdiag[q, along]
+            if along >= a1:
+                below[along] = cur[a1 - a0]
+            prev, cur = cur, prev
+        above, below = below, above
+
+
+
+@njit(cache=True, parallel=True)
+def _viewshed_fast(dsm, orow, ocol, oh, tgt, cs, curv, maxd2, out, tasks):
+    """The wedges in `tasks` (all eight for a full viewshed) into `out`, which holds the other wedges' cells.
+
+    No visible-height surface (see `_viewshed`). Column wedges sweep rows,
+    row wedges sweep bands of rows (`_wedge_across`): both read the DSM row
+    by row.
+    """
+    rows, cols = dsm.shape
+    hout = np.zeros((1, 1), dtype=np.float64)
+    zrow = np.empty(cols, dtype=np.float64)
+    zcol = np.empty(rows, dtype=np.float64)
+    zdiag = np.empty((4, max(rows, cols) + 1), dtype=np.float64)
+    zo = oh + np.float64(dsm[orow, ocol])
+    _axes(dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zcol, zdiag, False, hout)
+    for k in prange(tasks.shape[0]):
+        task = tasks[k]
+        if task % 2 == 0:
+            _wedge(task // 2, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zcol, zdiag)
+        else:
+            _wedge_across(task // 2, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zdiag)
+
+
+def _run(data: np.ndarray, orow: int, ocol: int, oh: float, tgt: float, cs: float, curv: float, maxd2: float,
+         out: np.ndarray, tasks: np.ndarray) -> np.ndarray:
+    _viewshed_fast(data, int(orow), int(ocol), float(oh), float(tgt), float(cs), float(curv),
+                   float(maxd2), out, tasks.astype(np.int64))
+    return out
+
+
+def wedges_touched(d_rows: np.ndarray, d_cols: np.ndarray) -> np.ndarray:
+    """The wedges (kernel task numbers 0..7) whose cells depend on any of the given cells.
+
+    d_rows, d_cols: offsets of changed cells from the observer cell (rows
+    south, columns east). A wedge reads its own cells, its axis and its
+    diagonal: a cell on an axis or a diagonal touches both wedges beside it,
+    the observer cell touches all.
+    """
+    dy = np.asarray(d_rows, dtype=np.int64).ravel()
+    dx = np.asarray(d_cols, dtype=np.int64).ravel()
+    touched = np.zeros(8, dtype=bool)
+    if ((dy == 0) & (dx == 0)).any():
+        touched[:] = True
+        return np.flatnonzero(touched)
+    for sy in (-1, 1):
+        for sx in (-1, 1):
+            q = 2 * (sy > 0) + (sx > 0)
+            ys, xs = dy * sy, dx * sx  # both >= 0 in this quadrant (axes included)
+            inq = (ys >= 0) & (xs >= 0)
+            # Vertical wedge: |dy| > |dx| >= 1, seeded by the column axis (dx = 0) and the diagonal.
+            touched[2 * q] |= bool((inq & (ys >= xs) & (ys > 0)).any())
+            # Horizontal wedge: |dx| > |dy| >= 1, seeded by the row axis (dy = 0) and the diagonal.
+            touched[2 * q + 1] |= bool((inq & (xs >= ys) & (xs > 0)).any())
+    return np.flatnonzero(touched)
+
+
+def viewshed_update(
+    dsm: np.ndarray,
+    previous: np.ndarray,
+    obs_row: int,
+    obs_col: int,
+    observer_height: float,
+    changed_rows: np.ndarray,
+    changed_cols: np.ndarray,
+    target_height: float = 0.0,
+    max_distance: float | None = None,
+    cell_size: float = 1.0,
+    curvature_coeff: float = 0.0,
+) -> np.ndarray:
+    """`viewshed` of `dsm` when it differs from the DSM `previous` was computed on only at the given cells.
+
+    previous: the uint8 viewshed of the earlier DSM, same observer and
+    arguments. changed_rows, changed_cols: pixel indices of the cells whose
+    height changed (e.g. where a project was burnt in). Only the wedges those
+    cells feed are recomputed; the result equals `viewshed(dsm, ...)` cell for
+    cell. The observer height is over the *new* DSM's observer cell, as in
+    `viewshed`. Arguments otherwise as `viewshed`.
+    """
+    data = _check(dsm, obs_row, obs_col)
+    out = np.array(previous, dtype=np.uint8, copy=True, order="C")
+    if out.shape != data.shape:
+        raise ValueError(f"previous viewshed shape {out.shape} differs from the DSM's {data.shape}")
+    tasks = wedges_touched(np.asarray(changed_rows) - obs_row, np.asarray(changed_cols) - obs_col)
+    if not len(tasks):
+        return out
+    maxd2 = float(max_distance) ** 2 if max_distance else 0.0
+    return _run(data, obs_row, obs_col, observer_height, target_height, cell_size, curvature_coeff, maxd2, out, tasks)
+
+
+# Interleaved so that numba's static split hands each of two cores one
+# wedge of each kind on each side of the observer.
+_ALL_WEDGES = np.array([0, 7, 1, 6, 2, 5, 3, 4], dtype=np.int64)
+
+
 def _check(dsm: np.ndarray, obs_row: int, obs_col: int) -> np.ndarray:
     if dsm.ndim != 2:
         raise ValueError(f"the DSM must be a 2-D raster, got shape {dsm.shape}")
@@ -325,6 +552,11 @@ def viewshed_with_heights(
     """
     data = _check(dsm, obs_row, obs_col)
     maxd2 = float(max_distance) ** 2 if max_distance else 0.0
+    if not heights:
+        out = np.zeros(data.shape, dtype=np.uint8)
+        _run(data, obs_row, obs_col, observer_height, target_height, cell_size, curvature_coeff, maxd2, out,
+             _ALL_WEDGES)
+        return out, np.zeros((1, 1), dtype=np.float64)
     out, hout = _viewshed(data, int(obs_row), int(obs_col), float(observer_height),
                           float(target_height), float(cell_size), float(curvature_coeff),
                           maxd2, heights)

@@ -24,6 +24,13 @@ from numba import njit, prange
 from viewshed.kernel import viewshed
 
 
+def _heights(dsm: np.ndarray) -> np.ndarray:
+    """The DSM as a float array numba can walk, without copying a float32 or float64 one (16 M cells = 128 MB)."""
+    if isinstance(dsm, np.ndarray) and dsm.dtype in (np.float32, np.float64) and dsm.ndim == 2:
+        return dsm
+    return np.asarray(dsm, dtype=np.float64)
+
+
 @njit(cache=True)
 def _clear(dsm, y0, x0, z0, y1, x1, z1) -> bool:
     """True when the segment (x0, y0, z0)-(x1, y1, z1), pixel units and metres, passes above every prism between its end cells."""
@@ -136,8 +143,8 @@ def landmarks_visible(
     Returns a boolean array of length n.
     """
     pts = np.asarray(landmarks, dtype=np.float64).reshape(-1, 3)
-    data = np.ascontiguousarray(dsm, dtype=np.float64)
-    zeye = float(data[obs_row, obs_col] + observer_height)
+    data = _heights(dsm)
+    zeye = float(data[obs_row, obs_col]) + observer_height
     seen = np.empty(len(pts), dtype=bool)
     for k, (x, y, z) in enumerate(pts):
         r, c = crs_to_pixel(x, y, origin, cell_size)
@@ -146,8 +153,9 @@ def landmarks_visible(
 
 
 @njit(cache=True, parallel=True)
-def _horizon(dsm, orow, ocol, zeye, n, max_px):
+def _horizon(dsm, orow, ocol, zeye, n, max_px, cs, zmax):
     rows, cols = dsm.shape
+    top = (zmax - zeye) / cs  # no prism rises higher than this above the eye
     out = np.zeros(n, dtype=np.float64)
     y0, x0 = orow + 0.5, ocol + 0.5
     for k in prange(n):
@@ -160,10 +168,14 @@ def _horizon(dsm, orow, ocol, zeye, n, max_px):
         t_dr = abs(1.0 / dy) if abs(dy) > 1e-15 else np.inf
         t_c = 0.5 * t_dc
         t_r = 0.5 * t_dr
-        best = -np.pi / 2
+        # Compare slopes, not angles: one atan per ray instead of one per cell.
+        best = -np.inf
         while True:
             t_in = min(t_c, t_r)
             if t_in > max_px:
+                break
+            # Nothing farther can rise above the steepest slope found: stop.
+            if t_in > 0.0 and (top / t_in if top >= 0.0 else top / max_px) < best:
                 break
             if t_c < t_r:
                 c += step_c
@@ -176,14 +188,14 @@ def _horizon(dsm, orow, ocol, zeye, n, max_px):
             t_out = min(t_c, t_r, max_px)
             if t_out <= t_in:
                 continue  # a corner the ray only touches
-            dz = dsm[r, c] - zeye
+            dz = (dsm[r, c] - zeye) / cs
             # The steepest point of a prism is its near edge when it rises
             # above the eye, its far edge when it lies below.
             d = t_in if dz >= 0.0 else t_out
-            a = math.atan2(dz, d) if d > 0.0 else np.pi / 2
+            a = dz / d if d > 0.0 else np.inf
             if a > best:
                 best = a
-        out[k] = best
+        out[k] = math.atan(best)
     return out
 
 
@@ -195,6 +207,7 @@ def horizon_profile(
     n_azimuths: int = 360,
     cell_size: float = 1.0,
     max_distance: float | None = None,
+    max_height: float | None = None,
 ) -> np.ndarray:
     """Horizon elevation angle (radians) for `n_azimuths` azimuths clockwise from grid north.
 
@@ -203,12 +216,17 @@ def horizon_profile(
     ray is walked cell by cell to the raster edge or `max_distance` metres;
     the angle is the highest under which a prism is seen, negative when the
     whole ray looks down. Element k is azimuth 2 * pi * k / n_azimuths.
+    max_height: an upper bound of the DSM (metres), if known: a ray stops
+    where nothing farther could rise above its horizon (default: the DSM's max).
     """
-    data = np.ascontiguousarray(dsm, dtype=np.float64)
+    data = _heights(dsm)
     max_px = max_distance / cell_size if max_distance else np.inf
-    zeye = float(data[obs_row, obs_col] + observer_height)
-    # Heights are in metres but distances in pixels: scale heights to pixels.
-    return _horizon(data / cell_size, int(obs_row), int(obs_col), zeye / cell_size, int(n_azimuths), max_px)
+    zeye = float(data[obs_row, obs_col]) + observer_height
+    # Heights are in metres but distances in pixels: height differences are scaled to pixels.
+    if max_height is None:
+        max_height = float(np.max(data))
+    return _horizon(data, int(obs_row), int(obs_col), zeye, int(n_azimuths), max_px, float(cell_size),
+                    float(max_height))
 
 
 def sky_view_factor(horizon: np.ndarray) -> float:

@@ -1,0 +1,153 @@
+"""The surface model: terrain resampled to 1 m, buildings burnt at their roof, the sea, the cache and its patches."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from tests.viewshed.conftest import LAND_Z, SIZE, X0, Y0, box
+from viewshed.dsm import (
+    Grid,
+    SurfaceCache,
+    dsm_dir,
+    ensure_surface,
+    footprint_patch,
+    polygons_to_pixel_arrays,
+    triangles_patch,
+    variant_patch,
+)
+from viewshed.raster_fill import burn_polygons, resample_bilinear
+
+
+def cell(surface, x: float, y: float) -> float:
+    return float(surface.dsm[surface.grid.cell_of(x, y)])
+
+
+def test_it_builds_terrain_plus_buildings_at_one_metre(city) -> None:
+    surface = ensure_surface()
+    assert surface.dsm.shape == (400, 400) and surface.grid.cell == 1.0
+    assert cell(surface, X0 + 200.5, Y0 + 210.5) == LAND_Z + 15.0  # inside the home
+    assert cell(surface, X0 + 200.5, Y0 + 230.5) == pytest.approx(LAND_Z)  # the street north of it
+    # The sea is flattened to its surface, and flagged.
+    assert cell(surface, X0 + 200.5, Y0 + 20.5) == 0.0
+    assert surface.sea[surface.grid.cell_of(X0 + 200.5, Y0 + 20.5)]
+    assert not surface.sea[surface.grid.cell_of(X0 + 200.5, Y0 + 300.5)]
+    # Exactly the cells whose centre is inside the 40 x 20 m footprint.
+    assert int((surface.dsm == LAND_Z + 15.0).sum()) == 40 * 20
+
+
+def test_it_serves_the_cache_until_the_buildings_change(city) -> None:
+    first = ensure_surface()
+    meta = SurfaceCache(dsm_dir()).meta()
+    again = ensure_surface()
+    assert again.fingerprint == first.fingerprint
+    assert SurfaceCache(dsm_dir()).meta()["read_at"] == meta["read_at"]
+    city.home.roof_z = LAND_Z + 30.0
+    city.home.save()
+    changed = ensure_surface()
+    assert changed.fingerprint != first.fingerprint
+    assert cell(changed, X0 + 200.5, Y0 + 210.5) == LAND_Z + 30.0
+    # The old files are gone, the memory-mapped new ones are there.
+    assert len(list(dsm_dir().glob("*.npy"))) == 2
+
+
+def test_it_patches_only_the_area_a_sync_marked_dirty(city) -> None:
+    from tiles.models import DirtyArea
+    from twin.models import Building
+
+    ensure_surface()
+    kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
+    Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
+    DirtyArea.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
+    patched = ensure_surface()
+    meta = SurfaceCache(dsm_dir()).meta()
+    assert meta["mode"] == "patch"
+    assert cell(patched, X0 + 305.5, Y0 + 303.5) == LAND_Z + 4
+    patched_dsm = np.array(patched.dsm)
+    full = ensure_surface(force=True)
+    assert SurfaceCache(dsm_dir()).meta()["mode"] == "full"
+    assert np.array_equal(patched_dsm, np.asarray(full.dsm))
+    # DirtyArea rows belong to the tiles builder: the DSM only reads them.
+    assert DirtyArea.objects.count() == 1
+
+
+def test_a_change_no_sync_recorded_rebuilds_everything(city) -> None:
+    from tiles.models import DirtyArea
+    from twin.models import Building
+
+    ensure_surface()
+    DirtyArea.objects.create(layer="buildings", area=box(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20))
+    Building.objects.create(source_key="test", source_id="SHED", footprint=box(X0 + 300, Y0 + 300, X0 + 304, Y0 + 304),
+                            ground_z=LAND_Z, roof_z=LAND_Z + 3)
+    ensure_surface()
+    assert SurfaceCache(dsm_dir()).meta()["mode"] == "full"
+
+
+def test_the_command_builds_the_dsm_with_progress(city, capsys) -> None:
+    call_command("build_dsm")
+    out = capsys.readouterr().out
+    assert "Building the DSM" in out and "400 x 400 cells" in out
+    assert (dsm_dir() / "meta.json").is_file()
+
+
+def test_a_variant_is_burnt_from_its_footprint_or_its_mesh(city) -> None:
+    grid = Grid.for_extent((X0, Y0, X0 + SIZE, Y0 + SIZE), 1.0)
+    patch = variant_patch(city.tower, grid)
+    assert patch.heights.max() == LAND_Z + 60.0
+    assert int(np.isfinite(patch.heights).sum()) == 60 * 18
+    # A mesh wins over the footprint: a pyramid 20 m high on a 10 x 10 m base.
+    x, y = X0 + 100.0, Y0 + 300.0
+    apex = (x + 5, y + 5, LAND_Z + 20)
+    corners = [(x, y, LAND_Z), (x + 10, y, LAND_Z), (x + 10, y + 10, LAND_Z), (x, y + 10, LAND_Z)]
+    tris = np.array([[corners[k], corners[(k + 1) % 4], apex] for k in range(4)])
+    np.savez(city.tmp / "mesh.npz", triangles=tris)
+    city.tower.mesh_file = str(city.tmp / "mesh.npz")
+    patch = variant_patch(city.tower, grid)
+    # The centre cells are 0.5 m from the apex along both axes: 20 * (1 - 0.5 / 5) m up.
+    assert patch.heights.max() == pytest.approx(LAND_Z + 18.0, abs=0.01)
+    assert int(np.isfinite(patch.heights).sum()) == 100
+
+
+def test_a_courtyard_stays_open() -> None:
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    grid = Grid(0.0, 50.0, 1.0, 50, 50)
+    outer = [(5, 5), (45, 5), (45, 45), (5, 45), (5, 5)]
+    hole = [(15, 15), (15, 35), (35, 35), (35, 15), (15, 15)]
+    block = MultiPolygon(Polygon(outer, hole))
+    out = np.zeros((50, 50), dtype=np.float32)
+    burn_polygons(out, *polygons_to_pixel_arrays([(block.coords, 12.0)], grid))
+    assert out.sum() == 12.0 * (40 * 40 - 20 * 20)
+    assert out[25, 25] == 0.0 and out[10, 10] == 12.0
+
+
+def test_patches_and_resampling_follow_the_geometry() -> None:
+    grid = Grid(0.0, 10.0, 1.0, 10, 10)
+    p = footprint_patch((((2.0, 2.0), (5.0, 2.0), (5.0, 4.0), (2.0, 4.0)),), 9.0, grid)
+    assert int(np.isfinite(p.heights).sum()) == 6
+    assert triangles_patch(np.zeros((0, 3, 3)), grid) is None
+    # Bilinear on a ramp is exact at every cell centre.
+    src = np.tile(np.arange(10, dtype=np.float32) * 2.0, (10, 1))  # 2 m pixels, z = 2 * column
+    out = resample_bilinear(src, (0.0, 20.0), (2.0, 2.0), (2.0, 18.0), 1.0, (4, 8))
+    xs = 2.0 + np.arange(8) + 0.5
+    assert np.allclose(out[0], (xs / 2.0 - 0.5) * 2.0)
+
+
+def test_twenty_thousand_footprints_burn_in_a_second() -> None:
+    rng = np.random.default_rng(1)
+    grid = Grid(0.0, 6000.0, 1.0, 6000, 6000)
+    xs = rng.uniform(0, 5980, 20000)
+    ys = rng.uniform(20, 6000, 20000)
+    polys = [((((x, y), (x + 15, y), (x + 15, y - 12), (x, y - 12)),), 20.0) for x, y in zip(xs, ys)]
+    out = np.zeros((6000, 6000), dtype=np.float32)
+    arrays = polygons_to_pixel_arrays(polys[:10], grid)
+    burn_polygons(out, *arrays)  # compile
+    # CPU time of this thread: other jobs on the machine must not fail the test.
+    t0 = time.thread_time()
+    arrays = polygons_to_pixel_arrays(polys, grid)
+    burn_polygons(out, *arrays)
+    assert time.thread_time() - t0 < 1.0
+    assert (out == 20.0).sum() > 20000 * 150

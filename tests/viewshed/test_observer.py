@@ -1,0 +1,89 @@
+"""Where the eye stands: in front of a facade at a floor's height, on open ground, or at a clicked facade point."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from tests.viewshed.conftest import LAND_Z, X0, Y0, box
+from viewshed import observer as obs
+from viewshed.dsm import ensure_surface
+from viewshed.errors import ObserverError
+
+
+def test_facades_face_outwards_whichever_way_the_ring_turns() -> None:
+    for clockwise in (False, True):
+        edges = obs.facades(box(0, 0, 40, 20, clockwise=clockwise).coords)
+        assert len(edges) == 4
+        by_facing = sorted(round(f.azimuth_deg) for f in edges)
+        assert by_facing == [0, 90, 180, 270]
+        for f in edges:
+            mx, my = (f.x0 + f.x1) / 2 + f.nx, (f.y0 + f.y1) / 2 + f.ny
+            assert not (0 < mx < 40 and 0 < my < 20)  # one metre along the normal is outside
+
+
+def test_a_facade_is_picked_by_index_or_by_the_direction_it_faces() -> None:
+    edges = obs.facades(box(0, 0, 40, 20).coords)
+    assert edges[0].azimuth_deg == pytest.approx(180.0)  # the first edge runs along the south side
+    assert obs.facade_facing(edges, 100.0).azimuth_deg == pytest.approx(90.0)
+    assert obs.facade_facing(edges, 350.0).azimuth_deg == pytest.approx(0.0)
+
+
+def test_the_eye_stands_in_front_of_the_facade_at_floor_height(city) -> None:
+    grid = ensure_surface().grid
+    eye = obs.from_facade(city.home, 2, 1.6, grid, facade_azimuth=180.0)
+    assert eye.facing_deg == pytest.approx(180.0)
+    assert eye.x == pytest.approx(X0 + 200.0)
+    assert Y0 + 200.0 - 2.0 <= eye.y <= Y0 + 200.0 - 0.5  # out of the south facade, not on the roof
+    assert eye.z == pytest.approx(LAND_Z + 2 * 3.0 + 1.6)
+    assert (eye.building_id, eye.floor, eye.facade) == (city.home.pk, 2, 0)
+    centre = Point(*(float(v) for v in grid.centre(*grid.cell_of(eye.x, eye.y))), srid=2154)
+    assert not city.home.footprint.contains(centre)  # the eye's DSM cell is open air
+
+
+def test_a_floor_or_facade_that_does_not_exist_is_refused(city) -> None:
+    grid = ensure_surface().grid
+    with pytest.raises(ObserverError, match="floors 0 to 4"):
+        obs.from_facade(city.home, 7, 1.6, grid)
+    with pytest.raises(ObserverError, match="facades 0 to 3"):
+        obs.from_facade(city.home, 1, 1.6, grid, facade=9)
+
+
+def test_a_point_inside_a_building_or_outside_the_city_is_refused(city) -> None:
+    from twin.geoid import city_frame
+
+    frame = city_frame()
+    lon, lat = frame.to_lonlat(X0 + 200.0, Y0 + 210.0)
+    with pytest.raises(ObserverError, match="inside a building"):
+        obs.from_lonlat(float(lon), float(lat), 1.6)
+    lon, lat = frame.to_lonlat(X0 - 500.0, Y0 + 210.0)
+    with pytest.raises(ObserverError, match="outside"):
+        obs.from_lonlat(float(lon), float(lat), 1.6)
+
+
+def test_a_ground_eye_stands_on_the_terrain(city) -> None:
+    from twin.geoid import city_frame
+
+    lon, lat = city_frame().to_lonlat(X0 + 300.0, Y0 + 300.0)
+    eye = obs.from_lonlat(float(lon), float(lat), 1.6, height_above_ground=2.0)
+    assert eye.z == pytest.approx(LAND_Z + 3.6)
+    assert eye.facing_deg is None
+
+
+def test_a_click_on_a_facade_snaps_to_it_and_finds_the_floor(city) -> None:
+    from twin.geoid import city_frame
+
+    frame = city_frame()
+    grid = ensure_surface().grid
+    # A click on the east facade, 7.5 m above the ground: floor 2 (slabs every 3 m).
+    lon, lat = frame.to_lonlat(X0 + 220.05, Y0 + 205.0)
+    z = LAND_Z + 7.5
+    h = z + float(frame.undulation(lon, lat))
+    eye = obs.from_pick(float(lon), float(lat), h, 1.6, grid)
+    assert eye.building_id == city.home.pk and eye.floor == 2
+    assert eye.facing_deg == pytest.approx(90.0)
+    assert eye.x > X0 + 220.0 and eye.y == pytest.approx(Y0 + 205.0, abs=1e-6)
+    assert eye.z == pytest.approx(LAND_Z + 6.0 + 1.6)
+    assert math.isclose(eye.x - (X0 + 220.0), obs.FACADE_OFFSET_M, abs_tol=1.3)
