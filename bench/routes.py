@@ -1,4 +1,4 @@
-"""Benchmark pedestrian route search (numba A*) against networkx Dijkstra on a hilly 40,000-node grid."""
+"""Benchmark pedestrian route search (numba A*) against networkx Dijkstra: the demo city's streets and a hilly 40,000-node grid."""
 
 from __future__ import annotations
 
@@ -57,8 +57,38 @@ def to_networkx(graph: PedestrianGraph) -> nx.DiGraph:
     return g
 
 
-def main(pairs: int = 200, seed: int = 11) -> dict[str, float]:
-    graph = build_demo_graph()
+def demo_city_graph() -> tuple[PedestrianGraph | None, str]:
+    """The demo city's pedestrian graph, read from streets.gpkg without a database, or (None, why not).
+
+    Looks for var/demo/streets.gpkg (written by `make demo`), then JUMEAU_DEMO_STREETS; otherwise
+    generates the demo city (seed 42, a few seconds) into a temporary folder.
+    """
+    import os
+    import tempfile
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twin.settings")
+    try:
+        import django
+
+        django.setup()
+        from django.contrib.gis.gdal import DataSource
+
+        from realtime.pedestrian import graph_from_lines, kind_of_nature
+    except Exception as exc:  # noqa: BLE001 - the grid benchmark still runs
+        return None, f"Django/GDAL unavailable ({exc})"
+    candidates = [ROOT / "var" / "demo" / "streets.gpkg", Path(os.getenv("JUMEAU_DEMO_STREETS", "/nonexistent"))]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        from twin.demo_city import generate
+
+        folder = Path(tempfile.mkdtemp(prefix="jumeau-bench-"))
+        path = generate(folder, seed=42)["streets"]
+    layer = DataSource(str(path))[0]
+    lines = [(feature.geom.coords, kind_of_nature(feature.get("NATURE"))) for feature in layer]
+    return graph_from_lines(lines).graph, str(path)
+
+
+def measure(graph: PedestrianGraph, pairs: int, seed: int) -> dict:
     nxg = to_networkx(graph)
     rng = np.random.default_rng(seed)
     od = rng.integers(0, graph.n_nodes, size=(pairs, 2))
@@ -80,7 +110,7 @@ def main(pairs: int = 200, seed: int = 11) -> dict[str, float]:
             mismatches += (cost is None) != (route is None)
         elif abs(cost - route.duration_s) > 1e-6 * max(1.0, cost):
             mismatches += 1
-    result = {
+    return {
         "nodes": graph.n_nodes,
         "directed_edges": int(len(graph.indices)),
         "pairs": pairs,
@@ -91,11 +121,26 @@ def main(pairs: int = 200, seed: int = 11) -> dict[str, float]:
         "cost_mismatches": mismatches,
         "unreachable_pairs": unreachable,
     }
-    print(f"graph: {result['nodes']} nodes, {result['directed_edges']} directed edges, {pairs} O/D pairs")
-    print(f"{'search':<28}{'p50 ms':>10}{'p95 ms':>10}")
-    print(f"{'numba A* (ours)':<28}{result['p50_ms']:>10.3f}{result['p95_ms']:>10.3f}")
-    print(f"{'networkx dijkstra_path':<28}{result['networkx_p50_ms']:>10.3f}{result['networkx_p95_ms']:>10.3f}")
-    print(f"same cost on all pairs: {mismatches == 0} (mismatches {mismatches}, unreachable {unreachable})")
+
+
+def main(pairs: int = 200, seed: int = 11) -> dict:
+    graphs: dict[str, dict] = {}
+    demo, where = demo_city_graph()
+    if demo is not None:
+        graphs["demo_city"] = {**measure(demo, pairs, seed), "source": where}
+    else:
+        print(f"demo city graph skipped: {where}")
+    graphs["grid"] = measure(build_demo_graph(), pairs, seed)
+    print(f"{'graph':<12}{'nodes':>8}{'edges':>9}{'A* p50':>10}{'A* p95':>10}{'nx p50':>10}{'nx p95':>10}  same cost")
+    for name, r in graphs.items():
+        print(f"{name:<12}{r['nodes']:>8}{r['directed_edges']:>9}{r['p50_ms']:>10.3f}{r['p95_ms']:>10.3f}"
+              f"{r['networkx_p50_ms']:>10.3f}{r['networkx_p95_ms']:>10.3f}  {r['cost_mismatches'] == 0}"
+              f" ({r['unreachable_pairs']} unreachable pairs)")
+    print("times in ms per route: numba A* (ours) vs networkx dijkstra_path on the same directed graph")
+    # The headline figures are the demo city's, the graph the brief's 10 ms target is about.
+    headline = graphs.get("demo_city", graphs["grid"])
+    result = {"nodes": headline["nodes"], "p50_ms": headline["p50_ms"], "networkx_p50_ms": headline["networkx_p50_ms"],
+              "graph": "demo_city" if "demo_city" in graphs else "grid", "graphs": graphs}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     return result

@@ -5,3 +5,13 @@ from django.apps import AppConfig
 class RealtimeConfig(AppConfig):
     name = "realtime"
     verbose_name = "Realtime transit and routes"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from realtime import signals
+        from twin.models import CircuitStop, WalkingCircuit
+
+        post_save.connect(signals.circuit_saved, sender=WalkingCircuit, dispatch_uid="realtime-circuit-saved")
+        post_save.connect(signals.stop_changed, sender=CircuitStop, dispatch_uid="realtime-stop-saved")
+        post_delete.connect(signals.stop_changed, sender=CircuitStop, dispatch_uid="realtime-stop-deleted")

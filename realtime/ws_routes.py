@@ -1,2 +1,9 @@
 """Websocket routes of the realtime app."""
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime.consumers import RoutesConsumer, TransitConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/transit/", TransitConsumer.as_asgi()),
+    path("ws/routes/", RoutesConsumer.as_asgi()),
+]

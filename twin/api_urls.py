@@ -14,4 +14,5 @@ urlpatterns = [
     path("session/", api.session_view, name="session"),
     path("viewshed/", include("viewshed.urls")),
     path("", include(router.urls)),
+    path("", include("realtime.urls")),
 ]

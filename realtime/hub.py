@@ -1,0 +1,225 @@
+"""Per-process fan-out of transit frames: serialised once by the worker, written to each socket of this process.
+
+Channels' group_send costs about 1-1.5 ms per group member (one message per
+member through the layer, serialised each time); at 5,000 clients that is
+seconds of latency. Here the worker serialises each change once, and each
+ASGI process hands the same string to its own connections:
+
+- embedded (no REDIS_URL): the worker runs in the ASGI process and calls the
+  hub directly (``LocalPublisher``);
+- production (REDIS_URL): the worker publishes to one Redis pub/sub channel
+  and keeps the current state of each topic in a Redis hash; every ASGI
+  process subscribes once (``RedisBridge``) and fans out locally.
+
+A topic is ``stop:<stop_id>``, ``route:<route_id>``, ``vehicles`` (every
+vehicle) or ``status``. Each change carries a per-topic ``seq`` (consecutive)
+so a client that misses one asks for a new snapshot.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+SEP = "\x1f"  # topic, seq and frame on the Redis wire; never inside JSON text (it would be escaped)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One published change: the frame sent to subscribers and the topic's full state for snapshots (JSON)."""
+
+    topic: str
+    seq: int
+    frame: str
+    state: str
+
+
+class Subscriber(Protocol):
+    def offer(self, topic: str, seq: int, frame: str) -> None: ...
+
+
+class Hub:
+    """This process's subscribers per topic, and (embedded) the last state of every topic."""
+
+    def __init__(self) -> None:
+        self._subs: dict[str, set[Subscriber]] = {}
+        self.state: dict[str, tuple[int, str]] = {}
+        self._bridge: RedisBridge | None = None
+
+    def join(self, subscriber: Subscriber, topics: Iterable[str]) -> None:
+        for topic in topics:
+            self._subs.setdefault(topic, set()).add(subscriber)
+
+    def leave(self, subscriber: Subscriber, topics: Iterable[str]) -> None:
+        for topic in topics:
+            subs = self._subs.get(topic)
+            if subs is not None:
+                subs.discard(subscriber)
+                if not subs:
+                    del self._subs[topic]
+
+    def subscriber_count(self, topic: str | None = None) -> int:
+        if topic is not None:
+            return len(self._subs.get(topic, ()))
+        return len({s for subs in self._subs.values() for s in subs})
+
+    def deliver(self, topic: str, seq: int, frame: str) -> None:
+        """Hand one frame to every local subscriber of ``topic``; never blocks (each has its own outbox)."""
+        subs = self._subs.get(topic)
+        if not subs:
+            return
+        for subscriber in tuple(subs):
+            subscriber.offer(topic, seq, frame)
+
+    async def ready(self) -> None:
+        """Make sure this process receives published changes (subscribes to Redis once, when configured)."""
+        if not redis_url():
+            return
+        loop = asyncio.get_running_loop()
+        if self._bridge is None or self._bridge.loop is not loop or self._bridge.task.done():
+            self._bridge = RedisBridge(self, loop)
+        await self._bridge.subscribed.wait()
+
+    async def snapshot_state(self, topics: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """The current (seq, state JSON) of each topic that has one."""
+        topics = list(topics)
+        if not redis_url():
+            return {t: self.state[t] for t in topics if t in self.state}
+        if not topics:
+            return {}
+        values = await redis_client().hmget(state_key(), topics)
+        out = {}
+        for topic, value in zip(topics, values):
+            if value is not None:
+                seq, _, state = value.decode().partition(SEP)
+                out[topic] = (int(seq), state)
+        return out
+
+    def reset(self) -> None:
+        """Forget subscribers, state and the Redis subscription (tests)."""
+        if self._bridge is not None and not self._bridge.loop.is_closed():
+            self._bridge.task.cancel()
+        _clients.clear()
+        self.__init__()
+
+
+hub = Hub()
+
+
+# --- publishers (the worker's side) ------------------------------------------------
+
+
+class Publisher(Protocol):
+    async def publish(self, changes: list[Change]) -> None: ...
+
+
+class LocalPublisher:
+    """Embedded mode: the worker and the sockets share the process."""
+
+    def __init__(self, target: Hub | None = None) -> None:
+        self.hub = target or hub
+
+    async def publish(self, changes: list[Change]) -> None:
+        for change in changes:
+            self.hub.state[change.topic] = (change.seq, change.state)
+            self.hub.deliver(change.topic, change.seq, change.frame)
+
+
+class RedisPublisher:
+    """Production: one PUBLISH per change on one channel, states kept in one hash for snapshots."""
+
+    async def publish(self, changes: list[Change]) -> None:
+        if not changes:
+            return
+        async with redis_client().pipeline(transaction=False) as pipe:
+            for change in changes:
+                pipe.hset(state_key(), change.topic, f"{change.seq}{SEP}{change.state}")
+                pipe.publish(channel_name(), f"{change.topic}{SEP}{change.seq}{SEP}{change.frame}")
+            await pipe.execute()
+
+
+def default_publisher() -> Publisher:
+    return RedisPublisher() if redis_url() else LocalPublisher()
+
+
+# --- Redis plumbing -----------------------------------------------------------------
+
+
+def redis_url() -> str:
+    return getattr(settings, "REDIS_URL", "") or ""
+
+
+def prefix() -> str:
+    # Several twins (or parallel test runs) may share one Redis: every key is namespaced.
+    return getattr(settings, "REALTIME_REDIS_PREFIX", "jumeau:realtime:")
+
+
+def channel_name() -> str:
+    return prefix() + "transit"
+
+
+def state_key() -> str:
+    return prefix() + "transit:state"
+
+
+_clients: dict[int, object] = {}
+
+
+def redis_client():
+    """A redis.asyncio client for the running event loop (clients are bound to the loop that made them)."""
+    import redis.asyncio as aioredis
+
+    loop = asyncio.get_running_loop()
+    key = id(loop)
+    client = _clients.get(key)
+    if client is None or getattr(client, "_jumeau_loop", None) is not loop:
+        client = aioredis.from_url(redis_url(), health_check_interval=30)
+        client._jumeau_loop = loop  # type: ignore[attr-defined]
+        _clients[key] = client
+    return client
+
+
+class RedisBridge:
+    """One Redis subscription per process, relaying every published change into the local hub."""
+
+    def __init__(self, target: Hub, loop: asyncio.AbstractEventLoop) -> None:
+        self.hub = target
+        self.loop = loop
+        self.subscribed = asyncio.Event()
+        self.task = loop.create_task(self._run(), name="transit-redis-bridge")
+
+    async def _run(self) -> None:
+        import redis.asyncio as aioredis
+
+        delay = 0.5
+        while True:
+            client = aioredis.from_url(redis_url())
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(channel_name())
+                self.subscribed.set()
+                delay = 0.5
+                while True:
+                    message = await pubsub.get_message(timeout=30.0)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    topic, seq, frame = message["data"].decode().split(SEP, 2)
+                    self.hub.deliver(topic, int(seq), frame)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis restarts must not take the websockets down
+                log.warning("transit bridge lost Redis (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+            finally:
+                try:
+                    await pubsub.aclose()
+                    await client.aclose()
+                except Exception:  # noqa: BLE001 - closing a broken connection
+                    pass

@@ -1,0 +1,307 @@
+"""Walking routes on the street and footpath network: graph from StreetSegment rows, routes as draped GeoJSON.
+
+The graph is built in the storage CRS (metres, settings.JUMEAU_SRID) with
+orthometric heights from the segments' 3D lines: every vertex is a node
+(endpoints snapped by rounding to the centimetre, so segments that meet share
+a node), every pair of consecutive vertices an edge of the segment's kind.
+It is cached per process and rebuilt when the StreetSegment table changes.
+
+Routes come back as GeoJSON Features whose 3D LineString is lon/lat in WGS84
+degrees and ellipsoidal height in metres (what CesiumJS draws), draped on the
+active terrain every few metres; the ``profile`` property gives
+[distance m, orthometric height m] pairs, as a walker reads them on a map.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from realtime.route_search import FLAT_SPEED_M_S, PedestrianGraph
+
+__all__ = [
+    "PlaceNotFound", "RouteError", "WalkGraph", "circuit_feature", "current_graph", "graph_from_lines",
+    "kind_of_nature", "route_feature",
+]
+
+MAX_SNAP_M = 400.0  # farther than this from any street or path, a walk would be invented
+DRAPE_STEP_M = 5.0
+PROFILE_MAX_POINTS = 400
+
+
+class RouteError(ValueError):
+    """A walk that cannot be computed; the message says why, for the visitor."""
+
+
+class PlaceNotFound(RouteError, LookupError):
+    """A point of interest slug that does not exist."""
+
+
+@dataclass(frozen=True)
+class WalkGraph:
+    """The pedestrian graph and the version of the street table it was built from."""
+
+    graph: PedestrianGraph
+    version: tuple
+
+    @property
+    def n_nodes(self) -> int:
+        return self.graph.n_nodes
+
+
+def kind_of_nature(nature: str) -> str:
+    """street/footpath/stairs from a BD TOPO-like NATURE value ("Escalier", "Sentier", "Route à 1 chaussée"...)."""
+    text = (nature or "").lower()
+    if "escalier" in text or "stair" in text:
+        return "stairs"
+    if any(word in text for word in ("sentier", "chemin", "piste", "footway", "path", "pedestr", "piéton")):
+        return "footpath"
+    return "street"
+
+
+def graph_from_lines(lines: Iterable[tuple[np.ndarray | list, str]], version: tuple = ()) -> WalkGraph:
+    """A WalkGraph from (coords (k, 3) x/y/z in metres of a projected CRS, kind) pairs.
+
+    Lines without z get z = 0 (flat). Vertices closer than a centimetre are merged.
+    """
+    index: dict[tuple[int, int], int] = {}
+    xs: list[float] = []
+    ys: list[float] = []
+    zs: list[float] = []
+    us: list[int] = []
+    vs: list[int] = []
+    kinds: list[str] = []
+
+    def node(x: float, y: float, z: float) -> int:
+        key = (round(x * 100), round(y * 100))
+        found = index.get(key)
+        if found is None:
+            found = index[key] = len(xs)
+            xs.append(x)
+            ys.append(y)
+            zs.append(z)
+        return found
+
+    for coords, kind in lines:
+        arr = np.asarray(coords, dtype=np.float64)
+        if arr.ndim != 2 or len(arr) < 2:
+            continue
+        z = arr[:, 2] if arr.shape[1] > 2 else np.zeros(len(arr))
+        ids = [node(float(x), float(y), float(h)) for x, y, h in zip(arr[:, 0], arr[:, 1], z)]
+        for a, b in zip(ids, ids[1:]):
+            if a != b:
+                us.append(a)
+                vs.append(b)
+                kinds.append(kind)
+    if not us:
+        raise RouteError("the pedestrian network is empty: import streets and footpaths first (gis_sync)")
+    return WalkGraph(PedestrianGraph(xs, ys, zs, us, vs, kind=kinds), version)
+
+
+# --- the database edge ---------------------------------------------------------------
+
+_lock = threading.Lock()
+_cache: dict[str, object] = {}
+
+
+def _street_version() -> tuple:
+    from django.db.models import Count, Max
+    from twin.models import StreetSegment
+
+    agg = StreetSegment.objects.aggregate(n=Count("id"), m=Max("updated_at"), i=Max("id"))
+    return (agg["n"], agg["m"], agg["i"])
+
+
+def current_graph() -> WalkGraph:
+    """The graph of the StreetSegment table, rebuilt only when the table changed (count, max id, max updated_at)."""
+    from twin.models import StreetSegment
+
+    version = _street_version()
+    cached = _cache.get("graph")
+    if isinstance(cached, WalkGraph) and cached.version == version:
+        return cached
+    with _lock:
+        cached = _cache.get("graph")
+        if isinstance(cached, WalkGraph) and cached.version == version:
+            return cached
+        rows = StreetSegment.objects.only("geom", "kind").iterator(chunk_size=5000)
+        built = graph_from_lines(((row.geom.coords, row.kind) for row in rows), version)
+        _cache["graph"] = built
+        return built
+
+
+def _terrain_sampler():
+    """The active terrain's sampler (storage CRS, orthometric metres), or None; cached per terrain."""
+    from twin.models import Terrain
+
+    terrain = Terrain.current()
+    if terrain is None:
+        return None
+    key = (terrain.pk, terrain.checksum, terrain.file)
+    cached = _cache.get("terrain")
+    if isinstance(cached, tuple) and cached[0] == key:
+        return cached[1]
+    try:
+        sampler = terrain.sampler()
+    except Exception:  # noqa: BLE001 - a missing DEM file degrades to the lines' own heights
+        sampler = None
+    _cache["terrain"] = (key, sampler)
+    return sampler
+
+
+@dataclass(frozen=True)
+class Place:
+    """A walk's end: storage-CRS x/y in metres and how to name it."""
+
+    x: float
+    y: float
+    label: str
+    poi: str = ""
+
+
+def resolve_place(spec: dict) -> Place:
+    """{"poi": slug} or {"lon": degrees, "lat": degrees} (WGS84) to a Place in the storage CRS."""
+    from twin.geoid import city_frame
+    from twin.models import PointOfInterest
+
+    if not isinstance(spec, dict):
+        raise RouteError('a place is {"poi": slug} or {"lon": ..., "lat": ...}')
+    if spec.get("poi"):
+        slug = str(spec["poi"])
+        poi = PointOfInterest.objects.filter(slug=slug).first()
+        if poi is None:
+            raise PlaceNotFound(f"no point of interest {slug!r}")
+        return Place(poi.geom.x, poi.geom.y, poi.name, poi.slug)
+    try:
+        lon, lat = float(spec["lon"]), float(spec["lat"])
+    except (KeyError, TypeError, ValueError):
+        raise RouteError('a place is {"poi": slug} or {"lon": ..., "lat": ...} with numbers in degrees') from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise RouteError(f"({lon}, {lat}) is not a WGS84 longitude/latitude")
+    x, y = city_frame().from_lonlat(lon, lat)
+    return Place(float(x), float(y), str(spec.get("label") or "Votre position")[:100])
+
+
+def _densify(x: np.ndarray, y: np.ndarray, z: np.ndarray, step: float) -> tuple[np.ndarray, ...]:
+    """Points every ``step`` metres at most along a polyline, with z interpolated; also cumulative distance."""
+    seg = np.hypot(np.diff(x), np.diff(y))
+    d = np.concatenate([[0.0], np.cumsum(seg)])
+    pieces = np.maximum(1, np.ceil(seg / step)).astype(int)
+    t = np.concatenate([np.linspace(d[i], d[i + 1], pieces[i], endpoint=False) for i in range(len(seg))] + [[d[-1]]])
+    return np.interp(t, d, x), np.interp(t, d, y), np.interp(t, d, z), t
+
+
+def _walk(graph: WalkGraph, start: Place, end: Place) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """x, y, z of the walk (storage CRS, orthometric m), its plan length (m) and duration (s)."""
+    g = graph.graph
+    a, da = g.snap(start.x, start.y)
+    b, db = g.snap(end.x, end.y)
+    for place, distance in ((start, da), (end, db)):
+        if distance > MAX_SNAP_M:
+            raise RouteError(f"{place.label} is {distance:.0f} m from the nearest street or path (more than {MAX_SNAP_M:.0f} m)")
+    route = g.route(a, b)
+    if route is None:
+        raise RouteError(f"no walkable way between {start.label} and {end.label} on the network")
+    nodes = route.nodes
+    # The legs from the exact places to the network, walked on the flat.
+    x = np.concatenate([[start.x], g.x[nodes], [end.x]])
+    y = np.concatenate([[start.y], g.y[nodes], [end.y]])
+    z = np.concatenate([[g.z[nodes[0]]], g.z[nodes], [g.z[nodes[-1]]]])
+    keep = np.concatenate([[True], np.hypot(np.diff(x), np.diff(y)) > 1e-6])
+    return x[keep], y[keep], z[keep], route.length_m + da + db, route.duration_s + (da + db) / FLAT_SPEED_M_S
+
+
+def _feature(x: np.ndarray, y: np.ndarray, z_line: np.ndarray, length: float, duration: float, properties: dict) -> dict:
+    from twin.geoid import GeoidGridMissing, city_frame
+
+    if len(x) < 2:  # start and end on the same spot
+        x, y, z_line = np.repeat(x[:1], 2), np.repeat(y[:1], 2), np.repeat(z_line[:1], 2)
+    dx, dy, dz, dist = _densify(x, y, z_line, DRAPE_STEP_M)
+    sampler = _terrain_sampler()
+    if sampler is not None:
+        ground = np.asarray(sampler(dx, dy), dtype=np.float64)
+        dz = np.where(np.isfinite(ground), ground, dz)
+    frame = city_frame()
+    try:
+        lon, lat, h = frame.to_geographic(dx, dy, dz)
+        height_reference = "ellipsoidal"
+    except GeoidGridMissing:
+        lon, lat = frame.to_lonlat(dx, dy)
+        h, height_reference = dz, "orthometric"
+    keep = np.unique(np.linspace(0, len(dist) - 1, min(len(dist), PROFILE_MAX_POINTS)).round().astype(int))
+    climb = np.diff(dz)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString",
+                     "coordinates": [[round(float(a), 7), round(float(b), 7), round(float(c), 2)] for a, b, c in zip(lon, lat, h)]},
+        "properties": {
+            **properties,
+            "length_m": round(float(length), 1),
+            "duration_s": round(float(duration), 1),
+            "ascent_m": round(float(climb[climb > 0].sum()), 1),
+            "descent_m": round(float(-climb[climb < 0].sum()), 1),
+            "profile": [[round(float(dist[i]), 1), round(float(dz[i]), 2)] for i in keep],
+            "height_reference": height_reference,
+        },
+    }
+
+
+def route_feature(origin: dict, destination: dict) -> dict:
+    """The fastest walk between two places ({"poi": slug} or {"lon", "lat"} WGS84) as a GeoJSON Feature."""
+    graph = current_graph()
+    start, end = resolve_place(origin), resolve_place(destination)
+    x, y, z, length, duration = _walk(graph, start, end)
+    return _feature(x, y, z, length, duration, {
+        "kind": "route", "from": start.label, "to": end.label, "from_poi": start.poi, "to_poi": end.poi,
+    })
+
+
+def circuit_feature(circuit) -> dict:
+    """A published circuit as a Feature: the walk through its stops in order, and the stops with their texts."""
+    from twin.geoid import city_frame
+
+    stops = list(circuit.ordered_stops())
+    places = [Place(s.poi.geom.x, s.poi.geom.y, s.poi.name, s.poi.slug) for s in stops]
+    frame = city_frame()
+    lon, lat = frame.to_lonlat([p.x for p in places], [p.y for p in places]) if places else ([], [])
+    stop_props = [
+        {"order": s.order, "poi": s.poi.slug, "name": s.poi.name, "text": s.text, "category": s.poi.category,
+         "lon": round(float(lon[i]), 7), "lat": round(float(lat[i]), 7)}
+        for i, s in enumerate(stops)
+    ]
+    properties = {"kind": "circuit", "slug": circuit.slug, "name": circuit.name, "description": circuit.description,
+                  "stops": stop_props, "complete": True}
+    if len(places) < 2:
+        xs = np.array([p.x for p in places] or [0.0])
+        feature = _feature(xs, np.array([p.y for p in places] or [0.0]), np.zeros(len(xs)), 0.0, 0.0, properties)
+        return feature if places else {**feature, "geometry": None}
+    graph = current_graph()
+    xs, ys, zs = [], [], []
+    length = duration = 0.0
+    for a, b in zip(places, places[1:]):
+        try:
+            x, y, z, leg_length, leg_duration = _walk(graph, a, b)
+        except RouteError:
+            # One unreachable stop must not hide the circuit: draw that leg straight and say so.
+            x, y, z = np.array([a.x, b.x]), np.array([a.y, b.y]), np.zeros(2)
+            leg_length = math.hypot(b.x - a.x, b.y - a.y)
+            leg_duration = leg_length / FLAT_SPEED_M_S
+            properties["complete"] = False
+        start = 1 if xs else 0
+        xs.append(x[start:])
+        ys.append(y[start:])
+        zs.append(z[start:])
+        length += leg_length
+        duration += leg_duration
+    return _feature(np.concatenate(xs), np.concatenate(ys), np.concatenate(zs), length, duration, properties)
+
+
+def published_circuits() -> dict:
+    """Every published circuit as a FeatureCollection."""
+    from twin.models import WalkingCircuit
+
+    circuits = WalkingCircuit.objects.filter(published=True).order_by("name")
+    return {"type": "FeatureCollection", "features": [circuit_feature(c) for c in circuits]}

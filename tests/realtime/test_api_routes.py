@@ -1,0 +1,87 @@
+"""GET /api/routes/, /api/circuits/, /api/transit/stops/ and a stop's departures."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_citizen_gets_a_walk_between_two_places(citizen, street_grid):
+    response = citizen.get("/api/routes/", {"from": "port-vauban", "to": "chateau"})
+    assert response.status_code == 200
+    feature = response.json()
+    assert feature["type"] == "Feature" and feature["geometry"]["type"] == "LineString"
+    assert {"length_m", "duration_s", "profile"} <= set(feature["properties"])
+
+
+def test_a_walk_from_coordinates(citizen, street_grid):
+    from twin.geoid import city_frame
+    from tests.realtime.conftest import X0, Y0
+
+    lon, lat = city_frame().to_lonlat(X0 + 100.0, Y0 + 100.0)
+    response = citizen.get("/api/routes/", {"from_lon": float(lon), "from_lat": float(lat), "to": "chateau"})
+    assert response.status_code == 200, response.content
+
+
+def test_missing_ends_are_a_400(citizen, street_grid):
+    response = citizen.get("/api/routes/", {"from": "port-vauban"})
+    assert response.status_code == 400 and "to=" in response.json()["detail"]
+
+
+def test_an_unknown_place_is_a_404_and_an_unreachable_one_a_422(citizen, street_grid):
+    assert citizen.get("/api/routes/", {"from": "nowhere", "to": "chateau"}).status_code == 404
+    response = citizen.get("/api/routes/", {"from": "port-vauban", "to": "ile-sainte-marguerite"})
+    assert response.status_code == 422 and "nearest street" in response.json()["detail"]
+
+
+def test_only_published_circuits_are_listed_with_their_texts(citizen, circuit):
+    assert citizen.get("/api/circuits/").json()["features"] == []
+    circuit.published = True
+    circuit.save()
+    [feature] = citizen.get("/api/circuits/").json()["features"]
+    assert feature["properties"]["slug"] == "vieil-antibes"
+    assert [s["text"] for s in feature["properties"]["stops"]] == ["Texte port-vauban", "Texte marche", "Texte chateau"]
+
+
+@pytest.fixture
+def imported(sample_dir):
+    from realtime.gtfs_import import import_feed
+
+    import_feed(str(sample_dir))
+
+
+def test_stops_come_with_the_lines_that_call_there(citizen, imported):
+    features = citizen.get("/api/transit/stops/").json()["features"]
+    by_id = {f["id"]: f for f in features}
+    assert by_id["PL_GAULLE"]["geometry"]["coordinates"] == pytest.approx([7.1235, 43.58085])
+    assert "1" in [line["line"] for line in by_id["PL_GAULLE"]["properties"]["lines"]]
+    assert by_id["ANT_PEM"]["properties"]["location_type"] == 1
+
+
+def test_departures_fall_back_to_the_timetable_without_a_worker(citizen, imported, monkeypatch):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    morning = datetime(2025, 7, 10, 7, 20, tzinfo=ZoneInfo("Europe/Paris")).timestamp()
+    monkeypatch.setattr("realtime.views.time.time", lambda: morning)
+    body = citizen.get("/api/transit/stops/ANT_PEM_A/departures/").json()
+    assert body["source"] == "schedule" and body["updated"] == "never updated"
+    assert body["departures"][0]["trip"] == "L1_A_0730" and body["departures"][0]["realtime"] is False
+
+
+def test_departures_come_from_the_worker_when_it_runs(citizen, imported):
+    import asyncio
+    import json
+
+    from realtime.hub import Change, default_publisher
+
+    board = [{"trip": "L1_A_0730", "route": "L1", "line": "1", "expected": 1, "scheduled": 1, "delay": 60, "realtime": True}]
+    changes = [Change("stop:PL_GAULLE", 7, "{}", json.dumps({"seq": 7, "feed_timestamp": 1, "departures": board})),
+               Change("status", 3, "{}", json.dumps({"seq": 3, "feed_timestamp": 1, "state": "ok"}))]
+    asyncio.run(default_publisher().publish(changes))
+    body = citizen.get("/api/transit/stops/PL_GAULLE/departures/").json()
+    assert body["source"] == "worker" and body["departures"][0]["delay"] == 60 and body["status"] == "ok"
+
+
+def test_an_unknown_stop_is_a_404(citizen, imported):
+    assert citizen.get("/api/transit/stops/NOPE/departures/").status_code == 404
