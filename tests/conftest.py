@@ -63,3 +63,9 @@ def tiles_root(tmp_path, settings) -> Path:
     settings.JUMEAU_TILES_DIR = tmp_path / "tiles"
     settings.JUMEAU_TILES_DIR.mkdir()
     return settings.JUMEAU_TILES_DIR
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in this thread
+    while its session-scoped browser is open, and asyncio.run() refuses to start inside it."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))

@@ -9,6 +9,7 @@ from twin import roles
 NETWORKS = "networks"
 BUILDINGS = "buildings"
 TERRAIN = "terrain"
+BASEMAP = "basemap"
 PROJECT_PREFIX = "project-"
 POINTCLOUD_PREFIX = "pointcloud-"
 
@@ -31,7 +32,7 @@ def may_load(layer: str, user) -> bool:
         if variant is None:
             return False
         return variant.project.is_public() or roles.can_see_drafts(user)
-    return layer in (BUILDINGS, TERRAIN) or layer.startswith(POINTCLOUD_PREFIX)
+    return layer in (BUILDINGS, TERRAIN, BASEMAP) or layer.startswith(POINTCLOUD_PREFIX)
 
 
 def layers_for(user) -> list[dict]:
@@ -45,9 +46,12 @@ def layers_for(user) -> list[dict]:
         if current_version(root, name) is None:
             return
         url = f"/tiles/{name}/layer.json" if kind == "terrain" else f"/tiles/{name}/tileset.json"
-        out.append({"name": name, "kind": kind, "title": title, "url": url.replace("/layer.json", "/") if kind == "terrain" else url, **extra})
+        entry = {"name": name, "kind": kind, "title": title, "url": url.replace("/layer.json", "/") if kind == "terrain" else url}
+        entry.update(extra)
+        out.append(entry)
 
     add(TERRAIN, "terrain", "Terrain")
+    add(BASEMAP, "imagery", "Fond de plan", url=f"/tiles/{BASEMAP}/basemap.json")
     add(BUILDINGS, "3dtiles", "Bâtiments")
     if roles.can_see_networks(user):
         add(NETWORKS, "3dtiles", "Réseaux enterrés")

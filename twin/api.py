@@ -58,6 +58,7 @@ class PointOfInterestViewSet(viewsets.ReadOnlyModelViewSet):
         "role": drf.CharField(),
         "city": drf.CharField(),
         "extent_degrees": drf.ListField(child=drf.FloatField()),
+        "home": drf.DictField(child=drf.FloatField()),
         "layers": drf.ListField(child=drf.DictField()),
     }),
 )
@@ -74,5 +75,6 @@ def session_view(request):
         "role": roles.describe(request.user),
         "city": settings.JUMEAU_CITY_NAME,
         "extent_degrees": [float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])],
+        "home": dict(zip(["lon", "lat", "height", "heading", "pitch"], settings.JUMEAU_HOME_VIEW)),
         "layers": layers_for(request.user),
     })

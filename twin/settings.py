@@ -153,7 +153,9 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -180,6 +182,8 @@ SPECTACULAR_SETTINGS = {
 # --- The city: storage CRS and extent (the demo is Antibes in Lambert-93, heights NGF-IGN69).
 JUMEAU_CITY_NAME = os.getenv("JUMEAU_CITY_NAME", "Antibes")
 JUMEAU_SRID = envint("JUMEAU_SRID", "2154")
+# The first view: camera longitude°, latitude°, height (m above the ellipsoid), heading° and pitch°.
+JUMEAU_HOME_VIEW = [float(v) for v in envlist("JUMEAU_HOME_VIEW", "7.1405,43.5675,650,-34,-20")]
 JUMEAU_EXTENT = envextent("JUMEAU_EXTENT", "1030200,6279200,1036200,6287200")
 # Orthometric heights become ellipsoidal through this geoid grid only (PROJ name or path).
 JUMEAU_GEOID_GRID = os.getenv("JUMEAU_GEOID_GRID", "egm96_15.gtx")

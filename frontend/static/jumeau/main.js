@@ -24,9 +24,32 @@ const BUILDING_STYLE = {
   },
 };
 
+// Staff sign in to see networks and drafts; citizens need no account.
+function accountControl(session) {
+  if (!session.user) {
+    const link = document.createElement("a");
+    link.href = "/accounts/login/?next=/";
+    link.textContent = "Connexion";
+    link.style.color = "inherit";
+    return link;
+  }
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = "/accounts/logout/";
+  form.style.display = "inline";
+  const token = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  form.innerHTML = `<input type="hidden" name="csrfmiddlewaretoken" value="${token ? token.split("=")[1] : ""}">`;
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = `${session.user} · Déconnexion`;
+  form.append(button);
+  return form;
+}
+
 async function start() {
   const session = await (await fetch("/api/session/", { credentials: "same-origin" })).json();
   document.getElementById("role").textContent = `${session.city} · ${session.role}`;
+  document.getElementById("toolbar").append(accountControl(session));
   const viewer = await new Viewer("cesium", session).init();
   const jumeau = { viewer, session, layers: {}, tools: {}, ready: false };
   window.jumeau = jumeau;

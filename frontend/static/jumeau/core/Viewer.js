@@ -39,6 +39,7 @@ export class Viewer {
     if (terrain) {
       scene.terrainProvider = await Cesium.CesiumTerrainProvider.fromUrl(terrain.url, { requestVertexNormals: true });
     }
+    await this.addBasemap();
     this.home();
     this.pickHandler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
     this.pickHandler.setInputAction((event) => this.dispatchPick(event.position), Cesium.ScreenSpaceEventType.LEFT_CLICK);
@@ -46,17 +47,26 @@ export class Viewer {
     return this;
   }
 
+  async addBasemap() {
+    // The city's own shaded relief, drawn from its DEM: the sea and the land read at street scale.
+    const basemap = this.layer("basemap");
+    if (!basemap) return;
+    const base = basemap.url.replace(/basemap\.json$/, "");
+    const meta = await (await fetch(basemap.url)).json();
+    const rectangle = Cesium.Rectangle.fromDegrees(...meta.rectangle);
+    const provider = await Cesium.SingleTileImageryProvider.fromUrl(base + meta.url, { rectangle });
+    this.basemapLayer = this.cesium.imageryLayers.addImageryProvider(provider);
+  }
+
   layer(name) {
     return this.session.layers.find((l) => l.name === name);
   }
 
   home(duration = 0) {
-    const [w, s, e, n] = this.session.extent_degrees;
-    const lon = (w + e) / 2;
-    const lat = s + (n - s) * 0.35;
+    const h = this.session.home;
     this.cesium.camera.flyTo({
-      destination: Cesium.Cartesian3.fromDegrees(lon, lat - 0.028, 1400),
-      orientation: { heading: 0, pitch: Cesium.Math.toRadians(-32), roll: 0 },
+      destination: Cesium.Cartesian3.fromDegrees(h.lon, h.lat, h.height),
+      orientation: { heading: Cesium.Math.toRadians(h.heading), pitch: Cesium.Math.toRadians(h.pitch), roll: 0 },
       duration,
     });
   }

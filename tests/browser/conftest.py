@@ -1,0 +1,201 @@
+"""Browser tests: a real `serve_demo` process on its own database, driven by Debian's Chromium."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PERSONAS = {"alice": "planner", "bob": "field_agent"}
+PASSWORD = "correct horse battery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class DemoServer:
+    url: str
+    env: dict[str, str]
+    log_path: str
+    process: subprocess.Popen | None = None
+    extra: dict = field(default_factory=dict)
+
+    def manage(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        return result
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()[-5000:]
+
+
+def _database_env(env: dict[str, str]) -> tuple[dict[str, str], callable]:
+    """Point the server at a database of its own, never the one pytest-django manages."""
+    name = f"jumeau_browser_{os.getpid()}"
+    url = env.get("DATABASE_URL", "")
+    if not url:
+        env["SPATIALITE_NAME"] = f"{name}.sqlite3"
+        path = ROOT / "var" / env["SPATIALITE_NAME"]
+
+        def drop() -> None:
+            path.unlink(missing_ok=True)
+
+        return env, drop
+    import psycopg
+
+    parts = urlparse(url)
+    admin_url = parts._replace(scheme="postgresql", path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = parts._replace(path=f"/{name}").geturl()
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return env, drop
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
+    """The demo city loaded through the importers, served by `manage.py serve_demo` (HTTP + websockets)."""
+    base = tmp_path_factory.mktemp("demo-server")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(JUMEAU_TILES_DIR=str(base / "tiles"), DJANGO_SETTINGS_MODULE="twin.settings", LOG_LEVEL="warning")
+    env, drop = _database_env(env)
+    port = _free_port()
+    server = DemoServer(url=f"http://127.0.0.1:{port}", env=env, log_path=str(base / "server.log"))
+    try:
+        server.manage("migrate", "--noinput", "-v", "0")
+        server.manage("load_demo", timeout=1800)
+        users = "; ".join(
+            f"u = User.objects.create_user({name!r}, password={PASSWORD!r}); u.groups.add(Group.objects.get(name={role!r}))"
+            for name, role in PERSONAS.items())
+        server.manage("shell", "-c", f"from django.contrib.auth.models import User, Group; {users}")
+        log = open(server.log_path, "w")
+        server.process = subprocess.Popen([sys.executable, "manage.py", "serve_demo", "--port", str(port), "--interval", "2"],
+                                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{server.url}/api/session/", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve_demo did not start:\n{server.log()}")
+            time.sleep(0.3)
+        yield server
+    finally:
+        if server.process is not None:
+            server.process.terminate()
+            try:
+                server.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+        drop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+class Page:
+    """A Playwright page that records console errors and failed requests."""
+
+    def __init__(self, page, server: DemoServer):
+        self.page = page
+        self.server = server
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+        page.set_default_timeout(120_000)
+
+    def __getattr__(self, name):
+        return getattr(self.page, name)
+
+    def open(self, path: str = "/") -> "Page":
+        self.page.goto(self.server.url + path)
+        self.page.wait_for_function("window.jumeau && window.jumeau.ready === true")
+        return self
+
+    def login(self, username: str) -> "Page":
+        self.page.goto(self.server.url + "/accounts/login/?next=/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(self.server.url + "/")
+        return self
+
+    def wait_for_layer(self, name: str) -> None:
+        """Until the layer's tileset has loaded every tile it needs for the current view."""
+        self.page.wait_for_function(
+            "(name) => { const l = window.jumeau.layers[name]; if (!l) return false;"
+            " window.jumeau.viewer.requestRender(); return l.loaded && l.tileset.tilesLoaded; }", arg=name)
+
+    def click_feature(self, layer: str) -> None:
+        """Find a pixel where `layer` has a feature, then click it like a person would."""
+        spot = self.page.evaluate(
+            """(layer) => {
+                const v = window.jumeau.viewer.cesium, ts = window.jumeau.layers[layer].tileset;
+                const c = v.scene.canvas;
+                for (let step = 40; step >= 10; step -= 10)
+                  for (let y = step; y < c.clientHeight; y += step)
+                    for (let x = step; x < c.clientWidth; x += step) {
+                      const r = c.getBoundingClientRect();
+                      if (document.elementFromPoint(r.left + x, r.top + y) !== c) continue;  // under the toolbar or a panel
+                      const p = v.scene.pick(new Cesium.Cartesian2(x, y));
+                      if (p instanceof Cesium.Cesium3DTileFeature && p.tileset === ts) return {x, y};
+                    }
+                return null;
+            }""", layer)
+        assert spot is not None, f"no feature of {layer} on screen"
+        box = self.page.locator("#cesium canvas").first.bounding_box()
+        self.page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
+
+
+@pytest.fixture
+def page(browser, demo_server) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    wrapped = Page(context.new_page(), demo_server)
+    yield wrapped
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, demo_server) -> Iterator[Page]:
+    """A citizen's phone: small portrait screen, touch."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    wrapped = Page(context.new_page(), demo_server)
+    yield wrapped
+    context.close()

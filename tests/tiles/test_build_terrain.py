@@ -1,0 +1,131 @@
+"""The terrain layer: quantized-mesh tiles whose heights are the DEM plus the geoid, and a layer.json Cesium reads."""
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from tests.tiles.conftest import terrain_height
+from tests.tiles.tile_reading import resolve
+from tiles.build import build_layers
+from tiles.builders.terrain import FINEST_ERROR_M, TileKey
+from tiles.errors import NothingToBuild
+from tiles.publish import current_dir
+from twin.geoid import city_frame
+
+pytestmark = pytest.mark.django_db
+
+
+def _zigzag_deltas(raw: np.ndarray) -> np.ndarray:
+    v = raw.astype(np.int64)
+    return np.cumsum((v >> 1) ^ -(v & 1))
+
+
+def decode_quantized_mesh(data: bytes) -> dict:
+    """Header, vertices (u, v, h as floats 0..1 and heights) and triangles of a quantized-mesh-1.0 tile."""
+    header = struct.unpack_from("<3d2f4d3d", data, 0)
+    offset = 88
+    (count,) = struct.unpack_from("<I", data, offset)
+    offset += 4
+    arrays = []
+    for _ in range(3):
+        arrays.append(_zigzag_deltas(np.frombuffer(data, np.uint16, count, offset)))
+        offset += 2 * count
+    u, v, h = arrays
+    wide = count > 65536
+    if offset % (4 if wide else 2):
+        offset += (4 if wide else 2) - offset % (4 if wide else 2)
+    (tri_count,) = struct.unpack_from("<I", data, offset)
+    offset += 4
+    raw = np.frombuffer(data, np.uint32 if wide else np.uint16, tri_count * 3, offset)
+    encoded = raw.astype(np.int64)
+    highest, indices = 0, np.empty_like(encoded)
+    for i, code in enumerate(encoded):
+        indices[i] = highest - code
+        if code == 0:
+            highest += 1
+    offset += raw.nbytes
+    edges = {}
+    for name in ("west", "south", "east", "north"):
+        (n,) = struct.unpack_from("<I", data, offset)
+        offset += 4
+        edges[name] = np.frombuffer(data, np.uint32 if wide else np.uint16, n, offset)
+        offset += edges[name].nbytes
+    extensions = {}
+    while offset < len(data):
+        ext_id, length = struct.unpack_from("<BI", data, offset)
+        extensions[ext_id] = data[offset + 5 : offset + 5 + length]
+        offset += 5 + length
+    min_h, max_h = header[3], header[4]
+    return {"header": header, "u": u / 32767, "v": v / 32767, "height": min_h + h / 32767 * (max_h - min_h),
+            "triangles": indices.reshape(-1, 3), "edges": edges, "extensions": extensions, "count": count}
+
+
+def test_layer_json_describes_a_tms_quantized_mesh_with_normals(terrain, tiles_root):
+    [record] = build_layers(["terrain"], progress=lambda m: None)
+    assert record.status == "published" and record.tiles > 10
+    layer = json.loads((current_dir(tiles_root, "terrain") / "layer.json").read_text())
+    assert layer["format"] == "quantized-mesh-1.0" and layer["scheme"] == "tms"
+    assert layer["projection"] == "EPSG:4326" and "octvertexnormals" in layer["extensions"]
+    assert layer["tiles"][0] == f"@{record.version}/{{z}}/{{x}}/{{y}}.terrain?v={{version}}"
+    assert layer["available"][0] == [{"startX": 0, "startY": 0, "endX": 1, "endY": 0}]
+    # Every available tile exists, and every tile's parent is available.
+    for z, ranges in enumerate(layer["available"]):
+        for r in ranges:
+            for x in range(r["startX"], r["endX"] + 1):
+                for y in range(r["startY"], r["endY"] + 1):
+                    assert resolve(tiles_root, "terrain", f"@{record.version}/{z}/{x}/{y}.terrain").is_file()
+                    if z:
+                        parent = layer["available"][z - 1][0]
+                        assert parent["startX"] <= x // 2 <= parent["endX"] and parent["startY"] <= y // 2 <= parent["endY"]
+
+
+def test_heights_are_the_dem_plus_the_geoid_at_every_vertex(terrain, tiles_root):
+    [record] = build_layers(["terrain"], progress=lambda m: None)
+    layer = json.loads((current_dir(tiles_root, "terrain") / "layer.json").read_text())
+    top = len(layer["available"]) - 1
+    frame = city_frame()
+    r = layer["available"][top][0]
+    worst, checked = 0.0, 0
+    for x in range(r["startX"], r["endX"] + 1):
+        for y in range(r["startY"], r["endY"] + 1):
+            path = resolve(tiles_root, "terrain", f"@{record.version}/{top}/{x}/{y}.terrain")
+            tile = decode_quantized_mesh(gzip.decompress(path.read_bytes()))
+            assert 1 in tile["extensions"], "octvertexnormals (extension 1)"
+            assert all(len(tile["edges"][k]) >= 2 for k in tile["edges"]), "edge vertices for skirts"
+            tri = tile["triangles"]
+            assert tri.max() < tile["count"]
+            # Counter-clockwise from above, none degenerate: the high-water-mark coding decoded right.
+            uu, vv = tile["u"], tile["v"]
+            cross = (uu[tri[:, 1]] - uu[tri[:, 0]]) * (vv[tri[:, 2]] - vv[tri[:, 0]]) \
+                - (uu[tri[:, 2]] - uu[tri[:, 0]]) * (vv[tri[:, 1]] - vv[tri[:, 0]])
+            assert (cross > 0).all()
+            w, s, e, n = TileKey(top, x, y).bounds
+            lon = w + tile["u"] * (e - w)
+            lat = s + tile["v"] * (n - s)
+            px, py = frame.from_lonlat(lon, lat)
+            expected = terrain_height(px, py) + frame.undulation(lon, lat)
+            inside = (px > terrain.extent.extent[0] + 15) & (px < terrain.extent.extent[2] - 15) \
+                & (py > terrain.extent.extent[1] + 15) & (py < terrain.extent.extent[3] - 15)
+            if inside.any():
+                # The DEM is a 10 m grid of the analytic surface: bilinear resampling adds a few cm.
+                worst = max(worst, float(np.abs(tile["height"][inside] - expected[inside]).max()))
+                checked += int(inside.sum())
+    assert checked > 100
+    assert worst < FINEST_ERROR_M, f"worst {worst:.3f} m"
+
+
+def test_without_an_active_terrain_the_build_says_what_to_do(db, tiles_root):
+    with pytest.raises(Exception) as info:
+        build_layers(["terrain"], progress=lambda m: None)
+    assert "import" in str(info.value)
+    assert isinstance(info.value.builds[0].error, str)
+    with pytest.raises(NothingToBuild):
+        from tiles.builders import terrain as builder
+        from tiles.publish import LayerBuild
+
+        with LayerBuild(tiles_root, "terrain") as build:
+            builder.build(build, city_frame(), lambda m: None)

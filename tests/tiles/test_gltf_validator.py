@@ -1,0 +1,37 @@
+"""Every glb of every built layer passes the Khronos glTF-Validator with no error and no warning."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from tests.tiles.gltf_validator import _MODULE, _SCRIPT
+from tests.tiles.test_build_projects import make_variant
+from tests.tiles.tile_reading import contents
+from tiles.build import build_layers
+
+pytestmark = pytest.mark.django_db
+
+
+def validate_all(paths) -> list[dict]:
+    if shutil.which("node") is None or not _MODULE.is_dir():
+        pytest.skip("node or frontend/node_modules/gltf-validator is missing")
+    done = subprocess.run(["node", str(_SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_every_glb_of_each_layer_is_valid(buildings, pipes, tmp_path, tiles_root):
+    variant = make_variant(tmp_path, "a", 30.0)
+    layers = ["buildings", "networks", variant.tile_layer]
+    records = build_layers(layers, progress=lambda m: None)
+    assert all(r.status == "published" for r in records)
+    paths = [c.path for layer in layers for c in contents(tiles_root, layer)]
+    assert len(paths) >= 3
+    reports = validate_all(paths)
+    assert len(reports) == len(paths)
+    for report in reports:
+        problems = [m for m in report["messages"] if m["severity"] <= 1]
+        assert report["numErrors"] == 0 and report["numWarnings"] == 0, (report["file"], problems)

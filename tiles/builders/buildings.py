@@ -1,0 +1,247 @@
+"""The buildings layer: LOD1 prisms from footprint, ground and roof heights; LOD2 surfaces where imported."""
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+
+import mapbox_earcut
+import numpy as np
+import shapely
+
+from tiles.builders.base import FeatureLayer, LayerStats, Progress, cpu_workers, write_feature_tiles
+from tiles.errors import NothingToBuild
+from tiles.extrude import Mesh, extrude_footprints
+from tiles.georef import TileGeoref
+from tiles.glb import Material, Primitive, write_glb
+from tiles.publish import LayerBuild
+from tiles.tileset import region_from_ecef
+from twin.geoid import HeightFrame
+
+LAYER = "buildings"
+WRITER_VERSION = "buildings-3"
+MAX_FEATURES = 400
+# An internal tile's geometric error: what leaving its buildings out costs, the tallest of them (m).
+ERROR_FACTOR = 1.0
+MIN_ERROR_M = 10.0
+# Styles multiply this base colour; a light one keeps Cesium3DTileStyle colours true.
+WALLS = Material(base_color=(1.0, 1.0, 1.0, 1.0), roughness=0.9, name="building")
+LOD2_SURFACES = Material(base_color=(1.0, 1.0, 1.0, 1.0), roughness=0.9, double_sided=True, name="building-lod2")
+
+SCHEMA_PROPERTIES = ("source_id", "name", "use", "storeys", "year", "height", "ground_z", "roof_z", "lod")
+
+
+@dataclass
+class BuildingArrays:
+    """Every building of the layer as columns (storage CRS metres, orthometric heights)."""
+
+    source_ids: np.ndarray  # object (str)
+    footprints: np.ndarray  # shapely MultiPolygons
+    ground_z: np.ndarray
+    roof_z: np.ndarray
+    storeys: np.ndarray  # uint16, 0 unknown
+    year: np.ndarray  # uint16, 0 unknown
+    use: np.ndarray
+    name: np.ndarray
+    lod2: dict[int, list]  # row → its LOD2 surfaces, each a list of rings of (x, y, z)
+    digests: list[bytes]
+
+    def __len__(self) -> int:
+        return int(self.ground_z.shape[0])
+
+
+def from_rows(rows: list[tuple], lod2: dict[str, list] | None = None) -> BuildingArrays:
+    """Columns from (source_id, footprint WKB, ground_z, roof_z, storeys, use, year, name) rows.
+
+    lod2: source_id → list of surfaces, each a list of rings of (x, y, z) tuples.
+    """
+    lod2 = lod2 or {}
+    n = len(rows)
+    source_ids = np.empty(n, dtype=object)
+    wkbs = np.empty(n, dtype=object)
+    ground = np.empty(n)
+    roof = np.empty(n)
+    storeys = np.zeros(n, np.uint16)
+    year = np.zeros(n, np.uint16)
+    use = np.empty(n, dtype=object)
+    name = np.empty(n, dtype=object)
+    digests: list[bytes] = []
+    surfaces: dict[int, list] = {}
+    pack = struct.Struct("<ddHH").pack
+    for i, (sid, wkb, gz, rz, st, us, yr, nm) in enumerate(rows):
+        wkb = bytes(wkb)
+        source_ids[i] = sid
+        wkbs[i] = wkb
+        ground[i] = gz
+        roof[i] = rz
+        storeys[i] = st or 0
+        year[i] = yr or 0
+        use[i] = us or ""
+        name[i] = nm or ""
+        h = hashlib.blake2b(wkb, digest_size=16)
+        h.update(pack(gz, rz, st or 0, yr or 0))
+        h.update(f"{sid}\x1f{us}\x1f{nm}".encode())
+        if sid in lod2:
+            surfaces[i] = lod2[sid]
+            h.update(repr(lod2[sid]).encode())
+        digests.append(h.digest())
+    footprints = shapely.from_wkb(wkbs) if n else np.empty(0, dtype=object)
+    single = shapely.get_type_id(footprints) == 3
+    if single.any():
+        for i in np.flatnonzero(single):
+            footprints[i] = shapely.MultiPolygon([footprints[i]])
+    return BuildingArrays(source_ids, footprints, ground, roof, storeys, year, use, name, surfaces, digests)
+
+
+def fetch() -> BuildingArrays:
+    """Every Building row, in one query for the columns and one for the few LOD2 solids."""
+    from django.contrib.gis.db.models.functions import AsWKB
+
+    from twin.models import Building
+
+    rows = list(
+        Building.objects.order_by("pk").annotate(wkb=AsWKB("footprint"))
+        .values_list("source_id", "wkb", "ground_z", "roof_z", "storeys", "use", "year", "name")
+    )
+    lod2: dict[str, list] = {}
+    for sid, geom in Building.objects.filter(lod2__isnull=False).values_list("source_id", "lod2"):
+        lod2[sid] = [[list(map(tuple, ring)) for ring in poly.coords] for poly in geom]
+    return from_rows(rows, lod2)
+
+
+def feature_layer(data: BuildingArrays) -> FeatureLayer:
+    b = shapely.bounds(data.footprints)
+    return FeatureLayer(x=(b[:, 0] + b[:, 2]) / 2, y=(b[:, 1] + b[:, 3]) / 2, digests=data.digests,
+                        size=np.maximum(data.roof_z - data.ground_z, 1.0))
+
+
+def _lod2_mesh(surfaces_by_feature: list[tuple[int, list]]) -> Mesh | None:
+    """Triangulate 3D planar surfaces (CityGML-like, outer ring then holes) with flat normals."""
+    pos, nrm, idx, fid = [], [], [], []
+    base = 0
+    for feature, surfaces in surfaces_by_feature:
+        for rings in surfaces:
+            rings = [np.asarray(r, np.float64) for r in rings]
+            rings = [r[:-1] if len(r) > 3 and np.array_equal(r[0], r[-1]) else r for r in rings]
+            if len(rings[0]) < 3:
+                continue
+            outer = rings[0]
+            # Newell's method: robust normal of a planar polygon.
+            nxt = np.roll(outer, -1, axis=0)
+            normal = np.array([
+                np.sum((outer[:, 1] - nxt[:, 1]) * (outer[:, 2] + nxt[:, 2])),
+                np.sum((outer[:, 2] - nxt[:, 2]) * (outer[:, 0] + nxt[:, 0])),
+                np.sum((outer[:, 0] - nxt[:, 0]) * (outer[:, 1] + nxt[:, 1])),
+            ])
+            length = np.linalg.norm(normal)
+            if length < 1e-12:
+                continue
+            normal /= length
+            drop = int(np.argmax(np.abs(normal)))
+            keep = [a for a in range(3) if a != drop]
+            verts = np.concatenate(rings)
+            ends = np.cumsum([len(r) for r in rings]).astype(np.uint32)
+            tris = mapbox_earcut.triangulate_float64(np.ascontiguousarray(verts[:, keep]), ends).reshape(-1, 3)
+            if not len(tris):
+                continue
+            p = verts[tris]
+            face = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+            flip = face @ normal < 0
+            tris[flip] = tris[flip][:, [0, 2, 1]]
+            pos.append(verts)
+            nrm.append(np.broadcast_to(normal, verts.shape))
+            idx.append(tris.ravel().astype(np.int64) + base)
+            fid.append(np.full(len(verts), feature, np.uint32))
+            base += len(verts)
+    if not pos:
+        return None
+    return Mesh(np.concatenate(pos), np.concatenate(nrm).astype(np.float32), np.concatenate(idx).astype(np.uint32),
+                np.concatenate(fid))
+
+
+def _extrude_each(data: BuildingArrays, idx: np.ndarray, lod1: np.ndarray) -> Mesh | None:
+    """Extrude building by building, leaving out the ones whose footprint cannot be extruded.
+
+    A degenerate ring (fewer than three distinct vertices) fails the whole batch; rather than lose the
+    tile, the bad building keeps its row in the property table and simply has no geometry.
+    """
+    parts: list[Mesh] = []
+    for k in lod1.tolist():
+        row = int(idx[k])
+        _, coords, (ring_off, poly_off, multi_off) = shapely.to_ragged_array(data.footprints[row : row + 1])
+        try:
+            parts.append(extrude_footprints(coords, ring_off, poly_off, data.ground_z[row], data.roof_z[row],
+                                            feature_ids=np.full(len(poly_off) - 1, k)))
+        except ValueError:
+            continue
+    if not parts:
+        return None
+    offsets = np.cumsum([0] + [p.vertex_count for p in parts[:-1]])
+    return Mesh(np.concatenate([p.positions for p in parts]), np.concatenate([p.normals for p in parts]),
+                np.concatenate([p.indices + o for p, o in zip(parts, offsets)]).astype(np.uint32),
+                np.concatenate([p.feature_ids for p in parts]))
+
+
+def tile_glb(data: BuildingArrays, idx: np.ndarray, frame: HeightFrame) -> tuple[bytes, tuple, tuple]:
+    """One tile's glb of the buildings at rows idx, its region and its centre (ECEF metres)."""
+    idx = np.asarray(idx)
+    is_lod2 = np.array([int(i) in data.lod2 for i in idx], dtype=bool) if data.lod2 else np.zeros(len(idx), bool)
+    meshes: list[tuple[Mesh, Material]] = []
+    lod1 = np.flatnonzero(~is_lod2)
+    if lod1.size:
+        geoms = data.footprints[idx[lod1]]
+        _, coords, (ring_off, poly_off, multi_off) = shapely.to_ragged_array(geoms)
+        poly_feature = np.repeat(lod1, np.diff(multi_off))
+        rows = idx[poly_feature]
+        try:
+            mesh = extrude_footprints(coords, ring_off, poly_off, data.ground_z[rows], data.roof_z[rows],
+                                      feature_ids=poly_feature)
+        except ValueError:
+            mesh = _extrude_each(data, idx, lod1)
+        if mesh is not None:
+            meshes.append((mesh, WALLS))
+    if is_lod2.any():
+        mesh = _lod2_mesh([(int(k), data.lod2[int(idx[k])]) for k in np.flatnonzero(is_lod2)])
+        if mesh is not None:
+            meshes.append((mesh, LOD2_SURFACES))
+    allpos = np.concatenate([m.positions for m, _ in meshes])
+    georef = TileGeoref.fit(frame, (allpos[:, 0].min(), allpos[:, 1].min(), allpos[:, 0].max(), allpos[:, 1].max()))
+    axes = georef.local_axes()
+    ecef_parts = [georef.to_ecef(m.positions[:, 0], m.positions[:, 1], m.positions[:, 2]) for m, _ in meshes]
+    ecef = np.concatenate(ecef_parts)
+    lo, hi = ecef.min(axis=0), ecef.max(axis=0)
+    centre = (lo + hi) / 2.0
+    primitives = [
+        Primitive(positions=e - centre, indices=m.indices, feature_ids=m.feature_ids,
+                  normals=m.normals.astype(np.float64) @ axes.T, material=material)
+        for e, (m, material) in zip(ecef_parts, meshes)
+    ]
+    height = data.roof_z[idx] - data.ground_z[idx]
+    properties = {
+        "name": data.name[idx].tolist(),
+        "use": data.use[idx].tolist(),
+        "storeys": data.storeys[idx],
+        "year": data.year[idx],
+        "height": np.round(height, 2),
+        "ground_z": np.round(data.ground_z[idx], 2),
+        "roof_z": np.round(data.roof_z[idx], 2),
+        "lod": np.where(is_lod2, 2, 1).astype(np.uint8),
+    }
+    glb = write_glb(primitives, data.source_ids[idx].tolist(), properties, class_name="building")
+    return glb, region_from_ecef(ecef), tuple(float(c) for c in centre)
+
+
+def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: BuildingArrays | None = None,
+          workers: int | None = None) -> LayerStats:
+    """Write the buildings layer into build.path."""
+    data = fetch() if data is None else data
+    if not len(data):
+        raise NothingToBuild("There are no buildings to tile: import a buildings file first "
+                             "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`).")
+    progress(f"  buildings: {len(data)} buildings fetched")
+    return write_feature_tiles(
+        build, feature_layer(data), lambda key, idx: tile_glb(data, idx, frame),
+        salt=f"{WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
+        error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
+        workers=cpu_workers() if workers is None else workers,
+    )
