@@ -55,7 +55,7 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip >/dev/null
   # pyproj is compiled against Debian's PROJ (see DEB_PACKAGES); its 3.6 sources need Cython 3.0.
   "$VENV/bin/pip" install -q --disable-pip-version-check "cython==3.0.12" setuptools wheel \
-    && "$VENV/bin/pip" install -q --disable-pip-version-check --no-build-isolation --no-binary pyproj "pyproj==3.6.1" \
+    && "$VENV/bin/pip" install -q --disable-pip-version-check --no-cache-dir --no-build-isolation --no-binary pyproj "pyproj==3.6.1" \
     && "$VENV/bin/pip" install -q --disable-pip-version-check --no-binary pyproj ".[test]" \
     || die "pip install failed: see the message above. Check that PyPI is reachable, then run this command again."
   rm -f "$VENV"/.jumeau-*
