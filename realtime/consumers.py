@@ -87,7 +87,8 @@ class GuardedConsumer(AsyncWebsocketConsumer):
         await self.handle(message)
 
     async def handle(self, message: dict) -> None:
-        raise NotImplementedError
+        """One client message, already parsed and size/rate checked: each consumer defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define handle()")
 
 
 def _strings(value: object, limit: int, what: str) -> list[str]:

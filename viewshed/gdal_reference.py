@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 import subprocess
@@ -12,11 +11,10 @@ import time
 
 import numpy as np
 
-# GDAL enums (gdal.h / gdal_alg.h, GDAL 3.6).
-_GDT_BYTE = 1
-_GDT_FLOAT32 = 6
-_GF_READ = 0
-_GF_WRITE = 1
+from viewshed.libgdal import (DBL, GDT_BYTE as _GDT_BYTE, GDT_FLOAT32 as _GDT_FLOAT32, GF_READ as _GF_READ,
+                              GF_WRITE as _GF_WRITE, INT, STR, VP, declare, system_gdal)
+
+# GDAL enums (gdal_alg.h, GDAL 3.6); the raster ones live in viewshed.libgdal.
 GVM_EDGE = 2
 _GVOT_NORMAL = 1
 
@@ -32,41 +30,21 @@ class GDALReferenceError(RuntimeError):
 
 @functools.cache
 def _lib() -> ctypes.CDLL:
-    lib = ctypes.CDLL(ctypes.util.find_library("gdal") or "libgdal.so.32")
-    vp, i, d, cp = ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_char_p
-    lib.GDALAllRegister.restype = None
-    lib.GDALVersionInfo.argtypes = [cp]
-    lib.GDALVersionInfo.restype = cp
-    lib.GDALGetDriverByName.argtypes = [cp]
-    lib.GDALGetDriverByName.restype = vp
-    lib.GDALCreate.argtypes = [vp, cp, i, i, i, i, vp]
-    lib.GDALCreate.restype = vp
-    lib.GDALSetGeoTransform.argtypes = [vp, ctypes.POINTER(d)]
-    lib.GDALGetGeoTransform.argtypes = [vp, ctypes.POINTER(d)]
-    lib.GDALGetRasterBand.argtypes = [vp, i]
-    lib.GDALGetRasterBand.restype = vp
-    lib.GDALGetRasterXSize.argtypes = [vp]
-    lib.GDALGetRasterYSize.argtypes = [vp]
-    lib.GDALRasterIO.argtypes = [vp, i, i, i, i, i, vp, i, i, i, i, i]
-    lib.GDALClose.argtypes = [vp]
-    lib.GDALClose.restype = None
-    lib.OSRNewSpatialReference.argtypes = [cp]
-    lib.OSRNewSpatialReference.restype = vp
-    lib.OSRImportFromEPSG.argtypes = [vp, i]
-    lib.OSRDestroySpatialReference.argtypes = [vp]
-    lib.OSRDestroySpatialReference.restype = None
-    lib.GDALSetSpatialRef.argtypes = [vp, vp]
-    lib.GDALViewshedGenerate.argtypes = [
-        vp, cp, cp, vp,  # band, driver, target name, creation options
-        d, d, d, d,  # observer x, y, height, target height
-        d, d, d, d, d,  # visible, invisible, out of range, nodata, curvature coeff
-        i, d,  # mode, max distance
-        vp, vp,  # progress function and argument
-        i, vp,  # output type, extra options
-    ]
-    lib.GDALViewshedGenerate.restype = vp
-    lib.GDALAllRegister()
-    return lib
+    vp, i, d = VP, INT, DBL
+    return declare(system_gdal(), {
+        "OSRNewSpatialReference": ([STR], VP),
+        "OSRImportFromEPSG": ([VP, INT], INT),
+        "OSRDestroySpatialReference": ([VP], None),
+        "GDALSetSpatialRef": ([VP, VP], INT),
+        "GDALViewshedGenerate": ([
+            vp, STR, STR, vp,  # band, driver, target name, creation options
+            d, d, d, d,  # observer x, y, height, target height
+            d, d, d, d, d,  # visible, invisible, out of range, nodata, curvature coeff
+            i, d,  # mode, max distance
+            vp, vp,  # progress function and argument
+            i, vp,  # output type, extra options
+        ], VP),
+    })
 
 
 def gdal_version() -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import json
 
 import numpy as np
 
-_GDT_BYTE = 1
-_GF_WRITE = 1
+from viewshed.libgdal import DBL, GDT_BYTE as _GDT_BYTE, GF_WRITE as _GF_WRITE, INT, STR, VP, declare, system_gdal
+
 _WKB_POLYGON = 3
 _OFT_INTEGER = 0
 
@@ -21,42 +20,25 @@ class PolygonizeError(RuntimeError):
 
 @functools.cache
 def _lib() -> ctypes.CDLL:
-    # The system libgdal (already in the process when GeoDjango is): a handle of our own, so
-    # the prototypes set here never touch GeoDjango's. Never a wheel's bundled GDAL (see PITFALLS).
-    lib = ctypes.CDLL(ctypes.util.find_library("gdal") or "libgdal.so.32")
-    vp, i, d, cp = ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_char_p
-    protos = {
-        "GDALAllRegister": ([], None),
-        "GDALGetDriverByName": ([cp], vp),
-        "GDALCreate": ([vp, cp, i, i, i, i, vp], vp),
-        "GDALSetGeoTransform": ([vp, ctypes.POINTER(d)], i),
-        "GDALGetRasterBand": ([vp, i], vp),
-        "GDALRasterIO": ([vp, i, i, i, i, i, vp, i, i, i, i, i], i),
-        "GDALClose": ([vp], None),
-        "OGRGetDriverByName": ([cp], vp),
-        "OGR_Dr_CreateDataSource": ([vp, cp, vp], vp),
-        "OGR_DS_CreateLayer": ([vp, cp, vp, i, vp], vp),
-        "OGR_DS_Destroy": ([vp], None),
-        "OGR_Fld_Create": ([cp, i], vp),
-        "OGR_Fld_Destroy": ([vp], None),
-        "OGR_L_CreateField": ([vp, vp, i], i),
-        "OGR_L_ResetReading": ([vp], None),
-        "OGR_L_GetNextFeature": ([vp], vp),
-        "OGR_F_GetGeometryRef": ([vp], vp),
-        "OGR_F_Destroy": ([vp], None),
-        "OGR_G_SimplifyPreserveTopology": ([vp, d], vp),
-        "OGR_G_DestroyGeometry": ([vp], None),
-        "OGR_G_ExportToJson": ([vp], vp),
-        "OGR_G_Area": ([vp], d),
-        "VSIFree": ([vp], None),
-        "GDALPolygonize": ([vp, vp, vp, i, vp, vp, vp], i),
-    }
-    for name, (args, res) in protos.items():
-        fn = getattr(lib, name)
-        fn.argtypes = args
-        fn.restype = res
-    lib.GDALAllRegister()
-    return lib
+    return declare(system_gdal(), {
+        "OGRGetDriverByName": ([STR], VP),
+        "OGR_Dr_CreateDataSource": ([VP, STR, VP], VP),
+        "OGR_DS_CreateLayer": ([VP, STR, VP, INT, VP], VP),
+        "OGR_DS_Destroy": ([VP], None),
+        "OGR_Fld_Create": ([STR, INT], VP),
+        "OGR_Fld_Destroy": ([VP], None),
+        "OGR_L_CreateField": ([VP, VP, INT], INT),
+        "OGR_L_ResetReading": ([VP], None),
+        "OGR_L_GetNextFeature": ([VP], VP),
+        "OGR_F_GetGeometryRef": ([VP], VP),
+        "OGR_F_Destroy": ([VP], None),
+        "OGR_G_SimplifyPreserveTopology": ([VP, DBL], VP),
+        "OGR_G_DestroyGeometry": ([VP], None),
+        "OGR_G_ExportToJson": ([VP], VP),
+        "OGR_G_Area": ([VP], DBL),
+        "VSIFree": ([VP], None),
+        "GDALPolygonize": ([VP, VP, VP, INT, VP, VP, VP], INT),
+    })
 
 
 def polygonize(mask: np.ndarray, origin: tuple[float, float], pixel: float, tolerance: float = 0.0,

@@ -20,7 +20,7 @@ def headset(browser, demo_server):
     Chromium has a native navigator.xr (with no device behind it): iwer must be forced in.
     """
     if not IWER.is_file():
-        pytest.skip("frontend/node_modules/iwer is missing")
+        pytest.fail("frontend/node_modules/iwer is missing: run `make test` (it runs npm ci).")
     context = browser.new_context(viewport={"width": 1024, "height": 700})
     context.add_init_script(path=str(IWER))
     context.add_init_script(script="window.__xrDevice = new IWER.XRDevice(IWER.metaQuest3); window.__xrDevice.installRuntime({ forceInstall: true });")

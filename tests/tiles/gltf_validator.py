@@ -16,7 +16,7 @@ _MODULE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "g
 def validate_glb(data: bytes, tmp_path: Path, name: str = "tile.glb") -> dict:
     """Write the glb, validate it, and return the report (numErrors, numWarnings, messages)."""
     if shutil.which("node") is None or not _MODULE.is_dir():
-        pytest.skip("node or frontend/node_modules/gltf-validator is missing")
+        pytest.fail("node or frontend/node_modules/gltf-validator is missing: run `make test` (it runs npm ci).")
     path = tmp_path / name
     path.write_bytes(data)
     done = subprocess.run(

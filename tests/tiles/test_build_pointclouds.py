@@ -31,7 +31,6 @@ def read_pnts(data: bytes) -> tuple[np.ndarray, dict]:
     return pos, table
 
 
-@pytest.mark.skipif(not SIMPLE.is_file(), reason="shared sample LAS missing")
 def test_a_point_cloud_becomes_its_own_layer_with_points_in_place(db, tiles_root):
     cloud = PointCloud.objects.create(name="Simple LAS", file=str(SIMPLE), srid=3857, point_count=1065)
     assert "pointcloud-simple-las" in known_layers()

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def validate_all(paths) -> list[dict]:
     if shutil.which("node") is None or not _MODULE.is_dir():
-        pytest.skip("node or frontend/node_modules/gltf-validator is missing")
+        pytest.fail("node or frontend/node_modules/gltf-validator is missing: run `make test` (it runs npm ci).")
     done = subprocess.run(["node", str(_SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
