@@ -5,6 +5,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,17 +16,28 @@ BOOTSTRAP = ROOT / "scripts" / "bootstrap.sh"
 PYENV_PYTHON = Path.home() / ".pyenv" / "versions" / "3.11.7" / "bin" / "python3"
 
 
-def run(env: dict[str, str], user: str | None = None) -> subprocess.CompletedProcess:
-    cmd = ["bash", str(BOOTSTRAP)]
+def run(env: dict[str, str], user: str | None = None, script: Path = BOOTSTRAP) -> subprocess.CompletedProcess:
+    cmd = ["bash", str(script)]
     if user:
         cmd = ["runuser", "-u", user, "--", *cmd]
-    return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    return subprocess.run(cmd, cwd=script.parent.parent, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
 
 
-def test_a_user_without_root_or_sudo_is_told_which_packages_to_install(tmp_path):
+def test_a_user_without_root_or_sudo_is_told_which_packages_to_install():
     pwd.getpwnam("nobody")
-    # `sl` is a real Debian package that nobody needs here: missing on purpose.
-    result = run({"JUMEAU_EXTRA_DEB_PACKAGES": "sl", "HOME": str(tmp_path)}, user="nobody")
+    # The checkout may sit in a folder only root can read (CI clones into `mktemp -d`): run a copy
+    # of the script from a folder `nobody` can use; it stops at the package check, before it needs the rest.
+    repo = Path(tempfile.mkdtemp(prefix="jumeau-bootstrap-", dir="/tmp"))
+    try:
+        (repo / "scripts").mkdir()
+        shutil.copy(BOOTSTRAP, repo / "scripts" / "bootstrap.sh")
+        for folder in (repo, repo / "scripts"):
+            folder.chmod(0o777)
+        # `sl` is a real Debian package that nobody needs here: missing on purpose.
+        result = run({"JUMEAU_EXTRA_DEB_PACKAGES": "sl", "HOME": str(repo)}, user="nobody",
+                     script=repo / "scripts" / "bootstrap.sh")
+    finally:
+        shutil.rmtree(repo, ignore_errors=True)
     assert result.returncode != 0
     assert "Missing Debian packages: sl" in result.stderr
     assert "apt-get install -y sl" in result.stderr
