@@ -48,14 +48,16 @@ def test_a_field_agent_sees_pipes_around_him_and_enters_an_immersive_session(hea
     page.wait_for_function("['terrain', 'buildings', 'networks'].every(n => window.jumeauXR.layers[n].models > 0)")
     assert page.evaluate("window.jumeauXR.groundHeight") > 0
     assert page.evaluate("window.jumeauXR.layers.networks.errors") == []
-    below = page.evaluate("""() => {
-        const v = window.jumeauXR, box = new (v.layers.networks.tiles.group.children[0].constructor)();
-        let lowest = Infinity;
+    # Tiles come and go with the LRU cache: wait until a pipe mesh is in the scene, then measure it.
+    lowest = page.wait_for_function("""() => {
+        const v = window.jumeauXR;
+        let lowest = null;
         v.layers.networks.tiles.group.traverse(o => { if (o.isMesh) { o.geometry.computeBoundingBox();
-            const b = o.geometry.boundingBox.clone().applyMatrix4(o.matrixWorld); lowest = Math.min(lowest, b.min.y); } });
-        return lowest < v.groundY;
-    }""")
-    assert below is True
+            const b = o.geometry.boundingBox.clone().applyMatrix4(o.matrixWorld);
+            lowest = lowest === null ? b.min.y : Math.min(lowest, b.min.y); } });
+        return lowest === null ? false : { lowest, ground: v.groundY };
+    }""").json_value()
+    assert lowest["lowest"] < lowest["ground"], lowest
     button = page.locator("[data-testid=xr-enter]")
     button.wait_for(state="visible")
     assert button.is_enabled()
