@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 from typing import TYPE_CHECKING, Any
 
 import shapely
@@ -74,10 +75,13 @@ def import_path(
                     file=str(local), advice="see the rejections in the run report; an empty delivery would "
                     "delete everything this source imported before")
             warnings = [_warning(w.file, w.feature_id, w.field, w.message) for w in report.warnings]
-            height_note = check_heights(report.source_srid, result.records, file=str(local))
+            height_note = check_heights(report.source_srid, result.records, file=str(local),
+                                        terrain_z=read_opts.terrain_z)
             if height_note:
                 warnings.append(_warning(local.name, None, "z", height_note))
-            key = (source.key if source else options.get("source_key")) or f"file-{slugify(local.stem)}"
+            # Named after the delivered file, not the local one: an unpacked archive's folder changes every run.
+            delivered = Path(unquote(urlparse(str(path)).path)).stem
+            key = (source.key if source else options.get("source_key")) or f"file-{slugify(delivered)}"
             ctx = writers.WriteContext(source_key=key, file=local, options=options, srid=settings.JUMEAU_SRID,
                                        terrain_z=read_opts.terrain_z, progress=say)
             with transaction.atomic():

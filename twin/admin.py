@@ -95,9 +95,9 @@ class ProjectVariantAdmin(WktAdmin):
 
 @admin.register(models.PointOfInterest)
 class PointOfInterestAdmin(WktAdmin):
-    list_display = ["name", "category"]
-    list_filter = ["category"]
-    search_fields = ["name", "description"]
+    list_display = ["name", "category", "source_key", "source_id"]
+    list_filter = ["category", "source_key"]
+    search_fields = ["name", "description", "source_id"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -116,8 +116,8 @@ class CircuitStopInline(admin.TabularInline):
 
 @admin.register(models.WalkingCircuit)
 class WalkingCircuitAdmin(admin.ModelAdmin):
-    list_display = ["name", "published", "updated_at"]
-    list_filter = ["published"]
+    list_display = ["name", "published", "source_key", "updated_at"]
+    list_filter = ["published", "source_key"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [CircuitStopInline]

@@ -407,11 +407,17 @@ class PointOfInterest(models.Model):
     category = models.CharField(max_length=80, blank=True)
     description = models.TextField(blank=True)
     geom = models.PointField(srid=SRID, dim=3, help_text="Position; z is the orthometric height to look at.")
-    source_key = models.CharField(max_length=100, blank=True)
+    source_key = models.CharField(max_length=100, blank=True, help_text="The sync source or file it came from; "
+                                  "empty when curated in the admin.")
+    source_id = models.CharField(max_length=200, blank=True, help_text="The feature's stable id in its source.")
+    content_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the imported content, for "
+                                    "incremental sync.")
 
     class Meta:
         verbose_name = "point of interest"
         verbose_name_plural = "points of interest"
+        constraints = [models.UniqueConstraint(fields=["source_key", "source_id"], condition=~models.Q(source_key=""),
+                                               name="poi_source_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -444,6 +450,15 @@ class WalkingCircuit(models.Model):
     description = models.TextField(blank=True)
     published = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    source_key = models.CharField(max_length=100, blank=True, help_text="The sync source or file it came from; "
+                                  "empty when curated in the admin.")
+    source_id = models.CharField(max_length=200, blank=True, help_text="The circuit's stable id in its source.")
+    content_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the imported content, for "
+                                    "incremental sync.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source_key", "source_id"], condition=~models.Q(source_key=""),
+                                               name="circuit_source_unique")]
 
     def __str__(self) -> str:
         return self.name

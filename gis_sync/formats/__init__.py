@@ -8,7 +8,7 @@ from gis_sync.errors import FormatError, MissingFileError
 from gis_sync.formats.base import Format, ReadOptions
 
 FORMATS: dict[str, type[Format]] = {}
-MODULES = ("stardt", "raepa", "ogr_layers", "cityjson", "terrain", "ifc", "gltf", "pointcloud", "circuits")
+MODULES = ("stardt", "raepa", "stareau", "ogr_layers", "cityjson", "terrain", "ifc", "gltf", "pointcloud", "circuits")
 
 
 def register(cls: type[Format]) -> type[Format]:

@@ -35,10 +35,16 @@ def placement_from_ifc(model: Any, storage_srid: int, report: ReadReport) -> Pla
                         field="IfcMapConversion")
             continue
         x, y = conv.Eastings, conv.Northings
-        if srid != storage_srid:
-            (x,), (y,) = crs_mod.transform_xy([x], [y], srid, storage_srid)
         ax, ay = conv.XAxisAbscissa or 1.0, conv.XAxisOrdinate or 0.0
-        return Placement(x=x, y=y, rotation_deg=math.degrees(math.atan2(ay, ax)),
+        rotation = math.degrees(math.atan2(ay, ax))
+        if srid != storage_srid:
+            # The model's x axis is drawn in the target CRS's grid: carry a point 100 m along it too, since the two
+            # grids' norths differ by their meridian convergences (about 4° between UTM 32N and Lambert-93).
+            k = 100.0 / math.hypot(ax, ay)
+            xs, ys = crs_mod.transform_xy([x, x + k * ax], [y, y + k * ay], srid, storage_srid)
+            x, y = xs[0], ys[0]
+            rotation = math.degrees(math.atan2(ys[1] - ys[0], xs[1] - xs[0]))
+        return Placement(x=x, y=y, rotation_deg=rotation,
                          elevation=conv.OrthogonalHeight or 0.0, scale=conv.Scale or 1.0, source="IfcMapConversion")
     for site in model.by_type("IfcSite"):
         lat, lon = _dms(site.RefLatitude), _dms(site.RefLongitude)

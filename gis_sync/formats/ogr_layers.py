@@ -359,5 +359,9 @@ class OgrLayersFormat(Format):
                 lanes=v.get("lanes"), oneway=v.get("oneway"), level=v.get("level"), attributes=attrs,
             )
         point = geom2d if geom2d.geom_type == "Point" else geom2d.representative_point()
+        if not v.get("source_id") and v.get("name"):
+            # Without an id field the OGR fid is only a position in the file: a point of interest is then followed
+            # between deliveries by its name, which circuits use to find it anyway.
+            sid = v["name"]
         return PoiRecord(source_id=str(sid), geometry_wkt=point.wkt, srid=opts.storage_srid,
                          name=v.get("name"), category=v.get("category"), attributes=attrs)

@@ -1,4 +1,4 @@
-"""Point-of-interest records → twin.PointOfInterest, z = ground + height above ground (orthometric)."""
+"""Point-of-interest records → twin.PointOfInterest, z = ground + height above ground (orthometric), synced by id."""
 from __future__ import annotations
 
 import math
@@ -19,54 +19,74 @@ DESCRIPTION_FIELDS = ("description", "description_fr", "desc")
 
 
 def write(records: list[PoiRecord], ctx: WriteContext) -> WriteResult:
-    """Points of interest are keyed by the slug of their name within the source (circuits name them)."""
-    from twin.models import PointOfInterest
+    """Points of interest keyed by (source key, source id) with a content hash: a second delivery creates, updates
+    and deletes exactly what changed. Their slug comes from the name (circuits and routes name them)."""
+    from twin.models import PointOfInterest, SourcedModel
 
     result = WriteResult()
     soft: Counter = Counter()
-    existing = {p.slug: p for p in PointOfInterest.objects.filter(source_key=ctx.source_key)}
+    existing = {p.source_id: p for p in PointOfInterest.objects.filter(source_key=ctx.source_key)}
+    delivered = {rec.source_id for rec in records}
     taken = set(PointOfInterest.objects.exclude(source_key=ctx.source_key).values_list("slug", flat=True))
-    seen: set[str] = set()
+    # Rows of this source under an id no longer delivered, by slug: adopted by a delivered point of the same name
+    # (points imported before source ids were kept, or an id scheme that changed), so circuits keep their stops.
+    orphans = {p.slug: p for sid, p in existing.items() if sid not in delivered}
+    seen_ids: set[str] = set()
+    seen_slugs: set[str] = set()
+    planned: list[tuple[PoiRecord, str, dict, str, object]] = []
     for rec in records:
         if not rec.name:
             raise FieldValueError("a point of interest needs a name", feature_id=rec.source_id, field="name",
                                   advice="fill the name: circuits and the viewer refer to it")
+        if rec.source_id in seen_ids:
+            raise FieldValueError(f"two points of interest have the source id {rec.source_id!r}",
+                                  feature_id=rec.source_id, field="source id",
+                                  advice="source ids must be unique and stable between deliveries; map another id "
+                                  "field (options mapping.source_id) or fix the duplicates")
+        seen_ids.add(rec.source_id)
         slug = slugify(rec.name)[:50] or slugify(rec.source_id)[:50]
         if slug in taken:
             slug = slugify(f"{rec.name} {ctx.source_key}")[:50]
-        if slug in seen:
+        if slug in seen_slugs:
             raise FieldValueError(f"two points of interest are named {rec.name!r}", feature_id=rec.source_id,
                                   field="name", advice="give each point of interest its own name")
-        seen.add(slug)
+        seen_slugs.add(slug)
         x, y = _xy(rec.geometry_wkt)
         result.outside += outside((x, y, x, y), settings.JUMEAU_EXTENT)
         z = _ground(rec, ctx, x, y, soft) + _first_number(rec.attributes, HEIGHT_FIELDS, 0.0)
         values = {
-            "name": rec.name[:200], "category": (rec.category or "")[:80],
+            "name": rec.name[:200], "category": (rec.category or "")[:80], "slug": slug,
             "description": next((str(rec.attributes[k]) for k in DESCRIPTION_FIELDS if rec.attributes.get(k)), ""),
-            "geom": Point(x, y, z, srid=rec.srid), "source_key": ctx.source_key,
         }
-        old = existing.get(slug)
-        if old is None:
-            PointOfInterest.objects.create(slug=slug, **values)
-            result.created += 1
-        elif _same(old, values):
-            result.unchanged += 1
-        else:
-            for key, value in values.items():
-                setattr(old, key, value)
-            old.save()
-            result.updated += 1
-    gone = [p for slug, p in existing.items() if slug not in seen]
-    for poi in gone:
+        # Rounded to 0.1 mm: a terrain resampled to the same heights must not count as a change.
+        digest = SourcedModel.hash_content(values, round(x, 4), round(y, 4), round(z, 4))
+        old = existing.get(rec.source_id) or orphans.pop(slug, None)
+        planned.append((rec, digest, values, Point(x, y, z, srid=rec.srid), old))
+
+    kept = {old.pk for *_, old in planned if old is not None}
+    gone = [p for p in existing.values() if p.pk not in kept]
+    for poi in gone:  # first, so that a new point may take the slug of a removed one
         try:
             poi.delete()
         except ProtectedError:
             raise WriteError(f"point of interest {poi.name!r} is gone from the delivery but a walking circuit "
-                             "stops there", feature_id=poi.slug, field="name",
+                             "stops there", feature_id=poi.source_id or poi.slug, field="name",
                              advice="remove it from the circuits (or sync the circuits first), then sync again") \
                 from None
     result.deleted = len(gone)
+    for rec, digest, values, geom, old in planned:
+        if old is None:
+            PointOfInterest.objects.create(source_key=ctx.source_key, source_id=rec.source_id, content_hash=digest,
+                                           geom=geom, **values)
+            result.created += 1
+        elif old.content_hash == digest and old.source_id == rec.source_id:
+            result.unchanged += 1
+        else:
+            for key, value in values.items():
+                setattr(old, key, value)
+            old.geom, old.source_id, old.content_hash = geom, rec.source_id, digest
+            old.save()
+            result.updated += 1
     for message, count in soft.items():
         ctx.warn(f"{message} ({count} points of interest)")
     return result
@@ -90,13 +110,6 @@ def _first_number(attrs: dict, names: tuple[str, ...], default):
         if isinstance(value, (int, float)) and math.isfinite(value):
             return float(value)
     return default
-
-
-def _same(poi, values: dict) -> bool:
-    g = poi.geom
-    new = values["geom"]
-    return (poi.name, poi.category, poi.description) == (values["name"], values["category"], values["description"]) \
-        and max(abs(g.x - new.x), abs(g.y - new.y), abs((g.z or 0.0) - new.z)) < 1e-4
 
 
 def _xy(wkt: str) -> tuple[float, float]:

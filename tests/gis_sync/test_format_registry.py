@@ -7,8 +7,8 @@ from gis_sync.formats import FORMATS, detect, get
 
 def test_every_reader_is_registered_with_its_flags():
     get("stardt")
-    assert set(FORMATS) == {"stardt", "raepa", "ogr", "cityjson", "terrain", "ifc", "gltf", "pointcloud", "circuits"}
-    assert get("stardt").provides_depth and get("raepa").provides_depth
+    assert set(FORMATS) == {"stardt", "raepa", "stareau", "ogr", "cityjson", "terrain", "ifc", "gltf", "pointcloud", "circuits"}
+    assert get("stardt").provides_depth and get("raepa").provides_depth and get("stareau").provides_depth
     assert not get("gltf").has_crs and get("gltf").needs_placement
     assert {cls.kind for cls in FORMATS.values()} >= {"network", "buildings", "terrain", "project", "pointcloud"}
 

@@ -79,3 +79,30 @@ def test_segments_of_a_second_network_delivery_keep_their_observations_in_step(d
     pipe = NetworkSegment.objects.get(source_id="ASS-1")
     assert pipe.axis_method == "invert" and pipe.observations.count() == 2
     assert pipe.axis.coords[0][2] == pytest.approx(137.65)
+
+
+def poi_delivery(path, pois: dict[str, tuple[str, float]]) -> None:
+    """Points of interest with an id field: id -> (name, x offset m)."""
+    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [X0 + dx, Y0]},
+              "properties": {"id": ident, "name": name, "category": "patrimoine", "ground_altitude_ngf": 10.0}}
+             for ident, (name, dx) in pois.items()]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats,
+                                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}}}))
+
+
+def test_a_second_poi_delivery_updates_exactly_what_changed(db, tmp_path, twin_data):
+    from twin.models import PointOfInterest
+
+    path = tmp_path / "poi.geojson"
+    poi_delivery(path, {"1": ("Fort Carré", 0), "2": ("Tour Sarrazine", 100), "3": ("Porte Marine", 200)})
+    run1 = import_path(path, options={"kind": "poi", "source_key": "poi"})
+    assert (run1.created, run1.updated, run1.deleted, run1.unchanged) == (3, 0, 0, 0)
+    assert PointOfInterest.objects.get(source_id="2").content_hash
+
+    # 1 is renamed (same id), 3 is removed, 4 is added, 2 is as before.
+    poi_delivery(path, {"1": ("Fort Carré d'Antibes", 0), "2": ("Tour Sarrazine", 100), "4": ("Phare", 300)})
+    run2 = import_path(path, options={"kind": "poi", "source_key": "poi"})
+    assert (run2.created, run2.updated, run2.deleted, run2.unchanged) == (1, 1, 1, 1)
+    assert sorted(PointOfInterest.objects.values_list("source_id", "name")) == [
+        ("1", "Fort Carré d'Antibes"), ("2", "Tour Sarrazine"), ("4", "Phare")]
+    assert PointOfInterest.objects.get(source_id="1").slug == "fort-carre-dantibes"

@@ -107,6 +107,7 @@ def main() -> None:
         db.execute("UPDATE gpkg_geometry_columns SET z = 0, geometry_type_name = 'POLYGON'")
 
     make_raepa(tmp)
+    make_stareau(tmp)
     make_gml()
     make_dem()
     make_glb()
@@ -160,6 +161,83 @@ def make_raepa(tmp: Path) -> None:
     canalass["features"][1]["properties"]["materiau"] = "42"
     src = write_tmp(tmp, "bad.geojson", canalass)
     ogr2ogr("-f", "GPKG", "-nln", "raepa_canalass_l", str(bad), str(src))
+
+
+def stareau_common(**kw) -> dict:
+    """The fields every StaR-Eau object carries (champ_commun), in the order of the official templates."""
+    base = dict(type_reseau=None, fictif=False, etat_service="en_service", insee_commune="67482",
+                localisation=None, maitre_ouvrage="EMS", exploitant="EMS", entreprise_pose=None, precision_xy="A",
+                precision_z="A", an_pose_sup="1988", an_pose_inf=None, an_service_sup=None, an_service_inf=None,
+                an_abandon_sup=None, an_abandon_inf=None, an_rehab_sup=None, an_rehab_inf=None,
+                date_creation="2024-03-01T00:00:00", origine_creation="topo", date_maj="2024-03-01T00:00:00",
+                origine_maj=None, lien_doc1=None, lien_doc2=None, commentaire=None)
+    base.update(kw)
+    return base
+
+
+def stareau_pipe(**kw) -> dict:
+    """Fields of the `canalisation` mother table after the common ones, as in the templates."""
+    base = dict(id_canalisation=None, mode_circulation="gravitaire", type_pose="tranchee", raison_pose="neuf",
+                materiau="fd", revetement_interieur="ciment", diametre_equivalent=150, longueur_terrain=None,
+                sensible=False, noeudterminal="", noeudinitial="", forme="circulaire")
+    base.update(kw)
+    return base
+
+
+def make_stareau(tmp: Path) -> None:
+    """StaR-Eau layers as the official GeoPackage templates name them (cnigfr/StaR-Eau, `Fichiers techniques/
+    gabarits gpkg`), a GeoPackage and the same layers as a folder of shapefiles (GDAL's 10-character names)."""
+    layers = {
+        "aep_canalisation": fc([feat("LineString", [[X0, Y0 + 5], [X0 + 80, Y0 + 5]], **stareau_common(
+            type_reseau="aep", precision_z="B"), **stareau_pipe(
+            id_canalisation="AEP-C1", mode_circulation="refoulement", materiau="fd", diametre_equivalent=150),
+            id_aep_canalisation="AEP-C1", fonction_canalisation="distribution", contenu_canalisation="eau_potable",
+            type_pression="refoulement", cote_debut=139.0, cote_fin=138.6, ref_reservoir="non_renseigne")]),
+        "ass_canalisation": fc([
+            feat("LineString", [[X0, Y0], [X0 + 50, Y0]], **stareau_common(type_reseau="assaeu", an_pose_sup="1975"),
+                 **stareau_pipe(id_canalisation="ASS-C1", materiau="beton", diametre_equivalent=300,
+                                noeudinitial="R1", noeudterminal="R2"),
+                 id_ass_canalisation="ASS-C1", fonction_canalisation="collecte", contenu_canalisation="eaux_usees",
+                 visitable="non", cote_fil_eau_amont=137.50, cote_fil_eau_aval=137.20, bassin_collecte=None,
+                 ref_traitement="non_renseigne"),
+            feat("LineString", [[X0 + 50, Y0], [X0 + 90, Y0 + 30]], **stareau_common(
+                type_reseau="assaep", precision_xy="B", precision_z="C", an_pose_sup="2004",
+                etat_service="en_arret"),
+                 **stareau_pipe(id_canalisation="ASS-C2", materiau="pvc", diametre_equivalent=400),
+                 id_ass_canalisation="ASS-C2", fonction_canalisation="transport", contenu_canalisation="eaux_pluviales",
+                 visitable="non", cote_fil_eau_amont=None, cote_fil_eau_aval=None, bassin_collecte=None,
+                 ref_traitement="non_renseigne"),
+        ]),
+        "ass_regard": fc([feat("Point", [X0, Y0], **stareau_common(type_reseau="assaeu", an_pose_sup="1975"),
+                               id_noeud_reseau="R1", forme="circulaire", id_ass_regard="R1", type_regard="visite",
+                               materiau="beton", position="chaussee", type_descente="echelons", nb_paliers=0,
+                               z_tampon=140.1, z_radier=137.5, profondeur_mesure=2.6, cunette="oui",
+                               decantation="non")]),
+        "aep_vanne": fc([feat("Point", [X0 + 40, Y0 + 5], **stareau_common(type_reseau="aep"),
+                              id_noeud_reseau="V1", id_aep_vanne="V1", type_vanne="opercule",
+                              fonction_vanne="sectionnement", diametre=150.0, sens_fermeture="horaire",
+                              etat_ouverture="ouvert", blocage="non", motorisation="non", telegestion="non")]),
+        "aep_appareillage": fc([feat("Point", [X0 + 70, Y0 + 5], **stareau_common(type_reseau="aep"),
+                                     id_noeud_reseau="A1", id_aep_appareillage="A1", type_appareillage="ventouse",
+                                     diametre=150.0, telegestion="non")]),
+        "aep_perimetre_gestion": fc([feat("Polygon", square(X0 - 10, Y0 - 10, 120), **stareau_common(
+            type_reseau="aep"), id_aep_perimetre_gestion="P1", type_perimetre_gestion="secteur", type_acces="libre")]),
+    }
+    gpkg = HERE / "stareau.gpkg"
+    gpkg.unlink(missing_ok=True)
+    shp = HERE / "stareau_shp"
+    shutil.rmtree(shp, ignore_errors=True)
+    shp.mkdir()
+    for name, data in layers.items():
+        src = write_tmp(tmp, f"{name}.geojson", data)
+        ogr2ogr("-f", "GPKG", "-append", "-nln", name, str(gpkg), str(src))
+        if name != "aep_perimetre_gestion":
+            ogr2ogr("-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", str(shp / f"{name}.shp"), str(src))
+    bad = HERE / "stareau_unknown_materiau.gpkg"
+    bad.unlink(missing_ok=True)
+    layers["ass_canalisation"]["features"][1]["properties"]["materiau"] = "plutonium"
+    src = write_tmp(tmp, "bad.geojson", layers["ass_canalisation"])
+    ogr2ogr("-f", "GPKG", "-nln", "ass_canalisation", str(bad), str(src))
 
 
 def make_gml() -> None:
