@@ -90,7 +90,8 @@ if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL.replace("postgres://", "postgis://", 1).replace("postgresql://", "postgis://", 1))
     _db["ENGINE"] = "django.contrib.gis.db.backends.postgis"
     _db["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
-    _db["TEST"] = {"NAME": os.getenv("TEST_DATABASE_NAME", "test_jumeau")}
+    # One test database per test process: two runs on one server (a developer and CI) never share one.
+    _db["TEST"] = {"NAME": os.getenv("TEST_DATABASE_NAME", f"test_{_db['NAME']}_{os.getpid()}")}
     DATABASES = {"default": _db}
 else:
     DATABASES = {
