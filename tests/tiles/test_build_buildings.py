@@ -1,4 +1,5 @@
-"""The buildings layer decodes back to its source footprints and heights within 5 cm, pickable with its attributes."""
+"""The buildings layer decodes back to its source footprints and heights within 5 cm, pickable with its attributes;
+parent tiles draw the most significant buildings of their subtree, simplified, at their true heights."""
 from __future__ import annotations
 
 import json
@@ -21,6 +22,11 @@ TOLERANCE_M = 0.05
 def _region_of(ecef: np.ndarray) -> tuple:
     lon, lat, h = ecef_to_geodetic(ecef)
     return (lon.min(), lat.min(), lon.max(), lat.max(), h.min(), h.max())
+
+
+def _largest_dimension(building) -> float:
+    x0, y0, x1, y1 = building.footprint.extent
+    return max(building.roof_z - building.ground_z, x1 - x0, y1 - y0)
 
 
 def test_every_vertex_lies_on_its_footprint_at_its_ground_or_roof_height(buildings, tiles_root):
@@ -73,19 +79,25 @@ def test_attributes_are_read_back_from_the_property_table(buildings, tiles_root)
             assert table["storeys"][i] == (b.storeys or 0) and table["year"][i] == (b.year or 0)
 
 
-def test_the_tileset_is_3d_tiles_1_1_with_capital_refine_and_versioned_uris(buildings, tiles_root):
+def test_the_tileset_is_3d_tiles_1_1_with_capital_refine_and_versioned_uris(buildings, tiles_root, monkeypatch):
+    from tiles.builders import buildings as builder
+
+    monkeypatch.setattr(builder, "MAX_FEATURES", 12)
     build_layers(["buildings"], progress=lambda m: None)
     doc = json.loads((current_dir(tiles_root, "buildings") / "tileset.json").read_text())
     assert doc["asset"]["version"] == "1.1"
-    assert doc["root"]["refine"] == "ADD"
+    # Parents draw a coarse version of their subtree, which their children replace.
+    assert doc["root"]["refine"] == "REPLACE"
+    assert doc["root"]["content"]["uri"].startswith("@") and doc["root"]["children"]
     assert doc["geometricError"] > 0
 
     def walk(tile, parent_error):
-        assert tile["geometricError"] <= parent_error
+        # Strictly below the parent's error, or the parent would never be drawn instead of its children.
+        assert tile["geometricError"] < parent_error
         for child in tile.get("children", ()):
             walk(child, tile["geometricError"])
 
-    walk(doc["root"], doc["geometricError"])
+    walk(doc["root"], doc["geometricError"] + 1e-9)
 
 
 def test_a_large_layer_is_split_into_balanced_tiles_and_external_tilesets(terrain, tiles_root):
@@ -100,8 +112,14 @@ def test_a_large_layer_is_split_into_balanced_tiles_and_external_tilesets(terrai
         builder.MAX_FEATURES = old
     assert record.tiles >= 3000 / 40
     items = contents(tiles_root, "buildings")
-    counts = [len(decode(c)[1]["source_id"]) for c in items]
+    leaves = [c for c in items if c.tile["geometricError"] == 0]
+    parents = [c for c in items if c.tile["geometricError"] > 0]
+    counts = [len(decode(c)[1]["source_id"]) for c in leaves]
     assert max(counts) <= 40 and sum(counts) == 3000
+    # Every internal tile draws a bounded part of its subtree: the tiles above the leaves stay small.
+    assert parents and parents[0].tile is items[0].tile, "the root itself draws the whole city"
+    assert max(len(decode(c)[1]["source_id"]) for c in parents) <= builder.PARENT_FEATURES
+    assert len(decode(parents[0])[1]["source_id"]) == min(builder.PARENT_FEATURES, 3000)
     folder = current_dir(tiles_root, "buildings")
     assert list(folder.glob("*/tileset.json")), "external tilesets for a large layer"
     assert all(resolve(tiles_root, "buildings", c.uri).is_file() for c in items)
@@ -168,3 +186,64 @@ def test_a_degenerate_footprint_does_not_cost_the_tile(buildings, tiles_root, mo
         if bad.source_id in table["source_id"]:
             assert bad.source_id not in drawn, "no geometry, but its row stays in the property table"
     assert seen == {b.source_id for b in buildings} - {bad.source_id}
+
+
+def test_parent_tiles_draw_the_most_significant_buildings_simplified_at_their_true_heights(buildings, tiles_root,
+                                                                                            monkeypatch):
+    from tiles.builders import buildings as builder
+    from tiles.lod import significance
+
+    monkeypatch.setattr(builder, "MAX_FEATURES", 12)
+    monkeypatch.setattr(builder, "PARENT_FEATURES", 10)
+    build_layers(["buildings"], progress=lambda m: None)
+    frame = city_frame()
+    by_id = {b.source_id: b for b in buildings}
+    items = contents(tiles_root, "buildings")
+    leaves = [c for c in items if c.tile["geometricError"] == 0]
+    parents = [c for c in items if c.tile["geometricError"] > 0]
+    assert len(parents) >= 3 and len(leaves) >= 10
+    leaf_ids = {c.uri: decode(c)[1]["source_id"] for c in leaves}
+    assert sorted(sid for ids in leaf_ids.values() for sid in ids) == sorted(by_id), "each building in one leaf"
+    # Every tile sits below its chain of parents; a parent's subtree is the leaves under it.
+    below: dict[int, set[str]] = {}
+    for c in leaves:
+        for ancestor in c.parents[:-1]:
+            below.setdefault(id(ancestor), set()).update(leaf_ids[c.uri])
+    for content in parents:
+        prims, table, _ = decode(content)
+        ids = table["source_id"]
+        subtree = below[id(content.tile)]
+        assert 0 < len(ids) <= 10 and set(ids) <= subtree
+        # The kept buildings are the heaviest of the subtree (footprint area × height).
+        weight = {sid: float(significance(by_id[sid].footprint.area, max(by_id[sid].roof_z - by_id[sid].ground_z, 1.0)))
+                  for sid in subtree}
+        left_out = subtree - set(ids)
+        assert min(weight[s] for s in ids) >= max((weight[s] for s in left_out), default=0.0)
+        # Its error bounds the largest building it leaves out (height or plan extent), and exceeds its children's.
+        largest = max((_largest_dimension(by_id[s]) for s in left_out), default=0.0)
+        assert content.tile["geometricError"] >= largest
+        for child in content.tile.get("children", ()):
+            assert child["geometricError"] < content.tile["geometricError"]
+        # Same schema and attributes as the leaves: a far building is picked with the same panel.
+        for i, sid in enumerate(ids):
+            b = by_id[sid]
+            assert table["roof_z"][i] == pytest.approx(b.roof_z, abs=0.01)
+            assert table["ground_z"][i] == pytest.approx(b.ground_z, abs=0.01)
+            assert table["use"][i] == b.use and table["year"][i] == (b.year or 0)
+        # Heights are exact; plan positions move by at most the simplification tolerance (plus 5 cm), which
+        # the tile's geometric error includes.
+        bound = content.tile["geometricError"]
+        drawn = set()
+        for prim in prims:
+            x, y, h = frame.from_ecef(prim.ecef)
+            for fid in np.unique(prim.feature_ids):
+                b = by_id[ids[fid]]
+                drawn.add(ids[fid])
+                sel = prim.feature_ids == fid
+                dz = np.minimum(np.abs(h[sel] - b.ground_z), np.abs(h[sel] - b.roof_z))
+                assert dz.max() < TOLERANCE_M
+                d = shapely.distance(shapely.points(x[sel], y[sel]), shapely.from_wkt(b.footprint.wkt))
+                assert d.max() < bound + TOLERANCE_M
+        assert drawn == set(ids)
+        lo = np.concatenate([p.ecef for p in prims])
+        assert region_contains(content.tile["boundingVolume"]["region"], _region_of(lo))

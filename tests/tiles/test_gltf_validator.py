@@ -23,13 +23,19 @@ def validate_all(paths) -> list[dict]:
     return json.loads(done.stdout)
 
 
-def test_every_glb_of_each_layer_is_valid(buildings, pipes, tmp_path, tiles_root):
+def test_every_glb_of_each_layer_is_valid(buildings, pipes, tmp_path, tiles_root, monkeypatch):
+    from tiles.builders import buildings as builder
+
+    # Small tiles: the buildings layer gets parent tiles (simplified footprints) besides its leaves.
+    monkeypatch.setattr(builder, "MAX_FEATURES", 12)
+    monkeypatch.setattr(builder, "PARENT_FEATURES", 10)
     variant = make_variant(tmp_path, "a", 30.0)
     layers = ["buildings", "networks", variant.tile_layer]
     records = build_layers(layers, progress=lambda m: None)
     assert all(r.status == "published" for r in records)
     paths = [c.path for layer in layers for c in contents(tiles_root, layer)]
     assert len(paths) >= 3
+    assert sum(1 for c in contents(tiles_root, "buildings") if c.tile["geometricError"] > 0) >= 3, "parent tiles"
     reports = validate_all(paths)
     assert len(reports) == len(paths)
     for report in reports:

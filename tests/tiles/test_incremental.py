@@ -1,4 +1,5 @@
-"""Incremental, atomic builds: a sync that changes 3 buildings rewrites only their tiles; a failed build changes nothing."""
+"""Incremental, atomic builds: a sync that changes 3 buildings rewrites only the tiles (leaves and parents) that draw
+them; a failed build changes nothing."""
 from __future__ import annotations
 
 import json
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def small_tiles(monkeypatch):
     monkeypatch.setattr(builder, "MAX_FEATURES", 12)
+    monkeypatch.setattr(builder, "PARENT_FEATURES", 12)
 
 
 def _tile_files(tiles_root) -> dict[str, os.stat_result]:
@@ -38,12 +40,13 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def _tile_of(tiles_root) -> dict[str, str]:
-    out = {}
+def _tiles_of(tiles_root) -> dict[str, set[str]]:
+    """source_id → every tile drawing it: its leaf and the parents that keep it."""
+    out: dict[str, set[str]] = {}
     for content in contents(tiles_root, "buildings"):
         _, table, _ = decode(content)
         for sid in table["source_id"]:
-            out[sid] = content.path.name
+            out.setdefault(sid, set()).add(content.path.name)
     return out
 
 
@@ -62,9 +65,15 @@ def test_changing_three_buildings_rewrites_only_the_tiles_that_hold_them(buildin
     assert second.version != first.version and second.status == "published"
     after = _tile_files(tiles_root)
     assert set(after) == set(before)
-    holding = {f"t/{name}" for sid, name in _tile_of(tiles_root).items() if sid in {b.source_id for b in changed}}
+    drawing = _tiles_of(tiles_root)
+    holding = {f"t/{name}" for b in changed for name in drawing[b.source_id]}
     rewritten = {name for name in after if after[name].st_ino != before[name].st_ino}
     assert rewritten == holding
+    manifest = json.loads((current_dir(tiles_root, "buildings") / "manifest.json").read_text())
+    parents = {f"t/{key}.glb" for key, tile in manifest["tiles"].items() if tile.get("lod")}
+    assert len(holding - parents) >= 2, "the leaves holding them"
+    assert holding & parents, "raised buildings show in parent tiles, which are rewritten"
+    assert parents - holding, "parents that draw no changed building are hard-linked"
     assert second.tiles_rewritten == len(holding) and second.tiles == len(after)
     assert not DirtyArea.objects.exists(), "consumed after a successful rebuild"
     assert stale_layers() == []
@@ -114,3 +123,14 @@ def test_a_failing_build_leaves_the_previous_one_serving(buildings, tiles_root, 
     assert DirtyArea.objects.count() == 1, "the dirty area waits for a successful build"
     assert not list((tiles_root / ".builds" / "buildings").glob("*.partial"))
     assert json.loads(served)["asset"]["version"] == "1.1"
+
+
+def test_an_unchanged_rebuild_rewrites_no_tile_not_even_a_parent(buildings, tiles_root, small_tiles):
+    build_layers(["buildings"], progress=lambda m: None)
+    before = _tile_files(tiles_root)
+    manifest = json.loads((current_dir(tiles_root, "buildings") / "manifest.json").read_text())
+    assert sum(1 for tile in manifest["tiles"].values() if tile.get("lod")) >= 3
+    [again] = build_layers(["buildings"], progress=lambda m: None)
+    after = _tile_files(tiles_root)
+    assert again.tiles_rewritten == 0 and again.tiles == len(after) == len(before)
+    assert all(after[name].st_ino == before[name].st_ino for name in after)

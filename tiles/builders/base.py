@@ -1,9 +1,11 @@
 """What every layer builder shares: its report, and the quadtree of glb tiles that buildings and networks use.
 
 A feature layer is written as a quadtree split by feature count (tiles.quadtree); every leaf is one glb
-whose name is its stable quadtree key. Each tile's manifest entry keeps a hash of what went into it,
-so a rebuild rewrites only the tiles whose features changed and hard-links the others from the
-published build (LayerBuild.reuse).
+whose name is its stable quadtree key. With a parent writer, every internal node is a glb too: its
+subtree's most significant features, coarsened (tiles.lod), refined by REPLACE, so a far view draws the
+whole layer from a few tiles. Each tile's manifest entry keeps a hash of what went into it, so a
+rebuild rewrites only the tiles whose content changed and hard-links the others from the published
+build (LayerBuild.reuse).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tiles.lod import ParentPlan, plan_parents
 from tiles.publish import LayerBuild
 from tiles.quadtree import QuadNode, aligned_root_bounds, build_quadtree
 from tiles.tileset import Region, TileNode, build_tilesets
@@ -39,7 +42,7 @@ class LayerStats:
 
 @dataclass
 class TileResult:
-    """One written (or reused) leaf tile."""
+    """One written (or reused) tile, a leaf or a parent."""
 
     key: str
     uri: str
@@ -57,14 +60,16 @@ class FeatureLayer:
 
     x, y: (n,) plan centre of each feature, storage CRS metres (quadtree placement).
     digests: (n,) bytes, a hash of everything that shapes the feature's tile content.
-    size: (n,) metres, how much a feature matters when it is not drawn (its height, its sleeve);
-        an internal tile's geometric error is error_factor times the largest size below it.
+    size: (n,) metres, how much a feature matters when it is not drawn (a building's largest dimension, a sleeve);
+        an internal tile's geometric error is error_factor times the largest size below it (left out of it).
+    weight: (n,) how much a feature shows from afar; parent tiles keep the heaviest (tiles.lod.significance).
     """
 
     x: np.ndarray
     y: np.ndarray
     digests: list[bytes]
     size: np.ndarray
+    weight: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -108,9 +113,10 @@ def prefix_root_uris(document: dict, version: str) -> None:
 _JOB: dict = {}
 
 
-def _run_tile(args: tuple[str, np.ndarray]) -> tuple[str, bytes, Region, tuple[float, float, float]]:
-    key, idx = args
-    glb, region, centre = _JOB["make_tile"](key, idx)
+def _run_tile(args: tuple[str, np.ndarray, float | None]) -> tuple[str, int, Region, tuple[float, float, float]]:
+    key, idx, tolerance = args
+    glb, region, centre = (_JOB["make_tile"](key, idx) if tolerance is None
+                           else _JOB["make_parent"](key, idx, tolerance))
     path = _JOB["folder"] / TILE_FOLDER / f"{key}.glb"
     path.write_bytes(glb)
     return key, len(glb), region, centre
@@ -129,10 +135,16 @@ def write_feature_tiles(
     workers: int = 1,
     external_leaves: int = 64,
     schema: dict | None = None,
+    make_parent: Callable[[str, np.ndarray, float], tuple[bytes, Region, tuple[float, float, float]]] | None = None,
+    parent_features: int = 0,
 ) -> LayerStats:
     """Write the quadtree tiles, tileset.json (plus external tilesets) and the manifest into build.path.
 
     make_tile(key, indices) returns (glb bytes, region, centre ECEF metres) for the features at indices.
+    make_parent(key, indices, tolerance): the same for a parent tile, footprints simplified by tolerance
+        (metres, storage CRS). With it, every internal node draws its subtree's heaviest features
+        (layer.weight; at most parent_features and a quarter of the subtree, tiles.lod.plan_parents) and
+        the tileset refines by REPLACE; without it internal nodes are empty and refine by ADD.
     salt: anything besides the features that shapes the tiles (writer version, geoid grid, CRS).
     """
     stats = LayerStats(features=len(layer))
@@ -146,27 +158,38 @@ def write_feature_tiles(
         bounds = aligned_root_bounds(layer.x, layer.y)
     tree = build_quadtree(layer.x, layer.y, max_features, bounds=tuple(bounds))
     leaves = tree.leaves()
+    plans: dict[str, ParentPlan] = {}
+    if make_parent is not None:
+        weight = layer.weight if layer.weight is not None else layer.size
+        plans = plan_parents(tree.root, weight, layer.size, parent_features or max_features,
+                             error_factor=error_factor, min_error=min_error)
+    # (key, features, tolerance or None for a leaf), leaves first, then parents bottom-up.
+    jobs = [(leaf.key, leaf.features, None) for leaf in leaves]
+    jobs += [(p.key, p.features, p.tolerance) for p in sorted(plans.values(), key=lambda p: -len(p.key))]
     results: dict[str, TileResult] = {}
-    todo: list[tuple[str, np.ndarray]] = []
+    todo: list[tuple[str, np.ndarray, float | None]] = []
     hashes: dict[str, str] = {}
-    for leaf in leaves:
+    for key, features, tolerance in jobs:
         h = hashlib.blake2b(salt.encode(), digest_size=16)
-        for i in leaf.features.tolist():
+        if tolerance is not None:
+            # A parent is what went into it: its features, coarsened by its tolerance.
+            h.update(f"|lod|{tolerance!r}|".encode())
+        for i in features.tolist():
             h.update(layer.digests[i])
         digest = h.hexdigest()
-        hashes[leaf.key] = digest
-        uri = f"{TILE_FOLDER}/{leaf.key}.glb"
-        old = old_tiles.get(leaf.key)
+        hashes[key] = digest
+        uri = f"{TILE_FOLDER}/{key}.glb"
+        old = old_tiles.get(key)
         if old and old["hash"] == digest and build.reuse(uri):
-            results[leaf.key] = TileResult(leaf.key, uri, tuple(old["region"]), tuple(old["centre"]), old["bytes"],
-                                           int(leaf.count), digest, reused=True)
+            results[key] = TileResult(key, uri, tuple(old["region"]), tuple(old["centre"]), old["bytes"],
+                                      len(features), digest, reused=True)
         else:
-            todo.append((leaf.key, leaf.features))
+            todo.append((key, features, tolerance))
     (build.path / TILE_FOLDER).mkdir(parents=True, exist_ok=True)
     if todo:
-        progress(f"  {build.layer}: writing {len(todo)} of {len(leaves)} tiles"
-                 + (f" ({len(leaves) - len(todo)} unchanged, reused)" if len(todo) < len(leaves) else ""))
-    _JOB.update(make_tile=make_tile, folder=build.path)
+        progress(f"  {build.layer}: writing {len(todo)} of {len(jobs)} tiles"
+                 + (f" ({len(jobs) - len(todo)} unchanged, reused)" if len(todo) < len(jobs) else ""))
+    _JOB.update(make_tile=make_tile, make_parent=make_parent, folder=build.path)
     try:
         if workers > 1 and len(todo) > 2 and "fork" in multiprocessing.get_all_start_methods():
             with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -176,7 +199,7 @@ def write_feature_tiles(
             outputs = [_run_tile(job) for job in todo]
     finally:
         _JOB.clear()
-    counts = {leaf.key: int(leaf.count) for leaf in leaves}
+    counts = {key: len(features) for key, features, _ in jobs}
     for key, size, region, centre in outputs:
         results[key] = TileResult(key, f"{TILE_FOLDER}/{key}.glb", tuple(region), tuple(centre), size, counts[key],
                                   hashes[key])
@@ -189,6 +212,10 @@ def write_feature_tiles(
             r = results[q.key]
             return TileNode(key=q.key, region=r.region, content_uri=r.uri, centre=r.centre, geometric_error=0.0)
         children = [node_of(c) for c in q.children if c.count]
+        if q.key in plans:
+            r = results[q.key]
+            return TileNode(key=q.key, region=r.region, content_uri=r.uri, centre=r.centre, children=children,
+                            geometric_error=plans[q.key].geometric_error)
         below = np.concatenate([c.features for c in q.walk() if c.is_leaf and c.features is not None])
         error = max(min_error, error_factor * float(layer.size[below].max())) if below.size else min_error
         return TileNode(key=q.key, children=children, geometric_error=error)
@@ -197,7 +224,8 @@ def write_feature_tiles(
     if not root.children and root.content_uri is None:
         raise ValueError("no tile was written")
     external = len(leaves) > external_leaves
-    documents = build_tilesets(root, refine="ADD", external_depth=3 if external else None, schema=schema,
+    documents = build_tilesets(root, refine="ADD" if make_parent is None else "REPLACE",
+                               external_depth=3 if external else None, schema=schema,
                                tileset_version=build.version)
     for path, document in documents.items():
         if path == "tileset.json":
@@ -206,7 +234,8 @@ def write_feature_tiles(
     write_json(build.path / MANIFEST, {
         "salt": salt, "root_bounds": list(bounds), "max_features": max_features,
         "tiles": {k: {"hash": r.hash, "region": list(r.region), "centre": list(r.centre), "bytes": r.bytes,
-                      "features": r.features} for k, r in sorted(results.items())},
+                      "features": r.features, **({"lod": True} if k in plans else {})}
+                  for k, r in sorted(results.items())},
     })
     return stats
 

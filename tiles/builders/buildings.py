@@ -1,4 +1,5 @@
-"""The buildings layer: LOD1 prisms from footprint, ground and roof heights; LOD2 surfaces where imported."""
+"""The buildings layer: LOD1 prisms from footprint, ground and roof heights; LOD2 surfaces where imported;
+parent tiles of the most significant buildings, simplified, for far views."""
 from __future__ import annotations
 
 import hashlib
@@ -14,14 +15,19 @@ from tiles.errors import NothingToBuild
 from tiles.extrude import Mesh, extrude_footprints
 from tiles.georef import TileGeoref
 from tiles.glb import Material, Primitive, write_glb
+from tiles.lod import significance, simplify_footprints
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
 from twin.geoid import HeightFrame
 
 LAYER = "buildings"
-WRITER_VERSION = "buildings-3"
+WRITER_VERSION = "buildings-4"
 MAX_FEATURES = 400
-# An internal tile's geometric error: what leaving its buildings out costs, the tallest of them (m).
+# A parent tile draws at most this many of its subtree's buildings (and at most a quarter of them, tiles.lod),
+# the largest by footprint area × height.
+PARENT_FEATURES = 500
+# A parent tile's geometric error: what leaving buildings out costs, the largest dimension (height or plan
+# extent) of those left out (m), plus its simplification tolerance (tiles.lod).
 ERROR_FACTOR = 1.0
 MIN_ERROR_M = 10.0
 # Styles multiply this base colour; a light one keeps Cesium3DTileStyle colours true.
@@ -111,8 +117,11 @@ def fetch() -> BuildingArrays:
 
 def feature_layer(data: BuildingArrays) -> FeatureLayer:
     b = shapely.bounds(data.footprints)
+    height = np.maximum(data.roof_z - data.ground_z, 1.0)
+    # Leaving a building out of a tile costs its largest dimension: its height, or a long low hall's length.
+    size = np.maximum(height, np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]))
     return FeatureLayer(x=(b[:, 0] + b[:, 2]) / 2, y=(b[:, 1] + b[:, 3]) / 2, digests=data.digests,
-                        size=np.maximum(data.roof_z - data.ground_z, 1.0))
+                        size=size, weight=significance(shapely.area(data.footprints), height))
 
 
 def _lod2_mesh(surfaces_by_feature: list[tuple[int, list]]) -> Mesh | None:
@@ -159,7 +168,7 @@ def _lod2_mesh(surfaces_by_feature: list[tuple[int, list]]) -> Mesh | None:
                 np.concatenate(fid))
 
 
-def _extrude_each(data: BuildingArrays, idx: np.ndarray, lod1: np.ndarray) -> Mesh | None:
+def _extrude_each(data: BuildingArrays, idx: np.ndarray, lod1: np.ndarray, footprints: np.ndarray) -> Mesh | None:
     """Extrude building by building, leaving out the ones whose footprint cannot be extruded.
 
     A degenerate ring (fewer than three distinct vertices) fails the whole batch; rather than lose the
@@ -168,7 +177,7 @@ def _extrude_each(data: BuildingArrays, idx: np.ndarray, lod1: np.ndarray) -> Me
     parts: list[Mesh] = []
     for k in lod1.tolist():
         row = int(idx[k])
-        _, coords, (ring_off, poly_off, multi_off) = shapely.to_ragged_array(data.footprints[row : row + 1])
+        _, coords, (ring_off, poly_off, multi_off) = shapely.to_ragged_array(footprints[k : k + 1])
         try:
             parts.append(extrude_footprints(coords, ring_off, poly_off, data.ground_z[row], data.roof_z[row],
                                             feature_ids=np.full(len(poly_off) - 1, k)))
@@ -182,14 +191,24 @@ def _extrude_each(data: BuildingArrays, idx: np.ndarray, lod1: np.ndarray) -> Me
                 np.concatenate([p.feature_ids for p in parts]))
 
 
-def tile_glb(data: BuildingArrays, idx: np.ndarray, frame: HeightFrame) -> tuple[bytes, tuple, tuple]:
-    """One tile's glb of the buildings at rows idx, its region and its centre (ECEF metres)."""
+def tile_glb(data: BuildingArrays, idx: np.ndarray, frame: HeightFrame,
+             tolerance: float | None = None) -> tuple[bytes, tuple, tuple]:
+    """One tile's glb of the buildings at rows idx, its region and its centre (ECEF metres).
+
+    tolerance: for a parent tile, metres (storage CRS) by which footprints are simplified; every
+    building is then a LOD1 prism, LOD2 surfaces are left to the leaves.
+    """
     idx = np.asarray(idx)
     is_lod2 = np.array([int(i) in data.lod2 for i in idx], dtype=bool) if data.lod2 else np.zeros(len(idx), bool)
+    if tolerance is not None:
+        is_lod2[:] = False
+        footprints = simplify_footprints(data.footprints[idx], tolerance)
+    else:
+        footprints = data.footprints[idx]
     meshes: list[tuple[Mesh, Material]] = []
     lod1 = np.flatnonzero(~is_lod2)
     if lod1.size:
-        geoms = data.footprints[idx[lod1]]
+        geoms = footprints[lod1]
         _, coords, (ring_off, poly_off, multi_off) = shapely.to_ragged_array(geoms)
         poly_feature = np.repeat(lod1, np.diff(multi_off))
         rows = idx[poly_feature]
@@ -197,7 +216,7 @@ def tile_glb(data: BuildingArrays, idx: np.ndarray, frame: HeightFrame) -> tuple
             mesh = extrude_footprints(coords, ring_off, poly_off, data.ground_z[rows], data.roof_z[rows],
                                       feature_ids=poly_feature)
         except ValueError:
-            mesh = _extrude_each(data, idx, lod1)
+            mesh = _extrude_each(data, idx, lod1, footprints)
         if mesh is not None:
             meshes.append((mesh, WALLS))
     if is_lod2.any():
@@ -244,4 +263,5 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: Build
         salt=f"{WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
         error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
         workers=cpu_workers() if workers is None else workers,
+        make_parent=lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance), parent_features=PARENT_FEATURES,
     )
