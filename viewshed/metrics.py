@@ -153,12 +153,15 @@ def landmarks_visible(
 
 
 @njit(cache=True, parallel=True)
-def _horizon(dsm, orow, ocol, zeye, n, max_px, cs, zmax):
+def _horizon(dsm, orow, ocol, zeye, n, max_px, cs, zmax, todo, known):
     rows, cols = dsm.shape
     top = (zmax - zeye) / cs  # no prism rises higher than this above the eye
     out = np.zeros(n, dtype=np.float64)
     y0, x0 = orow + 0.5, ocol + 0.5
     for k in prange(n):
+        if not todo[k]:
+            out[k] = known[k]
+            continue
         az = 2.0 * np.pi * k / n
         dx, dy = math.sin(az), -math.cos(az)
         r, c = orow, ocol
@@ -199,6 +202,30 @@ def _horizon(dsm, orow, ocol, zeye, n, max_px, cs, zmax):
     return out
 
 
+def azimuths_crossing(rows: np.ndarray, cols: np.ndarray, obs_row: int, obs_col: int, n_azimuths: int) -> np.ndarray:
+    """Which of the `n_azimuths` rays of `horizon_profile` can pass over any of the given cells (boolean mask).
+
+    rows, cols: pixel indices of the cells; the rays start at the centre of
+    cell (obs_row, obs_col). Conservative: the sector spanned by the cells'
+    corners, widened a little; every ray when the cells surround the eye.
+    """
+    n = int(n_azimuths)
+    r = np.asarray(rows, dtype=np.float64).ravel()
+    c = np.asarray(cols, dtype=np.float64).ravel()
+    if not r.size:
+        return np.zeros(n, dtype=bool)
+    y = np.concatenate([r, r + 1.0, r, r + 1.0]) - (obs_row + 0.5)  # rows grow southwards
+    x = np.concatenate([c, c, c + 1.0, c + 1.0]) - (obs_col + 0.5)
+    centre = math.atan2(float(x.mean()), float(-y.mean()))
+    rel = (np.arctan2(x, -y) - centre + np.pi) % (2.0 * np.pi) - np.pi
+    lo, hi = float(rel.min()), float(rel.max())
+    if hi - lo >= np.pi - 1e-3:
+        return np.ones(n, dtype=bool)
+    az = 2.0 * np.pi * np.arange(n) / n
+    d = (az - centre + np.pi) % (2.0 * np.pi) - np.pi
+    return (d >= lo - 1e-6) & (d <= hi + 1e-6)
+
+
 def horizon_profile(
     dsm: np.ndarray,
     obs_row: int,
@@ -208,6 +235,8 @@ def horizon_profile(
     cell_size: float = 1.0,
     max_distance: float | None = None,
     max_height: float | None = None,
+    known: np.ndarray | None = None,
+    todo: np.ndarray | None = None,
 ) -> np.ndarray:
     """Horizon elevation angle (radians) for `n_azimuths` azimuths clockwise from grid north.
 
@@ -218,6 +247,9 @@ def horizon_profile(
     whole ray looks down. Element k is azimuth 2 * pi * k / n_azimuths.
     max_height: an upper bound of the DSM (metres), if known: a ray stops
     where nothing farther could rise above its horizon (default: the DSM's max).
+    known, todo: angles already known (radians, length n_azimuths) and a
+    boolean mask of the azimuths to walk anyway; the others are copied from
+    `known` (e.g. after a change only some rays cross).
     """
     data = _heights(dsm)
     max_px = max_distance / cell_size if max_distance else np.inf
@@ -225,8 +257,11 @@ def horizon_profile(
     # Heights are in metres but distances in pixels: height differences are scaled to pixels.
     if max_height is None:
         max_height = float(np.max(data))
-    return _horizon(data, int(obs_row), int(obs_col), zeye, int(n_azimuths), max_px, float(cell_size),
-                    float(max_height))
+    n = int(n_azimuths)
+    if known is None or todo is None:
+        known, todo = np.zeros(n, dtype=np.float64), np.ones(n, dtype=np.bool_)
+    return _horizon(data, int(obs_row), int(obs_col), zeye, n, max_px, float(cell_size), float(max_height),
+                    np.asarray(todo, dtype=np.bool_), np.asarray(known, dtype=np.float64))
 
 
 def sky_view_factor(horizon: np.ndarray) -> float:

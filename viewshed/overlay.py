@@ -19,22 +19,23 @@ NOTHING, VISIBLE, LOST, GAINED = range(4)
 def _sample(before, after, has_after, a, b, out_before, out_after):
     rows, cols = before.shape
     h, w = out_before.shape
+    # (seen before, seen after) -> palette index, without branches per pixel.
+    lut = np.array([NOTHING, GAINED, LOST, VISIBLE], dtype=np.uint8)
     for i in prange(h):
+        ra = a[0] + a[1] * i
+        ca = b[0] + b[1] * i
         for j in range(w):
-            r = a[0] + a[1] * i + a[2] * j
-            c = b[0] + b[1] * i + b[2] * j
+            r = ra + a[2] * j
+            c = ca + b[2] * j
             vb = 0
             va = 0
             if 0.0 <= r < rows and 0.0 <= c < cols:
                 ri, ci = int(r), int(c)
-                vb = before[ri, ci]
-                va = after[ri, ci] if has_after else vb
-            out_before[i, j] = 1 if vb else 0
+                vb = before[ri, ci] != 0
+                va = (after[ri, ci] != 0) if has_after else vb
+            out_before[i, j] = vb
             if has_after:
-                if va:
-                    out_after[i, j] = 1 if vb else 3
-                else:
-                    out_after[i, j] = 2 if vb else 0
+                out_after[i, j] = lut[2 * vb + va]
 
 
 def png(indexed: np.ndarray, palette=PALETTE) -> bytes:

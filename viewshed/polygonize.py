@@ -35,6 +35,8 @@ def _lib() -> ctypes.CDLL:
         "OGR_G_SimplifyPreserveTopology": ([VP, DBL], VP),
         "OGR_G_DestroyGeometry": ([VP], None),
         "OGR_G_ExportToJson": ([VP], VP),
+        "OGR_G_WkbSize": ([VP], INT),
+        "OGR_G_ExportToWkb": ([VP, INT, VP], INT),
         "OGR_G_Area": ([VP], DBL),
         "VSIFree": ([VP], None),
         "GDALPolygonize": ([VP, VP, VP, INT, VP, VP, VP], INT),
@@ -52,10 +54,17 @@ def polygonize(mask: np.ndarray, origin: tuple[float, float], pixel: float, tole
     outer ring first.
     """
     lib = _lib()
-    data = np.ascontiguousarray(mask != 0, dtype=np.uint8)
-    rows, cols = data.shape
-    if not data.any():
+    nonzero = np.asarray(mask) != 0
+    rows_hit = np.flatnonzero(nonzero.any(axis=1))
+    if not rows_hit.size:
         return []
+    cols_hit = np.flatnonzero(nonzero.any(axis=0))
+    # GDAL walks every cell it is given: a project's shadow or a view down a
+    # street is a small part of the window, so only their bounding box is traced.
+    r0, r1, c0, c1 = rows_hit[0], rows_hit[-1] + 1, cols_hit[0], cols_hit[-1] + 1
+    data = np.ascontiguousarray(nonzero[r0:r1, c0:c1], dtype=np.uint8)
+    origin = (origin[0] + c0 * pixel, origin[1] - r0 * pixel)
+    rows, cols = data.shape
     raster = lib.GDALCreate(lib.GDALGetDriverByName(b"MEM"), b"", cols, rows, 1, _GDT_BYTE, None)
     if not raster:
         raise PolygonizeError("GDALCreate(MEM) failed")
@@ -85,18 +94,15 @@ def polygonize(mask: np.ndarray, origin: tuple[float, float], pixel: float, tole
                 if min_area and lib.OGR_G_Area(geom) < min_area:
                     continue
                 simple = lib.OGR_G_SimplifyPreserveTopology(geom, tolerance) if tolerance > 0 else None
-                text = lib.OGR_G_ExportToJson(simple or geom)
                 try:
-                    gj = json.loads(ctypes.string_at(text))
+                    polys = _read_wkb(lib, simple or geom)
                 finally:
-                    lib.VSIFree(text)
                     if simple:
                         lib.OGR_G_DestroyGeometry(simple)
             finally:
                 lib.OGR_F_Destroy(feature)
-            polys = [gj["coordinates"]] if gj["type"] == "Polygon" else gj.get("coordinates", [])
             for poly in polys:
-                rings = [np.asarray(r, dtype=np.float64)[:, :2] for r in poly if len(r) >= 4]
+                rings = [r for r in poly if len(r) >= 4]
                 if rings:
                     out.append(rings)
         return out
@@ -104,6 +110,49 @@ def polygonize(mask: np.ndarray, origin: tuple[float, float], pixel: float, tole
         if vector:
             lib.OGR_DS_Destroy(vector)
         lib.GDALClose(raster)
+
+
+_WKB_NDR = 1
+_POLYGON, _MULTIPOLYGON = 3, 6
+
+
+def _read_wkb(lib: ctypes.CDLL, geom: int) -> list[list[np.ndarray]]:
+    """A polygon or multipolygon's rings as (n, 2) arrays, read from its WKB (a JSON round trip cost twice as much)."""
+    size = lib.OGR_G_WkbSize(geom)
+    buf = np.empty(size, dtype=np.uint8)
+    if lib.OGR_G_ExportToWkb(geom, _WKB_NDR, buf.ctypes.data):
+        raise PolygonizeError("exporting a polygon failed")
+    raw = buf.tobytes()
+    kind = int.from_bytes(raw[1:5], "little")
+    if kind == _POLYGON:
+        return [_wkb_rings(raw, 5)[0]]
+    if kind != _MULTIPOLYGON:
+        # Anything else (a 2.5D or ISO-coded type): the slow but general path.
+        text = lib.OGR_G_ExportToJson(geom)
+        try:
+            gj = json.loads(ctypes.string_at(text))
+        finally:
+            lib.VSIFree(text)
+        polys = [gj["coordinates"]] if gj["type"] == "Polygon" else gj.get("coordinates", [])
+        return [[np.asarray(r, dtype=np.float64)[:, :2] for r in p] for p in polys]
+    polys, at = [], 9
+    for _ in range(int.from_bytes(raw[5:9], "little")):
+        poly, at = _wkb_rings(raw, at + 5)  # each part repeats byte order and type
+        polys.append(poly)
+    return polys
+
+
+def _wkb_rings(raw: bytes, at: int) -> tuple[list[np.ndarray], int]:
+    """The rings of a little-endian WKB polygon body starting at `at` (its ring count), and where it ends."""
+    rings = []
+    n_rings = int.from_bytes(raw[at:at + 4], "little")
+    at += 4
+    for _ in range(n_rings):
+        n = int.from_bytes(raw[at:at + 4], "little")
+        at += 4
+        rings.append(np.frombuffer(raw, dtype="<f8", count=2 * n, offset=at).reshape(n, 2))
+        at += 16 * n
+    return rings, at
 
 
 def to_geojson(polygons: list[list[np.ndarray]], to_lonlat, digits: int = 6) -> dict:

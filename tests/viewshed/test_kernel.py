@@ -60,6 +60,18 @@ def test_it_matches_gdal_with_range_and_curvature(cell_size: float, max_distance
     assert np.array_equal(viewshed(*args), gdal_viewshed(*args))
 
 
+@pytest.mark.parametrize(("orow", "ocol", "max_distance", "curvature"), [
+    (300, 420, None, 0.0),  # row wedges longer than one block of transposed rings, both ways
+    (620, 35, 380.0, 0.0),  # the range ends inside blocks: cells past it stay 0
+    (40, 600, 250.0, STANDARD_REFRACTION),
+])
+def test_it_matches_gdal_on_a_window_wider_than_a_block(orow: int, ocol: int, max_distance: float | None,
+                                                         curvature: float) -> None:
+    dsm = city(650, 700, 11)
+    args = (dsm, orow, ocol, 1.7, 0.0, max_distance, 1.0, curvature)
+    assert np.array_equal(viewshed(*args), gdal_viewshed(*args))
+
+
 def test_it_matches_gdal_over_many_random_observers() -> None:
     rng = np.random.default_rng(8)
     for _ in range(40):

@@ -8,6 +8,7 @@ import numpy as np
 
 from viewshed.kernel import viewshed
 from viewshed.metrics import (
+    azimuths_crossing,
     exact_viewshed,
     horizon_profile,
     landmarks_visible,
@@ -108,3 +109,25 @@ def test_a_landmark_behind_a_building_is_hidden() -> None:
 def test_the_exact_line_of_sight_sees_a_flat_plane() -> None:
     dsm = np.full((31, 31), 3.0, dtype=np.float32)
     assert exact_viewshed(dsm, 15, 15, 1.7).all()
+
+
+def test_the_horizon_after_a_project_walks_only_the_rays_over_it() -> None:
+    rng = np.random.default_rng(12)
+    dsm = (rng.random((301, 301)) * 20.0).astype(np.float32)
+    before = horizon_profile(dsm, 150, 150, 1.7, 360, max_distance=140.0, max_height=20.0)
+    for r0, c0, h, w in [(60, 170, 12, 30), (200, 90, 40, 8), (148, 152, 3, 3), (140, 140, 3, 25)]:
+        after_dsm = dsm.copy()
+        after_dsm[r0:r0 + h, c0:c0 + w] = 60.0
+        rr, cc = np.nonzero(after_dsm != dsm)
+        todo = azimuths_crossing(rr, cc, 150, 150, 360)
+        full = horizon_profile(after_dsm, 150, 150, 1.7, 360, max_distance=140.0, max_height=60.0)
+        reused = horizon_profile(after_dsm, 150, 150, 1.7, 360, max_distance=140.0, max_height=60.0,
+                                 known=before, todo=todo)
+        assert np.array_equal(full, reused)
+        assert (full != before).any() and todo[full != before].all()
+    # A block far to the north-east is a narrow sector; a ring around the eye is every ray.
+    assert azimuths_crossing(*np.nonzero(np.pad(np.ones((5, 5)), ((20, 276), (250, 46)))), 150, 150, 360).sum() < 10
+    ring = np.zeros((301, 301), dtype=bool)
+    ring[140:161, 140:161] = True
+    ring[145:156, 145:156] = False
+    assert azimuths_crossing(*np.nonzero(ring), 150, 150, 360).all()
