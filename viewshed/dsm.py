@@ -18,11 +18,18 @@ from viewshed.errors import SurfaceModelError
 from viewshed.raster_fill import burn_polygons, burn_triangles, resample_bilinear
 
 Progress = Callable[[str], None]
-FORMAT_VERSION = 1
+# 2: each DSM comes with the record of the buildings burnt into it (ids and bounding boxes).
+FORMAT_VERSION = 2
 SEA_LEVEL_M = 0.0
 # DirtyArea rows written by a sync that was still running when the DSM read the
 # buildings carry an earlier timestamp than that read: look back this far.
 DIRTY_LOOKBACK = timedelta(minutes=5)
+# A patch grown to cover changes no sync recorded (an admin delete or move) stays a
+# patch up to this share of the grid; beyond it a full build costs about the same.
+MAX_GROWN_PATCH_SHARE = 0.25
+# One row per building burnt into a DSM: its id and the bounding box of its footprint
+# (storage CRS, metres), as the database computes it. Sorted by id, ids unique.
+RECORD_DTYPE = np.dtype([("id", "<i8"), ("box", "<f8", (4,))])
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,39 @@ def load_mesh_triangles(path: Path) -> np.ndarray:
         return np.asarray(vertices, dtype=np.float64)[np.asarray(faces).reshape(-1, 3)]
 
 
+def building_record(rows: list[tuple[int, float, float, float, float]]) -> np.ndarray:
+    """The record (RECORD_DTYPE, sorted by id) of (id, xmin, ymin, xmax, ymax) rows, metres.
+
+    A building read twice (it crosses a strip edge) keeps one row, its boxes merged.
+    """
+    if not rows:
+        return np.zeros(0, RECORD_DTYPE)
+    arr = np.asarray(rows, dtype=np.float64).reshape(-1, 5)
+    ids = arr[:, 0].astype(np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids, boxes = ids[order], arr[order, 1:]
+    uniq, start = np.unique(ids, return_index=True)
+    out = np.empty(len(uniq), RECORD_DTYPE)
+    out["id"] = uniq
+    out["box"][:, :2] = np.minimum.reduceat(boxes[:, :2], start, axis=0)
+    out["box"][:, 2:] = np.maximum.reduceat(boxes[:, 2:], start, axis=0)
+    return out
+
+
+def boxes_within(boxes: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """Which (n, 4) boxes lie inside `bounds` (xmin, ymin, xmax, ymax, metres); NaN boxes never do."""
+    x0, y0, x1, y1 = bounds
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    return (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
+
+
+def boxes_overlap(boxes: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """Which (n, 4) boxes share interior with `bounds` (xmin, ymin, xmax, ymax, metres)."""
+    x0, y0, x1, y1 = bounds
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    return (b[:, 0] < x1) & (b[:, 2] > x0) & (b[:, 1] < y1) & (b[:, 3] > y0)
+
+
 # --- The cache, on the Django side -------------------------------------------------------
 
 
@@ -263,26 +303,60 @@ def _read_terrain():
     return band.data(), tuple(raster.origin), (abs(sx), abs(sy)), band.nodata_value
 
 
-def _buildings(bbox: tuple[float, float, float, float] | None = None):
+def _box_annotations() -> dict:
+    """Per-row bounding box of the footprint, computed by the database (no geometry reaches Python)."""
+    from django.db.models import FloatField, Func
+
+    class _Bound(Func):
+        output_field = FloatField()
+
+        def __init__(self, expression, postgis: str, spatialite: str):
+            super().__init__(expression)
+            self.postgis, self.spatialite = postgis, spatialite
+
+        def as_postgresql(self, compiler, connection, **extra):
+            return super().as_sql(compiler, connection, function=self.postgis, **extra)
+
+        def as_sqlite(self, compiler, connection, **extra):
+            return super().as_sql(compiler, connection, function=self.spatialite, **extra)
+
+    names = (("bx0", "ST_XMin", "MbrMinX"), ("by0", "ST_YMin", "MbrMinY"),
+             ("bx1", "ST_XMax", "MbrMaxX"), ("by1", "ST_YMax", "MbrMaxY"))
+    return {name: _Bound("footprint", pg, sl) for name, pg, sl in names}
+
+
+BOX_FIELDS = ("bx0", "by0", "bx1", "by1")
+
+
+def _buildings(bbox: tuple[float, float, float, float] | None = None, seen: list | None = None):
+    """(footprint coords, roof z) of the buildings whose box overlaps `bbox`; their (id, box) go to `seen`."""
     from django.contrib.gis.geos import Polygon
 
     from twin.models import Building
 
-    qs = Building.objects.all()
+    qs = Building.objects.annotate(**_box_annotations())
     if bbox is not None:
         qs = qs.filter(footprint__bboverlaps=Polygon.from_bbox(bbox))
-    for footprint, roof_z in qs.values_list("footprint", "roof_z").iterator(chunk_size=2000):
+    rows = qs.values_list("footprint", "roof_z", "id", *BOX_FIELDS).iterator(chunk_size=2000)
+    for footprint, roof_z, *box in rows:
+        if seen is not None:
+            seen.append(box)
         yield footprint.coords, float(roof_z)
 
 
-def _strips(grid: Grid, r0: int, r1: int, c0: int, c1: int, terrain, progress: Progress | None):
-    """Build [r0, r1) x [c0, c1) strip by strip (bounded memory, progress), buildings fetched per strip."""
+def _strips(grid: Grid, r0: int, r1: int, c0: int, c1: int, terrain, progress: Progress | None,
+            seen: list | None = None):
+    """Build [r0, r1) x [c0, c1) strip by strip (bounded memory, progress), buildings fetched per strip.
+
+    The (id, xmin, ymin, xmax, ymax) of every building burnt go to `seen`: what the DSM holds, read
+    in the same queries that burnt it.
+    """
     strip = 1000
     for a in range(r0, r1, strip):
         b = min(a + strip, r1)
         x0, x1 = grid.xmin + c0 * grid.cell, grid.xmin + c1 * grid.cell
         y1, y0 = grid.ymax - a * grid.cell, grid.ymax - b * grid.cell
-        yield a, b, surface_window(terrain, _buildings((x0, y0, x1, y1)), grid, a, c0, b - a, c1 - c0)
+        yield a, b, surface_window(terrain, _buildings((x0, y0, x1, y1), seen), grid, a, c0, b - a, c1 - c0)
         if progress:
             progress(f"  DSM rows {b - r0:,}/{r1 - r0:,}")
 
@@ -294,7 +368,11 @@ def _write_atomic(path: Path, array: np.ndarray) -> None:
 
 
 class SurfaceCache:
-    """The DSM files under VAR_DIR/dsm: `meta.json` names the current fingerprint and its two .npy files."""
+    """The DSM files under VAR_DIR/dsm: `meta.json` names the current fingerprint and its three .npy files.
+
+    dsm and sea are the surface; buildings is the record of what was burnt into it (RECORD_DTYPE),
+    which lets a patch find where deleted or moved buildings used to stand.
+    """
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -310,31 +388,38 @@ class SurfaceCache:
             return None
         if meta.get("format") != FORMAT_VERSION:
             return None
-        if not ((self.folder / meta["dsm"]).is_file() and (self.folder / meta["sea"]).is_file()):
+        if not all((self.folder / meta.get(key, "")).is_file() for key in ("dsm", "sea", "buildings")):
             return None
         return meta
 
+    def record(self, meta: dict) -> np.ndarray:
+        """The buildings burnt into the DSM `meta` names: RECORD_DTYPE, sorted by id."""
+        return np.load(self.folder / meta["buildings"])
+
     def open(self, meta: dict) -> SurfaceModel:
-        grid = Grid(*meta["grid"][:3], int(meta["grid"][3]), int(meta["grid"][4]))
+        grid = _meta_grid(meta)
         dsm = np.load(self.folder / meta["dsm"], mmap_mode="r")
         sea = np.load(self.folder / meta["sea"], mmap_mode="r")
         return SurfaceModel(grid, dsm, sea, meta["fingerprint"])
 
-    def publish(self, state: DataState, dsm: np.ndarray, sea: np.ndarray, read_at: datetime, mode: str,
-                seconds: float, area: list | None = None) -> dict:
+    def publish(self, state: DataState, dsm: np.ndarray, sea: np.ndarray, record: np.ndarray, read_at: datetime,
+                mode: str, seconds: float, area: list | None = None) -> dict:
         self.folder.mkdir(parents=True, exist_ok=True)
         fp = state.fingerprint
-        names = {"dsm": f"dsm-{fp}.npy", "sea": f"sea-{fp}.npy"}
+        names = {"dsm": f"dsm-{fp}.npy", "sea": f"sea-{fp}.npy", "buildings": f"buildings-{fp}.npy"}
         _write_atomic(self.folder / names["dsm"], dsm)
         _write_atomic(self.folder / names["sea"], sea)
+        _write_atomic(self.folder / names["buildings"], record)
         meta = {
             "format": FORMAT_VERSION, "fingerprint": fp, "grid": state.grid.as_list(), "terrain_key": state.terrain_key,
             "building_count": state.building_count, "last_update": state.last_update, "top_id": state.top_id,
-            "read_at": read_at.isoformat(), "mode": mode, "seconds": round(seconds, 3), "patched_area": area, **names,
+            "buildings_recorded": int(len(record)), "read_at": read_at.isoformat(), "mode": mode,
+            "seconds": round(seconds, 3), "patched_area": area, **names,
         }
         tmp = self.meta_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(meta, indent=1))
         os.replace(tmp, self.meta_path)
+        # meta.json is the commit point: the three files it names are in place before it.
         # Older files go; a process that mapped them keeps reading its open inode.
         for old in self.folder.glob("*.npy"):
             if old.name not in names.values():
@@ -342,9 +427,43 @@ class SurfaceCache:
         return meta
 
 
-def _dirty_window(meta: dict, state: DataState) -> tuple[int, int, int, int, list] | None:
-    """The cell window to rebuild when only buildings inside recorded DirtyAreas changed, else None."""
+@dataclass(frozen=True)
+class PatchPlan:
+    """The cell window [r0, r1) x [c0, c1) to rebuild, its bounds in metres, and the recorded ids to drop."""
+
+    r0: int
+    r1: int
+    c0: int
+    c1: int
+    bounds: tuple[float, float, float, float]  # the cells' outer edges, storage CRS, metres
+    removed: np.ndarray  # ids in the record that are no longer in the database
+
+    @property
+    def area(self) -> list[float]:
+        return list(self.bounds)
+
+
+def _cell_window(g: Grid, xmin: float, ymin: float, xmax: float, ymax: float) -> tuple[int, int, int, int] | None:
+    r0, c0 = g.pixel(xmin, ymax)
+    r1, c1 = g.pixel(xmax, ymin)
+    # One cell of margin: a box rounded outward by the database still falls inside.
+    r0, c0 = max(int(np.floor(r0)) - 1, 0), max(int(np.floor(c0)) - 1, 0)
+    r1, c1 = min(int(np.ceil(r1)) + 1, g.rows), min(int(np.ceil(c1)) + 1, g.cols)
+    if r0 >= r1 or c0 >= c1:
+        return None
+    return r0, r1, c0, c1
+
+
+def _dirty_window(meta: dict, state: DataState, record: np.ndarray) -> PatchPlan | None:
+    """The window to rebuild when buildings changed since the DSM of `meta`, or None for a full build.
+
+    The window starts as the extent of the DirtyAreas syncs recorded since, and grows to cover every
+    change they did not record, which the record of burnt buildings reveals: a deleted building's
+    old box, an edited one's old box and new footprint, a new one's footprint. Sync updates keep their
+    `updated_at`, so those rely on the sync's DirtyArea, which holds their old and new boxes.
+    """
     from django.contrib.gis.geos import MultiPolygon
+    from django.db.models import Q
     from django.utils.dateparse import parse_datetime
 
     from tiles.models import DirtyArea
@@ -360,21 +479,72 @@ def _dirty_window(meta: dict, state: DataState) -> tuple[int, int, int, int, lis
     if not areas:
         return None
     union = MultiPolygon([p for a in areas for p in a], srid=areas[0].srid).unary_union
-    changed = Building.objects.all()
+    recorded = union.extent
+
+    rec_ids = record["id"]
+    db_ids = np.fromiter(Building.objects.values_list("id", flat=True).iterator(chunk_size=20000), np.int64)
+    db_ids.sort()
+    removed = np.setdiff1d(rec_ids, db_ids, assume_unique=True)
+    created = np.setdiff1d(db_ids, rec_ids, assume_unique=True)
+    top = int(rec_ids[-1]) if len(rec_ids) else 0
+    changed = Building.objects.annotate(**_box_annotations())
+    edited = Q(id__gt=top)
     if meta.get("last_update"):
-        changed = changed.filter(updated_at__gt=parse_datetime(meta["last_update"]))
-    for footprint in changed.values_list("footprint", flat=True).iterator(chunk_size=2000):
-        if not union.contains(footprint):
-            return None  # a change nobody recorded: rebuild everything
-    xmin, ymin, xmax, ymax = union.extent
-    g = state.grid
-    r0, c0 = g.pixel(xmin, ymax)
-    r1, c1 = g.pixel(xmax, ymin)
-    r0, c0 = max(int(np.floor(r0)) - 1, 0), max(int(np.floor(c0)) - 1, 0)
-    r1, c1 = min(int(np.ceil(r1)) + 1, g.rows), min(int(np.ceil(c1)) + 1, g.cols)
-    if r0 >= r1 or c0 >= c1:
+        edited |= Q(updated_at__gt=parse_datetime(meta["last_update"]))
+    rows = np.asarray(list(changed.filter(edited).values_list("id", *BOX_FIELDS)), np.float64).reshape(-1, 5)
+    changed_ids = rows[:, 0].astype(np.int64)
+    if not np.isin(created, changed_ids).all():
+        return None  # a new building under a reused id, not newer than the DSM: nothing tells where it was
+    at = np.searchsorted(rec_ids, changed_ids)
+    known = at < len(rec_ids)
+    known[known] = rec_ids[at[known]] == changed_ids[known]
+    boxes = np.concatenate([
+        rows[:, 1:],  # where changed buildings stand now
+        record["box"][at[known]],  # where they stood in the DSM
+        record["box"][np.searchsorted(rec_ids, removed)],  # where deleted ones stood
+    ])
+    if np.isnan(boxes).any():
         return None
-    return r0, r1, c0, c1, [xmin, ymin, xmax, ymax]
+    bounds = recorded
+    if len(boxes) and not boxes_within(boxes, recorded).all():
+        bounds = (min(recorded[0], boxes[:, 0].min()), min(recorded[1], boxes[:, 1].min()),
+                  max(recorded[2], boxes[:, 2].max()), max(recorded[3], boxes[:, 3].max()))
+    g = state.grid
+    cells = _cell_window(g, *bounds)
+    if cells is None:
+        return None
+    r0, r1, c0, c1 = cells
+    if bounds != recorded and (r1 - r0) * (c1 - c0) > MAX_GROWN_PATCH_SHARE * g.rows * g.cols:
+        return None
+    edges = (g.xmin + c0 * g.cell, g.ymax - r1 * g.cell, g.xmin + c1 * g.cell, g.ymax - r0 * g.cell)
+    return PatchPlan(r0, r1, c0, c1, edges, removed)
+
+
+def _patched_record(record: np.ndarray, plan: PatchPlan, read: np.ndarray) -> np.ndarray | None:
+    """The record after a patch, or None when the patch missed a change no timestamp showed.
+
+    `read`: the buildings the patch burnt (RECORD_DTYPE). A building whose box moved must have left
+    and reached cells inside the window; a recorded building over the window that the patch did not
+    read anymore has moved out of it.
+    """
+    at = np.searchsorted(record["id"], read["id"])
+    known = at < len(record)
+    known[known] = record["id"][at[known]] == read["id"][known]
+    old = record["box"][at[known]]
+    new = read["box"][known]
+    moved = np.any(old != new, axis=1)
+    if not (boxes_within(old[moved], plan.bounds).all() and boxes_within(new[moved], plan.bounds).all()):
+        return None
+    # Buildings new to the record were checked by _dirty_window, or lie within the window when read.
+    if not boxes_within(read["box"][~known], plan.bounds).all():
+        return None
+    gone = np.isin(record["id"], plan.removed, assume_unique=True)
+    over = boxes_overlap(record["box"], plan.bounds) & ~gone
+    if not np.isin(record["id"][over], read["id"], assume_unique=True).all():
+        return None
+    kept = record[~gone & ~np.isin(record["id"], read["id"], assume_unique=True)]
+    merged = np.concatenate([kept, read])
+    return merged[np.argsort(merged["id"], kind="stable")]
 
 
 _lock = threading.Lock()
@@ -399,32 +569,51 @@ def ensure_surface(progress: Progress | None = None, force: bool = False) -> Sur
         terrain = _read_terrain()
         g = state.grid
         t0 = time.perf_counter()
-        window = None if (meta is None or force) else _dirty_window(meta, state)
-        if window is not None:
-            r0, r1, c0, c1, area = window
-            old = cache.open(meta)
-            dsm, sea = np.array(old.dsm), np.array(old.sea)
-            del old
-            if progress:
-                progress(f"Patching the DSM over {r1 - r0} x {c1 - c0} cells changed by syncs")
-            for a, b, (part, part_sea) in _strips(g, r0, r1, c0, c1, terrain, progress):
-                dsm[a:b, c0:c1] = part
-                sea[a:b, c0:c1] = part_sea
-            mode = "patch"
-        else:
+        record = None
+        if meta is not None and not force:
+            plan = _dirty_window(meta, state, cache.record(meta))
+            if plan is not None:
+                record, dsm, sea = _patch(cache, meta, plan, terrain, progress)
+                mode, area = "patch", plan.area
+                if record is None and progress:
+                    progress("A building changed outside the patched window without a record of it: full build")
+        if record is None:
+            dsm = sea = None  # a patch given up: let its copies go before the full arrays exist
             if progress:
                 progress(f"Building the DSM: {g.rows:,} x {g.cols:,} cells of {g.cell:g} m, "
                          f"{state.building_count:,} buildings")
             dsm = np.empty((g.rows, g.cols), dtype=np.float32)
             sea = np.empty((g.rows, g.cols), dtype=bool)
-            for a, b, (part, part_sea) in _strips(g, 0, g.rows, 0, g.cols, terrain, progress):
+            seen: list = []
+            for a, b, (part, part_sea) in _strips(g, 0, g.rows, 0, g.cols, terrain, progress, seen):
                 dsm[a:b] = part
                 sea[a:b] = part_sea
+            record = building_record(seen)
             mode, area = "full", None
-        meta = cache.publish(state, dsm, sea, read_at, mode, time.perf_counter() - t0, area)
+        meta = cache.publish(state, dsm, sea, record, read_at, mode, time.perf_counter() - t0, area)
         if progress:
             progress(f"DSM {mode} build done in {meta['seconds']:.1f} s: {cache.folder / meta['dsm']}")
         return _remember(cache, meta)
+
+
+def _patch(cache: SurfaceCache, meta: dict, plan: PatchPlan, terrain, progress: Progress | None):
+    """(record, dsm, sea) of the cached DSM rebuilt over the plan's window; record None if it cannot stand."""
+    old = cache.open(meta)
+    dsm, sea = np.array(old.dsm), np.array(old.sea)
+    del old
+    if progress:
+        progress(f"Patching the DSM over {plan.r1 - plan.r0} x {plan.c1 - plan.c0} cells changed since it was built")
+    seen: list = []
+    for a, b, (part, part_sea) in _strips(_meta_grid(meta), plan.r0, plan.r1, plan.c0, plan.c1, terrain, progress,
+                                         seen):
+        dsm[a:b, plan.c0:plan.c1] = part
+        sea[a:b, plan.c0:plan.c1] = part_sea
+    return _patched_record(cache.record(meta), plan, building_record(seen)), dsm, sea
+
+
+def _meta_grid(meta: dict) -> Grid:
+    """The grid a cached DSM was built on, from its meta.json."""
+    return Grid(*meta["grid"][:3], int(meta["grid"][3]), int(meta["grid"][4]))
 
 
 def _remember(cache: SurfaceCache, meta: dict) -> SurfaceModel:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.gis.db.models import Model
+from django.utils import timezone
 
 from gis_sync.errors import FieldValueError
 
@@ -161,11 +162,13 @@ def sync_rows(
         done = _tick(ctx, what, done, len(chunk), total)
     if to_update:
         fields = None
+        # bulk_update skips auto_now: stamp updated_at so readers keyed on it (the DSM cache) see the change.
+        now = timezone.now()
         for start in range(0, len(to_update), BATCH):
             chunk = to_update[start:start + BATCH]
             objs = [model(pk=pk, source_key=ctx.source_key, source_id=r.source_id, content_hash=r.content_hash,
-                          **r.field_values()) for pk, r in chunk]
-            fields = fields or ["content_hash", *chunk[0][1].field_values().keys()]
+                          updated_at=now, **r.field_values()) for pk, r in chunk]
+            fields = fields or ["content_hash", "updated_at", *chunk[0][1].field_values().keys()]
             model.objects.bulk_update(objs, fields, batch_size=200)
             saved.extend(zip(objs, (r for _, r in chunk)))
             done = _tick(ctx, what, done, len(chunk), total)

@@ -31,6 +31,7 @@ def test_a_second_delivery_updates_exactly_what_changed(db, tmp_path, twin_data)
     run1 = import_path(first, options={"kind": "buildings", "source_key": "bati"})
     assert (run1.created, run1.updated, run1.deleted, run1.unchanged) == (5, 0, 0, 0)
     untouched = Building.objects.get(source_id="A")
+    grown = Building.objects.get(source_id="B")
 
     second = tmp_path / "v2" / "batiment.geojson"
     second.parent.mkdir()
@@ -41,6 +42,8 @@ def test_a_second_delivery_updates_exactly_what_changed(db, tmp_path, twin_data)
     assert sorted(Building.objects.values_list("source_id", flat=True)) == ["A", "B", "C", "E", "F"]
     assert Building.objects.get(source_id="B").roof_z == 19.0
     assert Building.objects.get(source_id="A").updated_at == untouched.updated_at  # not rewritten
+    # A rewritten row says so: caches keyed on updated_at (the viewshed DSM) see an update-only delivery.
+    assert Building.objects.get(source_id="B").updated_at > grown.updated_at
 
     area = run2.dirty_area
     for dx, dirty in ((100, True), (300, True), (600, True), (0, False), (200, False), (400, False)):

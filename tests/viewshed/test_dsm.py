@@ -50,8 +50,8 @@ def test_it_serves_the_cache_until_the_buildings_change(city) -> None:
     changed = ensure_surface()
     assert changed.fingerprint != first.fingerprint
     assert cell(changed, X0 + 200.5, Y0 + 210.5) == LAND_Z + 30.0
-    # The old files are gone, the memory-mapped new ones are there.
-    assert len(list(dsm_dir().glob("*.npy"))) == 2
+    # The old files are gone, the memory-mapped new ones (and their building record) are there.
+    assert sorted(f.name.split("-")[0] for f in dsm_dir().glob("*.npy")) == ["buildings", "dsm", "sea"]
 
 
 def test_it_patches_only_the_area_a_sync_marked_dirty(city) -> None:
@@ -84,6 +84,98 @@ def test_a_change_no_sync_recorded_rebuilds_everything(city) -> None:
                             ground_z=LAND_Z, roof_z=LAND_Z + 3)
     ensure_surface()
     assert SurfaceCache(dsm_dir()).meta()["mode"] == "full"
+
+
+def test_a_building_deleted_where_no_sync_looked_leaves_the_surface(city) -> None:
+    from tiles.models import DirtyArea
+    from twin.models import Building
+
+    neighbour = Building.objects.get(source_id="NEIGHBOUR")
+    assert cell(ensure_surface(), X0 + 75.5, Y0 + 270.5) == LAND_Z + 9.0
+    # An admin deletes the neighbour while a sync adds a kiosk across town.
+    neighbour.delete()
+    kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
+    Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
+    DirtyArea.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
+    surface = ensure_surface()
+    assert cell(surface, X0 + 75.5, Y0 + 270.5) == pytest.approx(LAND_Z)
+    assert cell(surface, X0 + 305.5, Y0 + 303.5) == LAND_Z + 4
+    assert SurfaceCache(dsm_dir()).meta()["mode"] == "patch"  # grown over the neighbour's old box
+    assert np.array_equal(np.array(surface.dsm), np.asarray(ensure_surface(force=True).dsm))
+
+
+def test_a_building_moved_into_a_synced_area_leaves_its_old_place(city) -> None:
+    from tiles.models import DirtyArea
+    from twin.models import Building
+
+    ensure_surface()
+    kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
+    Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
+    DirtyArea.objects.create(layer="buildings", area=box(X0 + 280, Y0 + 280, X0 + 340, Y0 + 340), source_ids=["KIOSK"])
+    # Meanwhile an admin redraws the neighbour inside the area the sync marked.
+    neighbour = Building.objects.get(source_id="NEIGHBOUR")
+    neighbour.footprint = box(X0 + 320, Y0 + 320, X0 + 330, Y0 + 330)
+    neighbour.save()
+    surface = ensure_surface()
+    assert cell(surface, X0 + 75.5, Y0 + 270.5) == pytest.approx(LAND_Z)  # its old place is clear
+    assert cell(surface, X0 + 325.5, Y0 + 325.5) == LAND_Z + 9.0
+    assert cell(surface, X0 + 305.5, Y0 + 303.5) == LAND_Z + 4
+    assert SurfaceCache(dsm_dir()).meta()["mode"] == "patch"
+    assert np.array_equal(np.array(surface.dsm), np.asarray(ensure_surface(force=True).dsm))
+
+
+def test_a_building_moved_without_a_timestamp_is_caught_by_the_record(city) -> None:
+    from tiles.models import DirtyArea
+    from twin.models import Building
+
+    ensure_surface()
+    # A bulk update (as syncs write) keeps updated_at: only the record tells where the neighbour stood.
+    Building.objects.filter(source_id="NEIGHBOUR").update(footprint=box(X0 + 320, Y0 + 320, X0 + 330, Y0 + 330))
+    kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
+    Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
+    DirtyArea.objects.create(layer="buildings", area=box(X0 + 280, Y0 + 280, X0 + 340, Y0 + 340), source_ids=["KIOSK"])
+    surface = ensure_surface()
+    assert cell(surface, X0 + 75.5, Y0 + 270.5) == pytest.approx(LAND_Z)
+    assert cell(surface, X0 + 325.5, Y0 + 325.5) == LAND_Z + 9.0
+    assert SurfaceCache(dsm_dir()).meta()["mode"] == "full"
+
+
+def test_a_nearby_change_no_sync_recorded_grows_the_patch(city) -> None:
+    from tiles.models import DirtyArea
+    from twin.models import Building
+
+    ensure_surface()
+    kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
+    Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
+    DirtyArea.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
+    Building.objects.create(source_key="test", source_id="SHED", footprint=box(X0 + 330, Y0 + 290, X0 + 334, Y0 + 294),
+                            ground_z=LAND_Z, roof_z=LAND_Z + 3)
+    surface = ensure_surface()
+    meta = SurfaceCache(dsm_dir()).meta()
+    assert meta["mode"] == "patch"
+    assert meta["patched_area"][2] >= X0 + 334 and meta["patched_area"][1] <= Y0 + 290
+    assert cell(surface, X0 + 332.5, Y0 + 292.5) == LAND_Z + 3
+    assert np.array_equal(np.array(surface.dsm), np.asarray(ensure_surface(force=True).dsm))
+
+
+def test_a_cache_without_a_building_record_is_rebuilt(city) -> None:
+    import json
+
+    from tiles.models import DirtyArea
+    from twin.models import Building
+
+    ensure_surface()
+    meta_path = dsm_dir() / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    (dsm_dir() / meta.pop("buildings")).unlink()
+    meta["format"] = 1
+    meta_path.write_text(json.dumps(meta))
+    kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
+    Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
+    DirtyArea.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
+    ensure_surface()
+    meta = SurfaceCache(dsm_dir()).meta()
+    assert meta["mode"] == "full" and meta["buildings_recorded"] == 3
 
 
 def test_the_command_builds_the_dsm_with_progress(city, capsys) -> None:
