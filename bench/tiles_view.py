@@ -1,12 +1,12 @@
 """Benchmark: does a 100,000-building city load as fast as a 1,000-building one at the same view? Real CesiumJS.
 
-    .venv/bin/python bench/tiles_view.py [--sizes 1000 10000 100000] [--repeat 1] [--skip-level-of-detail]
+    .venv/bin/python bench/tiles_view.py [--sizes 1000 10000 100000] [--repeat 1] [--options JSON --label NAME]
 
 Each city has the same building density (DENSITY per km², bench/tiles.py's generator over an extent scaled to
 it), so the street around the viewpoint is the same and only the rest of the city grows. Each is built by our
 buildings builder (leaves + simplified parent tiles, REPLACE) into a temporary folder, without a database,
 served by a local static server that counts requests and bytes, and loaded by CesiumJS 1.x in headless Debian
-Chromium (SwiftShader WebGL, no network, no ion, ellipsoid globe), maximumScreenSpaceError 8 as in the app.
+Chromium (SwiftShader WebGL, no network, no ion, ellipsoid globe), with the app's tileset options.
 
 Views, each in a fresh browser context (nothing cached), after one warm-up load of another city in the page:
 - street: 40 m above the ground at the city centre (the generator's density is even: any block is the densest),
@@ -16,9 +16,10 @@ Views, each in a fresh browser context (nothing cached), after one warm-up load 
 - city-wide: straight down from high enough to see the whole city (the height scales with the city).
 
 Measured per view: seconds from the tileset's creation (camera already set) to allTilesLoaded, tiles and bytes
-served, tiles and features drawn in the settled frame. Writes bench/results/tiles_view.json (with
---skip-level-of-detail, Cesium's skipLevelOfDetail traversal instead of the app's default one:
-bench/results/tiles_view_skip_lod.json).
+served, tiles and features drawn in the settled frame. The tileset options are the app's own for the buildings
+layer (TILESET_OPTIONS in frontend/static/jumeau/plugins/TilesetLayerPlugin.js, skipLevelOfDetail); results go to
+bench/results/tiles_view.json. With --options '{"maximumScreenSpaceError": 8}' --label default_traversal, other
+options are compared (bench/results/tiles_view_<label>.json).
 """
 from __future__ import annotations
 
@@ -57,7 +58,17 @@ VIEWPORT = {"width": 1280, "height": 720}
 VIEWS = ("street", "block", "city-wide")
 DENSITY = 2000.0  # buildings per km², a dense European town
 ASPECT = 6.0 / 8.0  # width / height of the city, as bench/tiles.py
-SSE = 8  # maximumScreenSpaceError of the app's TilesetLayerPlugin
+APP_PLUGIN = ROOT / "frontend" / "static" / "jumeau" / "plugins" / "TilesetLayerPlugin.js"
+
+
+def app_tileset_options(layer: str = "buildings") -> dict:
+    """The Cesium3DTileset options the app gives a layer: TILESET_OPTIONS of TilesetLayerPlugin.js (plain JSON)."""
+    text = APP_PLUGIN.read_text()
+    block = text.split("/* tileset-options */", 1)[1].split("/* end tileset-options */", 1)[0]
+    options = json.loads(block)
+    return options.get(layer, options["default"])
+
+
 LOAD_TIMEOUT_S = 150
 FRAME = HeightFrame(2154, os.environ.get("JUMEAU_GEOID_GRID", "egm96_15.gtx"))
 
@@ -290,11 +301,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=1, help="loads per city and view; the median is reported")
-    parser.add_argument("--skip-level-of-detail", action="store_true",
-                        help="Cesium's skipLevelOfDetail traversal (the app uses the default one)")
+    parser.add_argument("--options", type=json.loads, default=None,
+                        help="Cesium3DTileset options (JSON) instead of the app's (TilesetLayerPlugin.js "
+                             "TILESET_OPTIONS.buildings); results then go to tiles_view_<--label>.json")
+    parser.add_argument("--label", default="custom", help="suffix of the results file with --options")
     args = parser.parse_args()
-    options = {"maximumScreenSpaceError": SSE, **({"skipLevelOfDetail": True} if args.skip_level_of_detail else {})}
-    results = RESULTS.with_name("tiles_view_skip_lod.json") if args.skip_level_of_detail else RESULTS
+    options = app_tileset_options() if args.options is None else args.options
+    results = RESULTS if args.options is None else RESULTS.with_name(f"tiles_view_{args.label}.json")
     tmp = Path(tempfile.mkdtemp(prefix="jumeau-bench-view-"))
     try:
         FRAME.to_ecef([city_generator.X0], [city_generator.Y0], [0.0])  # load PROJ and the geoid grid first

@@ -128,3 +128,40 @@ def pipes(terrain):
         geom=LineString([(x, y), (x + 0.001, y), (x + 30, y)], srid=2154), axis=riser, axis_method="survey",
         diameter_nominal_mm=300, precision_xy="A", precision_z="A"))
     return out
+
+
+@pytest.fixture
+def nodes(pipes):
+    """Manholes with and without an invert, a rectangular chamber, valves on and off their pipes, a survey point."""
+    from django.contrib.gis.geos import Point
+
+    from twin.models import NetworkNode
+
+    water, gas, sewer = make_network("water"), make_network("gas", "GRDF"), make_network("sewer")
+
+    def node(net, sid, node_type, x, y, *, cover=None, invert=None, attributes=None, pxy="B"):
+        g = float(terrain_height(x, y))
+        z = cover if cover is not None else invert if invert is not None else g
+        return NetworkNode.objects.create(
+            network=net, source_key="test", source_id=sid, node_type=node_type, geom=Point(x, y, z, srid=2154),
+            cover_z=cover, invert_z=invert, precision_xy=pxy, precision_z="B", attributes=attributes or {})
+
+    g1 = float(terrain_height(X0 + 500, Y0 + 500))
+    g4 = float(terrain_height(X0 + 800, Y0 + 300))
+    return [
+        # At the start of the sewer CAN-EU-1: lid and invert surveyed.
+        node(sewer, "REG-1", "manhole", X0 + 500, Y0 + 500, cover=round(g1, 2), invert=round(g1 - 2.45, 2), pxy="A"),
+        # At its end, nothing known: the floor is the pipe's bottom (an estimate).
+        node(sewer, "REG-2", "manhole", X0 + 550, Y0 + 500.5),
+        # Far from any pipe, nothing known: the network's standard depth (an estimate).
+        node(water, "REG-3", "manhole", X0 + 900, Y0 + 900),
+        # A rectangular chamber whose size and invert only the delivered attributes give.
+        node(water, "CH-1", "meter_chamber", X0 + 800, Y0 + 300,
+             attributes={"forme": "rectangulaire", "longueur": 2000, "largeur": 1200, "z_radier": round(g4 - 1.8, 2)}),
+        # A valve 30 cm off the water main: drawn on its axis.
+        node(water, "V-1", "valve", X0 + 350, Y0 + 305.3),
+        # A gas valve next to the water main but 15 m from any gas pipe: standard gas depth, an estimate.
+        node(gas, "V-2", "valve", X0 + 350, Y0 + 305.5),
+        # Survey points measured the axes; they are not objects to draw.
+        node(water, "PL-1", "survey_point", X0 + 360, Y0 + 306),
+    ]

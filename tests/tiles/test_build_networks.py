@@ -1,9 +1,11 @@
-"""The networks layer: tubes around each 3D axis, risers included, coloured by type, in a translucent sleeve."""
+"""The networks layer: tubes around each 3D axis, risers included, coloured by type, in a translucent sleeve;
+manholes as shafts from lid to floor and valves as markers on the axis, pickable in the same tiles."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from tests.tiles.conftest import X0, Y0, terrain_height
 from tests.tiles.tile_reading import contents, decode
 from tiles.build import build_layers
 from tiles.builders.networks import NETWORK_COLOURS, _linear, uncertainty_m
@@ -29,7 +31,8 @@ def _by_feature(tiles_root):
     out = {}
     for content in contents(tiles_root, "networks"):
         prims, table, document = decode(content)
-        for kind, prim in zip(("pipe", "sleeve"), prims):
+        for prim in prims:
+            kind = {"pipe": "pipe", "uncertainty-sleeve": "sleeve", "network-node": "node"}[prim.material["name"]]
             x, y, h = frame.from_ecef(prim.ecef)
             local = np.column_stack([x, y, h])
             for fid in np.unique(prim.feature_ids):
@@ -87,3 +90,82 @@ def test_the_sleeve_is_translucent_and_pipes_wear_the_network_colour(pipes, tile
     water = next(p for p in pipes if p.network.network_type == "water")
     assert np.allclose(_linear(NETWORK_COLOURS["water"]), [0.0, 0.1, 1.0], atol=0.01)
     assert water.source_id in features
+
+
+def _nodes(tiles_root) -> dict:
+    return {sid: f for sid, f in _by_feature(tiles_root).items() if "node" in f}
+
+
+def test_manholes_are_shafts_from_lid_to_floor_and_say_where_their_depth_comes_from(nodes, tiles_root):
+    [record] = build_layers(["networks"], progress=lambda m: None)
+    assert record.status == "published" and record.features == 4 + len(nodes) - 1, "pipes and nodes, no survey point"
+    drawn = _nodes(tiles_root)
+    assert "PL-1" not in drawn
+    by_id = {n.source_id: n for n in nodes}
+    g2 = float(terrain_height(X0 + 550, Y0 + 500.5))
+    pipe_end = float(terrain_height(X0 + 550, Y0 + 500)) - 2.1
+    expected = {  # lid, floor, depth source, estimate
+        "REG-1": (by_id["REG-1"].cover_z, by_id["REG-1"].invert_z, "invert", False),
+        "REG-2": (g2, pipe_end - 0.2, "pipes", True),
+        "REG-3": (float(terrain_height(X0 + 900, Y0 + 900)), float(terrain_height(X0 + 900, Y0 + 900)) - 1.5,
+                  "standard", True),
+        "CH-1": (float(terrain_height(X0 + 800, Y0 + 300)), by_id["CH-1"].attributes["z_radier"], "attributes", False),
+    }
+    for sid, (lid, floor, source, estimate) in expected.items():
+        local, _ = drawn[sid]["node"]
+        row = drawn[sid]["row"]
+        assert local[:, 2].max() == pytest.approx(lid, abs=TOLERANCE_M), sid
+        assert local[:, 2].min() == pytest.approx(floor, abs=TOLERANCE_M), sid
+        centre = by_id[sid].geom
+        assert np.mean(local[:, 0]) == pytest.approx(centre.x, abs=TOLERANCE_M)
+        assert np.mean(local[:, 1]) == pytest.approx(centre.y, abs=TOLERANCE_M)
+        assert row["feature_kind"] == "node" and row["node_type"] == by_id[sid].node_type
+        assert row["depth_source"] == source and bool(row["depth_is_estimate"]) is estimate, sid
+        assert row["depth_m"] == pytest.approx(lid - floor, abs=0.02)
+        assert row["z_top"] == pytest.approx(lid, abs=0.01) and row["z_bottom"] == pytest.approx(floor, abs=0.01)
+        assert row["network_type"] == by_id[sid].network.network_type
+        assert row["operator"] == by_id[sid].network.operator.name
+        assert row["precision_xy"] == by_id[sid].precision_xy
+    reg1, _ = drawn["REG-1"]["node"]
+    assert np.hypot(reg1[:, 0] - X0 - 500, reg1[:, 1] - Y0 - 500).max() == pytest.approx(0.5, abs=TOLERANCE_M)
+    box, _ = drawn["CH-1"]["node"]
+    assert np.ptp(box[:, 0]) == pytest.approx(2.0, abs=TOLERANCE_M) and np.ptp(box[:, 1]) == pytest.approx(1.2, abs=TOLERANCE_M)
+
+
+def test_a_valve_sits_on_its_own_networks_pipe_axis(nodes, tiles_root):
+    from twin.models import NetworkSegment
+
+    build_layers(["networks"], progress=lambda m: None)
+    drawn = _nodes(tiles_root)
+    main = NetworkSegment.objects.get(source_id="CAN-EAU-1")
+    axis = np.asarray(main.axis.coords)
+    valve, prim = drawn["V-1"]["node"]
+    centre = (valve.min(axis=0) + valve.max(axis=0)) / 2
+    t = (350.0 - 300.0) / 100.0
+    axis_z = axis[0, 2] + t * (axis[1, 2] - axis[0, 2])
+    assert centre == pytest.approx([X0 + 350, Y0 + 305.3, axis_z], abs=TOLERANCE_M)
+    assert np.ptp(valve[:, 2]) / 2 == pytest.approx(max(0.25, 1.6 * 0.1), abs=TOLERANCE_M)
+    assert drawn["V-1"]["row"]["depth_source"] == "pipe_axis" and not drawn["V-1"]["row"]["depth_is_estimate"]
+    assert prim.material.get("alphaMode", "OPAQUE") == "OPAQUE"
+    gas, _ = drawn["V-2"]["node"]
+    ground = float(terrain_height(X0 + 350, Y0 + 305.5))
+    assert (gas.min(axis=0) + gas.max(axis=0))[2] / 2 == pytest.approx(ground - 0.8, abs=TOLERANCE_M)
+    assert drawn["V-2"]["row"]["depth_source"] == "standard" and drawn["V-2"]["row"]["depth_is_estimate"]
+    assert _by_feature(tiles_root)["CAN-EAU-1"]["row"]["feature_kind"] == "segment"
+
+
+def test_a_node_changed_by_a_sync_rewrites_only_its_tile(nodes, tiles_root, monkeypatch):
+    from tiles.builders import networks
+
+    monkeypatch.setattr(networks, "MAX_FEATURES", 2)
+    build_layers(["networks"], progress=lambda m: None)
+    before = {c.path.name: c.path.stat().st_ino for c in contents(tiles_root, "networks")}
+    reg = next(n for n in nodes if n.source_id == "REG-1")
+    reg.invert_z -= 0.5
+    reg.save()
+    [again] = build_layers(["networks"], progress=lambda m: None)
+    after = {c.path.name: c.path.stat().st_ino for c in contents(tiles_root, "networks")}
+    assert set(after) == set(before) and len(after) > 3
+    rewritten = {name for name in after if after[name] != before[name]}
+    assert len(rewritten) == again.tiles_rewritten == 1
+    assert _nodes(tiles_root)["REG-1"]["row"]["z_bottom"] == pytest.approx(reg.invert_z, abs=0.01)

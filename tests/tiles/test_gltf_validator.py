@@ -23,7 +23,7 @@ def validate_all(paths) -> list[dict]:
     return json.loads(done.stdout)
 
 
-def test_every_glb_of_each_layer_is_valid(buildings, pipes, tmp_path, tiles_root, monkeypatch):
+def test_every_glb_of_each_layer_is_valid(buildings, pipes, nodes, tmp_path, tiles_root, monkeypatch):
     from tiles.builders import buildings as builder
 
     # Small tiles: the buildings layer gets parent tiles (simplified footprints) besides its leaves.

@@ -16,6 +16,19 @@ export const PRECISION_STYLE = {
   },
 };
 
+// One property table holds segments and nodes (tiles/builders/networks.py); a row shows only its own kind's columns.
+const SEGMENT_ONLY = new Set(["material", "axis_method", "axis_is_estimate", "axis_uncertainty_m", "status",
+  "install_year", "feature_type"]);
+const NODE_ONLY = new Set(["node_type", "depth_m", "depth_source", "depth_is_estimate"]);
+
+// French labels of gis_sync's node types, for the panel title.
+const NODE_LABELS = {
+  manhole: "Regard", connection_box: "Boîte de branchement", gully: "Avaloir", meter_chamber: "Chambre de comptage",
+  overflow: "Déversoir", chamber: "Chambre", valve: "Vanne", air_valve: "Ventouse", drain: "Vidange",
+  hydrant: "Poteau incendie", check_valve: "Clapet", pressure_regulator: "Régulateur", meter: "Compteur",
+  flow_meter: "Débitmètre", fitting: "Appareil", connection: "Raccord",
+};
+
 export default class NetworksPlugin extends TilesetLayerPlugin {
   static wants(session) {
     return session.layers.some((l) => l.name === NETWORKS);
@@ -78,17 +91,27 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
   }
 
   attributes(feature) {
-    return super.attributes(feature).map(([key, value]) => {
-      if (typeof value === "number" && value < 0 && key.startsWith("cover_depth")) return [key, "inconnue"];
-      return [key, value];
-    });
+    const node = feature.getProperty("feature_kind") === "node";
+    const hidden = node ? SEGMENT_ONLY : NODE_ONLY;
+    return super.attributes(feature)
+      .filter(([key]) => !hidden.has(key) && key !== "feature_kind")
+      .map(([key, value]) => {
+        if (typeof value === "number" && value < 0 && (key.startsWith("cover_depth") || key === "depth_m")) {
+          return [key, "inconnue"];
+        }
+        return [key, value];
+      });
   }
 
   handlePick(picked, position) {
     if (!this.owns(picked)) return false;
     const entries = this.attributes(picked);
     const type = picked.getProperty("network_type");
-    this.viewer.showPanel(`${picked.getProperty("feature_type") || "Réseau"} ${picked.getProperty("source_id")} (${type})`, entries);
+    const nodeType = picked.getProperty("node_type");
+    const what = picked.getProperty("feature_kind") === "node"
+      ? NODE_LABELS[nodeType] || nodeType || "Ouvrage"
+      : picked.getProperty("feature_type") || "Réseau";
+    this.viewer.showPanel(`${what} ${picked.getProperty("source_id")} (${type})`, entries);
     return true;
   }
 

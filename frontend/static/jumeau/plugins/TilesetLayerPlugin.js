@@ -1,6 +1,22 @@
 // A 3D Tiles layer with a checkbox, its load state and feature picking that shows attributes.
 const Cesium = window.Cesium;
 
+// Cesium3DTileset options by layer name (others take "default"). Kept as plain JSON between the markers:
+// bench/tiles_view.py reads it, so the benchmark loads the buildings exactly as the app does.
+// The buildings tileset refines by REPLACE (parents of the heaviest buildings, tiles/lod.py): skipping levels
+// of detail fetches the tiles the view wants without first loading every ancestor on the way down
+// (bench/results/tiles_view.json). dynamicScreenSpaceError is already Cesium's default (true).
+export const TILESET_OPTIONS = /* tileset-options */ {
+  "default": {"maximumScreenSpaceError": 8},
+  "buildings": {"maximumScreenSpaceError": 8, "skipLevelOfDetail": true, "baseScreenSpaceError": 1024,
+                "skipScreenSpaceErrorFactor": 16, "skipLevels": 1, "loadSiblings": false,
+                "immediatelyLoadDesiredLevelOfDetail": false}
+} /* end tileset-options */;
+
+export function tilesetOptions(name) {
+  return { ...(TILESET_OPTIONS[name] || TILESET_OPTIONS.default) };
+}
+
 export class TilesetLayerPlugin {
   constructor(layer, { style = null, show = true, titleProperty = "name" } = {}) {
     this.layer = layer;
@@ -14,7 +30,7 @@ export class TilesetLayerPlugin {
 
   async init(viewer) {
     this.viewer = viewer;
-    this.tileset = await Cesium.Cesium3DTileset.fromUrl(this.layer.url, { maximumScreenSpaceError: 8 });
+    this.tileset = await Cesium.Cesium3DTileset.fromUrl(this.layer.url, tilesetOptions(this.layer.name));
     if (this.style) this.tileset.style = new Cesium.Cesium3DTileStyle(this.style);
     this.tileset.show = this.show;
     this.tileset.tileFailed.addEventListener((e) => this.errors.push(`${e.url}: ${e.message}`));
