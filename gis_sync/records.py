@@ -114,6 +114,7 @@ class NetworkNodeRecord:
     srid: int
     z: float | None = None
     z_kind: str | None = None  # what z measures: 'ground', 'invert', 'top', 'cover' ...
+    invert_z: float | None = None  # the bottom (radier), when the source gives it besides z
     precision_xy: str | None = None
     precision_z: str | None = None
     status: str | None = None

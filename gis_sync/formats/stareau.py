@@ -283,18 +283,21 @@ class StarEauFormat(Format):
         if low in TYPE_FIELDS:
             field, table = TYPE_FIELDS[low]
             node_type = table.get(str(fields.value(feature, field) or "").lower(), node_type)
-        z, z_kind = None, None
+        z, z_kind, invert_z = None, None, None
         for field, kind in z_fields:
-            z = to_number(fields.value(feature, field), fid, field)
-            if z is not None:
-                z_kind = kind
-                break
+            value = to_number(fields.value(feature, field), fid, field)
+            if value is None:
+                continue
+            if z is None:
+                z, z_kind = value, kind
+            if kind == "invert":
+                invert_z = value  # a manhole's floor, kept even when its lid gave z
         return NetworkNodeRecord(
             source_id=key, feature_type=layer_name, node_type=node_type,
             network_type=common["network_type"] or default_net,
             # A 3D point (the standard's optional EPSG:5698 storage) keeps its z when no cote field says better.
             geometry_wkt=(geom if z is None else shapely.force_2d(geom)).wkt,
-            srid=opts.storage_srid, z=z, z_kind=z_kind, precision_xy=common["precision_xy"],
+            srid=opts.storage_srid, z=z, z_kind=z_kind, invert_z=invert_z, precision_xy=common["precision_xy"],
             precision_z=common["precision_z"], status=common["status"], install_year=common["install_year"],
             operator=common["operator"], attributes=self._attrs(feature),
         )

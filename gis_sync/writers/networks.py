@@ -141,7 +141,7 @@ def _node_row(rec: NetworkNodeRecord, ctx: WriteContext, resolver: NetworkResolv
     values = {
         "network_id": network_id, "node_type": rec.node_type[:80], "geom": Point(x, y, float(z), srid=rec.srid),
         "cover_z": rec.z if rec.z_kind in COVER_KINDS else None,
-        "invert_z": rec.z if rec.z_kind in INVERT_KINDS else None,
+        "invert_z": rec.invert_z if rec.invert_z is not None else (rec.z if rec.z_kind in INVERT_KINDS else None),
         "precision_xy": rec.precision_xy or "C", "precision_z": rec.precision_z or "C",
         "attributes": rec.attributes,
     }

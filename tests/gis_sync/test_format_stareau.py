@@ -28,6 +28,7 @@ def test_it_reads_pipes_and_nodes_by_their_standard_ids(data, name):
     c2 = by_id["ASS-C2"]
     assert (c2.network_type, c2.material, c2.status) == ("stormwater", "PVC", "disused")  # assaep, en_arret
     assert (by_id["R1"].node_type, by_id["R1"].z, by_id["R1"].z_kind) == ("manhole", pytest.approx(140.1), "ground")
+    assert by_id["R1"].invert_z == pytest.approx(137.5)  # z_radier: the floor the tiler draws the shaft down to
     assert by_id["V1"].node_type == "valve" and by_id["A1"].node_type == "air_valve"
 
 
@@ -65,5 +66,6 @@ def test_a_stareau_delivery_imports_into_the_twin(db, data, twin_data, strasbour
     run = import_path(data / "stareau.gpkg", options={"source_key": "ems-eau"})
     assert run.format == "stareau" and (run.created, run.rejected) == (6, 0)
     assert NetworkSegment.objects.get(source_id="ASS-C1").axis_method == "invert"
-    assert NetworkNode.objects.get(source_id="R1").cover_z == pytest.approx(140.1)
+    manhole = NetworkNode.objects.get(source_id="R1")
+    assert (manhole.cover_z, manhole.invert_z) == (pytest.approx(140.1), pytest.approx(137.5))
     assert import_path(data / "stareau.gpkg", options={"source_key": "ems-eau"}).unchanged == 6
