@@ -56,6 +56,8 @@ def plan_parents(
     thinning: int = 4,
     error_factor: float = 1.0,
     min_error: float = 0.0,
+    drawable: np.ndarray | None = None,
+    coarse_size: np.ndarray | None = None,
 ) -> dict[str, ParentPlan]:
     """Plan the content of every internal node of a quadtree, bottom-up.
 
@@ -67,20 +69,29 @@ def plan_parents(
         cost little, and a parent never merely repeats its children.
     A parent keeps the top min(budget, ⌈count / thinning⌉) features of its subtree by weight, taken from
     its children's own selections (the top of a subtree is always within the tops of its parts), so each
-    level costs O(4 × budget). Error: max(min_error, error_factor × omitted_size) + tolerance; since a parent omits
+    level costs O(4 × budget).
+    drawable: (n,) bool, the features a parent may draw (default all); the others (a network's manholes) only
+        ever count as left out.
+    coarse_size: (n,) metres, what a parent still leaves out of a feature it draws coarsely (a pipe's
+        uncertainty sleeve); default 0. It counts in omitted_size like a feature left out.
+    Error: max(min_error, error_factor × omitted_size) + tolerance; since a parent omits
     everything its children omit and its tolerance is twice theirs, it always exceeds its children's.
     """
     if budget < 1 or thinning < 1:
         raise ValueError("budget and thinning must be at least 1")
     weight = np.asarray(weight, np.float64)
     size = np.asarray(size, np.float64)
+    drawable = np.ones(size.shape, bool) if drawable is None else np.asarray(drawable, bool)
+    coarse_size = np.zeros(size.shape) if coarse_size is None else np.asarray(coarse_size, np.float64)
     plans: dict[str, ParentPlan] = {}
 
     def visit(node: QuadNode) -> tuple[np.ndarray, float, float]:
-        """(features drawn at this node, omitted size, geometric error)."""
+        """(features drawn at this node, omitted size, geometric error); a leaf offers its parent the
+        features it may draw and, as omitted, the largest of those it may not."""
         if node.is_leaf:
-            features = node.features if node.features is not None else np.zeros(0, np.int64)
-            return np.asarray(features, np.int64), 0.0, 0.0
+            features = np.asarray(node.features if node.features is not None else np.zeros(0), np.int64)
+            never = features[~drawable[features]]
+            return features[drawable[features]], float(size[never].max()) if never.size else 0.0, 0.0
         parts = [visit(child) for child in node.children if child.count]
         candidates = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         omitted = max((p[1] for p in parts), default=0.0)
@@ -91,6 +102,8 @@ def plan_parents(
             candidates = candidates[order[:keep]]
             omitted = max(omitted, float(size[dropped].max()))
         selected = np.sort(candidates)
+        if selected.size:
+            omitted = max(omitted, float(coarse_size[selected].max()))
         tolerance = tolerance_for(node.bounds[2] - node.bounds[0])
         error = max(min_error, error_factor * omitted) + tolerance
         child_error = max((p[2] for p in parts), default=0.0)

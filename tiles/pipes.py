@@ -6,7 +6,7 @@ import numpy as np
 
 from tiles.extrude import Mesh
 
-__all__ = ["sweep_pipes"]
+__all__ = ["simplify_axes", "sweep_pipes"]
 
 # Below this cosine between the incoming tangent and the joint's miter plane
 # normal (a turn sharper than about 150 degrees) the miter would shoot far
@@ -204,3 +204,55 @@ def sweep_pipes(
         indices=np.concatenate(parts_idx).astype(np.uint32),
         feature_ids=np.concatenate(parts_fid).astype(np.uint32),
     )
+
+
+def _keep_vertices(line: np.ndarray, tolerance_xy: float, tolerance_z: float) -> np.ndarray:
+    """Douglas-Peucker on one polyline: a mask of the vertices that keep every dropped one within
+    tolerance_xy in plan and tolerance_z in height of the chord that replaces it."""
+    keep = np.zeros(len(line), bool)
+    keep[[0, -1]] = True
+    stack = [(0, len(line) - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        p = line[a + 1 : b]
+        ab = line[b] - line[a]
+        ab2 = float(ab[:2] @ ab[:2])
+        # The chord's point facing each vertex in plan; a vertical chord (a riser) faces them all at its middle.
+        t = np.clip(((p[:, :2] - line[a, :2]) @ ab[:2]) / ab2, 0.0, 1.0) if ab2 > _EPS else np.full(len(p), 0.5)
+        on = line[a] + t[:, None] * ab
+        # Each deviation over its own tolerance: a vertex must go when either one is exceeded.
+        excess = np.maximum(np.linalg.norm(p[:, :2] - on[:, :2], axis=1) / tolerance_xy,
+                            np.abs(p[:, 2] - on[:, 2]) / tolerance_z)
+        worst = int(np.argmax(excess))
+        if excess[worst] > 1.0:
+            k = a + 1 + worst
+            keep[k] = True
+            stack += [(a, k), (k, b)]
+    return keep
+
+
+def simplify_axes(
+    points: np.ndarray, offsets: np.ndarray, tolerance_xy: float, tolerance_z: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coarser polylines for far views: Douglas-Peucker with a plan and a height tolerance.
+
+    points: (N, 3) metres, a projected CRS with heights (plan x, y; z up); offsets: (P + 1,) as sweep_pipes.
+    tolerance_xy, tolerance_z: metres. Every dropped vertex lies within tolerance_xy (plan) and tolerance_z
+    (height) of the chord facing it, so a buried pipe's simplified axis stays as deep as its own vertices
+    within tolerance_z, however loose the plan tolerance. Ends are always kept. Returns (points, offsets).
+    """
+    if tolerance_xy <= 0 or tolerance_z <= 0:
+        raise ValueError("tolerances must be positive")
+    points = np.asarray(points, np.float64)
+    offsets = np.asarray(offsets, np.int64)
+    keep = np.ones(len(points), bool)
+    for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist()):
+        if b - a > 2:
+            keep[a:b] = _keep_vertices(points[a:b], tolerance_xy, tolerance_z)
+    pipe = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    counts = np.bincount(pipe[keep], minlength=len(offsets) - 1)
+    new_offsets = np.zeros(len(offsets), np.int64)
+    np.cumsum(counts, out=new_offsets[1:])
+    return points[keep], new_offsets

@@ -2,6 +2,8 @@
 manholes as shafts from lid to floor and valves as markers on the axis, pickable in the same tiles."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -27,9 +29,12 @@ def _distance_to_polyline(p: np.ndarray, line: np.ndarray) -> np.ndarray:
 
 
 def _by_feature(tiles_root):
+    """source_id → what its leaf draws (parents draw some pipes again, coarsely)."""
     frame = city_frame()
     out = {}
     for content in contents(tiles_root, "networks"):
+        if content.tile["geometricError"] > 0:
+            continue
         prims, table, document = decode(content)
         for prim in prims:
             kind = {"pipe": "pipe", "uncertainty-sleeve": "sleeve", "network-node": "node"}[prim.material["name"]]
@@ -169,3 +174,171 @@ def test_a_node_changed_by_a_sync_rewrites_only_its_tile(nodes, tiles_root, monk
     rewritten = {name for name in after if after[name] != before[name]}
     assert len(rewritten) == again.tiles_rewritten == 1
     assert _nodes(tiles_root)["REG-1"]["row"]["z_bottom"] == pytest.approx(reg.invert_z, abs=0.01)
+
+
+# Far views: parent tiles of the most significant pipes.
+
+@pytest.fixture
+def street_mains(nodes):
+    """Thirty-one wavy mains (a vertex every 4 m, zigzagging 0.3 m in plan, 1.1 m under the hilly ground) of
+    DN 100 to 600 across the 2 km square, besides the pipes and nodes."""
+    from django.contrib.gis.geos import LineString
+
+    from tests.tiles.conftest import make_network
+    from twin.models import NetworkSegment
+
+    water = make_network("water")
+    rng = np.random.default_rng(7)
+    out = []
+    for k in range(31):
+        x0, y0 = X0 + rng.uniform(50, 1500), Y0 + rng.uniform(50, 1500)
+        angle, length = rng.uniform(0, np.pi), rng.uniform(100, 450)
+        dn = int(rng.choice([100, 150, 300, 600]))
+        if k == 30:  # the heaviest, drawn by every parent above it, with a siphon 2 m deeper for 40 m
+            x0, y0, angle, length, dn = X0 + 200, Y0 + 1000, 0.3, 600.0, 1000
+        s = np.arange(0.0, length, 4.0)
+        zig = 0.3 * (np.arange(len(s)) % 2)
+        x = x0 + s * np.cos(angle) - zig * np.sin(angle)
+        y = y0 + s * np.sin(angle) + zig * np.cos(angle)
+        z = terrain_height(x, y) - 1.1 - 2.0 * ((k == 30) & (np.abs(s - 300) < 20))
+        out.append(NetworkSegment.objects.create(
+            network=water, source_key="test", source_id=f"MAIN-{k:02d}", feature_type="Canalisation",
+            geom=LineString(list(zip(x, y)), srid=2154), axis=LineString(list(zip(x, y, z)), srid=2154),
+            axis_method="cover", material="Fonte", diameter_nominal_mm=dn, precision_xy="B", precision_z="B"))
+    return out
+
+
+@pytest.fixture
+def small_network_tiles(monkeypatch):
+    from tiles.builders import networks
+
+    monkeypatch.setattr(networks, "MAX_FEATURES", 6)
+    monkeypatch.setattr(networks, "PARENT_FEATURES", 4)
+
+
+def _tree(tiles_root) -> tuple[dict, dict]:
+    """key → (content, subtree's leaf source ids) for every tile with content; the layer's manifest."""
+    from tiles.publish import current_dir
+
+    tiles = {}
+    for content in contents(tiles_root, "networks"):
+        _, table, _ = decode(content)
+        tiles[content.path.stem] = (content, table)
+    below: dict[str, set] = {key: set() for key in tiles}
+    for key, (content, table) in tiles.items():
+        if content.tile["geometricError"] == 0:
+            for other in below:
+                if key.startswith(other):
+                    below[other] |= set(table["source_id"])
+    manifest = json.loads((current_dir(tiles_root, "networks") / "manifest.json").read_text())
+    return {k: (tiles[k][0], tiles[k][1], below[k]) for k in tiles}, manifest
+
+
+def test_parents_draw_the_heaviest_pipes_of_their_subtree_coarse_without_sleeve_or_node(
+        street_mains, tiles_root, small_network_tiles):
+    from tiles.builders.networks import ERROR_FACTOR, PARENT_FEATURES
+    from twin.models import NetworkSegment
+
+    [record] = build_layers(["networks"], progress=lambda m: None)
+    assert record.status == "published"
+    tiles, manifest = _tree(tiles_root)
+    parents = {k: t for k, t in tiles.items() if t[0].tile["geometricError"] > 0}
+    assert len(parents) >= 5 and "r" in parents
+    segments = {s.source_id: s for s in NetworkSegment.objects.select_related("network")}
+    sleeve = {sid: 2 * (max(0.05, s.diameter_m / 2) + uncertainty_m(s.precision_xy, s.network.network_type))
+              for sid, s in segments.items()}
+    for key, (content, table, below) in parents.items():
+        assert [t["refine"] for t in content.parents if "refine" in t][-1] == "REPLACE"
+        drawn = set(table["source_id"])
+        assert drawn and drawn <= below and drawn <= set(segments), "the subtree's pipes, no node"
+        assert set(table["feature_kind"]) == {"segment"} and len(drawn) <= PARENT_FEATURES
+        prims, _, _ = decode(content)
+        assert [p.material["name"] for p in prims] == ["pipe"], "no sleeve, no shaft"
+        # Honest: the widest sleeve of the subtree is left out (drawn pipes lose theirs), times the factor.
+        widest = max(sleeve[sid] for sid in below if sid in sleeve)
+        assert content.tile["geometricError"] >= ERROR_FACTOR * widest
+        for child in content.tile.get("children", ()):
+            assert child["geometricError"] < content.tile["geometricError"]
+        assert manifest["tiles"][key].get("lod")
+    # The root keeps the mains that show most from afar: outer diameter × length.
+    weight = {sid: max(0.05, s.diameter_m / 2) * np.linalg.norm(np.diff(s.axis.coords, axis=0), axis=1).sum()
+              for sid, s in segments.items()}
+    root_drawn = set(parents["r"][1]["source_id"])
+    heaviest = sorted(weight, key=lambda sid: -weight[sid])[: len(root_drawn)]
+    assert root_drawn == set(heaviest)
+    leaves = [t for t in tiles.values() if t[0].tile["geometricError"] == 0]
+    assert {sid for t in leaves for sid in t[1]["source_id"]} == set(segments) | set(_nodes(tiles_root))
+
+
+def test_parent_pipes_follow_their_axis_within_the_simplification_and_stay_underground(
+        street_mains, tiles_root, small_network_tiles):
+    from tiles.builders.networks import PARENT_Z_TOLERANCE_M
+    from tiles.lod import tolerance_for
+    from twin.models import NetworkSegment
+
+    build_layers(["networks"], progress=lambda m: None)
+    tiles, manifest = _tree(tiles_root)
+    bounds = manifest["root_bounds"]
+    frame = city_frame()
+    segments = {s.source_id: s for s in NetworkSegment.objects.all()}
+    leaf_vertices = {sid: len(f["pipe"][0]) for sid, f in _by_feature(tiles_root).items() if "pipe" in f}
+    simplified = checked = 0
+    for key, (content, table, _) in tiles.items():
+        if content.tile["geometricError"] == 0:
+            continue
+        tol_xy = tolerance_for((bounds[2] - bounds[0]) / 2 ** (len(key) - 1))
+        # Heights move 10 cm at most, however coarse the plan: a siphon stays a siphon.
+        assert PARENT_Z_TOLERANCE_M <= 0.1
+        tol_z = min(tol_xy, 0.1)
+        [prim], _, _ = decode(content)
+        x, y, h = frame.from_ecef(prim.ecef)
+        for fid in np.unique(prim.feature_ids):
+            sid = table["source_id"][fid]
+            sel = prim.feature_ids == fid
+            # Every vertex of the coarse tube: within its radius (mitred) plus the plan and height tolerances of
+            # a point of the true axis (densified every 5 cm).
+            axis = np.asarray(segments[sid].axis.coords)
+            dense = np.concatenate([a + np.linspace(0, 1, max(2, int(np.linalg.norm(b - a) / 0.05)))[:, None] * (b - a)
+                                    for a, b in zip(axis[:-1], axis[1:])])
+            reach = max(0.05, segments[sid].diameter_m / 2) / np.cos(np.pi / 4) + 0.01
+            for vx, vy, vh in zip(x[sel], y[sel], h[sel]):
+                plan = np.hypot(dense[:, 0] - vx, dense[:, 1] - vy) <= reach + tol_xy
+                assert (np.abs(dense[plan, 2] - vh) <= reach + tol_z).any(), (key, sid, vx, vy, vh)
+            # And back: every vertex of the true axis is that close to the coarse tube's surface (its triangle
+            # edges sampled every 50 cm), so no dip of the axis (the siphon) is cut off.
+            tri = prim.indices.reshape(-1, 3)
+            tri = tri[sel[tri[:, 0]]]
+            edges = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
+            local = np.column_stack([x, y, h])
+            a, b = local[edges[:, 0]], local[edges[:, 1]]
+            steps = np.maximum(2, np.ceil(np.linalg.norm(b - a, axis=1) / 0.5).astype(int) + 1)
+            surface = np.concatenate([a[i] + np.linspace(0, 1, steps[i])[:, None] * (b[i] - a[i])
+                                      for i in range(len(a))])
+            for px, py, pz in axis:
+                plan = np.hypot(surface[:, 0] - px, surface[:, 1] - py) <= reach + tol_xy
+                assert (np.abs(surface[plan, 2] - pz) <= reach + tol_z).any(), (key, sid, px, py, pz)
+            assert (h[sel] < terrain_height(x[sel], y[sel])).all(), (key, sid, "above ground")
+            simplified += sel.sum() < leaf_vertices[sid] / 2
+            checked += 1
+    assert checked >= 10 and simplified >= 5, "coarse: fewer sides, fewer vertices"
+
+
+def test_a_pipe_changed_by_a_sync_rewrites_its_leaf_and_the_parents_that_draw_it(
+        street_mains, tiles_root, small_network_tiles):
+    build_layers(["networks"], progress=lambda m: None)
+    before = {c.path.name: c.path.stat().st_ino for c in contents(tiles_root, "networks")}
+    tiles, _ = _tree(tiles_root)
+    [unchanged] = build_layers(["networks"], progress=lambda m: None)
+    assert unchanged.tiles_rewritten == 0
+    # Lowered by 10 cm: same plan, same weight, so the same parents keep it.
+    drawn_by = {m.source_id: sum(m.source_id in t[1]["source_id"] for t in tiles.values()) for m in street_mains}
+    main = max(street_mains, key=lambda m: (drawn_by[m.source_id], m.source_id))
+    main.axis = type(main.axis)([(x, y, z - 0.1) for x, y, z in main.axis.coords], srid=2154)
+    main.save()
+    [again] = build_layers(["networks"], progress=lambda m: None)
+    after = {c.path.name: c.path.stat().st_ino for c in contents(tiles_root, "networks")}
+    assert set(after) == set(before)
+    rewritten = {name for name in after if after[name] != before[name]}
+    drawing = {f"{key}.glb" for key, (_, table, _) in tiles.items() if main.source_id in table["source_id"]}
+    assert len(drawing) >= 3, "its leaf and at least two parents"
+    assert rewritten == drawing and again.tiles_rewritten == len(drawing)

@@ -29,6 +29,11 @@ def test_every_glb_of_each_layer_is_valid(buildings, pipes, nodes, tmp_path, til
     # Small tiles: the buildings layer gets parent tiles (simplified footprints) besides its leaves.
     monkeypatch.setattr(builder, "MAX_FEATURES", 12)
     monkeypatch.setattr(builder, "PARENT_FEATURES", 10)
+    from tiles.builders import networks
+
+    # And the networks layer parent tiles (coarse pipes, no sleeve).
+    monkeypatch.setattr(networks, "MAX_FEATURES", 2)
+    monkeypatch.setattr(networks, "PARENT_FEATURES", 2)
     variant = make_variant(tmp_path, "a", 30.0)
     layers = ["buildings", "networks", variant.tile_layer]
     records = build_layers(layers, progress=lambda m: None)
@@ -36,6 +41,7 @@ def test_every_glb_of_each_layer_is_valid(buildings, pipes, nodes, tmp_path, til
     paths = [c.path for layer in layers for c in contents(tiles_root, layer)]
     assert len(paths) >= 3
     assert sum(1 for c in contents(tiles_root, "buildings") if c.tile["geometricError"] > 0) >= 3, "parent tiles"
+    assert sum(1 for c in contents(tiles_root, "networks") if c.tile["geometricError"] > 0) >= 2, "parent tiles"
     reports = validate_all(paths)
     assert len(reports) == len(paths)
     for report in reports:

@@ -83,3 +83,28 @@ def test_simplified_footprints_stay_within_the_tolerance_and_are_solid():
     for before, after in zip([block, shed, courtyard], out):
         assert before.hausdorff_distance(after) <= 1.0 + 1e-9
     assert len(out[2].geoms[0].interiors) == 1, "a courtyard wider than the tolerance stays open"
+
+
+def test_features_a_parent_may_not_draw_only_count_as_left_out_and_coarse_ones_as_their_loss():
+    # Pipes (drawable, their sleeve left out when drawn coarsely) among manholes (never in a parent).
+    rng = np.random.default_rng(11)
+    n = 600
+    x, y = rng.uniform(0, 4000, n), rng.uniform(0, 4000, n)
+    drawable = rng.random(n) < 0.7
+    weight = np.where(drawable, rng.uniform(1, 100, n), 1e9)  # a heavy manhole still stays out
+    size = np.where(drawable, rng.uniform(1, 5, n), rng.uniform(1, 8, n))
+    coarse = np.where(drawable, size, 0.0)
+    tree = build_quadtree(x, y, 40, bounds=(0, 0, 4096, 4096))
+    plans = plan_parents(tree.root, weight, size, 30, drawable=drawable, coarse_size=coarse)
+    for key, plan in plans.items():
+        below = np.concatenate([leaf.features for leaf in tree.node(key).walk() if leaf.is_leaf])
+        pipes = below[drawable[below]]
+        assert drawable[plan.features].all() and set(plan.features.tolist()) <= set(pipes.tolist())
+        keep = min(30, -(-len(below) // 4), len(pipes))
+        assert len(plan.features) == keep
+        expected = pipes[np.lexsort((pipes, -weight[pipes]))[:keep]]
+        assert set(plan.features.tolist()) == set(expected.tolist())
+        left_out = np.setdiff1d(below, plan.features)
+        worst = max(size[left_out].max() if left_out.size else 0.0, coarse[plan.features].max(initial=0.0))
+        assert plan.omitted_size == worst
+        assert plan.geometric_error >= worst + plan.tolerance

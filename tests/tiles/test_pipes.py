@@ -9,7 +9,7 @@ import pytest
 
 from tests.tiles.gltf_validator import assert_valid_glb
 from tiles.glb import Material, Primitive, read_accessor, read_glb, write_glb
-from tiles.pipes import sweep_pipes
+from tiles.pipes import simplify_axes, sweep_pipes
 
 
 def _signed_volume(mesh) -> float:
@@ -129,3 +129,39 @@ def test_pipes_and_their_translucent_sleeves_make_a_valid_glb(tmp_path):
     document, binary = read_glb(data)
     ids = read_accessor(document, binary, document["meshes"][0]["primitives"][1]["attributes"]["_FEATURE_ID_0"])
     assert np.array_equal(np.unique(ids), [0, 1])
+
+
+def _chord_deviation(line: np.ndarray, kept: np.ndarray) -> tuple[float, float]:
+    """Largest plan and height distance of line's vertices from the simplified polyline kept, measured at the
+    point of kept facing each vertex in plan."""
+    worst_xy = worst_z = 0.0
+    for p in line:
+        best = (np.inf, np.inf)
+        for a, b in zip(kept[:-1], kept[1:]):
+            ab = b - a
+            t = float(np.clip((p[:2] - a[:2]) @ ab[:2] / max(ab[:2] @ ab[:2], 1e-12), 0.0, 1.0))
+            on = a + t * ab
+            d = (float(np.hypot(*(p[:2] - on[:2]))), abs(float(p[2] - on[2])))
+            if max(d[0] / 2.0, d[1] / 0.1) < max(best[0] / 2.0, best[1] / 0.1):
+                best = d
+        worst_xy, worst_z = max(worst_xy, best[0]), max(worst_z, best[1])
+    return worst_xy, worst_z
+
+
+def test_simplified_axes_keep_their_ends_and_stay_within_the_plan_and_height_tolerances():
+    # A 400 m main zigzagging 0.8 m in plan through a 3 m deep valley, a straight 2-point pipe, an empty one.
+    s = np.linspace(0.0, 400.0, 201)
+    main = np.column_stack([s, 0.8 * (np.arange(201) % 2), 50.0 - 3.0 * np.sin(np.pi * s / 400.0)])
+    short = np.array([[0.0, 10.0, 49.0], [20.0, 10.0, 49.0]])
+    points = np.concatenate([main, short])
+    offsets = np.array([0, 201, 201, 203])
+    out, out_offsets = simplify_axes(points, offsets, 2.0, 0.1)
+    assert out_offsets.tolist()[:3] == [0, out_offsets[1], out_offsets[1]] and np.diff(out_offsets)[2] == 2
+    kept = out[: out_offsets[1]]
+    assert 4 < len(kept) < 60, "the zigzag goes, the valley stays"
+    assert np.array_equal(kept[0], main[0]) and np.array_equal(kept[-1], main[-1])
+    assert np.array_equal(out[out_offsets[2]:], short)
+    worst_xy, worst_z = _chord_deviation(main, kept)
+    assert worst_xy <= 2.0 + 1e-9 and worst_z <= 0.1 + 1e-9
+    with pytest.raises(ValueError, match="positive"):
+        simplify_axes(points, offsets, 2.0, 0.0)

@@ -63,6 +63,8 @@ class FeatureLayer:
     size: (n,) metres, how much a feature matters when it is not drawn (a building's largest dimension, a sleeve);
         an internal tile's geometric error is error_factor times the largest size below it (left out of it).
     weight: (n,) how much a feature shows from afar; parent tiles keep the heaviest (tiles.lod.significance).
+    drawable: (n,) bool, the features a parent tile may draw (default all); coarse_size: (n,) metres, what a
+        parent still leaves out of a feature it draws (default 0); see tiles.lod.plan_parents.
     """
 
     x: np.ndarray
@@ -70,6 +72,8 @@ class FeatureLayer:
     digests: list[bytes]
     size: np.ndarray
     weight: np.ndarray | None = None
+    drawable: np.ndarray | None = None
+    coarse_size: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -162,10 +166,13 @@ def write_feature_tiles(
     if make_parent is not None:
         weight = layer.weight if layer.weight is not None else layer.size
         plans = plan_parents(tree.root, weight, layer.size, parent_features or max_features,
-                             error_factor=error_factor, min_error=min_error)
-    # (key, features, tolerance or None for a leaf), leaves first, then parents bottom-up.
+                             error_factor=error_factor, min_error=min_error, drawable=layer.drawable,
+                             coarse_size=layer.coarse_size)
+    # (key, features, tolerance or None for a leaf), leaves first, then parents bottom-up; a parent with
+    # nothing it may draw (a cell of manholes only) stays an empty tile.
     jobs = [(leaf.key, leaf.features, None) for leaf in leaves]
-    jobs += [(p.key, p.features, p.tolerance) for p in sorted(plans.values(), key=lambda p: -len(p.key))]
+    jobs += [(p.key, p.features, p.tolerance) for p in sorted(plans.values(), key=lambda p: -len(p.key))
+             if p.features.size]
     results: dict[str, TileResult] = {}
     todo: list[tuple[str, np.ndarray, float | None]] = []
     hashes: dict[str, str] = {}
@@ -212,10 +219,12 @@ def write_feature_tiles(
             r = results[q.key]
             return TileNode(key=q.key, region=r.region, content_uri=r.uri, centre=r.centre, geometric_error=0.0)
         children = [node_of(c) for c in q.children if c.count]
-        if q.key in plans:
+        if q.key in results:
             r = results[q.key]
             return TileNode(key=q.key, region=r.region, content_uri=r.uri, centre=r.centre, children=children,
                             geometric_error=plans[q.key].geometric_error)
+        if q.key in plans:
+            return TileNode(key=q.key, children=children, geometric_error=plans[q.key].geometric_error)
         below = np.concatenate([c.features for c in q.walk() if c.is_leaf and c.features is not None])
         error = max(min_error, error_factor * float(layer.size[below].max())) if below.size else min_error
         return TileNode(key=q.key, children=children, geometric_error=error)

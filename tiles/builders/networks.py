@@ -1,5 +1,6 @@
 """The networks layer: a tube along each segment's 3D axis, coloured by network type, in a translucent uncertainty
-sleeve; manholes and chambers as shafts from lid to bottom, valves and fittings as markers on the pipe axis.
+sleeve; manholes and chambers as shafts from lid to bottom, valves and fittings as markers on the pipe axis; parent tiles
+of the most significant pipes, coarse, for far views.
 
 Segments and nodes are the features of one quadtree and share one property table per tile (class
 `network_feature`): `feature_kind` says which a row is; columns that do not apply hold their empty value
@@ -20,20 +21,29 @@ from tiles.georef import TileGeoref
 from tiles.glb import Material, Primitive, write_glb
 from tiles.nodes import (ABOVE_GROUND_TYPES, axis_heights, chambers, concat_meshes, lowest_pipe_ends, markers,
                          node_shape)
-from tiles.pipes import sweep_pipes
+from tiles.pipes import simplify_axes, sweep_pipes
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
 from twin.geoid import HeightFrame
 
 LAYER = "networks"
-WRITER_VERSION = "networks-3"
+WRITER_VERSION = "networks-4"
 MAX_FEATURES = 600
 PIPE_SIDES = 10
 SLEEVE_SIDES = 8
 # A 20 mm cable is invisible at street scale: draw at least this radius (the attribute keeps the truth).
 MIN_RADIUS_M = 0.05
+# A tile's geometric error: error_factor × the widest thing it leaves out (a sleeve, a shaft; m), plus the
+# simplification of its axes (tiles.lod).
 ERROR_FACTOR = 6.0
 MIN_ERROR_M = 15.0
+# A parent tile draws at most this many of its subtree's pipes (and at most a quarter of its features, tiles.lod),
+# the largest by outer diameter × length: coarse tubes without sleeve; nodes are left to the leaves.
+PARENT_FEATURES = 600
+PARENT_PIPE_SIDES = 5
+# A parent's axes move up to its cell's tolerance in plan but only this much in height, so that a simplified
+# pipe never rises out of its cover.
+PARENT_Z_TOLERANCE_M = 0.1
 
 # Half-width of the uncertainty sleeve around the pipe by precision class (arrêté du 15 février 2012:
 # class A ≤ 0.40 m, 0.50 m for flexible networks; B ≤ 1.50 m; C beyond or unknown).
@@ -412,18 +422,32 @@ def feature_layer(data: NetworkArrays) -> FeatureLayer:
     np.minimum.at(ymin, seg, segs.points[:, 1])
     np.maximum.at(ymax, seg, segs.points[:, 1])
     nodes = data.nodes
+    length = np.zeros(len(segs))
+    np.add.at(length, seg[1:][seg[1:] == seg[:-1]],
+              np.linalg.norm(np.diff(segs.points, axis=0), axis=1)[seg[1:] == seg[:-1]])
+    # A parent draws a pipe without its sleeve: what it leaves out of it is the sleeve's width.
+    sleeve_width = 2 * segs.sleeve
     return FeatureLayer(x=np.concatenate([(xmin + xmax) / 2, nodes.x]), y=np.concatenate([(ymin + ymax) / 2, nodes.y]),
                         digests=segs.digests + nodes.digests,
-                        size=np.concatenate([2 * segs.sleeve, 2 * np.maximum(nodes.half_length, nodes.half_width)]))
+                        size=np.concatenate([sleeve_width, 2 * np.maximum(nodes.half_length, nodes.half_width)]),
+                        weight=np.concatenate([2 * segs.radius * length, np.zeros(len(nodes))]),
+                        drawable=np.arange(len(segs) + len(nodes)) < len(segs),
+                        coarse_size=np.concatenate([sleeve_width, np.zeros(len(nodes))]))
 
 
-def tile_glb(data: NetworkArrays, idx: np.ndarray, frame: HeightFrame) -> tuple[bytes, tuple, tuple]:
+def tile_glb(data: NetworkArrays, idx: np.ndarray, frame: HeightFrame,
+             tolerance: float | None = None) -> tuple[bytes, tuple, tuple]:
     """One tile's glb for the features at rows idx: pipes, sleeves, then nodes, one property table.
 
     Feature id k of the tile is row idx[k] of the layer.
+    tolerance: for a parent tile, metres (storage CRS plan) by which axes are simplified (heights by at most
+    PARENT_Z_TOLERANCE_M); its pipes are then coarse tubes of PARENT_PIPE_SIDES sides, with no sleeve; rows
+    idx must all be segments.
     """
     idx = np.asarray(idx, np.int64)
     n_seg = len(data.segments)
+    if tolerance is not None and (idx >= n_seg).any():
+        raise ValueError("a parent tile draws segments only")
     seg_pos = np.flatnonzero(idx < n_seg)
     node_pos = np.flatnonzero(idx >= n_seg)
     seg_rows = idx[seg_pos]
@@ -434,6 +458,8 @@ def tile_glb(data: NetworkArrays, idx: np.ndarray, frame: HeightFrame) -> tuple[
     pts = segs.points[take]
     offsets = np.zeros(len(seg_rows) + 1, np.int64)
     np.cumsum(ends - starts, out=offsets[1:])
+    if tolerance is not None:
+        pts, offsets = simplify_axes(pts, offsets, tolerance, min(tolerance, PARENT_Z_TOLERANCE_M))
     xs = np.concatenate([pts[:, 0], nodes.x[node_rows]])
     ys = np.concatenate([pts[:, 1], nodes.y[node_rows]])
     georef = TileGeoref.fit(frame, (xs.min(), ys.min(), xs.max(), ys.max()))
@@ -444,8 +470,10 @@ def tile_glb(data: NetworkArrays, idx: np.ndarray, frame: HeightFrame) -> tuple[
     centre = (everything.min(axis=0) + everything.max(axis=0)) / 2.0
     local = ecef - centre
     # Tubes are swept in ECEF itself: a projected CRS is not isometric, ECEF is.
-    pipe = sweep_pipes(local, offsets, segs.radius[seg_rows], sides=PIPE_SIDES, feature_ids=seg_pos)
-    sleeve = sweep_pipes(local, offsets, segs.sleeve[seg_rows], sides=SLEEVE_SIDES, feature_ids=seg_pos)
+    pipe = sweep_pipes(local, offsets, segs.radius[seg_rows], sides=PIPE_SIDES if tolerance is None else
+                       PARENT_PIPE_SIDES, feature_ids=seg_pos)
+    sleeve = (sweep_pipes(local, offsets, segs.sleeve[seg_rows], sides=SLEEVE_SIDES, feature_ids=seg_pos)
+              if tolerance is None else sweep_pipes(local[:0], offsets[:1], 1.0))
     # Shafts rise along the local vertical; the CRS's x and y at the tile centre orient boxes.
     axes = georef.local_axes()
     ch = nodes.is_chamber[node_rows]
@@ -513,4 +541,5 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: Netwo
         salt=f"{WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
         error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
         workers=cpu_workers() if workers is None else workers,
+        make_parent=lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance), parent_features=PARENT_FEATURES,
     )
