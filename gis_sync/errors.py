@@ -82,6 +82,12 @@ class MissingFileError(SyncError, OSError):
     default_advice = "deliver the missing companion file next to the main one"
 
 
+class SchemaLoadError(SyncError, OSError):
+    """An XML Schema that cannot be read or compiled (the schema's fault, not the delivery's)."""
+
+    default_advice = "check the schema path, and that every schema it imports has a local copy"
+
+
 class WriteError(SyncError, RuntimeError):
     default_advice = "nothing was changed (the run was rolled back); fix the cause named here and run the sync again"
 

@@ -7,7 +7,7 @@ mkdir -p var/static  # STATIC_ROOT: whitenoise warns when it is missing (collect
 # libproj-dev/proj-bin: pyproj is built against Debian's PROJ. SQLite loads SpatiaLite with RTLD_GLOBAL,
 # so a second, bundled PROJ in the same process (pyproj or rasterio wheels) crashes at exit.
 DEB_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 libproj-dev proj-bin proj-data libsqlite3-mod-spatialite
-              python3-venv python3-dev build-essential binutils chromium libxml2-utils)
+              python3-venv python3-dev build-essential binutils chromium)
 VENV=.venv
 PY=${JUMEAU_PYTHON:-/usr/bin/python3}
 

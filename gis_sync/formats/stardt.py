@@ -1,4 +1,5 @@
-"""StaR-DT GML reader (operators' network deliveries): streaming parse, code lists, survey points, depth."""
+"""StaR-DT GML reader (operators' network deliveries): XSD validation, streaming parse, code lists, survey points,
+depth."""
 from __future__ import annotations
 
 import math
@@ -9,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from gis_sync import crs as crs_mod
+from gis_sync import xml_schema
 from gis_sync.depth import compute_axis, project_point
 from gis_sync.errors import (
-    CodeListError, CRSError, FieldValueError, FormatError, GeometryError, SyncError,
+    CodeListError, CRSError, FieldValueError, FormatError, GeometryError, SchemaLoadError, SyncError,
 )
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
@@ -22,7 +24,7 @@ GML = "http://www.opengis.net/gml/3.2"
 XLINK = "http://www.w3.org/1999/xlink"
 XS = "http://www.w3.org/2001/XMLSchema"
 
-# Used when StaRDT.xsd cannot be found: concrete feature type -> abstract family.
+# Used when no StaRDT.xsd can be read: concrete feature type -> abstract family.
 BUILTIN_FAMILIES: dict[str, str] = {
     **dict.fromkeys(
         ["AutreCable", "CableElectrique", "CableTelecommunication", "AutreCanalisation",
@@ -142,7 +144,9 @@ class StarDTFormat(Format):
         return 10 if path.suffix.lower() == ".gml" else 0
 
     def _scan(self, path: Path, opts: ReadOptions, report: ReadReport) -> list[Any]:
-        families = self._families(path, opts, report)
+        xsd = Path(opts.xsd) if opts.xsd else xml_schema.STARDT_XSD
+        self._check_schema(path, xsd, report)
+        families = self._families(xsd, report)
         state = _State(path, opts, report, families)
         depth = 0
         root_seen = False
@@ -180,22 +184,34 @@ class StarDTFormat(Format):
             raise FormatError("the file is empty", advice="ask the operator for a complete export")
         return state.finish()
 
-    def _families(self, path: Path, opts: ReadOptions, report: ReadReport) -> dict[str, str]:
-        candidates = [Path(opts.xsd)] if opts.xsd else []
-        candidates += [path.parent / "StaRDT.xsd", path.parent.parent / "StaRDT.xsd"]
-        for xsd in candidates:
-            if xsd.is_file():
-                try:
-                    families = load_xsd_families(xsd)
-                except ET.ParseError:
-                    report.warn(f"{xsd.name} is not readable XML; built-in StaR-DT feature list used")
-                    break
-                report.notes.append(f"feature types checked against {xsd.name}")
-                return families
-        report.notes.append(
-            "StaRDT.xsd not found: built-in feature list used (full XSD validation needs lxml, not installed)"
-        )
-        return dict(BUILTIN_FAMILIES)
+    def _check_schema(self, path: Path, xsd: Path, report: ReadReport) -> None:
+        """Schema violations become warnings, not errors: real deliveries are often slightly off the schema,
+        and what cannot be stored is rejected feature by feature anyway. Broken XML raises FormatError."""
+        try:
+            check = xml_schema.validate(path, xsd, root=f"{{{STAR}}}StaR-DT")
+        except SchemaLoadError as exc:
+            report.warn(f"{exc.message}: the file is imported without schema validation")
+            return
+        if check.skipped:
+            if not check.foreign_root:  # a foreign root is refused by the scan, with advice
+                report.warn(check.skipped)
+            return
+        for v in check.violations:
+            report.warn(f"line {v.line}: {v.message} (schema {check.schema})", feature_id=v.feature_id, field=v.field)
+        if check.total > len(check.violations):
+            report.warn(f"{check.total - len(check.violations)} more violations of {check.schema} not listed "
+                        f"({check.total} in all)")
+        report.notes.append(f"validated against {check.schema} in {check.seconds * 1000:.0f} ms: "
+                            f"{check.total or 'no'} violation{'s' if check.total != 1 else ''}")
+
+    def _families(self, xsd: Path, report: ReadReport) -> dict[str, str]:
+        try:
+            families = load_xsd_families(xsd)
+        except (OSError, ET.ParseError):
+            report.warn(f"{xsd.name} is not readable; built-in StaR-DT feature list used")
+            return dict(BUILTIN_FAMILIES)
+        report.notes.append(f"feature types checked against {xsd.name}")
+        return families
 
 
 class _State:

@@ -148,3 +148,48 @@ def test_it_can_reject_bad_features_and_keep_the_rest(data):
     report = read(data / "stardt_unknown_material.gml", on_error="reject").report
     assert report.accounted
     assert [r.field for r in report.rejected] == ["materiau"]
+
+
+def test_it_validates_the_official_samples_against_the_shipped_xsd(shared):
+    for sample in ("GRDF.gml", "GRT.gml", "dlva.gml"):
+        report = read(shared / "star-dt" / sample).report
+        assert any(n.startswith("validated against StaRDT.xsd in ") and n.endswith("no violations")
+                   for n in report.notes)
+        assert not [w for w in report.warnings if "schema StaRDT.xsd" in w.message]
+
+
+def test_it_imports_a_delivery_off_the_schema_with_warnings_naming_feature_and_line(shared, tmp_path):
+    text = (shared / "star-dt" / "GRT.gml").read_text(encoding="utf-8")
+    off = tmp_path / "GRT_off_schema.gml"
+    off.write_text(text.replace("<star-dt:hierarchie>reseau<", "<star-dt:hierarchie>principal<", 1), encoding="utf-8")
+    report = read(off).report
+    assert report.accounted and dict(report.imported) == {"CanalisationHydrocarbureChimique": 3}
+    (warning,) = [w for w in report.warnings if "schema StaRDT.xsd" in w.message]
+    assert warning.feature_id == "id47b09537-ffc3-4f33-8430-67ba3eff29af"
+    assert warning.field == "hierarchie"
+    assert str(warning) == (
+        "GRT_off_schema.gml, feature id47b09537-ffc3-4f33-8430-67ba3eff29af, field hierarchie: line 25: "
+        "Element 'star-dt:hierarchie': 'principal' is not a valid value of the union type "
+        "'star-dt:HierarchieValueType'. (schema StaRDT.xsd)"
+    )
+
+
+def test_it_caps_schema_warnings_and_counts_the_rest(shared, tmp_path):
+    text = (shared / "star-dt" / "dlva.gml").read_text(encoding="utf-8")
+    off = tmp_path / "dlva_off_schema.gml"
+    off.write_text(text.replace("<star-dt:visibleSurface>false<", "<star-dt:visibleSurface>non<"), encoding="utf-8")
+    report = read(off).report
+    schema_warnings = [w for w in report.warnings if "StaRDT.xsd" in w.message]
+    assert len(schema_warnings) == 51
+    assert schema_warnings[-1].message == "244 more violations of StaRDT.xsd not listed (294 in all)"
+    assert report.accounted and sum(report.imported.values()) == 294
+
+
+def test_it_imports_a_file_too_big_to_validate_with_a_warning(shared, monkeypatch):
+    from gis_sync import xml_schema
+
+    monkeypatch.setattr(xml_schema, "MAX_VALIDATED_BYTES", 100_000)
+    report = read(shared / "star-dt" / "dlva.gml").report
+    assert report.accounted
+    assert any(w.message == "the file is 0.452 MB, over the 0.1 MB validated in memory: it is imported "
+                              "without validation against StaRDT.xsd" for w in report.warnings)

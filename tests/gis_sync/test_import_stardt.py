@@ -87,3 +87,18 @@ def test_survey_points_become_depth_observations_and_the_axis_can_be_recomputed(
     assert pipe.axis_method == "survey"
     assert [c for p in pipe.axis.coords for c in p] == pytest.approx([c for p in stored for c in p])
     assert DepthObservation.objects.filter(segment__network__network_type="gas").exists()
+
+
+def test_a_delivery_off_the_schema_imports_with_the_violations_in_the_run_warnings(db, shared, tmp_path, twin_data,
+                                                                                    strasbourg):
+    text = (shared / "star-dt" / "GRT.gml").read_text(encoding="utf-8")
+    off = tmp_path / "GRT.gml"
+    off.write_text(text.replace("<star-dt:precisionXY>B</star-dt:precisionXY>",
+                                "<star-dt:precisionXY>other: GNSS</star-dt:precisionXY>")
+                       .replace('<star-dt:reseau xlink:href="#Reseau"/>', "", 1), encoding="utf-8")
+    run = import_path(off)
+    assert run.status == SyncRun.Status.SUCCESS and run.created == 3
+    schema = [w for w in run.warnings if "StaRDT.xsd" in w["message"]]
+    assert len(schema) == 1  # 'other: GNSS' is a valid precision class (pattern 'other: \w{2,}'); no reseau is not
+    assert schema[0]["feature"] == "id47b09537-ffc3-4f33-8430-67ba3eff29af"
+    assert schema[0]["message"].startswith("line 6: Element 'star-dt:identifiant': This element is not expected.")
