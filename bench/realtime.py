@@ -8,17 +8,30 @@ a per-topic ``seq``, so the load clients measure publish→receipt latency and
 count lost messages (gaps, and the tail after the last received seq).
 
 Everything runs on 127.0.0.1 in subprocesses: the server under test
-(`twin.asgi.application` under uvicorn, REDIS_URL unset: the in-memory hub,
-as in `make demo`), the bare server, and two load-client processes. Each
-phase: handshakes ramped at RAMP_PER_S, STEADY_S of steady load, a short
-drain; every child has a deadline. Writes bench/results/realtime.json.
+(`twin.asgi.application` under uvicorn with the settings `serve_demo` uses),
+the bare server, and two load-client processes. Each phase: handshakes
+ramped at RAMP_PER_S, STEADY_S of steady load, a short drain; every child has
+a deadline.
 
-    .venv/bin/python bench/realtime.py [--clients 5000] [--steady 120]
+By default the server under test runs embedded, as in `make demo`: the
+in-memory hub, frames handed to it in-process. With ``--redis-url`` (default:
+$REDIS_URL) it runs as in production: every change goes through
+``RedisPublisher`` (a Redis hash and a PUBLISH) and comes back through the
+process's one ``RedisBridge`` subscription before the fan-out, so latency
+includes the Redis round trip. Writes bench/results/realtime.json
+(realtime-redis.json with Redis).
+
+The machine is shared, and the load of other jobs drifts over minutes: the
+table shows the load average during each server's steady phases, and
+``--rounds 2`` runs ours, bare, bare, ours so that a drift weighs on both.
+
+    .venv/bin/python bench/realtime.py [--clients 5000] [--steady 120] [--rounds 2] [--redis-url redis://127.0.0.1:6379/0]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import os
 import random
@@ -106,22 +119,25 @@ class Load:
         return self._frame(f"stop:S{k:03d}", {"type": "departures", "stop": f"S{k:03d}", "departures": rows}, {"departures": rows})
 
 
+async def _done(result) -> None:
+    if inspect.isawaitable(result):
+        await result
+
+
 async def drive(load: Load, publish, stop_at: float, seq_file: Path) -> None:
     """Publish vehicles every VEHICLE_PERIOD_S and each stop every STOP_PERIOD_S (spread), until ``stop_at``."""
     start = time.monotonic()
     next_vehicles = start
-    per_tick = STOP_TOPICS * 0.1 / STOP_PERIOD_S  # stops per 100 ms tick
-    debt, k = 0.0, 0
+    k = 0
     while time.monotonic() < stop_at:
         now = time.monotonic()
         if now >= next_vehicles:
-            publish(*load.vehicles_frame())
+            await _done(publish(*load.vehicles_frame()))
             next_vehicles += VEHICLE_PERIOD_S
-        debt += per_tick
-        while debt >= 1:
-            publish(*load.stop_frame(k % STOP_TOPICS))
+        # Stops fall due by the clock, not by loop turns: a server whose loop lags must not be given less to send.
+        while k < int((now - start) * STOP_TOPICS / STOP_PERIOD_S):
+            await _done(publish(*load.stop_frame(k % STOP_TOPICS)))
             k += 1
-            debt -= 1
         await asyncio.sleep(0.1)
     seq_file.write_text(json.dumps(load.seq))
 
@@ -129,35 +145,94 @@ async def drive(load: Load, publish, stop_at: float, seq_file: Path) -> None:
 # --- servers ---------------------------------------------------------------------------
 
 
-def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file: Path) -> None:
-    """uvicorn serving twin.asgi.application (in-memory hub), the load driven inside the process like serve_demo's worker."""
+def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file: Path, redis_url: str = "") -> None:
+    """uvicorn serving twin.asgi.application with serve_demo's settings, the load published like the feed worker does.
+
+    Embedded (no ``redis_url``): frames go to the in-process hub, as with
+    serve_demo's worker. Redis: through ``RedisPublisher`` and back through
+    this process's Redis subscription, as with a separate worker process.
+    """
     os.environ.pop("REDIS_URL", None)
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twin.settings")
     sys.path.insert(0, str(ROOT))
     import uvicorn
 
     async def main() -> None:
-        from realtime.hub import Change, LocalPublisher
+        from django.conf import settings
 
-        config = uvicorn.Config("twin.asgi:application", host="127.0.0.1", port=port, lifespan="off", log_level="error",
-                                ws_max_size=64 * 1024, backlog=4096, ws_per_message_deflate=False)
+        from realtime.asgi_server import uvicorn_config
+        from realtime.hub import Change, LocalPublisher, RedisPublisher, hub, redis_client, state_key
+
+        config = uvicorn_config("twin.asgi:application", "127.0.0.1", port, log_level="error")
         server = uvicorn.Server(config)
-        publisher = LocalPublisher()
+        config.load()
+        if os.getenv("BENCH_GC_PACING", "1") == "1":  # as serve_demo does; BENCH_GC_PACING=0 to see CPython's own
+            from realtime import gc_pacing
+
+            gc_pacing.install()
+        if redis_url:
+            # A bench must not touch a running twin's keys on the same Redis.
+            settings.REALTIME_REDIS_PREFIX = f"jumeau:bench:{os.getpid()}:"
+            await hub.ready()
+        publisher = RedisPublisher() if redis_url else LocalPublisher()
         load = Load()
 
-        def publish(topic: str, seq: int, frame: str, state: str) -> None:
-            publisher.hub.state[topic] = (seq, state)
+        deliver = hub.deliver
+
+        def timed_deliver(topic: str, seq: int, frame: str) -> None:
             started = time.perf_counter()
-            publisher.hub.deliver(topic, seq, frame)
+            deliver(topic, seq, frame)
             if topic == "vehicles":
-                n = publisher.hub.subscriber_count(topic)
+                n = hub.subscriber_count(topic)
                 print(f"fan-out of vehicles to {n}: {(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr, flush=True)
 
+        hub.deliver = timed_deliver  # type: ignore[method-assign]
+
+        # Frames that could not take the direct write (transport paused, compression): they cost a task each.
+        from realtime.consumers import TransitConsumer
+
+        through_asgi = [0]
+        send_now = TransitConsumer._send_now
+
+        def counted_send_now(self, frame: str) -> None:
+            through_asgi[0] += 1
+            send_now(self, frame)
+
+        TransitConsumer._send_now = counted_send_now  # type: ignore[method-assign]
+
+        import gc
+
+        gc_started = [0.0]
+
+        def gc_log(phase: str, info: dict) -> None:
+            if info["generation"] != 2:
+                return
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            else:
+                print(f"gc gen2: {(time.perf_counter() - gc_started[0]) * 1000:.1f} ms", file=sys.stderr, flush=True)
+
+        gc.callbacks.append(gc_log)
+
+        async def lag_watch() -> None:
+            while True:
+                t = time.perf_counter()
+                await asyncio.sleep(0.01)
+                lag = time.perf_counter() - t - 0.01
+                if lag > 0.1:
+                    print(f"loop lag: {lag * 1000:.0f} ms", file=sys.stderr, flush=True)
+
+        watcher = asyncio.create_task(lag_watch())
+
+        def publish(topic: str, seq: int, frame: str, state: str):
+            return publisher.publish([Change(topic, seq, frame, state)])
+
         # Every topic has a state before the first client subscribes, as with a running worker.
-        publish(*load.vehicles_frame())
+        await publish(*load.vehicles_frame())
         for k in range(STOP_TOPICS):
-            publish(*load.stop_frame(k))
-        assert Change  # the worker's type; frames here are built by Load the same way
+            await publish(*load.stop_frame(k))
 
         async def later() -> None:
             await asyncio.sleep(max(0.0, publish_from - time.time()))
@@ -168,6 +243,9 @@ def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file
         task = asyncio.create_task(later())
         await server.serve()
         task.cancel()
+        print(f"frames sent through ASGI instead of the direct write: {through_asgi[0]}", file=sys.stderr, flush=True)
+        if redis_url:
+            await redis_client().delete(state_key())
 
     asyncio.run(main())
 
@@ -308,7 +386,7 @@ def run_clients(url: str, first: int, count: int, ramp_per_s: float, end_at: flo
 # --- orchestration ---------------------------------------------------------------------
 
 
-def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path) -> dict:
+def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path, redis_url: str = "") -> dict:
     import numpy as np
     import psutil
 
@@ -322,7 +400,7 @@ def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path) ->
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
     server = subprocess.Popen([PY, __file__, "--role", role, "--port", str(port), "--publish-from", str(publish_from),
-                               "--stop-at", str(stop_at), "--seq-file", str(seq_file)], cwd=ROOT, env=env,
+                               "--stop-at", str(stop_at), "--seq-file", str(seq_file), "--redis-url", redis_url], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=open(workdir / f"{name}-server.log", "w"))
     deadline = time.time() + 60
     while True:  # the port answers once the server is up
@@ -346,7 +424,7 @@ def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path) ->
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / f"{name}-clients-{i}.log", "w"))))
     proc = psutil.Process(server.pid)
     proc.cpu_percent(None)
-    cpu, rss = [], []
+    cpu, rss, load = [], [], []
     while time.time() < end_at + 5 and any(p.poll() is None for _, p in loaders):
         time.sleep(1.0)
         try:
@@ -356,6 +434,7 @@ def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path) ->
         if publish_from <= time.time() <= stop_at:
             cpu.append(c)
             rss.append(r)
+            load.append(os.getloadavg()[0])
     for _, p in loaders:
         try:
             p.wait(timeout=max(5.0, end_at + HANDSHAKE_TIMEOUT_S + 30 - time.time()))
@@ -385,23 +464,39 @@ def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path) ->
                 tail += max(0, published[topic] - seq)  # published but never seen by this client
         lat.append(np.load(out.with_suffix(".npy")))
         kinds.append(np.load(out.with_suffix(".kinds.npy")))
-    latency = np.concatenate(lat) if lat else np.zeros(0)
     # The server logs how long each vehicles fan-out took (publish to last socket write) at full subscription.
     fanouts = [float(line.rsplit(":", 1)[1].split()[0]) for line in (workdir / f"{name}-server.log").read_text().splitlines()
                if line.startswith(f"fan-out of vehicles to {clients}:")]
-    is_vehicles = np.concatenate(kinds) if kinds else np.zeros(0, dtype=bool)
+    return {"clients": clients, "failures": failures, "samples": samples, "received": received, "lost": gaps + tail,
+            "latency": lat, "kinds": kinds, "fanouts": fanouts, "cpu": cpu, "rss": rss, "load": load, "steady_s": steady_s}
+
+
+def summary(runs: list[dict]) -> dict:
+    """The figures of one server over all its phases, latencies pooled."""
+    import numpy as np
+
+    latency = np.concatenate([a for r in runs for a in r["latency"]]) if runs else np.zeros(0)
+    is_vehicles = np.concatenate([k for r in runs for k in r["kinds"]]) if runs else np.zeros(0, dtype=bool)
+    fanouts = [f for r in runs for f in r["fanouts"]]
+    cpu = [c for r in runs for c in r["cpu"]]
+    rss = [m for r in runs for m in r["rss"]]
+    load = [x for r in runs for x in r["load"]]
+    received = sum(r["received"] for r in runs)
+    steady_s = sum(r["steady_s"] for r in runs)
     return {
-        "clients": clients, "handshake_failures": failures, "failure_samples": samples[:3],
-        "delivered": received, "lost": gaps + tail,
+        "clients": runs[0]["clients"], "phases": len(runs), "handshake_failures": sum(r["failures"] for r in runs),
+        "failure_samples": [x for r in runs for x in r["samples"]][:3],
+        "delivered": received, "lost": sum(r["lost"] for r in runs),
         "p50_ms": round(float(np.percentile(latency, 50)), 1) if len(latency) else None,
         "p95_ms": round(float(np.percentile(latency, 95)), 1) if len(latency) else None,
         "p99_ms": round(float(np.percentile(latency, 99)), 1) if len(latency) else None,
         "vehicles_p99_ms": round(float(np.percentile(latency[is_vehicles], 99)), 1) if is_vehicles.any() else None,
         "stops_p99_ms": round(float(np.percentile(latency[~is_vehicles], 99)), 1) if (~is_vehicles).any() else None,
-        "msgs_per_s": round(received / (steady_s + DRAIN_S), 1),
+        "msgs_per_s": round(received / (steady_s + DRAIN_S * len(runs)), 1),
         "vehicles_fanout_ms_p50": round(float(np.median(fanouts)), 1) if fanouts else None,
         "server_cpu_pct": round(sum(cpu) / len(cpu), 1) if cpu else None,
         "server_rss_mb": round(max(rss) / 2**20, 1) if rss else None,
+        "machine_load_1min": round(sum(load) / len(load), 2) if load else None,
         "steady_s": steady_s,
     }
 
@@ -410,7 +505,12 @@ def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--role", default="bench", choices=["bench", "channels", "bare", "clients"])
     parser.add_argument("--clients", type=int, default=5000)
-    parser.add_argument("--steady", type=float, default=120.0)
+    parser.add_argument("--steady", type=float, default=120.0, help="seconds of steady load per phase")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="1: ours then bare; 2: ours, bare, bare, ours (ABBA: a machine whose other load drifts "
+                             "during the run weighs on both alike); latencies pooled per server")
+    parser.add_argument("--redis-url", default=os.getenv("REDIS_URL", ""),
+                        help="run the server under test on Redis (RedisPublisher + RedisBridge); default $REDIS_URL")
     parser.add_argument("--port", type=int)
     parser.add_argument("--publish-from", type=float)
     parser.add_argument("--stop-at", type=float)
@@ -424,7 +524,7 @@ def main() -> dict:
     args = parser.parse_args()
     raise_fd_limit()
     if args.role == "channels":
-        run_channels_server(args.port, args.publish_from, args.stop_at, args.seq_file)
+        run_channels_server(args.port, args.publish_from, args.stop_at, args.seq_file, args.redis_url)
         return {}
     if args.role == "bare":
         run_bare_server(args.port, args.publish_from, args.stop_at, args.seq_file)
@@ -439,14 +539,21 @@ def main() -> dict:
     print(f"logs in {workdir}")
     print(f"{args.clients} clients, handshakes at {RAMP_PER_S}/s, {args.steady:.0f} s steady load: "
           f"{VEHICLES} vehicles every {VEHICLE_PERIOD_S:g} s to every client, {STOP_TOPICS} stop topics every {STOP_PERIOD_S:g} s")
-    ours = phase("channels", "channels", args.clients, args.steady, workdir)
-    bare = phase("bare", "bare", args.clients, args.steady, workdir)
-    rows = [("server", "hs fail", "delivered", "lost", "p50 ms", "p95 ms", "p99 ms", "msg/s", "CPU %", "RSS MB")]
-    for label, r in (("uvicorn+Channels hub", ours), ("bare websockets", bare)):
+    mode = f"Redis ({args.redis_url})" if args.redis_url else "embedded (in-memory hub)"
+    print(f"server under test: uvicorn + Channels, {mode}")
+    order = ["channels", "bare", "bare", "channels"] if args.rounds >= 2 else ["channels", "bare"]
+    runs: dict[str, list[dict]] = {"channels": [], "bare": []}
+    for i, role in enumerate(order):
+        runs[role].append(phase(f"{role}-{i}", role, args.clients, args.steady, workdir,
+                                args.redis_url if role == "channels" else ""))
+    ours, bare = summary(runs["channels"]), summary(runs["bare"])
+    rows = [("server", "hs fail", "delivered", "lost", "p50 ms", "p95 ms", "p99 ms", "msg/s", "CPU %", "RSS MB", "load")]
+    for label, r in (("uvicorn+hub" + (" (Redis)" if args.redis_url else ""), ours), ("bare websockets", bare)):
         rows.append((label, r["handshake_failures"], r["delivered"], r["lost"], r["p50_ms"], r["p95_ms"], r["p99_ms"],
-                     r["msgs_per_s"], r["server_cpu_pct"], r["server_rss_mb"]))
+                     r["msgs_per_s"], r["server_cpu_pct"], r["server_rss_mb"], r["machine_load_1min"]))
     for row in rows:
         print(f"{row[0]:<22}" + "".join(f"{str(v):>11}" for v in row[1:]))
+    print(f"phases: {' '.join(order)}; load = the machine's 1-min load average during steady load (2 cores, shared)")
     ratio = (ours["p99_ms"] / bare["p99_ms"]) if ours["p99_ms"] and bare["p99_ms"] else None
     print(f"p99 ratio (ours / bare): {ratio:.2f} (target <= 1.5)" if ratio else "p99 ratio: n/a")
     print(f"server time to write one vehicles frame to all {args.clients} sockets (median): "
@@ -460,12 +567,13 @@ def main() -> dict:
         "clients": args.clients, "handshake_failures": ours["handshake_failures"], "lost": ours["lost"],
         "p99_ms": ours["p99_ms"], "bare_p99_ms": bare["p99_ms"], "msgs_per_s": ours["msgs_per_s"],
         "server_rss_mb": ours["server_rss_mb"], "p99_ratio": round(ratio, 2) if ratio else None,
-        "ours": ours, "bare": bare,
-        "load": {"vehicles": VEHICLES, "vehicle_period_s": VEHICLE_PERIOD_S, "stop_topics": STOP_TOPICS,
+        "mode": "redis" if args.redis_url else "embedded", "ours": ours, "bare": bare,
+        "phases": order, "load": {"vehicles": VEHICLES, "vehicle_period_s": VEHICLE_PERIOD_S, "stop_topics": STOP_TOPICS,
                  "stop_period_s": STOP_PERIOD_S, "ramp_per_s": RAMP_PER_S, "client_processes": CLIENT_PROCESSES},
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    results = RESULTS.with_name("realtime-redis.json") if args.redis_url else RESULTS
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 

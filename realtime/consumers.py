@@ -16,7 +16,8 @@ write frames that were serialised once elsewhere. Protocol (JSON text):
   server → {"type": "route", "id": ..., "feature": GeoJSON Feature} | {"type": "error", "id": ..., "message": ...}
   server → {"type": "circuits", "features": [...]} on connect, {"type": "circuit", "feature": ...} when one is
            published, {"type": "circuit_removed", "slug": ...} when unpublished.
-Messages over 16 KiB close the socket with 1009; more than RATE_PER_S messages a second (burst RATE_BURST) with 4029.
+Messages over 16 KiB close the socket with 1009; more than RATE_PER_S messages a second (burst RATE_BURST) with 4029;
+a socket that cannot keep up with 4013; when the transit state (Redis) cannot be read, with 1013: reconnect later.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from collections import deque
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from realtime.hub import hub
+from realtime.hub import StateUnavailable, hub
+from realtime.wire import direct_writer
 from realtime.worker import dumps
 
 MAX_MESSAGE_BYTES = 16 * 1024
@@ -40,6 +42,7 @@ MAX_BACKLOG = 2000  # frames queued for one socket before it counts as too slow
 CLOSE_TOO_BIG = 1009
 CLOSE_RATE = 4029
 CLOSE_TOO_SLOW = 4013
+CLOSE_TRY_AGAIN = 1013  # RFC 6455 registry: "Try Again Later"
 CIRCUITS_GROUP = "circuits"
 
 
@@ -141,10 +144,12 @@ class _Resume:
 class TransitConsumer(GuardedConsumer):
     """Joins hub topics and writes the hub's frames to its socket, in order, without blocking the hub.
 
-    Most sends complete at once (the server protocol only waits when the
-    socket's buffer is full), so the hub's call drives the ASGI send to
-    completion on the spot: no task switch per client per frame, which is
-    what fan-out to thousands of sockets costs. A send that has to wait is
+    Under uvicorn the hub's already-encoded frame bytes go straight to the
+    socket's transport (``realtime.wire``): no per-client encoding, no
+    coroutine. Otherwise, and whenever that is not possible, most ASGI sends
+    still complete at once (the server protocol only waits when the socket's
+    buffer is full), so the hub's call drives the send to completion on the
+    spot: no task switch per client per frame. A send that has to wait is
     finished by a task, and later frames queue in the outbox behind it.
     """
 
@@ -156,9 +161,11 @@ class TransitConsumer(GuardedConsumer):
         self.seen: dict[str, int] = {}
         self.outbox: deque[tuple[str, int, str]] = deque()
         self.busy = False  # a send is in flight: new frames go to the outbox
+        self.reading = False  # a snapshot is being read (Redis): changes wait in the outbox, behind it
         self.writer: asyncio.Task | None = None
         await super().connect()
         self._raw_send = self._frame_send()
+        self._write = direct_writer(self._raw_send)
 
     async def disconnect(self, code: int) -> None:
         hub.leave(self, self.topics)
@@ -167,11 +174,11 @@ class TransitConsumer(GuardedConsumer):
         if self.writer is not None:
             self.writer.cancel()
 
-    def offer(self, topic: str, seq: int, frame: str) -> None:
+    def offer(self, topic: str, seq: int, frame: str, wire: bytes) -> None:
         """Called by the hub for every change of a subscribed topic; never blocks."""
         if self._closing:
             return
-        if self.busy or self.outbox:
+        if self.busy or self.outbox or self.reading:
             if len(self.outbox) >= MAX_BACKLOG:
                 self.outbox.clear()
                 hub.leave(self, self.topics)
@@ -182,6 +189,8 @@ class TransitConsumer(GuardedConsumer):
         if seq <= self.seen.get(topic, 0):
             return  # already in the snapshot the client holds
         self.seen[topic] = seq
+        if self._write is not None and self._write(wire):
+            return
         self._send_now(frame)
 
     def _frame_send(self):
@@ -244,7 +253,11 @@ class TransitConsumer(GuardedConsumer):
             except ValueError as exc:
                 await self.send(text_data=dumps({"type": "error", "message": str(exc)}))
                 return
-            await hub.ready()
+            try:
+                await hub.ready()
+            except StateUnavailable as exc:
+                await self.refuse(CLOSE_TRY_AGAIN, str(exc)[:120])
+                return
             hub.leave(self, self.topics - topics)
             hub.join(self, topics)
             self.topics = topics
@@ -272,7 +285,17 @@ class TransitConsumer(GuardedConsumer):
         return topics
 
     async def _snapshot(self) -> None:
-        states = await hub.snapshot_state(self.topics)
+        # While the state is read, changes may arrive (Redis): they must reach the client after the snapshot.
+        self.reading = True
+        try:
+            states = await hub.snapshot_state(self.topics)
+        except StateUnavailable as exc:
+            # The client reconnects and subscribes again; a socket without its snapshot would show stale boards.
+            self.outbox.clear()
+            await self.refuse(CLOSE_TRY_AGAIN, str(exc)[:120])
+            return
+        finally:
+            self.reading = False
         departures: dict[str, list] = {}
         vehicles: dict[str, dict] = {}
         status: dict = {}

@@ -1,4 +1,4 @@
-"""The departure clock: timetable plus GTFS-realtime delays, and vehicle positions along shapes."""
+"""The departure clock: timetable plus GTFS-realtime delays, and vehicle positions along shapes (live or from the timetable)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ __all__ = [
     "CallEstimate",
     "Departure",
     "DepartureClock",
+    "ScheduledPosition",
     "ShapeLine",
     "TripPath",
     "VehicleFix",
@@ -110,6 +111,27 @@ def propagate_delays(calls: Sequence[StopTime], update: TripUpdateRecord | None,
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduledPosition:
+    """Where the timetable (shifted by the delays known, if any) puts one trip instance.
+
+    ``lon``/``lat`` WGS84 degrees, ``bearing`` degrees clockwise from north,
+    ``distance`` metres along the trip's path, ``delay`` the seconds applied
+    at the call it is at or heading to (None: the timetable alone).
+    """
+
+    trip_id: str
+    route_id: str
+    service_day: date
+    lon: float
+    lat: float
+    bearing: float
+    distance: float
+    status: str  # STOPPED_AT or IN_TRANSIT_TO
+    stop_id: str
+    delay: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Departure:
     """A departure from a stop; instants are aware UTC datetimes, ``delay`` seconds."""
 
@@ -158,6 +180,13 @@ class DepartureClock:
             items.sort()
             self._index[stop_id] = ([e[0] for e in items], [(e[1], e[2]) for e in items])
         self.max_time_s = max_time
+        # Trip instances on the road at t: scheduled first departure <= t <= last arrival, found by bisection.
+        spans = sorted((calls[0].departure, calls[-1].arrival, trip_id)
+                       for trip_id, calls in self.feed.stop_times.items() if len(calls) >= 2)
+        self._span_starts = [span[0] for span in spans]
+        self._spans = spans
+        self._max_span_s = max((end - start for start, end, _ in spans), default=0)
+        self._paths: dict[tuple, TripPath | None] = {}
 
     def stops_of(self, stop_id: str) -> list[str]:
         """A stop itself, or the platforms of a station."""
@@ -248,6 +277,79 @@ class DepartureClock:
         return found[:limit]
 
 
+    def path_of(self, trip_id: str) -> TripPath | None:
+        """The trip's geographic path (cached per shape and stop pattern), None when it cannot be drawn."""
+        calls = self.feed.stop_times[trip_id]
+        shape_id = self.feed.trips[trip_id].shape_id
+        key = (shape_id, tuple(c.stop_id for c in calls), tuple(c.shape_dist_traveled for c in calls))
+        if key not in self._paths:
+            try:
+                self._paths[key] = trip_path(self.feed, trip_id)
+            except (KeyError, ValueError):  # a shape missing from the feed, or a stop without coordinates
+                self._paths[key] = None
+        return self._paths[key]
+
+    def positions_at(self, at: datetime, trip_updates: Iterable[TripUpdateRecord] = ()) -> list[ScheduledPosition]:
+        """Every trip instance the timetable has on the road at ``at`` (aware), placed along its path.
+
+        Between calls a vehicle moves at constant speed along its shape (or
+        the straight line between its stops when the trip has none); during a
+        dwell it stands at the stop. A trip instance with a TripUpdate is
+        shifted by its propagated delays (and left out when canceled); the
+        others follow the timetable. Trips whose path cannot be drawn are left
+        out. Sorted by trip id.
+        """
+        if at.tzinfo is None:
+            raise ValueError("at must be timezone-aware")
+        by_trip = _by_trip(trip_updates)
+        found: list[ScheduledPosition] = []
+        for day in service_days_covering(at, self.tz, self.max_time_s + self.lookback_s):
+            services = self.calendar.services_on(day)
+            origin = service_day_origin(day, self.tz)
+            t = (at - origin).total_seconds()
+            # A late trip is still on the road up to lookback_s after its scheduled end.
+            lo = bisect.bisect_left(self._span_starts, t - self._max_span_s - self.lookback_s)
+            hi = bisect.bisect_right(self._span_starts, t)
+            for start, end, trip_id in self._spans[lo:hi]:
+                trip = self.feed.trips[trip_id]
+                if trip.service_id not in services:
+                    continue
+                candidates = by_trip.get(trip_id.partition("@")[0])
+                update = self.trip_update_for(trip_id, day, candidates) if candidates else None
+                if update is None and t > end:
+                    continue
+                if update is not None and update.schedule_relationship == "CANCELED":
+                    continue
+                found_at = self._place(trip_id, day, origin, t, update)
+                if found_at is not None:
+                    found.append(found_at)
+        found.sort(key=lambda p: (p.trip_id, p.service_day))
+        return found
+
+    def _place(self, trip_id: str, day: date, origin: datetime, t: float, update: TripUpdateRecord | None) -> ScheduledPosition | None:
+        calls = self.feed.stop_times[trip_id]
+        arrivals = np.array([c.arrival for c in calls], dtype=np.float64)
+        departures = np.array([c.departure for c in calls], dtype=np.float64)
+        delays: list[int | None] = [None] * len(calls)
+        if update is not None:
+            estimates = propagate_delays(calls, update, origin)
+            arrivals += [e.arrival_delay or 0 for e in estimates]
+            departures += [e.departure_delay or 0 for e in estimates]
+            delays = [e.departure_delay for e in estimates]
+            # Predictions may cross (a bus catching up): time along the trip must not run backwards.
+            arrivals = np.maximum.accumulate(arrivals)
+            departures = np.maximum.accumulate(np.maximum(departures, arrivals))
+        path = self.path_of(trip_id)
+        if path is None:
+            return None
+        fix = position_at(path, arrivals, departures, t)
+        if fix is None:
+            return None
+        call = calls[fix.call_index]
+        return ScheduledPosition(trip_id, self.feed.trips[trip_id].route_id, day, fix.x, fix.y, fix.bearing, fix.distance,
+                                 fix.status, call.stop_id, delays[fix.call_index])
+
+
 def _by_trip(updates: Iterable[TripUpdateRecord]) -> dict[str, list[TripUpdateRecord]]:
     if isinstance(updates, dict):
         return updates
@@ -325,6 +427,11 @@ class ShapeLine:
         dx, dy = self._mx[j + 1] - self._mx[j], self._my[j + 1] - self._my[j]
         bearing = math.degrees(math.atan2(dx, dy)) % 360.0
         return x, y, bearing
+
+    def vertices_between(self, d0: float, d1: float, limit: int = 64) -> list[tuple[float, float]]:
+        """The line from ``d0`` to ``d1`` metres along: both ends and at most ``limit`` vertices between."""
+        inner = [i for i in range(len(self.d)) if d0 < self.d[i] < d1][:limit]
+        return [self.locate(d0)[:2], *[(float(self.x[i]), float(self.y[i])) for i in inner], self.locate(d1)[:2]]
 
     def project(self, px: float, py: float, min_distance: float = 0.0) -> float:
         """Distance along (metres) of the point of the line nearest to (px, py), not before ``min_distance``.

@@ -11,6 +11,10 @@ ASGI process hands the same string to its own connections:
   and keeps the current state of each topic in a Redis hash; every ASGI
   process subscribes once (``RedisBridge``) and fans out locally.
 
+Each frame is also encoded once as websocket bytes, which uvicorn sockets get
+as they are (``realtime.wire``), and a large fan-out is where this process
+takes its full garbage collections (``realtime.gc_pacing``).
+
 A topic is ``stop:<stop_id>``, ``route:<route_id>``, ``vehicles`` (every
 vehicle) or ``status``. Each change carries a per-topic ``seq`` (consecutive)
 so a client that misses one asks for a new snapshot.
@@ -24,6 +28,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+
+from realtime import gc_pacing
+from realtime.wire import text_frame
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +47,17 @@ class Change:
     state: str
 
 
+class StateUnavailable(OSError):
+    """The transit state (Redis) cannot be read or subscribed to right now; the client should retry."""
+
+
+READY_WAIT_S = 10.0
+BURST = 500  # subscribers of one frame from which a full garbage collection may follow it (see gc_pacing)
+
+
 class Subscriber(Protocol):
-    def offer(self, topic: str, seq: int, frame: str) -> None: ...
+    def offer(self, topic: str, seq: int, frame: str, wire: bytes) -> None:
+        """``frame`` is the JSON text; ``wire`` the same text as one websocket frame, header included."""
 
 
 class Hub:
@@ -70,21 +86,33 @@ class Hub:
         return len({s for subs in self._subs.values() for s in subs})
 
     def deliver(self, topic: str, seq: int, frame: str) -> None:
-        """Hand one frame to every local subscriber of ``topic``; never blocks (each has its own outbox)."""
+        """Hand one frame to every local subscriber of ``topic``; never blocks (each has its own outbox).
+
+        The frame is encoded for the wire here, once for all subscribers.
+        """
         subs = self._subs.get(topic)
         if not subs:
             return
+        wire = text_frame(frame)
         for subscriber in tuple(subs):
-            subscriber.offer(topic, seq, frame)
+            subscriber.offer(topic, seq, frame, wire)
+        if len(subs) >= BURST:
+            gc_pacing.after_burst()
 
     async def ready(self) -> None:
-        """Make sure this process receives published changes (subscribes to Redis once, when configured)."""
+        """Make sure this process receives published changes (subscribes to Redis once, when configured).
+
+        Raises StateUnavailable when the subscription is not up within READY_WAIT_S (Redis down).
+        """
         if not redis_url():
             return
         loop = asyncio.get_running_loop()
         if self._bridge is None or self._bridge.loop is not loop or self._bridge.task.done():
             self._bridge = RedisBridge(self, loop)
-        await self._bridge.subscribed.wait()
+        try:
+            await asyncio.wait_for(self._bridge.subscribed.wait(), READY_WAIT_S)
+        except TimeoutError:
+            raise StateUnavailable(f"no subscription to Redis at {redis_url()} after {READY_WAIT_S:g} s") from None
 
     async def snapshot_state(self, topics: Iterable[str]) -> dict[str, tuple[int, str]]:
         """The current (seq, state JSON) of each topic that has one."""
@@ -93,13 +121,26 @@ class Hub:
             return {t: self.state[t] for t in topics if t in self.state}
         if not topics:
             return {}
-        values = await redis_client().hmget(state_key(), topics)
-        out = {}
-        for topic, value in zip(topics, values):
-            if value is not None:
-                seq, _, state = value.decode().partition(SEP)
-                out[topic] = (int(seq), state)
-        return out
+        from redis.exceptions import RedisError
+
+        try:
+            return _states(topics, await redis_client().hmget(state_key(), topics))
+        except RedisError as exc:
+            raise StateUnavailable(f"cannot read the transit state from Redis: {exc}") from exc
+
+    def snapshot_state_sync(self, topics: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """``snapshot_state`` for synchronous code (HTTP views): blocks on Redis when configured."""
+        topics = list(topics)
+        if not redis_url():
+            return {t: self.state[t] for t in topics if t in self.state}
+        if not topics:
+            return {}
+        from redis.exceptions import RedisError
+
+        try:
+            return _states(topics, sync_redis_client().hmget(state_key(), topics))
+        except RedisError as exc:
+            raise StateUnavailable(f"cannot read the transit state from Redis: {exc}") from exc
 
     def reset(self) -> None:
         """Forget subscribers, state and the Redis subscription (tests)."""
@@ -168,18 +209,50 @@ def state_key() -> str:
     return prefix() + "transit:state"
 
 
+def _states(topics: list[str], values: list[bytes | None]) -> dict[str, tuple[int, str]]:
+    out = {}
+    for topic, value in zip(topics, values):
+        if value is not None:
+            seq, _, state = value.decode().partition(SEP)
+            out[topic] = (int(seq), state)
+    return out
+
+
 _clients: dict[int, object] = {}
+_sync_clients: dict[str, object] = {}
+
+
+def sync_redis_client():
+    """A blocking redis client (thread-safe connection pool), one per URL."""
+    import redis
+
+    url = redis_url()
+    client = _sync_clients.get(url)
+    if client is None:
+        client = _sync_clients[url] = redis.Redis.from_url(url, health_check_interval=30)
+    return client
+
+
+REDIS_POOL_SIZE = 32
+REDIS_POOL_WAIT_S = 10.0
 
 
 def redis_client():
-    """A redis.asyncio client for the running event loop (clients are bound to the loop that made them)."""
+    """A redis.asyncio client for the running event loop (clients are bound to the loop that made them).
+
+    Its pool is bounded and makes callers wait for a free connection: a crowd
+    subscribing at once (hundreds of snapshots a second after a restart)
+    would otherwise open a connection each, and past the pool's limit fail.
+    """
     import redis.asyncio as aioredis
 
     loop = asyncio.get_running_loop()
     key = id(loop)
     client = _clients.get(key)
     if client is None or getattr(client, "_jumeau_loop", None) is not loop:
-        client = aioredis.from_url(redis_url(), health_check_interval=30)
+        pool = aioredis.BlockingConnectionPool.from_url(redis_url(), max_connections=REDIS_POOL_SIZE,
+                                                        timeout=REDIS_POOL_WAIT_S, health_check_interval=30)
+        client = aioredis.Redis.from_pool(pool)
         client._jumeau_loop = loop  # type: ignore[attr-defined]
         _clients[key] = client
     return client

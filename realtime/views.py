@@ -1,4 +1,4 @@
-"""HTTP API of the realtime app: walks, circuits, transit stops and their departure boards."""
+"""HTTP API of the realtime app: walks, circuits, transit stops and their departure boards (DRF, in the OpenAPI schema)."""
 from __future__ import annotations
 
 import json
@@ -6,31 +6,50 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from asgiref.sync import sync_to_async
-from django.http import Http404, HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from realtime.hub import hub
+from realtime import serializers
+from realtime.hub import StateUnavailable, hub
 
 _clock_lock = threading.Lock()
 _clock_cache: dict[str, object] = {}
 
 
-def _error(message: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"detail": message}, status=status)
+def _error(message: str, status: int = 400) -> Response:
+    return Response({"detail": message}, status=status)
 
 
-def _place(request: HttpRequest, end: str) -> dict | None:
-    if request.GET.get(end):
-        return {"poi": request.GET[end]}
-    lon, lat = request.GET.get(f"{end}_lon"), request.GET.get(f"{end}_lat")
+def _place(request: Request, end: str) -> dict | None:
+    if request.query_params.get(end):
+        return {"poi": request.query_params[end]}
+    lon, lat = request.query_params.get(f"{end}_lon"), request.query_params.get(f"{end}_lat")
     if lon is not None and lat is not None:
         return {"lon": lon, "lat": lat}
     return None
 
 
-@require_GET
-def route_view(request: HttpRequest) -> JsonResponse:
+def _end(end: str, label: str) -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter(end, str, description=f"Slug of the point of interest {label} (or give {end}_lon and {end}_lat)."),
+        OpenApiParameter(f"{end}_lon", float, description=f"Longitude {label}, WGS84 degrees."),
+        OpenApiParameter(f"{end}_lat", float, description=f"Latitude {label}, WGS84 degrees."),
+    ]
+
+
+@extend_schema(
+    summary="A walk between two places, along the streets and draped on the terrain",
+    parameters=[*_end("from", "to start from"), *_end("to", "to walk to")],
+    responses={200: serializers.WalkFeatureSerializer, 400: serializers.RealtimeErrorSerializer,
+               404: serializers.RealtimeErrorSerializer, 422: serializers.RealtimeErrorSerializer},
+    tags=["walks"],
+)
+@api_view(["GET"])
+def route_view(request: Request) -> Response:
     """GET /api/routes/?from=<poi>&to=<poi> (or from_lon/from_lat, to_lon/to_lat in WGS84 degrees): a walk as GeoJSON."""
     from realtime.pedestrian import PlaceNotFound, RouteError, route_feature
 
@@ -38,26 +57,36 @@ def route_view(request: HttpRequest) -> JsonResponse:
     if origin is None or destination is None:
         return _error("give from=<poi slug> or from_lon & from_lat, and to=<poi slug> or to_lon & to_lat")
     try:
-        return JsonResponse(route_feature(origin, destination))
+        return Response(route_feature(origin, destination))
     except PlaceNotFound as exc:
         return _error(str(exc), 404)
     except RouteError as exc:
         return _error(str(exc), 422)
 
 
-@require_GET
-def circuits_view(request: HttpRequest) -> JsonResponse:
+@extend_schema(
+    summary="The city's published walking circuits, with their stops and texts",
+    responses={200: serializers.CircuitCollectionSerializer, 503: serializers.RealtimeErrorSerializer},
+    tags=["walks"],
+)
+@api_view(["GET"])
+def circuits_view(request: Request) -> Response:
     """GET /api/circuits/: published circuits as a FeatureCollection, each with its stops and their texts."""
     from realtime.pedestrian import RouteError, published_circuits
 
     try:
-        return JsonResponse(published_circuits())
+        return Response(published_circuits())
     except RouteError as exc:
         return _error(str(exc), 503)
 
 
-@require_GET
-def stops_view(request: HttpRequest) -> JsonResponse:
+@extend_schema(
+    summary="Transit stops and stations of the active GTFS feed, with the lines calling there",
+    responses={200: serializers.StopCollectionSerializer},
+    tags=["transit"],
+)
+@api_view(["GET"])
+def stops_view(request: Request) -> Response:
     """GET /api/transit/stops/: the active feed's stops and stations (WGS84) with the lines calling there."""
     from realtime.models import Stop, StopTime
 
@@ -76,7 +105,7 @@ def stops_view(request: HttpRequest) -> JsonResponse:
                            "location_type": stop.location_type, "parent_station": stop.parent_station,
                            "lines": sorted(lines.get(stop.stop_id, {}).values(), key=lambda r: r["line"])},
         })
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    return Response({"type": "FeatureCollection", "features": features})
 
 
 def _stop(stop_id: str) -> dict:
@@ -105,21 +134,31 @@ def _schedule_rows(checksum: str, stop_id: str) -> list[dict]:
     return state.boards(time.time(), None, [stop_id]).get(stop_id, [])  # type: ignore[union-attr]
 
 
-async def departures_view(request: HttpRequest, stop_id: str) -> JsonResponse:
+@extend_schema(
+    summary="Next departures from a stop: realtime when the feed worker runs, else the timetable",
+    description="The same board /ws/transit/ pushes (topic stop:<stop_id>), for clients without a websocket. "
+                "A station lists the departures of its platforms.",
+    parameters=[OpenApiParameter("stop_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="GTFS stop_id.")],
+    responses={200: serializers.DepartureBoardSerializer, 404: serializers.RealtimeErrorSerializer},
+    tags=["transit"],
+)
+@api_view(["GET"])
+def departures_view(request: Request, stop_id: str) -> Response:
     """GET /api/transit/stops/<stop_id>/departures/: the worker's latest board (realtime), else the timetable."""
-    if request.method != "GET":
-        return _error("GET only", 405)
-    stop = await sync_to_async(_stop)(stop_id)
-    states = await hub.snapshot_state([f"stop:{stop_id}", "status"])
+    stop = _stop(stop_id)
+    try:
+        states = hub.snapshot_state_sync([f"stop:{stop_id}", "status"])
+    except StateUnavailable:  # Redis down: the timetable still answers
+        states = {}
     status = json.loads(states["status"][1]) if "status" in states else {}
     if f"stop:{stop_id}" in states:
         rows, source = json.loads(states[f"stop:{stop_id}"][1])["departures"], "worker"
     else:
-        rows, source = await sync_to_async(_schedule_rows)(stop.pop("feed"), stop_id), "schedule"
+        rows, source = _schedule_rows(stop.pop("feed"), stop_id), "schedule"
     stop.pop("feed", None)
     feed_ts = status.get("feed_timestamp")
     age = None if feed_ts is None else max(0, round(time.time() - feed_ts))
-    return JsonResponse({
+    return Response({
         "stop": stop, "departures": rows, "source": source, "status": status.get("state", "unknown"),
         "feed_timestamp": feed_ts, "updated": "never updated" if age is None else f"updated {age} s ago",
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -5,8 +5,10 @@ path), keeps the last good FeedMessage, computes the next departures of every
 stop (timetable + propagated delays) and the vehicles, diffs them against what
 it published before and publishes the changes, each serialised once, with a
 per-topic sequence number and the feed's timestamp. A feed that is down,
-stale or garbage never stops it: departures fall back to the timetable and a
-``status`` change tells clients "updated N s ago".
+stale or garbage never stops it: departures fall back to the timetable,
+vehicles to the positions the timetable gives them (``"estimated": true``),
+and a ``status`` change tells clients "updated N s ago". A feed with trip
+updates but no vehicle positions gets estimated vehicles too, delays applied.
 """
 from __future__ import annotations
 
@@ -64,6 +66,7 @@ class TransitState:
     _shapes: dict[str, ShapeLine] = field(default_factory=dict)
     _status: tuple | None = None
     _stop_ids: list[str] = field(default_factory=list)
+    _along: dict[str, tuple[str, float]] = field(default_factory=dict)  # estimated vehicle -> (trip, metres along)
 
     def __post_init__(self) -> None:
         self.set_schedule(self.schedule)
@@ -153,8 +156,7 @@ class TransitState:
         d1 = line.project(vp.lon, vp.lat, d0)
         if d1 - d0 > PATH_MAX_JUMP_M or d1 <= d0:
             return None
-        inner = [i for i in range(len(line.d)) if d0 < line.d[i] < d1][:PATH_MAX_POINTS]
-        points = [line.locate(d0)[:2], *[(line.x[i], line.y[i]) for i in inner], (vp.lon, vp.lat)]
+        points = [*line.vertices_between(d0, d1, PATH_MAX_POINTS)[:-1], (vp.lon, vp.lat)]
         return [[round(float(x), 6), round(float(y), 6)] for x, y in points]
 
     def vehicles(self, snapshot: FeedSnapshot | None) -> dict[str, dict]:
@@ -174,8 +176,40 @@ class TransitState:
                 "bearing": None if vp.bearing is None else round(vp.bearing, 1),
                 "speed": vp.speed, "status": vp.current_status, "stop": vp.stop_id,
                 "t": vp.timestamp or snapshot.timestamp,
-                "path": self._path(vehicle_id, vp),
+                "path": self._path(vehicle_id, vp), "estimated": False,
             }
+        return out
+
+    def estimated_vehicles(self, now: float, snapshot: FeedSnapshot | None) -> dict[str, dict]:
+        """Vehicles where the timetable puts them at ``now`` (POSIX s), shifted by the snapshot's delays when given.
+
+        Flagged ``"estimated": true``; ids are ``schedule:<service day>:<trip>``,
+        never a live vehicle's. ``path`` follows the trip's shape from the
+        previous estimate, as for live fixes.
+        """
+        if self._clock is None:
+            return {}
+        updates = snapshot.trip_updates if snapshot is not None else ()
+        routes = self._clock.feed.routes
+        out: dict[str, dict] = {}
+        along: dict[str, tuple[str, float]] = {}
+        for p in self._clock.positions_at(datetime.fromtimestamp(now, UTC), updates):
+            vehicle_id = f"schedule:{p.service_day:%Y%m%d}:{p.trip_id}"
+            route = routes.get(p.route_id)
+            path = None
+            previous = self._along.get(vehicle_id)
+            line = self._clock.path_of(p.trip_id)
+            if previous is not None and line is not None and previous[0] == p.trip_id and 0 < p.distance - previous[1] <= PATH_MAX_JUMP_M:
+                path = [[round(x, 6), round(y, 6)] for x, y in line.shape.vertices_between(previous[1], p.distance, PATH_MAX_POINTS)]
+            along[vehicle_id] = (p.trip_id, p.distance)
+            out[vehicle_id] = {
+                "id": vehicle_id, "trip": p.trip_id, "route": p.route_id,
+                "label": route.short_name if route else "", "color": route.color if route else "FFFFFF",
+                "lon": round(p.lon, 6), "lat": round(p.lat, 6), "bearing": round(p.bearing, 1),
+                "speed": None, "status": p.status, "stop": p.stop_id, "t": int(now), "path": path,
+                "estimated": True, "delay": p.delay,
+            }
+        self._along = along
         return out
 
     def vehicle_changes(self, current: dict[str, dict], feed_ts: int | None, now: float) -> list[Change]:
@@ -203,15 +237,20 @@ class TransitState:
 
     # --- status -----------------------------------------------------------------
 
-    def status_change(self, state: str, feed_ts: int | None, now: float, detail: str = "") -> list[Change]:
-        """A status change when the state changes, and every cycle while the feed is not fresh (the age moves)."""
+    def status_change(self, state: str, feed_ts: int | None, now: float, detail: str = "",
+                      positions: str = "live") -> list[Change]:
+        """A status change when the state changes, and every cycle while the feed is not fresh (the age moves).
+
+        ``positions`` says where vehicles come from: "live" (the feed's
+        vehicle positions) or "estimated" (the timetable).
+        """
         age = None if feed_ts is None else now - feed_ts
-        key = (state, detail)
+        key = (state, detail, positions)
         if key == self._status and state == "ok":
             return []
         self._status = key
         body = {"type": "status", "state": state, "age_s": None if age is None else round(age), "message": age_text(age),
-                "detail": detail}
+                "detail": detail, "positions": positions}
         return [self._change("status", body, {k: v for k, v in body.items() if k != "type"}, feed_ts, now)]
 
     def step(self, now: float, last_good: FeedSnapshot | None, state: str, detail: str = "") -> list[Change]:
@@ -222,8 +261,14 @@ class TransitState:
         usable = last_good if fresh else None
         feed_ts = last_good.timestamp if last_good is not None else None
         changes = self.departure_changes(self.boards(now, usable), feed_ts, now)
-        changes += self.vehicle_changes(self.vehicles(usable), feed_ts, now)
-        changes += self.status_change(state, feed_ts, now, detail)
+        vehicles = self.vehicles(usable)
+        positions = "live"
+        if not vehicles:  # no live position (feed down, stale, garbage, or without VehiclePositions): the timetable's
+            vehicles, positions = self.estimated_vehicles(now, usable), "estimated"
+        else:
+            self._along = {}
+        changes += self.vehicle_changes(vehicles, feed_ts, now)
+        changes += self.status_change(state, feed_ts, now, detail, positions)
         return changes
 
 

@@ -85,3 +85,18 @@ def test_departures_come_from_the_worker_when_it_runs(citizen, imported):
 
 def test_an_unknown_stop_is_a_404(citizen, imported):
     assert citizen.get("/api/transit/stops/NOPE/departures/").status_code == 404
+
+
+def test_departures_fall_back_to_the_timetable_when_redis_is_down(citizen, imported, settings):
+    import socket
+
+    with socket.socket() as s:  # a port where no Redis answers
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    working, settings.REDIS_URL = settings.REDIS_URL, f"redis://127.0.0.1:{dead}/0"
+    try:
+        response = citizen.get("/api/transit/stops/ANT_PEM_A/departures/")
+    finally:
+        settings.REDIS_URL = working  # the namespace fixture cleans up on the real Redis
+    assert response.status_code == 200
+    assert response.json()["source"] == "schedule" and response.json()["status"] == "unknown"

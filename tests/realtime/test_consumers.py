@@ -246,3 +246,58 @@ async def test_routes_clients_are_rate_limited_too():
     await client.send_to(text_data="x" * 20000)
     closed = await client.receive_output(timeout=2)
     assert closed["type"] == "websocket.close" and closed["code"] == 1009
+
+
+@pytest.mark.asyncio
+async def test_a_crowd_subscribing_at_once_all_get_their_snapshot(network):
+    # After a restart every browser subscribes within a second; on Redis that is a snapshot read each, at once.
+    await network.publish_at(MORNING)
+    clients = [await connect("/ws/transit/") for _ in range(150)]
+    await asyncio.gather(*(c.send_json_to({"type": "subscribe", "stops": ["PONT_DULYS"], "routes": ["*"]}) for c in clients))
+    snapshots = await asyncio.gather(*(receive(c, timeout=20) for c in clients))
+    assert {s["type"] for s in snapshots} == {"snapshot"}
+    assert all(s["departures"]["PONT_DULYS"] for s in snapshots)
+    await asyncio.gather(*(c.disconnect() for c in clients))
+
+
+@pytest.mark.asyncio
+async def test_without_the_transit_state_a_subscriber_is_told_to_come_back_later(network, settings, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port where no Redis answers
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    working, settings.REDIS_URL = settings.REDIS_URL, f"redis://127.0.0.1:{dead}/0"
+    monkeypatch.setattr("realtime.hub.READY_WAIT_S", 0.5)
+    try:
+        client = await connect("/ws/transit/")
+        await client.send_json_to({"type": "subscribe", "stops": ["PONT_DULYS"]})
+        closed = await client.receive_output(timeout=5)
+        assert closed["type"] == "websocket.close" and closed["code"] == 1013
+        await client.disconnect()
+    finally:
+        settings.REDIS_URL = working  # the namespace fixture cleans up on the real Redis
+
+
+@pytest.mark.asyncio
+async def test_changes_that_arrive_while_the_snapshot_is_read_follow_it(network, monkeypatch):
+    # On Redis the snapshot is a round trip, and the process's subscription keeps relaying changes meanwhile.
+    await network.publish_at(MORNING)
+    read = hub.snapshot_state
+
+    async def slow_read(topics):
+        states = await read(topics)
+        seq = states["vehicles"][0]
+        hub.deliver("vehicles", seq, json.dumps({"topic": "vehicles", "seq": seq, "type": "vehicles", "old": True}))
+        hub.deliver("vehicles", seq + 1, json.dumps({"topic": "vehicles", "seq": seq + 1, "type": "vehicles", "vehicles": []}))
+        return states
+
+    monkeypatch.setattr(hub, "snapshot_state", slow_read)
+    client = await connect("/ws/transit/")
+    await client.send_json_to({"type": "subscribe", "routes": ["*"]})
+    snapshot = await receive(client)
+    assert snapshot["type"] == "snapshot"
+    change = await receive(client)
+    assert change["seq"] == snapshot["topics"]["vehicles"] + 1 and "old" not in change
+    assert await client.receive_nothing(timeout=0.3)
+    await client.disconnect()

@@ -222,3 +222,63 @@ def test_interpolation_does_not_guess_beyond_the_last_fix() -> None:
 def test_a_geographic_shape_measures_metres() -> None:
     line = ShapeLine.from_lonlat([7.12, 7.12], [43.58, 43.59])
     assert line.length == pytest.approx(1111.95, rel=1e-3)
+
+
+# --- positions from the timetable (no live vehicle positions) ---------------------
+
+
+def test_the_timetable_places_the_running_trip_between_its_stops(clock: DepartureClock) -> None:
+    at = datetime(2025, 7, 10, 7, 32, tzinfo=PARIS)  # L1_A_0730 left the Pôle d'Échanges at 07:30, due Place de Gaulle 07:34
+    [bus] = clock.positions_at(at)
+    assert (bus.trip_id, bus.route_id, bus.service_day) == ("L1_A_0730", "L1", THURSDAY)
+    assert bus.status == "IN_TRANSIT_TO" and bus.stop_id == "PL_GAULLE" and bus.delay is None
+    path = clock.path_of("L1_A_0730")
+    assert path is not None and bus.distance == pytest.approx(path.distances[1] / 2)
+    assert (bus.lon, bus.lat) == pytest.approx(path.shape.locate(bus.distance)[:2])
+
+
+def test_a_dwelling_trip_stands_at_its_stop(clock: DepartureClock, feed: GTFSFeed) -> None:
+    [bus] = clock.positions_at(datetime(2025, 7, 10, 7, 34, 15, tzinfo=PARIS))
+    assert bus.status == "STOPPED_AT" and bus.stop_id == "PL_GAULLE"
+    assert (bus.lon, bus.lat) == pytest.approx((feed.stops["PL_GAULLE"].lon, feed.stops["PL_GAULLE"].lat), abs=1e-6)
+
+
+def test_no_trip_is_on_the_road_between_services(clock: DepartureClock) -> None:
+    assert clock.positions_at(datetime(2025, 7, 10, 7, 50, tzinfo=PARIS)) == []
+    assert clock.positions_at(datetime(2025, 7, 14, 7, 32, tzinfo=PARIS)) == []  # Bastille day: no weekday service
+
+
+def test_known_delays_move_the_estimate_back(clock: DepartureClock) -> None:
+    at = datetime(2025, 7, 10, 7, 32, tzinfo=PARIS)
+    [on_time] = clock.positions_at(at)
+    update = TripUpdateRecord("L1_A_0730", start_date=THURSDAY, stop_time_updates=(STU(stop_sequence=1, departure_delay=60),))
+    [late] = clock.positions_at(at, [update])
+    assert late.delay == 60 and late.distance < on_time.distance
+
+
+def test_a_late_trip_is_still_on_the_road_after_its_scheduled_end(clock: DepartureClock) -> None:
+    at = datetime(2025, 7, 10, 7, 48, tzinfo=PARIS)  # due at Juan-les-Pins 07:46
+    assert clock.positions_at(at) == []
+    update = TripUpdateRecord("L1_A_0730", delay=300)
+    [late] = clock.positions_at(at, [update])
+    assert late.trip_id == "L1_A_0730" and late.stop_id == "JLP_GARE" and late.status == "IN_TRANSIT_TO"
+
+
+def test_a_canceled_trip_has_no_estimated_position(clock: DepartureClock) -> None:
+    update = TripUpdateRecord("L1_A_0730", schedule_relationship="CANCELED")
+    assert clock.positions_at(datetime(2025, 7, 10, 7, 32, tzinfo=PARIS), [update]) == []
+
+
+def test_frequency_instances_each_get_a_position(clock: DepartureClock) -> None:
+    running = clock.positions_at(datetime(2025, 7, 10, 10, 30, tzinfo=PARIS))  # every 20 min from 10:00, 16 min long
+    assert [p.trip_id for p in running] == ["L1_A_FREQ@10:20:00"]
+
+
+def test_the_night_bus_after_midnight_runs_on_the_previous_service_day(clock: DepartureClock) -> None:
+    [night] = clock.positions_at(datetime(2025, 7, 12, 0, 5, tzinfo=PARIS))  # Saturday 00:05, Friday's night bus
+    assert night.trip_id == "LN_A_2350" and night.service_day == date(2025, 7, 11) and night.stop_id == "PONT_DULYS"
+
+
+def test_positions_refuse_a_naive_time(clock: DepartureClock) -> None:
+    with pytest.raises(ValueError):
+        clock.positions_at(datetime(2025, 7, 10, 7, 32))

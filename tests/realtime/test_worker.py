@@ -130,6 +130,32 @@ def test_a_feed_that_goes_down_leaves_the_schedule_and_says_how_old_it_is(simula
     assert recorder.frames("vehicles")[-1]["removed"]
 
 
+def test_when_the_feed_is_gone_buses_run_where_the_timetable_puts_them(simulator, schedule, clock):
+    recorder = Recorder()
+    url = f"http://127.0.0.1:{simulator.server_address[1]}/feed"
+    worker = worker_for(url, schedule, clock, recorder)
+    run(worker.step())
+    [live] = recorder.frames("vehicles")[-1]["vehicles"]
+    assert live["estimated"] is False and recorder.frames("status")[-1]["positions"] == "live"
+    simulator.shutdown()
+    simulator.server_close()
+    clock.now += timedelta(seconds=100)  # 07:39:40, the last fix is stale
+    run(worker.step())
+    moved = recorder.frames("vehicles")[-1]
+    assert moved["removed"] == [live["id"]]
+    [bus] = moved["vehicles"]
+    assert bus["estimated"] is True and bus["id"] == "schedule:20250710:L1_A_0730"
+    assert bus["trip"] == "L1_A_0730" and bus["route"] == "L1" and bus["status"] == "IN_TRANSIT_TO"
+    status = recorder.frames("status")[-1]
+    assert status["state"] == "down" and status["positions"] == "estimated"
+    clock.now += timedelta(seconds=20)
+    run(worker.step())
+    [later] = recorder.frames("vehicles")[-1]["vehicles"]
+    # The estimate moves on along the shape, with the street between its two places for the client to follow.
+    assert later["id"] == bus["id"] and later["path"][0] == pytest.approx([bus["lon"], bus["lat"]], abs=1e-5)
+    assert later["path"][-1] == pytest.approx([later["lon"], later["lat"]], abs=1e-5)
+
+
 @pytest.fixture
 def garbage_server():
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -159,6 +185,8 @@ def test_garbage_crashes_nothing_and_the_timetable_is_served(garbage_server, sch
     assert "HTML" in status["detail"] or "FeedMessage" in status["detail"]
     rows = [d for f in recorder.frames("departures") for d in f["departures"]]
     assert rows and not any(d["realtime"] for d in rows)
+    [bus] = recorder.frames("vehicles")[-1]["vehicles"]
+    assert bus["estimated"] is True and bus["trip"] == "L1_A_0730"
 
 
 def test_a_stale_producer_is_reported_stale(schedule, clock, tmp_path):
@@ -204,3 +232,19 @@ def test_the_worker_reads_the_imported_schedule(sample_dir, simulator, clock):
     from django.db import connections
 
     run(database_sync_to_async(connections.close_all)())
+
+
+def test_a_feed_of_trip_updates_only_moves_the_timetable_buses_by_their_delays(schedule, clock):
+    from realtime.gtfs_rt import FeedSnapshot, StopTimeUpdateRecord, TripUpdateRecord
+    from realtime.worker import TransitState
+
+    now = clock.posix()
+    late = TripUpdateRecord("L1_A_0730", stop_time_updates=(StopTimeUpdateRecord(stop_sequence=1, departure_delay=240),))
+    snapshot = FeedSnapshot(int(now), "2.0", "FULL_DATASET", trip_updates=(late,))
+    on_time = TransitState(schedule).estimated_vehicles(now, None)
+    changes = TransitState(schedule).step(now, snapshot, "ok")
+    frames = {json.loads(c.frame)["topic"]: json.loads(c.frame) for c in changes}
+    [bus] = frames["vehicles"]["vehicles"]
+    assert bus["estimated"] is True and bus["delay"] == 240
+    assert (bus["lon"], bus["lat"]) != (on_time[bus["id"]]["lon"], on_time[bus["id"]]["lat"])
+    assert frames["status"]["state"] == "ok" and frames["status"]["positions"] == "estimated"

@@ -60,9 +60,14 @@ class Command(BaseCommand):
     async def _serve(self, host: str, port: int, feed_url: str | None, interval: float) -> None:
         import uvicorn
 
-        config = uvicorn.Config("twin.asgi:application", host=host, port=port, lifespan="off",
-                                log_level=os.getenv("LOG_LEVEL", "warning").lower(), ws_max_size=64 * 1024)
+        from realtime.asgi_server import uvicorn_config
+
+        config = uvicorn_config("twin.asgi:application", host, port, log_level=os.getenv("LOG_LEVEL", "warning").lower())
         server = uvicorn.Server(config)
+        config.load()  # import the app now, so that pacing freezes it with the rest of what lives forever
+        from realtime import gc_pacing
+
+        gc_pacing.install()
         stop = asyncio.Event()
         worker_task = None
         if feed_url:

@@ -194,7 +194,8 @@ export default class TransitPlugin {
 
   _applyStatus(status) {
     this.status = status;
-    if (status.state && status.state !== "ok") this.viewer.setStatus(`Bus : ${ageText(status.age_s)}`);
+    const estimated = status.positions === "estimated" ? " — positions estimées d'après l'horaire" : "";
+    if (status.state && status.state !== "ok") this.viewer.setStatus(`Bus : ${ageText(status.age_s)}${estimated}`);
     else this.viewer.setStatus("");
     this._renderBoard();
   }
@@ -220,6 +221,8 @@ export default class TransitPlugin {
 
   _addBus(v) {
     const color = Cesium.Color.fromCssColorString(cssColor(v.color, "#e2001a"));
+    // A bus placed by the timetable (no live position) is drawn pale: where it should be, not where it is.
+    const fill = v.estimated ? color.withAlpha(0.45) : color;
     this.busSource.entities.add({
       id: `bus:${v.id}`,
       name: `Ligne ${v.label}`,
@@ -228,7 +231,7 @@ export default class TransitPlugin {
         return Cesium.Cartesian3.fromDegrees(lon, lat);
       }, false),
       point: {
-        pixelSize: 16, color, outlineColor: Cesium.Color.WHITE, outlineWidth: 2,
+        pixelSize: 16, color: fill, outlineColor: Cesium.Color.WHITE, outlineWidth: 2,
         heightReference: Cesium.HeightReference.CLAMP_TO_GROUND, disableDepthTestDistance: Number.POSITIVE_INFINITY,
       },
       label: {
@@ -369,6 +372,7 @@ export default class TransitPlugin {
       this.viewer.showPanel(`Ligne ${v.label}`, [
         ["Véhicule", v.id], ["Course", v.trip], ["Prochain arrêt", (this.stops[v.stop] || {}).name || v.stop],
         ["Position", v.status === "STOPPED_AT" ? "à l'arrêt" : "en route"],
+        ["Source", v.estimated ? "estimée d'après l'horaire (pas de position en direct)" : "temps réel"],
       ]);
       return true;
     }
