@@ -114,13 +114,18 @@ class Hub:
         except TimeoutError:
             raise StateUnavailable(f"no subscription to Redis at {redis_url()} after {READY_WAIT_S:g} s") from None
 
+    def _local_state(self, topics: list[str]) -> dict[str, tuple[int, str]] | None:
+        """The answer without Redis (this process's state, or nothing asked), else None."""
+        if not redis_url():
+            return {t: self.state[t] for t in topics if t in self.state}
+        return {} if not topics else None
+
     async def snapshot_state(self, topics: Iterable[str]) -> dict[str, tuple[int, str]]:
         """The current (seq, state JSON) of each topic that has one."""
         topics = list(topics)
-        if not redis_url():
-            return {t: self.state[t] for t in topics if t in self.state}
-        if not topics:
-            return {}
+        local = self._local_state(topics)
+        if local is not None:
+            return local
         from redis.exceptions import RedisError
 
         try:
@@ -131,10 +136,9 @@ class Hub:
     def snapshot_state_sync(self, topics: Iterable[str]) -> dict[str, tuple[int, str]]:
         """``snapshot_state`` for synchronous code (HTTP views): blocks on Redis when configured."""
         topics = list(topics)
-        if not redis_url():
-            return {t: self.state[t] for t in topics if t in self.state}
-        if not topics:
-            return {}
+        local = self._local_state(topics)
+        if local is not None:
+            return local
         from redis.exceptions import RedisError
 
         try:

@@ -44,9 +44,13 @@ class CircuitFeatureSerializer(drf.Serializer):
     properties = CircuitPropertiesSerializer()
 
 
-class CircuitCollectionSerializer(drf.Serializer):
-    type = drf.CharField(default="FeatureCollection")
-    features = CircuitFeatureSerializer(many=True)
+def feature_collection(name: str, feature: type[drf.Serializer]) -> type[drf.Serializer]:
+    """A GeoJSON FeatureCollection of `feature`s, documented under `name` in the OpenAPI schema."""
+    fields = {"type": drf.CharField(default="FeatureCollection"), "features": feature(many=True)}
+    return type(name, (drf.Serializer,), {**fields, "__module__": __name__})
+
+
+CircuitCollectionSerializer = feature_collection("CircuitCollectionSerializer", CircuitFeatureSerializer)
 
 
 class LineSerializer(drf.Serializer):
@@ -71,9 +75,7 @@ class StopFeatureSerializer(drf.Serializer):
     properties = StopPropertiesSerializer()
 
 
-class StopCollectionSerializer(drf.Serializer):
-    type = drf.CharField(default="FeatureCollection")
-    features = StopFeatureSerializer(many=True)
+StopCollectionSerializer = feature_collection("StopCollectionSerializer", StopFeatureSerializer)
 
 
 class DepartureSerializer(drf.Serializer):

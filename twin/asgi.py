@@ -13,9 +13,30 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from realtime.ws_routes import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_http,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+
+async def _lifespan(receive, send) -> None:
+    """Server start and stop: a websocket worker paces its full collections (JUMEAU_GC_PACING=1)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if os.getenv("JUMEAU_GC_PACING", "0").strip().lower() in ("1", "true", "yes", "on"):
+                from realtime import gc_pacing
+
+                gc_pacing.install()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "lifespan":
+        return await _lifespan(receive, send)
+    return await router(scope, receive, send)

@@ -1,0 +1,55 @@
+"""Production serves websockets as serve_demo and the load bench do: same uvicorn options, paced collections."""
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import re
+
+import yaml
+
+from realtime import gc_pacing
+from realtime.asgi_server import BACKLOG, WS_MAX_SIZE
+from tests.conftest import ROOT
+
+
+def _cli_options(argv: list[str]) -> dict[str, str]:
+    return {flag: value for flag, value in zip(argv, argv[1:]) if flag.startswith("--")}
+
+
+def test_docker_runs_uvicorn_with_the_benchmarked_websocket_settings():
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+    cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "docker" / "Dockerfile").read_text(), re.M).group(1)
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+    assert re.search(r"^ENV JUMEAU_GC_PACING=1$", dockerfile, re.M)
+    for argv in (compose["services"]["app"]["command"], json.loads(cmd)):
+        options = _cli_options(argv)
+        assert options["--ws"] == "websockets-sansio", argv
+        assert options["--ws-per-message-deflate"] == "false", argv
+        assert int(options["--ws-max-size"]) == WS_MAX_SIZE and int(options["--backlog"]) == BACKLOG, argv
+        assert options["--lifespan"] == "on", argv
+
+
+def test_the_asgi_app_paces_collections_when_asked_at_startup(monkeypatch):
+    from twin.asgi import application
+
+    monkeypatch.setenv("JUMEAU_GC_PACING", "1")
+    sent: list[dict] = []
+
+    async def lifespan() -> tuple:
+        messages = asyncio.Queue()
+        for m in ({"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}):
+            messages.put_nowait(m)
+
+        async def send(message):
+            sent.append(message)
+
+        await application({"type": "lifespan"}, messages.get, send)
+        return gc.get_threshold()
+
+    try:
+        threshold = asyncio.run(lifespan())
+    finally:
+        gc_pacing.uninstall()
+    assert threshold[2] == gc_pacing.NEVER
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
