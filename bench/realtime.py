@@ -168,9 +168,9 @@ def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file
         config = uvicorn_config("twin.asgi:application", "127.0.0.1", port, log_level="error")
         server = uvicorn.Server(config)
         config.load()
-        if os.getenv("BENCH_GC_PACING", "1") == "1":  # as serve_demo does; BENCH_GC_PACING=0 to see CPython's own
-            from realtime import gc_pacing
+        from realtime import gc_pacing
 
+        if gc_pacing.suited():  # as serve_demo and twin.asgi decide; JUMEAU_GC_PACING=0/1 forces
             gc_pacing.install()
         if redis_url:
             # A bench must not touch a running twin's keys on the same Redis.

@@ -22,13 +22,13 @@ router = ProtocolTypeRouter(
 
 
 async def _lifespan(receive, send) -> None:
-    """Server start and stop: a websocket worker paces its full collections (JUMEAU_GC_PACING=1)."""
+    """Server start and stop: a websocket worker paces its full collections where that helps (gc_pacing.suited)."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            if os.getenv("JUMEAU_GC_PACING", "0").strip().lower() in ("1", "true", "yes", "on"):
-                from realtime import gc_pacing
+            from realtime import gc_pacing
 
+            if gc_pacing.suited():
                 gc_pacing.install()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":

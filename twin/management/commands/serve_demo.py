@@ -67,7 +67,8 @@ class Command(BaseCommand):
         config.load()  # import the app now, so that pacing freezes it with the rest of what lives forever
         from realtime import gc_pacing
 
-        gc_pacing.install()
+        if gc_pacing.suited():
+            gc_pacing.install()
         stop = asyncio.Event()
         worker_task = None
         if feed_url:
