@@ -50,17 +50,17 @@ class HeightFrame:
 
     def to_lonlat(self, x, y) -> tuple[np.ndarray, np.ndarray]:
         """Longitude/latitude in degrees (WGS84) of x, y in metres of the storage CRS."""
-        return _to_lonlat(self.srid).transform(np.asarray(x, float), np.asarray(y, float))
+        return _transform(_to_lonlat(self.srid), x, y)
 
     def from_lonlat(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
         """x, y in the storage CRS (metres) of longitude/latitude in degrees (WGS84)."""
-        return _to_lonlat(self.srid).transform(np.asarray(lon, float), np.asarray(lat, float), direction="INVERSE")
+        return _transform(_to_lonlat(self.srid), lon, lat, direction="INVERSE")
 
     def undulation(self, lon, lat) -> np.ndarray:
         """Geoid height N in metres (ellipsoidal = orthometric + N) at lon/lat in degrees."""
         lon = np.asarray(lon, float)
         lat = np.asarray(lat, float)
-        _, _, h = _geoid(self.grid).transform(lon, lat, np.zeros_like(lon))
+        _, _, h = _transform(_geoid(self.grid), lon, lat, np.zeros_like(lon))
         return np.asarray(h)
 
     def to_geographic(self, x, y, h_ortho) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,12 +72,12 @@ class HeightFrame:
     def to_ecef(self, x, y, h_ortho) -> np.ndarray:
         """ECEF (EPSG:4978) metres, shape (n, 3), of storage-CRS x, y (m) and orthometric heights (m)."""
         lon, lat, h = self.to_geographic(x, y, h_ortho)
-        ex, ey, ez = _to_ecef().transform(lon, lat, h)
+        ex, ey, ez = _transform(_to_ecef(), lon, lat, h)
         return np.column_stack([ex, ey, ez])
 
     def from_ecef(self, ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Storage-CRS x, y and orthometric height of ECEF points (n, 3) in metres."""
-        lon, lat, h = _to_ecef().transform(ecef[:, 0], ecef[:, 1], ecef[:, 2], direction="INVERSE")
+        lon, lat, h = _transform(_to_ecef(), ecef[:, 0], ecef[:, 1], ecef[:, 2], direction="INVERSE")
         x, y = self.from_lonlat(lon, lat)
         return np.asarray(x), np.asarray(y), np.asarray(h) - self.undulation(lon, lat)
 
@@ -114,3 +114,17 @@ def city_frame() -> HeightFrame:
     from django.conf import settings
 
     return HeightFrame(settings.JUMEAU_SRID, settings.JUMEAU_GEOID_GRID)
+
+
+def _transform(transformer, *coords, **kwargs) -> tuple[np.ndarray, ...]:
+    """Transformer.transform on arrays of any size, one element included.
+
+    pyproj 3.6 tries its single-point path first, and that path turns a
+    one-element array into a float, which NumPy 1.25 deprecates (an error in a
+    later NumPy): one point goes through as scalars and comes back as arrays.
+    """
+    arrays = [np.asarray(c, float) for c in coords]
+    if arrays[0].size == 1:
+        out = transformer.transform(*(a.item() for a in arrays), **kwargs)
+        return tuple(np.full(arrays[0].shape, v) for v in out)
+    return transformer.transform(*arrays, **kwargs)
