@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import time
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,6 @@ def suited() -> bool:
     collection wait it out: at 5,000 sockets that measured p99 2.3x a bare
     server, against 0.9x with CPython's own schedule (bench/realtime.py).
     """
-    import os
-
     choice = os.getenv("JUMEAU_GC_PACING", "auto").strip().lower()
     if choice in ("1", "true", "yes", "on"):
         return True

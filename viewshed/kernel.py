@@ -61,6 +61,25 @@ def _reach(n_max: int, other: int, cs: float, maxd2: float) -> int:
 
 
 @njit(cache=True)
+def _ring_reaches(n_along: int, n_across: int, cs: float, maxd2: float):
+    """Each ring's outermost cell in range (reach[along]) and the last ring with one (stop).
+
+    The range limit is geometry only: known before any height is read.
+    """
+    reach = np.empty(n_along + 1, dtype=np.int64)
+    last = _reach(min(n_across, 1), 1, cs, maxd2)
+    stop = n_along
+    for along in range(2, n_along + 1):
+        hi = _reach(min(n_across, along, last + 1), along, cs, maxd2)
+        if hi < 0:
+            stop = along - 1
+            break
+        reach[along] = hi
+        last = hi
+    return reach, stop
+
+
+@njit(cache=True)
 def _axes(dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zcol, zdiag, heights, hout):
     """The observer row, observer column and the four diagonals: the seeds every octant grows from.
 
@@ -189,18 +208,7 @@ def _octant(task, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zcol, zd
     prev[0] = zcol[orow + sy] if vertical else zrow[ocol + sx]
     if n_across >= 1:
         prev[1] = zdiag[q, 1]
-    # The range limit is geometry only: the last ring and each ring's
-    # outermost cell in range are known before any height is read.
-    reach = np.empty(n_along + 1, dtype=np.int64)
-    last = _reach(min(n_across, 1), 1, cs, maxd2)
-    stop = n_along
-    for along in range(2, n_along + 1):
-        hi = _reach(min(n_across, along, last + 1), along, cs, maxd2)
-        if hi < 0:
-            stop = along - 1
-            break
-        reach[along] = hi
-        last = hi
+    reach, stop = _ring_reaches(n_along, n_across, cs, maxd2)
     if vertical:
         for along in range(2, stop + 1):
             r_ax = orow + sy * along
@@ -291,16 +299,7 @@ def _wedge(q, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zaxis, zdiag):
     prev[0] = zaxis[orow + sy]
     if n_across >= 1:
         prev[1] = zdiag[q, 1]
-    reach = np.empty(n_along + 1, dtype=np.int64)
-    last = _reach(min(n_across, 1), 1, cs, maxd2)
-    stop = n_along
-    for along in range(2, n_along + 1):
-        hi = _reach(min(n_across, along, last + 1), along, cs, maxd2)
-        if hi < 0:
-            stop = along - 1
-            break
-        reach[along] = hi
-        last = hi
+    reach, stop = _ring_reaches(n_along, n_across, cs, maxd2)
     for along in range(2, stop + 1):
         r_ax = orow + sy * along
         cur[0] = zaxis[r_ax]
@@ -335,16 +334,7 @@ def _wedge_t(q, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zdiag):
     sx = 1 if q % 2 == 1 else -1
     n_along = ocol if sx < 0 else cols - 1 - ocol
     n_across = orow if sy < 0 else rows - 1 - orow
-    reach = np.empty(n_along + 1, dtype=np.int64)
-    last = _reach(min(n_across, 1), 1, cs, maxd2)
-    stop = n_along
-    for along in range(2, n_along + 1):
-        hi = _reach(min(n_across, along, last + 1), along, cs, maxd2)
-        if hi < 0:
-            stop = along - 1
-            break
-        reach[along] = hi
-        last = hi
+    reach, stop = _ring_reaches(n_along, n_across, cs, maxd2)
     if stop < 2:
         return
     prev = np.empty(n_along + 2, dtype=np.float64)

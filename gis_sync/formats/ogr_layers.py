@@ -147,6 +147,24 @@ def raw_value(feature: Any, field: str) -> Any:
     return value
 
 
+def feature_attributes(feature: Any) -> dict[str, Any]:
+    """Every field of a feature as delivered, kept in JSON: numbers and text as they are, the rest as text."""
+    out = {}
+    for name in feature.fields:
+        val = feature.get(name)
+        out[name] = val if isinstance(val, (str, int, float, type(None))) else str(val)
+    return out
+
+
+def single_line(geom: shapely.Geometry, fid: str) -> shapely.Geometry:
+    """A pipe's geometry as one LineString (a MultiLineString of one part is unwrapped), else a GeometryError."""
+    if geom.geom_type == "MultiLineString" and len(geom.geoms) == 1:
+        geom = geom.geoms[0]
+    if geom.geom_type != "LineString":
+        raise GeometryError(f"a pipe must be a single line, got {geom.geom_type}", feature_id=fid, field="geometry")
+    return geom
+
+
 def to_number(value: Any, fid: str, field: str, *, integer: bool = False) -> float | int | None:
     if value is None or value == "":
         return None
@@ -327,10 +345,7 @@ class OgrLayersFormat(Format):
     def _record(kind: str, fid: str, geom: shapely.Geometry, v: dict[str, Any], opts: ReadOptions,
                 feature: Any, soft: Counter) -> Any:
         geom2d = shapely.force_2d(geom)
-        attrs = {}
-        for name in feature.fields:
-            val = feature.get(name)
-            attrs[name] = val if isinstance(val, (str, int, float, type(None))) else str(val)
+        attrs = feature_attributes(feature)
         sid = v.get("source_id") or fid
         if kind == "buildings":
             if geom2d.geom_type not in ("Polygon", "MultiPolygon"):

@@ -14,7 +14,8 @@ from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.formats.ogr_values import iter_values
 from gis_sync.formats.ogr_layers import (
-    FeatureGeometry, OgrSource, check_text, field_lookup, layer_srid, raw_value, to_number, to_year,
+    FeatureGeometry, OgrSource, check_text, feature_attributes, field_lookup, layer_srid, raw_value, single_line,
+    to_number, to_year,
 )
 from gis_sync.records import DepthObservation, NetworkNodeRecord, NetworkSegmentRecord, ReadReport
 
@@ -153,19 +154,8 @@ class RaepaFormat(Format):
             values[field] = code
         return values
 
-    @staticmethod
-    def _attrs(feature: Any) -> dict[str, Any]:
-        out = {}
-        for name in feature.fields:
-            val = feature.get(name)
-            out[name] = val if isinstance(val, (str, int, float, type(None))) else str(val)
-        return out
-
     def _segment(self, feature, fid, layer_name, geom, codes, fields, default_net, opts) -> NetworkSegmentRecord:
-        if geom.geom_type == "MultiLineString" and len(geom.geoms) == 1:
-            geom = geom.geoms[0]
-        if geom.geom_type != "LineString":
-            raise GeometryError(f"a pipe must be a single line, got {geom.geom_type}", feature_id=fid, field="geometry")
+        geom = single_line(geom, fid)
         coords = [tuple(float(v) for v in c) for c in shapely.get_coordinates(geom, include_z=geom.has_z)]
         num = lambda f: to_number(raw_value(feature, fields[f]), fid, f) if f in fields else None  # noqa: E731
         diameter = num("diametre")
@@ -182,7 +172,7 @@ class RaepaFormat(Format):
             install_year=to_year(raw_value(feature, fields["anfinpose"]), fid, "anfinpose")
             if "anfinpose" in fields else None,
             operator=raw_value(feature, fields["gexploit"]) if "gexploit" in fields else None,
-            attributes=self._attrs(feature),
+            attributes=feature_attributes(feature),
         )
         if diameter is not None and diameter <= 0:
             from gis_sync.errors import FieldValueError
@@ -231,5 +221,5 @@ class RaepaFormat(Format):
             install_year=to_year(raw_value(feature, fields["anfinpose"]), fid, "anfinpose")
             if "anfinpose" in fields else None,
             operator=raw_value(feature, fields["gexploit"]) if "gexploit" in fields else None,
-            attributes=self._attrs(feature),
+            attributes=feature_attributes(feature),
         )

@@ -23,7 +23,8 @@ from gis_sync.errors import CodeListError, EmptySourceError, FieldValueError, Ge
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.formats.ogr_layers import (
-    FeatureGeometry, OgrSource, check_text, field_lookup, layer_srid, raw_value, to_number, to_year,
+    FeatureGeometry, OgrSource, check_text, feature_attributes, field_lookup, layer_srid, raw_value, single_line,
+    to_number, to_year,
 )
 from gis_sync.formats.ogr_values import iter_values
 from gis_sync.records import DepthObservation, NetworkNodeRecord, NetworkSegmentRecord, ReadReport
@@ -234,20 +235,8 @@ class StarEauFormat(Format):
                 "precision_xy": pxy, "precision_z": pz, "install_year": year,
                 "operator": fields.value(feature, "exploitant")}
 
-    @staticmethod
-    def _attrs(feature: Any) -> dict[str, Any]:
-        out = {}
-        for name in feature.fields:
-            val = feature.get(name)
-            out[name] = val if isinstance(val, (str, int, float, type(None))) else str(val)
-        return out
-
     def _segment(self, feature, fid, layer_name, key, geom, common, fields, opts) -> NetworkSegmentRecord:
-        if geom.geom_type == "MultiLineString" and len(geom.geoms) == 1:
-            geom = geom.geoms[0]
-        if geom.geom_type != "LineString":
-            raise GeometryError(f"a pipe must be a single line, got {geom.geom_type}", feature_id=fid,
-                                field="geometry")
+        geom = single_line(geom, fid)
         coords = [tuple(float(v) for v in c) for c in shapely.get_coordinates(geom, include_z=geom.has_z)]
         diameter = to_number(fields.value(feature, "diametre_equivalent"), fid, "diametre_equivalent")
         if diameter is not None and diameter <= 0:
@@ -260,7 +249,7 @@ class StarEauFormat(Format):
             srid=opts.storage_srid, coords=coords, material=MATERIAU.get(material or ""),
             nominal_diameter_mm=diameter, outer_diameter_mm=diameter, inner_diameter_mm=diameter,
             precision_xy=common["precision_xy"], precision_z=common["precision_z"], status=common["status"],
-            install_year=common["install_year"], operator=common["operator"], attributes=self._attrs(feature),
+            install_year=common["install_year"], operator=common["operator"], attributes=feature_attributes(feature),
         )
         length = geom.length
         for field, (kind, at_start) in SEGMENT_DEPTHS.items():
@@ -299,5 +288,5 @@ class StarEauFormat(Format):
             geometry_wkt=(geom if z is None else shapely.force_2d(geom)).wkt,
             srid=opts.storage_srid, z=z, z_kind=z_kind, invert_z=invert_z, precision_xy=common["precision_xy"],
             precision_z=common["precision_z"], status=common["status"], install_year=common["install_year"],
-            operator=common["operator"], attributes=self._attrs(feature),
+            operator=common["operator"], attributes=feature_attributes(feature),
         )
