@@ -1,6 +1,7 @@
 """Shared fixtures: the personas (a citizen, a planner, a field agent) and real files."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,19 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+
+def _shared_data() -> Path:
+    """The real files beside the checkout (../shared/data), wherever the checkout was cloned.
+
+    JUMEAU_SHARED_DATA names another folder; a clone outside the workspace finds /work/shared/data.
+    """
+    for candidate in (os.getenv("JUMEAU_SHARED_DATA"), ROOT.parent / "shared" / "data", "/work/shared/data"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return ROOT.parent / "shared" / "data"  # tests that need it fail naming this folder
+
+
+SHARED_DATA = _shared_data()
 TEST_DATA = ROOT / "tests" / "data"
 
 

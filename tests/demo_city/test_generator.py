@@ -18,9 +18,10 @@ from django.contrib.gis.gdal import GDALRaster
 import shapely
 from shapely import wkb
 
+from tests.conftest import SHARED_DATA
 from twin.demo_city import DEMO_EXTENT, DEMO_SRID, generate
 
-STAR_DT = Path(__file__).resolve().parents[3] / "shared" / "data" / "star-dt"
+STAR_DT = SHARED_DATA / "star-dt"
 
 
 @pytest.fixture(scope="module")

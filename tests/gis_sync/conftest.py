@@ -3,9 +3,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-if not SHARED.exists():
-    SHARED = Path("/work/shared/data")
+from tests.conftest import SHARED_DATA as SHARED
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "gis_sync"
 
 
