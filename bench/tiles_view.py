@@ -8,7 +8,8 @@ buildings builder (leaves + simplified parent tiles, REPLACE) into a temporary f
 served by a local static server that counts requests and bytes, and loaded by CesiumJS 1.x in headless Debian
 Chromium (SwiftShader WebGL, no network, no ion, ellipsoid globe), with the app's tileset options.
 
-Views, each in a fresh browser context (nothing cached), after one warm-up load of another city in the page:
+Views, each in a fresh browser context (nothing cached), after one warm-up load of another city from the same kind
+of view in the page, and once the globe under the camera is loaded (its tiles and shaders are not the city's):
 - street: 40 m above the ground at the city centre (the generator's density is even: any block is the densest),
   looking north 15° down: the near streets and, up to the horizon, as much of the city as the screen-space
   error asks for (a 25 m building 4 km away is still 7 px tall at 720 px).
@@ -98,7 +99,13 @@ window.measure = async (url, cam, options, timeoutMs) => {
     destination: Cesium.Cartesian3.fromDegrees(cam.lon, cam.lat, cam.h),
     orientation: { heading: Cesium.Math.toRadians(cam.heading), pitch: Cesium.Math.toRadians(cam.pitch), roll: 0 },
   });
+  // The globe under the camera first: its tiles and shader variants are the same with any city, or none.
   await frames(2);
+  while (!viewer.scene.globe.tilesLoaded) await frames(1);
+  await frames(2);
+  let framesDrawn = 0;
+  const countFrame = () => { framesDrawn += 1; };
+  viewer.scene.postRender.addEventListener(countFrame);
   const t0 = performance.now();
   const tileset = await Cesium.Cesium3DTileset.fromUrl(url, options);
   const failed = [];
@@ -107,6 +114,7 @@ window.measure = async (url, cam, options, timeoutMs) => {
   viewer.scene.primitives.add(tileset);
   const ok = await Promise.race([loaded, new Promise((r) => setTimeout(() => r(false), timeoutMs))]);
   const seconds = (performance.now() - t0) / 1000;
+  viewer.scene.postRender.removeEventListener(countFrame);
   // One settled frame: what is drawn.
   const visible = new Set();
   const onVisible = (tile) => visible.add(tile);
@@ -120,7 +128,7 @@ window.measure = async (url, cam, options, timeoutMs) => {
   }
   viewer.scene.primitives.remove(tileset);
   return { loaded: ok, seconds, tiles_drawn: visible.size, parent_tiles_drawn: parents, features_drawn: features,
-           failed };
+           frames: framesDrawn, failed };
 };
 window.ready = true;
 </script></body></html>
@@ -242,7 +250,8 @@ Handler.extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                           ".json": "application/json", ".js": "text/javascript", ".mjs": "text/javascript"}
 
 
-def measure_all(cities: dict[str, Path], sizes: list[int], repeat: int, options: dict) -> list[dict]:
+def measure_all(cities: dict[str, Path], sizes: list[int], repeat: int, options: dict,
+                chosen_views: tuple[str, ...] = VIEWS) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     Handler.cities = cities
@@ -255,7 +264,7 @@ def measure_all(cities: dict[str, Path], sizes: list[int], repeat: int, options:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000)
             try:
-                for view in VIEWS:
+                for view in chosen_views:
                     for n in sizes:
                         camera = views(n)[view]
                         for attempt in range(repeat):
@@ -265,12 +274,12 @@ def measure_all(cities: dict[str, Path], sizes: list[int], repeat: int, options:
                             page.on("pageerror", lambda e: errors.append(str(e)))
                             page.goto(f"{url}/", timeout=60_000)
                             page.wait_for_function("window.ready === true", timeout=60_000)
-                            # Warm up on another city and view: Cesium's workers, shaders and glTF pipeline
-                            # start once per page, whatever the tileset; the measure is the tileset's own.
+                            # Warm up on another city from the same kind of view: Cesium's workers, glTF pipeline
+                            # and shader variants (fog, atmosphere: they depend on the view) start once per page,
+                            # whatever the tileset; the measure is the tileset's own.
                             warm = next(m for m in sizes if m != n) if len(sizes) > 1 else n
                             page.evaluate("([u, c, s, t]) => window.measure(u, c, s, t)",
-                                          [f"{url}/{warm}/buildings/tileset.json",
-                                           views(warm)["street" if view == "city-wide" else "city-wide"], options,
+                                          [f"{url}/{warm}/buildings/tileset.json", views(warm)[view], options,
                                            LOAD_TIMEOUT_S * 1000])
                             Handler.counter.reset()
                             result = page.evaluate(
@@ -300,6 +309,7 @@ def camera_summary(camera: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--views", nargs="+", choices=VIEWS, default=list(VIEWS), help="the views to measure")
     parser.add_argument("--repeat", type=int, default=1, help="loads per city and view; the median is reported")
     parser.add_argument("--options", type=json.loads, default=None,
                         help="Cesium3DTileset options (JSON) instead of the app's (TilesetLayerPlugin.js "
@@ -319,12 +329,12 @@ def main() -> None:
             builds.append(info)
             print(f"built {n} buildings: {info['tiles']} tiles ({info['parent_tiles']} parents), "
                   f"{info['bytes'] / 1e6:.1f} MB in {info['build_seconds']:.1f} s", flush=True)
-        rows = measure_all(cities, args.sizes, args.repeat, options)
+        rows = measure_all(cities, args.sizes, args.repeat, options, tuple(args.views))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     summary = []
-    for view in VIEWS:
+    for view in args.views:
         for n in args.sizes:
             runs = [r for r in rows if r["view"] == view and r["buildings"] == n]
             best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
@@ -332,11 +342,11 @@ def main() -> None:
     print(f"\nCesiumJS (headless Chromium, SwiftShader), {VIEWPORT['width']}x{VIEWPORT['height']}, {options}, "
           f"{DENSITY:.0f} buildings/km², {os.cpu_count()} cores (shared), median of {args.repeat}")
     print(f"{'view':<10} {'buildings':>9} {'cam h (m)':>9} {'seconds':>8} {'requests':>8} {'MB':>6} "
-          f"{'tiles drawn':>11} {'parents':>7} {'features':>8}")
+          f"{'tiles drawn':>11} {'parents':>7} {'features':>8} {'frames':>6}")
     for r in summary:
         print(f"{r['view']:<10} {r['buildings']:>9} {r['camera_height_m']:>9.0f} {r['seconds']:>8.2f} "
               f"{r['tiles_requested']:>8} {r['bytes'] / 1e6:>6.2f} {r['tiles_drawn']:>11} {r['parent_tiles_drawn']:>7} "
-              f"{r['features_drawn']:>8}" + ("" if r["loaded"] else "  TIMED OUT"))
+              f"{r['features_drawn']:>8} {r['frames']:>6}" + ("" if r["loaded"] else "  TIMED OUT"))
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps({
         "density_per_km2": DENSITY, "cesium_tileset_options": options, "viewport": VIEWPORT,

@@ -14,7 +14,7 @@ import shapely
 
 from tiles.quadtree import QuadNode
 
-__all__ = ["ParentPlan", "plan_parents", "significance", "simplify_footprints", "tolerance_for"]
+__all__ = ["ParentPlan", "plan_parents", "significance", "size_first", "simplify_footprints", "tolerance_for"]
 
 # A parent's footprints are simplified to 1/1024 of its cell side: 16 m for a 16 km city root, 0.5 m at 512 m.
 TOLERANCE_DIVISOR = 1024.0
@@ -23,6 +23,18 @@ TOLERANCE_DIVISOR = 1024.0
 def significance(area: np.ndarray, height: np.ndarray) -> np.ndarray:
     """How much a feature shows from afar: footprint area (m²) times height (m), a volume in m³."""
     return np.asarray(area, np.float64) * np.maximum(np.asarray(height, np.float64), 0.0)
+
+
+def size_first(size: np.ndarray, tie: np.ndarray) -> np.ndarray:
+    """Weights for plan_parents that keep the largest features first (size descending, then tie descending).
+
+    A parent's error is the largest size it leaves out, so keeping the largest sizes gives every parent the
+    smallest error its budget allows: it then stands in for its children from the nearest distance.
+    """
+    order = np.lexsort((-np.asarray(tie, np.float64), -np.asarray(size, np.float64)))
+    weight = np.empty(order.size, np.float64)
+    weight[order] = np.arange(order.size, 0, -1, dtype=np.float64)
+    return weight
 
 
 def tolerance_for(cell_side: float) -> float:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import shapely
 
-from tiles.lod import plan_parents, significance, simplify_footprints, tolerance_for
+from tiles.lod import plan_parents, significance, simplify_footprints, size_first, tolerance_for
 from tiles.quadtree import build_quadtree
 
 
@@ -49,6 +49,34 @@ def test_a_parents_error_bounds_what_it_misses_and_exceeds_its_childrens():
         for child in node.children:
             child_error = plans[child.key].geometric_error if child.key in plans else 0.0
             assert child_error < plan.geometric_error
+
+
+def test_keeping_the_largest_first_gives_each_parent_the_smallest_error_its_budget_allows():
+    # Mostly low houses and a few towers, as in a real town: a parent that keeps the towers and the long halls
+    # first leaves out only small buildings, so the client can show it from closer in, instead of its children.
+    rng = np.random.default_rng(11)
+    n = 6000
+    x, y = rng.uniform(0, 4000, n), rng.uniform(0, 4000, n)
+    height = np.where(rng.uniform(size=n) < 0.85, rng.uniform(5, 9, n), rng.uniform(12, 60, n))
+    area = rng.uniform(40, 900, n)
+    tree = build_quadtree(x, y, 100, bounds=(0, 0, 4096, 4096))
+    by_volume = plan_parents(tree.root, significance(area, height), height, 150)
+    by_size = plan_parents(tree.root, size_first(height, significance(area, height)), height, 150)
+    for key, plan in by_size.items():
+        below = np.concatenate([leaf.features for leaf in tree.node(key).walk() if leaf.is_leaf])
+        keep = len(plan.features)
+        # The same budget, and the error still bounds everything the parent leaves out.
+        assert keep == len(by_volume[key].features)
+        left_out = np.setdiff1d(below, plan.features)
+        assert plan.omitted_size == (height[left_out].max() if left_out.size else 0.0)
+        assert plan.geometric_error <= by_volume[key].geometric_error
+    errors = np.array([[by_size[k].geometric_error, by_volume[k].geometric_error] for k in by_size])
+    assert np.median(errors[:, 0]) < 0.5 * np.median(errors[:, 1]), "far smaller for a town of low houses"
+
+
+def test_size_first_orders_by_size_then_by_the_tie_breaker():
+    weight = size_first(np.array([5.0, 9.0, 9.0, 1.0]), np.array([0.0, 1.0, 2.0, 50.0]))
+    assert list(np.argsort(-weight)) == [2, 1, 0, 3]
 
 
 def test_the_plan_is_deterministic_and_ties_go_to_the_lower_index():

@@ -15,7 +15,7 @@ from tiles.errors import NothingToBuild
 from tiles.extrude import Mesh, extrude_footprints
 from tiles.georef import TileGeoref
 from tiles.glb import Material, Primitive, write_glb
-from tiles.lod import significance, simplify_footprints
+from tiles.lod import significance, simplify_footprints, size_first
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
 from twin.geoid import HeightFrame
@@ -24,7 +24,8 @@ LAYER = "buildings"
 WRITER_VERSION = "buildings-4"
 MAX_FEATURES = 400
 # A parent tile draws at most this many of its subtree's buildings (and at most a quarter of them, tiles.lod),
-# the largest by footprint area × height.
+# the largest first (height or plan extent, then footprint area × height): its error, the largest it leaves
+# out, is then as small as the budget allows.
 PARENT_FEATURES = 500
 # A parent tile's geometric error: what leaving buildings out costs, the largest dimension (height or plan
 # extent) of those left out (m), plus its simplification tolerance (tiles.lod).
@@ -121,7 +122,7 @@ def feature_layer(data: BuildingArrays) -> FeatureLayer:
     # Leaving a building out of a tile costs its largest dimension: its height, or a long low hall's length.
     size = np.maximum(height, np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]))
     return FeatureLayer(x=(b[:, 0] + b[:, 2]) / 2, y=(b[:, 1] + b[:, 3]) / 2, digests=data.digests,
-                        size=size, weight=significance(shapely.area(data.footprints), height))
+                        size=size, weight=size_first(size, significance(shapely.area(data.footprints), height)))
 
 
 def _lod2_mesh(surfaces_by_feature: list[tuple[int, list]]) -> Mesh | None:
