@@ -62,7 +62,8 @@ class FeatureLayer:
     digests: (n,) bytes, a hash of everything that shapes the feature's tile content.
     size: (n,) metres, how much a feature matters when it is not drawn (a building's largest dimension, a sleeve);
         an internal tile's geometric error is error_factor times the largest size below it (left out of it).
-    weight: (n,) how much a feature shows from afar; parent tiles keep the heaviest (tiles.lod.significance).
+    weight: (n,) which features parent tiles keep first, the highest (buildings: the largest, tiles.lod.size_first;
+        pipes: diameter × length).
     drawable: (n,) bool, the features a parent tile may draw (default all); coarse_size: (n,) metres, what a
         parent still leaves out of a feature it draws (default 0); see tiles.lod.plan_parents.
     """
@@ -146,8 +147,8 @@ def write_feature_tiles(
 
     make_tile(key, indices) returns (glb bytes, region, centre ECEF metres) for the features at indices.
     make_parent(key, indices, tolerance): the same for a parent tile, footprints simplified by tolerance
-        (metres, storage CRS). With it, every internal node draws its subtree's heaviest features
-        (layer.weight; at most parent_features and a quarter of the subtree, tiles.lod.plan_parents) and
+        (metres, storage CRS). With it, every internal node draws its subtree's features of highest
+        weight (layer.weight; at most parent_features and a quarter of the subtree, tiles.lod.plan_parents) and
         the tileset refines by REPLACE; without it internal nodes are empty and refine by ADD.
     salt: anything besides the features that shapes the tiles (writer version, geoid grid, CRS).
     """
