@@ -1,5 +1,6 @@
 // Walking circuits ("Balades") and routes between points of interest, drawn on the ground; fed by /ws/routes/.
 const Cesium = window.Cesium;
+const ROUTE_TIMEOUT_MS = 45000;
 
 const CIRCUIT_COLOR = "#ff7f0e";
 const ROUTE_COLOR = "#2ca02c";
@@ -281,7 +282,9 @@ export default class RoutesPlugin {
         feature = await new Promise((resolve, reject) => {
           this._pending.set(id, { resolve, reject });
           this.socket.send(JSON.stringify({ type: "route", id, from, to }));
-          setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(new Error("pas de réponse"))), 15000);
+          // The first walk after a server start also builds the street graph (seconds on a busy machine).
+          setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(new Error("pas de réponse"))),
+                     ROUTE_TIMEOUT_MS);
         });
       } else {
         const params = new URLSearchParams({ from: from.poi, to: to.poi });
