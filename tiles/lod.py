@@ -28,8 +28,9 @@ def significance(area: np.ndarray, height: np.ndarray) -> np.ndarray:
 def size_first(size: np.ndarray, tie: np.ndarray) -> np.ndarray:
     """Weights for plan_parents that keep the largest features first (size descending, then tie descending).
 
-    A parent's error is the largest size it leaves out, so keeping the largest sizes gives every parent the
-    smallest error its budget allows: it then stands in for its children from the nearest distance.
+    A parent's error is the largest size it leaves out, so keeping the largest sizes first lowers it (it picks
+    from its children's selections, so not always the subtree's exact minimum): the parent then stands in for
+    its children from closer in.
     """
     order = np.lexsort((-np.asarray(tie, np.float64), -np.asarray(size, np.float64)))
     weight = np.empty(order.size, np.float64)

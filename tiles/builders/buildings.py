@@ -24,8 +24,8 @@ LAYER = "buildings"
 WRITER_VERSION = "buildings-4"
 MAX_FEATURES = 400
 # A parent tile draws at most this many of its subtree's buildings (and at most a quarter of them, tiles.lod),
-# the largest first (height or plan extent, then footprint area × height): its error, the largest it leaves
-# out, is then as small as the budget allows.
+# the largest first (height or plan extent, then footprint area × height), which lowers its error, the
+# largest it leaves out.
 PARENT_FEATURES = 500
 # A parent tile's geometric error: what leaving buildings out costs, the largest dimension (height or plan
 # extent) of those left out (m), plus its simplification tolerance (tiles.lod).
