@@ -13,6 +13,7 @@ active terrain every few metres; the ``profile`` property gives
 """
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Iterable
@@ -24,8 +25,10 @@ from realtime.route_search import FLAT_SPEED_M_S, PedestrianGraph
 
 __all__ = [
     "PlaceNotFound", "RouteError", "WalkGraph", "circuit_feature", "current_graph", "graph_from_lines",
-    "kind_of_nature", "route_feature",
+    "kind_of_nature", "route_feature", "warm_up_in_background",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_SNAP_M = 400.0  # farther than this from any street or path, a walk would be invented
 DRAPE_STEP_M = 5.0
@@ -131,6 +134,33 @@ def current_graph() -> WalkGraph:
         built = graph_from_lines(((row.geom.coords, row.kind) for row in rows), version)
         _cache["graph"] = built
         return built
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Build the walk graph and the terrain sampler now, in a thread, so the first walk does not wait for them.
+
+    Called when a server starts (twin.asgi lifespan, serve_demo): building the graph reads the whole street
+    table, which takes seconds for a city, and a visitor's first walk used to pay for it. A walk asked for
+    meanwhile waits on the same lock instead of building a second graph. Any failure (no streets yet, the
+    database down) is only logged: the first walk then builds the graph, or says what is missing.
+    """
+
+    def run() -> None:
+        from django.db import connections
+
+        try:
+            graph = current_graph()
+            _terrain_sampler()
+            log.info("walk graph ready: %d nodes", graph.n_nodes)
+        except Exception as exc:  # noqa: BLE001 - a warm-up must never stop a server from starting
+            log.warning("walk graph not built at start (%s); the first walk will build it", exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="walk-graph-warm-up", daemon=True)
+    _cache["warm_up"] = thread
+    thread.start()
+    return thread
 
 
 def _terrain_sampler():

@@ -21,15 +21,23 @@ router = ProtocolTypeRouter(
 )
 
 
+def on_server_start() -> None:
+    """What a server process does once, before it serves: a websocket worker paces its full collections where
+    that helps (gc_pacing.suited), and builds its walk graph in the background (pedestrian.warm_up_in_background)."""
+    from realtime import gc_pacing
+    from realtime.pedestrian import warm_up_in_background
+
+    if gc_pacing.suited():
+        gc_pacing.install()
+    warm_up_in_background()
+
+
 async def _lifespan(receive, send) -> None:
-    """Server start and stop: a websocket worker paces its full collections where that helps (gc_pacing.suited)."""
+    """Server start and stop (uvicorn --lifespan on): on_server_start."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            from realtime import gc_pacing
-
-            if gc_pacing.suited():
-                gc_pacing.install()
+            on_server_start()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})

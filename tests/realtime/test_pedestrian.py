@@ -93,6 +93,26 @@ def test_the_graph_is_rebuilt_when_the_streets_change(street_grid):
     assert after is not before and after.n_nodes == before.n_nodes + 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_server_start_builds_the_walk_graph_so_the_first_walk_does_not(street_grid):
+    pedestrian._cache.clear()
+    pedestrian.warm_up_in_background().join(timeout=120)
+    warmed = pedestrian._cache.get("graph")
+    assert warmed is not None and warmed.n_nodes > 0
+    assert current_graph() is warmed  # the first walk finds it built: nothing is read again
+    route = route_feature({"poi": "port-vauban"}, {"poi": "chateau"})
+    assert route["properties"]["length_m"] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_with_no_streets_yet_still_starts_and_says_the_first_walk_will_build_the_graph(caplog):
+    pedestrian._cache.clear()
+    with caplog.at_level("WARNING", logger="realtime.pedestrian"):
+        pedestrian.warm_up_in_background().join(timeout=120)
+    assert "graph" not in pedestrian._cache
+    assert "pedestrian network is empty" in caplog.text and "the first walk will build it" in caplog.text
+
+
 def test_walks_are_draped_on_the_active_terrain(street_grid, tmp_path):
     from django.contrib.gis.gdal import GDALRaster
     from django.contrib.gis.geos import Polygon

@@ -65,10 +65,9 @@ class Command(BaseCommand):
         config = uvicorn_config("twin.asgi:application", host, port, log_level=os.getenv("LOG_LEVEL", "warning").lower())
         server = uvicorn.Server(config)
         config.load()  # import the app now, so that pacing freezes it with the rest of what lives forever
-        from realtime import gc_pacing
+        from twin.asgi import on_server_start
 
-        if gc_pacing.suited():
-            gc_pacing.install()
+        on_server_start()  # the lifespan is off here: pacing, and the walk graph built before the first walk
         stop = asyncio.Event()
         worker_task = None
         if feed_url:
