@@ -11,7 +11,7 @@ import shapely
 from tiles.extrude import Mesh
 
 __all__ = ["concat_meshes", "CHAMBER_TYPES", "ABOVE_GROUND_TYPES", "SKIPPED_TYPES", "node_shape", "chambers", "markers",
-           "axis_heights", "lowest_pipe_ends"]
+           "axis_heights", "lowest_pipe_ends", "pipe_azimuths"]
 
 # Node types (gis_sync's vocabulary) drawn as a shaft from the lid down to the bottom.
 CHAMBER_TYPES = frozenset({"manhole", "connection_box", "gully", "meter_chamber", "overflow", "chamber"})
@@ -258,4 +258,45 @@ def lowest_pipe_ends(
     q, e = tree.query(shapely.points(xy), predicate="dwithin", distance=max_distance)
     np.minimum.at(out, q, bottom[e])
     out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def pipe_azimuths(
+    xy: np.ndarray, points: np.ndarray, offsets: np.ndarray, radius: np.ndarray, max_distance: float
+) -> np.ndarray:
+    """The plan direction of the main pipe at each point: a rectangular chamber lies along the pipe it serves.
+
+    xy: (m, 2) plan points; points/offsets as in axis_heights, radius: (p,) metres; max_distance: metres in plan.
+    The main pipe is the widest within max_distance (the nearest among equals); its direction is that of its
+    nearest plan segment longer than a centimetre (a vertical riser has none and is passed over).
+    Returns (m,) radians counter-clockwise from the CRS x axis, within [0, π) (a box is the same turned half a
+    turn), NaN where no pipe with a plan direction passes within max_distance.
+    """
+    xy = np.asarray(xy, np.float64).reshape(-1, 2)
+    m = xy.shape[0]
+    out = np.full(m, np.nan)
+    offsets = np.asarray(offsets, np.int64)
+    if not m or len(offsets) < 2:
+        return out
+    radius = np.asarray(radius, np.float64)
+    starts = np.asarray(points[:-1, :2], np.float64)
+    step = np.asarray(points[1:, :2], np.float64) - starts
+    length = np.hypot(step[:, 0], step[:, 1])
+    # Plan segments: consecutive vertices of one pipe, a centimetre apart or more, with their pipe's row.
+    within_pipe = np.ones(len(step), bool)
+    within_pipe[offsets[1:-1] - 1] = False
+    keep = np.flatnonzero(within_pipe & (length >= 0.01))
+    if not keep.size:
+        return out
+    pipe_of = np.searchsorted(offsets, keep, side="right") - 1
+    segments = shapely.linestrings(np.stack([starts[keep], starts[keep] + step[keep]], axis=1))
+    q, k = shapely.STRtree(segments).query(shapely.points(xy), predicate="dwithin", distance=max_distance)
+    if not q.size:
+        return out
+    d = shapely.distance(shapely.points(xy[q]), segments[k])
+    # Per point: the widest pipe first, then the nearest segment.
+    order = np.lexsort((d, -radius[pipe_of[k]], q))
+    first = order[np.r_[True, q[order][1:] != q[order][:-1]]]
+    direction = step[keep[k[first]]]
+    out[q[first]] = np.mod(np.arctan2(direction[:, 1], direction[:, 0]), np.pi)
     return out

@@ -158,6 +158,9 @@ def nodes(pipes):
         # A rectangular chamber whose size and invert only the delivered attributes give.
         node(water, "CH-1", "meter_chamber", X0 + 800, Y0 + 300,
              attributes={"forme": "rectangulaire", "longueur": 2000, "largeur": 1200, "z_radier": round(g4 - 1.8, 2)}),
+        # A rectangular chamber on the water main's second leg (north-north-east): it lies along the pipe.
+        node(water, "CH-2", "chamber", X0 + 410.3, Y0 + 355,
+             attributes={"forme": "rectangulaire", "longueur": 2.5, "largeur": 1.0, "profondeur": 2.0}),
         # A valve 30 cm off the water main: drawn on its axis.
         node(water, "V-1", "valve", X0 + 350, Y0 + 305.3),
         # A gas valve next to the water main but 15 m from any gas pipe: standard gas depth, an estimate.

@@ -137,6 +137,18 @@ def test_manholes_are_shafts_from_lid_to_floor_and_say_where_their_depth_comes_f
     assert np.ptp(box[:, 0]) == pytest.approx(2.0, abs=TOLERANCE_M) and np.ptp(box[:, 1]) == pytest.approx(1.2, abs=TOLERANCE_M)
 
 
+def test_a_rectangular_chamber_lies_along_the_pipe_it_serves(nodes, tiles_root):
+    build_layers(["networks"], progress=lambda m: None)
+    box, _ = _nodes(tiles_root)["CH-2"]["node"]
+    # The water main's second leg runs from (400, 310) to (420, 400): 77.5° from the x axis.
+    along = np.array([20.0, 90.0]) / np.hypot(20.0, 90.0)
+    across = np.array([-along[1], along[0]])
+    plan = box[:, :2] - box[:, :2].mean(axis=0)
+    assert np.ptp(plan @ along) == pytest.approx(2.5, abs=TOLERANCE_M)
+    assert np.ptp(plan @ across) == pytest.approx(1.0, abs=TOLERANCE_M)
+    assert np.ptp(box[:, 2]) == pytest.approx(2.0, abs=TOLERANCE_M)
+
+
 def test_a_valve_sits_on_its_own_networks_pipe_axis(nodes, tiles_root):
     from twin.models import NetworkSegment
 

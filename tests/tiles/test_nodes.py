@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tiles.nodes import axis_heights, chambers, lowest_pipe_ends, markers, node_shape
+from tiles.nodes import axis_heights, chambers, lowest_pipe_ends, markers, node_shape, pipe_azimuths
 
 
 def _signed_volume(mesh) -> float:
@@ -79,6 +79,22 @@ def test_a_manhole_floor_is_the_lowest_pipe_bottom_ending_in_it():
     points = np.array([[0, 0, -2.0], [50, 0, -2.5], [0, 0.5, -1.0], [0, 40, -0.9]])
     floor = lowest_pipe_ends(np.array([[0.0, 0.0], [200.0, 0.0]]), points, [0, 2, 4], np.array([0.2, 0.1]), 1.5)
     assert floor[0] == pytest.approx(-2.2) and np.isnan(floor[1])
+
+
+def test_a_chamber_turns_along_the_widest_pipe_near_it_past_any_riser():
+    # Pipe 0 (r 0.1) runs east; pipe 1 (r 0.3) rises at (0, 0.5), then runs north-east; pipe 2 runs north far away.
+    points = np.array([[-10, 0, -1.0], [10, 0, -1.0],
+                       [0, 0.5, -3.0], [0, 0.5, -1.0], [10, 10.5, -1.0],
+                       [100, 0, -1.0], [100, 10, -1.0]])
+    azimuth = pipe_azimuths(np.array([[0.0, 0.0], [-5.0, 0.2], [100.5, 5.0], [50.0, 50.0]]), points, [0, 2, 5, 7],
+                            np.array([0.1, 0.3, 0.1]), 1.5)
+    assert azimuth[0] == pytest.approx(np.pi / 4), "the wider pipe, its riser passed over"
+    assert azimuth[1] == pytest.approx(0.0), "only the eastward pipe within reach"
+    assert azimuth[2] == pytest.approx(np.pi / 2)
+    assert np.isnan(azimuth[3])
+    # Either way along a pipe is the same box: within [0, π).
+    back = pipe_azimuths(np.array([[0.0, 0.0]]), points[[1, 0]], [0, 2], np.array([0.1]), 1.0)
+    assert back[0] == pytest.approx(0.0)
 
 
 def test_survey_points_are_not_drawn_and_unknown_types_are_markers():

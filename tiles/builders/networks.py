@@ -20,6 +20,7 @@ from tiles.errors import NothingToBuild
 from tiles.georef import TileGeoref
 from tiles.glb import Material, Primitive, write_glb
 from tiles.nodes import (ABOVE_GROUND_TYPES, axis_heights, chambers, concat_meshes, lowest_pipe_ends, markers,
+                         pipe_azimuths,
                          node_shape)
 from tiles.pipes import simplify_axes, sweep_pipes
 from tiles.publish import LayerBuild
@@ -250,7 +251,8 @@ class NodeArrays:
     """Every drawable node, resolved to a solid; storage CRS metres, orthometric heights.
 
     A chamber rises from bottom_z to top_z around (x, y), half_length × half_width (round: radii) turned by
-    azimuth (radians, counter-clockwise from the CRS x axis); a marker is centred at (x, y, bottom_z == top_z)
+    azimuth (radians, counter-clockwise from the CRS x axis; a rectangular one lies along the widest pipe of
+    its network within CHAMBER_PIPE_SNAP_M, tiles.nodes.pipe_azimuths, else along x); a marker is centred at (x, y, bottom_z == top_z)
     with radius half_length.
     """
 
@@ -306,6 +308,7 @@ def nodes_from_rows(rows: list[tuple], segments: SegmentArrays, terrain_z=None) 
     snap_z = np.full(n, np.nan)
     snap_radius = np.zeros(n)
     snap_diameter = np.zeros(n)  # a valve's DN is its pipe's
+    pipe_azimuth = np.full(n, np.nan)  # a rectangular chamber lies along the main pipe through it
     seg_types = np.asarray(segments.columns["network_type"], dtype=object)
     for ntype in set(types):
         mine = np.flatnonzero(np.array([t == ntype for t in types]))
@@ -319,6 +322,8 @@ def nodes_from_rows(rows: list[tuple], segments: SegmentArrays, terrain_z=None) 
         snap_z[mine[ok]] = z[ok]
         snap_radius[mine[ok]] = segments.radius[pipes[hit[ok]]]
         snap_diameter[mine[ok]] = segments.columns["diameter_mm"][pipes[hit[ok]]]
+        pipe_azimuth[mine] = pipe_azimuths(xyz[mine, :2], segments.points[take], sub_offsets, segments.radius[pipes],
+                                           CHAMBER_PIPE_SNAP_M)
     floor_pipes = lowest_pipe_ends(xyz[:, :2], segments.points, segments.offsets, segments.radius,
                                    CHAMBER_PIPE_SNAP_M)
 
@@ -328,6 +333,7 @@ def nodes_from_rows(rows: list[tuple], segments: SegmentArrays, terrain_z=None) 
     hl = np.zeros(n)
     hw = np.zeros(n)
     is_round = np.ones(n, bool)
+    azimuth = np.zeros(n)
     cols: dict[str, list] = {k: [] for k in COLUMNS}
     digests: list[bytes] = []
     for i, (sid, _, ntype, net, operator, cover_z, invert_z, pxy, pz, attrs, std_depth) in enumerate(rows):
@@ -358,6 +364,7 @@ def nodes_from_rows(rows: list[tuple], segments: SegmentArrays, terrain_z=None) 
             diameter = _attribute(attrs, DIAMETER_ATTRIBUTES, length=True)
             if "rect" in str((attrs or {}).get("forme", "")).lower() and length and width:
                 hl[i], hw[i], is_round[i] = length / 2, width / 2, False
+                azimuth[i] = pipe_azimuth[i] if np.isfinite(pipe_azimuth[i]) else 0.0
             else:
                 hl[i] = hw[i] = (diameter or CHAMBER_DIAMETER_M.get(ntype, DEFAULT_CHAMBER_DIAMETER_M)) / 2
             depth = lid - floor
@@ -390,13 +397,13 @@ def nodes_from_rows(rows: list[tuple], segments: SegmentArrays, terrain_z=None) 
         }
         for key, empty in COLUMNS.items():
             cols[key].append(values.get(key, empty))
-        h = hashlib.blake2b(struct.pack("<8d?", x, y, bottom[i], top[i], hl[i], hw[i], 0.0, cover,
+        h = hashlib.blake2b(struct.pack("<8d?", x, y, bottom[i], top[i], hl[i], hw[i], azimuth[i], cover,
                                         bool(is_round[i])), digest_size=16)
         h.update("\x1f".join(str(values[k]) for k in sorted(values)).encode())
         h.update(sid.encode())
         digests.append(h.digest())
     return NodeArrays([r[0] for r in rows], xyz[:, 0].copy(), xyz[:, 1].copy(), is_chamber, bottom, top, hl, hw,
-                      is_round, np.zeros(n), {k: _column(k, v) for k, v in cols.items()}, digests)
+                      is_round, azimuth, {k: _column(k, v) for k, v in cols.items()}, digests)
 
 
 @dataclass
