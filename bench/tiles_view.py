@@ -17,7 +17,8 @@ of view in the page, and once the globe under the camera is loaded (its tiles an
 - city-wide: straight down from high enough to see the whole city (the height scales with the city).
 
 Measured per view: seconds from the tileset's creation (camera already set) to allTilesLoaded, tiles and bytes
-served, tiles and features drawn in the settled frame. The tileset options are the app's own for the buildings
+served, tiles and features drawn in the settled frame. "must draw" is the floor of any level of detail: the
+buildings in view whose omission alone would exceed the screen-space error (must_draw). The tileset options are the app's own for the buildings
 layer (TILESET_OPTIONS in frontend/static/jumeau/plugins/TilesetLayerPlugin.js, skipLevelOfDetail); results go to
 bench/results/tiles_view.json. With --options '{"maximumScreenSpaceError": 8}' --label default_traversal, other
 options are compared (bench/results/tiles_view_<label>.json).
@@ -161,8 +162,9 @@ def generate(n: int) -> builder.BuildingArrays:
                               for (sid, _, gz, rz, st), w in zip(rows, wkb)])
 
 
-def build_city(n: int, root: Path) -> dict:
+def build_city(n: int, root: Path, sse: float) -> dict:
     data = generate(n)
+    floor = {view: must_draw(data, camera, sse) for view, camera in views(n).items()}
     started = time.perf_counter()
     with LayerBuild(root, "buildings") as build:
         stats = builder.build(build, FRAME, progress=lambda m: None, data=data)
@@ -170,7 +172,7 @@ def build_city(n: int, root: Path) -> dict:
     manifest = json.loads((root / "buildings" / "manifest.json").read_text())
     parents = sum(1 for t in manifest["tiles"].values() if t.get("lod"))
     return {"buildings": n, "build_seconds": round(seconds, 2), "tiles": stats.tiles, "parent_tiles": parents,
-            "bytes": stats.bytes}
+            "bytes": stats.bytes, "must_draw": floor}
 
 
 def views(n: int) -> dict[str, dict]:
@@ -181,12 +183,41 @@ def views(n: int) -> dict[str, dict]:
     # Straight down; Cesium's 60° field of view spans the wider (horizontal) side: the whole city fits, 15% margin.
     above = 1.15 * max(width, height * VIEWPORT["width"] / VIEWPORT["height"]) / (2 * math.tan(math.radians(30)))
     lon_c, lat_c, h_c = FRAME.to_geographic([cx], [cy], [ground])
+    # x, y, z: the camera in the storage CRS (orthometric z), for must_draw.
+    street = {"lon": float(lon[0]), "lat": float(lat[0]), "h": float(h[0]) + 40.0, "heading": 0.0,
+              "x": cx, "y": cy - 40.0, "z": ground + 40.0}
     return {
-        "street": {"lon": float(lon[0]), "lat": float(lat[0]), "h": float(h[0]) + 40.0, "heading": 0.0, "pitch": -15.0},
-        "block": {"lon": float(lon[0]), "lat": float(lat[0]), "h": float(h[0]) + 40.0, "heading": 0.0, "pitch": -45.0},
+        "street": {**street, "pitch": -15.0},
+        "block": {**street, "pitch": -45.0},
         "city-wide": {"lon": float(lon_c[0]), "lat": float(lat_c[0]), "h": float(h_c[0]) + above, "heading": 0.0,
-                      "pitch": -90.0},
+                      "pitch": -90.0, "x": cx, "y": cy, "z": ground + above},
     }
+
+
+def must_draw(data: builder.BuildingArrays, camera: dict, sse: float) -> int:
+    """About how many buildings any level of detail must draw in full from this camera: those in the view whose
+    omission alone would exceed the screen-space error (their height, seen from their nearest point).
+
+    Cesium's frustum: 60° across the wider side of the viewport; error in pixels = metres × viewport height /
+    (distance × 2 tan(vertical half-angle)). A building counts as in view when a corner of its box is (plan
+    bounds, ground to roof), so the count is a floor, not an upper bound.
+    """
+    heading, pitch = math.radians(camera["heading"]), math.radians(camera["pitch"])
+    forward = np.array([math.sin(heading) * math.cos(pitch), math.cos(heading) * math.cos(pitch), math.sin(pitch)])
+    right = np.array([math.cos(heading), -math.sin(heading), 0.0])
+    up = np.cross(right, forward)
+    tan_x = math.tan(math.radians(30))
+    tan_y = tan_x * VIEWPORT["height"] / VIEWPORT["width"]
+    b = shapely.bounds(data.footprints)
+    lo = np.column_stack([b[:, 0], b[:, 1], data.ground_z])
+    hi = np.column_stack([b[:, 2], b[:, 3], data.roof_z])
+    eye = np.array([camera["x"], camera["y"], camera["z"]])
+    corners = np.stack([np.where([(k >> a) & 1 for a in range(3)], hi, lo) for k in range(8)], axis=1) - eye
+    f, r, u = corners @ forward, corners @ right, corners @ up
+    in_view = ((f > 0) & (np.abs(r) <= f * tan_x) & (np.abs(u) <= f * tan_y)).any(axis=1)
+    distance = np.linalg.norm(np.clip(eye, lo, hi) - eye, axis=1)
+    error_px = (data.roof_z - data.ground_z) * VIEWPORT["height"] / (np.maximum(distance, 1e-3) * 2 * tan_y)
+    return int(np.count_nonzero(in_view & (error_px > sse)))
 
 
 # --- the server ---------------------------------------------------------------------------------------------
@@ -325,7 +356,7 @@ def main() -> None:
         builds = []
         for n in args.sizes:
             cities[str(n)] = tmp / str(n)
-            info = build_city(n, cities[str(n)])
+            info = build_city(n, cities[str(n)], float(options.get("maximumScreenSpaceError", 16)))
             builds.append(info)
             print(f"built {n} buildings: {info['tiles']} tiles ({info['parent_tiles']} parents), "
                   f"{info['bytes'] / 1e6:.1f} MB in {info['build_seconds']:.1f} s", flush=True)
@@ -338,15 +369,15 @@ def main() -> None:
         for n in args.sizes:
             runs = [r for r in rows if r["view"] == view and r["buildings"] == n]
             best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-            summary.append(best)
+            summary.append({**best, "must_draw": next(b["must_draw"][view] for b in builds if b["buildings"] == n)})
     print(f"\nCesiumJS (headless Chromium, SwiftShader), {VIEWPORT['width']}x{VIEWPORT['height']}, {options}, "
           f"{DENSITY:.0f} buildings/km², {os.cpu_count()} cores (shared), median of {args.repeat}")
     print(f"{'view':<10} {'buildings':>9} {'cam h (m)':>9} {'seconds':>8} {'requests':>8} {'MB':>6} "
-          f"{'tiles drawn':>11} {'parents':>7} {'features':>8} {'frames':>6}")
+          f"{'tiles drawn':>11} {'parents':>7} {'features':>8} {'must draw':>9} {'frames':>6}")
     for r in summary:
         print(f"{r['view']:<10} {r['buildings']:>9} {r['camera_height_m']:>9.0f} {r['seconds']:>8.2f} "
               f"{r['tiles_requested']:>8} {r['bytes'] / 1e6:>6.2f} {r['tiles_drawn']:>11} {r['parent_tiles_drawn']:>7} "
-              f"{r['features_drawn']:>8} {r['frames']:>6}" + ("" if r["loaded"] else "  TIMED OUT"))
+              f"{r['features_drawn']:>8} {r['must_draw']:>9} {r['frames']:>6}" + ("" if r["loaded"] else "  TIMED OUT"))
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps({
         "density_per_km2": DENSITY, "cesium_tileset_options": options, "viewport": VIEWPORT,
