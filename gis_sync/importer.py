@@ -108,6 +108,8 @@ def import_path(
     run.finished_at = timezone.now()
     run.save()
     say(f"{run.source or Path(str(path)).name}: {run.summary()} in {time.perf_counter() - started:.1f} s")
+    for line in run.report_lines():
+        say(f"  {line}")
     return run
 
 

@@ -81,8 +81,41 @@ class SyncRun(models.Model):
         return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
 
     def summary(self) -> str:
+        n = len(self.warnings)
         text = (f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
-                f"{self.unchanged} unchanged, {self.rejected} rejected, {len(self.warnings)} warnings")
+                f"{self.unchanged} unchanged, {self.rejected} rejected, {n} warning{'' if n == 1 else 's'}")
         if self.errors:
-            text += f", {len(self.errors)} errors"
+            text += f", {len(self.errors)} error{'' if len(self.errors) == 1 else 's'}"
         return text
+
+    def report_lines(self, limit: int = 5) -> list[str]:
+        """What a terminal shows after the summary: the first warnings and rejections, one line each
+        ("warning: file, feature F, field X: message"; "rejected: N × type, field X: reason (first: feature F)"),
+        then how many more there are and where to read them all."""
+        lines = []
+        for w in self.warnings[:limit]:
+            where = ", ".join(part for part in (
+                w.get("file"), w.get("feature") and f"feature {w['feature']}", w.get("field") and f"field {w['field']}",
+            ) if part)
+            lines.append(f"warning: {where}: {w['message']}" if where else f"warning: {w['message']}")
+        lines += _more(len(self.warnings), limit, "warning", self.pk)
+        # Rejections come in kinds (every annotation of a drawing, say): one line per kind, with a count.
+        kinds: dict[tuple, list[dict]] = {}
+        for r in (self.report or {}).get("rejected", []):
+            kinds.setdefault((r.get("type"), r.get("field"), r.get("reason")), []).append(r)
+        for (ftype, field, reason), items in list(kinds.items())[:limit]:
+            what = ", ".join(part for part in (f"{len(items)} × {ftype or 'feature'}", field and f"field {field}")
+                             if part)
+            first = f" (first: feature {items[0]['feature']})" if items[0].get("feature") else ""
+            lines.append(f"rejected: {what}: {reason}{first}")
+        lines += _more(len(kinds), limit, "kind of rejection", self.pk, "kinds of rejection")
+        return lines
+
+
+def _more(count: int, shown: int, noun: str, run_id: int | None, plural: str | None = None) -> list[str]:
+    """The line that says how many more of a list a terminal did not show, and where they all are."""
+    if count <= shown:
+        return []
+    rest = count - shown
+    return [f"… and {rest} more {noun if rest == 1 else plural or noun + 's'}: the admin's Sync runs list them all "
+            f"(run #{run_id})"]

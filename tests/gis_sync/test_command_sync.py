@@ -40,6 +40,33 @@ def test_sync_runs_a_configured_source_with_progress_and_a_summary(db, shared, t
     assert "Reading GRDF.gml as stardt" in out and "networks:" in out and "grdf: 40 created" in out
 
 
+def test_sync_prints_the_warnings_and_rejections_it_kept_with_their_file_and_feature(db, shared, twin_data, strasbourg):
+    Source.objects.create(key="grdf", name="GRDF", format="stardt", location=str(shared / "star-dt" / "GRDF.gml"),
+                          options={"operator": "GRDF"})
+    out = run("sync", "grdf")
+    run_ = Source.objects.get(key="grdf").last_run()
+    rejected = run_.report["rejected"]
+    assert run_.warnings and rejected, "the official GRDF sample has warnings and rejections to show"
+    said = [line.strip() for line in out.splitlines()]
+    warnings = [line for line in said if line.startswith("warning:")]
+    rejections = [line for line in said if line.startswith("rejected:")]
+    assert len(warnings) == min(5, len(run_.warnings))
+    first = run_.warnings[0]
+    assert warnings[0].startswith(f"warning: {first['file']}, feature {first['feature']}")
+    assert warnings[0].endswith(first["message"])
+    if len(run_.warnings) > 5:
+        rest = len(run_.warnings) - 5
+        assert f"… and {rest} more warning{'' if rest == 1 else 's'}: the admin's Sync runs list them all " \
+               f"(run #{run_.pk})" in said
+    # Rejections of one kind (the sample's drawing annotations) make one line with their count.
+    cote = [r for r in rejected if r["type"] == "Cote"]
+    assert len(cote) > 1
+    assert f"rejected: {len(cote)} × Cote: {cote[0]['reason']} (first: feature {cote[0]['feature']})" in rejections
+    assert sum(int(line.split(": ", 1)[1].split(" × ")[0]) for line in rejections) == len(rejected)
+    n = len(run_.warnings)
+    assert f"{n} warning{'' if n == 1 else 's'} in" in out
+
+
 def test_sync_exits_non_zero_on_failure(db, shared, data, tmp_path, twin_data, strasbourg):
     broken = tmp_path / "GRT.gml"
     shutil.copy(data / "GRT_truncated.gml", broken)
