@@ -5,6 +5,40 @@ PLANNER = "planner"
 FIELD_AGENT = "field_agent"
 ADMIN = "admin"
 ALL_ROLES = (PLANNER, FIELD_AGENT, ADMIN)
+# What each role may do, in the words a city's administrator reads.
+GRANTS = {
+    PLANNER: "sees the buried networks and the draft projects",
+    FIELD_AGENT: "sees the buried networks (in the app and in a WebXR headset)",
+    ADMIN: "sees everything the app shows: the buried networks and the draft projects",
+}
+
+
+class UnknownRole(ValueError):
+    """A role name that is not one of ALL_ROLES."""
+
+
+def check(roles) -> None:
+    """UnknownRole, naming the valid roles, if any of these is not one."""
+    unknown = sorted(set(roles) - set(ALL_ROLES))
+    if unknown:
+        raise UnknownRole(f"unknown role {', '.join(unknown)}: the roles are {', '.join(ALL_ROLES)}")
+
+
+def grant(user, roles) -> list[str]:
+    """Give a user roles (Django groups); returns the ones it did not have. UnknownRole names the valid ones.
+
+    The admin role is what the app shows (a superuser has it anyway); the admin site also needs is_staff.
+    """
+    from django.contrib.auth.models import Group
+
+    check(roles)
+    had = set(user.groups.values_list("name", flat=True))
+    added = [role for role in dict.fromkeys(roles) if role not in had]
+    for role in added:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if hasattr(user, "_jumeau_roles"):
+        del user._jumeau_roles
+    return added
 
 
 def role_names(user) -> set[str]:
