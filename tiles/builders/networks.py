@@ -20,8 +20,7 @@ from tiles.errors import NothingToBuild
 from tiles.georef import TileGeoref
 from tiles.glb import Material, Primitive, write_glb
 from tiles.nodes import (ABOVE_GROUND_TYPES, axis_heights, chambers, concat_meshes, lowest_pipe_ends, markers,
-                         pipe_azimuths,
-                         node_shape)
+                         node_shape, pipe_azimuths)
 from tiles.pipes import simplify_axes, sweep_pipes
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
@@ -252,8 +251,8 @@ class NodeArrays:
 
     A chamber rises from bottom_z to top_z around (x, y), half_length × half_width (round: radii) turned by
     azimuth (radians, counter-clockwise from the CRS x axis; a rectangular one lies along the widest pipe of
-    its network within CHAMBER_PIPE_SNAP_M, tiles.nodes.pipe_azimuths, else along x); a marker is centred at (x, y, bottom_z == top_z)
-    with radius half_length.
+    its network within CHAMBER_PIPE_SNAP_M, tiles.nodes.pipe_azimuths, else along x); a marker is centred at
+    (x, y, bottom_z == top_z) with radius half_length.
     """
 
     source_ids: list[str]
