@@ -18,10 +18,10 @@ of view in the page, and once the globe under the camera is loaded (its tiles an
 
 Measured per view: seconds from the tileset's creation (camera already set) to allTilesLoaded, tiles and bytes
 served, tiles and features drawn in the settled frame. "must draw" is the floor of any level of detail: the
-buildings in view whose omission alone would exceed the screen-space error (must_draw). The tileset options are the app's own for the buildings
-layer (TILESET_OPTIONS in frontend/static/jumeau/plugins/TilesetLayerPlugin.js, skipLevelOfDetail); results go to
-bench/results/tiles_view.json. With --options '{"maximumScreenSpaceError": 8}' --label default_traversal, other
-options are compared (bench/results/tiles_view_<label>.json).
+buildings in view whose omission alone would exceed the screen-space error (must_draw). The tileset options are
+the app's own for the buildings layer (TILESET_OPTIONS in frontend/static/jumeau/plugins/TilesetLayerPlugin.js,
+skipLevelOfDetail); results go to bench/results/tiles_view.json. With --options '{"maximumScreenSpaceError": 8}'
+--label default_traversal, other options are compared (bench/results/tiles_view_<label>.json).
 """
 from __future__ import annotations
 

@@ -115,6 +115,6 @@ def test_a_route_between_two_places_is_drawn_with_its_profile(page):
     page.wait_for_function("window.jumeau.tools.RoutesPlugin.pois.length > 1 && window.jumeau.tools.RoutesPlugin.connected")
     page.click("[data-testid=walks-menu]")
     page.click("[data-testid=route-picker] button[type=submit]")
-    # The first walk after the server starts builds the street graph: as long as the app waits (45 s).
+    # As long as the app waits (45 s): a server that just started may still be building its street graph.
     page.wait_for_function("window.jumeau.tools.RoutesPlugin.lastRoute !== null", timeout=50_000)
     assert page.locator("#panel [data-testid=route-profile] polyline").count() == 1

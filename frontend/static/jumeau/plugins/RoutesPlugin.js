@@ -282,7 +282,8 @@ export default class RoutesPlugin {
         feature = await new Promise((resolve, reject) => {
           this._pending.set(id, { resolve, reject });
           this.socket.send(JSON.stringify({ type: "route", id, from, to }));
-          // The first walk after a server start also builds the street graph (seconds on a busy machine).
+          // A walk asked for while a server that just started still builds its street graph waits for it
+          // (realtime.pedestrian.warm_up_in_background: seconds on a busy machine).
           setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(new Error("pas de réponse"))),
                      ROUTE_TIMEOUT_MS);
         });
