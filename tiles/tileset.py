@@ -222,6 +222,7 @@ def build_tilesets(
     refine: Literal["ADD", "REPLACE"] = "ADD",
     error_scale: float = 1.0,
     external_depth: int | None = None,
+    max_document_tiles: int | None = None,
     schema: Mapping | None = None,
     metadata: Mapping | None = None,
     tileset_version: str | None = None,
@@ -231,7 +232,11 @@ def build_tilesets(
     Returns {path relative to the layer root: tileset dict}; "tileset.json" is
     the entry point. Subtrees marked external, or rooted every external_depth
     levels, go to "<key>/tileset.json" and their content URIs are rewritten
-    relative to that file. The root tile's transform translates to its centre
+    relative to that file. With max_document_tiles, a document holds as many
+    whole levels of its subtree as fit in that many tiles (the root's children
+    at least), and each inner node of its last level is a link to an external
+    tileset under the same rule: a layer that fits in one document is one document, and a larger one
+    costs a viewer one more request per level cut, not per fixed depth. The root tile's transform translates to its centre
     (ECEF, float64); each descendant with a different centre gets the
     difference, so transforms compose back to absolute ECEF, external
     tilesets included (3D Tiles applies the referencing tile's transform to
@@ -243,13 +248,32 @@ def build_tilesets(
     _resolve(root, error_scale, resolved)
     documents: dict[str, dict] = {}
 
-    def is_external(node: TileNode, depth: int) -> bool:
+    def is_external(node: TileNode, depth: int, levels_left: int | None) -> bool:
         if depth == 0:
             return False
         if node.external:
             return True
         # A lone leaf would cost one more request for a file holding one tile.
-        return bool(node.children) and bool(external_depth) and depth % external_depth == 0
+        if not node.children:
+            return False
+        if levels_left is not None and levels_left <= 0:
+            return True
+        return bool(external_depth) and depth % external_depth == 0
+
+    def inline_levels(node: TileNode) -> int | None:
+        """The level below node whose inner nodes link to external tilesets; None: its document holds it all."""
+        if not max_document_tiles:
+            return None
+        # Level i's nodes are in the document either way (an inner node as a link to its external tileset):
+        # the cut is the deepest level whose running total still fits, the root's children at least.
+        level, total, depth = [node], 0, 0
+        while level:
+            total += len(level)
+            if total > max_document_tiles and depth >= 2:
+                return depth - 1
+            depth += 1
+            level = [child for n in level for child in n.children]
+        return None
 
     def tile_json(
         node: TileNode,
@@ -257,6 +281,7 @@ def build_tilesets(
         origin: tuple[float, float, float],
         folder: str,
         is_root: bool,
+        levels_left: int | None,
     ) -> dict:
         region, error = resolved[id(node)]
         tile: dict = {"boundingVolume": {"region": list(region)}, "geometricError": error}
@@ -271,8 +296,9 @@ def build_tilesets(
         if node.content_uri is not None:
             tile["content"] = {"uri": posixpath.relpath(node.content_uri, folder or ".")}
         children = []
+        below = None if levels_left is None else levels_left - 1
         for child in node.children:
-            if is_external(child, depth + 1):
+            if is_external(child, depth + 1, below):
                 sub_path = posixpath.join(child.key, "tileset.json")
                 sub_folder = child.key
                 documents[sub_path] = document(child, depth + 1, here, sub_folder)
@@ -285,7 +311,7 @@ def build_tilesets(
                     }
                 )
             else:
-                children.append(tile_json(child, depth + 1, here, folder, False))
+                children.append(tile_json(child, depth + 1, here, folder, False, below))
         if children:
             tile["children"] = children
         return tile
@@ -305,7 +331,7 @@ def build_tilesets(
         # The tileset's own error says when to draw the root at all: never
         # below the root's, and never 0 or the layer would only show up close.
         doc["geometricError"] = max(error, region_diagonal(region) * error_scale)
-        doc["root"] = tile_json(node, depth, origin, folder, True)
+        doc["root"] = tile_json(node, depth, origin, folder, True, inline_levels(node))
         return doc
 
     documents["tileset.json"] = document(root, 0, (0.0, 0.0, 0.0), "")

@@ -100,16 +100,16 @@ def test_the_tileset_is_3d_tiles_1_1_with_capital_refine_and_versioned_uris(buil
     walk(doc["root"], doc["geometricError"] + 1e-9)
 
 
-def test_a_large_layer_is_split_into_balanced_tiles_and_external_tilesets(terrain, tiles_root):
+def test_a_large_layer_is_split_into_balanced_tiles_and_external_tilesets(terrain, tiles_root, monkeypatch):
     from tests.tiles.conftest import make_buildings
+    from tiles.builders import base
     from tiles.builders import buildings as builder
 
     make_buildings(3000)
-    builder.MAX_FEATURES, old = 40, builder.MAX_FEATURES
-    try:
-        [record] = build_layers(["buildings"], progress=lambda m: None)
-    finally:
-        builder.MAX_FEATURES = old
+    # Scaled down together: 40 buildings a leaf (not 400), 32 tiles a tileset.json (not 2,048).
+    monkeypatch.setattr(builder, "MAX_FEATURES", 40)
+    monkeypatch.setattr(base, "DOCUMENT_TILES", 32)
+    [record] = build_layers(["buildings"], progress=lambda m: None)
     assert record.tiles >= 3000 / 40
     items = contents(tiles_root, "buildings")
     leaves = [c for c in items if c.tile["geometricError"] == 0]
@@ -121,7 +121,15 @@ def test_a_large_layer_is_split_into_balanced_tiles_and_external_tilesets(terrai
     assert max(len(decode(c)[1]["source_id"]) for c in parents) <= builder.PARENT_FEATURES
     assert len(decode(parents[0])[1]["source_id"]) == min(builder.PARENT_FEATURES, 3000)
     folder = current_dir(tiles_root, "buildings")
-    assert list(folder.glob("*/tileset.json")), "external tilesets for a large layer"
+    documents = list(folder.rglob("tileset.json"))
+    assert len(documents) > 1, "external tilesets for a large layer"
+    for document in documents:
+        tiles = 0
+        stack = [json.loads(document.read_text())["root"]]
+        while stack:
+            tiles += 1
+            stack += stack.pop().get("children", [])
+        assert tiles <= 32, f"{document} holds {tiles} tiles"
     assert all(resolve(tiles_root, "buildings", c.uri).is_file() for c in items)
 
 

@@ -133,6 +133,60 @@ def test_deep_subtrees_become_external_tilesets_with_relative_uris():
             assert np.allclose(matrix[:3, 3], leaf.centre, rtol=0, atol=1e-6)
 
 
+def _full_quadtree(key: str, depth: int, east: float = 0.0, north: float = 0.0, size: float = 1600.0) -> TileNode:
+    if depth == 0:
+        return _leaf(key, east, north, size)
+    half = size / 2
+    return TileNode(key=key, children=[
+        _full_quadtree(key + str(i), depth - 1, east + half * (i % 2), north + half * (i // 2), half)
+        for i in range(4)])
+
+
+def _documents_tiles(docs: dict) -> tuple[dict[str, int], list[str]]:
+    """Tiles per document (links to external tilesets included) and the glb URIs reached from tileset.json."""
+    counts: dict[str, int] = {}
+    glbs: list[str] = []
+
+    def visit(path: str, tile: dict) -> None:
+        counts[path] = counts.get(path, 0) + 1
+        uri = tile.get("content", {}).get("uri")
+        if uri:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), uri))
+            if target.endswith("tileset.json"):
+                visit(target, docs[target]["root"])
+            else:
+                glbs.append(target)
+        for child in tile.get("children", []):
+            visit(path, child)
+
+    visit("tileset.json", docs["tileset.json"]["root"])
+    return counts, glbs
+
+
+def test_a_document_holds_whole_levels_up_to_its_tile_budget_and_links_the_rest():
+    root = _full_quadtree("r", 4)  # 1 + 4 + 16 + 64 + 256 tiles, 256 leaves
+    leaves = sorted(f"{n.key}.glb" for n in root.walk() if not n.children)
+
+    # Everything fits: one document, no external tileset.
+    assert set(build_tilesets(root, max_document_tiles=341)) == {"tileset.json"}
+
+    # 100 tiles: levels 0-3 (85 tiles) in the entry point, each level-3 tile a link to its 5-tile subtree.
+    docs = build_tilesets(root, max_document_tiles=100)
+    counts, glbs = _documents_tiles(docs)
+    assert counts["tileset.json"] == 85 and len(docs) == 1 + 64
+    assert sorted(glbs) == leaves, "every leaf reached exactly once"
+
+    # 30 tiles: 21 in the entry point, 16 documents of 21; none over budget, whatever the depth.
+    docs = build_tilesets(root, max_document_tiles=30)
+    counts, glbs = _documents_tiles(docs)
+    assert counts["tileset.json"] == 21 and len(docs) == 1 + 16
+    assert max(counts.values()) <= 30 and sorted(glbs) == leaves
+
+    # The root's children are always in the entry point, even over a tiny budget.
+    counts, glbs = _documents_tiles(build_tilesets(root, max_document_tiles=3))
+    assert counts["tileset.json"] == 5 and sorted(glbs) == leaves
+
+
 def test_a_tile_without_region_or_children_is_refused():
     with pytest.raises(ValueError, match="tile 'r' has neither"):
         build_tilesets(TileNode(key="r"))

@@ -27,6 +27,9 @@ from tiles.tileset import Region, TileNode, build_tilesets
 Progress = Callable[[str], None]
 MANIFEST = "manifest.json"
 TILE_FOLDER = "t"
+# Tiles one tileset.json may hold before its deeper levels go to external tilesets: about 330 bytes each,
+# so a document stays under ~120 kB gzipped, and a city of 100,000 buildings (~1,000 tiles) is one request.
+DOCUMENT_TILES = 2048
 
 
 @dataclass
@@ -138,7 +141,6 @@ def write_feature_tiles(
     min_error: float,
     progress: Progress,
     workers: int = 1,
-    external_leaves: int = 64,
     schema: dict | None = None,
     make_parent: Callable[[str, np.ndarray, float], tuple[bytes, Region, tuple[float, float, float]]] | None = None,
     parent_features: int = 0,
@@ -233,9 +235,8 @@ def write_feature_tiles(
     root = node_of(tree.root)
     if not root.children and root.content_uri is None:
         raise ValueError("no tile was written")
-    external = len(leaves) > external_leaves
     documents = build_tilesets(root, refine="ADD" if make_parent is None else "REPLACE",
-                               external_depth=3 if external else None, schema=schema,
+                               max_document_tiles=DOCUMENT_TILES, schema=schema,
                                tileset_version=build.version)
     for path, document in documents.items():
         if path == "tileset.json":
