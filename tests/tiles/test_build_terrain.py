@@ -11,7 +11,7 @@ import pytest
 from tests.tiles.conftest import terrain_height
 from tests.tiles.tile_reading import resolve
 from tiles.build import build_layers
-from tiles.builders.terrain import FINEST_ERROR_M, TileKey
+from tiles.builders.terrain import FINEST_ERROR_M, GRID, TileKey
 from tiles.errors import NothingToBuild
 from tiles.publish import current_dir
 from twin.geoid import city_frame
@@ -129,3 +129,81 @@ def test_without_an_active_terrain_the_build_says_what_to_do(db, tiles_root):
 
         with LayerBuild(tiles_root, "terrain") as build:
             builder.build(build, city_frame(), lambda m: None)
+
+
+def _tile_inodes(tiles_root) -> dict[str, int]:
+    folder = current_dir(tiles_root, "terrain")
+    return {str(p.relative_to(folder)): p.stat().st_ino for p in folder.rglob("*.terrain")}
+
+
+def test_a_new_dem_that_differs_in_one_district_rewrites_only_the_tiles_over_it(terrain, tiles_root, tmp_path):
+    from django.contrib.gis.gdal import GDALRaster
+
+    from tests.tiles.conftest import PIXEL, SIZE, X0, Y0
+
+    [first] = build_layers(["terrain"], progress=lambda m: None)
+    before = _tile_inodes(tiles_root)
+    assert first.tiles_rewritten == first.tiles == len(before)
+
+    # The same DEM again: nothing is triangulated, every tile is the published file.
+    [same] = build_layers(["terrain"], progress=lambda m: None)
+    assert same.tiles_rewritten == 0 and _tile_inodes(tiles_root) == before
+
+    # A survey raises a 200 m square by 12 m (an embankment); the rest of the DEM is the same.
+    raster = GDALRaster(terrain.file)
+    z = np.array(raster.bands[0].data(), dtype=np.float32)
+    rows, cols = slice(SIZE - 50, SIZE - 30), slice(30, 50)  # x 300–500 m, y 300–500 m from the corner
+    z[rows, cols] += 12.0
+    path = tmp_path / "dem-survey.tif"
+    GDALRaster({
+        "driver": "GTiff", "name": str(path), "srid": 2154, "width": SIZE, "height": SIZE,
+        "origin": [X0, Y0 + SIZE * PIXEL], "scale": [PIXEL, -PIXEL], "datatype": 6,
+        "bands": [{"data": z.ravel().tolist(), "nodata_value": -9999.0}],
+    })
+    terrain.file = str(path)
+    terrain.save()
+    messages: list[str] = []
+    [survey] = build_layers(["terrain"], progress=messages.append)
+    after = _tile_inodes(tiles_root)
+    assert set(after) == set(before)
+    rewritten = {name for name in after if after[name] != before[name]}
+    assert len(rewritten) == survey.tiles_rewritten and 0 < len(rewritten) < len(after) / 4
+    assert any(f"{len(rewritten)} written, {len(after) - len(rewritten)} unchanged" in m for m in messages)
+
+    # Exactly the tiles over the square (one DEM pixel of bilinear reach around it) are new.
+    frame = city_frame()
+    lon, lat = frame.to_lonlat(np.array([X0 + 290.0, X0 + 510.0]), np.array([Y0 + 290.0, Y0 + 510.0]))
+    for name in after:
+        zl, xl, yl = (int(v) for v in name[: -len(".terrain")].split("/"))
+        w, s, e, n = TileKey(zl, xl, yl).bounds
+        over = w <= lon.max() and e >= lon.min() and s <= lat.max() and n >= lat.min()
+        if not over:
+            assert name not in rewritten, f"{name} lies away from the change but was rewritten"
+    top = max(int(name.split("/")[0]) for name in after)
+    centre_lon, centre_lat = frame.to_lonlat(np.array([X0 + 400.0]), np.array([Y0 + 400.0]))
+    sampled_levels = 0
+    for zl in range(top + 1):
+        size = 180.0 / (1 << zl)
+        key = TileKey(zl, int((centre_lon[0] + 180.0) // size), int((centre_lat[0] + 90.0) // size))
+        # A tile is its GRID × GRID samples: a coarse tile whose samples all miss the square is the same tile.
+        w, s, e, n = key.bounds
+        glon, glat = np.meshgrid(np.linspace(w, e, GRID), np.linspace(n, s, GRID))
+        gx, gy = frame.from_lonlat(glon.ravel(), glat.ravel())
+        if ((gx > X0 + 310) & (gx < X0 + 490) & (gy > Y0 + 310) & (gy < Y0 + 490)).any():
+            sampled_levels += 1
+            assert key.path in rewritten, f"level {zl}: the tile over the embankment was kept"
+    assert sampled_levels >= 3
+    # The rewritten tile shows the embankment.
+    key = TileKey(top, int((centre_lon[0] + 180.0) // (180.0 / (1 << top))),
+                  int((centre_lat[0] + 90.0) // (180.0 / (1 << top))))
+    tile = decode_quantized_mesh(gzip.decompress(resolve(tiles_root, "terrain", f"@{survey.version}/{key.path}")
+                                                 .read_bytes()))
+    w, s, e, n = key.bounds
+    px, py = frame.from_lonlat(w + tile["u"] * (e - w), s + tile["v"] * (n - s))
+    lon, lat = w + tile["u"] * (e - w), s + tile["v"] * (n - s)
+    raised = tile["height"] - (terrain_height(px, py) + frame.undulation(lon, lat))
+    on_top = (px > X0 + 300) & (px < X0 + 500) & (py > Y0 + 300) & (py < Y0 + 500)
+    assert on_top.any() and raised[on_top].max() > 12.0 - FINEST_ERROR_M, "the embankment is in the new tile"
+    in_dem = (px > X0 + 15) & (px < X0 + SIZE * PIXEL - 15) & (py > Y0 + 15) & (py < Y0 + SIZE * PIXEL - 15)
+    away = in_dem & ((px < X0 + 290) | (px > X0 + 510) | (py < Y0 + 290) | (py > Y0 + 510))
+    assert away.any() and np.abs(raised[away]).max() < FINEST_ERROR_M, "and only there"

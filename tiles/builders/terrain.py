@@ -4,10 +4,16 @@ Tiles follow Cesium's geographic tiling scheme: level z has 2^(z+1) × 2^z tiles
 y counted from the south ("scheme": "tms"). Level 0 covers the world at sea level (orthometric 0,
 i.e. the geoid undulation); from level 1 on only the tiles over the DEM are written, and layer.json's
 "available" ranges say so, so Cesium upsamples elsewhere instead of asking.
+
+A rebuild is incremental: each tile's digest is taken over what shapes it (the writer's salt, its key, its
+error and its sampled ellipsoidal heights), kept in manifest.json, and a tile whose digest is unchanged is
+linked from the published build instead of being triangulated again. A new DEM that differs in one district
+rewrites the tiles over that district and their ancestors only.
 """
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import math
 from dataclasses import dataclass
@@ -17,7 +23,7 @@ from pydelatin import Delatin
 from quantized_mesh_encoder.encode import compute_header, encode_header, write_edge_indices, write_indices, write_vertices
 from quantized_mesh_encoder.extensions import VertexNormalsExtension
 
-from tiles.builders.base import LayerStats, Progress, write_json
+from tiles.builders.base import MANIFEST, LayerStats, Progress, read_manifest, write_json
 from tiles.errors import NothingToBuild
 from tiles.publish import LayerBuild
 from twin.geoid import HeightFrame
@@ -30,6 +36,8 @@ LEVEL_ZERO_ERROR_M = 6378137.0 * 2 * math.pi * 0.25 / (65 * 2)
 FINEST_ERROR_M = 0.2
 QMAX = 32767
 EARTH_RADIUS_M = 6371000.0
+# Anything besides a tile's heights that shapes its bytes; change it when the encoding changes.
+WRITER = "qm-delatin-curved-1"
 
 
 @dataclass(frozen=True)
@@ -93,14 +101,31 @@ class HeightSource:
         return ortho + self.frame.undulation(lon, lat)
 
 
+def sample_tile(key: TileKey, heights: HeightSource) -> np.ndarray:
+    """The tile's GRID × GRID ellipsoidal heights, row 0 along its northern edge (as Delatin reads images)."""
+    w, s, e, n = key.bounds
+    glon, glat = np.meshgrid(np.linspace(w, e, GRID), np.linspace(n, s, GRID))
+    return heights(glon.ravel(), np.clip(glat.ravel(), -89.999, 89.999)).reshape(GRID, GRID)
+
+
+def tile_digest(salt: str, key: TileKey, error: float, h: np.ndarray) -> str:
+    """What a tile is made of: its bytes are a function of this digest alone."""
+    digest = hashlib.blake2b(f"{salt}|{key.path}|{error!r}|".encode(), digest_size=16)
+    digest.update(np.ascontiguousarray(h, dtype="<f8").tobytes())
+    return digest.hexdigest()
+
+
 def encode_tile(key: TileKey, heights: HeightSource, error: float) -> tuple[bytes, float, float]:
     """One gzipped quantized-mesh tile with octvertexnormals; returns (bytes, min height, max height)."""
+    return encode_heights(key, sample_tile(key, heights), error)
+
+
+def encode_heights(key: TileKey, h: np.ndarray, error: float) -> tuple[bytes, float, float]:
+    """encode_tile over heights already sampled by sample_tile."""
     w, s, e, n = key.bounds
-    # Sample lat from north to south: row 0 of the grid is the northern edge, as Delatin reads images.
     lon = np.linspace(w, e, GRID)
     lat = np.linspace(n, s, GRID)
     glon, glat = np.meshgrid(lon, lat)
-    h = heights(glon.ravel(), np.clip(glat.ravel(), -89.999, 89.999)).reshape(GRID, GRID)
     # Cesium draws straight lines in ECEF between vertices: over a wide, flat tile those chords sag below
     # the ellipsoid (d²/8R: ~2 km across a level-6 tile). Triangulating the heights plus the Earth's
     # curvature (a paraboloid about the tile centre) makes Delatin keep that sag within max_error too.
@@ -169,6 +194,10 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
     top = max_level_for(terrain.pixel_size, (bbox[1] + bbox[3]) / 2)
     stats = LayerStats(features=1)
     available: list[list[dict]] = []
+    salt = f"{WRITER}|{GRID}|{frame.grid}"
+    previous = read_manifest(build.previous)
+    old_tiles: dict = previous.get("tiles", {}) if previous.get("salt") == salt else {}
+    digests: dict[str, str] = {}
     progress(f"  terrain: {terrain.name}, {terrain.width}×{terrain.height} px of {terrain.pixel_size:g} m, "
              f"levels 0–{top}")
     for z in range(top + 1):
@@ -178,13 +207,20 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
         for x in range(x0, x1 + 1):
             for y in range(y0, y1 + 1):
                 key = TileKey(z, x, y)
-                data, _, _ = encode_tile(key, heights, error)
+                h = sample_tile(key, heights)
+                digest = digests[key.path] = tile_digest(salt, key, error, h)
                 path = build.path / key.path
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
+                if old_tiles.get(key.path) == digest and build.reuse(key.path):
+                    size = path.stat().st_size
+                else:
+                    data, _, _ = encode_heights(key, h, error)
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(data)
+                    size = len(data)
+                    stats.tiles_rewritten += 1
                 stats.tiles += 1
-                stats.bytes += len(data)
-    stats.tiles_rewritten = stats.tiles
+                stats.bytes += size
+        progress(f"  terrain: level {z} done, {stats.tiles_rewritten} of {stats.tiles} tiles written so far")
     layer = {
         "tilejson": "2.1.0",
         "name": terrain.name,
@@ -204,5 +240,8 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
         "available": available,
     }
     stats.bytes += write_json(build.path / "layer.json", layer)
-    progress(f"  terrain: {stats.tiles} tiles, max error {max_error(top, top):g} m at level {top}")
+    write_json(build.path / MANIFEST, {"salt": salt, "tiles": digests})
+    unchanged = stats.tiles - stats.tiles_rewritten
+    progress(f"  terrain: {stats.tiles} tiles ({stats.tiles_rewritten} written, {unchanged} unchanged, reused), "
+             f"max error {max_error(top, top):g} m at level {top}")
     return stats
