@@ -207,3 +207,25 @@ def test_a_new_dem_that_differs_in_one_district_rewrites_only_the_tiles_over_it(
     in_dem = (px > X0 + 15) & (px < X0 + SIZE * PIXEL - 15) & (py > Y0 + 15) & (py < Y0 + SIZE * PIXEL - 15)
     away = in_dem & ((px < X0 + 290) | (px > X0 + 510) | (py < Y0 + 290) | (py > Y0 + 510))
     assert away.any() and np.abs(raised[away]).max() < FINEST_ERROR_M, "and only there"
+
+
+def test_tiles_are_right_triangles_and_the_first_levels_keep_every_sample(terrain, tiles_root):
+    """What keeps the field agents' see-through ground free of white dots (tiles.builders.terrain.COARSE_LEVELS):
+    no sliver triangle anywhere, and no continent-sized triangle on the first levels Cesium draws behind the horizon."""
+    from tiles.builders.terrain import COARSE_LEVELS
+
+    [record] = build_layers(["terrain"], progress=lambda m: None)
+    folder = current_dir(tiles_root, "terrain")
+    checked = 0
+    for path in folder.rglob("*.terrain"):
+        tile = decode_quantized_mesh(gzip.decompress(path.read_bytes()))
+        u, v, tri = tile["u"], tile["v"], tile["triangles"]
+        a, b, c = (np.stack([u[tri[:, k]], v[tri[:, k]]], axis=1) for k in range(3))
+        longest = np.max([((a - b) ** 2).sum(1), ((b - c) ** 2).sum(1), ((c - a) ** 2).sum(1)], axis=0)
+        area = 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+        # A right isosceles triangle: longest edge² = 4 × area (u, v are rounded to 1/32767).
+        assert np.allclose(longest, 4.0 * area, rtol=0.02), f"{path.relative_to(folder)} has a sliver"
+        if int(path.relative_to(folder).parts[0]) < COARSE_LEVELS:
+            assert tile["count"] == GRID * GRID, f"{path.relative_to(folder)} drops grid samples"
+        checked += 1
+    assert checked == record.tiles

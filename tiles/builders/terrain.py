@@ -12,6 +12,7 @@ rewrites the tiles over that district and their ancestors only.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -19,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from pydelatin import Delatin
+from pymartini import Martini
 from quantized_mesh_encoder.encode import compute_header, encode_header, write_edge_indices, write_indices, write_vertices
 from quantized_mesh_encoder.extensions import VertexNormalsExtension
 
@@ -29,15 +30,22 @@ from tiles.publish import LayerBuild
 from twin.geoid import HeightFrame
 
 LAYER = "terrain"
-GRID = 129  # samples per tile side: 2^7 + 1, as Delatin wants
+GRID = 129  # samples per tile side: 2^7 + 1, as RTIN (Martini) wants
 MAX_LEVEL_CAP = 17
 # Cesium's own estimate of a level-0 tile's geometric error for a 65-sample heightmap; halves per level.
 LEVEL_ZERO_ERROR_M = 6378137.0 * 2 * math.pi * 0.25 / (65 * 2)
 FINEST_ERROR_M = 0.2
+# With a translucent globe (the field agents' see-through ground), Cesium draws no skirts and also draws tiles of
+# the first levels, each a quarter of the Earth. Triangulated to their own error, in a few long triangles, those
+# leaked fans of white dots through the sea near the city, and free (Delatin) meshes left stray dots too (seen in
+# screenshots of the demo; sampling the first levels in full removed the fans). Hence RTIN meshes (Martini: right
+# isosceles triangles from one regular binary split, no slivers), and every grid sample a vertex on the first
+# COARSE_LEVELS levels: 4 tiles whatever the city, about 0.3 MB.
+COARSE_LEVELS = 3
 QMAX = 32767
 EARTH_RADIUS_M = 6371000.0
 # Anything besides a tile's heights that shapes its bytes; change it when the encoding changes.
-WRITER = "qm-delatin-curved-1"
+WRITER = "qm-rtin-curved-2"
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,10 @@ class TileKey:
 
 
 def max_error(z: int, max_level: int) -> float:
-    """The Delatin error allowed at level z, metres: half of what Cesium expects of the level, finest at the top."""
+    """The mesh error allowed at level z, metres: half of what Cesium expects of the level, finest at the top;
+    0 (every grid sample) on the continent-sized tiles of the first COARSE_LEVELS levels."""
+    if z < COARSE_LEVELS:
+        return 0.0
     if z >= max_level:
         return FINEST_ERROR_M
     return max(FINEST_ERROR_M, 0.5 * LEVEL_ZERO_ERROR_M / (1 << z))
@@ -101,8 +112,13 @@ class HeightSource:
         return ortho + self.frame.undulation(lon, lat)
 
 
+@functools.cache
+def _rtin() -> Martini:
+    return Martini(GRID)
+
+
 def sample_tile(key: TileKey, heights: HeightSource) -> np.ndarray:
-    """The tile's GRID × GRID ellipsoidal heights, row 0 along its northern edge (as Delatin reads images)."""
+    """The tile's GRID × GRID ellipsoidal heights, row 0 along its northern edge (image rows, as RTIN reads them)."""
     w, s, e, n = key.bounds
     glon, glat = np.meshgrid(np.linspace(w, e, GRID), np.linspace(n, s, GRID))
     return heights(glon.ravel(), np.clip(glat.ravel(), -89.999, 89.999)).reshape(GRID, GRID)
@@ -128,17 +144,16 @@ def encode_heights(key: TileKey, h: np.ndarray, error: float) -> tuple[bytes, fl
     glon, glat = np.meshgrid(lon, lat)
     # Cesium draws straight lines in ECEF between vertices: over a wide, flat tile those chords sag below
     # the ellipsoid (d²/8R: ~2 km across a level-6 tile). Triangulating the heights plus the Earth's
-    # curvature (a paraboloid about the tile centre) makes Delatin keep that sag within max_error too.
+    # curvature (a paraboloid about the tile centre) makes the mesh keep that sag within max_error too.
     lat0 = math.radians((s + n) / 2)
     dy = np.radians(glat - (s + n) / 2) * EARTH_RADIUS_M
     dx = np.radians(glon - (w + e) / 2) * EARTH_RADIUS_M * math.cos(lat0)
     curved = h + (dx * dx + dy * dy) / (2.0 * EARTH_RADIUS_M)
-    tin = Delatin(curved.astype(np.float64), max_error=error)
-    px = tin.vertices
-    col = np.rint(px[:, 0]).astype(np.int64)
-    row = np.rint(px[:, 1]).astype(np.int64)
-    triangles = tin.triangles.astype(np.int64)
-    # Counter-clockwise seen from above in lon/lat (Delatin's rows run south, which flips its winding).
+    px, triangles = _rtin().create_tile(curved.astype(np.float32)).get_mesh(error)
+    col = px[:, 0].astype(np.int64)
+    row = px[:, 1].astype(np.int64)
+    triangles = triangles.astype(np.int64)
+    # Counter-clockwise seen from above in lon/lat (image rows run south, which flips the winding).
     gx, gy = col.astype(np.float64), -row.astype(np.float64)
     a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
     cross = (gx[b] - gx[a]) * (gy[c] - gy[a]) - (gx[c] - gx[a]) * (gy[b] - gy[a])
