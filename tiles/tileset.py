@@ -235,8 +235,9 @@ def build_tilesets(
     relative to that file. With max_document_tiles, a document holds as many
     whole levels of its subtree as fit in that many tiles (the root's children
     at least), and each inner node of its last level is a link to an external
-    tileset under the same rule: a layer that fits in one document is one document, and a larger one
-    costs a viewer one more request per level cut, not per fixed depth. The root tile's transform translates to its centre
+    tileset under the same rule: a layer that fits in one document is one
+    document, and a larger one costs a viewer one request per cut, not one per
+    fixed depth. The root tile's transform translates to its centre
     (ECEF, float64); each descendant with a different centre gets the
     difference, so transforms compose back to absolute ECEF, external
     tilesets included (3D Tiles applies the referencing tile's transform to
@@ -260,7 +261,7 @@ def build_tilesets(
             return True
         return bool(external_depth) and depth % external_depth == 0
 
-    def inline_levels(node: TileNode) -> int | None:
+    def link_level(node: TileNode) -> int | None:
         """The level below node whose inner nodes link to external tilesets; None: its document holds it all."""
         if not max_document_tiles:
             return None
@@ -331,7 +332,7 @@ def build_tilesets(
         # The tileset's own error says when to draw the root at all: never
         # below the root's, and never 0 or the layer would only show up close.
         doc["geometricError"] = max(error, region_diagonal(region) * error_scale)
-        doc["root"] = tile_json(node, depth, origin, folder, True, inline_levels(node))
+        doc["root"] = tile_json(node, depth, origin, folder, True, link_level(node))
         return doc
 
     documents["tileset.json"] = document(root, 0, (0.0, 0.0, 0.0), "")
