@@ -131,13 +131,9 @@ def tile_digest(salt: str, key: TileKey, error: float, h: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def encode_tile(key: TileKey, heights: HeightSource, error: float) -> tuple[bytes, float, float]:
-    """One gzipped quantized-mesh tile with octvertexnormals; returns (bytes, min height, max height)."""
-    return encode_heights(key, sample_tile(key, heights), error)
-
-
 def encode_heights(key: TileKey, h: np.ndarray, error: float) -> tuple[bytes, float, float]:
-    """encode_tile over heights already sampled by sample_tile."""
+    """One gzipped quantized-mesh tile with octvertexnormals from sample_tile's heights; returns (bytes, min height,
+    max height)."""
     w, s, e, n = key.bounds
     lon = np.linspace(w, e, GRID)
     lat = np.linspace(n, s, GRID)
