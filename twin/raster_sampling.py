@@ -1,6 +1,7 @@
 """Bilinear sampling of a single-band GeoTIFF at points in its own CRS."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -49,3 +50,21 @@ class RasterSampler:
              + d[r1c, c0c] * (1 - fc) * fr + d[r1c, c1c] * fc * fr)
         outside = (col < -0.5) | (row < -0.5) | (col > w - 0.5) | (row > h - 0.5)
         return np.where(outside, np.nan, z)
+
+    def window_digest(self, xs, ys, margin: int = 2) -> bytes:
+        """A digest of every pixel that sampling inside the bounding box of (xs, ys) can read, and of where the
+        raster lies: two rasters with the same digest give the same heights there. b"" when it reads no pixel."""
+        xs = np.asarray(xs, dtype=np.float64)
+        ys = np.asarray(ys, dtype=np.float64)
+        col = (xs - self.origin_x) / self.pixel_x - 0.5
+        row = (ys - self.origin_y) / self.pixel_y - 0.5
+        h, w = self.data.shape
+        c0, c1 = max(0, int(np.floor(col.min())) - margin), min(w, int(np.ceil(col.max())) + margin + 1)
+        r0, r1 = max(0, int(np.floor(row.min())) - margin), min(h, int(np.ceil(row.max())) + margin + 1)
+        if c0 >= c1 or r0 >= r1:
+            return b""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(np.array([self.origin_x, self.origin_y, self.pixel_x, self.pixel_y, r0, r1, c0, c1], "<f8").tobytes())
+        digest.update(np.ascontiguousarray(self.data[r0:r1, c0:c1], dtype="<f8").tobytes())
+        return digest.digest()
+
