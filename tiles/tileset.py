@@ -176,7 +176,6 @@ class TileNode:
         the tile gets a transform so that its content lands back there.
     geometric_error: metres; None derives it (0 at leaves, region diagonal
         times error_scale above).
-    external: write this subtree into its own "<key>/tileset.json".
     """
 
     key: str
@@ -186,7 +185,6 @@ class TileNode:
     children: list[TileNode] = field(default_factory=list)
     geometric_error: float | None = None
     refine: Literal["ADD", "REPLACE"] | None = None
-    external: bool = False
 
     def walk(self) -> Iterator[TileNode]:
         yield self
@@ -221,7 +219,6 @@ def build_tilesets(
     *,
     refine: Literal["ADD", "REPLACE"] = "ADD",
     error_scale: float = 1.0,
-    external_depth: int | None = None,
     max_document_tiles: int | None = None,
     schema: Mapping | None = None,
     metadata: Mapping | None = None,
@@ -230,15 +227,14 @@ def build_tilesets(
     """Serialise a tile tree into one or more tileset.json documents.
 
     Returns {path relative to the layer root: tileset dict}; "tileset.json" is
-    the entry point. Subtrees marked external, or rooted every external_depth
-    levels, go to "<key>/tileset.json" and their content URIs are rewritten
-    relative to that file. With max_document_tiles, a document holds as many
+    the entry point. With max_document_tiles, a document holds as many
     whole levels of its subtree as fit in that many tiles (the root's children
     at least), and each inner node of its last level is a link to an external
     tileset under the same rule: a layer that fits in one document is one
     document, and a larger one costs a viewer one request per cut, not one per
-    fixed depth. The root tile's transform translates to its centre
-    (ECEF, float64); each descendant with a different centre gets the
+    fixed depth. An external subtree goes to "<key>/tileset.json", its content
+    URIs rewritten relative to that file. The root tile's transform translates
+    to its centre (ECEF, float64); each descendant with a different centre gets the
     difference, so transforms compose back to absolute ECEF, external
     tilesets included (3D Tiles applies the referencing tile's transform to
     an external tileset's root).
@@ -249,17 +245,9 @@ def build_tilesets(
     _resolve(root, error_scale, resolved)
     documents: dict[str, dict] = {}
 
-    def is_external(node: TileNode, depth: int, levels_left: int | None) -> bool:
-        if depth == 0:
-            return False
-        if node.external:
-            return True
+    def is_external(node: TileNode, levels_left: int | None) -> bool:
         # A lone leaf would cost one more request for a file holding one tile.
-        if not node.children:
-            return False
-        if levels_left is not None and levels_left <= 0:
-            return True
-        return bool(external_depth) and depth % external_depth == 0
+        return bool(node.children) and levels_left is not None and levels_left <= 0
 
     def link_level(node: TileNode) -> int | None:
         """The level below node whose inner nodes link to external tilesets; None: its document holds it all."""
@@ -299,7 +287,7 @@ def build_tilesets(
         children = []
         below = None if levels_left is None else levels_left - 1
         for child in node.children:
-            if is_external(child, depth + 1, below):
+            if is_external(child, below):
                 sub_path = posixpath.join(child.key, "tileset.json")
                 sub_folder = child.key
                 documents[sub_path] = document(child, depth + 1, here, sub_folder)

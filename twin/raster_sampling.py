@@ -29,13 +29,15 @@ class RasterSampler:
         sx, sy = raster.scale
         return cls(band.data(), ox, oy, sx, sy, band.nodata_value)
 
+    def _pixel(self, xs, ys) -> tuple[np.ndarray, np.ndarray]:
+        """Fractional (col, row) of xs, ys; pixel centres sit half a pixel from the origin corner."""
+        col = (np.asarray(xs, dtype=np.float64) - self.origin_x) / self.pixel_x - 0.5
+        row = (np.asarray(ys, dtype=np.float64) - self.origin_y) / self.pixel_y - 0.5
+        return col, row
+
     def __call__(self, xs, ys) -> np.ndarray:
         """Heights at xs, ys (storage CRS, metres); NaN outside the raster or on nodata."""
-        xs = np.asarray(xs, dtype=np.float64)
-        ys = np.asarray(ys, dtype=np.float64)
-        # Pixel centres sit half a pixel from the origin corner.
-        col = (xs - self.origin_x) / self.pixel_x - 0.5
-        row = (ys - self.origin_y) / self.pixel_y - 0.5
+        col, row = self._pixel(xs, ys)
         h, w = self.data.shape
         c0 = np.floor(col).astype(np.int64)
         r0 = np.floor(row).astype(np.int64)
@@ -54,10 +56,7 @@ class RasterSampler:
     def window_digest(self, xs, ys, margin: int = 2) -> bytes:
         """A digest of every pixel that sampling inside the bounding box of (xs, ys) can read, and of where the
         raster lies: two rasters with the same digest give the same heights there. b"" when it reads no pixel."""
-        xs = np.asarray(xs, dtype=np.float64)
-        ys = np.asarray(ys, dtype=np.float64)
-        col = (xs - self.origin_x) / self.pixel_x - 0.5
-        row = (ys - self.origin_y) / self.pixel_y - 0.5
+        col, row = self._pixel(xs, ys)
         h, w = self.data.shape
         c0, c1 = max(0, int(np.floor(col.min())) - margin), min(w, int(np.ceil(col.max())) + margin + 1)
         r0, r1 = max(0, int(np.floor(row.min())) - margin), min(h, int(np.ceil(row.max())) + margin + 1)

@@ -116,7 +116,7 @@ def test_region_from_ecef_contains_its_points():
 
 def test_deep_subtrees_become_external_tilesets_with_relative_uris():
     root = _tree()
-    docs = build_tilesets(root, external_depth=1)
+    docs = build_tilesets(root, max_document_tiles=3)
     assert set(docs) == {"tileset.json", "r0/tileset.json", "r3/tileset.json"}
     main = docs["tileset.json"]
     stubs = main["root"]["children"]
@@ -229,7 +229,7 @@ def test_a_layer_built_end_to_end_decodes_back_to_ecef_inside_its_regions(tmp_pa
         return node
 
     root = to_node(tree.root)
-    docs = build_tilesets(root, external_depth=2)
+    docs = build_tilesets(root, max_document_tiles=8)
     assert len(written) == len(tree.leaves()) > 4
     assert_valid_glb(next(iter(written.values()))[0], tmp_path)
 

@@ -92,6 +92,11 @@ def read_manifest(folder: Path | None) -> dict:
         return {}
 
 
+def reusable_tiles(manifest: dict, salt: str) -> dict:
+    """The previous build's tiles by name, when it was written with the same salt; none otherwise."""
+    return manifest.get("tiles", {}) if manifest.get("salt") == salt else {}
+
+
 def write_json(path: Path, document: dict) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(document, separators=(",", ":")).encode()
@@ -156,7 +161,7 @@ def write_feature_tiles(
     """
     stats = LayerStats(features=len(layer))
     previous = read_manifest(build.previous)
-    old_tiles: dict = previous.get("tiles", {}) if previous.get("salt") == salt else {}
+    old_tiles = reusable_tiles(previous, salt)
     bounds = previous.get("root_bounds")
     if bounds is None or not len(layer) or not (
         layer.x.min() >= bounds[0] and layer.y.min() >= bounds[1] and layer.x.max() <= bounds[2] and layer.y.max() <= bounds[3]

@@ -24,7 +24,7 @@ from pymartini import Martini
 from quantized_mesh_encoder.encode import compute_header, encode_header, write_edge_indices, write_indices, write_vertices
 from quantized_mesh_encoder.extensions import VertexNormalsExtension
 
-from tiles.builders.base import MANIFEST, LayerStats, Progress, read_manifest, write_json
+from tiles.builders.base import MANIFEST, LayerStats, Progress, read_manifest, reusable_tiles, write_json
 from tiles.errors import NothingToBuild
 from tiles.publish import LayerBuild
 from twin.geoid import HeightFrame
@@ -221,8 +221,7 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
     stats = LayerStats(features=1)
     available: list[list[dict]] = []
     salt = f"{WRITER}|{GRID}|{frame.srid}|{frame.grid}|dem-window-2"
-    previous = read_manifest(build.previous)
-    old_tiles: dict = previous.get("tiles", {}) if previous.get("salt") == salt else {}
+    old_tiles = reusable_tiles(read_manifest(build.previous), salt)
     digests: dict[str, str] = {}
     progress(f"  terrain: {terrain.name}, {terrain.width}×{terrain.height} px of {terrain.pixel_size:g} m, "
              f"levels 0–{top}")
