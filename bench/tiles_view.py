@@ -20,7 +20,8 @@ Measured per view: seconds from the tileset's creation (camera already set) to a
 served, tiles and features drawn in the settled frame. "must draw" is the floor of any level of detail: the
 buildings in view whose omission alone would exceed the screen-space error (must_draw). The tileset options are
 the app's own for the buildings layer (TILESET_OPTIONS in frontend/static/jumeau/plugins/TilesetLayerPlugin.js,
-skipLevelOfDetail); results go to bench/results/tiles_view.json. With --options '{"maximumScreenSpaceError": 8}'
+skipLevelOfDetail), and so are Cesium's request limits for the tile server (REQUEST_LIMITS in
+frontend/static/jumeau/core/Viewer.js); results go to bench/results/tiles_view.json. With --options '{"maximumScreenSpaceError": 8}'
 --label default_traversal, other options are compared (bench/results/tiles_view_<label>.json).
 """
 from __future__ import annotations
@@ -61,14 +62,23 @@ VIEWS = ("street", "block", "city-wide")
 DENSITY = 2000.0  # buildings per km², a dense European town
 ASPECT = 6.0 / 8.0  # width / height of the city, as bench/tiles.py
 APP_PLUGIN = ROOT / "frontend" / "static" / "jumeau" / "plugins" / "TilesetLayerPlugin.js"
+APP_VIEWER = ROOT / "frontend" / "static" / "jumeau" / "core" / "Viewer.js"
+
+
+def app_block(path: Path, marker: str) -> dict:
+    """The plain JSON the app keeps between /* marker */ and /* end marker */ in one of its modules."""
+    return json.loads(path.read_text().split(f"/* {marker} */", 1)[1].split(f"/* end {marker} */", 1)[0])
 
 
 def app_tileset_options(layer: str = "buildings") -> dict:
-    """The Cesium3DTileset options the app gives a layer: TILESET_OPTIONS of TilesetLayerPlugin.js (plain JSON)."""
-    text = APP_PLUGIN.read_text()
-    block = text.split("/* tileset-options */", 1)[1].split("/* end tileset-options */", 1)[0]
-    options = json.loads(block)
+    """The Cesium3DTileset options the app gives a layer: TILESET_OPTIONS of TilesetLayerPlugin.js."""
+    options = app_block(APP_PLUGIN, "tileset-options")
     return options.get(layer, options["default"])
+
+
+def app_request_limits() -> dict:
+    """How many tile requests the app lets Cesium keep in flight to its server: REQUEST_LIMITS of Viewer.js."""
+    return app_block(APP_VIEWER, "request-limits")
 
 
 LOAD_TIMEOUT_S = 150
@@ -83,6 +93,11 @@ PAGE = """<!doctype html>
 </head><body><div id="c"></div>
 <script>
 Cesium.Ion.defaultAccessToken = undefined;
+// The app's request limits for its own server (core/Viewer.js raiseRequestLimits).
+const limits = @REQUEST_LIMITS@;
+Cesium.RequestScheduler.requestsByServer[Cesium.RequestScheduler.getServerKey(location.href)] = limits.perServer;
+Cesium.RequestScheduler.priorityHeapLength = Math.max(Cesium.RequestScheduler.priorityHeapLength, limits.priorityHeapLength);
+Cesium.RequestScheduler.maximumRequests = Math.max(Cesium.RequestScheduler.maximumRequests, limits.perServer);
 const viewer = new Cesium.Viewer("c", {
   baseLayer: false, baseLayerPicker: false, geocoder: false, homeButton: false, sceneModePicker: false,
   navigationHelpButton: false, animation: false, timeline: false, fullscreenButton: false, infoBox: false,
@@ -134,6 +149,9 @@ window.measure = async (url, cam, options, timeoutMs) => {
 window.ready = true;
 </script></body></html>
 """
+
+
+PAGE = PAGE.replace("@REQUEST_LIMITS@", json.dumps(app_request_limits()))
 
 
 # --- the cities ---------------------------------------------------------------------------------------------
@@ -380,7 +398,8 @@ def main() -> None:
               f"{r['features_drawn']:>8} {r['must_draw']:>9} {r['frames']:>6}" + ("" if r["loaded"] else "  TIMED OUT"))
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps({
-        "density_per_km2": DENSITY, "cesium_tileset_options": options, "viewport": VIEWPORT,
+        "density_per_km2": DENSITY, "cesium_tileset_options": options, "request_limits": app_request_limits(),
+        "viewport": VIEWPORT,
         "parent_features": builder.PARENT_FEATURES, "leaf_features": builder.MAX_FEATURES,
         "builds": builds, "views": summary, "runs": rows,
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},

@@ -1,6 +1,20 @@
 // The viewer core: one Cesium scene, the session (role, layers), a pick dispatcher and a panel.
 const Cesium = window.Cesium;
 
+// How many tile requests Cesium keeps in flight to our own server, and how many waiting ones it sorts each frame.
+// Its defaults (18 per server, 20 sorted) send the rest a frame later: a street view to the horizon of a
+// 100,000-building city wants 44 tiles at once and got them in three waves, one slow frame apart. Tiles and
+// terrain are static files from this origin (nginx, or the app in the demo); the browser's connection pool
+// queues the rest without waiting for a frame. Plain JSON between the markers: bench/tiles_view.py applies it too.
+export const REQUEST_LIMITS = /* request-limits */ {"perServer": 64, "priorityHeapLength": 64} /* end request-limits */;
+
+export function raiseRequestLimits(url = window.location.href, limits = REQUEST_LIMITS) {
+  const scheduler = Cesium.RequestScheduler;
+  scheduler.requestsByServer[scheduler.getServerKey(url)] = limits.perServer;
+  scheduler.priorityHeapLength = Math.max(scheduler.priorityHeapLength, limits.priorityHeapLength);
+  scheduler.maximumRequests = Math.max(scheduler.maximumRequests, limits.perServer);
+}
+
 export class Viewer {
   constructor(container, session) {
     this.container = container;
@@ -12,6 +26,7 @@ export class Viewer {
   async init() {
     // On-premise: no ion, no CDN; imagery ships with Cesium and terrain comes from our own tiles.
     Cesium.Ion.defaultAccessToken = "";
+    raiseRequestLimits();
     const baseLayer = Cesium.ImageryLayer.fromProviderAsync(
       Cesium.TileMapServiceImageryProvider.fromUrl(Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"))
     );

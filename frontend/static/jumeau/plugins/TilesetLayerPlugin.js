@@ -8,13 +8,18 @@ const Cesium = window.Cesium;
 // loaded still stand in while a closer view loads. bench/tiles_view.py, 100,000 buildings, against loading the
 // ancestors first: street 52 requests / 5.6 MB instead of 69 / 10.0; block 6 / 0.65 MB instead of 16 / 3.6.
 // dynamicScreenSpaceError is already Cesium's default.
+// No dynamic environment map on the buildings: each tileset renders the sky into a cube map over several frames,
+// reads it back (a GPU stall), then rebuilds the draw commands and shaders of every tile it has loaded. A street
+// view of a 100,000-building city spent ~2.5 s in that rebuild of 44 tiles on a software GPU
+// (bench/tiles_view.py). Without it the buildings show their style's colours under the sun and Cesium's default
+// sky light, instead of a grey-blue sky reflection.
 // Buildings refine at Cesium's default 16 px: at 8 px a street-level view towards the horizon of a
 // 100,000-building city drew every building within ~4 km (19 s, 21 MB); at 16 px, 4.5 s and 11 MB.
 export const TILESET_OPTIONS = /* tileset-options */ {
   "default": {"maximumScreenSpaceError": 8},
   "buildings": {"maximumScreenSpaceError": 16, "skipLevelOfDetail": true, "baseScreenSpaceError": 1024,
                 "skipScreenSpaceErrorFactor": 16, "skipLevels": 1, "loadSiblings": false,
-                "immediatelyLoadDesiredLevelOfDetail": true}
+                "immediatelyLoadDesiredLevelOfDetail": true, "environmentMapOptions": {"enabled": false}}
 } /* end tileset-options */;
 
 export function tilesetOptions(name) {
