@@ -21,8 +21,9 @@ served, tiles and features drawn in the settled frame. "must draw" is the floor 
 buildings in view whose omission alone would exceed the screen-space error (must_draw). The tileset options are
 the app's own for the buildings layer (TILESET_OPTIONS in frontend/static/jumeau/plugins/TilesetLayerPlugin.js,
 skipLevelOfDetail), and so are Cesium's request limits for the tile server (REQUEST_LIMITS in
-frontend/static/jumeau/core/Viewer.js); results go to bench/results/tiles_view.json. With --options '{"maximumScreenSpaceError": 8}'
---label default_traversal, other options are compared (bench/results/tiles_view_<label>.json).
+frontend/static/jumeau/core/Viewer.js); results go to bench/results/tiles_view.json. With
+--options '{"maximumScreenSpaceError": 8}' --label default_traversal, other options are compared
+(bench/results/tiles_view_<label>.json).
 """
 from __future__ import annotations
 
@@ -96,7 +97,8 @@ Cesium.Ion.defaultAccessToken = undefined;
 // The app's request limits for its own server (core/Viewer.js raiseRequestLimits).
 const limits = @REQUEST_LIMITS@;
 Cesium.RequestScheduler.requestsByServer[Cesium.RequestScheduler.getServerKey(location.href)] = limits.perServer;
-Cesium.RequestScheduler.priorityHeapLength = Math.max(Cesium.RequestScheduler.priorityHeapLength, limits.priorityHeapLength);
+Cesium.RequestScheduler.priorityHeapLength = Math.max(Cesium.RequestScheduler.priorityHeapLength,
+                                                      limits.priorityHeapLength);
 Cesium.RequestScheduler.maximumRequests = Math.max(Cesium.RequestScheduler.maximumRequests, limits.perServer);
 const viewer = new Cesium.Viewer("c", {
   baseLayer: false, baseLayerPicker: false, geocoder: false, homeButton: false, sceneModePicker: false,
