@@ -20,8 +20,8 @@ Measured per view: seconds from the tileset's creation (camera already set) to a
 served, tiles and features drawn in the settled frame. "must draw" is the floor of any level of detail: the
 buildings in view whose omission alone would exceed the screen-space error (must_draw). The tileset options are
 the app's own for the buildings layer (TILESET_OPTIONS in frontend/static/jumeau/plugins/TilesetLayerPlugin.js,
-skipLevelOfDetail), and so are Cesium's request limits for the tile server (REQUEST_LIMITS in
-frontend/static/jumeau/core/Viewer.js); results go to bench/results/tiles_view.json. With
+skipLevelOfDetail), and the page raises Cesium's request limits for the tile server with the app's own module
+(raiseRequestLimits in frontend/static/jumeau/core/Viewer.js); results go to bench/results/tiles_view.json. With
 --options '{"maximumScreenSpaceError": 8}' --label default_traversal, other options are compared
 (bench/results/tiles_view_<label>.json).
 """
@@ -62,8 +62,9 @@ VIEWPORT = {"width": 1280, "height": 720}
 VIEWS = ("street", "block", "city-wide")
 DENSITY = 2000.0  # buildings per km², a dense European town
 ASPECT = 6.0 / 8.0  # width / height of the city, as bench/tiles.py
-APP_PLUGIN = ROOT / "frontend" / "static" / "jumeau" / "plugins" / "TilesetLayerPlugin.js"
-APP_VIEWER = ROOT / "frontend" / "static" / "jumeau" / "core" / "Viewer.js"
+APP_JS = ROOT / "frontend" / "static" / "jumeau"
+APP_PLUGIN = APP_JS / "plugins" / "TilesetLayerPlugin.js"
+APP_VIEWER = APP_JS / "core" / "Viewer.js"
 
 
 def app_block(path: Path, marker: str) -> dict:
@@ -94,12 +95,8 @@ PAGE = """<!doctype html>
 </head><body><div id="c"></div>
 <script>
 Cesium.Ion.defaultAccessToken = undefined;
-// The app's request limits for its own server (core/Viewer.js raiseRequestLimits).
-const limits = @REQUEST_LIMITS@;
-Cesium.RequestScheduler.requestsByServer[Cesium.RequestScheduler.getServerKey(location.href)] = limits.perServer;
-Cesium.RequestScheduler.priorityHeapLength = Math.max(Cesium.RequestScheduler.priorityHeapLength,
-                                                      limits.priorityHeapLength);
-Cesium.RequestScheduler.maximumRequests = Math.max(Cesium.RequestScheduler.maximumRequests, limits.perServer);
+// The app's own request limits for the server of its tiles (this page's server here).
+const app = import("/app/core/Viewer.js").then((viewerModule) => viewerModule.raiseRequestLimits());
 const viewer = new Cesium.Viewer("c", {
   baseLayer: false, baseLayerPicker: false, geocoder: false, homeButton: false, sceneModePicker: false,
   navigationHelpButton: false, animation: false, timeline: false, fullscreenButton: false, infoBox: false,
@@ -148,12 +145,9 @@ window.measure = async (url, cam, options, timeoutMs) => {
   return { loaded: ok, seconds, tiles_drawn: visible.size, parent_tiles_drawn: parents, features_drawn: features,
            frames: framesDrawn, failed };
 };
-window.ready = true;
+app.then(() => { window.ready = true; });
 </script></body></html>
 """
-
-
-PAGE = PAGE.replace("@REQUEST_LIMITS@", json.dumps(app_request_limits()))
 
 
 # --- the cities ---------------------------------------------------------------------------------------------
@@ -259,7 +253,8 @@ class Counter:
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """/ the page, /cesium/… Cesium's build, /<city>/buildings/… a built layer, @<version>/… into its build folder."""
+    """/ the page, /cesium/… Cesium's build, /app/… the app's JavaScript modules, /<city>/buildings/… a built layer,
+    @<version>/… into its build folder."""
 
     cities: dict[str, Path] = {}
     counter = Counter()
@@ -268,6 +263,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         parts = unquote(urlparse(path).path).strip("/").split("/")
         if parts[0] == "cesium":
             return str(CESIUM.joinpath(*parts[1:]))
+        if parts[0] == "app":
+            return str(APP_JS.joinpath(*parts[1:]))
         if parts[0] in self.cities and len(parts) > 2 and parts[1] == "buildings":
             root = self.cities[parts[0]]
             if parts[2].startswith("@"):
@@ -285,7 +282,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         path = Path(self.translate_path(self.path))
-        if path.is_file() and not urlparse(self.path).path.startswith("/cesium/"):
+        if path.is_file() and urlparse(self.path).path.split("/")[1] not in ("cesium", "app"):
             self.counter.add(path.stat().st_size)
         super().do_GET()
 

@@ -5,7 +5,8 @@ const Cesium = window.Cesium;
 // Its defaults (18 per server, 20 sorted) send the rest a frame later: a street view to the horizon of a
 // 100,000-building city wants 44 tiles at once and got them in three waves, one slow frame apart. Tiles and
 // terrain are static files from this origin (nginx, or the app in the demo); the browser's connection pool
-// queues the rest without waiting for a frame. Plain JSON between the markers: bench/tiles_view.py applies it too.
+// queues the rest without waiting for a frame. bench/tiles_view.py calls raiseRequestLimits and records the JSON
+// between the markers.
 export const REQUEST_LIMITS = /* request-limits */ {"perServer": 64, "priorityHeapLength": 64} /* end request-limits */;
 
 export function raiseRequestLimits(url = window.location.href, limits = REQUEST_LIMITS) {
