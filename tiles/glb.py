@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 
 __all__ = [
+    "GLB_WRITER_VERSION",
     "Material",
     "Primitive",
     "write_glb",
@@ -21,6 +22,10 @@ __all__ = [
     "ecef_to_gltf",
     "gltf_to_ecef",
 ]
+
+# Part of every incremental build's tile hash (tiles/builders): a change here that alters the bytes written for the
+# same input must bump it, or unchanged features keep tiles of the old writer.
+GLB_WRITER_VERSION = "glb-2"
 
 _GLB_MAGIC = 0x46546C67  # "glTF"
 _CHUNK_JSON = 0x4E4F534A
@@ -189,8 +194,8 @@ def _encode_strings(values: Sequence[str]) -> tuple[bytes, bytes]:
 
 def _add_property(
     bin_: _Bin, name: str, values: np.ndarray | Sequence, count: int
-) -> tuple[dict, dict]:
-    """Return (class property definition, property table entry) for one column."""
+) -> tuple[dict, dict | None]:
+    """Return (class property definition, property table entry or None when the column is left out)."""
     _check_identifier(name, "property")
     arr = values if isinstance(values, np.ndarray) else np.asarray(list(values))
     if arr.dtype.kind in "OUS" or (arr.size == 0 and not isinstance(values, np.ndarray)):
@@ -198,13 +203,18 @@ def _add_property(
         if len(seq) != count:
             raise ValueError(f"property {name!r} has {len(seq)} values for {count} features")
         data, offsets = _encode_strings(seq)
-        # glTF forbids zero-length buffer views, even when every string is empty.
+        # Readers (CesiumJS, our read_property_table) give an omitted string column its default.
+        definition = {"type": "STRING", "default": ""}
+        if not data:
+            # All strings empty: the values view would need a byteLength of 0 (the last offset), which
+            # glTF forbids, so the column is left out of the table and every row reads as the default.
+            return definition, None
         entry = {
-            "values": bin_.add(data or b"\0"),
+            "values": bin_.add(data),
             "stringOffsets": bin_.add(offsets),
             "stringOffsetType": "UINT32",
         }
-        return {"type": "STRING"}, entry
+        return definition, entry
     if arr.shape != (count,):
         raise ValueError(f"property {name!r} has shape {arr.shape}, expected ({count},)")
     if arr.dtype == bool:
@@ -340,7 +350,8 @@ def write_glb(
     for name, values in columns.items():
         definition, entry = _add_property(bin_, name, values, count)
         class_properties[name] = definition
-        table_properties[name] = entry
+        if entry is not None:
+            table_properties[name] = entry
 
     binary = bin_.finish()
     document = {
@@ -424,8 +435,13 @@ def read_property_table(document: dict, binary: bytes, table: int = 0) -> dict[s
     definitions = meta["schema"]["classes"][tab["class"]]["properties"]
     count = tab["count"]
     out: dict[str, np.ndarray | list] = {}
-    for name, entry in tab["properties"].items():
-        definition = definitions[name]
+    for name, definition in definitions.items():
+        entry = tab.get("properties", {}).get(name)
+        if entry is None:
+            if "default" not in definition:
+                raise ValueError(f"property table {table} has no column {name!r} and its class gives no default")
+            out[name] = [definition["default"]] * count
+            continue
         values = _view_bytes(document, binary, entry["values"])
         if definition["type"] == "STRING":
             offset_dtype = _METADATA_DTYPE[entry.get("stringOffsetType", "UINT32")]

@@ -134,7 +134,7 @@ def test_feature_ids_are_dense_and_the_property_table_reads_back():
     assert columns["code"].tolist() == list(range(-5, 35))
     schema = document["extensions"]["EXT_structural_metadata"]["schema"]
     props = schema["classes"]["feature"]["properties"]
-    assert props["source_id"] == {"type": "STRING"}
+    assert props["source_id"] == {"type": "STRING", "default": ""}
     assert props["height"] == {"type": "SCALAR", "componentType": "FLOAT32"}
     assert props["listed"] == {"type": "BOOLEAN"}
     assert table["properties"]["source_id"]["stringOffsetType"] == "UINT32"

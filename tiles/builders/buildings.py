@@ -14,7 +14,7 @@ from tiles.builders.base import FeatureLayer, LayerStats, Progress, cpu_workers,
 from tiles.errors import NothingToBuild
 from tiles.extrude import Mesh, extrude_footprints
 from tiles.georef import TileGeoref
-from tiles.glb import Material, Primitive, write_glb
+from tiles.glb import GLB_WRITER_VERSION, Material, Primitive, write_glb
 from tiles.lod import significance, simplify_footprints, size_first
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
@@ -261,7 +261,7 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: Build
     progress(f"  buildings: {len(data)} buildings fetched")
     return write_feature_tiles(
         build, feature_layer(data), lambda key, idx: tile_glb(data, idx, frame),
-        salt=f"{WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
+        salt=f"{WRITER_VERSION}|{GLB_WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
         error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
         workers=cpu_workers() if workers is None else workers,
         make_parent=lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance), parent_features=PARENT_FEATURES,

@@ -18,7 +18,7 @@ import shapely
 from tiles.builders.base import FeatureLayer, LayerStats, Progress, cpu_workers, write_feature_tiles
 from tiles.errors import NothingToBuild
 from tiles.georef import TileGeoref
-from tiles.glb import Material, Primitive, write_glb
+from tiles.glb import GLB_WRITER_VERSION, Material, Primitive, write_glb
 from tiles.nodes import (ABOVE_GROUND_TYPES, axis_heights, chambers, concat_meshes, lowest_pipe_ends, markers,
                          node_shape, pipe_azimuths)
 from tiles.pipes import simplify_axes, sweep_pipes
@@ -544,7 +544,7 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: Netwo
     progress(f"  networks: {len(data.segments)} segments and {len(data.nodes)} nodes fetched")
     return write_feature_tiles(
         build, feature_layer(data), lambda key, idx: tile_glb(data, idx, frame),
-        salt=f"{WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
+        salt=f"{WRITER_VERSION}|{GLB_WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
         error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
         workers=cpu_workers() if workers is None else workers,
         make_parent=lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance), parent_features=PARENT_FEATURES,
