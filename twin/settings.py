@@ -158,6 +158,13 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Proxies in front of the app that append the client's address to X-Forwarded-For: 0 for the embedded
+# server (the socket's address is the client), 1 behind docker/nginx.conf. Throttles and login lockouts
+# key on the address the last trusted proxy saw; an X-Forwarded-For a client writes itself is never read
+# (with NUM_PROXIES unset DRF would key on the whole header, a new bucket for every forged value).
+JUMEAU_TRUSTED_PROXIES = envint("JUMEAU_TRUSTED_PROXIES", "0")
+if JUMEAU_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(f"JUMEAU_TRUSTED_PROXIES={JUMEAU_TRUSTED_PROXIES} must be 0 or more.")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -169,6 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 200,
     "DEFAULT_THROTTLE_RATES": {"viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min")},
+    "NUM_PROXIES": JUMEAU_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jumeau API",
@@ -193,6 +201,10 @@ JUMEAU_TILES_DIR = Path(os.getenv("JUMEAU_TILES_DIR", str(VAR_DIR / "tiles")))
 JUMEAU_TILES_ACCEL_PREFIX = os.getenv("JUMEAU_TILES_ACCEL_PREFIX", "")
 JUMEAU_DATA_DIR = Path(os.getenv("JUMEAU_DATA_DIR", str(VAR_DIR / "data")))
 JUMEAU_VIEWSHED_MAX_RADIUS_M = envfloat("JUMEAU_VIEWSHED_MAX_RADIUS_M", "3000")
+# Views computed at once by one server process; a request beyond it gets a 503 with Retry-After, never a queue.
+JUMEAU_VIEWSHED_WORKERS = envint("JUMEAU_VIEWSHED_WORKERS", str(os.cpu_count() or 1))
+if JUMEAU_VIEWSHED_WORKERS < 1:
+    raise ImproperlyConfigured(f"JUMEAU_VIEWSHED_WORKERS={JUMEAU_VIEWSHED_WORKERS} must be 1 or more.")
 
 # --- Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
