@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "axes",
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "twin.urls"
@@ -153,6 +157,25 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+
+# --- Sign-in under attack (django-axes): /accounts/login/, the admin's login and the password change
+# count failures per (client address, username); past the limit that pair is refused, right password
+# included, until the cool-off ends. Another address, or another account, is not locked.
+AUTHENTICATION_BACKENDS = [
+    "twin.login_guard.RequestBoundAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("JUMEAU_LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envfloat("JUMEAU_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+# The address nginx saw (JUMEAU_TRUSTED_PROXIES), by the very rule the API throttles use; the
+# AXES_IPWARE_* settings only apply with django-ipware installed, which this rule makes unneeded.
+AXES_CLIENT_IP_CALLABLE = "twin.login_guard.client_ip"
+AXES_LOCKOUT_CALLABLE = "twin.login_guard.lockout_response"
+# Masked in the attempts axes records (the sign-in password always is): the password-change form's too.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2"]
+JUMEAU_PASSWORD_RESET_RATE = os.getenv("JUMEAU_PASSWORD_RESET_RATE", "5/hour")
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
