@@ -135,3 +135,13 @@ def test_no_surface_model_yet_is_a_503_and_no_request_builds_one(citizen, city, 
     detail = r.json()["detail"]
     assert "being prepared" in detail and "manage.py build_dsm" in detail
     assert not (dsm_dir() / "meta.json").exists() and not list(dsm_dir().glob("*.npy"))
+
+
+def test_views_answer_once_the_demo_job_has_built_the_surface_model(citizen, city, fresh_throttle) -> None:
+    from twin.demo_loader import build_surface_model
+
+    assert post(citizen, body()).status_code == 503
+    messages: list[str] = []
+    build_surface_model(messages.append)
+    assert any("build done" in m for m in messages)
+    assert post(citizen, body()).status_code == 200
