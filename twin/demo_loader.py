@@ -74,7 +74,7 @@ def demo_sources(files: dict[str, Path]) -> list[dict]:
 
 
 def load_demo(*, seed: int = 42, progress: Progress = print, tiles: bool = True) -> None:
-    """Generate (once), sync every demo source that has not synced yet, import GTFS, build tiles."""
+    """Generate (once), sync every demo source that has not synced yet, import GTFS, build tiles, then the DSM."""
     from gis_sync.models import Source, SyncRun
     from realtime.gtfs_import import feed_is_loaded, import_feed
     from tiles.build import build_layers, unpublished_layers
@@ -101,4 +101,18 @@ def load_demo(*, seed: int = 42, progress: Progress = print, tiles: bool = True)
         if missing:
             progress(f"Building tiles: {', '.join(missing)}")
             build_layers(missing, progress=progress)
+    build_surface_model(progress)
     progress(f"Demo city ready in {time.perf_counter() - started:.1f} s")
+
+
+def build_surface_model(progress: Progress) -> None:
+    """Build (or patch) the viewshed's surface model from the data the tiles were just built from.
+
+    Requests only read the DSM (a build reads every building: minutes, far too heavy for one), so
+    every job that rebuilds tiles rebuilds it after them, as `manage.py build_dsm` does in
+    docker/compose.yaml's jobs loop. The order is wired here, in the project package, because tiles
+    must not import the viewshed; the DSM's own lock keeps two builds from overlapping.
+    """
+    from viewshed.dsm import ensure_surface
+
+    ensure_surface(progress=progress)

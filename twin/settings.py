@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "axes",
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "twin.urls"
@@ -154,10 +158,36 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
+# --- Sign-in under attack (django-axes): /accounts/login/, the admin's login and the password change
+# count failures per (client address, username); past the limit that pair is refused, right password
+# included, until the cool-off ends. Another address, or another account, is not locked.
+AUTHENTICATION_BACKENDS = [
+    "twin.login_guard.RequestBoundAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("JUMEAU_LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envfloat("JUMEAU_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+# The address nginx saw (JUMEAU_TRUSTED_PROXIES), by the very rule the API throttles use; the
+# AXES_IPWARE_* settings only apply with django-ipware installed, which this rule makes unneeded.
+AXES_CLIENT_IP_CALLABLE = "twin.login_guard.client_ip"
+AXES_LOCKOUT_CALLABLE = "twin.login_guard.lockout_response"
+# Masked in the attempts axes records (the sign-in password always is): the password-change form's too.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2"]
+JUMEAU_PASSWORD_RESET_RATE = os.getenv("JUMEAU_PASSWORD_RESET_RATE", "5/hour")
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Proxies in front of the app that append the client's address to X-Forwarded-For: 0 for the embedded
+# server (the socket's address is the client), 1 behind docker/nginx.conf. Throttles and login lockouts
+# key on the address the last trusted proxy saw; an X-Forwarded-For a client writes itself is never read
+# (with NUM_PROXIES unset DRF would key on the whole header, a new bucket for every forged value).
+JUMEAU_TRUSTED_PROXIES = envint("JUMEAU_TRUSTED_PROXIES", "0")
+if JUMEAU_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(f"JUMEAU_TRUSTED_PROXIES={JUMEAU_TRUSTED_PROXIES} must be 0 or more.")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -169,6 +199,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 200,
     "DEFAULT_THROTTLE_RATES": {"viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min")},
+    "NUM_PROXIES": JUMEAU_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jumeau API",
@@ -193,6 +224,10 @@ JUMEAU_TILES_DIR = Path(os.getenv("JUMEAU_TILES_DIR", str(VAR_DIR / "tiles")))
 JUMEAU_TILES_ACCEL_PREFIX = os.getenv("JUMEAU_TILES_ACCEL_PREFIX", "")
 JUMEAU_DATA_DIR = Path(os.getenv("JUMEAU_DATA_DIR", str(VAR_DIR / "data")))
 JUMEAU_VIEWSHED_MAX_RADIUS_M = envfloat("JUMEAU_VIEWSHED_MAX_RADIUS_M", "3000")
+# Views computed at once by one server process; a request beyond it gets a 503 with Retry-After, never a queue.
+JUMEAU_VIEWSHED_WORKERS = envint("JUMEAU_VIEWSHED_WORKERS", str(os.cpu_count() or 1))
+if JUMEAU_VIEWSHED_WORKERS < 1:
+    raise ImproperlyConfigured(f"JUMEAU_VIEWSHED_WORKERS={JUMEAU_VIEWSHED_WORKERS} must be 1 or more.")
 
 # --- Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

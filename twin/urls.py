@@ -3,8 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from twin.login_guard import GuardedPasswordChangeView, ThrottledPasswordResetView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before django.contrib.auth.urls, which they override: a wrong old password counts as a failed
+    # sign-in, reset e-mails are rate-limited per client address.
+    path("accounts/password_change/", GuardedPasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_reset/", ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("twin.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from viewshed.errors import SurfaceModelError
+from viewshed.errors import SurfaceModelError, SurfaceModelMissing
 from viewshed.raster_fill import burn_polygons, burn_triangles, resample_bilinear
 
 Progress = Callable[[str], None]
@@ -361,10 +364,49 @@ def _strips(grid: Grid, r0: int, r1: int, c0: int, c1: int, terrain, progress: P
             progress(f"  DSM rows {b - r0:,}/{r1 - r0:,}")
 
 
+TEMP_SUFFIX = ".part"
+LOCK_NAME = ".build.lock"
+
+
+def _replace_atomic(path: Path, write: Callable[[object], None]) -> None:
+    """Write `path` through a temporary file of a unique name in its folder, then rename it over `path`.
+
+    A reader sees the old file or the whole new one, never a half-written one; two writers never
+    share a temporary file.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _write_atomic(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, array)
-    os.replace(tmp, path)
+    _replace_atomic(path, lambda f: np.save(f, array))
+
+
+@contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Hold the DSM folder's build lock: one build at a time across every process sharing the folder.
+
+    A build started while another runs waits for it, then finds the DSM current and keeps it. The
+    lock dies with its holder (flock), so a killed build never leaves the folder locked; the
+    temporary files such a build left are removed by the next holder.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            for stale in folder.glob(f".*{TEMP_SUFFIX}"):
+                stale.unlink(missing_ok=True)
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 class SurfaceCache:
@@ -416,9 +458,7 @@ class SurfaceCache:
             "buildings_recorded": int(len(record)), "read_at": read_at.isoformat(), "mode": mode,
             "seconds": round(seconds, 3), "patched_area": area, **names,
         }
-        tmp = self.meta_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(meta, indent=1))
-        os.replace(tmp, self.meta_path)
+        _replace_atomic(self.meta_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
         # meta.json is the commit point: the three files it names are in place before it.
         # Older files go; a process that mapped them keeps reading its open inode.
         for old in self.folder.glob("*.npy"):
@@ -547,19 +587,20 @@ def _patched_record(record: np.ndarray, plan: PatchPlan, read: np.ndarray) -> np
     return merged[np.argsort(merged["id"], kind="stable")]
 
 
-_lock = threading.Lock()
+_memo_lock = threading.Lock()
 _memo: dict = {"key": None, "surface": None, "checked": 0.0}
 
 
 def ensure_surface(progress: Progress | None = None, force: bool = False) -> SurfaceModel:
     """The current surface model: from the cache, patched over DirtyAreas, or built in full.
 
-    Builds at most once at a time in this process; files are replaced
-    atomically so other processes never read half a DSM.
+    For jobs and commands only (a build reads every building): requests read `published_surface`.
+    Builds one at a time across processes (`build_lock`); files are replaced atomically so readers
+    never see half a DSM.
     """
     from django.utils import timezone
 
-    with _lock:
+    with build_lock(dsm_dir()):
         cache = SurfaceCache(dsm_dir())
         state = data_state()
         meta = cache.meta()
@@ -618,20 +659,39 @@ def _meta_grid(meta: dict) -> Grid:
 
 def _remember(cache: SurfaceCache, meta: dict) -> SurfaceModel:
     key = (str(cache.folder), meta["fingerprint"])
-    if _memo["key"] != key:
-        _memo["surface"] = cache.open(meta)
-        _memo["key"] = key
-    _memo["checked"] = time.monotonic()
-    return _memo["surface"]
+    with _memo_lock:
+        if _memo["key"] != key:
+            _memo["surface"] = cache.open(meta)
+            _memo["key"] = key
+        _memo["checked"] = time.monotonic()
+        return _memo["surface"]
 
 
-def current_surface(max_age_s: float = 5.0) -> SurfaceModel:
-    """The surface model, checking the database for changes at most every `max_age_s` seconds."""
-    surface = _memo["surface"]
-    if (surface is not None and _memo["key"] and _memo["key"][0] == str(dsm_dir())
-            and time.monotonic() - _memo["checked"] < max_age_s):
-        return surface
-    return ensure_surface()
+def published_surface(max_age_s: float = 5.0) -> SurfaceModel:
+    """The last DSM a job published, looking for a newer one at most every `max_age_s` seconds.
+
+    Never builds: a build reads every building and takes minutes on a city, far too long and too
+    heavy for a request. Data changed since the DSM was built show once the job that rebuilds the
+    tiles has rebuilt it (`manage.py build_dsm`). Raises SurfaceModelMissing while none exists.
+    """
+    folder = dsm_dir()
+    with _memo_lock:
+        surface = _memo["surface"]
+        if (surface is not None and _memo["key"] and _memo["key"][0] == str(folder)
+                and time.monotonic() - _memo["checked"] < max_age_s):
+            return surface
+    cache = SurfaceCache(folder)
+    for _ in range(3):
+        meta = cache.meta()
+        if meta is None:
+            raise SurfaceModelMissing(
+                f"The surface model for views is being prepared (none yet in {folder}): "
+                "run `manage.py build_dsm`, or wait for the job that rebuilds the tiles.")
+        try:
+            return _remember(cache, meta)
+        except OSError:
+            continue  # a build replaced the files meta.json named between our two reads: read it again
+    raise SurfaceModelError(f"The surface model in {folder} keeps changing while being read: try again shortly.")
 
 
 def variant_patch(variant, grid: Grid) -> Patch | None:

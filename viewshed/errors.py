@@ -15,5 +15,9 @@ class SurfaceModelError(ViewshedError, OSError):
     """The surface model (DSM) cannot be built or read: no terrain, unreadable GeoTIFF."""
 
 
+class SurfaceModelMissing(SurfaceModelError):
+    """No surface model has been built yet: views wait for `manage.py build_dsm` (a 503, never a build)."""
+
+
 class ComputationTimeout(ViewshedError, TimeoutError):
     """The computation missed its deadline."""

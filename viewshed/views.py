@@ -18,17 +18,35 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from viewshed import serializers
-from viewshed.errors import ComputationTimeout, ObserverError, SurfaceModelError
+from viewshed.errors import ComputationTimeout, ObserverError, SurfaceModelError, SurfaceModelMissing
+from viewshed.slots import Slots
 
 # Names and types only: an exception message could carry a position.
 logger = logging.getLogger(__name__)
 
-# One computation at a time: the kernel already uses every core, and a queue
-# of heavy requests must not pile up behind each other's threads.
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="viewshed")
+# A view takes well under the timeout: a client turned away for busy workers may try again soon.
+BUSY_RETRY_AFTER_S = 2
+# The job that rebuilds the tiles builds the surface model in about a minute on a city.
+NO_SURFACE_RETRY_AFTER_S = 60
+
+# JUMEAU_VIEWSHED_WORKERS computations at once (default: one per core), each on a thread of its own;
+# a request finding every slot taken is refused at once. A slot is given back when its computation
+# ends, not when its request gives up waiting: work that timed out still holds its core.
+_pool_lock = threading.Lock()
+_pool: dict = {"size": None, "slots": None, "executor": None}
 _warm = threading.Event()
 _warm_started = threading.Lock()
 _warming = False
+
+
+def _computations() -> tuple[Slots, ThreadPoolExecutor]:
+    size = int(settings.JUMEAU_VIEWSHED_WORKERS)
+    with _pool_lock:
+        if _pool["size"] != size:
+            # One thread more than the slots: the warm-up runs outside them.
+            _pool.update(size=size, slots=Slots(size),
+                         executor=ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="viewshed"))
+        return _pool["slots"], _pool["executor"]
 
 
 def warm_up() -> None:
@@ -60,13 +78,13 @@ def warm_up() -> None:
 
 
 def start_warm_up() -> None:
-    """Start `warm_up` in the computation thread, once; later requests queue behind it."""
+    """Start `warm_up` on a computation thread, once; requests wait for it before computing."""
     global _warming
     with _warm_started:
         if _warming:
             return
         _warming = True
-    _executor.submit(warm_up)
+    _computations()[1].submit(warm_up)
 
 
 class ViewshedThrottle(ScopedRateThrottle):
@@ -76,8 +94,9 @@ class ViewshedThrottle(ScopedRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-def _bad(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
-    return Response({"detail": message}, status=code)
+def _bad(message: str, code: int = status.HTTP_400_BAD_REQUEST, retry_after_s: int | None = None) -> Response:
+    headers = {"Retry-After": str(retry_after_s)} if retry_after_s is not None else None
+    return Response({"detail": message}, status=code, headers=headers)
 
 
 class ViewshedView(APIView):
@@ -100,7 +119,9 @@ class ViewshedView(APIView):
             200: serializers.ViewshedResponseSerializer,
             400: OpenApiResponse(serializers.ErrorSerializer, description="Invalid observer, radius or resolution."),
             429: OpenApiResponse(serializers.ErrorSerializer, description="Too many views asked: wait a little."),
-            503: OpenApiResponse(serializers.ErrorSerializer, description="Timed out or no surface model."),
+            503: OpenApiResponse(serializers.ErrorSerializer, description=(
+                "Timed out, every computation slot busy, or no surface model built yet; "
+                "the Retry-After header says when to ask again.")),
         },
         examples=[
             OpenApiExample("A balcony, 3rd floor, south facade, with a project", request_only=True, value={
@@ -120,26 +141,37 @@ class ViewshedView(APIView):
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         args = form.validated_data
         start_warm_up()
+        slots, executor = _computations()
+        if not slots.try_take():
+            return _bad("Every worker is computing a view: ask again in a moment.",
+                        status.HTTP_503_SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER_S)
+        future = None
         try:
             job = _prepare(request, args)
+            # The first request of a process waits for the kernels to load; the deadline is for the view itself.
+            _warm.wait(timeout=300)
+            future = executor.submit(job)
+            future.add_done_callback(lambda _done: slots.give_back())
         except ObserverError as exc:
             return _bad(str(exc))
+        except SurfaceModelMissing as exc:
+            return _bad(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE, NO_SURFACE_RETRY_AFTER_S)
         except SurfaceModelError as exc:
             return _bad(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE)
-        # The first request of a process waits for the kernels to load; the deadline is for the view itself.
-        _warm.wait(timeout=300)
+        finally:
+            if future is None:
+                slots.give_back()
         timeout = float(getattr(settings, "JUMEAU_VIEWSHED_TIMEOUT_S", 10.0))
-        future = _executor.submit(job)
         try:
             result = future.result(timeout=timeout)
         except FutureTimeout:
             future.cancel()
             return _bad(f"The view took longer than {timeout:g} s: try a smaller radius or a coarser resolution.",
-                        status.HTTP_503_SERVICE_UNAVAILABLE)
+                        status.HTTP_503_SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER_S)
         except ObserverError as exc:
             return _bad(str(exc))
         except ComputationTimeout as exc:
-            return _bad(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE)
+            return _bad(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER_S)
         except Exception as exc:  # noqa: BLE001
             logger.error("viewshed computation failed: %s", type(exc).__name__)
             return _bad("The view could not be computed: the error was reported without your position.",
@@ -162,10 +194,10 @@ def _prepare(request, args: dict):
     from twin.geoid import city_frame
     from twin.models import Building, PlanningProject, PointOfInterest, ProjectVariant
     from viewshed import observer as obs
-    from viewshed.dsm import current_surface, variant_patch
+    from viewshed.dsm import published_surface, variant_patch
     from viewshed.service import Landmark, compute_view
 
-    surface = current_surface()
+    surface = published_surface()
     o = args["observer"]
     eye_height = args["eye_height"]
     if o["kind"] == "ground":

@@ -12,6 +12,14 @@ from tests.viewshed.conftest import LAND_Z, X0, Y0
 URL = "/api/viewshed/"
 
 
+@pytest.fixture
+def city(city):
+    from viewshed.dsm import ensure_surface
+
+    ensure_surface()  # what the job that rebuilds the tiles does: requests never build it
+    return city
+
+
 @pytest.fixture(autouse=True)
 def fresh_throttle():
     # Only this endpoint's counter for the test client: never flush a cache others share.
