@@ -25,6 +25,7 @@ class Placement:
     rotation_deg: float = 0.0
     elevation: float = 0.0
     scale: float = 1.0
+    scale_z: float | None = None  # None: the same as scale (a unit change); 1.0 when scale is a grid's scale factor
     source: str = "given"  # 'given', 'IfcMapConversion', 'IfcSite'
 
 
