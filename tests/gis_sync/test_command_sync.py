@@ -137,7 +137,8 @@ def test_a_failed_sync_ends_with_its_run_and_where_to_read_every_rejection(db, d
     failed = Source.objects.get(key="bad").last_run()
     assert failed.status == "failed"
     assert f"bad: sync run #{failed.pk} failed; read every error, warning and rejection with " \
-           f"`manage.py sync_report {failed.pk}` or on the admin page /admin/gis_sync/syncrun/{failed.pk}/change/" in err
+           f"`manage.py sync_report {failed.pk}` or on the admin page " \
+           f"/admin/gis_sync/syncrun/{failed.pk}/change/" in err
     assert f"`manage.py sync_report {failed.pk}`" in message
     assert "feature id47b09537-ffc3-4f33-8430-67ba3eff29af, line 4, field materiau" in err
 
