@@ -171,3 +171,18 @@ def test_an_empty_file_is_called_empty_whatever_its_format(db, tmp_path, twin_da
     for args in (("--format", name), ()):
         _, message = run_failing("import_file", str(empty), *args)
         assert f"{empty.name} is empty (0 bytes)" in message
+
+
+def test_a_cityjson_object_is_named_by_its_id_and_line(db, data, tmp_path, twin_data, strasbourg):
+    import json
+
+    doc = json.loads((data / "block_lod1.city.json").read_text(encoding="utf-8"))
+    doc["CityObjects"]["lamp-7"] = {"type": "CityFurniture", "geometry": []}
+    path = tmp_path / "block_with_lamp.city.json"
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    out = run("import_file", str(path))
+    rejected = SyncRun.objects.get().report["rejected"]
+    assert [(r["feature"], r["type"]) for r in rejected] == [("lamp-7", "CityFurniture")]
+    line = rejected[0]["line"]
+    assert path.read_text(encoding="utf-8").splitlines()[line - 1].strip() == '"lamp-7": {'
+    assert f"(first: feature lamp-7, line {line})" in out
