@@ -26,7 +26,9 @@ class SourceAdmin(admin.ModelAdmin):
             try:
                 run = source.sync()
             except SyncError as exc:
-                self.message_user(request, f"{source.key}: failed, nothing changed — {exc}", messages.ERROR)
+                run = SyncRun.objects.filter(pk=exc.run_id).first() if exc.run_id else None
+                more = f" (sync run #{run.pk}: every error at {run.admin_path()})" if run else ""
+                self.message_user(request, f"{source.key}: failed, nothing changed — {exc}{more}", messages.ERROR)
             else:
                 self.message_user(request, f"{source.key}: {run.summary()}", messages.SUCCESS)
 

@@ -62,6 +62,11 @@ def _from_map_conversion(conv: Any, unit: float, storage_srid: int, report: Read
     except CRSError as exc:
         raise PlacementError(f"IfcMapConversion targets {name!r}: {exc.message}", field="IfcProjectedCRS.Name",
                              advice="name a CRS that PROJ knows in IfcProjectedCRS.Name") from None
+    if not crs.is_projected:
+        raise PlacementError(f"IfcMapConversion targets {name!r} ({crs.name}), which is not a projected CRS: "
+                             "Eastings and Northings need one", field="IfcProjectedCRS.Name",
+                             advice="convert the map conversion to a projected CRS (e.g. EPSG:2154), or remove it "
+                             "and give IfcSite RefLatitude/RefLongitude")
     map_unit = _map_unit(target, crs)
     # Scale turns model lengths (project units) into map lengths (map units); the vertices are in metres.
     scale = (conv.Scale if conv.Scale is not None else 1.0) * map_unit / unit

@@ -201,13 +201,18 @@ def test_a_map_conversion_in_utm_32n_is_carried_to_lambert_93(tmp_path):
     assert_corners(imported, expected)
 
 
-def test_it_refuses_a_map_conversion_to_a_crs_it_cannot_name(tmp_path):
-    path = box_model(tmp_path / "local.ifc", map_conversion=dict(crs="Chantier local", Eastings=1000.0,
-                                                                Northings=2000.0, OrthogonalHeight=0.0))
+@pytest.mark.parametrize("crs, said", [
+    ("Chantier local", "'Chantier local', which names no EPSG coordinate reference system — name the CRS as "
+                       "'EPSG:<code>'"),
+    ("EPSG:999999", "'EPSG:999999': EPSG:999999 is not a known CRS"),
+    ("EPSG:4326", "'EPSG:4326' (WGS 84), which is not a projected CRS"),
+])
+def test_it_refuses_a_map_conversion_to_a_crs_it_cannot_use(tmp_path, crs, said):
+    path = box_model(tmp_path / "local.ifc", site_ref=(LAT, LON, 0.0), map_conversion=dict(
+        crs=crs, Eastings=1000.0, Northings=2000.0, OrthogonalHeight=0.0))
     with pytest.raises(PlacementError) as exc:
         IfcFormat().read(path)
-    assert "'Chantier local'" in str(exc.value) and "EPSG:<code>" in str(exc.value)
-    assert "local.ifc" in str(exc.value)
+    assert said in str(exc.value) and "local.ifc" in str(exc.value)
 
 
 def test_it_refuses_a_scale_that_would_make_the_model_a_thousand_times_too_big(tmp_path):
