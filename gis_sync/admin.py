@@ -26,7 +26,9 @@ class SourceAdmin(admin.ModelAdmin):
             try:
                 run = source.sync()
             except SyncError as exc:
-                self.message_user(request, f"{source.key}: failed, nothing changed — {exc}", messages.ERROR)
+                run = SyncRun.objects.filter(pk=exc.run_id).first() if exc.run_id else None
+                more = f" (sync run #{run.pk}: every error at {run.admin_path()})" if run else ""
+                self.message_user(request, f"{source.key}: failed, nothing changed — {exc}{more}", messages.ERROR)
             else:
                 self.message_user(request, f"{source.key}: {run.summary()}", messages.SUCCESS)
 
@@ -35,12 +37,12 @@ def _items(entries: list[dict]) -> str:
     if not entries:
         return "—"
     rows = format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        ((e.get("feature") or "", e.get("field") or "",
+        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((e.get("feature") or "", e.get("line") or "", e.get("field") or "",
           e.get("message") or e.get("reason") or "", e.get("advice") or e.get("type") or "") for e in entries),
     )
-    return format_html("<table><tr><th>feature</th><th>field</th><th>message</th><th>advice / type</th></tr>"
-                       "{}</table>", rows)
+    return format_html("<table><tr><th>feature</th><th>line</th><th>field</th><th>message</th>"
+                       "<th>advice / type</th></tr>{}</table>", rows)
 
 
 @admin.register(SyncRun)

@@ -17,8 +17,11 @@ class SyncError(Exception):
         feature_id: str | None = None,
         field: str | None = None,
         advice: str | None = None,
+        line: int | None = None,
     ) -> None:
         self.message = message
+        self.line = line
+        self.run_id: int | None = None  # the SyncRun that recorded it, once recorded
         self.file = os.fspath(file) if file is not None else None
         self.feature_id = feature_id
         self.field = field
@@ -28,10 +31,13 @@ class SyncError(Exception):
     @property
     def where(self) -> str:
         parts = []
-        if self.file:
+        # A message that opens with the file's name ("x.gml is empty") does not need it said twice.
+        if self.file and not self.message.startswith(os.path.basename(self.file)):
             parts.append(os.path.basename(self.file))
         if self.feature_id:
             parts.append(f"feature {self.feature_id}")
+        if self.line:
+            parts.append(f"line {self.line}")
         if self.field:
             parts.append(f"field {self.field}")
         return ", ".join(parts)
@@ -99,6 +105,7 @@ class ValidationError(SyncError, ValueError):
         self.errors = list(errors)
         first = self.errors[0] if self.errors else None
         more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        self.report = None  # the reader's ReadReport, when a reader raised it
         super().__init__(
             (str(first) if first else "invalid input") + more,
             file=None,

@@ -74,7 +74,7 @@ def import_path(
                     f"nothing to import: {report.members} members, {len(report.rejected)} rejected",
                     file=str(local), advice="see the rejections in the run report; an empty delivery would "
                     "delete everything this source imported before")
-            warnings = [_warning(w.file, w.feature_id, w.field, w.message) for w in report.warnings]
+            warnings = [_warning(w.file, w.feature_id, w.field, w.message, w.line) for w in report.warnings]
             height_note = check_heights(report.source_srid, result.records, file=str(local),
                                         terrain_z=read_opts.terrain_z)
             if height_note:
@@ -95,7 +95,7 @@ def import_path(
                     f"{y1:.0f} EPSG:{settings.JUMEAU_SRID}): imported anyway; if that is unexpected, check the "
                     "CRS of the file or JUMEAU_EXTENT"))
     except SyncError as exc:
-        _fail(run, exc, report, path)
+        _fail(run, exc, report or getattr(exc, "report", None), path)
         raise
     except Exception as exc:  # noqa: BLE001 - anything else still leaves a failed run, then a SyncError
         error = WriteError(f"{type(exc).__name__}: {exc}", file=str(path))
@@ -107,7 +107,8 @@ def import_path(
     run.status = SyncRun.Status.SUCCESS
     run.finished_at = timezone.now()
     run.save()
-    say(f"{run.source or Path(str(path)).name}: {run.summary()} in {time.perf_counter() - started:.1f} s")
+    say(f"{run.source or Path(str(path)).name}: {run.summary()} in {time.perf_counter() - started:.1f} s "
+        f"(sync run #{run.pk})")
     for line in run.report_lines():
         say(f"  {line}")
     return run
@@ -177,14 +178,16 @@ def _record_dirty(run: "SyncRun", total: writers.WriteResult) -> None:
         run.dirty_area = GEOSGeometry(shapely.MultiPolygon(polys).wkt, srid=settings.JUMEAU_SRID)
 
 
-def _warning(file: str | None, feature: str | None, field: str | None, message: str) -> dict[str, Any]:
-    return {"file": os.path.basename(file) if file else None, "feature": feature, "field": field,
+def _warning(file: str | None, feature: str | None, field: str | None, message: str,
+             line: int | None = None) -> dict[str, Any]:
+    return {"file": os.path.basename(file) if file else None, "feature": feature, "line": line, "field": field,
             "message": message}
 
 
 def _errors(exc: SyncError) -> list[dict[str, Any]]:
     items = exc.errors if isinstance(exc, ValidationError) and exc.errors else [exc]
-    return [dict(_warning(e.file, e.feature_id, e.field, e.message), advice=e.advice) for e in items]
+    return [dict(_warning(e.file, e.feature_id, e.field, e.message, getattr(e, "line", None)), advice=e.advice)
+            for e in items]
 
 
 def _report_json(report: ReadReport | None) -> dict[str, Any]:
@@ -193,8 +196,8 @@ def _report_json(report: ReadReport | None) -> dict[str, Any]:
     return {
         "members": report.members, "source_srid": report.source_srid,
         "imported": dict(report.imported), "metadata": dict(report.metadata),
-        "rejected": [{"feature": r.feature_id, "type": r.feature_type, "field": r.field, "reason": r.reason}
-                     for r in report.rejected],
+        "rejected": [{"feature": r.feature_id, "line": r.line, "type": r.feature_type, "field": r.field,
+                      "reason": r.reason} for r in report.rejected],
         "notes": list(report.notes),
     }
 
@@ -209,6 +212,7 @@ def _fail(run: "SyncRun", exc: SyncError, report: ReadReport | None, path: Any) 
     run.errors = _errors(exc)
     if report is not None:
         run.rejected = len(report.rejected)
-        run.warnings = [_warning(w.file, w.feature_id, w.field, w.message) for w in report.warnings]
+        run.warnings = [_warning(w.file, w.feature_id, w.field, w.message, w.line) for w in report.warnings]
         run.report = _report_json(report)
     run.save()
+    exc.run_id = run.pk

@@ -94,11 +94,8 @@ class SyncRun(models.Model):
         then how many more there are and where to read them all."""
         lines = []
         for w in self.warnings[:limit]:
-            where = ", ".join(part for part in (
-                w.get("file"), w.get("feature") and f"feature {w['feature']}", w.get("field") and f"field {w['field']}",
-            ) if part)
-            lines.append(f"warning: {where}: {w['message']}" if where else f"warning: {w['message']}")
-        lines += _more(len(self.warnings), limit, "warning", self.pk)
+            lines.append(f"warning: {where(w)}: {w['message']}" if where(w) else f"warning: {w['message']}")
+        lines += self._more(len(self.warnings), limit, "warning")
         # Rejections come in kinds (every annotation of a drawing, say): one line per kind, with a count.
         kinds: dict[tuple, list[dict]] = {}
         for r in (self.report or {}).get("rejected", []):
@@ -106,16 +103,35 @@ class SyncRun(models.Model):
         for (ftype, field, reason), items in list(kinds.items())[:limit]:
             what = ", ".join(part for part in (f"{len(items)} × {ftype or 'feature'}", field and f"field {field}")
                              if part)
-            first = f" (first: feature {items[0]['feature']})" if items[0].get("feature") else ""
+            head = items[0]
+            first = ""
+            if head.get("feature"):
+                first = f" (first: feature {head['feature']}{', line %d' % head['line'] if head.get('line') else ''})"
             lines.append(f"rejected: {what}: {reason}{first}")
-        lines += _more(len(kinds), limit, "kind of rejection", self.pk, "kinds of rejection")
+        lines += self._more(len(kinds), limit, "kind of rejection", "kinds of rejection")
         return lines
 
+    def admin_path(self) -> str:
+        """The URL path of this run's page in the admin, where every warning, error and rejection is listed."""
+        from django.urls import reverse
 
-def _more(count: int, shown: int, noun: str, run_id: int | None, plural: str | None = None) -> list[str]:
-    """The line that says how many more of a list a terminal did not show, and where they all are."""
-    if count <= shown:
-        return []
-    rest = count - shown
-    return [f"… and {rest} more {noun if rest == 1 else plural or noun + 's'}: the admin's Sync runs list them all "
-            f"(run #{run_id})"]
+        return reverse("admin:gis_sync_syncrun_change", args=[self.pk])
+
+    def where_to_read(self) -> str:
+        """Where to read the run in full: a terminal command and the admin page."""
+        return f"with `manage.py sync_report {self.pk}` or on the admin page {self.admin_path()}"
+
+    def _more(self, count: int, shown: int, noun: str, plural: str | None = None) -> list[str]:
+        """The line that says how many more of a list a terminal did not show, and where they all are."""
+        if count <= shown:
+            return []
+        rest = count - shown
+        return [f"… and {rest} more {noun if rest == 1 else plural or noun + 's'} of sync run #{self.pk}: "
+                f"read them all {self.where_to_read()}"]
+
+
+def where(item: dict) -> str:
+    """'file, feature F, line N, field X' of a warning, error or rejection as a run stores it."""
+    return ", ".join(part for part in (
+        item.get("file"), item.get("feature") and f"feature {item['feature']}",
+        item.get("line") and f"line {item['line']}", item.get("field") and f"field {item['field']}") if part)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 NetworkType = Literal[
@@ -25,6 +25,7 @@ class Placement:
     rotation_deg: float = 0.0
     elevation: float = 0.0
     scale: float = 1.0
+    scale_z: float | None = None  # None: the same as scale (a unit change); 1.0 when scale is a grid's scale factor
     source: str = "given"  # 'given', 'IfcMapConversion', 'IfcSite'
 
 
@@ -241,11 +242,12 @@ class ReadWarning:
     feature_id: str | None
     field: str | None
     message: str
+    line: int | None = None  # where the feature starts in the file, when the format has lines
 
     def __str__(self) -> str:
         where = ", ".join(
             p for p in (self.file, f"feature {self.feature_id}" if self.feature_id else "",
-                        f"field {self.field}" if self.field else "") if p
+                        f"line {self.line}" if self.line else "", f"field {self.field}" if self.field else "") if p
         )
         return f"{where}: {self.message}"
 
@@ -256,6 +258,7 @@ class Rejection:
     feature_type: str
     reason: str
     field: str | None = None
+    line: int | None = None
 
 
 @dataclass
@@ -274,8 +277,9 @@ class ReadReport:
     errors: list[Exception] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def warn(self, message: str, *, feature_id: str | None = None, field: str | None = None) -> None:
-        self.warnings.append(ReadWarning(self.file, feature_id, field, message))
+    def warn(self, message: str, *, feature_id: str | None = None, field: str | None = None,
+             line: int | None = None) -> None:
+        self.warnings.append(ReadWarning(self.file, feature_id, field, message, line))
 
     def reject(self, feature_id: str, feature_type: str, reason: str, field: str | None = None) -> None:
         self.rejected.append(Rejection(feature_id, feature_type, reason, field))
@@ -283,6 +287,17 @@ class ReadReport:
     @property
     def accounted(self) -> bool:
         return sum(self.imported.values()) + sum(self.metadata.values()) + len(self.rejected) == self.members
+
+    def locate(self, lines: dict[str, int]) -> None:
+        """Give warnings, rejections and errors the line of their feature (feature id -> 1-based line)."""
+        if not lines:
+            return
+        self.warnings = [replace(w, line=lines.get(w.feature_id or "")) if w.line is None else w
+                         for w in self.warnings]
+        self.rejected = [replace(r, line=lines.get(r.feature_id)) if r.line is None else r for r in self.rejected]
+        for exc in self.errors:
+            if getattr(exc, "line", None) is None and getattr(exc, "feature_id", None) in lines:
+                exc.line = lines[exc.feature_id]
 
     def summary(self) -> str:
         imported = ", ".join(f"{k} {v}" for k, v in sorted(self.imported.items())) or "nothing"

@@ -130,10 +130,13 @@ def build_layer(layer: str, progress: Progress = print) -> TileBuild:
     record.bytes = stats.bytes
     record.finished_at = timezone.now()
     record.seconds = time.perf_counter() - started
-    record.error = "\n".join(stats.warnings)[:5000]
+    # Kept with the build, so that the summary (and the admin) can say what the layer does not show.
+    record.error = "\n".join(stats.left_out() + stats.warnings)[:5000]
     record.save()
     progress(f"  {layer}: {stats.features} features, {stats.tiles} tiles ({stats.tiles_rewritten} written), "
              f"{stats.bytes / 1e6:.1f} MB in {record.seconds:.1f} s")
+    for line in stats.left_out():
+        progress(f"  {layer}: {line}")
     return record
 
 

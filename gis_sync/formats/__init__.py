@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from gis_sync.errors import FormatError, MissingFileError
-from gis_sync.formats.base import Format, ReadOptions
+from gis_sync.formats.base import Format, ReadOptions, check_not_empty
 
 FORMATS: dict[str, type[Format]] = {}
 MODULES = ("stardt", "raepa", "stareau", "ogr_layers", "cityjson", "terrain", "ifc", "gltf", "pointcloud", "circuits")
@@ -34,6 +34,7 @@ def detect(path: str | os.PathLike[str]) -> type[Format]:
     p = Path(path)
     if not p.exists():
         raise MissingFileError(f"{p} does not exist", file=str(p), advice="check the path")
+    check_not_empty(p)
     head = b""
     if p.is_file():
         with p.open("rb") as fh:

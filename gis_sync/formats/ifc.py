@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from gis_sync import crs as crs_mod
-from gis_sync.errors import FormatError, PlacementError
+from gis_sync.errors import CRSError, FormatError, PlacementError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
+from gis_sync.placement import placement_from_map_conversion, placement_from_reference_point
 from gis_sync.records import MeshPart, Placement, ProjectModelRecord, ReadReport
 
 
@@ -16,54 +17,141 @@ NOT_SHOWN = {"IfcOpeningElement", "IfcSpace", "IfcAnnotation", "IfcVirtualElemen
 
 
 def _dms(value: Any) -> float | None:
-    """IfcCompoundPlaneAngleMeasure (deg, min, s, millionths) to decimal degrees."""
+    """IfcCompoundPlaneAngleMeasure (degrees, minutes, seconds, millionths of a second; every part carries the
+    sign) to decimal degrees."""
     if not value:
         return None
-    parts = list(value) + [0] * (4 - len(value))
+    parts = [float(p) for p in value] + [0.0] * (4 - len(value))
     sign = -1.0 if any(p < 0 for p in parts[:4]) else 1.0
     d, m, s, u = (abs(p) for p in parts[:4])
     return sign * (d + m / 60 + (s + u / 1e6) / 3600)
 
 
 def placement_from_ifc(model: Any, storage_srid: int, report: ReadReport) -> Placement | None:
-    """IfcMapConversion (IFC4) first, then IfcSite's RefLatitude/RefLongitude/RefElevation."""
-    for conv in model.by_type("IfcMapConversion") if model.schema != "IFC2X3" else []:
-        target = conv.TargetCRS
-        srid = crs_mod.srid_from_name(getattr(target, "Name", None)) if target else None
-        if srid is None:
-            report.warn(f"IfcMapConversion targets {getattr(target, 'Name', None)!r}, not an EPSG CRS: ignored",
-                        field="IfcMapConversion")
-            continue
-        x, y = conv.Eastings, conv.Northings
-        ax, ay = conv.XAxisAbscissa or 1.0, conv.XAxisOrdinate or 0.0
-        rotation = math.degrees(math.atan2(ay, ax))
-        if srid != storage_srid:
-            # The model's x axis is drawn in the target CRS's grid: carry a point 100 m along it too, since the two
-            # grids' norths differ by their meridian convergences (about 4° between UTM 32N and Lambert-93).
-            k = 100.0 / math.hypot(ax, ay)
-            xs, ys = crs_mod.transform_xy([x, x + k * ax], [y, y + k * ay], srid, storage_srid)
-            x, y = xs[0], ys[0]
-            rotation = math.degrees(math.atan2(ys[1] - ys[0], xs[1] - xs[0]))
-        return Placement(x=x, y=y, rotation_deg=rotation,
-                         elevation=conv.OrthogonalHeight or 0.0, scale=conv.Scale or 1.0, source="IfcMapConversion")
+    """IfcMapConversion (IFC4) first, then IfcSite's RefLatitude/RefLongitude/RefElevation with the model's
+    TrueNorth; None when the file has neither. Vertices must then be in metres, world coordinates."""
+    import ifcopenshell.util.unit
+
+    unit = float(ifcopenshell.util.unit.calculate_unit_scale(model))  # metres per project length unit
+    conversions = model.by_type("IfcMapConversion") if model.schema != "IFC2X3" else []
+    if conversions:
+        return _from_map_conversion(conversions[0], unit, storage_srid, report)
     for site in model.by_type("IfcSite"):
         lat, lon = _dms(site.RefLatitude), _dms(site.RefLongitude)
         if lat is None or lon is None:
             continue
-        x, y = crs_mod.lonlat_to(storage_srid, lon, lat)
-        # Model y is taken as true north; the grid is turned by the meridian convergence at the site.
-        rotation = -crs_mod.grid_convergence_deg(storage_srid, lon, lat)
-        report.warn("placed from IfcSite reference latitude/longitude: about a metre of accuracy",
-                    field="IfcSite.RefLatitude")
-        return Placement(x=x, y=y, rotation_deg=rotation, elevation=site.RefElevation or 0.0, source="IfcSite")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise PlacementError(f"IfcSite {site.GlobalId} RefLatitude/RefLongitude {lat:.6f}, {lon:.6f} are not "
+                                 "a place on Earth", feature_id=site.GlobalId, field="IfcSite.RefLatitude",
+                                 advice="write them as degrees, minutes, seconds, millionths, with the sign on each")
+        return _from_site(model, site, lat, lon, unit, storage_srid, report)
     return None
+
+
+def _from_map_conversion(conv: Any, unit: float, storage_srid: int, report: ReadReport) -> Placement:
+    target = conv.TargetCRS
+    name = getattr(target, "Name", None)
+    srid = crs_mod.srid_from_name(name)
+    if srid is None:
+        raise PlacementError(
+            f"IfcMapConversion targets {name!r}, which names no EPSG coordinate reference system",
+            field="IfcProjectedCRS.Name",
+            advice="name the CRS as 'EPSG:<code>' in IfcProjectedCRS.Name (e.g. EPSG:2154 for Lambert-93)")
+    try:
+        crs = crs_mod.crs_for(srid)
+    except CRSError as exc:
+        raise PlacementError(f"IfcMapConversion targets {name!r}: {exc.message}", field="IfcProjectedCRS.Name",
+                             advice="name a CRS that PROJ knows in IfcProjectedCRS.Name") from None
+    if not crs.is_projected:
+        raise PlacementError(f"IfcMapConversion targets {name!r} ({crs.name}), which is not a projected CRS: "
+                             "Eastings and Northings need one", field="IfcProjectedCRS.Name",
+                             advice="convert the map conversion to a projected CRS (e.g. EPSG:2154), or remove it "
+                             "and give IfcSite RefLatitude/RefLongitude")
+    map_unit = _map_unit(target, crs)
+    # Scale turns model lengths (project units) into map lengths (map units); the vertices are in metres.
+    scale = (conv.Scale if conv.Scale is not None else 1.0) * map_unit / unit
+    if not 0.99 < scale < 1.01:
+        raise PlacementError(
+            f"IfcMapConversion Scale {conv.Scale} with a project length unit of {unit:g} m and a map unit of "
+            f"{map_unit:g} m makes the model {scale:g} times its size", field="IfcMapConversion.Scale",
+            advice="set Scale to (project unit in metres) / (map unit in metres) times the grid scale factor, "
+            "e.g. 0.001 for a model in millimetres on a map in metres")
+    height = (conv.OrthogonalHeight or 0.0) * map_unit
+    datum = getattr(target, "VerticalDatum", None) or crs_mod.vertical_datum_name(srid)
+    _say_height_datum(report, datum, f"OrthogonalHeight {height:.3f} m", "IfcMapConversion.OrthogonalHeight")
+    ax = conv.XAxisAbscissa if conv.XAxisAbscissa is not None else 1.0
+    ay = conv.XAxisOrdinate if conv.XAxisOrdinate is not None else 0.0
+    placement = placement_from_map_conversion(conv.Eastings * map_unit, conv.Northings * map_unit, height,
+                                              (ax, ay), scale, srid, storage_srid)
+    report.notes.append(f"IfcMapConversion to EPSG:{srid} ({crs.name}): E {conv.Eastings}, N {conv.Northings}, "
+                        f"x axis turned {math.degrees(math.atan2(ay, ax)):.4f}° from east, scale {scale:.6f}")
+    return placement
+
+
+def _map_unit(target: Any, crs: Any) -> float:
+    """Metres per map unit: IfcProjectedCRS.MapUnit, else the CRS's own axis unit."""
+    import ifcopenshell.util.unit
+
+    unit = getattr(target, "MapUnit", None)
+    if unit is not None:
+        return float(ifcopenshell.util.unit.get_unit_scale(unit))
+    axes = crs.axis_info
+    factor = axes[0].unit_conversion_factor if axes else None
+    return float(factor) if factor and not crs.is_geographic else 1.0
+
+
+def _from_site(model: Any, site: Any, lat: float, lon: float, unit: float, storage_srid: int,
+               report: ReadReport) -> Placement:
+    import ifcopenshell.util.placement
+
+    # The reference latitude/longitude/elevation are those of the site's own origin, wherever it is placed.
+    origin = (0.0, 0.0, 0.0)
+    if site.ObjectPlacement is not None:
+        m = ifcopenshell.util.placement.get_local_placement(site.ObjectPlacement)
+        origin = (float(m[0][3]) * unit, float(m[1][3]) * unit, float(m[2][3]) * unit)
+    north, said = _true_north(model)
+    height = (site.RefElevation or 0.0) * unit
+    _say_height_datum(report, None, f"IfcSite RefElevation {height:.3f} m", "IfcSite.RefElevation")
+    report.warn(f"placed from IfcSite {site.GlobalId} reference latitude {lat:.7f}, longitude {lon:.7f} and "
+                f"{said}: as accurate as those references (a millionth of a second is 3 cm)",
+                feature_id=site.GlobalId, field="IfcSite.RefLatitude")
+    return placement_from_reference_point(lon, lat, height, north, origin, storage_srid)
+
+
+def _true_north(model: Any) -> tuple[float, str]:
+    """Azimuth (degrees clockwise from true north) of the model's +Y axis, and how it was found."""
+    contexts = [c for c in model.by_type("IfcGeometricRepresentationContext")
+                if not c.is_a("IfcGeometricRepresentationSubContext")]
+    contexts.sort(key=lambda c: c.ContextType != "Model")
+    for context in contexts:
+        north = context.TrueNorth
+        if north is None:
+            continue
+        tx, ty = (float(v) for v in north.DirectionRatios[:2])
+        if math.hypot(tx, ty) == 0:
+            continue
+        # TrueNorth is north's direction in model x, y: +Y sits (angle of north - 90°) clockwise of it.
+        azimuth = (math.degrees(math.atan2(ty, tx)) - 90.0 + 180.0) % 360.0 - 180.0
+        return azimuth, f"TrueNorth ({tx:.6g}, {ty:.6g}), the model's +Y {azimuth:.4f}° east of true north"
+    return 0.0, "no TrueNorth (the model's +Y taken as true north)"
+
+
+def _say_height_datum(report: ReadReport, datum: str | None, what: str, field: str) -> None:
+    if datum and ("NGF" in datum.upper() or "IGN69" in datum.upper()):
+        return
+    if datum:
+        report.warn(f"{what} is in {datum}: kept as delivered, as if it were NGF-IGN69 (no grid links them here; "
+                    "expect a difference of some decimetres)", field=field)
+    else:
+        report.warn(f"{what}: the file names no height datum, NGF-IGN69 (the twin's) assumed", field=field)
 
 
 def place(vertices: list[tuple[float, float, float]], p: Placement) -> list[tuple[float, float, float]]:
     """Local model metres (x east, y north, z up) to storage coordinates: scale, rotate about z, translate."""
     c, s = math.cos(math.radians(p.rotation_deg)), math.sin(math.radians(p.rotation_deg))
     k = p.scale
-    return [(p.x + k * (c * x - s * y), p.y + k * (s * x + c * y), p.elevation + k * z) for x, y, z in vertices]
+    kz = p.scale if p.scale_z is None else p.scale_z
+    return [(p.x + k * (c * x - s * y), p.y + k * (s * x + c * y), p.elevation + kz * z) for x, y, z in vertices]
 
 
 @register

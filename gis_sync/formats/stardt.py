@@ -197,7 +197,7 @@ class StarDTFormat(Format):
                 report.warn(check.skipped)
             return
         for v in check.violations:
-            report.warn(f"line {v.line}: {v.message} (schema {check.schema})", feature_id=v.feature_id, field=v.field)
+            report.warn(f"{v.message} (schema {check.schema})", feature_id=v.feature_id, field=v.field, line=v.line)
         if check.total > len(check.violations):
             report.warn(f"{check.total - len(check.violations)} more violations of {check.schema} not listed "
                         f"({check.total} in all)")
@@ -264,7 +264,7 @@ class _State:
         ftype = _local(feature.tag)
         gml_id = feature.get(f"{{{GML}}}id") or f"#{report.members}"
         ident = _text(feature, "identifiant")
-        fid = f"{ftype}.{ident or gml_id}"
+        fid = feature.get(f"{{{GML}}}id") or f"{ftype}.{ident or gml_id}"  # what a technician finds in the file
         family = self.families.get(ftype)
         if ftype == "ReseauUtilite":
             self.networks[gml_id] = {k: _text(feature, k) or "" for k in ("nom", "theme", "responsable", "mention")}

@@ -140,8 +140,10 @@ def test_it_names_the_feature_and_field_of_an_unknown_code(data):
     first = exc.value.errors[0]
     assert isinstance(first, CodeListError)
     assert first.field == "materiau"
-    assert first.feature_id == "CanalisationHydrocarbureChimique.1"
+    # Named as the file names it, where it begins: the gml:id and the line of the feature.
+    assert first.feature_id == "id47b09537-ffc3-4f33-8430-67ba3eff29af" and first.line == 4
     assert "stardt_unknown_material.gml" in str(exc.value)
+    assert "feature id47b09537-ffc3-4f33-8430-67ba3eff29af, line 4, field materiau" in str(exc.value)
 
 
 def test_it_can_reject_bad_features_and_keep_the_rest(data):
@@ -168,7 +170,7 @@ def test_it_imports_a_delivery_off_the_schema_with_warnings_naming_feature_and_l
     assert warning.feature_id == "id47b09537-ffc3-4f33-8430-67ba3eff29af"
     assert warning.field == "hierarchie"
     assert str(warning) == (
-        "GRT_off_schema.gml, feature id47b09537-ffc3-4f33-8430-67ba3eff29af, field hierarchie: line 25: "
+        "GRT_off_schema.gml, feature id47b09537-ffc3-4f33-8430-67ba3eff29af, line 25, field hierarchie: "
         "Element 'star-dt:hierarchie': 'principal' is not a valid value of the union type "
         "'star-dt:HierarchieValueType'. (schema StaRDT.xsd)"
     )

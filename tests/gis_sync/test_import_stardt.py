@@ -101,4 +101,5 @@ def test_a_delivery_off_the_schema_imports_with_the_violations_in_the_run_warnin
     schema = [w for w in run.warnings if "StaRDT.xsd" in w["message"]]
     assert len(schema) == 1  # 'other: GNSS' is a valid precision class (pattern 'other: \w{2,}'); no reseau is not
     assert schema[0]["feature"] == "id47b09537-ffc3-4f33-8430-67ba3eff29af"
-    assert schema[0]["message"].startswith("line 6: Element 'star-dt:identifiant': This element is not expected.")
+    assert schema[0]["line"] == 6
+    assert schema[0]["message"].startswith("Element 'star-dt:identifiant': This element is not expected.")

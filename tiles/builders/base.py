@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,11 @@ class LayerStats:
     tiles_rewritten: int = 0
     bytes: int = 0
     warnings: list[str] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)  # why a feature of the data is not in the layer -> how many
+
+    def left_out(self) -> list[str]:
+        """One line per reason features were left out of the layer, most frequent first."""
+        return [f"left out {n} feature{'' if n == 1 else 's'}: {reason}" for reason, n in self.skipped.most_common()]
 
 
 @dataclass

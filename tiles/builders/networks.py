@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +20,8 @@ from tiles.builders.base import FeatureLayer, LayerStats, Progress, cpu_workers,
 from tiles.errors import NothingToBuild
 from tiles.georef import TileGeoref
 from tiles.glb import GLB_WRITER_VERSION, Material, Primitive, write_glb
-from tiles.nodes import (ABOVE_GROUND_TYPES, axis_heights, chambers, concat_meshes, lowest_pipe_ends, markers,
-                         node_shape, pipe_azimuths)
+from tiles.nodes import (ABOVE_GROUND_TYPES, SKIPPED_TYPES, axis_heights, chambers, concat_meshes, lowest_pipe_ends,
+                         markers, node_shape, pipe_azimuths)
 from tiles.pipes import simplify_axes, sweep_pipes
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
@@ -536,16 +537,39 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: Netwo
     from twin.models import Terrain
 
     terrain = Terrain.current()
+    fetched = data is None
     if data is None:
         data = fetch(terrain.sampler() if terrain is not None and terrain.path.is_file() else None)
     if not len(data.segments):
         raise NothingToBuild("No network segment has a 3D axis to tile: import a network delivery first "
                              "(RAEPA, StaR-DT) with `manage.py import_file`, or `manage.py load_demo`.")
     progress(f"  networks: {len(data.segments)} segments and {len(data.nodes)} nodes fetched")
-    return write_feature_tiles(
+    skipped = left_out(data) if fetched else Counter()  # arrays handed in have no rows to compare with
+    stats = write_feature_tiles(
         build, feature_layer(data), lambda key, idx: tile_glb(data, idx, frame),
         salt=f"{WRITER_VERSION}|{GLB_WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
         error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
         workers=cpu_workers() if workers is None else workers,
         make_parent=lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance), parent_features=PARENT_FEATURES,
     )
+    stats.skipped.update(skipped)
+    return stats
+
+
+def left_out(data: NetworkArrays) -> Counter:
+    """Why segments and nodes of the twin are not in the networks layer, and how many (from the database)."""
+    from twin.models import NetworkNode, NetworkSegment
+
+    reasons: Counter = Counter()
+    no_axis = NetworkSegment.objects.filter(axis__isnull=True).count()
+    if no_axis:
+        reasons["a segment with no 3D axis (no depth in the delivery and no terrain to hang a standard cover "
+                "from): import a terrain or the depths, then sync again"] += no_axis
+    flat = NetworkSegment.objects.filter(axis__isnull=False).count() - len(data.segments)
+    if flat > 0:
+        reasons["a segment whose 3D axis has zero length: no tube to draw"] += flat
+    for node_type in sorted(SKIPPED_TYPES):
+        n = NetworkNode.objects.filter(node_type=node_type).count()
+        if n:
+            reasons[f"a node of type {node_type}: a measurement, not an object, never drawn"] += n
+    return reasons

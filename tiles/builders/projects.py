@@ -26,8 +26,10 @@ def load_mesh(path: Path) -> dict[str, np.ndarray]:
         return {k: npz[k] for k in npz.files}
 
 
-def variant_glb(mesh: dict[str, np.ndarray], frame: HeightFrame, properties: dict[str, str]) -> tuple[bytes, tuple, tuple, int]:
-    """glb of a variant's mesh (one feature per part), its region, centre (ECEF m) and feature count."""
+def variant_glb(mesh: dict[str, np.ndarray], frame: HeightFrame,
+                properties: dict[str, str]) -> tuple[bytes, tuple, tuple, int, list[str]]:
+    """glb of a variant's mesh (one feature per part), its region, centre (ECEF m), feature count, and the names
+    of the parts left out because none of their triangles has an area."""
     vertices = np.asarray(mesh["vertices"], np.float64)
     faces = np.asarray(mesh["faces"], np.int64).reshape(-1, 3)
     face_part = np.asarray(mesh.get("face_part", np.zeros(len(faces), np.int64)), np.int64)
@@ -54,7 +56,8 @@ def variant_glb(mesh: dict[str, np.ndarray], frame: HeightFrame, properties: dic
     columns.update({k: [v] * n for k, v in properties.items()})
     ids = [f"{properties.get('project', '')}/{properties.get('variant', '')}/{names[i]}" for i in present]
     glb = write_glb([prim], ids, columns, class_name="proposal")
-    return glb, region_from_ecef(ecef), tuple(float(c) for c in centre), n
+    flat = [names[present[i]] for i in sorted(set(range(n)) - set(np.unique(fid).tolist()))]
+    return glb, region_from_ecef(ecef), tuple(float(c) for c in centre), n, flat
 
 
 def build(build: LayerBuild, frame: HeightFrame, progress: Progress, variant) -> LayerStats:
@@ -64,11 +67,14 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, variant) ->
     mesh = load_mesh(Path(variant.mesh_file))
     props = {"project": variant.project.name, "project_slug": variant.project.slug, "variant": variant.name,
              "variant_slug": variant.slug, "status": variant.project.status}
-    glb, region, centre, count = variant_glb(mesh, frame, props)
+    glb, region, centre, count, flat = variant_glb(mesh, frame, props)
     (build.path / CONTENT).parent.mkdir(parents=True, exist_ok=True)
     (build.path / CONTENT).write_bytes(glb)
     root = TileNode(key="r", region=region, content_uri=CONTENT, centre=centre, geometric_error=0.0)
     stats = LayerStats(features=count, tiles=1, tiles_rewritten=1, bytes=len(glb))
+    if flat:
+        shown = ", ".join(flat[:5]) + (f" and {len(flat) - 5} more" if len(flat) > 5 else "")
+        stats.skipped[f"a model part with no triangle that has an area ({shown}): check it in the model"] += len(flat)
     for path, document in build_tilesets(root, refine="REPLACE", tileset_version=build.version).items():
         if path == "tileset.json":
             prefix_root_uris(document, build.version)

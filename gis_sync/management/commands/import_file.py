@@ -39,14 +39,13 @@ class Command(BaseCommand):
         opts = dict(parse_option(o) for o in option)
         if kind:
             opts["kind"] = kind
+        from gis_sync.models import SyncRun
+
         try:
-            run = import_path(path, format=format, srid=srid, options=opts,
-                              progress=self.stdout.write if verbosity >= 1 else None)
+            # The run prints its own summary, warnings and rejections, once.
+            import_path(path, format=format, srid=srid, options=opts,
+                        progress=self.stdout.write if verbosity >= 1 else None)
         except SyncError as exc:
-            raise CommandError(f"import failed, nothing was changed: {exc}") from None
-        for w in run.warnings[:20] if verbosity >= 1 else []:
-            where = ", ".join(str(p) for p in (w.get("feature"), w.get("field")) if p)
-            self.stdout.write(self.style.WARNING(f"warning: {where + ': ' if where else ''}{w['message']}"))
-        if len(run.warnings) > 20:
-            self.stdout.write(f"... and {len(run.warnings) - 20} more warnings (admin › Sync runs #{run.pk})")
-        self.stdout.write(self.style.SUCCESS(f"{run.path}: {run.summary()} (sync run #{run.pk})"))
+            run = SyncRun.objects.filter(pk=exc.run_id).first() if exc.run_id else None
+            more = f" Sync run #{run.pk} failed: read it in full {run.where_to_read()}." if run else ""
+            raise CommandError(f"import failed, nothing was changed: {exc}.{more}") from None

@@ -1,8 +1,6 @@
 """`manage.py sync KEY [KEY...]` or `sync --all`: run configured sources, one transaction each."""
 from __future__ import annotations
 
-import time
-
 from django.core.management.base import BaseCommand, CommandError
 
 from gis_sync.errors import SyncError
@@ -16,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="sync every enabled source")
 
     def handle(self, *args, keys: list[str], all: bool, verbosity: int, **options) -> None:
-        from gis_sync.models import Source
+        from gis_sync.models import Source, SyncRun
 
         if all == bool(keys):
             raise CommandError("name the sources to sync (sync KEY [KEY...]) or pass --all, not both")
@@ -31,21 +29,26 @@ class Command(BaseCommand):
                 known = ", ".join(Source.objects.values_list("key", flat=True)[:20]) or "none"
                 raise CommandError(f"unknown source {', '.join(missing)} (known: {known})")
             sources = [found[k] for k in keys]
+        # The run itself prints its summary, warnings and rejections once, through `progress`; at verbosity 0
+        # only failures are said.
         progress = self.stdout.write if verbosity >= 1 else None
         failed: list[str] = []
+        runs: list[str] = []
         for source in sources:
-            started = time.perf_counter()
             self.stdout.write(f"== {source.key} ({source.format or 'detect'}) {source.location}")
             try:
-                run = source.sync(progress=progress)
+                source.sync(progress=progress)
             except SyncError as exc:
                 failed.append(source.key)
                 self.stderr.write(f"{source.key}: FAILED: {exc}")
-                continue
-            self.stdout.write(self.style.SUCCESS(
-                f"{source.key}: {run.summary()} in {time.perf_counter() - started:.1f} s"))
+                run = SyncRun.objects.filter(pk=exc.run_id).first() if exc.run_id else None
+                if run is not None:
+                    runs.append(f"#{run.pk}")
+                    self.stderr.write(f"{source.key}: sync run #{run.pk} failed; read every error, warning and "
+                                      f"rejection {run.where_to_read()}")
         if failed:
             raise CommandError(
                 f"{len(failed)} of {len(sources)} sources failed ({', '.join(failed)}); nothing of them was "
                 "changed. Fix what the messages above name, then run `manage.py sync "
-                f"{' '.join(failed)}` again (the admin's Sync runs list every error).")
+                f"{' '.join(failed)}` again" + (f" (failed sync runs {', '.join(runs)}: `manage.py sync_report "
+                f"{runs[-1][1:]}` prints one in full)." if runs else "."))

@@ -47,6 +47,11 @@ class Command(BaseCommand):
         self.stdout.write(f"{'total':<34} {'':<10} {sum(b.features for b in builds):>9} "
                           f"{sum(b.tiles for b in builds):>7} {sum(b.tiles_rewritten for b in builds):>7} "
                           f"{sum(b.bytes for b in builds) / 1e6:>8.2f} {total:>7.1f}")
+        for b in builds:
+            if b.status != "failed":
+                for line in b.error.splitlines():
+                    if line.startswith("left out "):
+                        self.stdout.write(self.style.WARNING(f"{b.layer}: {line}"))
         failed = [b for b in builds if b.status == "failed"]
         if failed:
             raise CommandError("; ".join(f"{b.layer} failed: {b.error}" for b in failed)
