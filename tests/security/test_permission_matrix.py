@@ -9,9 +9,11 @@ import json
 import re
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
+from django.db import connections
 from django.urls import URLResolver, get_resolver, resolve
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -229,7 +231,12 @@ async def test_each_websocket_route_accepts_whom_the_table_says_and_sends_no_sec
             headers = [(b"origin", b"http://testserver")]
             if persona != ex.ANONYMOUS:
                 headers.append((b"cookie", f"sessionid={clients[persona].cookies['sessionid'].value}".encode()))
-            connected, frames = await _ws_session(route, headers, city.stop_id)
+            try:
+                connected, frames = await _ws_session(route, headers, city.stop_id)
+            finally:
+                # The consumers' ORM thread keeps its connection (CONN_MAX_AGE); PostGIS then cannot drop the
+                # test database.
+                await sync_to_async(connections.close_all)()
             asked += 1
             expected = ex.WEBSOCKETS[route][persona]
             if (ex.ACCEPTED if connected else "refused") != expected:
