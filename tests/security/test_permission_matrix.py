@@ -139,22 +139,27 @@ def _ask(client, route: str, url: str):
 
 @pytest.mark.django_db
 def test_each_persona_receives_from_every_url_exactly_what_the_table_says(city, clients, published_layers, forbidden):
-    failures, asked = [], 0
+    failures, asked, rows = [], 0, 0
+    markers, seen = set(NETWORK_MARKERS + city.draft_markers()), set()
     for route, entry in sorted(ex.url_table().items()):
         for case, outcomes in ex.cases(entry).items():
+            rows += 1
             url = url_for(route, _parameters(route, case, city, published_layers))
             for persona in ex.PERSONAS:
                 response = _ask(clients[persona], route, url)
                 asked += 1
                 got, body = _outcome(response), _body(response)
+                seen |= {m for m in markers if m in body}
                 if got != outcomes[persona]:
                     failures.append(f"{persona:11} GET {url} ({case or route}): {got}, expected {outcomes[persona]}")
                 if leaked := _leaks(forbidden[persona], body, url):
                     failures.append(f"{persona:11} GET {url}: received {leaked}")
     assert not failures, f"{len(failures)} of {asked} answers differ from tests/security/expectations.py:\n" + \
         "\n".join(failures)
-    print(f"\npermission matrix: {asked} URL answers ({len(ex.url_table())} patterns x {len(ex.PERSONAS)} personas, "
-          f"with cases)")
+    # Someone allowed does receive every marker: the leak check searches for strings that really travel.
+    assert seen == markers, f"no answer carried {sorted(markers - seen)}: the leak check would miss them"
+    print(f"\npermission matrix: {len(ex.url_table())} URL patterns ({rows} with their cases) x "
+          f"{len(ex.PERSONAS)} personas = {asked} answers")
 
 
 @pytest.mark.django_db
