@@ -46,6 +46,10 @@ class StopTimeInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        # Stop times come from the feed import; a blank row's arrival_text has no time to format (the page failed).
+        return False
+
 
 @admin.register(models.Trip)
 class TripAdmin(admin.ModelAdmin):

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -49,6 +50,8 @@ def _end(end: str, label: str) -> list[OpenApiParameter]:
     tags=["walks"],
 )
 @api_view(["GET"])
+# Public: walks run on the street graph and points of interest, nothing restricted.
+@permission_classes([AllowAny])
 def route_view(request: Request) -> Response:
     """GET /api/routes/?from=<poi>&to=<poi> (or from_lon/from_lat, to_lon/to_lat in WGS84 degrees): a walk as GeoJSON."""
     from realtime.pedestrian import PlaceNotFound, RouteError, route_feature
@@ -70,6 +73,8 @@ def route_view(request: Request) -> Response:
     tags=["walks"],
 )
 @api_view(["GET"])
+# Public: only circuits the city has published are listed.
+@permission_classes([AllowAny])
 def circuits_view(request: Request) -> Response:
     """GET /api/circuits/: published circuits as a FeatureCollection, each with its stops and their texts."""
     from realtime.pedestrian import RouteError, published_circuits
@@ -86,6 +91,8 @@ def circuits_view(request: Request) -> Response:
     tags=["transit"],
 )
 @api_view(["GET"])
+# Public: the transit feed is open data.
+@permission_classes([AllowAny])
 def stops_view(request: Request) -> Response:
     """GET /api/transit/stops/: the active feed's stops and stations (WGS84) with the lines calling there."""
     from realtime.models import Stop, StopTime
@@ -143,6 +150,8 @@ def _schedule_rows(checksum: str, stop_id: str) -> list[dict]:
     tags=["transit"],
 )
 @api_view(["GET"])
+# Public: departure boards are what every stop displays.
+@permission_classes([AllowAny])
 def departures_view(request: Request, stop_id: str) -> Response:
     """GET /api/transit/stops/<stop_id>/departures/: the worker's latest board (realtime), else the timetable."""
     stop = _stop(stop_id)

@@ -19,6 +19,8 @@ class CanSeeNetworks(permissions.BasePermission):
 
 
 class BuildingViewSet(viewsets.ReadOnlyModelViewSet):
+    # Buildings are the public city: footprints, heights and uses anyone sees from the street.
+    permission_classes = [permissions.AllowAny]
     serializer_class = serializers.BuildingSerializer
     queryset = models.Building.objects.order_by("id")
     filterset_fields = ["use", "storeys", "year", "source_id"]
@@ -38,6 +40,8 @@ class NetworkSegmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class PlanningProjectViewSet(viewsets.ReadOnlyModelViewSet):
+    # Public because projects in consultation are shown to citizens; drafts are filtered out by visible_to.
+    permission_classes = [permissions.AllowAny]
     serializer_class = serializers.PlanningProjectSerializer
     lookup_field = "slug"
 
@@ -46,6 +50,8 @@ class PlanningProjectViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class PointOfInterestViewSet(viewsets.ReadOnlyModelViewSet):
+    # Landmarks and places a visitor looks for: public by nature.
+    permission_classes = [permissions.AllowAny]
     serializer_class = serializers.PointOfInterestSerializer
     queryset = models.PointOfInterest.objects.order_by("name")
     filterset_fields = ["category"]
@@ -63,6 +69,7 @@ class PointOfInterestViewSet(viewsets.ReadOnlyModelViewSet):
     }),
 )
 @api_view(["GET"])
+# Public: it tells anyone who they are and lists only the layers their role may load (layers_for).
 @permission_classes([permissions.AllowAny])
 def session_view(request):
     """The role of the caller, the tile layers it may load, and the city's extent in degrees."""

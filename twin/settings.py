@@ -190,13 +190,14 @@ if JUMEAU_TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured(f"JUMEAU_TRUSTED_PROXIES={JUMEAU_TRUSTED_PROXIES} must be 0 or more.")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # The app's own session only: HTTP Basic would send passwords with every request and invite password guessing
+    # against the API, which has no login throttle.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Closed unless a view says otherwise: every public view states AllowAny and why (twin/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": ["twin.permissions.DenyAll"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # ?limit is capped (max_limit 500): no single request lists the whole city.
+    "DEFAULT_PAGINATION_CLASS": "twin.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 200,
     "DEFAULT_THROTTLE_RATES": {"viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min")},
     "NUM_PROXIES": JUMEAU_TRUSTED_PROXIES,

@@ -12,6 +12,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
@@ -102,6 +103,8 @@ def _bad(message: str, code: int = status.HTTP_400_BAD_REQUEST, retry_after_s: i
 class ViewshedView(APIView):
     """The view from a balcony: what is seen, with numbers, and what a project would take away."""
 
+    # Public: the balcony view is a citizen's tool; draft variants are refused in _prepare (visible_to).
+    permission_classes = [AllowAny]
     throttle_classes = [ViewshedThrottle]
     throttle_scope = "viewshed"
 

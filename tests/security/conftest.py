@@ -1,0 +1,121 @@
+"""The permission matrix's city: real rows of every kind the app serves, five personas, one published build per layer.
+
+Secret rows carry marker strings so that any response can be searched for them: a network segment and node, and a
+draft project with its variant. A planner's responses contain them (the markers are real), a citizen's never.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
+from django.test import Client
+
+from tests.realtime.conftest import SAMPLE, realtime_namespace  # noqa: F401 - autouse: a clean transit hub
+from tests.security.expectations import ADMIN, ANONYMOUS, CITIZEN, FIELD_AGENT, PLANNER
+from tests.tiles.conftest import X0, Y0, make_buildings, make_network, terrain  # noqa: F401 - fixture
+
+NETWORK_MARKERS = ("SECRET-PIPE-7731", "SECRET-VALVE-7732")
+DRAFT_MARKERS = ("zeta-confidentiel", "Projet Zeta confidentiel", "tour-zeta-secrete")
+
+
+@dataclass
+class City:
+    """The rows a URL's parameters are filled with."""
+
+    building: object
+    segment: object
+    poi: object
+    projects: dict  # case -> PlanningProject ("draft project", "public project")
+    variants: dict  # case -> ProjectVariant
+    stop_id: str
+    users: dict = field(default_factory=dict)  # persona -> User (none for anonymous)
+
+    def draft_markers(self) -> tuple[str, ...]:
+        # The layer name follows variant.tile_layer, whatever its spelling.
+        return DRAFT_MARKERS + (f"/tiles/{self.variants['draft project'].tile_layer}/",)
+
+
+def _square(x: float, y: float, side: float) -> Polygon:
+    return Polygon.from_bbox((x, y, x + side, y + side))
+
+
+@pytest.fixture
+def city(terrain, admin_user) -> City:  # noqa: F811 - terrain is the tiles fixture
+    from gis_sync.models import Source, SyncRun
+    from realtime.gtfs_import import import_feed
+    from realtime.models import Stop
+    from tests.conftest import _person
+    from tiles.models import DirtyArea, TileBuild
+    from twin.models import (CircuitStop, NetworkNode, NetworkSegment, PlanningProject, PointCloud, PointOfInterest,
+                             ProjectStatus, ProjectVariant, StreetSegment, WalkingCircuit)
+
+    [building, *_] = make_buildings(3)
+    network = make_network("water", "Régie des Eaux")
+    segment = NetworkSegment.objects.create(
+        network=network, source_key="matrix", source_id=NETWORK_MARKERS[0], feature_type="Canalisation",
+        geom=LineString([(X0 + 300, Y0 + 300), (X0 + 400, Y0 + 310)], srid=2154), precision_xy="B")
+    NetworkNode.objects.create(network=network, source_key="matrix", source_id=NETWORK_MARKERS[1], node_type="valve",
+                               geom=Point(X0 + 350, Y0 + 305, 10.0, srid=2154))
+    draft = PlanningProject.objects.create(name=DRAFT_MARKERS[1], slug=DRAFT_MARKERS[0], status=ProjectStatus.DRAFT)
+    public = PlanningProject.objects.create(name="Place du marché", slug="place-du-marche",
+                                            status=ProjectStatus.CONSULTATION)
+    variants = {
+        "draft project": ProjectVariant.objects.create(project=draft, name="Tour", slug=DRAFT_MARKERS[2],
+                                                       model_file="tour.ifc", model_format="ifc"),
+        "public project": ProjectVariant.objects.create(project=public, name="Halle", slug="halle",
+                                                        model_file="halle.glb", model_format="glb"),
+    }
+    poi = PointOfInterest.objects.create(name="Fort Carré", slug="fort-carre", geom=Point(X0, Y0, 20.0, srid=2154))
+    StreetSegment.objects.create(source_key="matrix", source_id="rue-1", name="Rue du Port",
+                                 geom=LineString([(X0, Y0, 2.0), (X0 + 50, Y0, 3.0)], srid=2154))
+    circuit = WalkingCircuit.objects.create(name="Vieil Antibes", slug="vieil-antibes", published=True)
+    CircuitStop.objects.create(circuit=circuit, poi=poi, order=1, text="Le fort")
+    PointCloud.objects.create(name="falaise", file="falaise.laz", point_count=0)
+    source = Source.objects.create(key="reseau-eau", name="Réseau d'eau", location="eau.gml")
+    SyncRun.objects.create(source=source, path="eau.gml", status=SyncRun.Status.SUCCESS)
+    TileBuild.objects.create(layer="buildings", version="v1", status=TileBuild.Status.PUBLISHED)
+    DirtyArea.objects.create(layer="buildings", area=MultiPolygon(_square(X0, Y0, 10.0), srid=2154))
+    import_feed(str(SAMPLE))
+    users = {
+        CITIZEN: _person("charlie", None), PLANNER: _person("alice", "planner"),
+        FIELD_AGENT: _person("bob", "field_agent"), ADMIN: admin_user,
+    }
+    return City(building=building, segment=segment, poi=poi, projects={"draft project": draft,
+                "public project": public}, variants=variants,
+                stop_id=Stop.objects.filter(location_type=0).order_by("stop_id").values_list("stop_id", flat=True)[0],
+                users=users)
+
+
+@pytest.fixture
+def clients(city) -> dict[str, Client]:
+    """One browser per persona, signed in through the session like the app does."""
+    out = {ANONYMOUS: Client()}
+    for persona, user in city.users.items():
+        out[persona] = Client()
+        out[persona].force_login(user)
+    return out
+
+
+@pytest.fixture
+def published_layers(city, tiles_root) -> dict[str, tuple[str, str]]:
+    """One small published build per tile layer kind: kind -> (layer name, version)."""
+    from tiles.publish import LayerBuild
+
+    names = {
+        "buildings": "buildings", "terrain": "terrain", "basemap": "basemap", "networks": "networks",
+        "draft project": city.variants["draft project"].tile_layer,
+        "public project": city.variants["public project"].tile_layer,
+        "pointcloud": "pointcloud-falaise",
+    }
+    out = {}
+    for kind, layer in names.items():
+        with LayerBuild(tiles_root, layer) as build:
+            (build.path / "tileset.json").write_text(
+                '{"asset": {"version": "1.1"}, "geometricError": 100, "root": {"boundingVolume": '
+                '{"region": [0.12, 0.75, 0.13, 0.76, 0, 100]}, "geometricError": 0, "content": {"uri": "0/0.glb"}}}')
+            (build.path / "0").mkdir()
+            (build.path / "0" / "0.glb").write_bytes(b"glTF" + layer.encode())
+        out[kind] = (layer, build.version)
+    return out
