@@ -42,7 +42,7 @@ def _square(x: float, y: float, side: float) -> Polygon:
 
 
 @pytest.fixture
-def city(terrain, admin_user) -> City:  # noqa: F811 - terrain is the tiles fixture
+def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terrain is the tiles fixture
     from gis_sync.models import Source, SyncRun
     from realtime.gtfs_import import import_feed
     from realtime.models import Stop
@@ -77,7 +77,22 @@ def city(terrain, admin_user) -> City:  # noqa: F811 - terrain is the tiles fixt
     SyncRun.objects.create(source=source, path="eau.gml", status=SyncRun.Status.SUCCESS)
     TileBuild.objects.create(layer="buildings", version="v1", status=TileBuild.Status.PUBLISHED)
     DirtyArea.objects.create(layer="buildings", area=MultiPolygon(_square(X0, Y0, 10.0), srid=2154))
+    # django-axes' records, so its admin pages are asked with a real row: a sign-in that failed, one that worked.
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    seen = {"username": "mallory", "ip_address": "203.0.113.7", "user_agent": "curl", "http_accept": "*/*",
+            "path_info": "/accounts/login/"}
+    AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+    AccessFailureLog.objects.create(**seen, locked_out=False)
+    AccessLog.objects.create(**seen)
     import_feed(str(SAMPLE))
+    # The viewshed's surface model over a 1 km square of the synthetic terrain, built as the tile job builds it
+    # (requests never build one); VIEWSHED_OBSERVER stands in its middle.
+    from viewshed.dsm import ensure_surface
+
+    settings.VAR_DIR = tmp_path
+    settings.JUMEAU_EXTENT = (X0, Y0, X0 + 1000.0, Y0 + 1000.0)
+    ensure_surface()
     users = {
         CITIZEN: _person("charlie", None), PLANNER: _person("alice", "planner"),
         FIELD_AGENT: _person("bob", "field_agent"), ADMIN: admin_user,

@@ -103,10 +103,13 @@ URLS: dict[str, dict] = {
     "admin/autocomplete/": {**every(LOGIN), ADMIN: DENIED},  # asked without a field to complete
     "admin/jsi18n/": STAFF,
     "admin/r/<path:content_type_id>/<path:object_id>/": {**every(LOGIN), ADMIN: ABSENT},  # no public URL
-    "admin/(?P<app_label>auth|twin|gis_sync|tiles|realtime)/$": STAFF,
     "admin/(?P<url>.*)$": {**every(LOGIN), ADMIN: ABSENT},
     "admin/auth/user/<id>/password/": STAFF,
     "admin/gis_sync/syncrun/add/": {**every(LOGIN), ADMIN: DENIED},  # runs are recorded by syncs, never typed
+    # django-axes records sign-ins itself: its admin lists and deletes them, never adds one.
+    "admin/axes/accessattempt/add/": {**every(LOGIN), ADMIN: DENIED},
+    "admin/axes/accessfailurelog/add/": {**every(LOGIN), ADMIN: DENIED},
+    "admin/axes/accesslog/add/": {**every(LOGIN), ADMIN: DENIED},
 }
 
 # Every ModelAdmin serves these six URLs, all behind admin_view (staff only); a ModelAdmin that adds URLs of its
@@ -120,8 +123,12 @@ ADMIN_MODEL_PAGES = {
 def admin_model_routes() -> dict[str, dict]:
     from django.contrib import admin
 
-    return {f"admin/{model._meta.app_label}/{model._meta.model_name}/{page}": outcomes
-            for model in admin.site._registry for page, outcomes in ADMIN_MODEL_PAGES.items()}
+    routes = {f"admin/{model._meta.app_label}/{model._meta.model_name}/{page}": outcomes
+              for model in admin.site._registry for page, outcomes in ADMIN_MODEL_PAGES.items()}
+    # The app index pattern lists every app with a registered model, in registration order (AdminSite.get_urls).
+    labels = list(dict.fromkeys(model._meta.app_label for model in admin.site._registry))
+    routes[f"admin/(?P<app_label>{'|'.join(labels)})/$"] = STAFF
+    return routes
 
 
 def url_table() -> dict[str, dict]:

@@ -20,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from tests.security import expectations as ex
 from tests.security.conftest import NETWORK_MARKERS
+from tests.tiles.conftest import X0, Y0
 
 TILE_ROUTE = "tiles/(?P<layer>[A-Za-z0-9_-]+)/(?P<rel>.+)$"
 PROJECT_ROUTES = re.compile(r"^api/projects/\(\?P<slug>")
@@ -132,7 +133,10 @@ def _leaks(markers: tuple[str, ...], body: str, asked: str = "") -> list[str]:
 def _ask(client, route: str, url: str):
     """GET, but for the viewshed, which only computes: a small view from a square of the synthetic terrain."""
     if route == "api/viewshed/":
-        body = {"observer": {"lon": 7.12, "lat": 43.58}, "radius": 200}
+        from twin.geoid import city_frame
+
+        lon, lat = city_frame().to_lonlat(X0 + 500.0, Y0 + 500.0)
+        body = {"observer": {"lon": float(lon), "lat": float(lat)}, "radius": 200}
         return client.post(url, body, content_type="application/json")
     return client.get(url)
 
