@@ -136,8 +136,7 @@ def test_no_spelling_reaches_another_layer(world, client_as, attack: Attack, vic
     # Not a traversal succeeds, for anyone: the entitled read their layers by their own URLs.
     assert response.status_code in (403, 404), url
     assert_leaks_nothing(world, response, role)
-    if "Cache-Control" in response:  # Django's own 404 (URL with no route) sets none and no cache keeps it
-        assert "no-store" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"] and "public" not in response["Cache-Control"]
 
 
 @pytest.mark.parametrize("form", ["published", "versioned"])
@@ -247,3 +246,17 @@ def test_a_variant_key_that_does_not_exist_is_refused(world, client_as, role):
     response = client_as(role).get(f"/tiles/project-{missing}/tileset.json")
     assert response.status_code == 403
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_build_folder_that_is_a_link_to_another_layers_build_serves_nothing(world, client_as, role):
+    build = world.root / BUILDS / "buildings" / world.versions["buildings"]
+    for path in sorted(build.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    build.rmdir()
+    build.symlink_to(world.root / BUILDS / "networks" / world.versions["networks"], target_is_directory=True)
+    client = client_as(role)
+    for url in ["/tiles/buildings/tileset.json", f"/tiles/buildings/@{world.versions['buildings']}/t/0.glb"]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert not any(content in body(response) for content in world.files["networks"].values())
