@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from tiles.builders.base import LayerStats, Progress
 from tiles.errors import NothingToBuild, TilesError, UnknownLayer
-from tiles.layers import BASEMAP, BUILDINGS, NETWORKS, POINTCLOUD_PREFIX, PROJECT_PREFIX, TERRAIN
+from tiles.layers import BASEMAP, BUILDINGS, NETWORKS, POINTCLOUD_PREFIX, TERRAIN, project_variant
 from tiles.models import DirtyArea, TileBuild
 from tiles.publish import LayerBuild, current_version
 from twin.geoid import HeightFrame, city_frame
@@ -81,13 +81,10 @@ def builder_for(layer: str) -> Builder:
         from tiles.builders import basemap
 
         return lambda build, frame, progress: basemap.build(build, frame, progress)
-    if layer.startswith(PROJECT_PREFIX):
+    if (variant := project_variant(layer)) is not None:
         from tiles.builders import projects
-        from twin.models import ProjectVariant
 
-        for variant in ProjectVariant.objects.select_related("project"):
-            if variant.tile_layer == layer:
-                return lambda build, frame, progress: projects.build(build, frame, progress, variant)
+        return lambda build, frame, progress: projects.build(build, frame, progress, variant)
     if layer.startswith(POINTCLOUD_PREFIX):
         from tiles.builders import pointclouds
         from twin.models import PointCloud

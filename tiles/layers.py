@@ -1,6 +1,8 @@
 """The tile layers the twin publishes, and who may load each."""
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 
 from tiles.publish import current_version
@@ -12,27 +14,45 @@ TERRAIN = "terrain"
 BASEMAP = "basemap"
 PROJECT_PREFIX = "project-"
 POINTCLOUD_PREFIX = "pointcloud-"
+# Every name a layer can have. A project variant's layer is named by its primary key (ProjectVariant.tile_layer):
+# slugs joined by "-" are ambiguous ("a-b" + "c" and "a" + "b-c"). 18 digits stay inside a 64-bit key.
+# A point cloud's name is slugified (tiles.build.pointcloud_layer).
+LAYER_RE = re.compile(r"buildings|terrain|basemap|networks|project-(?P<variant>[1-9][0-9]{0,17})"
+                      r"|pointcloud-[a-z0-9][a-z0-9_-]*")
 
 
-def _project_variant(layer: str):
+def is_layer_name(name: str) -> bool:
+    return LAYER_RE.fullmatch(name) is not None
+
+
+def variant_pk(layer: str) -> int | None:
+    """The primary key of the project variant a layer shows, or None when it is not a project layer."""
+    match = LAYER_RE.fullmatch(layer)
+    return int(match["variant"]) if match and match["variant"] else None
+
+
+def project_variant(layer: str):
+    """The ProjectVariant (with its project) that `layer` shows, or None."""
     from twin.models import ProjectVariant
 
-    for variant in ProjectVariant.objects.select_related("project"):
-        if variant.tile_layer == layer:
-            return variant
-    return None
+    pk = variant_pk(layer)
+    if pk is None:
+        return None
+    return ProjectVariant.objects.select_related("project").filter(pk=pk).first()
 
 
 def may_load(layer: str, user) -> bool:
-    """Whether `user` may load any file of `layer` (tileset.json included)."""
+    """Whether `user` may load any file of `layer` (tileset.json included). Unknown names: nobody."""
+    if not is_layer_name(layer):
+        return False
     if layer == NETWORKS:
         return roles.can_see_networks(user)
     if layer.startswith(PROJECT_PREFIX):
-        variant = _project_variant(layer)
+        variant = project_variant(layer)
         if variant is None:
             return False
         return variant.project.is_public() or roles.can_see_drafts(user)
-    return layer in (BUILDINGS, TERRAIN, BASEMAP) or layer.startswith(POINTCLOUD_PREFIX)
+    return True
 
 
 def layers_for(user) -> list[dict]:
@@ -61,6 +81,6 @@ def layers_for(user) -> list[dict]:
                 project=project.slug, variant=variant.slug, status=project.status)
     if root.is_dir():
         for entry in sorted(root.iterdir()):
-            if entry.name.startswith(POINTCLOUD_PREFIX):
+            if entry.name.startswith(POINTCLOUD_PREFIX) and is_layer_name(entry.name):
                 add(entry.name, "3dtiles", f"Nuage de points {entry.name[len(POINTCLOUD_PREFIX):]}")
     return out

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from datetime import datetime, timezone
@@ -11,6 +12,10 @@ from tiles.errors import PublishError
 
 BUILDS = ".builds"
 KEEP_VERSIONS = 3  # a client that loaded an older tileset.json keeps finding its tiles for a while
+# What new_version writes, and so the only version names a URL may carry: UTC date, time to the microsecond, pid.
+VERSION_RE = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9]{1,10}")
+# A layer is one folder name (tiles.layers.LAYER_RE says which names are layers); never a path.
+_FOLDER_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def new_version() -> str:
@@ -18,8 +23,44 @@ def new_version() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
 
 
+def is_version(name: str) -> bool:
+    return VERSION_RE.fullmatch(name) is not None
+
+
+def is_plain_relative(rel: str) -> bool:
+    """Whether `rel` is a relative path of plain names, as a tileset's content URIs are.
+
+    Rejected: backslashes, NUL, an absolute start, and empty, "." or ".." parts. `rel` is taken as it is:
+    it was URL-decoded once by the server and must not be decoded again.
+    """
+    if not rel or "\\" in rel or "\x00" in rel:
+        return False
+    return all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
 def version_dir(root: Path, layer: str, version: str) -> Path:
     return root / BUILDS / layer / version
+
+
+def build_file(root: Path, layer: str, version: str, rel: str) -> Path | None:
+    """The real path of the file `rel` in build `version` of `layer`, or None when that is not a file of the build.
+
+    Every argument is checked here, whoever calls: a symlink inside the build that leads out of the build
+    folder, or a build folder that is itself a symlink, gives None.
+    """
+    if not (_FOLDER_RE.fullmatch(layer) and is_version(version) and is_plain_relative(rel)):
+        return None
+    base = version_dir(root, layer, version)
+    try:
+        if base.is_symlink():
+            return None
+        real_base = base.resolve(strict=True)
+        path = (real_base / rel).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):  # missing, a symlink loop, or a name the OS refuses
+        return None
+    if real_base not in path.parents or not path.is_file():
+        return None
+    return path
 
 
 def current_version(root: Path, layer: str) -> str | None:
@@ -43,6 +84,9 @@ class LayerBuild:
     """
 
     def __init__(self, root: Path, layer: str, version: str | None = None):
+        if version is not None and not is_version(version):
+            raise ValueError(f"Build version {version!r} of layer {layer!r} is not a name new_version() makes; "
+                             "the tile server would never serve it. Leave the version out to get a new one.")
         self.root = Path(root)
         self.layer = layer
         self.version = version or new_version()

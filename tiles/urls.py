@@ -4,5 +4,6 @@ from django.urls import re_path
 from tiles import views
 
 urlpatterns = [
-    re_path(r"^(?P<layer>[A-Za-z0-9_-]+)/(?P<rel>.+)$", views.tile_view, name="tile"),
+    # Any first segment reaches the view: a name that is no layer gets its uncacheable 404 there.
+    re_path(r"^(?P<layer>[^/]+)/(?P<rel>.+)$", views.tile_view, name="tile"),
 ]

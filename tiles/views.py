@@ -7,12 +7,12 @@ import mimetypes
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
-from tiles.layers import may_load
-from tiles.publish import current_version, version_dir
+from tiles.layers import is_layer_name, may_load
+from tiles.publish import BUILDS, build_file, current_version, is_plain_relative, is_version, version_dir
 
 CONTENT_TYPES = {
     ".json": "application/json",
@@ -32,31 +32,47 @@ def _cors(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _resolve(layer: str, rel: str) -> tuple[Path, bool]:
-    """The file for a request and whether its URL is immutable (names a version)."""
-    root: Path = settings.JUMEAU_TILES_DIR
-    immutable = rel.startswith("@")
-    if immutable:
+def _refuse(status: int, detail: str) -> HttpResponse:
+    # A refusal depends on who asks and on what is published now: no cache may keep it.
+    response = JsonResponse({"detail": detail}, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return _cors(response)
+
+
+def _parse(layer: str, rel: str) -> tuple[str | None, str] | None:
+    """(the version the URL names, or None for the published one; the file in the build), or None for no tile.
+
+    Only the shape of the URL is checked here, so that a malformed URL is a 404 whoever asks.
+    """
+    if not is_layer_name(layer):
+        return None
+    version = None
+    if rel.startswith("@"):
         version, _, rel = rel[1:].partition("/")
-        base = version_dir(root, layer, version)
-    else:
-        version = current_version(root, layer)
-        if version is None:
-            raise Http404(f"Layer {layer!r} has not been published: run `manage.py build_tiles {layer}`.")
-        base = version_dir(root, layer, version)
-    path = (base / rel).resolve()
-    if base.resolve() not in path.parents or not path.is_file():
-        raise Http404("No such tile.")
-    return path, immutable
+        if not is_version(version):
+            return None
+    if not is_plain_relative(rel):
+        return None
+    return version, rel
 
 
 @require_safe
 def tile_view(request, layer: str, rel: str):
+    parsed = _parse(layer, rel)
+    if parsed is None:
+        return _refuse(404, "No such tile.")
     if not may_load(layer, request.user):
-        response = JsonResponse({"detail": f"Layer {layer!r} is not available to you."}, status=403)
-        response["Cache-Control"] = "private, no-store"
-        return _cors(response)
-    path, immutable = _resolve(layer, rel)
+        return _refuse(403, f"Layer {layer!r} is not available to you.")
+    root: Path = settings.JUMEAU_TILES_DIR
+    version, rel = parsed
+    immutable = version is not None
+    if version is None:
+        version = current_version(root, layer)
+        if version is None:
+            return _refuse(404, f"Layer {layer!r} has not been published: run `manage.py build_tiles {layer}`.")
+    path = build_file(root, layer, version, rel)
+    if path is None:
+        return _refuse(404, "No such tile.")
     stat = path.stat()
     etag = '"' + hashlib.blake2s(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=12).hexdigest() + '"'
     last_modified = http_date(stat.st_mtime)
@@ -73,7 +89,9 @@ def tile_view(request, layer: str, rel: str):
     elif settings.JUMEAU_TILES_ACCEL_PREFIX:
         # Behind nginx: the permission check is ours, the bytes are nginx's (X-Accel-Redirect).
         response = HttpResponse(content_type=CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream"))
-        response["X-Accel-Redirect"] = settings.JUMEAU_TILES_ACCEL_PREFIX + str(path.relative_to(settings.JUMEAU_TILES_DIR.resolve()))
+        # Named from the checked layer and version, not from the real path (the tiles folder may sit behind a link).
+        inner = path.relative_to(version_dir(root, layer, version).resolve()).as_posix()
+        response["X-Accel-Redirect"] = f"{settings.JUMEAU_TILES_ACCEL_PREFIX}{BUILDS}/{layer}/{version}/{inner}"
         if path.suffix.lower() == ".terrain":
             response["Content-Encoding"] = "gzip"
     else:

@@ -396,7 +396,10 @@ class ProjectVariant(models.Model):
 
     @property
     def tile_layer(self) -> str:
-        return f"project-{self.project.slug}-{self.slug}"
+        """The variant's tile layer, named by its key: slugs joined by "-" could name two variants."""
+        if self.pk is None:
+            raise ValueError(f"Variant {self.slug!r} has no tile layer before it is saved.")
+        return f"project-{self.pk}"
 
 
 class PointOfInterest(models.Model):

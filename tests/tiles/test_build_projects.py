@@ -51,3 +51,30 @@ def test_each_variant_is_its_own_layer_with_its_mesh_in_place(db, tmp_path, tile
         assert x[tower].min() == pytest.approx(X0 + 500, abs=0.05) and y[tower].max() == pytest.approx(Y0 + 510, abs=0.05)
         assert set(np.unique(prim.feature_ids)) == {0, 1}
         assert prim.material.get("doubleSided") is True
+
+
+def test_areas_waiting_under_an_old_layer_name_are_rebuilt_under_the_variant_key(db, tmp_path, tiles_root):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from tiles.build import stale_layers
+    from tiles.models import DirtyArea, TileBuild
+
+    migration = import_module("tiles.migrations.0002_project_layers_named_by_variant_key")
+    a = make_variant(tmp_path, "a", 30.0)
+    other = PlanningProject.objects.create(name="Îlot", slug="ilot")
+    # "ilot" + "pasteur-a" read as "ilot-pasteur" + "a" did: the old name meant both variants.
+    twin = ProjectVariant.objects.create(project=other, name="Pasteur A", slug="pasteur-a", model_file="m.ifc",
+                                         model_format="ifc")
+    b = make_variant(tmp_path, "b", 12.0)
+    area = MultiPolygon(Polygon.from_bbox((X0, Y0, X0 + 10, Y0 + 10)), srid=2154)
+    DirtyArea.objects.create(layer="project-ilot-pasteur-a", area=area)
+    DirtyArea.objects.create(layer="project-ilot-pasteur-b", area=area)
+    TileBuild.objects.create(layer="project-ilot-pasteur-b", version="20261204T154113123456Z-1", status="published")
+    migration.to_variant_keys(apps, None)
+    assert sorted(DirtyArea.objects.values_list("layer", flat=True)) == sorted(
+        [a.tile_layer, twin.tile_layer, b.tile_layer])
+    assert TileBuild.objects.get().layer == b.tile_layer
+    assert set(stale_layers()) == {a.tile_layer, twin.tile_layer, b.tile_layer}

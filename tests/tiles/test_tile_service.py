@@ -115,3 +115,21 @@ def test_behind_nginx_a_field_agent_gets_an_internal_redirect(field_agent, citiz
     assert response.status_code == 200
     assert response["X-Accel-Redirect"] == f"/_protected_tiles/.builds/networks/{version}/t/0.glb"
     assert citizen.get(f"/tiles/networks/@{version}/t/0.glb").status_code == 403
+
+
+def test_two_variants_whose_slugs_join_alike_have_their_own_layers(citizen, planner, tiles_root):
+    # project "a-b" variant "c" and project "a" variant "b-c" both read "a-b-c": only the draft is kept from citizens.
+    public = PlanningProject.objects.create(name="A B", slug="a-b", status=ProjectStatus.CONSULTATION)
+    draft = PlanningProject.objects.create(name="A", slug="a")
+    shown = ProjectVariant.objects.create(project=public, name="C", slug="c", model_file="c.glb", model_format="gltf")
+    hidden = ProjectVariant.objects.create(project=draft, name="B C", slug="b-c", model_file="bc.glb",
+                                           model_format="gltf")
+    assert shown.tile_layer == f"project-{shown.pk}" and hidden.tile_layer == f"project-{hidden.pk}"
+    publish(tiles_root, shown.tile_layer, "public")
+    publish(tiles_root, hidden.tile_layer, "draft")
+    assert json.loads(b"".join(citizen.get(f"/tiles/{shown.tile_layer}/tileset.json").streaming_content))["marker"] \
+        == "public"
+    assert citizen.get(f"/tiles/{hidden.tile_layer}/tileset.json").status_code == 403
+    assert planner.get(f"/tiles/{hidden.tile_layer}/tileset.json").status_code == 200
+    names = [layer["name"] for layer in citizen.get("/api/session/").json()["layers"]]
+    assert shown.tile_layer in names and hidden.tile_layer not in names

@@ -11,7 +11,8 @@ class Command(BaseCommand):
             "quantized-mesh terrain. Without arguments: the layers never published yet.")
 
     def add_arguments(self, parser):
-        parser.add_argument("layers", nargs="*", help="Layer names, e.g. buildings networks terrain project-<p>-<v>.")
+        parser.add_argument("layers", nargs="*",
+                            help="Layer names, e.g. buildings networks terrain project-<variant id>.")
         parser.add_argument("--stale", action="store_true",
                             help="Rebuild the layers a sync changed (DirtyArea rows); unchanged tiles are reused.")
         parser.add_argument("--all", action="store_true", help="Rebuild every layer the data can give.")
