@@ -51,6 +51,9 @@ WEBSOCKETS = {
     "ws/routes/": every(ACCEPTED),
 }
 
+# tiles/urls.py: every first segment reaches the view, which 404s a name that is not a layer.
+TILE_ROUTE = "tiles/(?P<layer>[^/]+)/(?P<rel>.+)$"
+
 URLS: dict[str, dict] = {
     # --- The web app.
     "": PUBLIC,
@@ -93,7 +96,7 @@ URLS: dict[str, dict] = {
     "api/schema/": PUBLIC,
     "api/docs/": PUBLIC,
     # --- Tiles: one pattern, one case per layer kind.
-    "tiles/(?P<layer>[A-Za-z0-9_-]+)/(?P<rel>.+)$": TILE_LAYERS,
+    TILE_ROUTE: TILE_LAYERS,
     # --- The admin site's own pages.
     "admin/": STAFF,
     "admin/login/": {**every(OK), ADMIN: REDIRECT},  # a signed-in admin is sent on to the index

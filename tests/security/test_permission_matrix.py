@@ -22,7 +22,7 @@ from tests.security import expectations as ex
 from tests.security.conftest import NETWORK_MARKERS
 from tests.tiles.conftest import X0, Y0
 
-TILE_ROUTE = "tiles/(?P<layer>[A-Za-z0-9_-]+)/(?P<rel>.+)$"
+TILE_ROUTE = ex.TILE_ROUTE
 PROJECT_ROUTES = re.compile(r"^api/projects/\(\?P<slug>")
 GROUP = re.compile(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)")
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
