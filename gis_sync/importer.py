@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from gis_sync import formats, writers
+from twin import geodesy
 from gis_sync.dirty import merge_boxes
-from gis_sync.errors import EmptySourceError, SyncError, ValidationError, WriteError
+from gis_sync.errors import CRSError, EmptySourceError, SyncError, ValidationError, WriteError
 from gis_sync.formats.base import ReadOptions
 from gis_sync.heights import check_heights
 from gis_sync.locations import local_path
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 # Options that only the writers read (the rest fill ReadOptions, or go to its `extra`).
-WRITER_OPTIONS = {"operator", "network_type", "network", "project", "project_status", "project_description",
-                  "variant", "rotation_convention", "source_key"}
+WRITER_OPTIONS = {"allow_approximate", "operator", "network_type", "network", "project", "project_status",
+                  "project_description", "variant", "rotation_convention", "source_key"}
 READ_FIELDS = {f.name for f in dataclass_fields(ReadOptions)}
 
 
@@ -59,8 +60,10 @@ def import_path(
     run = SyncRun.objects.create(source=source, path=str(path), format=format or "")
     started = time.perf_counter()
     report: ReadReport | None = None
+    geo = geodesy.Session()
     try:
-        with local_path(path) as local:
+        geo = _geodesy_session(options.get("allow_approximate"))
+        with geodesy.session(geo.allow_approximate_m) as geo, local_path(path) as local:
             reader = formats.get(format)() if format else formats.detect(local)()
             run.format = reader.name
             say(f"Reading {local.name} as {reader.name}")
@@ -69,6 +72,8 @@ def import_path(
             report = result.report
             say(f"  read {report.members} members in {time.perf_counter() - started:.1f} s: "
                 f"{sum(report.imported.values())} to import, {len(report.rejected)} rejected")
+            for op in geo.operations:
+                say(f"  CRS: {op.summary()}")
             if not result.records:
                 raise EmptySourceError(
                     f"nothing to import: {report.members} members, {len(report.rejected)} rejected",
@@ -95,15 +100,18 @@ def import_path(
                     f"{y1:.0f} EPSG:{settings.JUMEAU_SRID}): imported anyway; if that is unexpected, check the "
                     "CRS of the file or JUMEAU_EXTENT"))
     except SyncError as exc:
-        _fail(run, exc, report, path)
+        _fail(run, exc, report, path, geo)
         raise
     except Exception as exc:  # noqa: BLE001 - anything else still leaves a failed run, then a SyncError
         error = WriteError(f"{type(exc).__name__}: {exc}", file=str(path))
-        _fail(run, error, report, path)
+        _fail(run, error, report, path, geo)
         raise error from exc
     run.rejected = len(report.rejected)
+    warnings.extend(_warning(local.name, None, "crs", text) for text in geo.notes)
+    warnings.extend(_warning(local.name, None, "crs", f"approximate transformation: {op.summary()}")
+                    for op in geo.operations if op.approximate)
     run.warnings = warnings
-    run.report = _report_json(report)
+    run.report = _report_json(report, geo)
     run.status = SyncRun.Status.SUCCESS
     run.finished_at = timezone.now()
     run.save()
@@ -187,10 +195,19 @@ def _errors(exc: SyncError) -> list[dict[str, Any]]:
     return [dict(_warning(e.file, e.feature_id, e.field, e.message), advice=e.advice) for e in items]
 
 
-def _report_json(report: ReadReport | None) -> dict[str, Any]:
+def _geodesy_session(allow_approximate: Any) -> geodesy.Session:
+    try:
+        return geodesy.Session(allow_approximate_m=geodesy._metres(allow_approximate))
+    except geodesy.GeodesyError as exc:
+        raise CRSError(exc.message, advice=exc.advice) from None
+
+
+def _report_json(report: ReadReport | None, geo: geodesy.Session | None = None) -> dict[str, Any]:
     if report is None:
-        return {}
+        return {"transformations": geo.describe()} if geo and geo.operations else {}
     return {
+        "transformations": geo.describe() if geo else [],
+        "geodesy_notes": list(geo.notes) if geo else [],
         "members": report.members, "source_srid": report.source_srid,
         "imported": dict(report.imported), "metadata": dict(report.metadata),
         "rejected": [{"feature": r.feature_id, "type": r.feature_type, "field": r.field, "reason": r.reason}
@@ -199,7 +216,8 @@ def _report_json(report: ReadReport | None) -> dict[str, Any]:
     }
 
 
-def _fail(run: "SyncRun", exc: SyncError, report: ReadReport | None, path: Any) -> None:
+def _fail(run: "SyncRun", exc: SyncError, report: ReadReport | None, path: Any,
+          geo: geodesy.Session | None = None) -> None:
     """Record the failed run; it is saved outside the transaction that was rolled back."""
     exc.with_location(file=str(path))
     run.status = run.Status.FAILED
@@ -210,5 +228,7 @@ def _fail(run: "SyncRun", exc: SyncError, report: ReadReport | None, path: Any) 
     if report is not None:
         run.rejected = len(report.rejected)
         run.warnings = [_warning(w.file, w.feature_id, w.field, w.message) for w in report.warnings]
-        run.report = _report_json(report)
+        run.report = _report_json(report, geo)
+    elif geo is not None and geo.operations:
+        run.report = _report_json(None, geo)
     run.save()
