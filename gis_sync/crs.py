@@ -7,6 +7,7 @@ without a code of its own, the string 'EPSG:h+v' (LV95 + LN02 is 'EPSG:2056+5728
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Sequence
 
@@ -170,7 +171,7 @@ def check_area_of_use(
         corners = [(minx, miny), (maxx, maxy)]
     else:
         # Only to locate the extent on the map: a projection's own inverse, no datum change.
-        lon, lat = geodesy.operation(crs, crs.geodetic_crs, max_error_m=math.inf).transform(
+        lon, lat = geodesy.operation(crs, crs.geodetic_crs, max_error_m=math.inf, record=False).transform(
             [minx, minx, maxx, maxx], [miny, maxy, miny, maxy])
         corners = list(zip(lon.tolist(), lat.tolist()))
     ok = all(
@@ -224,6 +225,9 @@ def to_storage(xs, ys, zs, src: SRID, storage_srid: int = STORAGE_SRID, *, z_uni
     if vertical is None:
         if z_unit_m is not None and z_unit_m != 1.0:
             z = z * z_unit_m
+        if not (crs.is_geographic or crs.is_geocentric):
+            geodesy.note(f"{os.path.basename(file) if file else 'the source'}: {crs.name} states no height "
+                         f"system; heights taken as {storage_vertical_name(storage_srid) or 'the storage heights'}")
         x, y = (np.asarray(a, float) for a in transform_xy(x, y, src, storage_srid, file=file))
         return x, y, z
     target = storage_crs(storage_srid)

@@ -156,12 +156,13 @@ def label(crs: CRS) -> str:
 
 
 def operation(source: int | str | CRS, target: int | str | CRS, *, max_error_m: float | None = None,
-              allow_approximate_m: float | None = None) -> Operation:
+              allow_approximate_m: float | None = None, record: bool = True) -> Operation:
     """The best operation PROJ can run here from source to target, recorded in the current session.
 
     max_error_m: the accuracy required (default: the session's, DEFAULT_MAX_ERROR_M without one).
     allow_approximate_m: the error the operator accepts when nothing better is available (default: the
     session's); a ballpark is then allowed and recorded as approximate. Raises GeodesyError otherwise.
+    record: False for a look-up that moves no data (where an extent lies), kept out of the session's report.
     """
     s = _SESSION.get()
     limit = max_error_m if max_error_m is not None else (s.max_error_m if s else DEFAULT_MAX_ERROR_M)
@@ -169,7 +170,7 @@ def operation(source: int | str | CRS, target: int | str | CRS, *, max_error_m: 
     src = source if isinstance(source, CRS) else crs_from(source)
     dst = target if isinstance(target, CRS) else crs_from(target)
     op = _choose(src, dst, float(limit), None if accepted is None else float(accepted))
-    if s is not None:
+    if s is not None and record:
         s.record(op)
     return op
 
