@@ -42,15 +42,16 @@ def is_ellipsoidal(srid: int) -> bool:
 
 
 def check_heights(source_srid: int | None, records: list[Any], *, file: str,
-                  terrain_z: Callable | None = None, frame: Any = None) -> str | None:
+                  terrain_z: Callable | None = None, frame: Any = None, heights_moved: bool = False) -> str | None:
     """Bring the source's heights to the twin's orthometric storage, in place, and return a note for the run.
 
     Ellipsoidal heights (a geographic 3D or geocentric CRS) become orthometric through the configured geoid grid
     (twin.geoid.HeightFrame, JUMEAU_GEOID_GRID): h_ortho = h_ellipsoid - N(lon, lat). A missing grid is a CRSError,
     never PROJ's silent 'ballpark' that would keep them (~50 m off near Antibes). Point clouds, whose files the
     tiler reads as they are, are refused. An orthometric datum other than NGF-IGN69 is kept with a warning.
-    frame: the HeightFrame to use (the city's by default); terrain_z: the ground sampler, for recomputing axes."""
-    if not source_srid or not carries_z(records):
+    frame: the HeightFrame to use (the city's by default); terrain_z: the ground sampler, for recomputing axes.
+    heights_moved: the reader already brought them to the storage height system (twin.geodesy, recorded)."""
+    if not source_srid or not carries_z(records) or heights_moved:
         return None
     if is_ellipsoidal(source_srid):
         return _convert(source_srid, records, file=file, terrain_z=terrain_z, frame=frame)

@@ -81,7 +81,7 @@ def import_path(
                     "delete everything this source imported before")
             warnings = [_warning(w.file, w.feature_id, w.field, w.message) for w in report.warnings]
             height_note = check_heights(report.source_srid, result.records, file=str(local),
-                                        terrain_z=read_opts.terrain_z)
+                                        terrain_z=read_opts.terrain_z, heights_moved=report.heights_moved)
             if height_note:
                 warnings.append(_warning(local.name, None, "z", height_note))
             # Named after the delivered file, not the local one: an unpacked archive's folder changes every run.

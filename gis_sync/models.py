@@ -33,7 +33,8 @@ class Source(models.Model):
              allow_approximate_m: float | None = None) -> "SyncRun":
         """Read the source's location and bring the twin in line with it, in one transaction.
 
-        allow_approximate_m: the coordinate error (m) the operator accepts when PROJ lacks a grid. Returns the successful SyncRun; on failure the failed run is recorded and the SyncError raised."""
+        allow_approximate_m: the coordinate error (m) the operator accepts when PROJ lacks a grid.
+        Returns the successful SyncRun; on failure the failed run is recorded and the SyncError raised."""
         from gis_sync.importer import import_path
 
         options = dict(self.options or {})

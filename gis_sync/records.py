@@ -273,6 +273,8 @@ class ReadReport:
     warnings: list[ReadWarning] = field(default_factory=list)
     errors: list[Exception] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The reader (or its writer) brings the source's heights into the storage height system (a compound CRS).
+    heights_moved: bool = False
 
     def warn(self, message: str, *, feature_id: str | None = None, field: str | None = None) -> None:
         self.warnings.append(ReadWarning(self.file, feature_id, field, message))

@@ -13,6 +13,7 @@ from gis_sync.errors import CRSError, EmptySourceError, FormatError, GeometryErr
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.records import BuildingRecord, ReadReport
+from twin import geodesy
 
 BUILDING_TYPES = {"Building"}
 PART_TYPES = {"BuildingPart", "BuildingInstallation", "BuildingConstructiveElement"}
@@ -21,7 +22,7 @@ PART_TYPES = {"BuildingPart", "BuildingInstallation", "BuildingConstructiveEleme
 def _moved(xy, src: int, dst: int):
     import numpy as np
 
-    xs, ys = crs_mod.transform_xy(xy[:, 0], xy[:, 1], src, dst)
+    xs, ys = crs_mod.transform_xy(xy[:, 0], xy[:, 1], src, dst)  # the same operation as the 3D vertices
     return np.column_stack([xs, ys])
 
 
@@ -73,8 +74,16 @@ class CityJSONFormat(Format):
             raise EmptySourceError("the CityJSON file has no vertex")
         xs, ys = [v[0] for v in verts], [v[1] for v in verts]
         crs_mod.check_area_of_use(srid, (min(xs), min(ys), max(xs), max(ys)), file=str(path))
-        moved = crs_mod.transform_coords(verts, srid, opts.storage_srid)
-        datum = crs_mod.vertical_datum_name(srid) or opts.vertical_datum
+        moved = crs_mod.transform_coords(verts, srid, opts.storage_srid, file=str(path))
+        if crs_mod.vertical_datum_name(srid):
+            # A compound referenceSystem (RD New + NAP): heights moved to the storage height system with it.
+            report.heights_moved = True
+            datum = crs_mod.storage_vertical_name(opts.storage_srid)
+        else:
+            datum = opts.vertical_datum
+            if not datum:
+                geodesy.note(f"{path.name}: referenceSystem {ref or srid} states no height system; heights "
+                             f"taken as {crs_mod.storage_vertical_name(opts.storage_srid)}")
         objects: dict[str, Any] = doc.get("CityObjects") or {}
         records = []
         for oid, obj in objects.items():

@@ -42,6 +42,8 @@ class PointCloudFormat(Format):
                 else "the point cloud (no WKT VLR, no GeoTIFF keys)")
         srid = crs_mod.resolve_srid(las_crs.srid, opts.srid, file=str(path), what=what)
         report.source_srid = srid
+        # The writer rewrites the cloud in the storage CRS, heights included when its CRS states their system.
+        report.heights_moved = bool(crs_mod.vertical_datum_name(srid))
         z_unit_m = las_crs.z_unit_m
         if z_unit_m is None:
             z_unit_m = geodesy.vertical_unit_m(crs_mod.crs_for(srid)) if las_crs.srid else None
