@@ -30,7 +30,7 @@ def carries_z(records: list[Any]) -> bool:
             return True
         if kind in ("pointcloud",):
             return True
-        if kind == "building" and rec.lod2_surfaces:
+        if kind == "building" and (rec.lod2_surfaces or rec.z_from_coordinates):
             return True
     return False
 
@@ -91,7 +91,7 @@ def _convert(source_srid: int, records: list[Any], *, file: str, terrain_z: Call
                 rec.geometry_wkt = _shift_wkt(rec.geometry_wkt, geoid)
         elif kind == "street" and _is_3d(rec.geometry_wkt):
             rec.geometry_wkt = _shift_wkt(rec.geometry_wkt, geoid)
-        elif kind == "building" and rec.lod2_surfaces:
+        elif kind == "building" and (rec.lod2_surfaces or rec.z_from_coordinates):
             _building(rec, geoid)
     return (f"heights were ellipsoidal (EPSG:{source_srid}, {name}): made orthometric with the geoid grid "
             f"{frame.grid}")
@@ -132,13 +132,18 @@ def _segment(rec: Any, geoid: _Undulation, terrain_z: Callable | None) -> None:
 
 
 def _building(rec: Any, geoid: _Undulation) -> None:
-    # LOD2 surfaces, and the ground and roof altitudes read from the same vertices.
-    pts = [p for s in rec.lod2_surfaces for ring in s["rings"] for p in ring]
+    # LOD2 surfaces, and the ground and roof altitudes read from the same vertices (the footprint's for LOD1).
+    import shapely
+
+    pts = [p for s in rec.lod2_surfaces or [] for ring in s["rings"] for p in ring]
+    if not pts:
+        pts = [(*xy, 0.0) for xy in shapely.get_coordinates(shapely.from_wkt(rec.footprint_wkt))]
     n = geoid([p[0] for p in pts], [p[1] for p in pts])
     shift = float(np.mean(n)) if len(n) else 0.0
     it = iter(n)
-    rec.lod2_surfaces = [dict(s, rings=[[(p[0], p[1], float(p[2] - next(it))) for p in ring] for ring in s["rings"]])
-                         for s in rec.lod2_surfaces]
+    if rec.lod2_surfaces:
+        rec.lod2_surfaces = [dict(s, rings=[[(p[0], p[1], float(p[2] - next(it))) for p in ring]
+                                            for ring in s["rings"]]) for s in rec.lod2_surfaces]
     if rec.ground_z is not None:
         rec.ground_z -= shift
     if rec.roof_z is not None:

@@ -63,7 +63,8 @@ def import_path(
     geo = geodesy.Session()
     try:
         geo = _geodesy_session(options.get("allow_approximate"))
-        with geodesy.session(geo.allow_approximate_m) as geo, local_path(path) as local:
+        with geodesy.session(geo.allow_approximate_m, settings.JUMEAU_MAX_TRANSFORM_ERROR_M) as geo, \
+                local_path(path) as local:
             reader = formats.get(format)() if format else formats.detect(local)()
             run.format = reader.name
             say(f"Reading {local.name} as {reader.name}")

@@ -75,6 +75,7 @@ class BuildingRecord:
     lod: str | None = None
     lod2_surfaces: list[dict[str, Any]] | None = None  # {'type': 'RoofSurface', 'rings': [[(x, y, z), ...], ...]}
     vertical_datum: str | None = None
+    z_from_coordinates: bool = False  # ground_z / roof_z read from the source's vertices (CityJSON), not attributes
     height_estimated: bool = False
     attributes: dict[str, Any] = field(default_factory=dict)
     record_type: str = field(default="building", init=False)

@@ -92,13 +92,13 @@ def _grid_path(name: str) -> Path:
 @lru_cache(maxsize=8)
 def _to_lonlat(srid: int) -> Transformer:
     # Through twin.geodesy like every other transformation: never a ballpark (RGF93 v1 to WGS 84 is a stated
-    # null transformation, 1 m).
-    return _runnable(geodesy.operation(srid, 4326))
+    # null transformation, 1 m). The twin's own frame, so neither a run's stricter limit nor its record apply.
+    return _runnable(geodesy.operation(srid, 4326, max_error_m=geodesy.DEFAULT_MAX_ERROR_M, record=False))
 
 
 @lru_cache(maxsize=1)
 def _to_ecef() -> Transformer:
-    return _runnable(geodesy.operation(4979, 4978))
+    return _runnable(geodesy.operation(4979, 4978, max_error_m=0.0, record=False))
 
 
 def _runnable(op: geodesy.Operation) -> Transformer:

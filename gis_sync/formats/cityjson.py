@@ -156,6 +156,7 @@ class CityJSONFormat(Format):
             use=attrs.get("function") or attrs.get("usage"),
             year=int(year) if isinstance(year, (int, float)) else None, lod=lod,
             lod2_surfaces=surfaces if lod and lod.startswith("2") else None, vertical_datum=datum,
+            z_from_coordinates=True,
             attributes=attrs,
         )
 
