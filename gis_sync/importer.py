@@ -34,6 +34,8 @@ Progress = Callable[[str], None]
 WRITER_OPTIONS = {"allow_approximate", "operator", "network_type", "network", "project", "project_status",
                   "project_description", "variant", "rotation_convention", "source_key"}
 READ_FIELDS = {f.name for f in dataclass_fields(ReadOptions)}
+# Operations PROJ states less accurate than this are named in the run's warnings, not only in its report.
+FIDELITY_M = 0.05
 
 
 def import_path(
@@ -109,8 +111,11 @@ def import_path(
         raise error from exc
     run.rejected = len(report.rejected)
     warnings.extend(_warning(local.name, None, "crs", text) for text in geo.notes)
-    warnings.extend(_warning(local.name, None, "crs", f"approximate transformation: {op.summary()}")
-                    for op in geo.operations if op.approximate)
+    for op in geo.operations:
+        if op.approximate:
+            warnings.append(_warning(local.name, None, "crs", f"approximate transformation: {op.summary()}"))
+        elif op.accuracy_m and op.accuracy_m > FIDELITY_M:
+            warnings.append(_warning(local.name, None, "crs", f"coordinates moved with {op.summary()}"))
     run.warnings = warnings
     run.report = _report_json(report, geo)
     run.status = SyncRun.Status.SUCCESS
