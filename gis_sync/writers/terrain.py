@@ -73,7 +73,7 @@ def write(records: list[TerrainRecord], ctx: WriteContext) -> WriteResult:
 def _owned_copy(source: Path, target: Path, srid: int, ctx: WriteContext) -> GDALRaster:
     """Copy the DEM into the twin's folder, warped to the storage CRS when it comes in another one."""
     try:
-        if srid == ctx.srid:
+        if srid == ctx.srid or _in_storage(srid, ctx.srid):
             if not target.exists():
                 shutil.copyfile(source, target)
             return GDALRaster(str(target))
@@ -82,3 +82,10 @@ def _owned_copy(source: Path, target: Path, srid: int, ctx: WriteContext) -> GDA
     except GDALException as exc:
         raise FormatError(f"GDAL cannot copy the DEM into the twin ({exc})", file=str(source),
                           advice="check that the file is a complete GeoTIFF and the disk is not full") from None
+
+
+def _in_storage(srid, storage_srid: int) -> bool:
+    """A compound CRS that is the storage CRS with its own height system (EPSG:5698 for Lambert-93)."""
+    from gis_sync import crs as crs_mod
+
+    return crs_mod.crs_for(srid) == crs_mod.storage_crs(storage_srid)
