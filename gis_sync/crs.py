@@ -237,6 +237,15 @@ def to_storage(xs, ys, zs, src: SRID, storage_srid: int = STORAGE_SRID, *, z_uni
     return x, y, z
 
 
+def heights_moved_in_session(src: SRID, storage_srid: int = STORAGE_SRID) -> bool:
+    """Whether the current sync session moved heights from src's height system to the storage one."""
+    session = geodesy.current_session()
+    if session is None or geodesy.vertical(crs_for(src)) is None:
+        return False
+    source, target = geodesy.label(crs_for(src)), geodesy.label(storage_crs(storage_srid))
+    return any(op.source == source and op.target == target for op in session.operations)
+
+
 def transform_coords(
     coords: Sequence[Sequence[float]], src: SRID, dst: SRID, *, file: str | None = None
 ) -> list[tuple[float, ...]]:

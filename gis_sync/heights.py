@@ -51,7 +51,7 @@ def check_heights(source_srid: int | None, records: list[Any], *, file: str,
     tiler reads as they are, are refused. An orthometric datum other than NGF-IGN69 is kept with a warning.
     frame: the HeightFrame to use (the city's by default); terrain_z: the ground sampler, for recomputing axes.
     heights_moved: the reader already brought them to the storage height system (twin.geodesy, recorded)."""
-    if not source_srid or not carries_z(records) or heights_moved:
+    if not source_srid or not carries_z(records) or heights_moved or crs_mod.heights_moved_in_session(source_srid):
         return None
     if is_ellipsoidal(source_srid):
         return _convert(source_srid, records, file=file, terrain_z=terrain_z, frame=frame)
