@@ -8,6 +8,7 @@ worst horizontal and vertical error in centimetres (pytest -s shows them).
 """
 from __future__ import annotations
 
+import gzip
 import json
 
 import laspy
@@ -24,8 +25,11 @@ from gis_sync.errors import CRSError
 from gis_sync.formats.pointcloud import PointCloudFormat
 from gis_sync.importer import import_path
 from tests.tiles.test_build_pointclouds import read_pnts
-from tests.tiles.tile_reading import contents, decode
+from tests.tiles.test_build_terrain import decode_quantized_mesh
+from tests.tiles.tile_reading import contents, decode, resolve
 from tiles.build import build_layers
+from tiles.builders.terrain import TileKey
+from tiles.publish import current_dir
 from twin import geodesy
 from twin.geoid import HeightFrame
 from twin.models import Building, PointCloud, Terrain
@@ -62,10 +66,12 @@ def errors_cm(truth: np.ndarray, published: np.ndarray) -> tuple[float, float]:
     return float(horizontal.max() * 100), float(vertical.max() * 100)
 
 
-def report(case: str, run, h_cm: float, v_cm: float) -> None:
+def report(case: str, run, h_cm: float | None, v_cm: float) -> None:
+    """Print a case's errors; h_cm None where a horizontal error shows only through the heights (a DEM)."""
     ops = "; ".join(f"{t['operation']} ({t['accuracy_m']} m)" for t in run.report["transformations"])
-    print(f"\nFIDELITY {case}: horizontal {h_cm:.2f} cm, vertical {v_cm:.2f} cm via {ops}")
-    assert h_cm < TOLERANCE_M * 100 and v_cm < TOLERANCE_M * 100, (case, h_cm, v_cm)
+    horizontal = "in the heights" if h_cm is None else f"{h_cm:.2f} cm"
+    print(f"\nFIDELITY {case}: horizontal {horizontal}, vertical {v_cm:.2f} cm via {ops}")
+    assert (h_cm or 0.0) < TOLERANCE_M * 100 and v_cm < TOLERANCE_M * 100, (case, h_cm, v_cm)
 
 
 def building_vertices(tiles_root) -> np.ndarray:
@@ -202,34 +208,55 @@ def test_a_us_feet_las_is_read_as_feet_and_refused_far_from_the_storage_crs(tmp_
         import_path(path, options={"source_key": "sf"})
 
 
-def test_a_geotiff_in_lv95_and_ln02_lands_where_its_crs_says(tmp_path, twin_data):
-    # A plane in LV95 metres near Geneva, heights in LN02: bilinear resampling reproduces it exactly.
+def test_a_geotiff_in_lv95_and_ln02_lands_where_its_crs_says(tmp_path, tiles_root, twin_data):
+    # A steep plane in LV95 metres near Geneva, heights in LN02: bilinear resampling reproduces a plane, and
+    # on a 30 % slope a horizontal shift shows in the heights (5 cm off sideways is 1.5 cm up or down).
     x0, y0, size, n = 2499000.0, 1118000.0, 5.0, 80
     path = tmp_path / "geneve.tif"
     cx = x0 + (np.arange(n) + 0.5) * size
     cy = y0 + n * size - (np.arange(n) + 0.5) * size
     gx, gy = np.meshgrid(cx, cy)
-    z = 400.0 + 0.02 * (gx - x0) + 0.01 * (gy - y0)
+
+    def plane(x, y):
+        return 400.0 + 0.3 * (x - x0) + 0.2 * (y - y0)
+
     GDALRaster({"driver": "GTiff", "name": str(path), "srid": 2056, "width": n, "height": n,
                 "origin": [x0, y0 + n * size], "scale": [size, -size], "datatype": 7,
-                "bands": [{"data": z.ravel().tolist(), "nodata_value": -9999.0}]})
+                "bands": [{"data": plane(gx, gy).ravel().tolist(), "nodata_value": -9999.0}]})
     raster = GDALRaster(str(path), write=True)
     raster.srs = CRS("EPSG:2056+5728").to_wkt("WKT1_GDAL")
     del raster
     run = import_path(path, options={"source_key": "geneve"})
     ops = run.report["transformations"]
     assert any(t["from"].startswith("EPSG:2056+5728") and t["accuracy_m"] == pytest.approx(0.4) for t in ops)
-    terrain = Terrain.current()
-    assert terrain.vertical_datum == "NGF-IGN69 height"
-    # Inner source points (away from the edge cells) against the twin's stored DEM, through the same frame.
-    px, py = gx[5:-5:7, 5:-5:7].ravel(), gy[5:-5:7, 5:-5:7].ravel()
-    pz = 400.0 + 0.02 * (px - x0) + 0.01 * (py - y0)
-    truth = truth_ecef("EPSG:2056+5728", px, py, pz)
-    sx, sy, _ = FRAME.from_ecef(truth)
-    stored_z = np.array(terrain.sampler()(sx.tolist(), sy.tolist()), float)
-    published = FRAME.to_ecef(sx, sy, stored_z)
-    h, v = errors_cm(truth, published)
-    report("GeoTIFF EPSG:2056+5728 (LV95 + LN02)", run, h, v)
+    assert Terrain.current().vertical_datum == "NGF-IGN69 height"
+    [record] = build_layers(["terrain"], progress=lambda m: None)
+    assert record.status == "published"
+    layer = json.loads((current_dir(tiles_root, "terrain") / "layer.json").read_text())
+    top = len(layer["available"]) - 1
+    r = layer["available"][top][0]
+    group = TransformerGroup(CRS("EPSG:2056+5728"), CRS("EPSG:2154+5720"), always_xy=True, allow_ballpark=False)
+    best = next(t for t in group.transformers if t.accuracy is not None and t.accuracy >= 0)
+    heights, truths = [], []
+    for tx in range(r["startX"], r["endX"] + 1):
+        for ty in range(r["startY"], r["endY"] + 1):
+            tile = decode_quantized_mesh(gzip.decompress(
+                resolve(tiles_root, "terrain", f"@{record.version}/{top}/{tx}/{ty}.terrain").read_bytes()))
+            w, s, e, nn = TileKey(top, tx, ty).bounds
+            lon, lat = w + tile["u"] * (e - w), s + tile["v"] * (nn - s)
+            lx, ly = FRAME.from_lonlat(lon, lat)
+            # Where each published vertex is, in the file's CRS, by pyproj's best operation (inverse).
+            sx, sy, _ = best.transform(lx, ly, np.zeros_like(lx), direction="INVERSE")
+            inside = (sx > x0 + 3 * size) & (sx < x0 + (n - 3) * size) & (sy > y0 + 3 * size) \
+                & (sy < y0 + (n - 3) * size)
+            if not inside.any():
+                continue
+            _, _, h_ngf = best.transform(sx[inside], sy[inside], plane(sx[inside], sy[inside]))
+            truths.append(h_ngf + FRAME.undulation(lon[inside], lat[inside]))
+            heights.append(tile["height"][inside])
+    assert sum(len(h) for h in heights) > 100
+    v_cm = float(np.abs(np.concatenate(heights) - np.concatenate(truths)).max() * 100)
+    report("GeoTIFF EPSG:2056+5728 (LV95 + LN02), terrain tiles", run, None, v_cm)
 
 
 def test_a_geojson_footprint_layer_in_utm_lands_where_its_crs_says(tmp_path, tiles_root, twin_data):
