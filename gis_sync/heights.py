@@ -10,6 +10,7 @@ import numpy as np
 
 from gis_sync import crs as crs_mod
 from gis_sync.errors import CRSError
+from twin import geodesy
 
 # Observations whose altitude is measured in the source's coordinates (StaR-DT survey points), not in a field
 # that a standard defines as NGF (RAEPA zamont, StaR-Eau cote_*).
@@ -79,6 +80,11 @@ def _convert(source_srid: int, records: list[Any], *, file: str, terrain_z: Call
                        field="z", advice="install the grid, or deliver heights in NGF-IGN69 (e.g. EPSG:2154+5720)") \
             from None
     geoid = _Undulation(frame, file=file)
+    session = geodesy.current_session()
+    if session is not None:
+        # An explicit grid, not a PROJ CRS-to-CRS operation: PROJ states no accuracy for it against NGF-IGN69.
+        session.record(geodesy.Operation(name, f"{name} with orthometric heights",
+                                         f"h - N(lon, lat) with the geoid grid {frame.grid} (vgridshift)", None))
     for rec in records:
         kind = rec.record_type
         if kind == "segment":

@@ -111,6 +111,7 @@ class CityJSONFormat(Format):
 
     def _building(self, oid, obj, objects, src_verts, verts, srid, opts: ReadOptions, datum, report) -> BuildingRecord:
         members = [obj] + [objects[c] for c in obj.get("children", []) if c in objects]
+        min_area = 1e-16 if crs_mod.crs_for(srid).is_geographic else 1e-6
         grounds: list[Polygon] = []
         projections: list[Polygon] = []
         surfaces: list[dict[str, Any]] = []
@@ -126,10 +127,11 @@ class CityJSONFormat(Format):
                 if not rings or len(rings[0]) < 3:
                     raise GeometryError("a surface has fewer than 3 vertices", feature_id=oid, field="geometry")
                 zs.extend(p[2] for ring in rings for p in ring)
-                # Footprints are built in the source CRS (metres) so the area test means square metres.
+                # Footprints are built in the source CRS: the area test is about a square millimetre (1e-6 m²,
+                # or 1e-16 deg² for a geographic CRS, a degree squared being about 9e9 m² near 45°).
                 src = [[src_verts[i] for i in ring] for ring in surface]
                 poly = Polygon([p[:2] for p in src[0]], [[p[:2] for p in r] for r in src[1:]])
-                if poly.area > 1e-6:
+                if poly.area > min_area:
                     projections.append(poly if poly.is_valid else shapely.make_valid(poly))
                     if semantic == "GroundSurface":
                         grounds.append(poly if poly.is_valid else shapely.make_valid(poly))

@@ -17,7 +17,7 @@ import pytest
 from django.contrib.gis.gdal import GDALRaster
 from laspy.vlrs.known import GeoKeyDirectoryVlr, WktCoordinateSystemVlr
 from laspy.vlrs.known import GeoKeyEntryStruct, GeoKeysHeaderStructs
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 from scipy.spatial import cKDTree
 
@@ -300,3 +300,16 @@ def test_ellipsoidal_heights_are_refused_when_the_geoid_grid_is_missing(tmp_path
     cityjson_box(tmp_path / "ellipsoid.city.json", "EPSG:4979", 7.1200, 43.5800, 52.0, 64.0, size=(2e-4, 1e-4))
     with pytest.raises(CRSError, match="fr_ign_RAF20.tif"):
         import_path(tmp_path / "ellipsoid.city.json")
+
+
+def test_ellipsoidal_heights_come_back_to_the_same_place_through_the_configured_geoid(
+        tmp_path, tiles_root, twin_data):
+    # WGS 84 3D (RFC 7946 style heights on the ellipsoid): stored orthometric with the city's geoid grid,
+    # published on the ellipsoid again with the same grid, so the round trip is exact whatever the grid.
+    verts = cityjson_box(tmp_path / "ellipsoid.city.json", "EPSG:4979", 7.1200, 43.5800, 52.0, 64.0,
+                         size=(2e-4, 1e-4))
+    run = import_path(tmp_path / "ellipsoid.city.json")
+    assert any("egm96_15.gtx" in t["operation"] for t in run.report["transformations"])
+    truth = np.column_stack(Transformer.from_crs(4979, 4978, always_xy=True).transform(*verts.T))
+    h, v = errors_cm(truth, building_vertices(tiles_root))
+    report("CityJSON EPSG:4979 (ellipsoidal heights)", run, h, v)
