@@ -58,8 +58,15 @@ def check_heights(source_srid: int | None, records: list[Any], *, file: str,
         return _convert(source_srid, records, file=file, terrain_z=terrain_z, frame=frame)
     datum = crs_mod.vertical_datum_name(source_srid)
     if datum and "NGF" not in datum.upper() and "IGN69" not in datum.upper():
-        return (f"heights are in {datum}: kept as delivered (no grid links it to NGF-IGN69; "
-                "expect a difference of some decimetres)")
+        # This reader did not move them: keeping them would be a ballpark on heights.
+        session = geodesy.current_session()
+        if session is None or session.allow_approximate_m is None:
+            raise CRSError(f"the heights are in {datum} and this reader keeps heights as delivered; the twin "
+                           "stores NGF-IGN69", file=file, field="z",
+                           advice="deliver them in NGF-IGN69 (e.g. EPSG:2154+5720), or accept the difference with "
+                           "--allow-approximate METRES")
+        return (f"heights are in {datum}: kept as delivered, as allowed by --allow-approximate "
+                f"{session.allow_approximate_m:g} (the difference to NGF-IGN69 is not computed)")
     return None
 
 
