@@ -10,6 +10,7 @@ import numpy as np
 
 from gis_sync import crs as crs_mod
 from gis_sync.errors import CRSError
+from twin import geodesy
 
 # Observations whose altitude is measured in the source's coordinates (StaR-DT survey points), not in a field
 # that a standard defines as NGF (RAEPA zamont, StaR-Eau cote_*).
@@ -30,7 +31,7 @@ def carries_z(records: list[Any]) -> bool:
             return True
         if kind in ("pointcloud",):
             return True
-        if kind == "building" and rec.lod2_surfaces:
+        if kind == "building" and (rec.lod2_surfaces or rec.z_from_coordinates):
             return True
     return False
 
@@ -42,22 +43,30 @@ def is_ellipsoidal(srid: int) -> bool:
 
 
 def check_heights(source_srid: int | None, records: list[Any], *, file: str,
-                  terrain_z: Callable | None = None, frame: Any = None) -> str | None:
+                  terrain_z: Callable | None = None, frame: Any = None, heights_moved: bool = False) -> str | None:
     """Bring the source's heights to the twin's orthometric storage, in place, and return a note for the run.
 
     Ellipsoidal heights (a geographic 3D or geocentric CRS) become orthometric through the configured geoid grid
     (twin.geoid.HeightFrame, JUMEAU_GEOID_GRID): h_ortho = h_ellipsoid - N(lon, lat). A missing grid is a CRSError,
     never PROJ's silent 'ballpark' that would keep them (~50 m off near Antibes). Point clouds, whose files the
     tiler reads as they are, are refused. An orthometric datum other than NGF-IGN69 is kept with a warning.
-    frame: the HeightFrame to use (the city's by default); terrain_z: the ground sampler, for recomputing axes."""
-    if not source_srid or not carries_z(records):
+    frame: the HeightFrame to use (the city's by default); terrain_z: the ground sampler, for recomputing axes.
+    heights_moved: the reader already brought them to the storage height system (twin.geodesy, recorded)."""
+    if not source_srid or not carries_z(records) or heights_moved or crs_mod.heights_moved_in_session(source_srid):
         return None
     if is_ellipsoidal(source_srid):
         return _convert(source_srid, records, file=file, terrain_z=terrain_z, frame=frame)
     datum = crs_mod.vertical_datum_name(source_srid)
     if datum and "NGF" not in datum.upper() and "IGN69" not in datum.upper():
-        return (f"heights are in {datum}: kept as delivered (no grid links it to NGF-IGN69; "
-                "expect a difference of some decimetres)")
+        # This reader did not move them: keeping them would be a ballpark on heights.
+        session = geodesy.current_session()
+        if session is None or session.allow_approximate_m is None:
+            raise CRSError(f"the heights are in {datum} and this reader keeps heights as delivered; the twin "
+                           "stores NGF-IGN69", file=file, field="z",
+                           advice="deliver them in NGF-IGN69 (e.g. EPSG:2154+5720), or accept the difference with "
+                           "--allow-approximate METRES")
+        return (f"heights are in {datum}: kept as delivered, as allowed by --allow-approximate "
+                f"{session.allow_approximate_m:g} (the difference to NGF-IGN69 is not computed)")
     return None
 
 
@@ -78,6 +87,11 @@ def _convert(source_srid: int, records: list[Any], *, file: str, terrain_z: Call
                        field="z", advice="install the grid, or deliver heights in NGF-IGN69 (e.g. EPSG:2154+5720)") \
             from None
     geoid = _Undulation(frame, file=file)
+    session = geodesy.current_session()
+    if session is not None:
+        # An explicit grid, not a PROJ CRS-to-CRS operation: PROJ states no accuracy for it against NGF-IGN69.
+        session.record(geodesy.Operation(name, f"{name} with orthometric heights",
+                                         f"h - N(lon, lat) with the geoid grid {frame.grid} (vgridshift)", None))
     for rec in records:
         kind = rec.record_type
         if kind == "segment":
@@ -90,7 +104,7 @@ def _convert(source_srid: int, records: list[Any], *, file: str, terrain_z: Call
                 rec.geometry_wkt = _shift_wkt(rec.geometry_wkt, geoid)
         elif kind == "street" and _is_3d(rec.geometry_wkt):
             rec.geometry_wkt = _shift_wkt(rec.geometry_wkt, geoid)
-        elif kind == "building" and rec.lod2_surfaces:
+        elif kind == "building" and (rec.lod2_surfaces or rec.z_from_coordinates):
             _building(rec, geoid)
     return (f"heights were ellipsoidal (EPSG:{source_srid}, {name}): made orthometric with the geoid grid "
             f"{frame.grid}")
@@ -131,13 +145,18 @@ def _segment(rec: Any, geoid: _Undulation, terrain_z: Callable | None) -> None:
 
 
 def _building(rec: Any, geoid: _Undulation) -> None:
-    # LOD2 surfaces, and the ground and roof altitudes read from the same vertices.
-    pts = [p for s in rec.lod2_surfaces for ring in s["rings"] for p in ring]
+    # LOD2 surfaces, and the ground and roof altitudes read from the same vertices (the footprint's for LOD1).
+    import shapely
+
+    pts = [p for s in rec.lod2_surfaces or [] for ring in s["rings"] for p in ring]
+    if not pts:
+        pts = [(*xy, 0.0) for xy in shapely.get_coordinates(shapely.from_wkt(rec.footprint_wkt))]
     n = geoid([p[0] for p in pts], [p[1] for p in pts])
     shift = float(np.mean(n)) if len(n) else 0.0
     it = iter(n)
-    rec.lod2_surfaces = [dict(s, rings=[[(p[0], p[1], float(p[2] - next(it))) for p in ring] for ring in s["rings"]])
-                         for s in rec.lod2_surfaces]
+    if rec.lod2_surfaces:
+        rec.lod2_surfaces = [dict(s, rings=[[(p[0], p[1], float(p[2] - next(it))) for p in ring]
+                                            for ring in s["rings"]]) for s in rec.lod2_surfaces]
     if rec.ground_z is not None:
         rec.ground_z -= shift
     if rec.roof_z is not None:

@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from gis_sync import formats, writers
+from twin import geodesy
 from gis_sync.dirty import merge_boxes
-from gis_sync.errors import EmptySourceError, SyncError, ValidationError, WriteError
+from gis_sync.errors import CRSError, EmptySourceError, SyncError, ValidationError, WriteError
 from gis_sync.formats.base import ReadOptions
 from gis_sync.heights import check_heights
 from gis_sync.locations import local_path
@@ -30,9 +31,11 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 # Options that only the writers read (the rest fill ReadOptions, or go to its `extra`).
-WRITER_OPTIONS = {"operator", "network_type", "network", "project", "project_status", "project_description",
-                  "variant", "rotation_convention", "source_key"}
+WRITER_OPTIONS = {"allow_approximate", "operator", "network_type", "network", "project", "project_status",
+                  "project_description", "variant", "rotation_convention", "source_key"}
 READ_FIELDS = {f.name for f in dataclass_fields(ReadOptions)}
+# Operations PROJ states less accurate than this are named in the run's warnings, not only in its report.
+FIDELITY_M = 0.05
 
 
 def import_path(
@@ -59,8 +62,11 @@ def import_path(
     run = SyncRun.objects.create(source=source, path=str(path), format=format or "")
     started = time.perf_counter()
     report: ReadReport | None = None
+    geo = geodesy.Session()
     try:
-        with local_path(path) as local:
+        geo = _geodesy_session(options.get("allow_approximate"))
+        with geodesy.session(geo.allow_approximate_m, settings.JUMEAU_MAX_TRANSFORM_ERROR_M) as geo, \
+                local_path(path) as local:
             reader = formats.get(format)() if format else formats.detect(local)()
             run.format = reader.name
             say(f"Reading {local.name} as {reader.name}")
@@ -69,6 +75,8 @@ def import_path(
             report = result.report
             say(f"  read {report.members} members in {time.perf_counter() - started:.1f} s: "
                 f"{sum(report.imported.values())} to import, {len(report.rejected)} rejected")
+            for op in geo.operations:
+                say(f"  CRS: {op.summary()}")
             if not result.records:
                 raise EmptySourceError(
                     f"nothing to import: {report.members} members, {len(report.rejected)} rejected",
@@ -76,7 +84,7 @@ def import_path(
                     "delete everything this source imported before")
             warnings = [_warning(w.file, w.feature_id, w.field, w.message, w.line) for w in report.warnings]
             height_note = check_heights(report.source_srid, result.records, file=str(local),
-                                        terrain_z=read_opts.terrain_z)
+                                        terrain_z=read_opts.terrain_z, heights_moved=report.heights_moved)
             if height_note:
                 warnings.append(_warning(local.name, None, "z", height_note))
             # Named after the delivered file, not the local one: an unpacked archive's folder changes every run.
@@ -95,15 +103,21 @@ def import_path(
                     f"{y1:.0f} EPSG:{settings.JUMEAU_SRID}): imported anyway; if that is unexpected, check the "
                     "CRS of the file or JUMEAU_EXTENT"))
     except SyncError as exc:
-        _fail(run, exc, report or getattr(exc, "report", None), path)
+        _fail(run, exc, report or getattr(exc, "report", None), path, geo)
         raise
     except Exception as exc:  # noqa: BLE001 - anything else still leaves a failed run, then a SyncError
         error = WriteError(f"{type(exc).__name__}: {exc}", file=str(path))
-        _fail(run, error, report, path)
+        _fail(run, error, report, path, geo)
         raise error from exc
     run.rejected = len(report.rejected)
+    warnings.extend(_warning(local.name, None, "crs", text) for text in geo.notes)
+    for op in geo.operations:
+        if op.approximate:
+            warnings.append(_warning(local.name, None, "crs", f"approximate transformation: {op.summary()}"))
+        elif op.accuracy_m and op.accuracy_m > FIDELITY_M:
+            warnings.append(_warning(local.name, None, "crs", f"coordinates moved with {op.summary()}"))
     run.warnings = warnings
-    run.report = _report_json(report)
+    run.report = _report_json(report, geo)
     run.status = SyncRun.Status.SUCCESS
     run.finished_at = timezone.now()
     run.save()
@@ -190,10 +204,19 @@ def _errors(exc: SyncError) -> list[dict[str, Any]]:
             for e in items]
 
 
-def _report_json(report: ReadReport | None) -> dict[str, Any]:
+def _geodesy_session(allow_approximate: Any) -> geodesy.Session:
+    try:
+        return geodesy.Session(allow_approximate_m=geodesy._metres(allow_approximate))
+    except geodesy.GeodesyError as exc:
+        raise CRSError(exc.message, advice=exc.advice) from None
+
+
+def _report_json(report: ReadReport | None, geo: geodesy.Session | None = None) -> dict[str, Any]:
     if report is None:
-        return {}
+        return {"transformations": geo.describe()} if geo and geo.operations else {}
     return {
+        "transformations": geo.describe() if geo else [],
+        "geodesy_notes": list(geo.notes) if geo else [],
         "members": report.members, "source_srid": report.source_srid,
         "imported": dict(report.imported), "metadata": dict(report.metadata),
         "rejected": [{"feature": r.feature_id, "line": r.line, "type": r.feature_type, "field": r.field,
@@ -202,7 +225,8 @@ def _report_json(report: ReadReport | None) -> dict[str, Any]:
     }
 
 
-def _fail(run: "SyncRun", exc: SyncError, report: ReadReport | None, path: Any) -> None:
+def _fail(run: "SyncRun", exc: SyncError, report: ReadReport | None, path: Any,
+          geo: geodesy.Session | None = None) -> None:
     """Record the failed run; it is saved outside the transaction that was rolled back."""
     exc.with_location(file=str(path))
     run.status = run.Status.FAILED
@@ -213,6 +237,8 @@ def _fail(run: "SyncRun", exc: SyncError, report: ReadReport | None, path: Any) 
     if report is not None:
         run.rejected = len(report.rejected)
         run.warnings = [_warning(w.file, w.feature_id, w.field, w.message, w.line) for w in report.warnings]
-        run.report = _report_json(report)
+        run.report = _report_json(report, geo)
+    elif geo is not None and geo.operations:
+        run.report = _report_json(None, geo)
     run.save()
     exc.run_id = run.pk

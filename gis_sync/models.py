@@ -29,15 +29,19 @@ class Source(models.Model):
     def last_run(self) -> "SyncRun | None":
         return self.runs.order_by("-started_at").first()
 
-    def sync(self, progress: "Callable[[str], None] | None" = None) -> "SyncRun":
+    def sync(self, progress: "Callable[[str], None] | None" = None,
+             allow_approximate_m: float | None = None) -> "SyncRun":
         """Read the source's location and bring the twin in line with it, in one transaction.
 
+        allow_approximate_m: the coordinate error (m) the operator accepts when PROJ lacks a grid.
         Returns the successful SyncRun; on failure the failed run is recorded and the SyncError raised."""
         from gis_sync.importer import import_path
 
         options = dict(self.options or {})
         if self.field_mapping:
             options.setdefault("mapping", self.field_mapping)
+        if allow_approximate_m is not None:
+            options["allow_approximate"] = allow_approximate_m
         return import_path(self.location, format=self.format or None, srid=self.srid, options=options,
                            source=self, progress=progress)
 

@@ -76,6 +76,7 @@ class BuildingRecord:
     lod: str | None = None
     lod2_surfaces: list[dict[str, Any]] | None = None  # {'type': 'RoofSurface', 'rings': [[(x, y, z), ...], ...]}
     vertical_datum: str | None = None
+    z_from_coordinates: bool = False  # ground_z / roof_z read from the source's vertices (CityJSON), not attributes
     height_estimated: bool = False
     attributes: dict[str, Any] = field(default_factory=dict)
     record_type: str = field(default="building", init=False)
@@ -276,6 +277,8 @@ class ReadReport:
     warnings: list[ReadWarning] = field(default_factory=list)
     errors: list[Exception] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The reader (or its writer) brings the source's heights into the storage height system (a compound CRS).
+    heights_moved: bool = False
 
     def warn(self, message: str, *, feature_id: str | None = None, field: str | None = None,
              line: int | None = None) -> None:

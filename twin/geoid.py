@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from pyproj.datadir import get_data_dir
+
+from twin import geodesy
 
 # Where Debian's proj-data and a city's own grids (e.g. RAF20) live, besides pyproj's bundled data.
 _GRID_DIRS = [os.getenv("PROJ_DATA", ""), os.getenv("PROJ_LIB", ""), "/usr/share/proj", "/usr/local/share/proj", get_data_dir()]
@@ -89,12 +91,18 @@ def _grid_path(name: str) -> Path:
 
 @lru_cache(maxsize=8)
 def _to_lonlat(srid: int) -> Transformer:
-    return Transformer.from_crs(CRS.from_epsg(srid), CRS.from_epsg(4326), always_xy=True)
+    # Through twin.geodesy like every other transformation: never a ballpark (RGF93 v1 to WGS 84 is a stated
+    # null transformation, 1 m). The twin's own frame, so neither a run's stricter limit nor its record apply.
+    return _runnable(geodesy.operation(srid, 4326, max_error_m=geodesy.DEFAULT_MAX_ERROR_M, record=False))
 
 
 @lru_cache(maxsize=1)
 def _to_ecef() -> Transformer:
-    return Transformer.from_crs(CRS.from_epsg(4979), CRS.from_epsg(4978), always_xy=True)
+    return _runnable(geodesy.operation(4979, 4978, max_error_m=0.0, record=False))
+
+
+def _runnable(op: geodesy.Operation) -> Transformer:
+    return op.transformer if op.transformer is not None else Transformer.from_pipeline("+proj=noop")
 
 
 @lru_cache(maxsize=8)

@@ -220,6 +220,9 @@ JUMEAU_HOME_VIEW = [float(v) for v in envlist("JUMEAU_HOME_VIEW", "7.1405,43.567
 JUMEAU_EXTENT = envextent("JUMEAU_EXTENT", "1030200,6279200,1036200,6287200")
 # Orthometric heights become ellipsoidal through this geoid grid only (PROJ name or path).
 JUMEAU_GEOID_GRID = os.getenv("JUMEAU_GEOID_GRID", "egm96_15.gtx")
+# Coordinate operations PROJ states less accurate than this (metres) are refused unless a sync run is given
+# --allow-approximate; 2 m lets stated Helmert datum shifts through (each is recorded on the run).
+JUMEAU_MAX_TRANSFORM_ERROR_M = envfloat("JUMEAU_MAX_TRANSFORM_ERROR_M", "2.0")
 JUMEAU_TILES_DIR = Path(os.getenv("JUMEAU_TILES_DIR", str(VAR_DIR / "tiles")))
 # Behind nginx: protected tiles are sent by nginx from this internal location after our check.
 JUMEAU_TILES_ACCEL_PREFIX = os.getenv("JUMEAU_TILES_ACCEL_PREFIX", "")

@@ -13,6 +13,7 @@ from gis_sync.errors import CRSError, EmptySourceError, FormatError, GeometryErr
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.records import BuildingRecord, ReadReport
+from twin import geodesy
 
 BUILDING_TYPES = {"Building"}
 PART_TYPES = {"BuildingPart", "BuildingInstallation", "BuildingConstructiveElement"}
@@ -21,7 +22,7 @@ PART_TYPES = {"BuildingPart", "BuildingInstallation", "BuildingConstructiveEleme
 def _moved(xy, src: int, dst: int):
     import numpy as np
 
-    xs, ys = crs_mod.transform_xy(xy[:, 0], xy[:, 1], src, dst)
+    xs, ys = crs_mod.transform_xy(xy[:, 0], xy[:, 1], src, dst)  # the same operation as the 3D vertices
     return np.column_stack([xs, ys])
 
 
@@ -73,8 +74,16 @@ class CityJSONFormat(Format):
             raise EmptySourceError("the CityJSON file has no vertex")
         xs, ys = [v[0] for v in verts], [v[1] for v in verts]
         crs_mod.check_area_of_use(srid, (min(xs), min(ys), max(xs), max(ys)), file=str(path))
-        moved = crs_mod.transform_coords(verts, srid, opts.storage_srid)
-        datum = crs_mod.vertical_datum_name(srid) or opts.vertical_datum
+        moved = crs_mod.transform_coords(verts, srid, opts.storage_srid, file=str(path))
+        if crs_mod.vertical_datum_name(srid):
+            # A compound referenceSystem (RD New + NAP): heights moved to the storage height system with it.
+            report.heights_moved = True
+            datum = crs_mod.storage_vertical_name(opts.storage_srid)
+        else:
+            datum = opts.vertical_datum
+            if not datum:
+                geodesy.note(f"{path.name}: referenceSystem {ref or srid} states no height system; heights "
+                             f"taken as {crs_mod.storage_vertical_name(opts.storage_srid)}")
         objects: dict[str, Any] = doc.get("CityObjects") or {}
         records = []
         for oid, obj in objects.items():
@@ -102,6 +111,7 @@ class CityJSONFormat(Format):
 
     def _building(self, oid, obj, objects, src_verts, verts, srid, opts: ReadOptions, datum, report) -> BuildingRecord:
         members = [obj] + [objects[c] for c in obj.get("children", []) if c in objects]
+        min_area = 1e-16 if crs_mod.crs_for(srid).is_geographic else 1e-6
         grounds: list[Polygon] = []
         projections: list[Polygon] = []
         surfaces: list[dict[str, Any]] = []
@@ -117,10 +127,11 @@ class CityJSONFormat(Format):
                 if not rings or len(rings[0]) < 3:
                     raise GeometryError("a surface has fewer than 3 vertices", feature_id=oid, field="geometry")
                 zs.extend(p[2] for ring in rings for p in ring)
-                # Footprints are built in the source CRS (metres) so the area test means square metres.
+                # Footprints are built in the source CRS: the area test is about a square millimetre (1e-6 m²,
+                # or 1e-16 deg² for a geographic CRS, a degree squared being about 9e9 m² near 45°).
                 src = [[src_verts[i] for i in ring] for ring in surface]
                 poly = Polygon([p[:2] for p in src[0]], [[p[:2] for p in r] for r in src[1:]])
-                if poly.area > 1e-6:
+                if poly.area > min_area:
                     projections.append(poly if poly.is_valid else shapely.make_valid(poly))
                     if semantic == "GroundSurface":
                         grounds.append(poly if poly.is_valid else shapely.make_valid(poly))
@@ -147,6 +158,7 @@ class CityJSONFormat(Format):
             use=attrs.get("function") or attrs.get("usage"),
             year=int(year) if isinstance(year, (int, float)) else None, lod=lod,
             lod2_surfaces=surfaces if lod and lod.startswith("2") else None, vertical_datum=datum,
+            z_from_coordinates=True,
             attributes=attrs,
         )
 

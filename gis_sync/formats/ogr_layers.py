@@ -203,9 +203,18 @@ class FeatureGeometry:
             raise GeometryError("the geometry is empty", feature_id=fid, field="geometry")
         if not geom.is_valid:
             raise GeometryError(f"invalid geometry: {shapely.is_valid_reason(geom)}", feature_id=fid, field="geometry")
+        if src != dst and geom.has_z and crs_mod.vertical_datum_name(src) and dst in crs_mod.STORAGE_VERTICAL:
+            # A compound CRS: heights go to the storage height system with the same operation.
+            return shapely.transform(geom, lambda xyz: _xyz(xyz, src, dst), include_z=True)
         if src != dst:
             geom = shapely.transform(geom, lambda xy: _xy(xy, src, dst), include_z=False)
         return geom
+
+
+def _xyz(xyz, src: int, dst: int):
+    import numpy as np
+
+    return np.column_stack(crs_mod.to_storage(xyz[:, 0], xyz[:, 1], xyz[:, 2], src, dst))
 
 
 def _xy(xy, src: int, dst: int):
@@ -297,6 +306,8 @@ class OgrLayersFormat(Format):
             raise EmptySourceError(f"layer {layer.name} has no feature")
         srid = layer_srid(layer, opts, path, report)
         report.source_srid = srid
+        report.heights_moved = (bool(crs_mod.vertical_datum_name(srid))
+                                and opts.storage_srid in crs_mod.STORAGE_VERTICAL)
         ext = layer.extent.tuple
         crs_mod.check_area_of_use(srid, ext, file=str(path))
         kind = guess_kind(layer, opts.kind)

@@ -8,7 +8,9 @@ from gis_sync import crs as crs_mod
 from gis_sync.errors import EmptySourceError, FormatError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
+from gis_sync.formats.las_crs import read_las_crs
 from gis_sync.records import PointCloudRecord, ReadReport
+from twin import geodesy
 
 
 @register
@@ -30,19 +32,27 @@ class PointCloudFormat(Format):
         try:
             with laspy.open(str(path)) as reader:
                 header = reader.header
-                try:
-                    crs = header.parse_crs()
-                except Exception as exc:  # noqa: BLE001 - malformed GeoTIFF keys / WKT VLRs
-                    report.warn(f"the CRS VLR cannot be parsed ({exc})", field="VLR")
-                    crs = None
+                las_crs = read_las_crs(header)
                 compressed = reader.header.are_points_compressed
         except (laspy.errors.LaspyException, OSError, ValueError) as exc:
             raise FormatError(f"laspy cannot read it ({exc})") from None
-        declared = crs.to_epsg(min_confidence=70) if crs is not None else None
-        if crs is not None and declared is None:
-            report.warn(f"the file's CRS ({crs.name}) has no EPSG code", field="VLR")
-        srid = crs_mod.resolve_srid(declared, opts.srid, file=str(path), what="the point cloud (no CRS VLR)")
+        for problem in las_crs.problems:
+            report.warn(problem, field="VLR")
+        what = ("the point cloud (its WKT VLR and GeoTIFF keys name no usable CRS)" if las_crs.sources
+                else "the point cloud (no WKT VLR, no GeoTIFF keys)")
+        srid = crs_mod.resolve_srid(las_crs.srid, opts.srid, file=str(path), what=what)
         report.source_srid = srid
+        # The writer rewrites the cloud in the storage CRS, heights included when its CRS states their system.
+        report.heights_moved = bool(crs_mod.vertical_datum_name(srid))
+        z_unit_m = las_crs.z_unit_m
+        if z_unit_m is None:
+            z_unit_m = geodesy.vertical_unit_m(crs_mod.crs_for(srid)) if las_crs.srid else None
+        if z_unit_m is None:
+            # No height unit stated: LAS heights are usually in the horizontal unit (feet with a feet grid).
+            h = geodesy.horizontal(crs_mod.crs_for(srid))
+            z_unit_m = float(h.axis_info[0].unit_conversion_factor) if h.is_projected and h.axis_info else 1.0
+            geodesy.note(f"{path.name}: the file states no height unit; heights taken in {z_unit_m:g} m units "
+                         "(the horizontal unit)")
         if header.point_count == 0:
             raise EmptySourceError("the point cloud has no point")
         mins, maxs = header.mins, header.maxs
@@ -59,5 +69,6 @@ class PointCloudFormat(Format):
             las_version=str(header.version), point_format=int(header.point_format.id), compressed=bool(compressed),
             has_rgb={"red", "green", "blue"} <= dims,
             attributes={"scales": [float(s) for s in header.scales], "offsets": [float(o) for o in header.offsets],
-                        "needs_spawn": bool(compressed)},
+                        "needs_spawn": bool(compressed), "z_unit_m": z_unit_m,
+                        "crs_read_from": las_crs.sources},
         )]

@@ -42,7 +42,8 @@ class TerrainFormat(Format):
         rst = open_raster(path)
         declared = None
         if rst.srs is not None:
-            declared = rst.srs.srid or crs_mod.srid_from_name(rst.srs.wkt)
+            # The WKT first: a compound CRS (horizontal + height system) has no single srid in GDAL's view.
+            declared = crs_mod.srid_from_name(rst.srs.wkt) or rst.srs.srid
         srid = crs_mod.resolve_srid(declared, opts.srid, file=str(path), what="the raster")
         report.source_srid = srid
         minx, miny, maxx, maxy = rst.extent
@@ -54,7 +55,12 @@ class TerrainFormat(Format):
         if nodata is None:
             report.warn("no nodata value: every cell is taken as a height", field="nodata")
         datum = crs_mod.vertical_datum_name(srid) if declared else None
-        if not datum:
+        if datum:
+            # The writer resamples it into the storage CRS, heights moved to the storage height system.
+            report.heights_moved = True
+            if srid != opts.storage_srid:
+                datum = crs_mod.storage_vertical_name(opts.storage_srid) or datum
+        else:
             datum = opts.vertical_datum or DEFAULT_VERTICAL.get(crs_mod.horizontal_srid(srid))
             if datum:
                 report.warn(f"the raster states no vertical datum: heights taken as {datum}", field="vertical_datum")

@@ -1,9 +1,15 @@
-"""Point-cloud records → a LAS/LAZ file the twin owns (JUMEAU_DATA_DIR/pointclouds) and a twin.PointCloud."""
+"""Point-cloud records → a LAS/LAZ file the twin owns (JUMEAU_DATA_DIR/pointclouds) and a twin.PointCloud.
+
+The twin's copy is in the storage CRS with orthometric heights in metres, like every other layer: a cloud
+delivered in another CRS, height system or unit (US survey feet) is rewritten through gis_sync.crs (PROJ's
+best operation whose grids are here, recorded on the run), so the tiler never guesses a file's units.
+"""
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 
@@ -13,6 +19,7 @@ from gis_sync.writers.base import WriteContext, WriteResult, outside
 from gis_sync.writers.terrain import file_digest
 
 LAYER_PREFIX = "pointcloud-"
+CHUNK = 1_000_000
 
 
 def write(records: list[PointCloudRecord], ctx: WriteContext) -> WriteResult:
@@ -30,12 +37,15 @@ def write(records: list[PointCloudRecord], ctx: WriteContext) -> WriteResult:
         if old is not None and Path(old.file) == target and target.is_file():
             result.unchanged += 1
             continue
-        if not target.exists():
-            shutil.copyfile(source, target)
-        minx, miny, minz, maxx, maxy, maxz = rec.bounds
-        xs, ys = crs_mod.transform_xy([minx, maxx, minx, maxx], [miny, miny, maxy, maxy], rec.srid, ctx.srid)
-        box = (min(xs), min(ys), max(xs), max(ys))
-        values = {"file": str(target), "srid": rec.srid, "point_count": rec.point_count,
+        z_unit = float(rec.attributes.get("z_unit_m") or 1.0)
+        as_delivered = rec.srid == ctx.srid and z_unit == 1.0
+        if as_delivered:
+            if not target.exists():
+                shutil.copyfile(source, target)
+            box, (minz, maxz) = _box(rec), (rec.bounds[2], rec.bounds[5])
+        else:
+            box, minz, maxz = to_storage_las(source, target, rec.srid, ctx.srid, z_unit)
+        values = {"file": str(target), "srid": ctx.srid, "point_count": rec.point_count,
                   "bounds": Polygon.from_bbox(box), "min_z": minz, "max_z": maxz}
         values["bounds"].srid = ctx.srid
         old_box = tuple(old.bounds.extent) if old is not None and old.bounds else None
@@ -52,3 +62,42 @@ def write(records: list[PointCloudRecord], ctx: WriteContext) -> WriteResult:
         if rec.compressed:
             ctx.warn("LAZ: tile it with multiprocessing start method 'spawn' (py3dtiles hangs with fork)")
     return result
+
+
+def _box(rec: PointCloudRecord) -> tuple[float, float, float, float]:
+    minx, miny, _, maxx, maxy, _ = rec.bounds
+    return (minx, miny, maxx, maxy)
+
+
+def to_storage_las(source: Path, target: Path, srid: crs_mod.SRID, storage_srid: int,
+                   z_unit_m: float) -> tuple[tuple[float, float, float, float], float, float]:
+    """Rewrite source (in srid, z in z_unit_m metres a unit) as target in the storage CRS with orthometric metres.
+
+    Returns the (minx, miny, maxx, maxy) box in the storage CRS and the height range (m)."""
+    import laspy
+
+    partial = target.with_name(target.name + ".part")
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    with laspy.open(str(source)) as reader:
+        header = reader.header
+        out_header = laspy.LasHeader(point_format=header.point_format.id, version=str(header.version))
+        out_header.scales = np.array([0.001, 0.001, 0.001])
+        mins, maxs = header.mins, header.maxs
+        cx, cy, cz = crs_mod.to_storage([mins[0], maxs[0]], [mins[1], maxs[1]], [mins[2], maxs[2]], srid,
+                                        storage_srid, z_unit_m=z_unit_m, file=str(source))
+        out_header.offsets = np.round([cx.mean(), cy.mean(), cz.mean()])
+        with laspy.open(str(partial), mode="w", header=out_header) as writer:
+            for chunk in reader.chunk_iterator(CHUNK):
+                x, y, z = crs_mod.to_storage(np.asarray(chunk.x), np.asarray(chunk.y), np.asarray(chunk.z), srid,
+                                             storage_srid, z_unit_m=z_unit_m, file=str(source))
+                record = laspy.ScaleAwarePointRecord.zeros(len(x), header=out_header)
+                for dim in chunk.point_format.dimension_names:
+                    if dim not in ("X", "Y", "Z") and dim in record.point_format.dimension_names:
+                        record[dim] = chunk[dim]
+                record.x, record.y, record.z = x, y, z
+                xyz = np.column_stack([x, y, z])
+                lo, hi = np.minimum(lo, xyz.min(axis=0)), np.maximum(hi, xyz.max(axis=0))
+                writer.write_points(record)
+    partial.replace(target)
+    return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])), float(lo[2]), float(hi[2])

@@ -12,6 +12,7 @@ from django.contrib.gis.geos import Polygon
 from gis_sync.errors import FormatError
 from gis_sync.records import TerrainRecord
 from gis_sync.writers.base import WriteContext, WriteResult, outside
+from gis_sync.writers.terrain_warp import warp_to_storage
 
 LAYER = "terrain"
 
@@ -72,18 +73,19 @@ def write(records: list[TerrainRecord], ctx: WriteContext) -> WriteResult:
 def _owned_copy(source: Path, target: Path, srid: int, ctx: WriteContext) -> GDALRaster:
     """Copy the DEM into the twin's folder, warped to the storage CRS when it comes in another one."""
     try:
-        if srid == ctx.srid:
+        if srid == ctx.srid or _in_storage(srid, ctx.srid):
             if not target.exists():
                 shutil.copyfile(source, target)
             return GDALRaster(str(target))
-        ctx.warn(f"the DEM is in EPSG:{srid}: warped to EPSG:{ctx.srid} (bilinear)", field="CRS")
-        src = GDALRaster(str(source))
-        if src.srs is None:
-            raise FormatError(f"the DEM declares no CRS and would need warping from EPSG:{srid}",
-                              file=str(source), field="CRS",
-                              advice=f"declare its CRS in the file (gdal_edit.py -a_srs EPSG:{srid}) or deliver it "
-                              f"in EPSG:{ctx.srid}")
-        return src.transform(ctx.srid, driver="GTiff", name=str(target), resampling="Bilinear")
+        ctx.warn(f"the DEM is in EPSG:{srid}: resampled to EPSG:{ctx.srid} (bilinear)", field="CRS")
+        return warp_to_storage(source, target, srid, ctx.srid)
     except GDALException as exc:
         raise FormatError(f"GDAL cannot copy the DEM into the twin ({exc})", file=str(source),
                           advice="check that the file is a complete GeoTIFF and the disk is not full") from None
+
+
+def _in_storage(srid, storage_srid: int) -> bool:
+    """A compound CRS that is the storage CRS with its own height system (EPSG:5698 for Lambert-93)."""
+    from gis_sync import crs as crs_mod
+
+    return crs_mod.crs_for(srid) == crs_mod.storage_crs(storage_srid)

@@ -62,3 +62,23 @@ def test_a_2d_source_in_degrees_is_fine(db, data, twin_data):
     from gis_sync.records import PoiRecord
 
     assert check_heights(4326, [PoiRecord("p", "POINT (1 2)", 2154)], file="poi.geojson") is None
+
+
+def _lod1_building():
+    from gis_sync.records import BuildingRecord
+
+    return BuildingRecord(source_id="b", footprint_wkt="POLYGON ((0 0, 1 0, 1 1, 0 0))", srid=2154, ground_z=1.0,
+                          roof_z=9.0, height=8.0, storeys=None, use=None, year=None, lod="1",
+                          z_from_coordinates=True)
+
+
+def test_heights_in_another_system_that_a_reader_keeps_are_refused_unless_the_operator_accepts_them():
+    from gis_sync.heights import check_heights
+    from twin import geodesy
+
+    with pytest.raises(CRSError, match="NAP height .* keeps heights as delivered") as exc:
+        check_heights(7415, [_lod1_building()], file="x.json")
+    assert "--allow-approximate" in str(exc.value)
+    with geodesy.session(allow_approximate_m=1):
+        note = check_heights(7415, [_lod1_building()], file="x.json")
+    assert "kept as delivered, as allowed by --allow-approximate 1" in note

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pyproj import Transformer
+from twin import geodesy
 
 DEMO_SRID = 2154
 DEMO_VERTICAL_SRID = 5720  # NGF-IGN69 heights
@@ -12,8 +12,8 @@ DEMO_VERTICAL_SRID = 5720  # NGF-IGN69 heights
 DEMO_EXTENT: tuple[float, float, float, float] = (1030200.0, 6279200.0, 1036200.0, 6287200.0)
 CELL_SIZE = 5.0
 
-_TO_L93 = Transformer.from_crs(4326, DEMO_SRID, always_xy=True)
-_TO_WGS84 = Transformer.from_crs(DEMO_SRID, 4326, always_xy=True)
+_TO_L93 = geodesy.operation(4326, DEMO_SRID, max_error_m=geodesy.DEFAULT_MAX_ERROR_M, record=False).transformer
+_TO_WGS84 = geodesy.operation(DEMO_SRID, 4326, max_error_m=geodesy.DEFAULT_MAX_ERROR_M, record=False).transformer
 
 
 def to_l93(lon: float, lat: float) -> tuple[float, float]:

@@ -27,18 +27,23 @@ class Command(BaseCommand):
         parser.add_argument("--format", help="reader name (ogr, raepa, stardt, cityjson, terrain, ifc, gltf, "
                             "pointcloud, circuits); detected from the file when not given")
         parser.add_argument("--srid", type=int, help="EPSG code of the coordinates if the file declares none")
+        parser.add_argument("--allow-approximate", type=float, metavar="METRES", dest="allow_approximate",
+                            help="accept transformations PROJ can only do approximately here (a grid is missing), "
+                            "up to this many metres of error; recorded on the sync run")
         parser.add_argument("--kind", choices=["buildings", "streets", "poi"], help="what a GIS layer holds")
         parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                             help="reader/writer option, e.g. operator=GRDF network_type=gas "
                             "placement='{\"origin\": [x, y], \"rotation_deg\": 0, \"elevation\": 5}'")
 
     def handle(self, *args, path: str, format: str | None, srid: int | None, kind: str | None,
-               option: list[str], verbosity: int, **options) -> None:
+               option: list[str], verbosity: int, allow_approximate: float | None = None, **options) -> None:
         from gis_sync.importer import import_path
 
         opts = dict(parse_option(o) for o in option)
         if kind:
             opts["kind"] = kind
+        if allow_approximate is not None:
+            opts["allow_approximate"] = allow_approximate
         from gis_sync.models import SyncRun
 
         try:

@@ -12,8 +12,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("keys", nargs="*", metavar="KEY", help="source keys to sync")
         parser.add_argument("--all", action="store_true", help="sync every enabled source")
+        parser.add_argument("--allow-approximate", type=float, metavar="METRES", dest="allow_approximate",
+                            help="accept transformations PROJ can only do approximately here (a grid is missing), "
+                            "up to this many metres of error; recorded on the sync run")
 
-    def handle(self, *args, keys: list[str], all: bool, verbosity: int, **options) -> None:
+    def handle(self, *args, keys: list[str], all: bool, verbosity: int, allow_approximate: float | None = None,
+               **options) -> None:
         from gis_sync.models import Source, SyncRun
 
         if all == bool(keys):
@@ -37,7 +41,7 @@ class Command(BaseCommand):
         for source in sources:
             self.stdout.write(f"== {source.key} ({source.format or 'detect'}) {source.location}")
             try:
-                source.sync(progress=progress)
+                source.sync(progress=progress, allow_approximate_m=allow_approximate)
             except SyncError as exc:
                 failed.append(source.key)
                 self.stderr.write(f"{source.key}: FAILED: {exc}")
