@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -57,6 +58,7 @@ class Response:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+    probe: str  # sent as X-Probe, logged by nginx: finds this request's line in its access log
 
     def header(self, name: str) -> str | None:
         values = self.all(name)
@@ -77,13 +79,14 @@ class Client:
     def request(self, method: str, target: str, headers: dict[str, str] | None = None,
                 body: bytes | None = None) -> Response:
         conn = http.client.HTTPSConnection(HOST, self.stack.https_port, context=self.stack.tls, timeout=20)
-        sent = {"Host": self.stack.host, "Accept-Encoding": "identity", **(headers or {})}
+        probe = uuid.uuid4().hex
+        sent = {"Host": self.stack.host, "Accept-Encoding": "identity", "X-Probe": probe, **(headers or {})}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:
             conn.request(method, target, body=body, headers=sent)
             raw = conn.getresponse()
-            response = Response(raw.status, raw.getheaders(), raw.read())
+            response = Response(raw.status, raw.getheaders(), raw.read(), probe)
         finally:
             conn.close()
         for line in response.all("Set-Cookie"):
@@ -128,10 +131,21 @@ class Stack:
     def client(self) -> Client:
         return Client(self)
 
-    def access_log(self) -> list[dict]:
-        """nginx's access log of the test config: one dict per request (uri, status, upstream)."""
+    def logged(self, response: Response) -> dict:
+        """nginx's access log line of one request (uri, status, upstream, the client's X-Forwarded-For).
+
+        nginx writes it after the response has left, so it may not be there yet when the client has read it.
+        """
         path = self.base / "access.log"
-        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        deadline = time.monotonic() + 5
+        while True:
+            for line in path.read_text().splitlines() if path.exists() else []:
+                entry = json.loads(line)
+                if entry["probe"] == response.probe:
+                    return entry
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no access log line for X-Probe {response.probe} in {path}")
+            time.sleep(0.05)
 
     def logs(self) -> str:
         out = []
@@ -174,7 +188,8 @@ http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     log_format probe escape=json
-        '{{"uri":"$request_uri","status":$status,"upstream":"$upstream_addr","xff":"$http_x_forwarded_for"}}';
+        '{{"probe":"$http_x_probe","uri":"$request_uri","status":$status,"upstream":"$upstream_addr",'
+        '"xff":"$http_x_forwarded_for"}}';
     access_log {base}/access.log probe;
     client_body_temp_path {base}/nginx-temp/body;
     proxy_temp_path {base}/nginx-temp/proxy;
