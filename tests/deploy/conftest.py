@@ -120,7 +120,6 @@ class Stack:
     tls: ssl.SSLContext
     tiles: Path
     versions: dict[str, str]
-    env: dict[str, str]
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -250,7 +249,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                VIEWSHED_THROTTLE="3/min", LOG_LEVEL="warning")
     env, drop = own_database(env, f"jumeau_deploy_{os.getpid()}")
     tls = ssl.create_default_context(cafile=str(cert))
-    stack = Stack(base, https_port, http_port, app_port, tls, tiles, _publish(tiles), env)
+    stack = Stack(base, https_port, http_port, app_port, tls, tiles, _publish(tiles))
     try:
         for args in (["migrate", "--noinput", "-v", "0"],
                      ["shell", "-c", "from django.contrib.auth.models import Group, User\n" + "\n".join(
