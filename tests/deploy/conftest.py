@@ -3,6 +3,7 @@ in front of uvicorn serving the app with the production environment of docker/en
 from __future__ import annotations
 
 import http.client
+import gzip
 import json
 import os
 import re
@@ -33,7 +34,14 @@ PASSWORD = "correct horse battery"
 PERSONAS = {"alice": "planner", "bob": "field_agent", "charlie": None}
 # Bytes of the buried networks: no response to a citizen may ever contain them.
 NETWORK_SECRET = b"water main DN300 under rue Thuret"
+DRAFT_SECRET = b"draft tower at Pasteur, not yet public"
 PUBLIC_MARK = b"buildings of Antibes"
+# A draft project: its layer name comes from the model (ProjectVariant.tile_layer), printed by the shell.
+DRAFT_PROJECT = ("from twin.models import PlanningProject, ProjectVariant\n"
+                 "p = PlanningProject.objects.create(name='Îlot Pasteur', slug='ilot-pasteur')\n"
+                 "v = ProjectVariant.objects.create(project=p, name='A', slug='a', model_file='a.glb', "
+                 "model_format='gltf')\n"
+                 "print('LAYER=' + v.tile_layer)")
 
 
 def _nginx() -> str:
@@ -120,6 +128,7 @@ class Stack:
     tls: ssl.SSLContext
     tiles: Path
     versions: dict[str, str]
+    draft_layer: str = ""
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -201,19 +210,26 @@ http {{
     return main
 
 
-def _publish(tiles: Path) -> dict[str, str]:
-    """A public buildings layer and a protected networks layer, published as the builders publish them."""
-    versions = {}
-    for layer, mark in (("buildings", PUBLIC_MARK), ("networks", NETWORK_SECRET)):
-        with LayerBuild(tiles, layer) as build:
-            (build.path / "t").mkdir()
-            (build.path / "t" / "r.glb").write_bytes(b"glTF\x02\x00\x00\x00" + mark)
-            tileset = {"asset": {"version": "1.1"}, "geometricError": 100, "mark": mark.decode(),
-                       "root": {"boundingVolume": {"region": [0.12, 0.76, 0.13, 0.77, 0, 50]}, "geometricError": 0,
-                                "refine": "ADD", "content": {"uri": f"@{build.version}/t/r.glb"}}}
-            (build.path / "tileset.json").write_text(json.dumps(tileset))
-        versions[layer] = build.version
-    return versions
+def _publish_tiles(tiles: Path, layer: str, mark: bytes) -> str:
+    """A small 3D Tiles layer published as the builders publish it: tileset.json and one versioned glb."""
+    with LayerBuild(tiles, layer) as build:
+        (build.path / "t").mkdir()
+        (build.path / "t" / "r.glb").write_bytes(b"glTF\x02\x00\x00\x00" + mark)
+        tileset = {"asset": {"version": "1.1"}, "geometricError": 100, "mark": mark.decode(),
+                   "root": {"boundingVolume": {"region": [0.12, 0.76, 0.13, 0.77, 0, 50]}, "geometricError": 0,
+                            "refine": "ADD", "content": {"uri": f"@{build.version}/t/r.glb"}}}
+        (build.path / "tileset.json").write_text(json.dumps(tileset))
+    return build.version
+
+
+def _publish_terrain(tiles: Path) -> str:
+    """A quantized-mesh layer: layer.json and one tile stored gzipped, as the terrain builder writes it."""
+    with LayerBuild(tiles, "terrain") as build:
+        (build.path / "0" / "0").mkdir(parents=True)
+        (build.path / "0" / "0" / "0.terrain").write_bytes(gzip.compress(b"quantized-mesh of Antibes"))
+        (build.path / "layer.json").write_text(json.dumps({"tilejson": "2.1.0", "format": "quantized-mesh-1.0",
+                                                           "tiles": [f"@{build.version}/{{z}}/{{x}}/{{y}}.terrain"]}))
+    return build.version
 
 
 def _wait(stack: Stack, port: int, what: str, process: subprocess.Popen, deadline: float) -> None:
@@ -233,6 +249,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     nginx = _nginx()
     base = tmp_path_factory.mktemp("deploy")
     (base / "var" / "static").mkdir(parents=True)
+    (base / "var" / "static" / "jumeau.css").write_text("body { margin: 0 }\n")
     tiles = base / "var" / "tiles"
     https_port, http_port, app_port = free_port(), free_port(), free_port()
     cert, key = _certificate(base)
@@ -249,16 +266,21 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                VIEWSHED_THROTTLE="3/min", LOG_LEVEL="warning")
     env, drop = own_database(env, f"jumeau_deploy_{os.getpid()}")
     tls = ssl.create_default_context(cafile=str(cert))
-    stack = Stack(base, https_port, http_port, app_port, tls, tiles, _publish(tiles))
+    versions = {"buildings": _publish_tiles(tiles, "buildings", PUBLIC_MARK),
+                "networks": _publish_tiles(tiles, "networks", NETWORK_SECRET), "terrain": _publish_terrain(tiles)}
+    stack = Stack(base, https_port, http_port, app_port, tls, tiles, versions)
     try:
         for args in (["migrate", "--noinput", "-v", "0"],
                      ["shell", "-c", "from django.contrib.auth.models import Group, User\n" + "\n".join(
                          f"u = User.objects.create_user({name!r}, password={PASSWORD!r})"
                          + (f"; u.groups.add(Group.objects.get(name={role!r}))" if role else "")
-                         for name, role in PERSONAS.items())]):
+                         for name, role in PERSONAS.items())],
+                     ["shell", "-c", DRAFT_PROJECT]):
             done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
                                   text=True, timeout=300)
             assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        stack.draft_layer = re.search(r"LAYER=(\S+)", done.stdout).group(1)
+        versions[stack.draft_layer] = _publish_tiles(tiles, stack.draft_layer, DRAFT_SECRET)
         checked = subprocess.run([nginx, "-t", "-p", str(base), "-c", str(main_conf)], capture_output=True, text=True)
         assert checked.returncode == 0, f"nginx refuses docker/nginx.conf.template:\n{checked.stderr}"
 

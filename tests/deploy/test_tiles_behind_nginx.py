@@ -1,9 +1,13 @@
 """Tiles through the production nginx: public ones from disk, protected ones only after Django's role check."""
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
-from tests.deploy.conftest import NETWORK_SECRET, PUBLIC_MARK
+from tests.deploy.conftest import DRAFT_SECRET, NETWORK_SECRET, PUBLIC_MARK
+
+SECRETS = (NETWORK_SECRET, DRAFT_SECRET)
 
 
 def _from_disk(stack, response) -> bool:
@@ -30,6 +34,28 @@ def test_a_versioned_public_tileset_comes_from_disk_as_json(stack, anonymous):
     assert response.status == 200
     assert response.header("Content-Type") == "application/json"
     assert PUBLIC_MARK in response.body
+    assert _from_disk(stack, response)
+
+
+def test_a_terrain_tile_comes_from_disk_stored_gzipped(stack, anonymous):
+    version = stack.versions["terrain"]
+    response = anonymous.get(f"/tiles/terrain/@{version}/0/0/0.terrain?v=1.2.0")
+    assert response.status == 200
+    assert response.header("Content-Type") == "application/vnd.quantized-mesh"
+    assert response.header("Content-Encoding") == "gzip"
+    assert gzip.decompress(response.body) == b"quantized-mesh of Antibes"
+    assert response.header("Cache-Control") == "public, max-age=31536000, immutable"
+    assert _from_disk(stack, response)
+    layer = anonymous.get(f"/tiles/terrain/@{version}/layer.json")
+    assert layer.status == 200 and layer.header("Content-Type") == "application/json"
+    assert _from_disk(stack, layer)
+
+
+def test_static_files_come_from_disk(stack, anonymous):
+    response = anonymous.get("/static/jumeau.css")
+    assert response.status == 200
+    assert response.body == b"body { margin: 0 }\n"
+    assert response.all("Cache-Control") == ["max-age=604800", "public"]
     assert _from_disk(stack, response)
 
 
@@ -71,6 +97,20 @@ def test_a_role_gets_network_tiles_sent_by_nginx_after_django_said_yes(stack, wh
     assert tile.header("X-Accel-Redirect") is None
 
 
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "field_agent"])
+def test_a_draft_project_is_for_planners_only(stack, who, request):
+    layer, version = stack.draft_layer, stack.versions[stack.draft_layer]
+    for target in (f"/tiles/{layer}/tileset.json", f"/tiles/{layer}/@{version}/t/r.glb"):
+        response = request.getfixturevalue(who).get(target)
+        assert response.status == 403, (target, response.status)
+        assert DRAFT_SECRET not in response.body
+    planner = request.getfixturevalue("planner")
+    tile = planner.get(f"/tiles/{layer}/@{version}/t/r.glb")
+    assert tile.status == 200 and tile.body.endswith(DRAFT_SECRET)
+    assert tile.header("Cache-Control") == "private, max-age=31536000, immutable"
+    assert not _from_disk(stack, tile)
+
+
 def test_the_internal_location_cannot_be_asked_for_directly(stack, planner):
     response = planner.get(f"/_protected_tiles/.builds/networks/{stack.versions['networks']}/tileset.json")
     assert response.status == 404
@@ -78,9 +118,14 @@ def test_the_internal_location_cannot_be_asked_for_directly(stack, planner):
 
 
 def _spellings(stack) -> list[str]:
-    """Ways to name a networks file under a public layer's URL, as an attacker would send them."""
+    """Ways to name a networks or draft file under a public layer's URL, as an attacker would send them."""
     net, pub, tiles = stack.versions["networks"], stack.versions["buildings"], stack.tiles
+    draft, draft_version = stack.draft_layer, stack.versions[stack.draft_layer]
     return [
+        f"/tiles/buildings/@../{draft}/{draft_version}/tileset.json",
+        f"/tiles/buildings/@..%2F..%2F{draft}%2Ftileset.json",
+        f"/tiles/terrain/@%2e%2e/{draft}/{draft_version}/t/r.glb",
+        f"/tiles/buildings/@{pub}/../../{draft}/@{draft_version}/tileset.json",
         "/tiles/buildings/@../networks/tileset.json",
         f"/tiles/buildings/@../networks/{net}/tileset.json",
         f"/tiles/buildings/@../networks/{net}/t/r.glb",
@@ -113,9 +158,9 @@ def test_no_path_spelling_reaches_the_networks(stack, who, request):
     leaks = []
     for target in _spellings(stack):
         response = client.get(target)
-        if response.status not in (400, 403, 404) or NETWORK_SECRET in response.body:
+        if response.status not in (400, 403, 404) or any(secret in response.body for secret in SECRETS):
             leaks.append(f"{target} -> {response.status}, {len(response.body)} bytes")
-    assert not leaks, "network tiles reachable without a role:\n" + "\n".join(leaks)
+    assert not leaks, "network or draft tiles reachable without a role:\n" + "\n".join(leaks)
 
 
 def test_nginx_sends_no_file_from_disk_for_any_odd_spelling(stack, anonymous):
@@ -123,4 +168,4 @@ def test_nginx_sends_no_file_from_disk_for_any_odd_spelling(stack, anonymous):
     for target in _spellings(stack):
         response = anonymous.get(target)
         if _from_disk(stack, response):
-            assert response.status == 404 and NETWORK_SECRET not in response.body, target
+            assert response.status == 404 and not any(secret in response.body for secret in SECRETS), target
