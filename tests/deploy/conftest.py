@@ -270,12 +270,10 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                 "networks": _publish_tiles(tiles, "networks", NETWORK_SECRET), "terrain": _publish_terrain(tiles)}
     stack = Stack(base, https_port, http_port, app_port, tls, tiles, versions)
     try:
-        for args in (["migrate", "--noinput", "-v", "0"],
-                     ["shell", "-c", "from django.contrib.auth.models import Group, User\n" + "\n".join(
-                         f"u = User.objects.create_user({name!r}, password={PASSWORD!r})"
-                         + (f"; u.groups.add(Group.objects.get(name={role!r}))" if role else "")
-                         for name, role in PERSONAS.items())],
-                     ["shell", "-c", DRAFT_PROJECT]):
+        people = "from django.contrib.auth.models import Group, User\n" + "\n".join(
+            f"u = User.objects.create_user({name!r}, password={PASSWORD!r})"
+            + (f"; u.groups.add(Group.objects.get(name={role!r}))" if role else "") for name, role in PERSONAS.items())
+        for args in (["migrate", "--noinput", "-v", "0"], ["shell", "-c", people + "\n" + DRAFT_PROJECT]):
             done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
                                   text=True, timeout=300)
             assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
