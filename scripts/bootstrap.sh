@@ -6,8 +6,9 @@ mkdir -p var/static  # STATIC_ROOT: whitenoise warns when it is missing (collect
 
 # libproj-dev/proj-bin: pyproj is built against Debian's PROJ. SQLite loads SpatiaLite with RTLD_GLOBAL,
 # so a second, bundled PROJ in the same process (pyproj or rasterio wheels) crashes at exit.
+# nginx and openssl: tests/deploy run the shipped nginx configuration, with a self-signed certificate.
 DEB_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 libproj-dev proj-bin proj-data libsqlite3-mod-spatialite
-              python3-venv python3-dev build-essential binutils chromium)
+              python3-venv python3-dev build-essential binutils chromium nginx openssl)
 VENV=.venv
 PY=${JUMEAU_PYTHON:-/usr/bin/python3}
 
@@ -34,6 +35,11 @@ if ((${#missing[@]})); then
     $SUDO apt-get update -q >>var/apt.log 2>&1 || die "apt-get update failed: see var/apt.log (network or mirror problem?)."
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>var/apt.log 2>&1 \
       || die "apt-get install ${missing[*]} failed: see var/apt.log."
+  fi
+  # Debian starts an nginx service with its default site on port 80 when port 80 is free. The tests run
+  # their own nginx on free ports; a web server nobody asked for is not left running on this machine.
+  if [[ " ${missing[*]} " == *" nginx "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now nginx.service >>var/apt.log 2>&1 || true
   fi
 fi
 

@@ -233,14 +233,23 @@ JUMEAU_VIEWSHED_WORKERS = envint("JUMEAU_VIEWSHED_WORKERS", str(os.cpu_count() o
 if JUMEAU_VIEWSHED_WORKERS < 1:
     raise ImproperlyConfigured(f"JUMEAU_VIEWSHED_WORKERS={JUMEAU_VIEWSHED_WORKERS} must be 1 or more.")
 
-# --- Production hardening, on whenever DEBUG is off.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- Production hardening. Defaults suit the embedded demo (plain HTTP on 127.0.0.1); docker/env.example
+# sets the production values, and tests/deploy runs `check --deploy` with them.
+# Trust X-Forwarded-Proto only behind nginx, which sets it itself: without a proxy a client could write it
+# and pass a plain-HTTP request off as HTTPS (secure cookies sent, the SSL redirect skipped).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("JUMEAU_BEHIND_TLS_PROXY", "0") else None
+# Redirect any request that reached Django over plain HTTP (nginx already redirects port 80).
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0")
+# Session and CSRF cookies only over HTTPS: a cookie sent in clear once is a stolen planner session.
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HSTS: browsers refuse plain HTTP to us for this long. The embedded demo is plain HTTP, hence 0.
+# nginx sends the same policy (docker/nginx.conf.template); Django's matters when reached without nginx.
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+# Subdomains too: a city's other hosts under the same name must not be reachable in clear either.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "0")
+# Lets the domain be submitted to browsers' preload lists (a commitment: only once HTTPS is there to stay).
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "0")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

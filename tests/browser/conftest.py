@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.live_server import free_port, own_database
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
@@ -22,12 +21,6 @@ CHROMIUM_ARGS = [
 ]
 PERSONAS = {"alice": "planner", "bob": "field_agent"}
 PASSWORD = "correct horse battery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -50,42 +43,14 @@ class DemoServer:
             return f.read()[-5000:]
 
 
-def _database_env(env: dict[str, str]) -> tuple[dict[str, str], callable]:
-    """Point the server at a database of its own, never the one pytest-django manages."""
-    name = f"jumeau_browser_{os.getpid()}"
-    url = env.get("DATABASE_URL", "")
-    if not url:
-        env["SPATIALITE_NAME"] = f"{name}.sqlite3"
-        path = ROOT / "var" / env["SPATIALITE_NAME"]
-
-        def drop() -> None:
-            path.unlink(missing_ok=True)
-
-        return env, drop
-    import psycopg
-
-    parts = urlparse(url)
-    admin_url = parts._replace(scheme="postgresql", path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = parts._replace(path=f"/{name}").geturl()
-
-    def drop() -> None:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return env, drop
-
-
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
     """The demo city loaded through the importers, served by `manage.py serve_demo` (HTTP + websockets)."""
     base = tmp_path_factory.mktemp("demo-server")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(JUMEAU_TILES_DIR=str(base / "tiles"), DJANGO_SETTINGS_MODULE="twin.settings", LOG_LEVEL="warning")
-    env, drop = _database_env(env)
-    port = _free_port()
+    env, drop = own_database(env, f"jumeau_browser_{os.getpid()}")
+    port = free_port()
     server = DemoServer(url=f"http://127.0.0.1:{port}", env=env, log_path=str(base / "server.log"))
     try:
         server.manage("migrate", "--noinput", "-v", "0")
