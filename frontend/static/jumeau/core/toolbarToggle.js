@@ -8,7 +8,8 @@ export function setUpToolbarToggle(doc = document) {
     body.hidden = !expanded;
     button.setAttribute("aria-expanded", String(expanded));
     button.textContent = expanded ? "Outils ▴" : "Outils ▾";
-    button.setAttribute("aria-label", expanded ? "Masquer les couches et les outils" : "Afficher les couches et les outils");
+    const label = expanded ? "Masquer les couches et les outils" : "Afficher les couches et les outils";
+    button.setAttribute("aria-label", label);
     doc.dispatchEvent(new CustomEvent("jumeau:toolbar", { detail: { expanded } }));
   };
   button.addEventListener("click", () => set(body.hidden));

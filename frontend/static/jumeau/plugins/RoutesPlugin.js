@@ -349,8 +349,8 @@ export default class RoutesPlugin {
           this.socket.send(JSON.stringify({ type: "route", id, from, to }));
           // A walk asked for while a server that just started still builds its street graph waits for it
           // (realtime.pedestrian.warm_up_in_background: seconds on a busy machine).
-          setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(new Error("le serveur n'a pas répondu à temps ; réessayez."))),
-                     ROUTE_TIMEOUT_MS);
+          const late = new Error("le serveur n'a pas répondu à temps ; réessayez.");
+          setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(late)), ROUTE_TIMEOUT_MS);
         });
       } else {
         const params = new URLSearchParams({ from: from.poi, to: to.poi });
