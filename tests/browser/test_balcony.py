@@ -80,3 +80,49 @@ def test_a_citizen_sees_the_view_from_a_balcony_before_and_after(page):
     assert page.evaluate(f"{PLUGIN}.imagery === null")
     # Chromium reports the missing /favicon.ico as a bare "404" without its URL.
     assert not [e for e in page.errors if "favicon" not in e and "status of 404" not in e], page.errors
+
+
+def variant_ids_by_layer(page) -> dict[str, int]:
+    """Each project variant's id as /api/projects/ gives it, by the tile layer the session names."""
+    data = page.evaluate("fetch('/api/projects/').then(r => r.json())")
+    projects = data if isinstance(data, list) else data["results"]
+    return {v["tile_layer"]: v["id"] for p in projects for v in p["variants"]}
+
+
+def test_the_balcony_measures_the_variant_the_scene_shows_and_hides_it_before(page):
+    page.open("/")
+    page.wait_for_layer("buildings")
+    layers = page.evaluate("window.jumeau.session.layers.filter(l => l.project).map(l => l.name)")
+    assert len(layers) >= 2, layers
+    ids = variant_ids_by_layer(page)
+    second = layers[1]
+    # The citizen ticks the second variant: the scene now shows it, not the first.
+    page.locator(f"#layers input[data-layer='{second}']").check()
+    shown = "(n) => window.jumeau.layers[n].tileset.show"
+    assert page.evaluate(shown, second) is True and page.evaluate(shown, layers[0]) is False
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(r.post_data_json)
+            if r.method == "POST" and r.url.endswith("/api/viewshed/") else None)
+
+    page.locator("button[data-tool=balcony]").click()
+    click_a_facade(page)
+    page.wait_for_function(f"{PLUGIN}.lastResult !== null || {PLUGIN}.lastError !== null", timeout=240_000)
+    assert page.evaluate(f"{PLUGIN}.lastError") is None
+    assert sent and sent[-1]["variant"] == ids[second] != ids[layers[0]]
+    result = page.evaluate(f"{PLUGIN}.lastResult")
+    assert result["variant"] == ids[second] and result["after"] is not None
+    assert page.locator("#panel dd[data-key='Projet'] span").get_attribute("data-value") == str(ids[second])
+
+    # "Before": the numbers of today's city, and the variant is gone from the 3D scene (still ticked).
+    assert page.evaluate(shown, second) is False
+    assert page.locator(f"#layers input[data-layer='{second}']").is_checked()
+    page.locator("#panel button.balcony-switch").click()
+    page.wait_for_function("document.querySelector(\"#panel dd[data-key='Vue'] span\").dataset.value === 'after'")
+    assert page.evaluate(shown, second) is True
+    assert page.evaluate(shown, layers[0]) is False
+    page.locator("#panel button.balcony-switch").click()
+    page.wait_for_function("document.querySelector(\"#panel dd[data-key='Vue'] span\").dataset.value === 'before'")
+    assert page.evaluate(shown, second) is False
+    # Leaving the balcony gives the scene its project back.
+    page.locator("button[data-tool=balcony]").click()
+    assert page.evaluate(shown, second) is True

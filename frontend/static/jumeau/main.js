@@ -1,6 +1,9 @@
 // Entry point: read the session, start the viewer core, then one plugin per layer or tool.
 import { Viewer } from "./core/Viewer.js";
 import { TilesetLayerPlugin } from "./plugins/TilesetLayerPlugin.js";
+import { describeError, fetchJson } from "./core/http.js";
+import { clearNotice, showNotice } from "./core/notices.js";
+import { setUpToolbarToggle } from "./core/toolbarToggle.js";
 
 // Tool plugins: each module's default export is a class with `static wants(session)`,
 // `init(viewer, jumeau)` and `dispose()`; networks and project layers belong to their plugins.
@@ -46,22 +49,47 @@ function accountControl(session) {
   return form;
 }
 
+// A base layer (buildings, point clouds) that fails says so in words, with a retry that loads it again.
+async function addBaseLayer(viewer, jumeau, layer) {
+  const options = layer.name === "buildings" ? { style: BUILDING_STYLE } : {};
+  const notice = `layer-${layer.name}`;
+  try {
+    jumeau.layers[layer.name] = await viewer.use(new TilesetLayerPlugin(layer, options));
+    clearNotice(notice);
+  } catch (err) {
+    console.error(`layer ${layer.name} (${layer.url}):`, err);
+    showNotice(notice, `${layer.title} : la couche n'a pas pu être chargée. ${describeError(err)}`,
+      () => addBaseLayer(viewer, jumeau, layer));
+  }
+}
+
+function hideLoading() {
+  document.getElementById("loading").hidden = true;
+}
+
 async function start() {
-  const session = await (await fetch("/api/session/", { credentials: "same-origin" })).json();
+  let session;
+  try {
+    session = await fetchJson("/api/session/");
+  } catch (err) {
+    // Nothing is built yet: trying again is simply starting again.
+    console.error("session (/api/session/):", err.detail || err);
+    hideLoading();
+    showNotice("session", `Impossible d'ouvrir le jumeau numérique. ${describeError(err)}`, () => {
+      document.getElementById("loading").hidden = false;
+      start();
+    });
+    return;
+  }
   document.getElementById("role").textContent = `${session.city} · ${session.role}`;
-  document.getElementById("toolbar").append(accountControl(session));
+  document.getElementById("account").replaceChildren(accountControl(session));
   const viewer = await new Viewer("cesium", session).init();
+  viewer.firstRender.then(hideLoading);
   const jumeau = { viewer, session, layers: {}, tools: {}, ready: false };
   window.jumeau = jumeau;
   for (const layer of session.layers) {
     if (layer.kind !== "3dtiles" || !(layer.name === "buildings" || layer.name.startsWith("pointcloud-"))) continue;
-    const options = layer.name === "buildings" ? { style: BUILDING_STYLE } : {};
-    try {
-      jumeau.layers[layer.name] = await viewer.use(new TilesetLayerPlugin(layer, options));
-    } catch (err) {
-      viewer.setStatus(`${layer.title} : ${err.message}`);
-      console.error(`layer ${layer.name}:`, err);
-    }
+    await addBaseLayer(viewer, jumeau, layer);
   }
   for (const path of TOOL_PLUGINS) {
     try {
@@ -79,7 +107,10 @@ async function start() {
   viewer.setStatus("");
 }
 
+setUpToolbarToggle();
 start().catch((err) => {
-  document.getElementById("status").textContent = `Erreur : ${err.message}`;
+  // The scene itself failed (terrain, basemap, WebGL): start over from a fresh page.
   console.error(err);
+  hideLoading();
+  showNotice("start", `Le jumeau numérique n'a pas pu démarrer. ${describeError(err)}`, () => window.location.reload());
 });

@@ -22,6 +22,10 @@ export class Viewer {
     this.session = session;
     this.plugins = [];
     this.cesium = null;
+    // Resolves once the globe has drawn its first complete frame: until then the page says it is loading.
+    this.firstRender = new Promise((resolve) => { this._firstRendered = resolve; });
+    // Raised when the attribute panel closes, whoever closed it (its × button, or a click on empty ground).
+    this.panelClosed = new Cesium.Event();
   }
 
   async init() {
@@ -51,6 +55,12 @@ export class Viewer {
     scene.globe.depthTestAgainstTerrain = true;
     scene.skyAtmosphere.show = true;
     this.cesium.cesiumWidget.creditContainer.style.display = "none";
+    const watchFirstRender = () => {
+      if (!scene.globe.tilesLoaded) return;
+      scene.postRender.removeEventListener(watchFirstRender);
+      this._firstRendered();
+    };
+    scene.postRender.addEventListener(watchFirstRender);
     const terrain = this.layer("terrain");
     if (terrain) {
       scene.terrainProvider = await Cesium.CesiumTerrainProvider.fromUrl(terrain.url, { requestVertexNormals: true });
@@ -89,7 +99,13 @@ export class Viewer {
 
   async use(plugin, jumeau = window.jumeau) {
     this.plugins.push(plugin);
-    await plugin.init(this, jumeau);
+    try {
+      await plugin.init(this, jumeau);
+    } catch (err) {
+      // A plugin that did not start must not be asked to pick; a retry adds a fresh one.
+      this.plugins = this.plugins.filter((p) => p !== plugin);
+      throw err;
+    }
     this.requestRender();
     return plugin;
   }
@@ -121,7 +137,10 @@ export class Viewer {
   }
 
   hidePanel() {
-    document.getElementById("panel").hidden = true;
+    const panel = document.getElementById("panel");
+    if (panel.hidden) return;
+    panel.hidden = true;
+    this.panelClosed.raiseEvent();
   }
 
   setStatus(text) {

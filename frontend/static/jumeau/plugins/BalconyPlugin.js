@@ -1,5 +1,8 @@
 // "Mon balcon": click a facade, fly to that balcony looking out, drape what it sees, show the numbers,
-// and switch before/after a project. The balcony's position only travels in the POST body, never in a URL.
+// and switch before/after the project variant the scene shows. The balcony's position only travels in the POST
+// body, never in a URL.
+import { fetchJson } from "../core/http.js";
+
 const Cesium = window.Cesium;
 
 const RADIUS_M = 1500;
@@ -39,6 +42,8 @@ export default class BalconyPlugin {
     this.showing = "before";
     this.variants = [];
     this.imagery = null;
+    this.lastObserver = null;
+    this.computing = 0; // id of the latest request: an older answer arriving late is dropped
   }
 
   async init(viewer, jumeau) {
@@ -61,26 +66,59 @@ export default class BalconyPlugin {
       plugins.unshift(this);
     }
     this.variants = await this.loadVariants();
+    this.projects = jumeau.tools.ProjectsPlugin || null;
+    // Numbers for one variant while the scene shows another would be a wrong answer: measure again.
+    this.projects && this.projects.shownChanged.addEventListener(() => {
+      if (this.active && this.lastObserver && this.lastResult) this.compute(this.lastObserver);
+    });
+    this.viewer.panelClosed.addEventListener(() => this.resultClosed());
   }
 
   async loadVariants() {
     try {
-      const response = await fetch("/api/projects/", { credentials: "same-origin" });
-      if (!response.ok) return [];
-      const data = await response.json();
+      const data = await fetchJson("/api/projects/");
       const projects = Array.isArray(data) ? data : data.results || [];
-      return projects.flatMap((p) => (p.variants || []).map((v) => ({ id: v.id, name: `${p.name} — ${v.name}` })));
+      return projects.flatMap((p) => (p.variants || []).map((v) => ({
+        id: v.id, name: `${p.name} — ${v.name}`, tileLayer: v.tile_layer, project: p.slug, slug: v.slug,
+      })));
     } catch (err) {
-      console.warn("balcony: no project list", err);
+      console.warn("balcony: no project list (/api/projects/)", err.detail || err);
       return [];
     }
+  }
+
+  // The variant the scene shows, as /api/projects/ knows it (its id goes to /api/viewshed/), or null.
+  // Matched on the tile layer the session gave, never on a name built here.
+  shownVariant() {
+    const shown = this.projects && this.projects.shown();
+    if (!shown) return null;
+    const layer = shown.layer;
+    return this.variants.find((v) => v.tileLayer && v.tileLayer === layer.name)
+      || this.variants.find((v) => v.project === layer.project && v.slug === layer.variant)
+      || null;
   }
 
   setActive(active) {
     this.active = active;
     this.button.setAttribute("aria-pressed", String(active));
     this.viewer.setStatus(active ? "Mon balcon : cliquez sur une façade" : "");
-    if (!active) this.clearOverlay();
+    if (!active) {
+      this.lastObserver = null;
+      this.clearOverlay();
+      this.showProject(true);
+    }
+  }
+
+  // The project in 3D follows the numbers: hidden for "before", shown for "after" and once the balcony is done.
+  showProject(visible) {
+    if (this.projects) this.projects.hideShown(!visible);
+  }
+
+  resultClosed() {
+    this.lastObserver = null;
+    if (!this.lastResult) return;
+    this.clearOverlay();
+    this.showProject(true);
   }
 
   handlePick(picked, position) {
@@ -109,24 +147,20 @@ export default class BalconyPlugin {
 
   async compute(observer) {
     const body = { observer, eye_height: EYE_HEIGHT_M, radius: RADIUS_M };
-    if (this.variants.length) body.variant = this.variants[0].id;
+    const variant = this.shownVariant();
+    if (variant) body.variant = variant.id;
+    const request = ++this.computing;
+    this.lastObserver = observer;
     this.busy = true;
     this.lastError = null;
     this.viewer.setStatus("Mon balcon : calcul de la vue…");
     try {
-      const response = await fetch("/api/viewshed/", {
+      const data = await fetchJson("/api/viewshed/", {
         method: "POST",
-        credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
         body: JSON.stringify(body),
       });
-      const data = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        const detail = data.detail || Object.values(data).flat().join(" ") || response.statusText;
-        this.lastError = detail;
-        this.viewer.setStatus(`Mon balcon : ${detail}`);
-        return;
-      }
+      if (request !== this.computing) return;
       this.lastResult = data;
       this.showing = "before";
       this.flyToBalcony(data.observer);
@@ -134,10 +168,12 @@ export default class BalconyPlugin {
       this.render();
       this.viewer.setStatus("");
     } catch (err) {
+      if (request !== this.computing) return;
+      console.error("balcony (/api/viewshed/):", err.detail || err);
       this.lastError = err.message;
       this.viewer.setStatus(`Mon balcon : ${err.message}`);
     } finally {
-      this.busy = false;
+      if (request === this.computing) this.busy = false;
     }
   }
 
@@ -154,6 +190,7 @@ export default class BalconyPlugin {
 
   async showOverlay() {
     this.clearOverlay();
+    if (this.lastResult && this.lastResult.after) this.showProject(this.showing === "after");
     const overlay = this.lastResult && this.lastResult.overlay;
     if (!overlay) return;
     const png = this.showing === "after" && overlay.after_png ? overlay.after_png : overlay.before_png;
@@ -252,6 +289,7 @@ export default class BalconyPlugin {
 
   dispose() {
     this.clearOverlay();
+    this.showProject(true);
     this.button && this.button.remove();
   }
 }

@@ -1,5 +1,7 @@
 // Planning projects: one tileset per variant, one shown at a time; planners can compare two side by side.
 import { TilesetLayerPlugin } from "./TilesetLayerPlugin.js";
+import { describeError } from "../core/http.js";
+import { clearNotice, showNotice } from "../core/notices.js";
 
 const Cesium = window.Cesium;
 
@@ -11,28 +13,17 @@ export default class ProjectsPlugin {
   constructor() {
     this.variants = []; // TilesetLayerPlugin per variant, in session order
     this.comparing = false;
+    this.hidden = false;
+    // Raised with the TilesetLayerPlugin of the variant the scene now shows (or null) whenever it changes.
+    this.shownChanged = new Cesium.Event();
+    this._lastShown = null;
   }
 
   async init(viewer, jumeau) {
     this.viewer = viewer;
     this.jumeau = jumeau;
     const layers = viewer.session.layers.filter((l) => l.project);
-    for (const [i, layer] of layers.entries()) {
-      const plugin = new TilesetLayerPlugin(layer, { show: i === 0, titleProperty: "variant" });
-      try {
-        await plugin.init(viewer);
-      } catch (err) {
-        viewer.setStatus(`${layer.title} : ${err.message}`);
-        console.error(`layer ${layer.name}:`, err);
-        continue;
-      }
-      // One variant at a time: ticking one unticks the others (unless comparing).
-      plugin.checkbox.querySelector("input").addEventListener("change", (event) => {
-        if (event.target.checked && !this.comparing) this.showOnly(plugin);
-      });
-      jumeau.layers[layer.name] = plugin;
-      this.variants.push(plugin);
-    }
+    for (const [i, layer] of layers.entries()) await this.addVariant(layer, i === 0);
     if (this.canCompare()) {
       this.compareButton = document.createElement("button");
       this.compareButton.type = "button";
@@ -42,6 +33,60 @@ export default class ProjectsPlugin {
       this.compareButton.addEventListener("click", () => this.compare(!this.comparing));
       viewer.addToolbar(this.compareButton, "tools");
     }
+  }
+
+  async addVariant(layer, show) {
+    const viewer = this.viewer;
+    const plugin = new TilesetLayerPlugin(layer, { show, titleProperty: "variant" });
+    const notice = `layer-${layer.name}`;
+    try {
+      await plugin.init(viewer);
+      clearNotice(notice);
+    } catch (err) {
+      console.error(`layer ${layer.name} (${layer.url}):`, err);
+      showNotice(notice, `${layer.title} : la variante n'a pas pu être chargée. ${describeError(err)}`,
+        () => this.addVariant(layer, show));
+      return;
+    }
+    // One variant at a time: ticking one unticks the others (unless comparing).
+    plugin.checkbox.querySelector("input").addEventListener("change", (event) => {
+      if (event.target.checked && !this.comparing) this.showOnly(plugin);
+      this.applyHidden();
+      this.notifyShown();
+    });
+    this.jumeau.layers[layer.name] = plugin;
+    // Session order, whichever variant loaded first (a retry comes later).
+    const order = (p) => this.viewer.session.layers.indexOf(p.layer);
+    this.variants.push(plugin);
+    this.variants.sort((a, b) => order(a) - order(b));
+    this.notifyShown();
+  }
+
+  // The variant the scene shows: the first one ticked (the left one when comparing), or null.
+  // A tool's "before" view hides it for a while without changing this answer (see hideShown).
+  shown() {
+    return this.variants.find((p) => p.show) || null;
+  }
+
+  notifyShown() {
+    const now = this.shown();
+    if (now === this._lastShown) return;
+    this._lastShown = now;
+    this.shownChanged.raiseEvent(now);
+  }
+
+  // The city as it is today: the ticked variants disappear from the scene but stay ticked, and come back on
+  // hideShown(false). The balcony's "before" and "after" views use it, so the picture matches the numbers.
+  hideShown(hidden) {
+    this.hidden = hidden;
+    this.applyHidden();
+  }
+
+  applyHidden() {
+    for (const plugin of this.variants) {
+      if (plugin.tileset) plugin.tileset.show = plugin.show && !this.hidden;
+    }
+    this.viewer.requestRender();
   }
 
   canCompare() {
@@ -55,17 +100,19 @@ export default class ProjectsPlugin {
       plugin.setVisible(on);
       plugin.checkbox.querySelector("input").checked = on;
     }
+    this.applyHidden();
+    this.notifyShown();
   }
 
   visible() {
-    return this.variants.filter((p) => p.tileset.show);
+    return this.variants.filter((p) => p.show);
   }
 
   // Two variants of the same place, split left / right of a movable line.
   compare(on, left = null, right = null) {
     const scene = this.viewer.cesium.scene;
     this.comparing = on;
-    for (const plugin of this.variants) plugin.tileset.splitDirection = Cesium.SplitDirection.NONE;
+    for (const plugin of this.variants) if (plugin.tileset) plugin.tileset.splitDirection = Cesium.SplitDirection.NONE;
     if (on) {
       const shown = this.visible();
       left = left || shown[0] || this.variants[0];
@@ -73,6 +120,7 @@ export default class ProjectsPlugin {
       this.showOnly(left);
       right.setVisible(true);
       right.checkbox.querySelector("input").checked = true;
+      this.applyHidden();
       left.tileset.splitDirection = Cesium.SplitDirection.LEFT;
       right.tileset.splitDirection = Cesium.SplitDirection.RIGHT;
       scene.splitPosition = 0.5;
@@ -83,6 +131,7 @@ export default class ProjectsPlugin {
       this.showOnly(first);
     }
     this.compareButton && this.compareButton.setAttribute("aria-pressed", String(on));
+    this.notifyShown();
     this.viewer.requestRender();
   }
 

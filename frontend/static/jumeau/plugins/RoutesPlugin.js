@@ -1,4 +1,6 @@
 // Walking circuits ("Balades") and routes between points of interest, drawn on the ground; fed by /ws/routes/.
+import { fetchJson } from "../core/http.js";
+
 const Cesium = window.Cesium;
 const ROUTE_TIMEOUT_MS = 45000;
 
@@ -59,6 +61,20 @@ export default class RoutesPlugin {
     await viewer.cesium.dataSources.add(this.source);
     this.menu = this._makeMenu();
     viewer.addToolbar(this.menu, "tools");
+    // The menu must never trap a phone: a tap on the map or Escape closes it, like its × button.
+    this._onMapPointer = () => this.closeMenu();
+    viewer.cesium.canvas.addEventListener("pointerdown", this._onMapPointer);
+    this._onKey = (event) => {
+      if (event.key === "Escape" && this.isMenuOpen()) {
+        this.closeMenu();
+        this.menuButton.focus();
+      }
+    };
+    document.addEventListener("keydown", this._onKey);
+    this._onResize = () => this.isMenuOpen() && this._placeMenu();
+    window.addEventListener("resize", this._onResize);
+    this._onToolbar = (event) => event.detail.expanded || this.closeMenu();
+    document.addEventListener("jumeau:toolbar", this._onToolbar);
     await Promise.all([this._loadCircuits(), this._loadPois()]);
     this._connect();
   }
@@ -73,14 +89,31 @@ export default class RoutesPlugin {
     button.textContent = "Balades";
     button.dataset.testid = "walks-menu";
     button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", "walks-list");
+    this.menuButton = button;
     this.list = document.createElement("div");
+    this.list.id = "walks-list";
     this.list.className = "walks-list";
+    this.list.dataset.testid = "walks-list";
+    this.list.setAttribute("role", "dialog");
+    this.list.setAttribute("aria-label", "Balades et itinéraires");
     this.list.hidden = true;
-    this.list.style.cssText = "position:absolute;top:40px;background:rgba(20,28,38,.95);padding:6px 10px;border-radius:6px;z-index:5;min-width:240px";
-    button.addEventListener("click", () => {
-      this.list.hidden = !this.list.hidden;
-      button.setAttribute("aria-expanded", String(!this.list.hidden));
+    button.addEventListener("click", () => (this.isMenuOpen() ? this.closeMenu() : this.openMenu()));
+    const head = document.createElement("div");
+    head.className = "walks-head";
+    const title = document.createElement("strong");
+    title.textContent = "Balades";
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "walks-close";
+    close.dataset.testid = "walks-close";
+    close.setAttribute("aria-label", "Fermer les balades");
+    close.textContent = "×";
+    close.addEventListener("click", () => {
+      this.closeMenu();
+      button.focus();
     });
+    head.append(title, close);
     this.circuitItems = document.createElement("div");
     const picker = document.createElement("form");
     picker.dataset.testid = "route-picker";
@@ -97,9 +130,37 @@ export default class RoutesPlugin {
       event.preventDefault();
       this.requestRoute({ poi: this.fromSelect.value }, { poi: this.toSelect.value });
     });
-    this.list.append(this.circuitItems, picker);
+    this.list.append(head, this.circuitItems, picker);
     wrap.append(button, this.list);
     return wrap;
+  }
+
+  isMenuOpen() {
+    return !this.list.hidden;
+  }
+
+  openMenu() {
+    this.list.hidden = false;
+    this.menuButton.setAttribute("aria-expanded", "true");
+    this._placeMenu();
+  }
+
+  closeMenu() {
+    if (!this.list || this.list.hidden) return;
+    this.list.hidden = true;
+    this.menuButton.setAttribute("aria-expanded", "false");
+  }
+
+  // Just under the toolbar, whatever its height, and never over it: the toolbar stays reachable.
+  _placeMenu() {
+    const toolbar = document.getElementById("toolbar").getBoundingClientRect();
+    const top = Math.round(toolbar.bottom + 6);
+    this.list.style.top = `${top}px`;
+    this.list.style.maxHeight = `${Math.max(120, window.innerHeight - top - 8)}px`;
+    if (!window.matchMedia("(max-width: 600px)").matches) {
+      const anchor = this.menuButton.getBoundingClientRect();
+      this.list.style.left = `${Math.round(Math.min(anchor.left, window.innerWidth - this.list.offsetWidth - 8))}px`;
+    }
   }
 
   _renderCircuitList() {
@@ -270,7 +331,11 @@ export default class RoutesPlugin {
       if (!pending) return;
       this._pending.delete(message.id);
       if (message.type === "route") pending.resolve(message.feature);
-      else pending.reject(new Error(message.message));
+      else {
+        // The socket's reasons are the server's English: keep them for the console, say it in French.
+        console.warn("route (/ws/routes/):", message.message);
+        pending.reject(new Error("aucun chemin à pied n'a été trouvé entre ces deux lieux ; choisissez-en d'autres."));
+      }
     }
   }
 
@@ -284,15 +349,12 @@ export default class RoutesPlugin {
           this.socket.send(JSON.stringify({ type: "route", id, from, to }));
           // A walk asked for while a server that just started still builds its street graph waits for it
           // (realtime.pedestrian.warm_up_in_background: seconds on a busy machine).
-          setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(new Error("pas de réponse"))),
-                     ROUTE_TIMEOUT_MS);
+          const late = new Error("le serveur n'a pas répondu à temps ; réessayez.");
+          setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(late)), ROUTE_TIMEOUT_MS);
         });
       } else {
         const params = new URLSearchParams({ from: from.poi, to: to.poi });
-        const response = await fetch(`/api/routes/?${params}`);
-        const body = await response.json();
-        if (!response.ok) throw new Error(body.detail);
-        feature = body;
+        feature = await fetchJson(`/api/routes/?${params}`);
       }
     } catch (err) {
       this.viewer.setStatus(`Itinéraire : ${err.message}`);
@@ -328,6 +390,10 @@ export default class RoutesPlugin {
   dispose() {
     this._disposed = true;
     if (this.socket) this.socket.close();
+    document.removeEventListener("keydown", this._onKey);
+    document.removeEventListener("jumeau:toolbar", this._onToolbar);
+    window.removeEventListener("resize", this._onResize);
+    if (this.viewer) this.viewer.cesium.canvas.removeEventListener("pointerdown", this._onMapPointer);
     if (this.viewer) this.viewer.cesium.dataSources.remove(this.source, true);
     this.menu && this.menu.remove();
   }

@@ -1,4 +1,7 @@
 // A 3D Tiles layer with a checkbox, its load state and feature picking that shows attributes.
+import { describeError } from "../core/http.js";
+import { clearNotice, showNotice } from "../core/notices.js";
+
 const Cesium = window.Cesium;
 
 // Cesium3DTileset options by layer name (others take "default"). Kept as plain JSON between the markers:
@@ -39,14 +42,44 @@ export class TilesetLayerPlugin {
 
   async init(viewer) {
     this.viewer = viewer;
+    await this.load();
+    this.checkbox = this.makeCheckbox();
+    viewer.addToolbar(this.checkbox);
+  }
+
+  async load() {
     this.tileset = await Cesium.Cesium3DTileset.fromUrl(this.layer.url, tilesetOptions(this.layer.name));
     if (this.style) this.tileset.style = new Cesium.Cesium3DTileStyle(this.style);
     this.tileset.show = this.show;
-    this.tileset.tileFailed.addEventListener((e) => this.errors.push(`${e.url}: ${e.message}`));
+    this.tileset.tileFailed.addEventListener((e) => this.tileFailed(e));
     this.tileset.allTilesLoaded.addEventListener(() => { this.loaded = true; });
-    viewer.cesium.scene.primitives.add(this.tileset);
-    this.checkbox = this.makeCheckbox();
-    viewer.addToolbar(this.checkbox);
+    this.viewer.cesium.scene.primitives.add(this.tileset);
+  }
+
+  // Cesium does not ask again for a tile that failed: without a word, part of the layer would stay missing.
+  tileFailed(event) {
+    this.errors.push(`${event.url}: ${event.message}`);
+    console.error(`layer ${this.layer.name}: tile ${event.url}: ${event.message}`);
+    showNotice(`tiles-${this.layer.name}`,
+      `${this.layer.title} : une partie de la couche n'a pas pu être chargée. ${describeError(event.message)}`,
+      () => this.reload());
+  }
+
+  // The same layer from scratch (tileset.json and every tile), shown as the user last chose.
+  async reload() {
+    if (this.tileset) this.viewer.cesium.scene.primitives.remove(this.tileset);
+    this.tileset = null;
+    this.loaded = false;
+    this.errors = [];
+    try {
+      await this.load();
+      clearNotice(`tiles-${this.layer.name}`);
+    } catch (err) {
+      console.error(`layer ${this.layer.name} (${this.layer.url}):`, err);
+      showNotice(`tiles-${this.layer.name}`,
+        `${this.layer.title} : la couche n'a pas pu être rechargée. ${describeError(err)}`, () => this.reload());
+    }
+    this.viewer.requestRender();
   }
 
   makeCheckbox() {
@@ -61,12 +94,14 @@ export class TilesetLayerPlugin {
   }
 
   setVisible(visible) {
+    this.show = visible;
+    if (!this.tileset) return;
     this.tileset.show = visible;
     this.viewer.requestRender();
   }
 
   owns(picked) {
-    return picked instanceof Cesium.Cesium3DTileFeature && picked.tileset === this.tileset;
+    return picked instanceof Cesium.Cesium3DTileFeature && !!this.tileset && picked.tileset === this.tileset;
   }
 
   attributes(feature) {

@@ -1,4 +1,7 @@
 // Live buses and stop departure boards from /ws/transit/ (snapshot, then per-topic changes with seq numbers).
+import { describeError, fetchJson } from "../core/http.js";
+import { clearNotice, showNotice } from "../core/notices.js";
+
 const Cesium = window.Cesium;
 
 const MAX_BACKOFF_MS = 30000;
@@ -99,9 +102,8 @@ export default class TransitPlugin {
 
   async _loadStops() {
     try {
-      const response = await fetch("/api/transit/stops/", { credentials: "same-origin" });
-      if (!response.ok) return;
-      const collection = await response.json();
+      const collection = await fetchJson("/api/transit/stops/");
+      clearNotice("transit-stops");
       for (const feature of collection.features) {
         const p = feature.properties;
         if (p.location_type !== 0 && p.lines.length === 0) continue;
@@ -120,7 +122,9 @@ export default class TransitPlugin {
         });
       }
     } catch (err) {
-      console.warn("transit stops:", err);
+      console.error("transit stops (/api/transit/stops/):", err.detail || err);
+      showNotice("transit-stops", `Arrêts de bus : la liste n'a pas pu être chargée. ${describeError(err)}`,
+        () => this._loadStops());
     }
   }
 

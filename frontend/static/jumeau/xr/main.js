@@ -1,5 +1,6 @@
 // Entry point of /xr/: read the session and the street position, start the XR viewer, offer "Enter AR/VR".
 import { XRViewer } from "./XRViewer.js";
+import { describeError, fetchJson } from "../core/http.js";
 
 function position(session) {
   const params = new URLSearchParams(window.location.search);
@@ -11,7 +12,7 @@ function position(session) {
 }
 
 async function start() {
-  const session = await (await fetch("/api/session/", { credentials: "same-origin" })).json();
+  const session = await fetchJson("/api/session/");
   document.getElementById("xr-role").textContent = `${session.city} · ${session.role}`;
   const viewer = await new XRViewer(document.getElementById("xr"), session, position(session)).init();
   window.jumeauXR = viewer;
@@ -34,6 +35,6 @@ async function start() {
 }
 
 start().catch((err) => {
-  document.getElementById("xr-messages").textContent = `Erreur : ${err.message}`;
+  document.getElementById("xr-messages").textContent = `Impossible d'ouvrir la vue immersive. ${describeError(err)}`;
   console.error(err);
 });
