@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from gis_sync import crs as crs_mod
-from gis_sync import xml_schema
+from gis_sync import xml_safe, xml_schema
 from gis_sync.depth import compute_axis, project_point
 from gis_sync.errors import (
     CodeListError, CRSError, FieldValueError, FormatError, GeometryError, SchemaLoadError, SyncError,
@@ -104,7 +105,7 @@ def load_xsd_families(xsd: Path) -> dict[str, str]:
     read from the substitution groups of StaRDT.xsd."""
     parents: dict[str, str] = {}
     abstract: set[str] = set()
-    for el in ET.parse(xsd).getroot().iter(f"{{{XS}}}element"):
+    for el in xml_safe.parse(xsd).getroot().iter(f"{{{XS}}}element"):
         name, group = el.get("name"), el.get("substitutionGroup")
         if name and group:
             parents[name] = group.split(":")[-1]
@@ -150,36 +151,30 @@ class StarDTFormat(Format):
         state = _State(path, opts, report, families)
         depth = 0
         root_seen = False
-        try:
-            context = ET.iterparse(path, events=("start", "end"))
-            root = None
-            for event, elem in context:
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        root = elem
-                        root_seen = True
-                        if _ns(elem.tag) != STAR or _local(elem.tag) != "StaR-DT":
-                            raise FormatError(
-                                f"root element is {_local(elem.tag)!r}, not star-dt:StaR-DT",
-                                advice="this reader takes StaR-DT deliveries; read other GML as a GIS layer",
-                            )
-                    continue
-                depth -= 1
-                if depth == 1 and _local(elem.tag) == "member":
-                    for feature in elem:
-                        state.member(feature)
-                    root.clear()  # streaming: drop members already read
-                elif depth == 1 and _local(elem.tag) == "boundedBy":
-                    env = next(iter(elem), None)
-                    if env is not None and env.get("srsName"):
-                        state.default_srs = env.get("srsName")
-        except ET.ParseError as exc:
-            line, col = exc.position
-            raise FormatError(
-                f"the XML is broken at line {line}, column {col} ({exc.msg if hasattr(exc, 'msg') else exc})",
-                advice="the file looks truncated or corrupted: ask the operator for a complete export",
-            ) from None
+        if path.stat().st_size == 0:
+            raise FormatError("the file is empty", advice="ask the operator for a complete export")
+        root = None
+        for event, elem in xml_safe.iterparse(path):  # FormatError if broken or if it declares entities
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root = elem
+                    root_seen = True
+                    if _ns(elem.tag) != STAR or _local(elem.tag) != "StaR-DT":
+                        raise FormatError(
+                            f"root element is {_local(elem.tag)!r}, not star-dt:StaR-DT",
+                            advice="this reader takes StaR-DT deliveries; read other GML as a GIS layer",
+                        )
+                continue
+            depth -= 1
+            if depth == 1 and _local(elem.tag) == "member":
+                for feature in elem:
+                    state.member(feature)
+                root.clear()  # streaming: drop members already read
+            elif depth == 1 and _local(elem.tag) == "boundedBy":
+                env = next(iter(elem), None)
+                if env is not None and env.get("srsName"):
+                    state.default_srs = env.get("srsName")
         if not root_seen:
             raise FormatError("the file is empty", advice="ask the operator for a complete export")
         return state.finish()
@@ -207,7 +202,7 @@ class StarDTFormat(Format):
     def _families(self, xsd: Path, report: ReadReport) -> dict[str, str]:
         try:
             families = load_xsd_families(xsd)
-        except (OSError, ET.ParseError):
+        except (OSError, FormatError):
             report.warn(f"{xsd.name} is not readable; built-in StaR-DT feature list used")
             return dict(BUILTIN_FAMILIES)
         report.notes.append(f"feature types checked against {xsd.name}")
@@ -258,7 +253,7 @@ class _State:
         return srid, swap
 
     # -- one member ----------------------------------------------------------------------------------
-    def member(self, feature: ET.Element) -> None:
+    def member(self, feature: etree._Element) -> None:
         report = self.report
         report.members += 1
         ftype = _local(feature.tag)
@@ -284,7 +279,7 @@ class _State:
                 raise  # no CRS at all is a file-level problem
             Format._feature_error(report, exc, ftype, self.path)
 
-    def _feature(self, feature: ET.Element, ftype: str, family: str, gml_id: str, fid: str) -> None:
+    def _feature(self, feature: etree._Element, ftype: str, family: str, gml_id: str, fid: str) -> None:
         geom_el = _child(feature, "geometrie")
         geometry = next(iter(geom_el), None) if geom_el is not None else None
         if geometry is None:
@@ -543,11 +538,11 @@ class _State:
                                  feature_id=f"PointLeveOuvrageReseau.{node.attributes.get('numeroPoint', node.source_id)}")
 
 
-def _child(el: ET.Element, name: str) -> ET.Element | None:
+def _child(el: etree._Element, name: str) -> etree._Element | None:
     return el.find(f"{{{STAR}}}{name}")
 
 
-def _text(el: ET.Element, name: str) -> str | None:
+def _text(el: etree._Element, name: str) -> str | None:
     c = _child(el, name)
     return c.text.strip() if c is not None and c.text and c.text.strip() else None
 
@@ -573,7 +568,7 @@ def _is_float(v: str) -> bool:
         return False
 
 
-def _parse_geometry(geom: ET.Element, fid: str) -> tuple[str, list[tuple[float, ...]], str | None]:
+def _parse_geometry(geom: etree._Element, fid: str) -> tuple[str, list[tuple[float, ...]], str | None]:
     """('point' | 'line' | 'surface', coordinates, srsName) of a GML 3.2 geometry."""
     local = _local(geom.tag)
     srs = geom.get("srsName")
