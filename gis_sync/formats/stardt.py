@@ -11,7 +11,7 @@ from typing import Any
 from lxml import etree
 
 from gis_sync import crs as crs_mod
-from gis_sync import xml_safe, xml_schema
+from gis_sync import validation, xml_safe, xml_schema
 from gis_sync.depth import compute_axis, project_point
 from gis_sync.errors import (
     CodeListError, CRSError, FieldValueError, FormatError, GeometryError, SchemaLoadError, SyncError,
@@ -437,6 +437,8 @@ class _State:
             cm = float(text)
         except ValueError:
             raise FieldValueError(f"{text!r} is not a number of centimetres", feature_id=fid, field=name) from None
+        validation.check_number(cm, feature_id=fid, field=name, line=_child(feature, name).sourceline, low=0.0,
+                                high=100_000.0, unit=" cm")
         attrs[f"{name}_cm"] = cm
         return "A" if cm <= 40 else "B" if cm <= 150 else "C"
 
@@ -450,7 +452,9 @@ class _State:
         except ValueError:
             raise FieldValueError(f"{text!r} is not a number", feature_id=fid, field=name) from None
         uom = (el.get("uom") or "m").rsplit(":", 1)[-1].lower()
-        return value * UOM_TO_M.get(uom, 1.0)
+        low, high = validation.Z_RANGE
+        return validation.check_number(value * UOM_TO_M.get(uom, 1.0), feature_id=fid, field=name,
+                                       line=el.sourceline, low=low, high=high, unit=" m")
 
     def _maybe_hex(self, text: str, ftype: str, fid: str, field: str) -> str:
         # Some exports write Latin-1 text as hexadecimal bytes (dlva: 426F7563686520E020636CE9).
@@ -478,6 +482,7 @@ class _State:
         for (ftype, field, message), count in sorted(self.grouped.items()):
             report.warn(f"{message} ({count} × {ftype})", feature_id=self.first_of[(ftype, field, message)],
                         field=field)
+        self._resolve_references()
         for rec, _, nets in self.segments + self.nodes:
             rec.network_type = self._network_type(rec.feature_type, rec.attributes, nets)
             net = self.networks.get(nets[0]) if nets else None
@@ -492,6 +497,29 @@ class _State:
                 precision_z=seg.precision_z, terrain_z=self.opts.terrain_z,
             )
         return [s for s, _, _ in self.segments] + [n for n, _, _ in self.nodes]
+
+    def _resolve_references(self) -> None:
+        """star-dt:reseau links that point nowhere in the file (FME writes xlink:href="#Reseau" whatever the
+        network's gml:id) are warned about and read as the file's one network description, when it has one;
+        otherwise the operator and network type come from the sync options."""
+        described = {(n.get("responsable"), n.get("theme")) for n in self.networks.values()}
+        fallback = next(iter(self.networks)) if len(described) == 1 else None
+        dangling: Counter = Counter()
+        for _, _, nets in self.segments + self.nodes:
+            missing = [ref for ref in nets if ref and ref not in self.networks]
+            dangling.update(missing)
+            if missing and fallback and not any(ref in self.networks for ref in nets):
+                nets[:] = [fallback]
+        for ref, count in sorted(dangling.items()):
+            if fallback:
+                net = self.networks[fallback]
+                then = (f"read as the file's only network {fallback!r} (responsable {net.get('responsable')!r}, "
+                        f"theme {net.get('theme')!r})")
+            else:
+                then = ("the operator and network type come from --option operator=... network_type=... "
+                        f"({len(self.networks)} network descriptions in the file, none to choose)")
+            self.report.warn(f"xlink:href '#{ref}' of star-dt:reseau points to no element of the file "
+                             f"({count} features): {then}", field="reseau")
 
     def _network_type(self, ftype: str, attrs: dict, nets: list[str]) -> str | None:
         if ftype == "CanalisationAssainissementPluviale":
@@ -568,20 +596,31 @@ def _is_float(v: str) -> bool:
         return False
 
 
+def _dimension(el: etree._Element, default: int, fid: str) -> int:
+    text = el.get("srsDimension")
+    if not text:
+        return default
+    if not text.strip().isdigit():
+        raise GeometryError(f"line {el.sourceline}: srsDimension {text!r} is not a whole number", feature_id=fid,
+                            field="srsDimension")
+    return int(text)
+
+
 def _parse_geometry(geom: etree._Element, fid: str) -> tuple[str, list[tuple[float, ...]], str | None]:
     """('point' | 'line' | 'surface', coordinates, srsName) of a GML 3.2 geometry."""
     local = _local(geom.tag)
     srs = geom.get("srsName")
-    dim = int(geom.get("srsDimension") or 0)
+    dim = _dimension(geom, 0, fid)
     field = "geometrie"
     if local == "Point":
         pos = geom.find(f"{{{GML}}}pos")
         if pos is None or not (pos.text or "").strip():
             raise GeometryError("gml:Point without gml:pos", feature_id=fid, field=field)
         vals = _numbers(pos.text, fid, field)
-        dim = int(pos.get("srsDimension") or dim or len(vals))
+        dim = _dimension(pos, dim or len(vals), fid)
         if len(vals) != dim or dim not in (2, 3):
             raise GeometryError(f"gml:pos has {len(vals)} values for {dim} dimensions", feature_id=fid, field=field)
+        validation.check_coords([vals], feature_id=fid, field=field, line=pos.sourceline)
         return "point", [tuple(vals)], srs
     if local in ("LineString", "Curve", "MultiCurve", "CompositeCurve"):
         coords: list[tuple[float, ...]] = []
@@ -589,17 +628,19 @@ def _parse_geometry(geom: etree._Element, fid: str) -> tuple[str, list[tuple[flo
         if pos_lists:
             for pl in pos_lists:
                 vals = _numbers(pl.text or "", fid, field)
-                d = int(pl.get("srsDimension") or dim or 2)
+                d = _dimension(pl, dim or 2, fid)
                 if d not in (2, 3) or len(vals) % d:
                     raise GeometryError(f"gml:posList has {len(vals)} values, not a multiple of srsDimension {d}",
                                         feature_id=fid, field=field)
                 pts = [tuple(vals[i:i + d]) for i in range(0, len(vals), d)]
+                validation.check_coords(pts, feature_id=fid, field=field, line=pl.sourceline)
                 if coords and pts and coords[-1][:2] == pts[0][:2]:
                     pts = pts[1:]
                 coords.extend(pts)
         else:
             for pos in geom.iter(f"{{{GML}}}pos"):
                 coords.append(tuple(_numbers(pos.text or "", fid, field)))
+                validation.check_coords(coords[-1:], feature_id=fid, field=field, line=pos.sourceline)
         if len(coords) < 2:
             raise GeometryError("a line needs at least two positions", feature_id=fid, field=field)
         if all(a[:2] == coords[0][:2] for a in coords):
@@ -608,6 +649,7 @@ def _parse_geometry(geom: etree._Element, fid: str) -> tuple[str, list[tuple[flo
             raise GeometryError("the line mixes 2D and 3D positions", feature_id=fid, field=field)
         return "line", coords, srs
     if local in ("Polygon", "Surface", "MultiSurface"):
-        return "surface", [tuple(_numbers(p.text or "", fid, field)[:2])
-                           for p in geom.iter(f"{{{GML}}}posList")][:1] or [(0.0, 0.0)], srs
+        first = [tuple(_numbers(p.text or "", fid, field)[:2]) for p in geom.iter(f"{{{GML}}}posList")][:1]
+        validation.check_coords(first, feature_id=fid, field=field, line=geom.sourceline)
+        return "surface", first or [(0.0, 0.0)], srs
     raise GeometryError(f"unsupported geometry gml:{local}", feature_id=fid, field=field)
