@@ -225,3 +225,5 @@ JUMEAU_SYNC_READ_TIMEOUT_S = envfloat("JUMEAU_SYNC_READ_TIMEOUT_S", "120")
 # A zip archive is refused when its members declare more than this in all, or are more than this many.
 JUMEAU_SYNC_MAX_UNPACKED_BYTES = envint("JUMEAU_SYNC_MAX_UNPACKED_BYTES", str(20 * 1024**3))
 JUMEAU_SYNC_MAX_ARCHIVE_MEMBERS = envint("JUMEAU_SYNC_MAX_ARCHIVE_MEMBERS", "100000")
+# A glTF buffer (inline data: URI or file next to the model) larger than this is refused.
+JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES = envint("JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES", str(1024**3))

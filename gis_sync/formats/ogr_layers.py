@@ -12,6 +12,7 @@ from django.contrib.gis.gdal import DataSource, GDALException
 from django.utils.encoding import DjangoUnicodeDecodeError
 
 from gis_sync import crs as crs_mod
+from gis_sync import validation
 from gis_sync.errors import (
     EmptySourceError, FieldValueError, FormatError, GeometryError, MissingFileError, SyncError,
 )
@@ -169,12 +170,14 @@ def to_number(value: Any, fid: str, field: str, *, integer: bool = False) -> flo
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)):
-        return int(value) if integer else float(value)
+        number = validation.check_number(value, feature_id=fid, field=field)
+        return int(number) if integer else number
     text = str(value).strip().replace(",", ".")
     try:
         number = float(text)
     except ValueError:
         raise FieldValueError(f"{value!r} is not a number", feature_id=fid, field=field) from None
+    validation.check_number(number, feature_id=fid, field=field)
     return int(number) if integer else number
 
 
@@ -201,6 +204,11 @@ class FeatureGeometry:
         geom = shapely.from_wkb(bytes(ogr_geom.wkb))
         if geom.is_empty:
             raise GeometryError("the geometry is empty", feature_id=fid, field="geometry")
+        coords = shapely.get_coordinates(geom, include_z=geom.has_z)
+        bad = validation.bad_rows(coords)
+        if len(bad):
+            raise GeometryError(f"vertex {int(bad[0]) + 1} {tuple(coords[bad[0]].tolist())} is not finite or out of "
+                                "range", feature_id=fid, field="geometry")
         if not geom.is_valid:
             raise GeometryError(f"invalid geometry: {shapely.is_valid_reason(geom)}", feature_id=fid, field="geometry")
         if src != dst:

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from gis_sync import crs as crs_mod
+from gis_sync import validation
 from gis_sync.errors import EmptySourceError, FormatError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
@@ -36,8 +37,12 @@ class PointCloudFormat(Format):
                     report.warn(f"the CRS VLR cannot be parsed ({exc})", field="VLR")
                     crs = None
                 compressed = reader.header.are_points_compressed
-        except (laspy.errors.LaspyException, OSError, ValueError) as exc:
-            raise FormatError(f"laspy cannot read it ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - a corrupt header makes laspy raise struct, key, value errors...
+            raise FormatError(f"laspy cannot read it ({type(exc).__name__}: {exc})") from None
+        for name in ("scales", "offsets", "mins", "maxs"):
+            for axis, value in zip("xyz", getattr(header, name)):
+                validation.check_number(value, feature_id="header", field=f"{name}.{axis}",
+                                        low=-validation.COORD_ABS_MAX, high=validation.COORD_ABS_MAX)
         declared = crs.to_epsg(min_confidence=70) if crs is not None else None
         if crs is not None and declared is None:
             report.warn(f"the file's CRS ({crs.name}) has no EPSG code", field="VLR")
