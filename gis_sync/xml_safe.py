@@ -29,6 +29,8 @@ def parse(path: str | Path) -> etree._ElementTree:
         doc = etree.parse(str(path), parser())
     except etree.XMLSyntaxError as exc:
         raise broken(exc, path) from None
+    except OSError as exc:  # libxml2 reports undecodable bytes as an I/O error
+        raise unreadable(exc, path) from None
     refuse_entities(doc, path)
     return doc
 
@@ -45,6 +47,8 @@ def iterparse(path: str | Path, events: tuple[str, ...] = ("start", "end")) -> I
             yield event, elem
     except etree.XMLSyntaxError as exc:
         raise broken(exc, path) from None
+    except OSError as exc:
+        raise unreadable(exc, path) from None
 
 
 def refuse_entities(doc: etree._ElementTree, path: str | Path) -> None:
@@ -65,3 +69,10 @@ def broken(exc: etree.XMLSyntaxError, path: str | Path) -> FormatError:
                            advice=ENTITY_ADVICE)
     return FormatError(f"the XML is broken at line {line}, column {col} ({message})", file=str(path),
                        advice=BROKEN_ADVICE)
+
+
+def unreadable(exc: OSError, path: str | Path) -> FormatError:
+    message = str(exc).replace(str(path), Path(path).name)
+    return FormatError(f"the XML cannot be read ({message})", file=str(path),
+                       advice="check the file's encoding (its XML declaration must match its bytes) and that it is "
+                       "complete")

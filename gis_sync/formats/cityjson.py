@@ -64,7 +64,13 @@ class CityJSONFormat(Format):
             raise
         report.source_srid = srid
         tf = doc.get("transform") or {"scale": [1, 1, 1], "translate": [0, 0, 0]}
-        scale, translate = tf["scale"], tf["translate"]
+        try:
+            scale, translate = tf["scale"], tf["translate"]
+            validation.check_coords([scale, translate], feature_id=None, field="transform")
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, SyncError):
+                raise
+            raise FormatError(f"bad transform ({type(exc).__name__}: {exc})", field="transform") from None
         try:
             verts = [(v[0] * scale[0] + translate[0], v[1] * scale[1] + translate[1], v[2] * scale[2] + translate[2])
                      for v in doc["vertices"]]

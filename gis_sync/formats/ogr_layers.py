@@ -201,7 +201,10 @@ class FeatureGeometry:
             ogr_geom = None
         if ogr_geom is None:
             raise GeometryError("the feature has no geometry", feature_id=fid, field="geometry")
-        geom = shapely.from_wkb(bytes(ogr_geom.wkb))
+        try:
+            geom = shapely.from_wkb(bytes(ogr_geom.wkb))
+        except shapely.errors.GEOSException as exc:  # an unclosed ring GDAL let through, say
+            raise GeometryError(f"invalid geometry: {exc}", feature_id=fid, field="geometry") from None
         if geom.is_empty:
             raise GeometryError("the geometry is empty", feature_id=fid, field="geometry")
         coords = shapely.get_coordinates(geom, include_z=geom.has_z)

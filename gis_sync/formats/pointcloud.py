@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from gis_sync import crs as crs_mod
-from gis_sync import validation
+from gis_sync import las_header, validation
 from gis_sync.errors import EmptySourceError, FormatError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
@@ -28,6 +28,7 @@ class PointCloudFormat(Format):
     def _scan(self, path: Path, opts: ReadOptions, report: ReadReport) -> list[Any]:
         import laspy
 
+        las_header.check_counts(path)
         try:
             with laspy.open(str(path)) as reader:
                 header = reader.header
