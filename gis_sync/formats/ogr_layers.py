@@ -243,6 +243,13 @@ def check_text(source: OgrSource, layer_name: str, report: ReadReport) -> Any:
         report.warn(f"layer {layer_name}: text is not UTF-8 and no .cpg says otherwise; read as Windows-1252",
                     field="encoding")
         layer = source.layers(layer_name)[0]
+        try:
+            for _ in iter_values(layer, source.encoding):
+                pass
+        except (DjangoUnicodeDecodeError, UnicodeDecodeError) as exc:
+            raise FormatError(f"layer {layer_name}: text is neither UTF-8 nor Windows-1252 ({exc})", field="encoding",
+                              advice="export the layer in UTF-8 (with a .cpg naming the encoding, for a shapefile)"
+                              ) from None
     return layer
 
 

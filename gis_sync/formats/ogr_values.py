@@ -64,7 +64,7 @@ def iter_values(layer: Any, encoding: str) -> Iterator[FeatureValues]:
             elif kind == OFT_INTEGER64:
                 values[name] = as_int64(ptr, i)
             else:
-                values[name] = feature.get(name)
+                values[name] = feature[i].value  # by index: a name GDAL decoded oddly would not be found
         yield FeatureValues(feature, values)
 
 
