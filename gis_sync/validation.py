@@ -69,3 +69,19 @@ def check_number(value: float, *, feature_id: str | None, field: str, line: int 
         raise FieldValueError(f"{_at(line)}{value:g}{unit} is outside {span}{unit}", feature_id=feature_id,
                               field=field)
     return value
+
+
+def check_raster_heights(values: np.ndarray, *, nodata: float | None) -> None:
+    """FieldValueError when a raster's cells (nodata cells left out) hold non-finite or implausible heights (m):
+    usually a fill value the file does not declare as nodata."""
+    values = np.asarray(values, dtype=float)
+    low, high = Z_RANGE
+    finite = np.isfinite(values)
+    bad = ~finite | (np.where(finite, values, 0.0) < low) | (np.where(finite, values, 0.0) > high)
+    count = int(bad.sum())
+    if count:
+        sample = float(values[bad][0])
+        raise FieldValueError(
+            f"{count} cells hold {sample!r} or other heights that are not finite or outside {low:.0f} .. {high:.0f} m"
+            f" (nodata is {nodata!r})", field="band 1",
+            advice="declare the fill value as nodata (gdal_translate -a_nodata VALUE) and import again")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gis_sync.errors import FormatError, ValidationError
+from gis_sync.errors import FormatError, SyncError, ValidationError
 from gis_sync.formats.cityjson import CityJSONFormat
 from gis_sync.formats.stardt import StarDTFormat
 from gis_sync.importer import import_path
@@ -122,3 +122,20 @@ def test_links_that_point_nowhere_take_the_operator_from_the_options(db, shared,
     assert len(dangling) == 1 and "--option operator=" in dangling[0]["message"]
     assert set(NetworkOperator.objects.values_list("name", flat=True)) == {"GRTgaz"}
 
+
+
+@pytest.mark.parametrize("fill", [math.nan, 1e30, -3.4e38])
+def test_a_dem_with_undeclared_fill_values_is_refused_with_what_to_do(data, tmp_path, fill):
+    from django.contrib.gis.gdal import GDALRaster
+
+    from gis_sync.formats.terrain import TerrainFormat
+
+    src = GDALRaster(str(data / "dem_l93.tif"))
+    cells = src.bands[0].data().astype("float32")
+    cells[3, 4] = fill
+    GDALRaster({"driver": "GTiff", "name": str(tmp_path / "dem.tif"), "srid": src.srid, "width": src.width,
+                "height": src.height, "origin": list(src.origin), "scale": list(src.scale), "datatype": 6,
+                "bands": [{"data": cells.ravel().tolist(), "nodata_value": src.bands[0].nodata_value}]})
+    with pytest.raises(SyncError) as exc:
+        TerrainFormat().read(tmp_path / "dem.tif")
+    assert "1 cells" in str(exc.value) and "dem.tif" in str(exc.value) and "-a_nodata" in str(exc.value)
