@@ -70,3 +70,14 @@ def test_a_citizen_gets_no_server_error_and_only_answers_the_schema_describes(ca
 def test_a_planner_gets_no_server_error_and_only_answers_the_schema_describes(case, city, planner):
     cookies = {"sessionid": planner.cookies["sessionid"].value}
     case.call_and_validate(checks=CHECKS, cookies=cookies)
+
+
+def test_the_planner_pass_is_signed_in_and_the_citizen_pass_is_not(city, planner):
+    """The session cookie given to the planner's cases opens the networks in the same WSGI app."""
+    from werkzeug.test import Client
+
+    app = Client(get_wsgi_application())
+    assert app.get("/api/network-segments/").status_code == 403
+    app.set_cookie("sessionid", planner.cookies["sessionid"].value)
+    answer = app.get("/api/network-segments/")
+    assert answer.status_code == 200 and answer.json["count"] == 1
