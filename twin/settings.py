@@ -227,3 +227,9 @@ JUMEAU_SYNC_MAX_UNPACKED_BYTES = envint("JUMEAU_SYNC_MAX_UNPACKED_BYTES", str(20
 JUMEAU_SYNC_MAX_ARCHIVE_MEMBERS = envint("JUMEAU_SYNC_MAX_ARCHIVE_MEMBERS", "100000")
 # A glTF buffer (inline data: URI or file next to the model) larger than this is refused.
 JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES = envint("JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES", str(1024**3))
+
+# --- API schema: the error answers of every operation documented (twin/openapi_errors.py).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "twin.openapi_errors.add_error_responses",
+]
