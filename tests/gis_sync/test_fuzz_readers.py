@@ -149,12 +149,17 @@ def test_a_mutated_sample_is_read_or_refused_with_a_sync_error_naming_the_file(s
     original = sample.path.read_bytes()
     xml = sample.path.suffix.lower() == ".gml"
     names = [n for n in MUTATIONS if (sample.text or n != "corrupt_number") and (xml or n != "entities")]
+    for mutation in names:  # each mutation gets its share of the sample's examples
+        budget = 1 if mutation == "empty" else max(4, sample.examples // (len(names) - 1))
+        fuzz(sample, original, mutation, budget)
 
+
+def fuzz(sample: Sample, original: bytes, mutation: str, budget: int) -> None:
     # The deadline catches readers that believe a corrupt count and loop (laspy over a header's VLR count did).
-    @settings(max_examples=sample.examples, deadline=timedelta(seconds=10), derandomize=True, database=None,
+    @settings(max_examples=budget, deadline=timedelta(seconds=10), derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.sampled_from(names), st.data())
-    def check(mutation: str, data) -> None:
+    @given(st.data())
+    def check(data) -> None:
         mutated = MUTATIONS[mutation](original, data.draw)
         error = read_mutated(sample, mutated)  # any other exception fails the test, with the input
         if error is not None:
@@ -162,7 +167,7 @@ def test_a_mutated_sample_is_read_or_refused_with_a_sync_error_naming_the_file(s
         if mutation in ("empty", "entities"):
             assert error is not None, f"{mutation} input was read"
         if mutation == "entities":
-            assert "entity" in str(error) or "entit" in error.message, str(error)
+            assert "entity" in str(error), str(error)
 
     check()
 
