@@ -18,9 +18,9 @@ ENTITY_ADVICE = ("entity declarations (a DOCTYPE with <!ENTITY ...>) can expand 
 BROKEN_ADVICE = "the file looks truncated or corrupted: ask for a complete export"
 
 
-def parser(**overrides: Any) -> etree.XMLParser:
-    """A hardened lxml parser; `overrides` may only add options (a schema resolver is added by the caller)."""
-    return etree.XMLParser(**{**OPTIONS, **overrides})
+def parser() -> etree.XMLParser:
+    """A new hardened lxml parser (a caller may add resolvers to it)."""
+    return etree.XMLParser(**OPTIONS)
 
 
 def parse(path: str | Path) -> etree._ElementTree:
@@ -29,13 +29,15 @@ def parse(path: str | Path) -> etree._ElementTree:
         doc = etree.parse(str(path), parser())
     except etree.XMLSyntaxError as exc:
         raise broken(exc, path) from None
+    except OSError as exc:  # libxml2 reports undecodable bytes as an I/O error
+        raise unreadable(exc, path) from None
     refuse_entities(doc, path)
     return doc
 
 
 def iterparse(path: str | Path, events: tuple[str, ...] = ("start", "end")) -> Iterator[tuple[str, Any]]:
-    """(event, element) pairs streamed from `path`, hardened as `parse`; the DTD is checked at the first element,
-    before any element is handed out."""
+    """(event, element) pairs streamed from `path`, hardened as `parse`. The DTD is read before the root element,
+    so it is checked before any element is handed out."""
     checked = False
     try:
         for event, elem in etree.iterparse(str(path), events=events, **OPTIONS):
@@ -45,9 +47,12 @@ def iterparse(path: str | Path, events: tuple[str, ...] = ("start", "end")) -> I
             yield event, elem
     except etree.XMLSyntaxError as exc:
         raise broken(exc, path) from None
+    except OSError as exc:
+        raise unreadable(exc, path) from None
 
 
 def refuse_entities(doc: etree._ElementTree, path: str | Path) -> None:
+    """FormatError naming the entities when the document's DTD declares any."""
     dtd = doc.docinfo.internalDTD
     names = [e.name for e in dtd.iterentities()] if dtd is not None else []
     if names:
@@ -56,11 +61,18 @@ def refuse_entities(doc: etree._ElementTree, path: str | Path) -> None:
 
 
 def broken(exc: etree.XMLSyntaxError, path: str | Path) -> FormatError:
-    """FormatError for a syntax error, with its line and column (entity refusals are named as such)."""
+    """FormatError for a syntax error, with its line and column."""
     line, col = exc.position
-    message = exc.msg if hasattr(exc, "msg") and exc.msg else str(exc)
+    message = getattr(exc, "msg", None) or str(exc)
     if "entit" in message.lower():
         return FormatError(f"line {line}: entity references are not allowed ({message})", file=str(path),
                            advice=ENTITY_ADVICE)
     return FormatError(f"the XML is broken at line {line}, column {col} ({message})", file=str(path),
                        advice=BROKEN_ADVICE)
+
+
+def unreadable(exc: OSError, path: str | Path) -> FormatError:
+    message = str(exc).replace(str(path), Path(path).name)
+    return FormatError(f"the XML cannot be read ({message})", file=str(path),
+                       advice="check the file's encoding (its XML declaration must match its bytes) and that it is "
+                       "complete")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from gis_sync import xml_safe
 from gis_sync.errors import FormatError, SchemaLoadError
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
@@ -68,18 +69,17 @@ class _LocalCopies(etree.Resolver):
         return self.resolve_filename(str(local), context) if local is not None else None
 
 
-def _parser(resolver: bool = False) -> etree.XMLParser:
-    # No network, no entity expansion: a delivery must not make the importer fetch or read anything else.
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, huge_tree=True)
-    if resolver:
-        parser.resolvers.add(_LocalCopies())
+def _schema_parser() -> etree.XMLParser:
+    # The hardened parser, plus the local copies of the schemas that StaRDT.xsd imports from the web.
+    parser = xml_safe.parser()
+    parser.resolvers.add(_LocalCopies())
     return parser
 
 
 @functools.lru_cache(maxsize=8)
 def _compiled(path: str, mtime_ns: int) -> tuple[etree.XMLSchema, threading.Lock]:
     try:
-        schema = etree.XMLSchema(etree.parse(path, _parser(resolver=True)))
+        schema = etree.XMLSchema(etree.parse(path, _schema_parser()))
     except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         raise SchemaLoadError(f"the schema {os.path.basename(path)} cannot be compiled ({exc})", file=path) from None
     # An XMLSchema keeps its error log on itself: one validation at a time per schema.
@@ -113,14 +113,7 @@ def validate(
                          f" it is imported without validation against {xsd.name}")
         return check
     start = time.perf_counter()
-    try:
-        doc = etree.parse(str(path), _parser())
-    except etree.XMLSyntaxError as exc:
-        line, col = exc.position
-        raise FormatError(
-            f"the XML is broken at line {line}, column {col} ({exc.msg})", file=str(path),
-            advice="the file looks truncated or corrupted: ask the operator for a complete export",
-        ) from None
+    doc = xml_safe.parse(path)  # FormatError if broken or if it declares entities
     top = doc.getroot()
     if root is not None and top.tag != root:
         check.skipped = f"the root element is {top.tag}, not {root}: not validated against {xsd.name}"

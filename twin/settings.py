@@ -264,3 +264,20 @@ LOGGING = {
 # GDAL 3.6 is Debian 12's; the check asks for 3.9+ to block file access from crafted SRS strings.
 # Import files come from authenticated staff and operators, never from citizens.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- What a sync may fetch and unpack (gis_sync.locations): a broken or hostile source fails fast and says why.
+# A download stops past this size or this total time; each read (and the connection) also times out on its own.
+JUMEAU_SYNC_MAX_DOWNLOAD_BYTES = envint("JUMEAU_SYNC_MAX_DOWNLOAD_BYTES", str(4 * 1024**3))
+JUMEAU_SYNC_DOWNLOAD_TIMEOUT_S = envfloat("JUMEAU_SYNC_DOWNLOAD_TIMEOUT_S", "1800")
+JUMEAU_SYNC_READ_TIMEOUT_S = envfloat("JUMEAU_SYNC_READ_TIMEOUT_S", "120")
+# A zip archive is refused when its members declare more than this in all, or are more than this many.
+JUMEAU_SYNC_MAX_UNPACKED_BYTES = envint("JUMEAU_SYNC_MAX_UNPACKED_BYTES", str(20 * 1024**3))
+JUMEAU_SYNC_MAX_ARCHIVE_MEMBERS = envint("JUMEAU_SYNC_MAX_ARCHIVE_MEMBERS", "100000")
+# A glTF buffer (inline data: URI or file next to the model) larger than this is refused.
+JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES = envint("JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES", str(1024**3))
+
+# --- API schema: the error answers of every operation documented (twin/openapi_errors.py).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "twin.openapi_errors.add_error_responses",
+]

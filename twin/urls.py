@@ -22,3 +22,6 @@ urlpatterns = [
     path("tiles/", include("tiles.urls")),
     path("", include("frontend.urls")),
 ]
+
+# An /api/ URL that no route matches answers JSON, as the schema documents.
+handler404 = "twin.openapi_errors.not_found"

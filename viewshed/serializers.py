@@ -138,3 +138,13 @@ class ViewshedResponseSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# A refused request answers either {"detail": why} (an observer that cannot stand there) or DRF's field errors,
+# {"radius": ["..."], "observer": {"lon": ["..."]}}, nested as the request is.
+_FIELD_ERRORS = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]}
+BAD_REQUEST_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": _FIELD_ERRORS,
+}

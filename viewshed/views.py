@@ -120,7 +120,9 @@ class ViewshedView(APIView):
         request=serializers.ViewshedRequestSerializer,
         responses={
             200: serializers.ViewshedResponseSerializer,
-            400: OpenApiResponse(serializers.ErrorSerializer, description="Invalid observer, radius or resolution."),
+            400: OpenApiResponse(serializers.BAD_REQUEST_SCHEMA, description=(
+                "Invalid observer, radius or resolution: {\"detail\": why}, or the invalid fields, each with its "
+                "messages ({\"radius\": [\"The radius is limited to 2000 m.\"]}).")),
             429: OpenApiResponse(serializers.ErrorSerializer, description="Too many views asked: wait a little."),
             503: OpenApiResponse(serializers.ErrorSerializer, description=(
                 "Timed out, every computation slot busy, or no surface model built yet; "

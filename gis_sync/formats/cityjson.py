@@ -9,6 +9,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from gis_sync import crs as crs_mod
+from gis_sync import validation
 from gis_sync.errors import CRSError, EmptySourceError, FormatError, GeometryError, SyncError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
@@ -47,7 +48,7 @@ class CityJSONFormat(Format):
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise FormatError(f"not valid JSON ({exc})", advice="the file looks truncated or corrupted") from None
-        if doc.get("type") != "CityJSON":
+        if not isinstance(doc, dict) or doc.get("type") != "CityJSON":
             raise FormatError("the JSON is not a CityJSON document (no \"type\": \"CityJSON\")")
         version = str(doc.get("version", ""))
         if not version.startswith(("1.0", "1.1", "2.0")):
@@ -64,7 +65,13 @@ class CityJSONFormat(Format):
             raise
         report.source_srid = srid
         tf = doc.get("transform") or {"scale": [1, 1, 1], "translate": [0, 0, 0]}
-        scale, translate = tf["scale"], tf["translate"]
+        try:
+            scale, translate = tf["scale"], tf["translate"]
+            validation.check_coords([scale, translate], feature_id=None, field="transform")
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, SyncError):
+                raise
+            raise FormatError(f"bad transform ({type(exc).__name__}: {exc})", field="transform") from None
         try:
             verts = [(v[0] * scale[0] + translate[0], v[1] * scale[1] + translate[1], v[2] * scale[2] + translate[2])
                      for v in doc["vertices"]]
@@ -72,7 +79,12 @@ class CityJSONFormat(Format):
             raise FormatError(f"bad vertices array ({exc})", field="vertices") from None
         if not verts:
             raise EmptySourceError("the CityJSON file has no vertex")
-        xs, ys = [v[0] for v in verts], [v[1] for v in verts]
+        objects: dict[str, Any] = doc.get("CityObjects") or {}
+        if not isinstance(objects, dict):
+            raise FormatError("CityObjects is not an object", field="CityObjects")
+        bad, broken = self._bad_vertices(verts, objects, path, report)
+        good = [v for i, v in enumerate(verts) if i not in bad]
+        xs, ys = [v[0] for v in good or verts], [v[1] for v in good or verts]
         crs_mod.check_area_of_use(srid, (min(xs), min(ys), max(xs), max(ys)), file=str(path))
         moved = crs_mod.transform_coords(verts, srid, opts.storage_srid, file=str(path))
         if crs_mod.vertical_datum_name(srid):
@@ -84,10 +96,15 @@ class CityJSONFormat(Format):
             if not datum:
                 geodesy.note(f"{path.name}: referenceSystem {ref or srid} states no height system; heights "
                              f"taken as {crs_mod.storage_vertical_name(opts.storage_srid)}")
-        objects: dict[str, Any] = doc.get("CityObjects") or {}
         records = []
         for oid, obj in objects.items():
             report.members += 1
+            if oid in broken:
+                continue
+            if not isinstance(obj, dict):
+                self._feature_error(report, FormatError("the CityObject is not a JSON object", feature_id=oid),
+                                    "?", path)
+                continue
             otype = obj.get("type", "")
             if otype in PART_TYPES and obj.get("parents"):
                 if not any(p in objects for p in obj["parents"]):
@@ -103,6 +120,12 @@ class CityJSONFormat(Format):
             except SyncError as exc:
                 exc.feature_id = exc.feature_id or oid
                 self._feature_error(report, exc, otype, path)
+                continue
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+                # A boundary or semantics array of the wrong shape: the object is malformed, not the reader.
+                error = FormatError(f"malformed geometry or attributes ({type(exc).__name__}: {exc})",
+                                    feature_id=oid, field="geometry")
+                self._feature_error(report, error, otype, path)
                 continue
             report.imported[otype] += 1
         if not objects:
@@ -149,8 +172,8 @@ class CityJSONFormat(Format):
         ground_z, roof_z = min(zs), max(zs)
         attrs = dict(obj.get("attributes") or {})
         attrs["parts"] = list(obj.get("children", []))
-        storeys = attrs.get("storeysAboveGround")
-        year = attrs.get("yearOfConstruction")
+        storeys = _checked(attrs.get("storeysAboveGround"), oid, "storeysAboveGround", 0, 500)
+        year = _checked(attrs.get("yearOfConstruction"), oid, "yearOfConstruction", 0, 3000)
         lod = max(lods) if lods else None
         return BuildingRecord(
             source_id=oid, footprint_wkt=footprint.wkt, srid=opts.storage_srid, ground_z=ground_z, roof_z=roof_z,
@@ -161,6 +184,39 @@ class CityJSONFormat(Format):
             z_from_coordinates=True,
             attributes=attrs,
         )
+
+    def _bad_vertices(self, verts, objects: dict[str, Any], path: Path,
+                      report: ReadReport) -> tuple[set[int], set[str]]:
+        """(indices of vertices with a non-finite or out-of-range coordinate, ids of the CityObjects using them);
+        each such object is a feature error, found before anything is read into records."""
+        import numpy as np
+
+        bad = {int(i) for i in validation.bad_rows(np.array(verts, dtype=float))}
+        if not bad:
+            return bad, set()
+        used_somewhere: set[int] = set()
+        broken: set[str] = set()
+        for oid, obj in objects.items():
+            geoms = obj.get("geometry") if isinstance(obj, dict) else None
+            used = bad.intersection(_indices([g.get("boundaries") for g in geoms or [] if isinstance(g, dict)]))
+            used_somewhere |= used
+            if used:
+                broken.add(oid)
+                for parent in obj.get("parents") or []:  # a part's surfaces are read into its building
+                    if parent in objects and parent not in broken:
+                        broken.add(parent)
+                        self._feature_error(report, GeometryError(
+                            f"its part {oid} has a vertex with a non-finite or out-of-range coordinate",
+                            feature_id=parent, field="children"), "Building", path)
+                i = min(used)
+                error = GeometryError(f"vertex {i} {tuple(verts[i])} has a non-finite or out-of-range coordinate",
+                                      feature_id=oid, field=f"vertices[{i}]",
+                                      advice="fix the vertex in the source and export again")
+                self._feature_error(report, error, obj.get("type", "?"), path)
+        for i in sorted(bad - used_somewhere)[:5]:
+            report.warn(f"vertex {i} {tuple(verts[i])} has a non-finite or out-of-range coordinate (used by no "
+                        "CityObject)", field=f"vertices[{i}]")
+        return bad, broken
 
     @staticmethod
     def _pick_lod(geoms: list[dict], wanted: str | None) -> dict | None:
@@ -191,3 +247,19 @@ class CityJSONFormat(Format):
                 idx = vals[k] if vals else None
                 semantic = sem_surfaces[idx]["type"] if idx is not None and idx < len(sem_surfaces) else None
                 yield surface, semantic
+
+
+def _indices(node: Any):
+    """Every vertex index in nested boundary arrays."""
+    if isinstance(node, int):
+        yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _indices(item)
+
+
+def _checked(value: Any, oid: str, field: str, low: float, high: float) -> Any:
+    """A numeric attribute checked as a count or a year; anything else is kept as delivered."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        validation.check_number(value, feature_id=oid, field=field, low=low, high=high)
+    return value

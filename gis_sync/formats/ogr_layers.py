@@ -12,6 +12,7 @@ from django.contrib.gis.gdal import DataSource, GDALException
 from django.utils.encoding import DjangoUnicodeDecodeError
 
 from gis_sync import crs as crs_mod
+from gis_sync import validation
 from gis_sync.errors import (
     EmptySourceError, FieldValueError, FormatError, GeometryError, MissingFileError, SyncError,
 )
@@ -169,12 +170,14 @@ def to_number(value: Any, fid: str, field: str, *, integer: bool = False) -> flo
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)):
-        return int(value) if integer else float(value)
+        number = validation.check_number(value, feature_id=fid, field=field)
+        return int(number) if integer else number
     text = str(value).strip().replace(",", ".")
     try:
         number = float(text)
     except ValueError:
         raise FieldValueError(f"{value!r} is not a number", feature_id=fid, field=field) from None
+    validation.check_number(number, feature_id=fid, field=field)
     return int(number) if integer else number
 
 
@@ -198,9 +201,17 @@ class FeatureGeometry:
             ogr_geom = None
         if ogr_geom is None:
             raise GeometryError("the feature has no geometry", feature_id=fid, field="geometry")
-        geom = shapely.from_wkb(bytes(ogr_geom.wkb))
+        try:
+            geom = shapely.from_wkb(bytes(ogr_geom.wkb))
+        except shapely.errors.GEOSException as exc:  # an unclosed ring GDAL let through, say
+            raise GeometryError(f"invalid geometry: {exc}", feature_id=fid, field="geometry") from None
         if geom.is_empty:
             raise GeometryError("the geometry is empty", feature_id=fid, field="geometry")
+        coords = shapely.get_coordinates(geom, include_z=geom.has_z)
+        bad = validation.bad_rows(coords)
+        if len(bad):
+            raise GeometryError(f"vertex {int(bad[0]) + 1} {tuple(coords[bad[0]].tolist())} is not finite or out of "
+                                "range", feature_id=fid, field="geometry")
         if not geom.is_valid:
             raise GeometryError(f"invalid geometry: {shapely.is_valid_reason(geom)}", feature_id=fid, field="geometry")
         if src != dst and geom.has_z and crs_mod.vertical_datum_name(src) and dst in crs_mod.STORAGE_VERTICAL:
@@ -241,6 +252,13 @@ def check_text(source: OgrSource, layer_name: str, report: ReadReport) -> Any:
         report.warn(f"layer {layer_name}: text is not UTF-8 and no .cpg says otherwise; read as Windows-1252",
                     field="encoding")
         layer = source.layers(layer_name)[0]
+        try:
+            for _ in iter_values(layer, source.encoding):
+                pass
+        except (DjangoUnicodeDecodeError, UnicodeDecodeError) as exc:
+            raise FormatError(f"layer {layer_name}: text is neither UTF-8 nor Windows-1252 ({exc})", field="encoding",
+                              advice="export the layer in UTF-8 (with a .cpg naming the encoding, for a shapefile)"
+                              ) from None
     return layer
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.gdal.field import ROGRFieldTypes
 from django.contrib.gis.gdal.prototypes import ds as capi
+
+from gis_sync.errors import FormatError
 
 # OGR field types read here directly; the others (dates, lists, binary) go through Django's Field classes.
 OFT_INTEGER, OFT_REAL, OFT_STRING, OFT_INTEGER64 = 0, 2, 4, 12
@@ -45,7 +48,7 @@ def iter_values(layer: Any, encoding: str) -> Iterator[FeatureValues]:
     plan = list(enumerate(zip(names, kinds)))
     is_set, as_int, as_int64 = capi.is_field_set, capi.get_field_as_integer, capi.get_field_as_integer64
     as_double, as_string = capi.get_field_as_double, capi.get_field_as_string
-    for feature in layer:
+    for feature in _features(layer):
         ptr = feature.ptr
         values: dict[str, Any] = {}
         for i, (name, kind) in plan:
@@ -61,5 +64,21 @@ def iter_values(layer: Any, encoding: str) -> Iterator[FeatureValues]:
             elif kind == OFT_INTEGER64:
                 values[name] = as_int64(ptr, i)
             else:
-                values[name] = feature.get(name)
+                values[name] = feature[i].value  # by index: a name GDAL decoded oddly would not be found
         yield FeatureValues(feature, values)
+
+
+def _features(layer: Any) -> Iterator[Any]:
+    """The layer's features; a feature GDAL cannot decode (a corrupt page of a GeoPackage) is a FormatError."""
+    features = iter(layer)
+    read = 0
+    while True:
+        try:
+            feature = next(features)
+        except StopIteration:
+            return
+        except GDALException as exc:
+            raise FormatError(f"layer {layer.name}: GDAL cannot read the feature after the first {read} ({exc})",
+                              advice="the file looks corrupted: export it again") from None
+        read += 1
+        yield feature

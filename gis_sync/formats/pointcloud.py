@@ -5,7 +5,8 @@ from pathlib import Path
 from typing import Any
 
 from gis_sync import crs as crs_mod
-from gis_sync.errors import EmptySourceError, FormatError
+from gis_sync import las_header, validation
+from gis_sync.errors import EmptySourceError, FormatError, SyncError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.formats.las_crs import read_las_crs
@@ -29,13 +30,20 @@ class PointCloudFormat(Format):
     def _scan(self, path: Path, opts: ReadOptions, report: ReadReport) -> list[Any]:
         import laspy
 
+        las_header.check_counts(path)
         try:
             with laspy.open(str(path)) as reader:
                 header = reader.header
                 las_crs = read_las_crs(header)
                 compressed = reader.header.are_points_compressed
-        except (laspy.errors.LaspyException, OSError, ValueError) as exc:
-            raise FormatError(f"laspy cannot read it ({exc})") from None
+        except SyncError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a corrupt header makes laspy raise struct, key, value errors...
+            raise FormatError(f"laspy cannot read it ({type(exc).__name__}: {exc})") from None
+        for name in ("scales", "offsets", "mins", "maxs"):
+            for axis, value in zip("xyz", getattr(header, name)):
+                validation.check_number(value, feature_id="header", field=f"{name}.{axis}",
+                                        low=-validation.COORD_ABS_MAX, high=validation.COORD_ABS_MAX)
         for problem in las_crs.problems:
             report.warn(problem, field="VLR")
         what = ("the point cloud (its WKT VLR and GeoTIFF keys name no usable CRS)" if las_crs.sources

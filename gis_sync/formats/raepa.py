@@ -1,6 +1,7 @@
 """RAEPA (COVADIS/CNIG water and sewer standard) GeoPackage or shapefile layers: pipes, fittings, structures."""
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,8 @@ class RaepaFormat(Format):
                 values[field] = None
                 continue
             code = str(raw).strip()
+            if isinstance(raw, (int, float)) and not math.isfinite(raw):
+                raise CodeListError(f"{raw!r} is not a code of the RAEPA list {field}", feature_id=fid, field=field)
             if isinstance(raw, (int, float)) or (code.isdigit() and len(code) == 1):
                 code = f"{int(float(code)):02d}"  # shapefiles often lose the leading zero
             if code not in allowed:

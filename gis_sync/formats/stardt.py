@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from gis_sync import crs as crs_mod
-from gis_sync import xml_schema
+from gis_sync import validation, xml_safe, xml_schema
 from gis_sync.depth import compute_axis, project_point
 from gis_sync.errors import (
     CodeListError, CRSError, FieldValueError, FormatError, GeometryError, SchemaLoadError, SyncError,
@@ -104,7 +105,7 @@ def load_xsd_families(xsd: Path) -> dict[str, str]:
     read from the substitution groups of StaRDT.xsd."""
     parents: dict[str, str] = {}
     abstract: set[str] = set()
-    for el in ET.parse(xsd).getroot().iter(f"{{{XS}}}element"):
+    for el in xml_safe.parse(xsd).getroot().iter(f"{{{XS}}}element"):
         name, group = el.get("name"), el.get("substitutionGroup")
         if name and group:
             parents[name] = group.split(":")[-1]
@@ -150,36 +151,30 @@ class StarDTFormat(Format):
         state = _State(path, opts, report, families)
         depth = 0
         root_seen = False
-        try:
-            context = ET.iterparse(path, events=("start", "end"))
-            root = None
-            for event, elem in context:
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        root = elem
-                        root_seen = True
-                        if _ns(elem.tag) != STAR or _local(elem.tag) != "StaR-DT":
-                            raise FormatError(
-                                f"root element is {_local(elem.tag)!r}, not star-dt:StaR-DT",
-                                advice="this reader takes StaR-DT deliveries; read other GML as a GIS layer",
-                            )
-                    continue
-                depth -= 1
-                if depth == 1 and _local(elem.tag) == "member":
-                    for feature in elem:
-                        state.member(feature)
-                    root.clear()  # streaming: drop members already read
-                elif depth == 1 and _local(elem.tag) == "boundedBy":
-                    env = next(iter(elem), None)
-                    if env is not None and env.get("srsName"):
-                        state.default_srs = env.get("srsName")
-        except ET.ParseError as exc:
-            line, col = exc.position
-            raise FormatError(
-                f"the XML is broken at line {line}, column {col} ({exc.msg if hasattr(exc, 'msg') else exc})",
-                advice="the file looks truncated or corrupted: ask the operator for a complete export",
-            ) from None
+        if path.stat().st_size == 0:
+            raise FormatError("the file is empty", advice="ask the operator for a complete export")
+        root = None
+        for event, elem in xml_safe.iterparse(path):  # FormatError if broken or if it declares entities
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root = elem
+                    root_seen = True
+                    if _ns(elem.tag) != STAR or _local(elem.tag) != "StaR-DT":
+                        raise FormatError(
+                            f"root element is {_local(elem.tag)!r}, not star-dt:StaR-DT",
+                            advice="this reader takes StaR-DT deliveries; read other GML as a GIS layer",
+                        )
+                continue
+            depth -= 1
+            if depth == 1 and _local(elem.tag) == "member":
+                for feature in elem:
+                    state.member(feature)
+                root.clear()  # streaming: drop members already read
+            elif depth == 1 and _local(elem.tag) == "boundedBy":
+                env = next(iter(elem), None)
+                if env is not None and env.get("srsName"):
+                    state.default_srs = env.get("srsName")
         if not root_seen:
             raise FormatError("the file is empty", advice="ask the operator for a complete export")
         return state.finish()
@@ -207,7 +202,7 @@ class StarDTFormat(Format):
     def _families(self, xsd: Path, report: ReadReport) -> dict[str, str]:
         try:
             families = load_xsd_families(xsd)
-        except (OSError, ET.ParseError):
+        except (OSError, FormatError):
             report.warn(f"{xsd.name} is not readable; built-in StaR-DT feature list used")
             return dict(BUILTIN_FAMILIES)
         report.notes.append(f"feature types checked against {xsd.name}")
@@ -258,7 +253,7 @@ class _State:
         return srid, swap
 
     # -- one member ----------------------------------------------------------------------------------
-    def member(self, feature: ET.Element) -> None:
+    def member(self, feature: etree._Element) -> None:
         report = self.report
         report.members += 1
         ftype = _local(feature.tag)
@@ -284,7 +279,7 @@ class _State:
                 raise  # no CRS at all is a file-level problem
             Format._feature_error(report, exc, ftype, self.path)
 
-    def _feature(self, feature: ET.Element, ftype: str, family: str, gml_id: str, fid: str) -> None:
+    def _feature(self, feature: etree._Element, ftype: str, family: str, gml_id: str, fid: str) -> None:
         geom_el = _child(feature, "geometrie")
         geometry = next(iter(geom_el), None) if geom_el is not None else None
         if geometry is None:
@@ -442,6 +437,8 @@ class _State:
             cm = float(text)
         except ValueError:
             raise FieldValueError(f"{text!r} is not a number of centimetres", feature_id=fid, field=name) from None
+        validation.check_number(cm, feature_id=fid, field=name, line=_child(feature, name).sourceline, low=0.0,
+                                high=100_000.0, unit=" cm")
         attrs[f"{name}_cm"] = cm
         return "A" if cm <= 40 else "B" if cm <= 150 else "C"
 
@@ -455,7 +452,9 @@ class _State:
         except ValueError:
             raise FieldValueError(f"{text!r} is not a number", feature_id=fid, field=name) from None
         uom = (el.get("uom") or "m").rsplit(":", 1)[-1].lower()
-        return value * UOM_TO_M.get(uom, 1.0)
+        low, high = validation.Z_RANGE
+        return validation.check_number(value * UOM_TO_M.get(uom, 1.0), feature_id=fid, field=name,
+                                       line=el.sourceline, low=low, high=high, unit=" m")
 
     def _maybe_hex(self, text: str, ftype: str, fid: str, field: str) -> str:
         # Some exports write Latin-1 text as hexadecimal bytes (dlva: 426F7563686520E020636CE9).
@@ -483,6 +482,7 @@ class _State:
         for (ftype, field, message), count in sorted(self.grouped.items()):
             report.warn(f"{message} ({count} × {ftype})", feature_id=self.first_of[(ftype, field, message)],
                         field=field)
+        self._resolve_references()
         for rec, _, nets in self.segments + self.nodes:
             rec.network_type = self._network_type(rec.feature_type, rec.attributes, nets)
             net = self.networks.get(nets[0]) if nets else None
@@ -497,6 +497,29 @@ class _State:
                 precision_z=seg.precision_z, terrain_z=self.opts.terrain_z,
             )
         return [s for s, _, _ in self.segments] + [n for n, _, _ in self.nodes]
+
+    def _resolve_references(self) -> None:
+        """star-dt:reseau links that point nowhere in the file (FME writes xlink:href="#Reseau" whatever the
+        network's gml:id) are warned about and read as the file's one network description, when it has one;
+        otherwise the operator and network type come from the sync options."""
+        described = {(n.get("responsable"), n.get("theme")) for n in self.networks.values()}
+        fallback = next(iter(self.networks)) if len(described) == 1 else None
+        dangling: Counter = Counter()
+        for _, _, nets in self.segments + self.nodes:
+            missing = [ref for ref in nets if ref and ref not in self.networks]
+            dangling.update(missing)
+            if missing and fallback and not any(ref in self.networks for ref in nets):
+                nets[:] = [fallback]
+        for ref, count in sorted(dangling.items()):
+            if fallback:
+                net = self.networks[fallback]
+                then = (f"read as the file's only network {fallback!r} (responsable {net.get('responsable')!r}, "
+                        f"theme {net.get('theme')!r})")
+            else:
+                then = ("the operator and network type come from --option operator=... network_type=... "
+                        f"({len(self.networks)} network descriptions in the file, none to choose)")
+            self.report.warn(f"xlink:href '#{ref}' of star-dt:reseau points to no element of the file "
+                             f"({count} features): {then}", field="reseau")
 
     def _network_type(self, ftype: str, attrs: dict, nets: list[str]) -> str | None:
         if ftype == "CanalisationAssainissementPluviale":
@@ -543,11 +566,11 @@ class _State:
                                  feature_id=f"PointLeveOuvrageReseau.{node.attributes.get('numeroPoint', node.source_id)}")
 
 
-def _child(el: ET.Element, name: str) -> ET.Element | None:
+def _child(el: etree._Element, name: str) -> etree._Element | None:
     return el.find(f"{{{STAR}}}{name}")
 
 
-def _text(el: ET.Element, name: str) -> str | None:
+def _text(el: etree._Element, name: str) -> str | None:
     c = _child(el, name)
     return c.text.strip() if c is not None and c.text and c.text.strip() else None
 
@@ -573,20 +596,31 @@ def _is_float(v: str) -> bool:
         return False
 
 
-def _parse_geometry(geom: ET.Element, fid: str) -> tuple[str, list[tuple[float, ...]], str | None]:
+def _dimension(el: etree._Element, default: int, fid: str) -> int:
+    text = el.get("srsDimension")
+    if not text:
+        return default
+    if not text.strip().isdigit():
+        raise GeometryError(f"line {el.sourceline}: srsDimension {text!r} is not a whole number", feature_id=fid,
+                            field="srsDimension")
+    return int(text)
+
+
+def _parse_geometry(geom: etree._Element, fid: str) -> tuple[str, list[tuple[float, ...]], str | None]:
     """('point' | 'line' | 'surface', coordinates, srsName) of a GML 3.2 geometry."""
     local = _local(geom.tag)
     srs = geom.get("srsName")
-    dim = int(geom.get("srsDimension") or 0)
+    dim = _dimension(geom, 0, fid)
     field = "geometrie"
     if local == "Point":
         pos = geom.find(f"{{{GML}}}pos")
         if pos is None or not (pos.text or "").strip():
             raise GeometryError("gml:Point without gml:pos", feature_id=fid, field=field)
         vals = _numbers(pos.text, fid, field)
-        dim = int(pos.get("srsDimension") or dim or len(vals))
+        dim = _dimension(pos, dim or len(vals), fid)
         if len(vals) != dim or dim not in (2, 3):
             raise GeometryError(f"gml:pos has {len(vals)} values for {dim} dimensions", feature_id=fid, field=field)
+        validation.check_coords([vals], feature_id=fid, field=field, line=pos.sourceline)
         return "point", [tuple(vals)], srs
     if local in ("LineString", "Curve", "MultiCurve", "CompositeCurve"):
         coords: list[tuple[float, ...]] = []
@@ -594,17 +628,19 @@ def _parse_geometry(geom: ET.Element, fid: str) -> tuple[str, list[tuple[float, 
         if pos_lists:
             for pl in pos_lists:
                 vals = _numbers(pl.text or "", fid, field)
-                d = int(pl.get("srsDimension") or dim or 2)
+                d = _dimension(pl, dim or 2, fid)
                 if d not in (2, 3) or len(vals) % d:
                     raise GeometryError(f"gml:posList has {len(vals)} values, not a multiple of srsDimension {d}",
                                         feature_id=fid, field=field)
                 pts = [tuple(vals[i:i + d]) for i in range(0, len(vals), d)]
+                validation.check_coords(pts, feature_id=fid, field=field, line=pl.sourceline)
                 if coords and pts and coords[-1][:2] == pts[0][:2]:
                     pts = pts[1:]
                 coords.extend(pts)
         else:
             for pos in geom.iter(f"{{{GML}}}pos"):
                 coords.append(tuple(_numbers(pos.text or "", fid, field)))
+                validation.check_coords(coords[-1:], feature_id=fid, field=field, line=pos.sourceline)
         if len(coords) < 2:
             raise GeometryError("a line needs at least two positions", feature_id=fid, field=field)
         if all(a[:2] == coords[0][:2] for a in coords):
@@ -613,6 +649,7 @@ def _parse_geometry(geom: ET.Element, fid: str) -> tuple[str, list[tuple[float, 
             raise GeometryError("the line mixes 2D and 3D positions", feature_id=fid, field=field)
         return "line", coords, srs
     if local in ("Polygon", "Surface", "MultiSurface"):
-        return "surface", [tuple(_numbers(p.text or "", fid, field)[:2])
-                           for p in geom.iter(f"{{{GML}}}posList")][:1] or [(0.0, 0.0)], srs
+        first = [tuple(_numbers(p.text or "", fid, field)[:2]) for p in geom.iter(f"{{{GML}}}posList")][:1]
+        validation.check_coords(first, feature_id=fid, field=field, line=geom.sourceline)
+        return "surface", first or [(0.0, 0.0)], srs
     raise GeometryError(f"unsupported geometry gml:{local}", feature_id=fid, field=field)

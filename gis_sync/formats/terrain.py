@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.gis.gdal import GDALException, GDALRaster
 
 from gis_sync import crs as crs_mod
+from gis_sync import validation
 from gis_sync.errors import FormatError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
@@ -67,11 +68,13 @@ class TerrainFormat(Format):
         stats = None
         try:
             data = band.data()
+        except (GDALException, MemoryError):
+            data = None
+        if data is not None:
             valid = data[data != nodata] if nodata is not None else data.ravel()
+            validation.check_raster_heights(valid, nodata=nodata)
             if valid.size:
                 stats = (float(valid.min()), float(valid.max()))
-        except (GDALException, MemoryError):
-            pass
         report.members = 1
         report.imported["raster"] += 1
         return [TerrainRecord(
