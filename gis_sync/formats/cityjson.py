@@ -86,7 +86,11 @@ class CityJSONFormat(Format):
         good = [v for i, v in enumerate(verts) if i not in bad]
         xs, ys = [v[0] for v in good or verts], [v[1] for v in good or verts]
         crs_mod.check_area_of_use(srid, (min(xs), min(ys), max(xs), max(ys)), file=str(path))
-        moved = crs_mod.transform_coords(verts, srid, opts.storage_srid, file=str(path))
+        # A bad vertex belongs to a CityObject already refused above; it stands in as a good one so that the
+        # transformation (which refuses non-finite output) sees only real positions and indices stay aligned.
+        stand_in = good[0] if good else None
+        moved = crs_mod.transform_coords([stand_in if i in bad else v for i, v in enumerate(verts)] if stand_in
+                                         else verts, srid, opts.storage_srid, file=str(path))
         if crs_mod.vertical_datum_name(srid):
             # A compound referenceSystem (RD New + NAP): heights moved to the storage height system with it.
             report.heights_moved = True

@@ -41,7 +41,7 @@ def test_a_nan_in_a_stardt_cable_is_refused_before_writing_naming_file_feature_a
     error = exc.value.errors[0]
     assert error.file.endswith("dlva.gml") and error.field == "geometrie"
     assert "line 22" in error.message and "NaN" in error.message
-    assert error.feature_id.startswith("CableElectrique.")
+    assert error.feature_id == CABLE  # named by its own gml:id
     assert not NetworkSegment.objects.exists()
     assert SyncRun.objects.get().status == SyncRun.Status.FAILED
 
