@@ -46,7 +46,10 @@ class CircuitFeatureSerializer(drf.Serializer):
 
 def feature_collection(name: str, feature: type[drf.Serializer]) -> type[drf.Serializer]:
     """A GeoJSON FeatureCollection of `feature`s, documented under `name` in the OpenAPI schema."""
-    fields = {"type": drf.CharField(default="FeatureCollection"), "features": feature(many=True)}
+    fields = {"type": drf.CharField(default="FeatureCollection"), "features": feature(many=True),
+              "numberMatched": drf.IntegerField(help_text="Features in the whole collection."),
+              "next": drf.URLField(allow_null=True, help_text="The next page (?limit, at most 5000, and ?offset), "
+                                   "or null on the last one.")}
     return type(name, (drf.Serializer,), {**fields, "__module__": __name__})
 
 

@@ -16,9 +16,16 @@ from rest_framework.response import Response
 
 from realtime import serializers
 from realtime.hub import StateUnavailable, hub
+from twin.pagination import FeatureCollectionPagination
 
 _clock_lock = threading.Lock()
 _clock_cache: dict[str, object] = {}
+
+# A FeatureCollection keeps its shape when paged: ?limit (at most 5000, the default) and ?offset, then `next`.
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Features per page, at most 5000 (the default)."),
+    OpenApiParameter("offset", OpenApiTypes.INT, description="Features to skip."),
+]
 
 
 def _error(message: str, status: int = 400) -> Response:
@@ -70,6 +77,7 @@ def route_view(request: Request) -> Response:
 @extend_schema(
     summary="The city's published walking circuits, with their stops and texts",
     responses={200: serializers.CircuitCollectionSerializer, 503: serializers.RealtimeErrorSerializer},
+    parameters=PAGE_PARAMETERS,
     tags=["walks"],
 )
 @api_view(["GET"])
@@ -77,10 +85,12 @@ def route_view(request: Request) -> Response:
 @permission_classes([AllowAny])
 def circuits_view(request: Request) -> Response:
     """GET /api/circuits/: published circuits as a FeatureCollection, each with its stops and their texts."""
-    from realtime.pedestrian import RouteError, published_circuits
+    from realtime.pedestrian import RouteError, circuit_feature
+    from twin.models import WalkingCircuit
 
+    circuits = WalkingCircuit.objects.filter(published=True).order_by("name")
     try:
-        return Response(published_circuits())
+        return Response(FeatureCollectionPagination().collection(request, circuits, circuit_feature))
     except RouteError as exc:
         return _error(str(exc), 503)
 
@@ -88,6 +98,7 @@ def circuits_view(request: Request) -> Response:
 @extend_schema(
     summary="Transit stops and stations of the active GTFS feed, with the lines calling there",
     responses={200: serializers.StopCollectionSerializer},
+    parameters=PAGE_PARAMETERS,
     tags=["transit"],
 )
 @api_view(["GET"])
@@ -103,16 +114,18 @@ def stops_view(request: Request) -> Response:
              .distinct())
     for stop_id, route_id, short, color in calls:
         lines.setdefault(stop_id, {})[route_id] = {"route": route_id, "line": short, "color": color}
-    features = []
-    for stop in Stop.objects.current().filter(location_type__in=(0, 1), geom__isnull=False).order_by("stop_id"):
-        features.append({
+
+    def feature(stop) -> dict:
+        return {
             "type": "Feature", "id": stop.stop_id,
             "geometry": {"type": "Point", "coordinates": [stop.geom.x, stop.geom.y]},
             "properties": {"stop_id": stop.stop_id, "name": stop.name, "code": stop.code,
                            "location_type": stop.location_type, "parent_station": stop.parent_station,
                            "lines": sorted(lines.get(stop.stop_id, {}).values(), key=lambda r: r["line"])},
-        })
-    return Response({"type": "FeatureCollection", "features": features})
+        }
+
+    stops = Stop.objects.current().filter(location_type__in=(0, 1), geom__isnull=False).order_by("stop_id")
+    return Response(FeatureCollectionPagination().collection(request, stops, feature))
 
 
 def _stop(stop_id: str) -> dict:

@@ -100,3 +100,27 @@ def test_departures_fall_back_to_the_timetable_when_redis_is_down(citizen, impor
         settings.REDIS_URL = working  # the namespace fixture cleans up on the real Redis
     assert response.status_code == 200
     assert response.json()["source"] == "schedule" and response.json()["status"] == "unknown"
+
+
+def test_the_stops_collection_pages_at_5000_and_keeps_its_shape(citizen, imported):
+    whole = citizen.get("/api/transit/stops/").json()
+    count = whole["numberMatched"]
+    assert count == len(whole["features"]) >= 3 and whole["next"] is None  # a city's network in one answer
+    first = citizen.get("/api/transit/stops/", {"limit": 2}).json()
+    assert [f["id"] for f in first["features"]] == [f["id"] for f in whole["features"][:2]]
+    rest = citizen.get(first["next"]).json()
+    assert [f["id"] for f in rest["features"]] == [f["id"] for f in whole["features"][2:4]]
+    asked_too_much = citizen.get("/api/transit/stops/", {"limit": 10**9}).json()
+    assert len(asked_too_much["features"]) == count  # the ceiling (5000) is above this feed, and is not lifted
+
+
+def test_a_page_of_more_than_5000_stops_is_never_served(citizen, imported):
+    from django.contrib.gis.geos import Point
+
+    from realtime.models import Feed, Stop
+
+    feed = Feed.objects.current()
+    Stop.objects.bulk_create(Stop(feed=feed, stop_id=f"ZZ{i:05d}", name=f"Arrêt {i}", location_type=0,
+                                  geom=Point(7.1 + i * 1e-6, 43.58, srid=4326)) for i in range(5001))
+    body = citizen.get("/api/transit/stops/", {"limit": 100000}).json()
+    assert len(body["features"]) == 5000 and body["numberMatched"] > 5000 and body["next"]
