@@ -25,7 +25,7 @@ from viewshed.windows import BuildingShape, distance_to_box, faces_box, sample_w
 
 Progress = Callable[[str], None]
 # Bumped when a change of method changes the numbers: stored reports then count as out of date.
-METHOD_VERSION = 1
+METHOD_VERSION = 2
 DEFAULT_RADIUS_M = 300.0
 # How far each window's horizon is walked: the variant stands within the radius, and farther
 # obstructions (hills) rarely rise above the few degrees that move a VSC.
@@ -126,7 +126,7 @@ def _standing_clear(windows: np.ndarray, dsm: np.ndarray, origin, cell: float) -
 
 
 def _building_rows(buildings: list, windows: np.ndarray, vsc_b: np.ndarray, vsc_a: np.ndarray,
-                   fails: np.ndarray) -> list[dict]:
+                   fails: np.ndarray, apsh_fails: np.ndarray) -> list[dict]:
     out = []
     loss = vsc_b - vsc_a
     for index, b in enumerate(buildings):
@@ -139,14 +139,50 @@ def _building_rows(buildings: list, windows: np.ndarray, vsc_b: np.ndarray, vsc_
             "id": b.pk, "source_id": b.source_id, "name": b.name, "use": b.use,
             "residential": BuildingShape(b.pk, (), 0, 0, use=b.use).residential,
             "storeys": int(b.storeys or max(1, round((b.roof_z - b.ground_z) / 3.0))),
-            "windows": n, "vsc_fails": int(fails[mine].sum()),
+            "windows": n, "vsc_fails": int(fails[mine].sum()), "apsh_fails": int(apsh_fails[mine].sum()),
             "vsc_before_mean": round(float(vsc_b[mine].mean()), 2), "vsc_after_mean": round(float(vsc_a[mine].mean()), 2),
             "vsc_loss_max": round(float(loss[mine].max()), 2), "vsc_relative_loss_max": round(float(rel.max()), 4),
             "vsc_loss_sum": round(float(loss[mine].sum()), 2),
         })
-    # Ranked by loss: failing windows first, then the total VSC taken (points of percent summed over windows).
-    out.sort(key=lambda r: (-r["vsc_fails"], -r["vsc_loss_sum"], r["id"]))
+    # Ranked by loss: windows failing a test first, then the total VSC taken (points of percent summed over windows).
+    out.sort(key=lambda r: (-(r["vsc_fails"] + r["apsh_fails"]), -r["vsc_loss_sum"], r["id"]))
     return out
+
+
+def _sun_frame(box: tuple[float, float, float, float]) -> tuple[float, float, float]:
+    """(lat, lon) in WGS84 degrees of the box's centre and the grid azimuth of true north there (degrees)."""
+    from twin.geoid import city_frame
+
+    frame = city_frame()
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    lon, lat = (float(v[0]) for v in frame.to_lonlat(np.array([x]), np.array([y])))
+    # Meridian convergence: grid north and true north part by about 3 degrees at Antibes in Lambert-93.
+    nx, ny = frame.from_lonlat(np.array([lon]), np.array([lat + 0.01]))
+    return lat, lon, float(np.degrees(np.arctan2(float(nx[0]) - x, float(ny[0]) - y)))
+
+
+def _sunlight(h_before: np.ndarray, h_after: np.ndarray, facing: np.ndarray, todo: np.ndarray,
+              site_box) -> tuple[dict, np.ndarray]:
+    """APSH and winter PSH before and after at the windows facing within 90 degrees of south (BR 209 3.2).
+
+    Returns (per-window columns, each NaN for windows not tested; the south mask) and the summary.
+    """
+    from viewshed.sunlight import STEP_MINUTES, facing_south, probable_sunlight, sun_year
+
+    lat, lon, north = _sun_frame(site_box)
+    sun = sun_year(lat, lon, north)
+    south = facing_south(facing, north)
+    cols = {k: np.full(len(facing), np.nan) for k in ("apsh_before", "apsh_after", "winter_before", "winter_after")}
+    cols["apsh_before"][south], cols["winter_before"][south] = probable_sunlight(h_before[south], facing[south], sun)
+    cols["apsh_after"][south], cols["winter_after"][south] = cols["apsh_before"][south], cols["winter_before"][south]
+    again = south & todo
+    cols["apsh_after"][again], cols["winter_after"][again] = probable_sunlight(h_after[again], facing[again], sun)
+    fails = np.zeros(len(facing), dtype=bool)
+    fails[south] = br209.apsh_fails(cols["apsh_before"][south], cols["apsh_after"][south],
+                                    cols["winter_before"][south], cols["winter_after"][south])
+    cols["apsh_fails"] = fails
+    return cols, {"windows": int(south.sum()), "fails": int(fails.sum()), "sun_positions": int(len(sun.azimuth)),
+                  "step_minutes": STEP_MINUTES, "grid_north_deg": round(north, 2)}
 
 
 def _landmarks():
@@ -233,6 +269,9 @@ def compute_impact(variant, surface: SurfaceModel, params: Parameters = Paramete
     fails = br209.vsc_fails(vsc_b, vsc_a)
     residential = np.array([shapes[i].residential for i in windows["building"]], dtype=bool)
     lap("vsc")
+    sun_cols, apsh = _sunlight(h_before, h_after, facing, todo, site_box)
+    apsh["fails_residential"] = int((sun_cols["apsh_fails"] & residential).sum())
+    lap("apsh")
 
     rows = []
     azimuth = window_azimuth_deg(windows["nx"], windows["ny"])
@@ -244,8 +283,10 @@ def compute_impact(variant, surface: SurfaceModel, params: Parameters = Paramete
             "z": round(float(w["z"]), 2), "azimuth_deg": round(float(azimuth[k]), 1),
             "residential": bool(residential[k]), "vsc_before": round(float(vsc_b[k]), 2),
             "vsc_after": round(float(vsc_a[k]), 2), "vsc_fails": bool(fails[k]),
+            **{c: None if np.isnan(v[k]) else round(float(v[k]), 2) for c, v in sun_cols.items() if c != "apsh_fails"},
+            "apsh_fails": bool(sun_cols["apsh_fails"][k]),
         })
-    building_rows = _building_rows(buildings, windows, vsc_b, vsc_a, fails)
+    building_rows = _building_rows(buildings, windows, vsc_b, vsc_a, fails, sun_cols["apsh_fails"])
     rel = br209.relative_loss(vsc_b, vsc_a)
     worst = [rows[k] for k in np.argsort(-rel, kind="stable")[:WORST_WINDOWS] if rel[k] > 0]
     balcony = _balcony(surface, patch, worst)
@@ -257,12 +298,13 @@ def compute_impact(variant, surface: SurfaceModel, params: Parameters = Paramete
     summary = {
         "buildings": len(buildings), "buildings_on_site": on_site,
         "buildings_affected": sum(1 for r in building_rows if r["vsc_loss_max"] > 0.05),
-        "buildings_failing": sum(1 for r in building_rows if r["vsc_fails"]),
+        "buildings_failing": sum(1 for r in building_rows if r["vsc_fails"] or r["apsh_fails"]),
         "windows": len(rows), "windows_residential": int(residential.sum()),
         "windows_left_out": int((~clear).sum()), "vsc_fails": int(fails.sum()),
         "vsc_fails_residential": int((fails & residential).sum()),
         "unobstructed_vsc": round(UNOBSTRUCTED_VSC, 2), "site_box": [round(v, 1) for v in site_box],
-        "surface_fingerprint": surface.fingerprint, "apsh": None, "gardens": None,
+        "surface_fingerprint": surface.fingerprint, "apsh": apsh, "gardens": None,
+        "balcony_radius_m": BALCONY_RADIUS_M,
     }
     return {"summary": summary, "buildings": building_rows, "windows": rows, "balcony": balcony, "map_svg": svg,
             "timings_s": timings, "parameters": asdict(params)}

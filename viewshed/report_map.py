@@ -22,7 +22,7 @@ def map_svg(site, buildings: Sequence[tuple[object, dict | None]], windows: Sequ
     """An SVG map (string) of the site, the buildings within radius_m and the windows that fail.
 
     site: a GEOS geometry (storage CRS, metres); buildings: (footprint coords, its report row or None);
-    windows: report rows with x, y (storage CRS) and vsc_fails. North is up, one scale for both axes.
+    windows: report rows with x, y (storage CRS), vsc_fails and apsh_fails. North is up, one scale for both axes.
     """
     x0, y0, x1, y1 = site.extent
     x0, y0, x1, y1 = x0 - radius_m, y0 - radius_m, x1 + radius_m, y1 + radius_m
@@ -42,16 +42,18 @@ def map_svg(site, buildings: Sequence[tuple[object, dict | None]], windows: Sequ
         if row is None:
             colour, title = UNHARMED, "no window assessed"
         else:
-            colour = FAILING if row["vsc_fails"] else LOSING if row["vsc_loss_max"] > 0.05 else UNHARMED
-            title = (f"{row['name'] or row['source_id']}: {row['vsc_fails']} of {row['windows']} windows fail, "
-                     f"VSC lost up to {row['vsc_loss_max']:.1f} points")
+            failing = row["vsc_fails"] + row.get("apsh_fails", 0)
+            colour = FAILING if failing else LOSING if row["vsc_loss_max"] > 0.05 else UNHARMED
+            title = (f"{row['name'] or row['source_id']}: {row['vsc_fails']} of {row['windows']} windows fail the "
+                     f"VSC test, {row.get('apsh_fails', 0)} the sunlight test; VSC lost up to "
+                     f"{row['vsc_loss_max']:.1f} points")
         parts.append(f'<path d="{path(coords)}" fill="{colour}" stroke="#555" stroke-width="0.5" fill-rule="evenodd">'
                      f'<title>{escape(title)}</title></path>')
     site_coords = site.coords
     parts.append(f'<path d="{path(site_coords)}" fill="{SITE}" stroke="#000" stroke-width="1" fill-rule="evenodd">'
                  '<title>The project</title></path>')
     for w in windows:
-        if w["vsc_fails"]:
+        if w["vsc_fails"] or w.get("apsh_fails"):
             x, y = pt(w["x"], w["y"]).split(",")
             parts.append(f'<circle cx="{x}" cy="{y}" r="1.6" fill="{FAILING}" stroke="#000" stroke-width="0.3"/>')
     bar_m = 100.0 if span > 300 else 50.0

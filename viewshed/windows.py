@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -113,11 +112,3 @@ def faces_box(windows: np.ndarray, box: tuple[float, float, float, float]) -> np
     for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
         out |= (cx - windows["x"]) * windows["nx"] + (cy - windows["y"]) * windows["ny"] > 0.0
     return out
-
-
-def south_facing(windows: np.ndarray) -> np.ndarray:
-    """Windows whose normal is within 90 degrees of due south (BR 209 3.2.3: only those are tested for sunlight).
-
-    Grid north stands in for true north: in Lambert-93 near Antibes they differ by about 2 degrees.
-    """
-    return np.cos(np.radians(window_azimuth_deg(windows["nx"], windows["ny"]) - 180.0)) > math.cos(math.radians(90.0))

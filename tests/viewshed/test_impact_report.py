@@ -47,7 +47,7 @@ def test_buildings_are_ranked_by_loss_with_the_home_first(city, report) -> None:
     assert first["id"] == city.home.pk and first["vsc_fails"] == 40 and first["residential"]
     assert report.summary["vsc_fails_residential"] == report.summary["vsc_fails"] == 40
     assert report.summary["buildings"] == 2 and report.summary["windows"] == len(report.windows)
-    assert report.summary["apsh"] is None  # no sun core yet: said, not faked
+    assert report.summary["gardens"] is None  # not assessed: said, not faked
     assert "<svg" in report.map_svg and report.map_svg.count("<circle") == 40
 
 
@@ -87,3 +87,13 @@ def test_a_variant_without_geometry_is_refused_with_what_to_do(city) -> None:
     with pytest.raises(ImpactError, match="import its model again"):
         ImpactReport.refresh(bare)
     assert np.isfinite(city.tower.max_z)
+
+
+def test_the_tower_takes_the_homes_south_sun_and_north_windows_are_not_tested(city, report) -> None:
+    south = _home_windows(report, city.home, 180.0)
+    north = _home_windows(report, city.home, 0.0)
+    for w in south:
+        assert w["apsh_before"] > 60.0  # open land and sea to the south
+        assert w["apsh_after"] < 25.0 and w["apsh_fails"]
+    assert all(w["apsh_before"] is None and not w["apsh_fails"] for w in north)
+    assert report.summary["apsh"]["fails"] == 40 and report.summary["apsh"]["fails_residential"] == 40

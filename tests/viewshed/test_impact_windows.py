@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from django.contrib.gis.geos import Point, Polygon
 
-from viewshed.windows import BuildingShape, faces_box, sample_windows, south_facing, window_azimuth_deg
+from viewshed.sunlight import facing_south
+from viewshed.windows import BuildingShape, faces_box, sample_windows, window_azimuth_deg
 
 RING = ((0.0, 0.0), (20.0, 0.0), (20.0, 10.0), (0.0, 10.0), (0.0, 0.0))  # counter-clockwise, 20 m x 10 m
 
@@ -38,12 +39,15 @@ def test_every_normal_points_out_of_the_building_and_the_point_stands_outside(ri
     assert azimuths == [0.0, 90.0, 180.0, 270.0]
 
 
-def test_the_south_facade_is_the_one_tested_for_sunlight() -> None:
+def test_the_facades_within_90_degrees_of_true_south_are_tested_for_sunlight() -> None:
     w = sample_windows([block()], spacing_m=5.0)
-    south = south_facing(w)
-    assert set(np.round(window_azimuth_deg(w["nx"][south], w["ny"][south]), 6)) == {180.0}
-    # Due east and due west are at 90 degrees exactly: outside "within 90 degrees of due south".
-    assert south.sum() == 4 * 3
+    grid_az = window_azimuth_deg(w["nx"], w["ny"])
+    facing = np.radians(grid_az)
+    # Grid north = true north: due east and due west are at 90 degrees exactly, outside "within 90 degrees".
+    assert set(np.round(grid_az[facing_south(facing, 0.0)], 6)) == {180.0}
+    # Lambert-93 at Antibes: true north is 3 degrees west of grid north, so the grid-east facade faces
+    # 93 degrees true, within 90 degrees of south; the grid-west one faces 273 degrees, outside.
+    assert set(np.round(grid_az[facing_south(facing, -3.0)], 6)) == {90.0, 180.0}
 
 
 def test_dwellings_are_flagged_from_the_building_use() -> None:
