@@ -25,7 +25,7 @@ from viewshed.windows import BuildingShape, distance_to_box, faces_box, sample_w
 
 Progress = Callable[[str], None]
 # Bumped when a change of method changes the numbers: stored reports then count as out of date.
-METHOD_VERSION = 2
+METHOD_VERSION = 3
 DEFAULT_RADIUS_M = 300.0
 # How far each window's horizon is walked: the variant stands within the radius, and farther
 # obstructions (hills) rarely rise above the few degrees that move a VSC.
@@ -56,7 +56,8 @@ def _site(variant, patch: Patch, grid) -> tuple[object, tuple[float, float, floa
         raise ImpactError(f"Variant {variant.pk} ({variant}) raises no cell of the surface model: "
                           "check its placement (origin, elevation) in the admin.")
     (ra, ca), (rb, cb) = raised.min(axis=0) + (patch.r0, patch.c0), raised.max(axis=0) + (patch.r0, patch.c0) + 1
-    box = (grid.xmin + ca * grid.cell, grid.ymax - rb * grid.cell, grid.xmin + cb * grid.cell, grid.ymax - ra * grid.cell)
+    cs = grid.cell
+    box = (grid.xmin + ca * cs, grid.ymax - rb * cs, grid.xmin + cb * cs, grid.ymax - ra * cs)
     geom = variant.footprint or Polygon.from_bbox(box)
     if geom.srid is None:
         geom.srid = settings.JUMEAU_SRID
@@ -126,7 +127,7 @@ def _standing_clear(windows: np.ndarray, dsm: np.ndarray, origin, cell: float) -
 
 
 def _building_rows(buildings: list, windows: np.ndarray, vsc_b: np.ndarray, vsc_a: np.ndarray,
-                   fails: np.ndarray, apsh_fails: np.ndarray) -> list[dict]:
+                   fails: np.ndarray, apsh_fails: np.ndarray, gardens: dict[int, dict]) -> list[dict]:
     out = []
     loss = vsc_b - vsc_a
     for index, b in enumerate(buildings):
@@ -140,12 +141,15 @@ def _building_rows(buildings: list, windows: np.ndarray, vsc_b: np.ndarray, vsc_
             "residential": BuildingShape(b.pk, (), 0, 0, use=b.use).residential,
             "storeys": int(b.storeys or max(1, round((b.roof_z - b.ground_z) / 3.0))),
             "windows": n, "vsc_fails": int(fails[mine].sum()), "apsh_fails": int(apsh_fails[mine].sum()),
-            "vsc_before_mean": round(float(vsc_b[mine].mean()), 2), "vsc_after_mean": round(float(vsc_a[mine].mean()), 2),
+            "vsc_before_mean": round(float(vsc_b[mine].mean()), 2),
+            "vsc_after_mean": round(float(vsc_a[mine].mean()), 2),
             "vsc_loss_max": round(float(loss[mine].max()), 2), "vsc_relative_loss_max": round(float(rel.max()), 4),
             "vsc_loss_sum": round(float(loss[mine].sum()), 2),
+            **gardens.get(b.pk, {"garden_m2": None, "garden_sunlit_before": None, "garden_sunlit_after": None,
+                                 "garden_fails": False}),
         })
     # Ranked by loss: windows failing a test first, then the total VSC taken (points of percent summed over windows).
-    out.sort(key=lambda r: (-(r["vsc_fails"] + r["apsh_fails"]), -r["vsc_loss_sum"], r["id"]))
+    out.sort(key=lambda r: (-(r["vsc_fails"] + r["apsh_fails"] + r["garden_fails"]), -r["vsc_loss_sum"], r["id"]))
     return out
 
 
@@ -183,6 +187,54 @@ def _sunlight(h_before: np.ndarray, h_after: np.ndarray, facing: np.ndarray, tod
     cols["apsh_fails"] = fails
     return cols, {"windows": int(south.sum()), "fails": int(fails.sum()), "sun_positions": int(len(sun.azimuth)),
                   "step_minutes": STEP_MINUTES, "grid_north_deg": round(north, 2)}
+
+
+def _gardens(site, radius_m: float, buildings: list, shapes: list[BuildingShape], before: np.ndarray,
+             after: np.ndarray, origin, cell: float, site_box) -> tuple[dict[int, dict], dict]:
+    """The 21 March test (BR 209 3.3.17) on each dwelling's garden: {building id: numbers}, and the summary."""
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from twin.models import Building
+    from viewshed import gardens as gd
+    from viewshed.dsm import Grid, footprint_patch
+
+    reach = radius_m + 2 * gd.GARDEN_DEPTH_M
+    blocked = [p for fp in Building.objects.filter(footprint__dwithin=(site, reach)).values_list("footprint", flat=True)
+               for p in fp]
+    blocked += list(site) if isinstance(site, MultiPolygon) else [site]
+    blocked = MultiPolygon(blocked, srid=site.srid).unary_union
+    grid = Grid(origin[0], origin[1], cell, before.shape[0], before.shape[1])
+    labels = np.full(before.shape, -1, np.int32)
+    owners = []
+    for index, shape in enumerate(shapes):
+        if not shape.residential:
+            continue
+        garden = buildings[index].footprint.buffer(gd.GARDEN_DEPTH_M).difference(blocked)
+        polys = [g for g in (garden if garden.geom_type in ("MultiPolygon", "GeometryCollection") else [garden])
+                 if isinstance(g, Polygon) and not g.empty]
+        patch = footprint_patch(MultiPolygon(polys).coords, 1.0, grid) if polys else None
+        if patch is None:
+            continue
+        h, w = patch.heights.shape
+        window = labels[patch.r0:patch.r0 + h, patch.c0:patch.c0 + w]
+        # A cell between two dwellings counts in the first one's garden only.
+        window[np.isfinite(patch.heights) & (window < 0)] = len(owners)
+        owners.append(shape.id)
+    lat, lon, north = _sun_frame(site_box)
+    az, el = gd.equinox_sun(lat, lon, north)
+    cells = labels >= 0
+    hours_b = gd.sun_hours_grid(before, cell, az, el, gd.STEP_MINUTES, cells)
+    hours_a = gd.sun_hours_grid(after, cell, az, el, gd.STEP_MINUTES, cells)
+    share_b, count = gd.sunlit_shares(hours_b, labels, len(owners), br209.GARDEN_SUN_HOURS)
+    share_a, _ = gd.sunlit_shares(hours_a, labels, len(owners), br209.GARDEN_SUN_HOURS)
+    out = {}
+    for j, owner in enumerate(owners):
+        if count[j]:
+            out[owner] = {"garden_m2": round(float(count[j]) * cell * cell), "garden_sunlit_before": round(
+                float(share_b[j]), 3), "garden_sunlit_after": round(float(share_a[j]), 3),
+                "garden_fails": bool(br209.garden_fails(share_b[j], share_a[j]))}
+    return out, {"gardens": len(out), "fails": sum(g["garden_fails"] for g in out.values()),
+                 "depth_m": gd.GARDEN_DEPTH_M, "step_minutes": gd.STEP_MINUTES, "sun_positions": int(len(az))}
 
 
 def _landmarks():
@@ -286,7 +338,9 @@ def compute_impact(variant, surface: SurfaceModel, params: Parameters = Paramete
             **{c: None if np.isnan(v[k]) else round(float(v[k]), 2) for c, v in sun_cols.items() if c != "apsh_fails"},
             "apsh_fails": bool(sun_cols["apsh_fails"][k]),
         })
-    building_rows = _building_rows(buildings, windows, vsc_b, vsc_a, fails, sun_cols["apsh_fails"])
+    gardens, garden_summary = _gardens(site, params.radius_m, buildings, shapes, before, after, origin, g.cell, site_box)
+    lap("gardens")
+    building_rows = _building_rows(buildings, windows, vsc_b, vsc_a, fails, sun_cols["apsh_fails"], gardens)
     rel = br209.relative_loss(vsc_b, vsc_a)
     worst = [rows[k] for k in np.argsort(-rel, kind="stable")[:WORST_WINDOWS] if rel[k] > 0]
     balcony = _balcony(surface, patch, worst)
@@ -298,12 +352,13 @@ def compute_impact(variant, surface: SurfaceModel, params: Parameters = Paramete
     summary = {
         "buildings": len(buildings), "buildings_on_site": on_site,
         "buildings_affected": sum(1 for r in building_rows if r["vsc_loss_max"] > 0.05),
-        "buildings_failing": sum(1 for r in building_rows if r["vsc_fails"] or r["apsh_fails"]),
+        "buildings_failing": sum(1 for r in building_rows
+                                 if r["vsc_fails"] or r["apsh_fails"] or r["garden_fails"]),
         "windows": len(rows), "windows_residential": int(residential.sum()),
         "windows_left_out": int((~clear).sum()), "vsc_fails": int(fails.sum()),
         "vsc_fails_residential": int((fails & residential).sum()),
         "unobstructed_vsc": round(UNOBSTRUCTED_VSC, 2), "site_box": [round(v, 1) for v in site_box],
-        "surface_fingerprint": surface.fingerprint, "apsh": apsh, "gardens": None,
+        "surface_fingerprint": surface.fingerprint, "apsh": apsh, "gardens": garden_summary,
         "balcony_radius_m": BALCONY_RADIUS_M,
     }
     return {"summary": summary, "buildings": building_rows, "windows": rows, "balcony": balcony, "map_svg": svg,

@@ -43,7 +43,8 @@ class ImpactReport(models.Model):
         return self.fingerprint == inputs_fingerprint(self.variant, Parameters(**self.parameters))
 
     @classmethod
-    def refresh(cls, variant, params=None, force: bool = False, surface=None, progress=None) -> tuple["ImpactReport", bool]:
+    def refresh(cls, variant, params=None, force: bool = False, surface=None,
+                progress=None) -> tuple["ImpactReport", bool]:
         """The variant's report, computed again when its inputs changed (or `force`); (report, recomputed).
 
         surface: the surface model to read (default: the current one, built or patched if needed:

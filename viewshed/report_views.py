@@ -97,8 +97,9 @@ def report_geojson(request, variant_id: int) -> HttpResponse:
     v = report.variant
     meta = {"project": v.project.slug, "project_name": v.project.name, "variant": v.slug, "variant_id": v.pk,
             "computed_at": report.computed_at.isoformat(), "fingerprint": report.fingerprint,
-            "parameters": report.parameters, "summary": {k: report.summary.get(k) for k in
-                                                         ("buildings", "windows", "vsc_fails", "vsc_fails_residential")},
+            "parameters": report.parameters,
+            "summary": {k: report.summary.get(k)
+                        for k in ("buildings", "windows", "vsc_fails", "vsc_fails_residential", "apsh")},
             "heights": "ellipsoidal (WGS84), metres"}
     body = windows_geojson(meta, report.windows, city_frame().to_geographic)
     response = HttpResponse(json.dumps(body), content_type="application/geo+json")

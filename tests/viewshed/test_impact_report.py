@@ -47,7 +47,6 @@ def test_buildings_are_ranked_by_loss_with_the_home_first(city, report) -> None:
     assert first["id"] == city.home.pk and first["vsc_fails"] == 40 and first["residential"]
     assert report.summary["vsc_fails_residential"] == report.summary["vsc_fails"] == 40
     assert report.summary["buildings"] == 2 and report.summary["windows"] == len(report.windows)
-    assert report.summary["gardens"] is None  # not assessed: said, not faked
     assert "<svg" in report.map_svg and report.map_svg.count("<circle") == 40
 
 
@@ -97,3 +96,16 @@ def test_the_tower_takes_the_homes_south_sun_and_north_windows_are_not_tested(ci
         assert w["apsh_after"] < 25.0 and w["apsh_fails"]
     assert all(w["apsh_before"] is None and not w["apsh_fails"] for w in north)
     assert report.summary["apsh"]["fails"] == 40 and report.summary["apsh"]["fails_residential"] == 40
+
+
+def test_the_tower_takes_sun_from_the_homes_garden_on_21_march(city, report) -> None:
+    from viewshed.br209 import garden_fails
+
+    home = next(b for b in report.buildings if b["id"] == city.home.pk)
+    # A 10 m band of open ground round a 40 m x 20 m home, less the corners' rounding and the band the site takes.
+    assert 1000 < home["garden_m2"] < 1600
+    assert home["garden_sunlit_after"] < home["garden_sunlit_before"]
+    assert home["garden_fails"] == garden_fails(home["garden_sunlit_before"], home["garden_sunlit_after"])
+    neighbour = next(b for b in report.buildings if b["id"] != city.home.pk)
+    assert neighbour["garden_m2"] is None  # not a dwelling: no garden test
+    assert report.summary["gardens"]["gardens"] == 1

@@ -1,4 +1,4 @@
-"""/reports/impact/<variant>/ in its four formats, asked by a citizen, a signed-in citizen, a field agent and a planner."""
+"""/reports/impact/<variant>/ in four formats, asked by a citizen, a signed-in citizen, a field agent and a planner."""
 
 from __future__ import annotations
 
