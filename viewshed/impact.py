@@ -338,7 +338,8 @@ def compute_impact(variant, surface: SurfaceModel, params: Parameters = Paramete
             **{c: None if np.isnan(v[k]) else round(float(v[k]), 2) for c, v in sun_cols.items() if c != "apsh_fails"},
             "apsh_fails": bool(sun_cols["apsh_fails"][k]),
         })
-    gardens, garden_summary = _gardens(site, params.radius_m, buildings, shapes, before, after, origin, g.cell, site_box)
+    gardens, garden_summary = _gardens(site, params.radius_m, buildings, shapes, before, after, origin, g.cell,
+                                       site_box)
     lap("gardens")
     building_rows = _building_rows(buildings, windows, vsc_b, vsc_a, fails, sun_cols["apsh_fails"], gardens)
     rel = br209.relative_loss(vsc_b, vsc_a)
