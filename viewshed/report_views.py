@@ -71,8 +71,8 @@ def report_pdf(request, variant_id: int) -> HttpResponse:
 
     report = _report(request, variant_id)
     html = render_to_string("viewshed/impact_report.html", _context(report, True), request)
-    response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(),
-                            content_type="application/pdf")
+    # No base URL: the page links to nothing WeasyPrint would fetch, and it must fetch nothing.
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_filename(report, "pdf")}"'
     return _private(response)
 
