@@ -18,6 +18,13 @@ def _columns(windows: list[dict]) -> tuple[str, ...]:
     return WINDOW_COLUMNS + extra
 
 
+def _cell(value):
+    # A source id such as "=HYPERLINK(...)" must reach a spreadsheet as text, never as a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
 def windows_csv(project_slug: str, variant_slug: str, windows: list[dict]) -> str:
     """One row per window; x, y in the storage CRS (metres), z orthometric, VSC in percent."""
     out = io.StringIO()
@@ -25,7 +32,7 @@ def windows_csv(project_slug: str, variant_slug: str, windows: list[dict]) -> st
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("project", "variant", *columns))
     for w in windows:
-        writer.writerow((project_slug, variant_slug, *(w.get(c, "") for c in columns)))
+        writer.writerow((project_slug, variant_slug, *(_cell(w.get(c)) for c in columns)))
     return out.getvalue()
 
 
