@@ -14,8 +14,9 @@ from the grid edge the sun is over: every cell of one "sun line" shares the
 same rounding, so the rounding error is less than half a cell and one pass
 along each line gives every cell's horizon (a sweep, O(cells)). Step k lies
 k * cell * sqrt(1 + t^2) metres away horizontally. A cell's shadow height is
-the highest of h(step k) - k * step * tan(elevation) over every step k >= 1 up
-the line: a point lower than it is in shadow. `shadow_height_at` follows one
+the highest of h(step k) - (k - 1/2) * step * tan(elevation) over every step
+k >= 1 up the line (a DSM cell is a flat-topped column whose near edge stands
+half a step closer than its centre): a point lower than it is in shadow. `shadow_height_at` follows one
 line from one cell (the brute force the sweep must agree with).
 """
 
@@ -123,7 +124,7 @@ def _sweep(dsm, sign, t, drop, out):
             if r < 0 or r >= rows:
                 break
             c = cols - 1 - k if sign > 0 else k
-            out[r, c] = best - k * drop
+            out[r, c] = best - k * drop + 0.5 * drop
             h = np.float64(dsm[r, c]) + k * drop
             if h > best:
                 best = h
@@ -155,7 +156,7 @@ def _height_at(dsm, r, c, sign, t, drop, patch, pr0, pc0):
         h += k * drop
         if h > best:
             best = h
-    return best - k0 * drop
+    return best - k0 * drop + 0.5 * drop
 
 
 @njit(cache=True, parallel=True)

@@ -32,7 +32,7 @@ def brute_force_shadow(dsm, cell, azimuth, elevation):
                 along_k = n_along - 1 - k if sign > 0 else k
                 h = dsm[along_k, across_k] if transposed else dsm[across_k, along_k]
                 best = max(best, float(h) + k * drop)
-            out[(a0, i) if transposed else (i, a0)] = best - k0 * drop
+            out[(a0, i) if transposed else (i, a0)] = best - k0 * drop + 0.5 * drop
     return out
 
 
