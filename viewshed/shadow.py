@@ -249,3 +249,23 @@ def sun_hours(dsm: np.ndarray, cell: float, row: int, col: int, azimuth_deg: np.
         h = shadow_height_at(dsm, cell, [row], [col], az, el, patch)[0]
         lit += not shaded_points(np.array([h]), np.array([own]), np.array([point]))[0]
     return lit * step_minutes / 60.0
+
+
+def daily_sun_hours(surface, x: float, y: float, day, tz: str, lat: float, lon: float, grid_north_deg: float,
+                    patch: Patch | None = None, step_minutes: int = 10, z: float | None = None) -> float:
+    """Hours of direct sun at storage-CRS x, y (metres) over a local calendar day, every `step_minutes`.
+
+    surface: a viewshed.dsm.SurfaceModel; day: a datetime.date in time zone `tz`; lat, lon: WGS84
+    degrees the sun is seen from; grid_north_deg: the grid azimuth of true north there; patch: a project
+    variant burnt in (viewshed.dsm.variant_patch) for the "with the project" figure; z: the point's
+    height in metres (the surface there by default). Each step counts with the sun at its middle.
+    """
+    from viewshed.sun import day_times, sun_positions
+
+    cell = surface.grid.cell_of(x, y)
+    if cell is None:
+        raise ValueError(f"({x:.1f}, {y:.1f}) lies outside the surface model: choose a point in the city's extent")
+    times = day_times(day, tz, step_minutes) + np.timedelta64(step_minutes * 30, "s")
+    sun = sun_positions(times, lat, lon)
+    return sun_hours(surface.dsm, surface.grid.cell, cell[0], cell[1], grid_azimuth(sun.azimuth, grid_north_deg),
+                     sun.elevation, step_minutes, patch, z)
