@@ -153,13 +153,14 @@ def _astar_sun(indptr, indices, weights, lengths, edge_of, sun, t0, slot_s, pena
                target):
     """A* on walking time plus `penalty` times the time spent in direct sun, the sun read at the walker's clock.
 
-    sun[edge, slot]: share of an undirected edge in direct sun; the walker reaches a node at t0 plus the
+    sun[slot, edge]: share of an undirected edge in direct sun (a slot's row stays in cache while the
+    search reads it, where an edge-major table missed it on almost every read); the walker reaches a node at t0 plus the
     walking time of the best path so far (seconds from slot 0), and the edge's slot is taken then.
     A node whose path length so far plus its straight distance to the target exceeds `max_len` metres
     is never entered: the detour limit bounds the search to an ellipse around the fastest walk.
     """
     n = indptr.shape[0] - 1
-    n_slots = sun.shape[1]
+    n_slots = sun.shape[0]
     g = np.full(n, np.inf)
     clock = np.zeros(n)
     plen = np.zeros(n)
@@ -214,7 +215,7 @@ def _astar_sun(indptr, indices, weights, lengths, edge_of, sun, t0, slot_s, pena
             if nl + math.hypot(x[m] - tx, y[m] - ty) > max_len:
                 continue
             w = weights[e]
-            cand = gn + w * (1.0 + penalty * sun[edge_of[e], slot])
+            cand = gn + w * (1.0 + penalty * sun[slot, edge_of[e]])
             if cand < g[m]:
                 g[m] = cand
                 plen[m] = nl
@@ -318,7 +319,7 @@ class PedestrianGraph:
                   penalty: float, max_length_m: float = math.inf) -> Route | None:
         """The walk minimising time plus `penalty` x the time in direct sun, or None when none is found.
 
-        sun: (n undirected edges, n slots) float32 share of each edge in direct sun per slot of `slot_s`
+        sun: (n slots, n undirected edges) float32 share of each edge in direct sun per slot of `slot_s`
         seconds; t0_s: departure, seconds from slot 0. Penalty 0 gives the fastest walk. Only walks no
         longer than `max_length_m` plan metres are searched; the bound prunes by each node's best walk
         so far, so a longer but sunnier way to a node can hide a feasible one: None then.
