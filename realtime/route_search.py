@@ -149,16 +149,21 @@ def _astar(
 
 
 @njit(cache=True)
-def _astar_sun(indptr, indices, weights, edge_of, sun, t0, slot_s, penalty, x, y, rate, source, target):
+def _astar_sun(indptr, indices, weights, lengths, edge_of, sun, t0, slot_s, penalty, max_len, x, y, rate, source,
+               target):
     """A* on walking time plus `penalty` times the time spent in direct sun, the sun read at the walker's clock.
 
-    sun[edge, slot]: share of an undirected edge in direct sun; the walker reaches a node at t0 plus the
+    sun[slot, edge]: share of an undirected edge in direct sun (a slot's row stays in cache while the
+    search reads it, where an edge-major table missed it on almost every read); the walker reaches a node at t0 plus the
     walking time of the best path so far (seconds from slot 0), and the edge's slot is taken then.
+    A node whose path length so far plus its straight distance to the target exceeds `max_len` metres
+    is never entered: the detour limit bounds the search to an ellipse around the fastest walk.
     """
     n = indptr.shape[0] - 1
-    n_slots = sun.shape[1]
+    n_slots = sun.shape[0]
     g = np.full(n, np.inf)
     clock = np.zeros(n)
+    plen = np.zeros(n)
     pred_edge = np.full(n, -1, dtype=np.int64)
     closed = np.zeros(n, dtype=np.bool_)
     cap = indices.shape[0] + 1
@@ -206,10 +211,14 @@ def _astar_sun(indptr, indices, weights, edge_of, sun, t0, slot_s, penalty, x, y
             m = indices[e]
             if closed[m]:
                 continue
+            nl = plen[node] + lengths[e]
+            if nl + math.hypot(x[m] - tx, y[m] - ty) > max_len:
+                continue
             w = weights[e]
-            cand = gn + w * (1.0 + penalty * sun[edge_of[e], slot])
+            cand = gn + w * (1.0 + penalty * sun[slot, edge_of[e]])
             if cand < g[m]:
                 g[m] = cand
+                plen[m] = nl
                 clock[m] = clock[node] + w
                 pred_edge[m] = e
                 f = cand + rate * math.hypot(x[m] - tx, y[m] - ty)
@@ -307,17 +316,20 @@ class PedestrianGraph:
         return self._unwind(origin, destination, pred_edge)
 
     def sun_route(self, origin: int, destination: int, sun: np.ndarray, t0_s: float, slot_s: float,
-                  penalty: float) -> Route | None:
-        """The walk minimising time plus `penalty` x the time in direct sun, or None when not connected.
+                  penalty: float, max_length_m: float = math.inf) -> Route | None:
+        """The walk minimising time plus `penalty` x the time in direct sun, or None when none is found.
 
-        sun: (n undirected edges, n slots) float64 share of each edge in direct sun per slot of `slot_s`
-        seconds; t0_s: departure, seconds from slot 0. Penalty 0 gives the fastest walk.
+        sun: (n slots, n undirected edges) float32 share of each edge in direct sun per slot of `slot_s`
+        seconds; t0_s: departure, seconds from slot 0. Penalty 0 gives the fastest walk. Only walks no
+        longer than `max_length_m` plan metres are searched; the bound prunes by each node's best walk
+        so far, so a longer but sunnier way to a node can hide a feasible one: None then.
         """
         for node in (origin, destination):
             if not 0 <= node < self.n_nodes:
                 raise ValueError(f"node {node} is not in the graph (0..{self.n_nodes - 1})")
-        cost, pred_edge = _astar_sun(self.indptr, self.indices, self.weights, self.edge_of, sun, float(t0_s),
-                                     float(slot_s), float(penalty), self.x, self.y, self.rate, origin, destination)
+        cost, pred_edge = _astar_sun(self.indptr, self.indices, self.weights, self.lengths, self.edge_of, sun,
+                                     float(t0_s), float(slot_s), float(penalty), float(max_length_m), self.x, self.y,
+                                     self.rate, origin, destination)
         if not math.isfinite(cost):
             return None
         return self._unwind(origin, destination, pred_edge)

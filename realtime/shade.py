@@ -142,8 +142,8 @@ class ShadeTable:
         return self.start <= np.datetime64(_utc(when), "s") < self.end
 
     def sun_shares(self) -> np.ndarray:
-        """Share of each edge in direct sun per slot (float32 (n_edges, n_slots), C-contiguous)."""
-        return np.ascontiguousarray(1.0 - self.shade.astype(np.float32) / SHARE_SCALE)
+        """Share of each edge in direct sun per slot: float32 (n_slots, n_edges), slot-major for the search."""
+        return np.ascontiguousarray(1.0 - self.shade.T.astype(np.float32) / SHARE_SCALE)
 
     def shade_at(self, edges: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         """Shade share of undirected `edges` at `seconds` from slot 0 (clamped to the table's slots)."""

@@ -13,8 +13,9 @@ from realtime.shade import ShadeTable
 # four times as long through the sun as through the shade before it gives up on a shady way.
 PREFERENCES = {"none": 0.0, "some": 1.0, "most": 3.0}
 DEFAULT_MAX_DETOUR = 0.20
-# When the preferred walk is longer than the detour allows, the sun's weight is halved and the
-# search run again, at most this many times, before the fastest walk is kept.
+# The search never leaves the detour's ellipse; when pruning by each node's best walk hid every
+# feasible one, the sun's weight is halved and the search run again, at most this many times,
+# before the fastest walk is kept.
 RETRIES = 3
 
 
@@ -78,7 +79,7 @@ def shade_walk(graph: PedestrianGraph, origin: int, destination: int, table: Sha
         limit = fastest.length_m * (1.0 + max_detour) + 1e-6
         slot_s = table.slot_minutes * 60.0
         for _ in range(RETRIES + 1):
-            found = graph.sun_route(origin, destination, sun, depart_s, slot_s, penalty)
+            found = graph.sun_route(origin, destination, sun, depart_s, slot_s, penalty, limit)
             if found is not None and found.length_m <= limit:
                 chosen, used = found, penalty
                 break

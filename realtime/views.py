@@ -64,6 +64,12 @@ def route_view(request: Request) -> Response:
     origin, destination = _place(request, "from"), _place(request, "to")
     if origin is None or destination is None:
         return _error("give from=<poi slug> or from_lon & from_lat, and to=<poi slug> or to_lon & to_lat")
+    from realtime.shade_route import ShadePreferenceError, check_preference
+
+    try:
+        shade, max_detour = check_preference(request.query_params.get("shade"), request.query_params.get("max_detour"))
+    except ShadePreferenceError as exc:
+        return _error(str(exc))
     depart = None
     if request.query_params.get("depart"):
         from django.utils.dateparse import parse_datetime
@@ -75,8 +81,7 @@ def route_view(request: Request) -> Response:
         if depart is None or depart.tzinfo is None:
             return _error("depart is an ISO 8601 date and time with its zone, e.g. 2026-07-14T16:30:00+02:00")
     try:
-        return Response(route_feature(origin, destination, request.query_params.get("shade"),
-                                      request.query_params.get("max_detour"), depart))
+        return Response(route_feature(origin, destination, shade, max_detour, depart))
     except PlaceNotFound as exc:
         return _error(str(exc), 404)
     except RouteError as exc:

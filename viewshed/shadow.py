@@ -14,8 +14,9 @@ from the grid edge the sun is over: every cell of one "sun line" shares the
 same rounding, so the rounding error is less than half a cell and one pass
 along each line gives every cell's horizon (a sweep, O(cells)). Step k lies
 k * cell * sqrt(1 + t^2) metres away horizontally. A cell's shadow height is
-the highest of h(step k) - k * step * tan(elevation) over every step k >= 1 up
-the line: a point lower than it is in shadow. `shadow_height_at` follows one
+the highest of h(step k) - (k - 1/2) * step * tan(elevation) over every step
+k >= 1 up the line (a DSM cell is a flat-topped column whose near edge stands
+half a step closer than its centre): a point lower than it is in shadow. `shadow_height_at` follows one
 line from one cell (the brute force the sweep must agree with).
 """
 
@@ -123,7 +124,7 @@ def _sweep(dsm, sign, t, drop, out):
             if r < 0 or r >= rows:
                 break
             c = cols - 1 - k if sign > 0 else k
-            out[r, c] = best - k * drop
+            out[r, c] = best - k * drop + 0.5 * drop
             h = np.float64(dsm[r, c]) + k * drop
             if h > best:
                 best = h
@@ -155,7 +156,7 @@ def _height_at(dsm, r, c, sign, t, drop, patch, pr0, pc0):
         h += k * drop
         if h > best:
             best = h
-    return best - k0 * drop
+    return best - k0 * drop + 0.5 * drop
 
 
 @njit(cache=True, parallel=True)
@@ -248,3 +249,23 @@ def sun_hours(dsm: np.ndarray, cell: float, row: int, col: int, azimuth_deg: np.
         h = shadow_height_at(dsm, cell, [row], [col], az, el, patch)[0]
         lit += not shaded_points(np.array([h]), np.array([own]), np.array([point]))[0]
     return lit * step_minutes / 60.0
+
+
+def daily_sun_hours(surface, x: float, y: float, day, tz: str, lat: float, lon: float, grid_north_deg: float,
+                    patch: Patch | None = None, step_minutes: int = 10, z: float | None = None) -> float:
+    """Hours of direct sun at storage-CRS x, y (metres) over a local calendar day, every `step_minutes`.
+
+    surface: a viewshed.dsm.SurfaceModel; day: a datetime.date in time zone `tz`; lat, lon: WGS84
+    degrees the sun is seen from; grid_north_deg: the grid azimuth of true north there; patch: a project
+    variant burnt in (viewshed.dsm.variant_patch) for the "with the project" figure; z: the point's
+    height in metres (the surface there by default). Each step counts with the sun at its middle.
+    """
+    from viewshed.sun import day_times, sun_positions
+
+    cell = surface.grid.cell_of(x, y)
+    if cell is None:
+        raise ValueError(f"({x:.1f}, {y:.1f}) lies outside the surface model: choose a point in the city's extent")
+    times = day_times(day, tz, step_minutes) + np.timedelta64(step_minutes * 30, "s")
+    sun = sun_positions(times, lat, lon)
+    return sun_hours(surface.dsm, surface.grid.cell, cell[0], cell[1], grid_azimuth(sun.azimuth, grid_north_deg),
+                     sun.elevation, step_minutes, patch, z)

@@ -32,7 +32,7 @@ def brute_force_shadow(dsm, cell, azimuth, elevation):
                 along_k = n_along - 1 - k if sign > 0 else k
                 h = dsm[along_k, across_k] if transposed else dsm[across_k, along_k]
                 best = max(best, float(h) + k * drop)
-            out[(a0, i) if transposed else (i, a0)] = best - k0 * drop
+            out[(a0, i) if transposed else (i, a0)] = best - k0 * drop + 0.5 * drop
     return out
 
 
@@ -93,3 +93,21 @@ def test_a_variant_south_of_a_terrace_takes_its_afternoon_sun_away():
 def test_grid_north_turns_the_true_azimuth():
     assert grid_azimuth(180.0, -3.0) == pytest.approx(177.0)
     assert grid_azimuth(1.0, -3.0) == pytest.approx(358.0)
+
+
+def test_a_day_of_sun_at_the_foot_of_a_wall_with_and_without_the_project():
+    from datetime import date
+
+    from viewshed.dsm import Grid, SurfaceModel
+    from viewshed.shadow import daily_sun_hours
+
+    grid = Grid(0.0, 200.0, 1.0, 200, 200)
+    dsm = np.zeros((200, 200), np.float32)
+    surface = SurfaceModel(grid, dsm, np.zeros_like(dsm, bool))
+    args = (100.5, 100.5, date(2026, 6, 21), "Europe/Paris", 43.58, 7.12, 0.0)
+    open_sky = daily_sun_hours(surface, *args)
+    assert 15.0 < open_sky < 15.7  # the solstice's day length at Antibes, in 10-minute steps
+    # A 20 m block 5 m south of the point: at the solstice noon (70°) its shadow reaches 7 m north.
+    project = Patch(105, 80, np.full((10, 41), 20.0, np.float32))
+    with_project = daily_sun_hours(surface, *args, patch=project)
+    assert with_project < open_sky - 3
