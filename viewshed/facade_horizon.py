@@ -7,8 +7,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-# Azimuths per window across the 180 degrees in front of it: 2 degrees each. Halving the step moved
-# the VSC of the test city's windows by less than 0.05 % (points of VSC).
+# Azimuths per window across the 180 degrees in front of it: 2 degrees each. Against 360 (0.5 degree),
+# the demo city's windows around variant B moved by at most 0.39 points of VSC (99 % within 0.26),
+# for a third of the time.
 DEFAULT_AZIMUTHS = 90
 
 

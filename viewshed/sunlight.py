@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-# Sun positions every this many minutes through a year; halving it moved no window of the test city
-# by more than 0.3 points of APSH.
+# Sun positions every this many minutes through a year; against 5-minute steps, the demo city's windows
+# around variant B moved by at most 0.66 points of APSH (0.37 of winter hours).
 STEP_MINUTES = 20
 # Any non-leap year: from one year to the next the sun's path moves by less than the steps above.
 YEAR = 2025
