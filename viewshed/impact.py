@@ -27,8 +27,8 @@ Progress = Callable[[str], None]
 # Bumped when a change of method changes the numbers: stored reports then count as out of date.
 METHOD_VERSION = 3
 DEFAULT_RADIUS_M = 300.0
-# How far each window's horizon is walked: the variant stands within the radius, and farther
-# obstructions (hills) rarely rise above the few degrees that move a VSC.
+# How far each window's horizon is walked: past the variant (within the radius) with room to spare;
+# anything farther is left out of both before and after, as the report's method states.
 DEFAULT_HORIZON_M = 600.0
 # The balcony numbers (visible area, sea, landmarks) are computed for this many worst windows.
 WORST_WINDOWS = 5
