@@ -12,10 +12,13 @@ write frames that were serialised once elsewhere. Protocol (JSON text):
   server → {"type": "departures" | "vehicles" | "status", "topic": topic, "seq": n, "feed_timestamp": t, ...}
            seq is per topic and consecutive: a client that sees seq > last + 1 sends "resync".
 /ws/routes/
-  client → {"type": "route", "id": any, "from": {"poi": slug} | {"lon", "lat"}, "to": {...}}
+  client → {"type": "route", "id": any, "from": {"poi": slug} | {"lon", "lat"}, "to": {...},
+            "shade": "none" | "some" | "most", "max_detour": 0.2}
   server → {"type": "route", "id": ..., "feature": GeoJSON Feature} | {"type": "error", "id": ..., "message": ...}
   server → {"type": "circuits", "features": [...]} on connect, {"type": "circuit", "feature": ...} when one is
-           published, {"type": "circuit_removed", "slug": ...} when unpublished.
+           published, {"type": "circuit_removed", "slug": ...} when unpublished, and every shade slot
+           {"type": "circuits_shade", "circuits": [{"slug", "shade_by_hour": [{"depart", "shade_share"}]}]}
+           as the sun moves (each circuit's share in shade if started now and in the coming hours).
 Messages over 16 KiB close the socket with 1009; more than RATE_PER_S messages a second (burst RATE_BURST) with 4029;
 a socket that cannot keep up with 4013; when the transit state (Redis) cannot be read, with 1013: reconnect later.
 """
@@ -34,6 +37,8 @@ from realtime.wire import direct_writer
 from realtime.worker import dumps
 
 MAX_MESSAGE_BYTES = 16 * 1024
+# The shade table changes every 15-minute slot: pushing circuits' shade more often tells nothing new.
+CIRCUIT_SHADE_PUSH_S = 15 * 60
 RATE_PER_S = 5.0
 RATE_BURST = 20
 MAX_STOPS = 200
@@ -333,6 +338,26 @@ class RoutesConsumer(GuardedConsumer):
         except Exception as exc:  # noqa: BLE001 - an empty street table must not refuse the socket
             collection = {"type": "FeatureCollection", "features": [], "error": str(exc)}
         await self.send(text_data=dumps({**collection, "type": "circuits"}))
+        self._shade_task = asyncio.get_running_loop().create_task(self._push_circuit_shade())
+
+    async def disconnect(self, code: int) -> None:
+        task = getattr(self, "_shade_task", None)
+        if task is not None:
+            task.cancel()
+        await super().disconnect(code)
+
+    async def _push_circuit_shade(self) -> None:
+        """Every shade slot, each published circuit's shade share for the coming hours, as the sun moved."""
+        from realtime.pedestrian import circuits_shade
+
+        while True:
+            await asyncio.sleep(CIRCUIT_SHADE_PUSH_S)
+            try:
+                circuits = await database_sync_to_async(circuits_shade)()
+            except Exception as exc:  # noqa: BLE001 - a failed refresh must not close the walks socket
+                await self.send(text_data=dumps({"type": "error", "message": f"circuit shade not refreshed: {exc}"}))
+                continue
+            await self.send(text_data=dumps({"type": "circuits_shade", "circuits": circuits}))
 
     async def handle(self, message: dict) -> None:
         from realtime.pedestrian import RouteError, route_feature
@@ -342,7 +367,8 @@ class RoutesConsumer(GuardedConsumer):
             return
         request_id = message.get("id")
         try:
-            feature = await database_sync_to_async(route_feature)(message.get("from"), message.get("to"))
+            feature = await database_sync_to_async(route_feature)(
+                message.get("from"), message.get("to"), message.get("shade"), message.get("max_detour"))
         except RouteError as exc:
             await self.send(text_data=dumps({"type": "error", "id": request_id, "message": str(exc)}))
             return

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from datetime import UTC, datetime, timedelta
+
 from realtime.route_search import FLAT_SPEED_M_S, PedestrianGraph
+from realtime.shade_route import DEFAULT_MAX_DETOUR, ShadePreferenceError, check_preference, shade_walk
 
 __all__ = [
     "PlaceNotFound", "RouteError", "WalkGraph", "circuit_feature", "current_graph", "graph_from_lines",
@@ -224,27 +227,87 @@ def _densify(x: np.ndarray, y: np.ndarray, z: np.ndarray, step: float) -> tuple[
     return np.interp(t, d, x), np.interp(t, d, y), np.interp(t, d, z), t
 
 
-def _walk(graph: WalkGraph, start: Place, end: Place) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
-    """x, y, z of the walk (storage CRS, orthometric m), its plan length (m) and duration (s)."""
+@dataclass(frozen=True)
+class Walk:
+    """A walk's polyline (storage CRS, orthometric m), plan length (m), duration (s) and shade.
+
+    seg_shade: shade share (0..1) of each segment between consecutive vertices at the walker's
+    time, or None when no shade table fits the graph. shade: the properties the answer carries.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    length: float
+    duration: float
+    seg_shade: np.ndarray | None = None
+    shade: dict | None = None
+
+
+def _walk(graph: WalkGraph, start: Place, end: Place, preference: str = "none",
+          max_detour: float = DEFAULT_MAX_DETOUR, depart=None) -> Walk:
+    """The walk between two places for a shade preference, leaving at `depart` (aware datetime; now by default)."""
+    from realtime.shade_store import current_table
+
     g = graph.graph
     a, da = g.snap(start.x, start.y)
     b, db = g.snap(end.x, end.y)
     for place, distance in ((start, da), (end, db)):
         if distance > MAX_SNAP_M:
             raise RouteError(f"{place.label} is {distance:.0f} m from the nearest street or path (more than {MAX_SNAP_M:.0f} m)")
-    route = g.route(a, b)
-    if route is None:
+    table, sun = current_table(g)
+    depart = depart or datetime.now(UTC)
+    if table is not None and not table.covers(depart):
+        table = sun = None  # the job has not cast today's shade yet: walk without it rather than on stale shade
+    depart_s = table.seconds_from_start(depart) + da / FLAT_SPEED_M_S if table is not None else 0.0
+    found = shade_walk(g, a, b, table, sun, depart_s, preference, max_detour)
+    if found is None:
         raise RouteError(f"no walkable way between {start.label} and {end.label} on the network")
+    route = found.route
     nodes = route.nodes
     # The legs from the exact places to the network, walked on the flat.
     x = np.concatenate([[start.x], g.x[nodes], [end.x]])
     y = np.concatenate([[start.y], g.y[nodes], [end.y]])
     z = np.concatenate([[g.z[nodes[0]]], g.z[nodes], [g.z[nodes[-1]]]])
+    seg_shade = None
+    shade = {"preference": preference, "max_detour": max_detour, "available": table is not None,
+             "fastest_length_m": round(found.fastest.length_m + da + db, 1),
+             "detour": round(found.detour, 3), "share": None, "trees": False}
+    if found.edge_shade is not None:
+        edge_shade = found.edge_shade if len(found.edge_shade) else np.array([0.0])
+        # The legs to and from the network share the shade of the edge they join.
+        seg_shade = np.concatenate([[edge_shade[0]], found.edge_shade, [edge_shade[-1]]])
+        share = found.shade_share(g.lengths[route.edges])
+        shade["share"] = None if share is None else round(share, 3)
     keep = np.concatenate([[True], np.hypot(np.diff(x), np.diff(y)) > 1e-6])
-    return x[keep], y[keep], z[keep], route.length_m + da + db, route.duration_s + (da + db) / FLAT_SPEED_M_S
+    if seg_shade is not None:
+        seg_shade = seg_shade[keep[1:]]
+    return Walk(x[keep], y[keep], z[keep], route.length_m + da + db, route.duration_s + (da + db) / FLAT_SPEED_M_S,
+                seg_shade, shade)
 
 
-def _feature(x: np.ndarray, y: np.ndarray, z_line: np.ndarray, length: float, duration: float, properties: dict) -> dict:
+def _shade_runs(seg_shade: np.ndarray, x: np.ndarray, y: np.ndarray, dist: np.ndarray) -> list:
+    """[first coordinate, last coordinate, shade share] runs of the drawn line, split where shade turns to sun.
+
+    seg_shade: per segment of the (x, y) polyline; dist: cumulative distance of the drawn (densified) points.
+    """
+    d = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+    if len(dist) < 2 or not len(seg_shade):
+        return []
+    mid = (dist[:-1] + dist[1:]) / 2
+    seg = np.clip(np.searchsorted(d, mid, side="right") - 1, 0, len(seg_shade) - 1)
+    share = seg_shade[seg]
+    shaded = share >= 0.5
+    runs, i0 = [], 0
+    for i in range(1, len(share) + 1):
+        if i == len(share) or shaded[i] != shaded[i0]:
+            runs.append([i0, i, round(float(share[i0:i].mean()), 2)])
+            i0 = i
+    return runs
+
+
+def _feature(x: np.ndarray, y: np.ndarray, z_line: np.ndarray, length: float, duration: float, properties: dict,
+             seg_shade: np.ndarray | None = None) -> dict:
     from twin.geoid import GeoidGridMissing, city_frame
 
     if len(x) < 2:  # start and end on the same spot
@@ -263,6 +326,8 @@ def _feature(x: np.ndarray, y: np.ndarray, z_line: np.ndarray, length: float, du
         h, height_reference = dz, "orthometric"
     keep = np.unique(np.linspace(0, len(dist) - 1, min(len(dist), PROFILE_MAX_POINTS)).round().astype(int))
     climb = np.diff(dz)
+    if seg_shade is not None and len(x) >= 2:
+        properties = {**properties, "shade_runs": _shade_runs(seg_shade, x, y, dist)}
     return {
         "type": "Feature",
         "geometry": {"type": "LineString",
@@ -279,14 +344,25 @@ def _feature(x: np.ndarray, y: np.ndarray, z_line: np.ndarray, length: float, du
     }
 
 
-def route_feature(origin: dict, destination: dict) -> dict:
-    """The fastest walk between two places ({"poi": slug} or {"lon", "lat"} WGS84) as a GeoJSON Feature."""
+def route_feature(origin: dict, destination: dict, shade: str | None = None, max_detour=None, depart=None) -> dict:
+    """A walk between two places ({"poi": slug} or {"lon", "lat"} WGS84) as a GeoJSON Feature.
+
+    shade: "none" (the fastest walk), "some" or "most" (trade distance for shade, within max_detour,
+    a share of the fastest walk's length, +20 % by default); depart: an aware datetime, now by default.
+    The `shade` property gives the walk's share in shade at the time the walker is on each edge, and
+    `shade_runs` the shaded and sunny stretches of the drawn line.
+    """
+    try:
+        preference, detour = check_preference(shade, max_detour)
+    except ShadePreferenceError as exc:
+        raise RouteError(str(exc)) from None
     graph = current_graph()
     start, end = resolve_place(origin), resolve_place(destination)
-    x, y, z, length, duration = _walk(graph, start, end)
-    return _feature(x, y, z, length, duration, {
+    walk = _walk(graph, start, end, preference, detour, depart)
+    return _feature(walk.x, walk.y, walk.z, walk.length, walk.duration, {
         "kind": "route", "from": start.label, "to": end.label, "from_poi": start.poi, "to_poi": end.poi,
-    })
+        "shade": walk.shade,
+    }, walk.seg_shade)
 
 
 def circuit_feature(circuit) -> dict:
@@ -309,24 +385,62 @@ def circuit_feature(circuit) -> dict:
         feature = _feature(xs, np.array([p.y for p in places] or [0.0]), np.zeros(len(xs)), 0.0, 0.0, properties)
         return feature if places else {**feature, "geometry": None}
     graph = current_graph()
-    xs, ys, zs = [], [], []
+    walk = _circuit_walk(graph, places, datetime.now(UTC))
+    properties["complete"] = walk.complete
+    properties["shade_by_hour"] = circuit_shade_hours(graph, places)
+    return _feature(walk.x, walk.y, walk.z, walk.length, walk.duration, properties, walk.seg_shade)
+
+
+@dataclass(frozen=True)
+class CircuitWalk(Walk):
+    complete: bool = True
+
+
+def _circuit_walk(graph: WalkGraph, places: list[Place], depart) -> CircuitWalk:
+    """The walk through the stops in order, each leg leaving when the walker reaches its first stop."""
+    xs, ys, zs, shades = [], [], [], []
     length = duration = 0.0
+    complete = True
     for a, b in zip(places, places[1:]):
         try:
-            x, y, z, leg_length, leg_duration = _walk(graph, a, b)
+            leg = _walk(graph, a, b, depart=depart + timedelta(seconds=duration))
         except RouteError:
             # One unreachable stop must not hide the circuit: draw that leg straight and say so.
-            x, y, z = np.array([a.x, b.x]), np.array([a.y, b.y]), np.zeros(2)
-            leg_length = math.hypot(b.x - a.x, b.y - a.y)
-            leg_duration = leg_length / FLAT_SPEED_M_S
-            properties["complete"] = False
+            straight = math.hypot(b.x - a.x, b.y - a.y)
+            leg = Walk(np.array([a.x, b.x]), np.array([a.y, b.y]), np.zeros(2), straight, straight / FLAT_SPEED_M_S)
+            complete = False
         start = 1 if xs else 0
-        xs.append(x[start:])
-        ys.append(y[start:])
-        zs.append(z[start:])
-        length += leg_length
-        duration += leg_duration
-    return _feature(np.concatenate(xs), np.concatenate(ys), np.concatenate(zs), length, duration, properties)
+        xs.append(leg.x[start:])
+        ys.append(leg.y[start:])
+        zs.append(leg.z[start:])
+        shades.append(leg.seg_shade if leg.seg_shade is not None else np.full(len(leg.x) - 1, np.nan))
+        length += leg.length
+        duration += leg.duration
+    seg_shade = np.concatenate(shades) if shades else np.zeros(0)
+    known = np.isfinite(seg_shade)
+    return CircuitWalk(np.concatenate(xs), np.concatenate(ys), np.concatenate(zs), length, duration,
+                       seg_shade if known.all() and len(seg_shade) else None, None, complete)
+
+
+CIRCUIT_SHADE_HOURS = 4
+
+
+def circuit_shade_hours(graph: WalkGraph, places: list[Place], now=None, hours: int = CIRCUIT_SHADE_HOURS) -> list:
+    """The circuit's share in shade when started now and at each of the next hours: [{"depart", "shade_share"}].
+
+    Each share follows the walker along the circuit (the sun moves while they walk); None without shade data.
+    """
+    now = now or datetime.now(UTC)
+    out = []
+    for h in range(hours):
+        depart = now + timedelta(hours=h)
+        walk = _circuit_walk(graph, places, depart)
+        share = None
+        if walk.seg_shade is not None:
+            seg = np.hypot(np.diff(walk.x), np.diff(walk.y))
+            share = round(float((walk.seg_shade * seg).sum() / seg.sum()), 3) if seg.sum() > 0 else None
+        out.append({"depart": depart.astimezone(UTC).isoformat(timespec="minutes"), "shade_share": share})
+    return out
 
 
 def published_circuits() -> dict:
@@ -335,3 +449,21 @@ def published_circuits() -> dict:
 
     circuits = WalkingCircuit.objects.filter(published=True).order_by("name")
     return {"type": "FeatureCollection", "features": [circuit_feature(c) for c in circuits]}
+
+
+def circuits_shade(now=None) -> list[dict]:
+    """Every published circuit's share in shade when started now and in each of the coming hours.
+
+    [{"slug", "shade_by_hour": [{"depart", "shade_share"}]}]: what /ws/routes/ pushes as the sun moves.
+    """
+    from twin.models import WalkingCircuit
+
+    graph = current_graph()
+    out = []
+    for circuit in WalkingCircuit.objects.filter(published=True).order_by("name"):
+        stops = list(circuit.ordered_stops())
+        places = [Place(s.poi.geom.x, s.poi.geom.y, s.poi.name, s.poi.slug) for s in stops]
+        if len(places) >= 2:
+            out.append({"slug": circuit.slug, "shade_by_hour": circuit_shade_hours(graph, places, now)})
+    return out
+

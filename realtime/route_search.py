@@ -68,6 +68,8 @@ class Route:
     length_m: float
     duration_s: float
     profile: np.ndarray  # shape (k, 2): cumulative plan distance, node elevation
+    edges: np.ndarray | None = None  # directed edge ids walked, in order (PedestrianGraph.edge_of maps them)
+    arrival_s: np.ndarray | None = None  # seconds from departure at each node
 
 
 @njit(cache=True)
@@ -146,6 +148,94 @@ def _astar(
     return g[target], pred_edge
 
 
+@njit(cache=True)
+def _astar_sun(indptr, indices, weights, lengths, edge_of, sun, t0, slot_s, penalty, max_len, x, y, rate, source,
+               target):
+    """A* on walking time plus `penalty` times the time spent in direct sun, the sun read at the walker's clock.
+
+    sun[slot, edge]: share of an undirected edge in direct sun (a slot's row stays in cache while the
+    search reads it, where an edge-major table missed it on almost every read); the walker reaches a node at t0 plus the
+    walking time of the best path so far (seconds from slot 0), and the edge's slot is taken then.
+    A node whose path length so far plus its straight distance to the target exceeds `max_len` metres
+    is never entered: the detour limit bounds the search to an ellipse around the fastest walk.
+    """
+    n = indptr.shape[0] - 1
+    n_slots = sun.shape[0]
+    g = np.full(n, np.inf)
+    clock = np.zeros(n)
+    plen = np.zeros(n)
+    pred_edge = np.full(n, -1, dtype=np.int64)
+    closed = np.zeros(n, dtype=np.bool_)
+    cap = indices.shape[0] + 1
+    heap_f = np.empty(cap, dtype=np.float64)
+    heap_n = np.empty(cap, dtype=np.int64)
+    tx = x[target]
+    ty = y[target]
+    g[source] = 0.0
+    clock[source] = t0
+    heap_f[0] = rate * math.hypot(x[source] - tx, y[source] - ty)
+    heap_n[0] = source
+    size = 1
+    while size > 0:
+        node = heap_n[0]
+        size -= 1
+        if size > 0:
+            lf = heap_f[size]
+            ln = heap_n[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and heap_f[c + 1] < heap_f[c]:
+                    c += 1
+                if heap_f[c] >= lf:
+                    break
+                heap_f[i] = heap_f[c]
+                heap_n[i] = heap_n[c]
+                i = c
+            heap_f[i] = lf
+            heap_n[i] = ln
+        if closed[node]:
+            continue
+        closed[node] = True
+        if node == target:
+            break
+        gn = g[node]
+        slot = int(clock[node] // slot_s)
+        if slot < 0:
+            slot = 0
+        elif slot >= n_slots:
+            slot = n_slots - 1
+        for e in range(indptr[node], indptr[node + 1]):
+            m = indices[e]
+            if closed[m]:
+                continue
+            nl = plen[node] + lengths[e]
+            if nl + math.hypot(x[m] - tx, y[m] - ty) > max_len:
+                continue
+            w = weights[e]
+            cand = gn + w * (1.0 + penalty * sun[slot, edge_of[e]])
+            if cand < g[m]:
+                g[m] = cand
+                plen[m] = nl
+                clock[m] = clock[node] + w
+                pred_edge[m] = e
+                f = cand + rate * math.hypot(x[m] - tx, y[m] - ty)
+                i = size
+                size += 1
+                while i > 0:
+                    p = (i - 1) // 2
+                    if heap_f[p] <= f:
+                        break
+                    heap_f[i] = heap_f[p]
+                    heap_n[i] = heap_n[p]
+                    i = p
+                heap_f[i] = f
+                heap_n[i] = m
+    return g[target], pred_edge
+
+
 class PedestrianGraph:
     """A walkable network in a projected CRS (metres), searched by walking time.
 
@@ -187,6 +277,7 @@ class PedestrianGraph:
             raise ValueError("length must be one finite, non-negative value per edge")
         kind_a = _kind_codes(kind, len(u_a))
         self.n_nodes = n
+        self.edge_u, self.edge_v = u_a, v_a
         src = np.concatenate([u_a, v_a])
         dst = np.concatenate([v_a, u_a])
         lengths = np.concatenate([length_a, length_a])
@@ -198,6 +289,8 @@ class PedestrianGraph:
         self.weights = np.ascontiguousarray(times[order])
         self.lengths = lengths[order]
         self.kinds = kinds[order]
+        # The undirected edge (index into the input u, v) each directed edge walks: shade is per street piece.
+        self.edge_of = np.ascontiguousarray(order % max(len(u_a), 1), dtype=np.int64)
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.src, minlength=n), out=self.indptr[1:])
         # A* needs a lower bound on time per metre of straight-line distance that no edge beats;
@@ -220,6 +313,28 @@ class PedestrianGraph:
         cost, pred_edge = _astar(self.indptr, self.indices, self.weights, self.x, self.y, self.rate, origin, destination)
         if not math.isfinite(cost):
             return None
+        return self._unwind(origin, destination, pred_edge)
+
+    def sun_route(self, origin: int, destination: int, sun: np.ndarray, t0_s: float, slot_s: float,
+                  penalty: float, max_length_m: float = math.inf) -> Route | None:
+        """The walk minimising time plus `penalty` x the time in direct sun, or None when none is found.
+
+        sun: (n slots, n undirected edges) float32 share of each edge in direct sun per slot of `slot_s`
+        seconds; t0_s: departure, seconds from slot 0. Penalty 0 gives the fastest walk. Only walks no
+        longer than `max_length_m` plan metres are searched; the bound prunes by each node's best walk
+        so far, so a longer but sunnier way to a node can hide a feasible one: None then.
+        """
+        for node in (origin, destination):
+            if not 0 <= node < self.n_nodes:
+                raise ValueError(f"node {node} is not in the graph (0..{self.n_nodes - 1})")
+        cost, pred_edge = _astar_sun(self.indptr, self.indices, self.weights, self.lengths, self.edge_of, sun,
+                                     float(t0_s), float(slot_s), float(penalty), float(max_length_m), self.x, self.y,
+                                     self.rate, origin, destination)
+        if not math.isfinite(cost):
+            return None
+        return self._unwind(origin, destination, pred_edge)
+
+    def _unwind(self, origin: int, destination: int, pred_edge: np.ndarray) -> Route:
         edges = []
         node = destination
         while node != origin:
@@ -230,8 +345,9 @@ class PedestrianGraph:
         edge_idx = np.asarray(edges, dtype=np.int64)
         nodes = np.concatenate([[origin], self.indices[edge_idx]]).astype(np.int64)
         dist = np.concatenate([[0.0], np.cumsum(self.lengths[edge_idx])])
+        arrival = np.concatenate([[0.0], np.cumsum(self.weights[edge_idx])])
         profile = np.column_stack([dist, self.z[nodes]])
-        return Route(nodes, float(dist[-1]), float(cost), profile)
+        return Route(nodes, float(dist[-1]), float(arrival[-1]), profile, edge_idx, arrival)
 
     def snap(self, x: float, y: float) -> tuple[int, float]:
         """Nearest node to a point (metres, the graph's projected CRS) and its distance in metres."""

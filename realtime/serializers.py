@@ -16,7 +16,11 @@ class GeoJSONGeometrySerializer(drf.Serializer):
 class WalkFeatureSerializer(drf.Serializer):
     type = drf.CharField(default="Feature")
     geometry = GeoJSONGeometrySerializer(help_text="The walk as a 3D LineString, WGS84 degrees and metres.")
-    properties = drf.DictField(help_text="Length (m), duration (s), the places at both ends.")
+    properties = drf.DictField(help_text=(
+        "Length (m), duration (s), the places at both ends; `shade`: the preference, max_detour, detour (share "
+        "of the fastest walk's length), share (of the length in shade, each edge at the time the walker is "
+        "on it; null when the shade job has not run), available; `shade_runs`: [first, last coordinate "
+        "index, shade share] stretches of the line."))
 
 
 class CircuitStopSerializer(drf.Serializer):
@@ -36,6 +40,9 @@ class CircuitPropertiesSerializer(drf.Serializer):
     description = drf.CharField()
     stops = CircuitStopSerializer(many=True)
     complete = drf.BooleanField(help_text="False when a leg could not be routed on the street graph.")
+    shade_by_hour = drf.ListField(child=drf.DictField(), required=False,
+                                  help_text="[{depart (UTC ISO 8601), shade_share (0..1 or null)}]: the circuit's "
+                                            "share in shade if started now and in each of the coming hours.")
 
 
 class CircuitFeatureSerializer(drf.Serializer):

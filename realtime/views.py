@@ -51,7 +51,12 @@ def _end(end: str, label: str) -> list[OpenApiParameter]:
 
 @extend_schema(
     summary="A walk between two places, along the streets and draped on the terrain",
-    parameters=[*_end("from", "to start from"), *_end("to", "to walk to")],
+    parameters=[*_end("from", "to start from"), *_end("to", "to walk to"),
+                OpenApiParameter("shade", str, enum=["none", "some", "most"],
+                                 description="Trade distance for shade: none (the fastest walk, default), some, most."),
+                OpenApiParameter("max_detour", float,
+                                 description="Longest detour for shade, a share of the fastest walk (default 0.2 = +20 %)."),
+                OpenApiParameter("depart", str, description="Departure, ISO 8601 with a zone (default: now).")],
     responses={200: serializers.WalkFeatureSerializer, 400: serializers.RealtimeErrorSerializer,
                404: serializers.RealtimeErrorSerializer, 422: serializers.RealtimeErrorSerializer},
     tags=["walks"],
@@ -66,8 +71,24 @@ def route_view(request: Request) -> Response:
     origin, destination = _place(request, "from"), _place(request, "to")
     if origin is None or destination is None:
         return _error("give from=<poi slug> or from_lon & from_lat, and to=<poi slug> or to_lon & to_lat")
+    from realtime.shade_route import ShadePreferenceError, check_preference
+
     try:
-        return Response(route_feature(origin, destination))
+        shade, max_detour = check_preference(request.query_params.get("shade"), request.query_params.get("max_detour"))
+    except ShadePreferenceError as exc:
+        return _error(str(exc))
+    depart = None
+    if request.query_params.get("depart"):
+        from django.utils.dateparse import parse_datetime
+
+        try:
+            depart = parse_datetime(request.query_params["depart"])
+        except ValueError:
+            depart = None
+        if depart is None or depart.tzinfo is None:
+            return _error("depart is an ISO 8601 date and time with its zone, e.g. 2026-07-14T16:30:00+02:00")
+    try:
+        return Response(route_feature(origin, destination, shade, max_detour, depart))
     except PlaceNotFound as exc:
         return _error(str(exc), 404)
     except RouteError as exc:

@@ -8,7 +8,8 @@ mkdir -p var/static  # STATIC_ROOT: whitenoise warns when it is missing (collect
 # so a second, bundled PROJ in the same process (pyproj or rasterio wheels) crashes at exit.
 # nginx and openssl: tests/deploy run the shipped nginx configuration, with a self-signed certificate.
 DEB_PACKAGES=(gdal-bin libgdal32 libgeos-c1v5 libproj25 libproj-dev proj-bin proj-data libsqlite3-mod-spatialite
-              python3-venv python3-dev build-essential binutils chromium nginx openssl)
+              python3-venv python3-dev build-essential binutils chromium nginx openssl
+              libpango-1.0-0 libpangoft2-1.0-0)  # WeasyPrint (impact report PDFs) lays text out with Pango
 VENV=.venv
 PY=${JUMEAU_PYTHON:-/usr/bin/python3}
 

@@ -102,6 +102,7 @@ def load_demo(*, seed: int = 42, progress: Progress = print, tiles: bool = True)
             progress(f"Building tiles: {', '.join(missing)}")
             build_layers(missing, progress=progress)
     build_surface_model(progress)
+    cast_street_shade(progress)
     progress(f"Demo city ready in {time.perf_counter() - started:.1f} s")
 
 
@@ -116,3 +117,15 @@ def build_surface_model(progress: Progress) -> None:
     from viewshed.dsm import ensure_surface
 
     ensure_surface(progress=progress)
+
+
+def cast_street_shade(progress: Progress) -> None:
+    """Cast today's and tomorrow's shade on the walk graph, after the surface model it is cast on.
+
+    Wired here for the same reason as the surface model: realtime reads the viewshed's surface, and
+    the project package orders the jobs. A table already current for this graph and surface is kept.
+    """
+    from realtime.shade_store import refresh_shade
+
+    refresh_shade(progress=progress)
+

@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]),
          name="api-docs"),
     path("tiles/", include("tiles.urls")),
+    # Each format checks the project: a draft's report answers 404 to anyone who may not see drafts.
+    path("reports/impact/", include("viewshed.report_urls")),
     path("", include("frontend.urls")),
 ]
 

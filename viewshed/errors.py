@@ -21,3 +21,7 @@ class SurfaceModelMissing(SurfaceModelError):
 
 class ComputationTimeout(ViewshedError, TimeoutError):
     """The computation missed its deadline."""
+
+
+class ImpactError(ViewshedError, ValueError):
+    """A proposal's impact report cannot be computed: the variant has no geometry, or none of it is in the city."""

@@ -31,7 +31,7 @@ def test_the_departure_board_is_described_field_by_field(schema):
 
 def test_a_walk_takes_either_a_place_or_coordinates_at_each_end(schema):
     names = {p["name"] for p in schema["paths"]["/api/routes/"]["get"]["parameters"]}
-    assert names == {"from", "from_lon", "from_lat", "to", "to_lon", "to_lat"}
+    assert names == {"from", "from_lon", "from_lat", "to", "to_lon", "to_lat", "shade", "max_detour", "depart"}
 
 
 def test_the_realtime_views_add_no_schema_warning(capsys):

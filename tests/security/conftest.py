@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
@@ -14,7 +15,7 @@ from django.test import Client
 
 from tests.realtime.conftest import SAMPLE, realtime_namespace  # noqa: F401 - autouse: a clean transit hub
 from tests.security.expectations import ADMIN, ANONYMOUS, CITIZEN, FIELD_AGENT, PLANNER
-from tests.tiles.conftest import X0, Y0, make_buildings, make_network, terrain  # noqa: F401 - fixture
+from tests.tiles.conftest import X0, Y0, make_buildings, make_network, terrain, terrain_height  # noqa: F401 - fixture
 
 NETWORK_MARKERS = ("SECRET-PIPE-7731", "SECRET-VALVE-7732")
 DRAFT_MARKERS = ("zeta-confidentiel", "Projet Zeta confidentiel", "tour-zeta-secrete")
@@ -61,11 +62,15 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     draft = PlanningProject.objects.create(name=DRAFT_MARKERS[1], slug=DRAFT_MARKERS[0], status=ProjectStatus.DRAFT)
     public = PlanningProject.objects.create(name="Place du marché", slug="place-du-marche",
                                             status=ProjectStatus.CONSULTATION)
+    # Both stand beside the first building, so that each has an impact report with windows in it.
+    site_z = float(terrain_height(np.array([X0 + 140.0]), np.array([Y0 + 100.0]))[0])
     variants = {
-        "draft project": ProjectVariant.objects.create(project=draft, name="Tour", slug=DRAFT_MARKERS[2],
-                                                       model_file="tour.ifc", model_format="ifc"),
-        "public project": ProjectVariant.objects.create(project=public, name="Halle", slug="halle",
-                                                        model_file="halle.glb", model_format="glb"),
+        "draft project": ProjectVariant.objects.create(
+            project=draft, name="Tour", slug=DRAFT_MARKERS[2], model_file="tour.ifc", model_format="ifc",
+            footprint=MultiPolygon(_square(X0 + 130, Y0 + 90, 20.0), srid=2154), min_z=site_z, max_z=site_z + 40.0),
+        "public project": ProjectVariant.objects.create(
+            project=public, name="Halle", slug="halle", model_file="halle.glb", model_format="glb",
+            footprint=MultiPolygon(_square(X0 + 130, Y0 + 90, 20.0), srid=2154), min_z=site_z, max_z=site_z + 12.0),
     }
     poi = PointOfInterest.objects.create(name="Fort Carré", slug="fort-carre", geom=Point(X0, Y0, 20.0, srid=2154))
     StreetSegment.objects.create(source_key="matrix", source_id="rue-1", name="Rue du Port",
@@ -93,6 +98,11 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     settings.VAR_DIR = tmp_path
     settings.JUMEAU_EXTENT = (X0, Y0, X0 + 1000.0, Y0 + 1000.0)
     ensure_surface()
+    from viewshed.impact import Parameters
+    from viewshed.models import ImpactReport
+
+    for variant in variants.values():
+        ImpactReport.refresh(variant, Parameters(radius_m=100.0))
     users = {
         CITIZEN: _person("charlie", None), PLANNER: _person("alice", "planner"),
         FIELD_AGENT: _person("bob", "field_agent"), ADMIN: admin_user,

@@ -95,6 +95,11 @@ URLS: dict[str, dict] = {
     "api/transit/stops/<str:stop_id>/departures/": PUBLIC,
     "api/schema/": PUBLIC,
     "api/docs/": PUBLIC,
+    # --- Impact reports (BR 209): a draft's report in any format exists only for planners and admins.
+    "reports/impact/<int:variant_id>/": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
+    "reports/impact/<int:variant_id>/report.pdf": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
+    "reports/impact/<int:variant_id>/windows.csv": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
+    "reports/impact/<int:variant_id>/windows.geojson": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
     # --- Tiles: one pattern, one case per layer kind.
     TILE_ROUTE: TILE_LAYERS,
     # --- The admin site's own pages.

@@ -80,6 +80,8 @@ def _parameters(route: str, case: str, city, layers) -> dict[str, str]:
         values["pk"] = str(city.poi.pk)
     elif PROJECT_ROUTES.match(route):
         values["slug"] = city.projects[case].slug
+    elif route.startswith("reports/impact/"):
+        values["variant_id"] = str(city.variants[case].pk)
     elif route == TILE_ROUTE:
         values["layer"], values["rel"] = layers[case][0], "tileset.json"
     return values

@@ -6,10 +6,63 @@ const ROUTE_TIMEOUT_MS = 45000;
 
 const CIRCUIT_COLOR = "#ff7f0e";
 const ROUTE_COLOR = "#2ca02c";
+// Shaded stretches in a cool blue, sunny ones in a warm yellow: told apart without a legend, and by
+// their width too for colour-blind walkers.
+const SHADE_COLOR = "#1f5fbf";
+const SUN_COLOR = "#ffc21a";
 const MAX_BACKOFF_MS = 30000;
+
+// The walker's own language (Antibes' visitors): the first of the browser's languages we speak, else French.
+const TEXTS = {
+  fr: { walks: "Balades", route: "Itinéraire", from: "De", to: "à", none: "Aucune balade publiée", distance: "Distance",
+        duration: "Durée à pied", climb: "Dénivelé", profile: "Profil", circuit: "Balade", stop: "Étape",
+        durationShort: "Durée", shade: "Ombre", shadeNone: "peu importe", shadeSome: "un peu", shadeMost: "le plus possible",
+        inShade: "à l'ombre", detour: "détour", shadeUnknown: "ombre pas encore calculée", shadeHours: "Ombre si départ à",
+        noReply: "pas de réponse", legend: "bleu : ombre, jaune : soleil" },
+  en: { walks: "Walks", route: "Route", from: "From", to: "to", none: "No published walk", distance: "Distance",
+        duration: "Walking time", climb: "Climb", profile: "Profile", circuit: "Walk", stop: "Stop",
+        durationShort: "Time", shade: "Shade", shadeNone: "don't mind", shadeSome: "some", shadeMost: "as much as possible",
+        inShade: "in the shade", detour: "detour", shadeUnknown: "shade not computed yet", shadeHours: "Shade if leaving at",
+        noReply: "no reply", legend: "blue: shade, yellow: sun" },
+  it: { walks: "Passeggiate", route: "Percorso", from: "Da", to: "a", none: "Nessuna passeggiata", distance: "Distanza",
+        duration: "A piedi", climb: "Dislivello", profile: "Profilo", circuit: "Passeggiata", stop: "Tappa",
+        durationShort: "Durata", shade: "Ombra", shadeNone: "indifferente", shadeSome: "un po'", shadeMost: "il più possibile",
+        inShade: "all'ombra", detour: "deviazione", shadeUnknown: "ombra non ancora calcolata", shadeHours: "Ombra partendo alle",
+        noReply: "nessuna risposta", legend: "blu: ombra, giallo: sole" },
+  de: { walks: "Spaziergänge", route: "Route", from: "Von", to: "nach", none: "Kein Spaziergang", distance: "Strecke",
+        duration: "Gehzeit", climb: "Höhenmeter", profile: "Profil", circuit: "Spaziergang", stop: "Station",
+        durationShort: "Dauer", shade: "Schatten", shadeNone: "egal", shadeSome: "etwas", shadeMost: "so viel wie möglich",
+        inShade: "im Schatten", detour: "Umweg", shadeUnknown: "Schatten noch nicht berechnet", shadeHours: "Schatten bei Start um",
+        noReply: "keine Antwort", legend: "blau: Schatten, gelb: Sonne" },
+};
+
+function pickLanguage() {
+  for (const tag of navigator.languages || [navigator.language || "fr"]) {
+    const code = String(tag).slice(0, 2).toLowerCase();
+    if (TEXTS[code]) return code;
+  }
+  return "fr";
+}
+
+const LANG = pickLanguage();
+const T = TEXTS[LANG];
 
 function minutes(seconds) {
   return `${Math.round(seconds / 60)} min`;
+}
+
+function percent(share) {
+  return `${Math.round(share * 100)} %`;
+}
+
+function shadeText(shade) {
+  if (!shade) return null;
+  if (!shade.available || shade.share === null || shade.share === undefined) return T.shadeUnknown;
+  return `${percent(shade.share)} ${T.inShade}`;
+}
+
+function clock(iso) {
+  return new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" });
 }
 
 function metres(m) {
@@ -86,7 +139,7 @@ export default class RoutesPlugin {
     wrap.className = "walks";
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Balades";
+    button.textContent = T.walks;
     button.dataset.testid = "walks-menu";
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", "walks-list");
@@ -102,7 +155,7 @@ export default class RoutesPlugin {
     const head = document.createElement("div");
     head.className = "walks-head";
     const title = document.createElement("strong");
-    title.textContent = "Balades";
+    title.textContent = T.walks;
     const close = document.createElement("button");
     close.type = "button";
     close.className = "walks-close";
@@ -122,13 +175,19 @@ export default class RoutesPlugin {
     this.fromSelect.name = "from";
     this.toSelect = document.createElement("select");
     this.toSelect.name = "to";
+    for (const select of [this.fromSelect, this.toSelect]) select.style.maxWidth = "min(60vw,220px)";
+    this.shadeSelect = document.createElement("select");
+    this.shadeSelect.name = "shade";
+    this.shadeSelect.dataset.testid = "route-shade";
+    this.shadeSelect.append(new Option(T.shadeNone, "none"), new Option(T.shadeSome, "some"),
+                            new Option(T.shadeMost, "most", true, true));
     const go = document.createElement("button");
     go.type = "submit";
-    go.textContent = "Itinéraire";
-    picker.append("De ", this.fromSelect, " à ", this.toSelect, go);
+    go.textContent = T.route;
+    picker.append(`${T.from} `, this.fromSelect, ` ${T.to} `, this.toSelect, `${T.shade} `, this.shadeSelect, go);
     picker.addEventListener("submit", (event) => {
       event.preventDefault();
-      this.requestRoute({ poi: this.fromSelect.value }, { poi: this.toSelect.value });
+      this.requestRoute({ poi: this.fromSelect.value }, { poi: this.toSelect.value }, this.shadeSelect.value);
     });
     this.list.append(head, this.circuitItems, picker);
     wrap.append(button, this.list);
@@ -166,7 +225,7 @@ export default class RoutesPlugin {
   _renderCircuitList() {
     this.circuitItems.replaceChildren();
     const slugs = Object.keys(this.circuits).sort();
-    if (slugs.length === 0) this.circuitItems.textContent = "Aucune balade publiée";
+    if (slugs.length === 0) this.circuitItems.textContent = T.none;
     for (const slug of slugs) {
       const props = this.circuits[slug].properties;
       const label = document.createElement("label");
@@ -176,7 +235,9 @@ export default class RoutesPlugin {
       box.dataset.circuit = slug;
       box.checked = this.drawn.includes(slug);
       box.addEventListener("change", () => (box.checked ? this.showCircuit(slug) : this.hideCircuit(slug)));
-      label.append(box, ` ${props.name} (${metres(props.length_m)}, ${minutes(props.duration_s)})`);
+      const now = (props.shade_by_hour || [])[0];
+      const shade = now && now.shade_share !== null ? `, ${percent(now.shade_share)} ${T.inShade}` : "";
+      label.append(box, ` ${props.name} (${metres(props.length_m)}, ${minutes(props.duration_s)}${shade})`);
       this.circuitItems.append(label);
     }
   }
@@ -197,7 +258,7 @@ export default class RoutesPlugin {
       const body = await response.json();
       const collection = body.results || body; // paginated or not
       this.pois = (collection.features || []).map((f) => ({ slug: f.properties.slug, name: f.properties.name }));
-      this.pois.sort((a, b) => a.name.localeCompare(b.name, "fr"));
+      this.pois.sort((a, b) => a.name.localeCompare(b.name, LANG));
       for (const select of [this.fromSelect, this.toSelect]) {
         select.replaceChildren(...this.pois.map((p) => new Option(p.name, p.slug)));
       }
@@ -267,28 +328,53 @@ export default class RoutesPlugin {
 
   showRoute(feature) {
     this.lastRoute = feature;
-    this.source.entities.removeById("route");
-    this.source.entities.add({
-      id: "route",
-      name: `${feature.properties.from} → ${feature.properties.to}`,
-      polyline: {
-        positions: this._positions(feature), width: 6, clampToGround: true,
-        material: Cesium.Color.fromCssColorString(ROUTE_COLOR),
-      },
-      properties: { kind: "route" },
-    });
+    for (const entity of [...this.source.entities.values]) {
+      if (entity.id === "route" || entity.id.startsWith("route:")) this.source.entities.remove(entity);
+    }
+    const positions = this._positions(feature);
+    const runs = feature.properties.shade_runs;
+    const name = `${feature.properties.from} → ${feature.properties.to}`;
+    if (!runs || runs.length === 0) {
+      this.source.entities.add({
+        id: "route", name,
+        polyline: { positions, width: 6, clampToGround: true, material: Cesium.Color.fromCssColorString(ROUTE_COLOR) },
+        properties: { kind: "route" },
+      });
+    } else {
+      // One stretch per run of shade or sun, as the walker will meet them at their pace.
+      runs.forEach(([first, last, share], i) => {
+        const shaded = share >= 0.5;
+        this.source.entities.add({
+          id: i === 0 ? "route" : `route:${i}`, name,
+          polyline: {
+            positions: positions.slice(first, last + 1), width: shaded ? 8 : 5, clampToGround: true,
+            material: Cesium.Color.fromCssColorString(shaded ? SHADE_COLOR : SUN_COLOR),
+          },
+          properties: { kind: "route", shaded },
+        });
+      });
+    }
     this._routePanel(feature);
     this.viewer.requestRender();
   }
 
   _routePanel(feature) {
     const p = feature.properties;
-    this.viewer.showPanel(`${p.from} → ${p.to}`, [
-      ["Distance", metres(p.length_m)],
-      ["Durée à pied", minutes(p.duration_s)],
-      ["Dénivelé", `+${Math.round(p.ascent_m)} m / −${Math.round(p.descent_m)} m`],
-      ["Profil", profileSvg(p.profile)],
-    ]);
+    const rows = [];
+    const detour = p.shade && p.shade.detour > 0.005 ? ` (+${percent(p.shade.detour)} ${T.detour})` : "";
+    rows.push([T.distance, `${metres(p.length_m)}${detour}`]);
+    rows.push([T.duration, minutes(p.duration_s)]);
+    const shade = shadeText(p.shade);
+    if (shade) {
+      const cell = document.createElement("span");
+      cell.dataset.testid = "route-shade-share";
+      cell.textContent = shade;
+      if (p.shade_runs && p.shade_runs.length) cell.title = T.legend;
+      rows.push([T.shade, cell]);
+    }
+    rows.push([T.climb, `+${Math.round(p.ascent_m)} m / −${Math.round(p.descent_m)} m`]);
+    rows.push([T.profile, profileSvg(p.profile)]);
+    this.viewer.showPanel(`${p.from} → ${p.to}`, rows);
   }
 
   // --- /ws/routes/ -------------------------------------------------------------------
@@ -326,6 +412,12 @@ export default class RoutesPlugin {
       this.hideCircuit(message.slug);
       delete this.circuits[message.slug];
       this._renderCircuitList();
+    } else if (message.type === "circuits_shade") {
+      // The sun moved: each circuit's shade for the coming hours, pushed every slot.
+      for (const item of message.circuits) {
+        if (this.circuits[item.slug]) this.circuits[item.slug].properties.shade_by_hour = item.shade_by_hour;
+      }
+      this._renderCircuitList();
     } else if (message.type === "route" || message.type === "error") {
       const pending = this._pending.get(message.id);
       if (!pending) return;
@@ -339,25 +431,25 @@ export default class RoutesPlugin {
     }
   }
 
-  async requestRoute(from, to) {
+  async requestRoute(from, to, shade = "most") {
     let feature;
     try {
       if (this.connected) {
         const id = this._nextId++;
         feature = await new Promise((resolve, reject) => {
           this._pending.set(id, { resolve, reject });
-          this.socket.send(JSON.stringify({ type: "route", id, from, to }));
+          this.socket.send(JSON.stringify({ type: "route", id, from, to, shade }));
           // A walk asked for while a server that just started still builds its street graph waits for it
           // (realtime.pedestrian.warm_up_in_background: seconds on a busy machine).
-          const late = new Error("le serveur n'a pas répondu à temps ; réessayez.");
-          setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(late)), ROUTE_TIMEOUT_MS);
+          setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(new Error(T.noReply))),
+                     ROUTE_TIMEOUT_MS);
         });
       } else {
-        const params = new URLSearchParams({ from: from.poi, to: to.poi });
+        const params = new URLSearchParams({ from: from.poi, to: to.poi, shade });
         feature = await fetchJson(`/api/routes/?${params}`);
       }
     } catch (err) {
-      this.viewer.setStatus(`Itinéraire : ${err.message}`);
+      this.viewer.setStatus(`${T.route} : ${err.message}`);
       return null;
     }
     this.showRoute(feature);
@@ -371,13 +463,17 @@ export default class RoutesPlugin {
     if (kind === "circuit-stop") {
       const circuit = this.circuits[entity.properties.slug.getValue()];
       const stop = circuit.properties.stops.find((s) => s.order === entity.properties.order.getValue());
-      this.viewer.showPanel(stop.name, [["Balade", circuit.properties.name], ["Étape", stop.order + 1], ["", stop.text]]);
+      this.viewer.showPanel(stop.name, [[T.circuit, circuit.properties.name], [T.stop, stop.order + 1], ["", stop.text]]);
       return true;
     }
     if (kind === "circuit") {
       const p = this.circuits[entity.properties.slug.getValue()].properties;
-      this.viewer.showPanel(p.name, [["Distance", metres(p.length_m)], ["Durée", minutes(p.duration_s)],
-        ["", p.description], ["Profil", profileSvg(p.profile)]]);
+      const hours = (p.shade_by_hour || []).filter((h) => h.shade_share !== null)
+        .map((h) => `${clock(h.depart)} ${percent(h.shade_share)}`).join(" · ");
+      const rows = [[T.distance, metres(p.length_m)], [T.durationShort, minutes(p.duration_s)]];
+      if (hours) rows.push([T.shadeHours, hours]);
+      rows.push(["", p.description], [T.profile, profileSvg(p.profile)]);
+      this.viewer.showPanel(p.name, rows);
       return true;
     }
     if (kind === "route" && this.lastRoute) {

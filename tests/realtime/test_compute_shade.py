@@ -1,0 +1,60 @@
+"""manage.py compute_shade: the shade job on a small city's surface model, rerun only when something changed."""
+from __future__ import annotations
+
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from tests.viewshed.conftest import LAND_Z, X0, Y0, box, city  # noqa: F401 - the small city fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def street(city):  # noqa: F811
+    """An east-west street 10 m north of the 15 m high "Résidence" (x + 180 to + 220), from x + 150 to + 250."""
+    from django.contrib.gis.geos import LineString
+
+    from twin.models import StreetSegment
+
+    StreetSegment.objects.create(source_key="test-streets", source_id="rue", kind="street", name="Rue du Nord",
+                                 geom=LineString([(X0 + 150, Y0 + 230, LAND_Z), (X0 + 250, Y0 + 230, LAND_Z)],
+                                                 srid=2154))
+    return city
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("compute_shade", "--date", "2026-12-21", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_winter_noon_shadow_of_a_building_covers_the_street_behind_it(street):
+    from realtime.shade import ShadeTable
+    from realtime.shade_store import shade_path
+
+    assert "shade computed" in run()
+    table = ShadeTable.load(shade_path())
+    assert table.n_slots == 2 * 96
+    noon = int(table.seconds_from_start(np.datetime64("2026-12-21T11:30:00")) // 900)
+    # By hand: the sun 23° up in the south, 15 m of building cast 15 / tan 23° = 35 m of shadow, past the
+    # street 10 m behind it, over the building's 40 m of the street's 100 m.
+    assert table.shade[0, noon] / 255 == pytest.approx(0.4, abs=0.05)
+    assert (table.shade[:, noon - 20] == 255).all()  # 06:30 UTC in December: before sunrise
+    assert "shade current" in run()
+
+
+def test_a_new_building_makes_the_job_cast_the_shade_again(street):
+    from realtime.shade import ShadeTable
+    from realtime.shade_store import shade_path
+    from twin.models import Building
+
+    run()
+    noon = int(ShadeTable.load(shade_path()).seconds_from_start(np.datetime64("2026-12-21T11:30:00")) // 900)
+    Building.objects.create(source_key="test", source_id="NEW", footprint=box(X0 + 140, Y0 + 200, X0 + 180, Y0 + 220),
+                            ground_z=LAND_Z, roof_z=LAND_Z + 15.0, storeys=5)
+    assert "shade computed" in run()
+    # The new building's shadow covers the street from x + 150 (its start) to + 180: 70 m of 100 m now.
+    assert ShadeTable.load(shade_path()).shade[0, noon] / 255 == pytest.approx(0.7, abs=0.05)

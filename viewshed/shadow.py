@@ -1,0 +1,271 @@
+"""Shadows cast on a DSM by the sun, and hours of direct sun at a point (numba sweeps along the sun's azimuth).
+
+Every function works on a north-up grid (viewshed.dsm.Grid: row 0 is the
+north edge, square cells of `cell` metres) with heights in metres. The sun's
+direction is given in the grid's own frame: azimuth in degrees clockwise from
+grid north (true azimuth plus `grid_north_deg`, the grid azimuth of true north
+at the city, see `grid_azimuth`), elevation in degrees above the horizon.
+
+The sun line through a cell. Stepping from the cell towards the sun along the
+grid axis the sun is closest to (columns when it is more east or west than
+north or south, rows otherwise), the k-th step moves k cells along that axis
+and round(k * t) cells across it, t = tan of the angle to the axis, counted
+from the grid edge the sun is over: every cell of one "sun line" shares the
+same rounding, so the rounding error is less than half a cell and one pass
+along each line gives every cell's horizon (a sweep, O(cells)). Step k lies
+k * cell * sqrt(1 + t^2) metres away horizontally. A cell's shadow height is
+the highest of h(step k) - (k - 1/2) * step * tan(elevation) over every step
+k >= 1 up the line (a DSM cell is a flat-topped column whose near edge stands
+half a step closer than its centre): a point lower than it is in shadow. `shadow_height_at` follows one
+line from one cell (the brute force the sweep must agree with).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from viewshed.dsm import Patch
+
+__all__ = ["COVER_CLEARANCE_M", "SunLine", "grid_azimuth", "shadow_heights", "shadow_mask", "shadow_height_at",
+           "shaded_points", "sun_line"]
+
+# A point whose own cell stands this much above it is under a roof, an arcade or a tree: covered.
+COVER_CLEARANCE_M = 2.5
+
+
+@dataclass(frozen=True)
+class SunLine:
+    """The digital sun line for one sun direction on one grid shape (see the module docstring).
+
+    transposed: lines run along rows (the sun is more north or south); the sweep
+    then reads the grid transposed. sign: +1 when the sun is over the last
+    column (east, or south when transposed), -1 over column 0. t: cells across
+    per cell along, towards the sun. step_m: horizontal metres per step.
+    drop_m: metres a horizon falls per step (step_m * tan(elevation)).
+    """
+
+    transposed: bool
+    sign: int
+    t: float
+    step_m: float
+    drop_m: float
+
+
+def grid_azimuth(true_azimuth_deg, grid_north_deg: float):
+    """Azimuth in the grid frame (degrees clockwise from grid north) of a true azimuth (degrees from true north).
+
+    grid_north_deg: the grid azimuth of true north where the sun is seen from (about -3 degrees in
+    Lambert-93 at Antibes, east of the projection's central meridian).
+    """
+    return (np.asarray(true_azimuth_deg, float) + grid_north_deg) % 360.0
+
+
+def sun_line(azimuth_deg: float, elevation_deg: float, cell: float) -> SunLine | None:
+    """The sun line for a sun at `azimuth_deg` (grid frame) and `elevation_deg`; None when the sun is down."""
+    if elevation_deg <= 0.0:
+        return None
+    a = math.radians(azimuth_deg)
+    east, north = math.sin(a), math.cos(a)
+    # Towards the sun, columns grow eastwards and rows southwards.
+    d_col, d_row = east, -north
+    transposed = abs(d_row) > abs(d_col)
+    along, across = (d_row, d_col) if transposed else (d_col, d_row)
+    t = across / abs(along)
+    step = cell * math.sqrt(1.0 + t * t)
+    return SunLine(transposed, 1 if along > 0 else -1, t, step, step * math.tan(math.radians(elevation_deg)))
+
+
+@njit(cache=True, inline="always")
+def _offset(k: int, t: float) -> int:
+    # Rows across at k steps away from the sun-side edge; the same floor(x + 0.5) everywhere.
+    return int(math.floor(-k * t + 0.5))
+
+
+@njit(cache=True)
+def _first_in(off, j, rows, lo, hi_k):
+    """Smallest k in [lo, hi_k) with 0 <= j + off[k] < rows, given off monotone; hi_k if none (binary search)."""
+    # off is monotone, so "row already inside or past it" is monotone in k on the side the line enters from.
+    a, b = lo, hi_k
+    entering_from_top = off[hi_k - 1] <= off[lo] if hi_k > lo else True
+    while a < b:
+        m = (a + b) // 2
+        r = j + off[m]
+        ok = r < rows if entering_from_top else r >= 0
+        if ok:
+            b = m
+        else:
+            a = m + 1
+    return a
+
+
+@njit(cache=True, parallel=True)
+def _sweep(dsm, sign, t, drop, out):
+    """out[r, c] = shadow height of cell (r, c), lines along columns (the canonical orientation)."""
+    rows, cols = dsm.shape
+    off = np.empty(cols, np.int64)
+    for k in range(cols):
+        off[k] = _offset(k, t)
+    lo = min(0, off[cols - 1])
+    hi = max(0, off[cols - 1])
+    n_lines = rows + hi - lo
+    for li in prange(n_lines):
+        j = li - hi
+        # The line crosses the grid over one run of steps: skip straight to it.
+        k = _first_in(off, j, rows, 0, cols)
+        # The highest h(k) + k * drop so far: subtracting k0 * drop at step k0 gives the shadow height
+        # with the very operations _height_at uses, so both agree to the last bit.
+        best = -np.inf
+        while k < cols:
+            r = j + off[k]
+            if r < 0 or r >= rows:
+                break
+            c = cols - 1 - k if sign > 0 else k
+            out[r, c] = best - k * drop + 0.5 * drop
+            h = np.float64(dsm[r, c]) + k * drop
+            if h > best:
+                best = h
+            k += 1
+    return out
+
+
+@njit(cache=True)
+def _height_at(dsm, r, c, sign, t, drop, patch, pr0, pc0):
+    """Shadow height of cell (r, c) by walking its sun line to the grid edge (canonical orientation).
+
+    patch: heights to raise the DSM to (max) from cell (pr0, pc0) on; -inf cells leave it as is.
+    """
+    rows, cols = dsm.shape
+    ph, pw = patch.shape
+    k0 = cols - 1 - c if sign > 0 else c
+    j = r - _offset(k0, t)
+    best = -np.inf
+    for k in range(k0 - 1, -1, -1):
+        cc = cols - 1 - k if sign > 0 else k
+        rr = j + _offset(k, t)
+        if rr < 0 or rr >= rows:
+            break  # lines cross rows monotonically: once out, out for good
+        h = np.float64(dsm[rr, cc])
+        if 0 <= rr - pr0 < ph and 0 <= cc - pc0 < pw:
+            p = np.float64(patch[rr - pr0, cc - pc0])
+            if p > h:
+                h = p
+        h += k * drop
+        if h > best:
+            best = h
+    return best - k0 * drop + 0.5 * drop
+
+
+@njit(cache=True, parallel=True)
+def _heights_at(dsm, rr, cc, sign, t, drop, patch, pr0, pc0, out):
+    for i in prange(rr.shape[0]):
+        out[i] = _height_at(dsm, rr[i], cc[i], sign, t, drop, patch, pr0, pc0)
+    return out
+
+
+def shadow_heights(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_deg: float,
+                   dsm_t: np.ndarray | None = None, out: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """Shadow height (metres) of every cell for the sun at `azimuth_deg` (grid frame), `elevation_deg`.
+
+    Returns (heights, transposed): when `transposed` the array is indexed [col, row]. dsm_t: the DSM
+    transposed and C-contiguous, reused by a caller sweeping many sun positions; out: a float64 array
+    to write into, of the shape returned. A sun below the horizon gives +inf everywhere.
+    """
+    line = sun_line(azimuth_deg, elevation_deg, cell)
+    if line is None:
+        shape = dsm.shape
+        res = out if out is not None and out.shape == shape else np.empty(shape)
+        res.fill(np.inf)
+        return res, False
+    grid = dsm
+    if line.transposed:
+        grid = dsm_t if dsm_t is not None else np.ascontiguousarray(dsm.T)
+    if out is None or out.shape != grid.shape:
+        out = np.empty(grid.shape)
+    return _sweep(grid, line.sign, line.t, line.drop_m, out), line.transposed
+
+
+def shadow_mask(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_deg: float) -> np.ndarray:
+    """True where the DSM surface itself is in the shadow of higher cells (bool, shaped like `dsm`)."""
+    heights, transposed = shadow_heights(dsm, cell, azimuth_deg, elevation_deg)
+    if transposed:
+        heights = heights.T
+    return heights > dsm
+
+
+_NO_PATCH = np.full((1, 1), -np.inf, np.float32)
+
+
+def shadow_height_at(dsm: np.ndarray, cell: float, rows, cols, azimuth_deg: float, elevation_deg: float,
+                     patch: Patch | None = None) -> np.ndarray:
+    """Shadow heights (metres) of the cells (rows[i], cols[i]) alone, each by walking its sun line.
+
+    patch: a project variant (viewshed.dsm.variant_patch) raised into the DSM on the fly, without a copy.
+    """
+    rr = np.ascontiguousarray(rows, np.int64).reshape(-1)
+    cc = np.ascontiguousarray(cols, np.int64).reshape(-1)
+    line = sun_line(azimuth_deg, elevation_deg, cell)
+    if line is None:
+        return np.full(len(rr), np.inf)
+    heights, pr0, pc0 = (_NO_PATCH, 0, 0) if patch is None else (
+        np.ascontiguousarray(patch.heights, np.float32), patch.r0, patch.c0)
+    grid = dsm
+    if line.transposed:
+        # Walking one line touches a cell per row: a strided view costs no more than a copy would.
+        grid, rr, cc, heights, pr0, pc0 = dsm.T, cc, rr, np.ascontiguousarray(heights.T), pc0, pr0
+    return _heights_at(grid, rr, cc, line.sign, line.t, line.drop_m, heights, pr0, pc0, np.empty(len(rr)))
+
+
+def shaded_points(shadow: np.ndarray, own: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Which points at heights `z` (metres) are out of direct sun.
+
+    shadow: the shadow height of each point's cell; own: the DSM height of that cell. A point lower
+    than its shadow height is in a shadow; one whose own cell rises COVER_CLEARANCE_M above it stands
+    under something (an arcade, a roof it was drawn under).
+    """
+    return (shadow > z) | (own > z + COVER_CLEARANCE_M)
+
+
+def sun_hours(dsm: np.ndarray, cell: float, row: int, col: int, azimuth_deg: np.ndarray, elevation_deg: np.ndarray,
+              step_minutes: float, patch: Patch | None = None, z: float | None = None) -> float:
+    """Hours of direct sun at cell (row, col) over the given sun positions (grid frame), `step_minutes` apart.
+
+    z: the height of the point (metres; the DSM there by default, the ground a visitor stands on). Each
+    position in sun counts for one step. patch: a project variant burnt in (viewshed.dsm.variant_patch).
+    """
+    own = float(dsm[row, col])
+    if patch is not None:
+        pr, pc = row - patch.r0, col - patch.c0
+        if 0 <= pr < patch.heights.shape[0] and 0 <= pc < patch.heights.shape[1]:
+            own = max(own, float(patch.heights[pr, pc]))
+    point = own if z is None else float(z)
+    lit = 0
+    for az, el in zip(np.asarray(azimuth_deg, float), np.asarray(elevation_deg, float)):
+        if el <= 0.0:
+            continue
+        h = shadow_height_at(dsm, cell, [row], [col], az, el, patch)[0]
+        lit += not shaded_points(np.array([h]), np.array([own]), np.array([point]))[0]
+    return lit * step_minutes / 60.0
+
+
+def daily_sun_hours(surface, x: float, y: float, day, tz: str, lat: float, lon: float, grid_north_deg: float,
+                    patch: Patch | None = None, step_minutes: int = 10, z: float | None = None) -> float:
+    """Hours of direct sun at storage-CRS x, y (metres) over a local calendar day, every `step_minutes`.
+
+    surface: a viewshed.dsm.SurfaceModel; day: a datetime.date in time zone `tz`; lat, lon: WGS84
+    degrees the sun is seen from; grid_north_deg: the grid azimuth of true north there; patch: a project
+    variant burnt in (viewshed.dsm.variant_patch) for the "with the project" figure; z: the point's
+    height in metres (the surface there by default). Each step counts with the sun at its middle.
+    """
+    from viewshed.sun import day_times, sun_positions
+
+    cell = surface.grid.cell_of(x, y)
+    if cell is None:
+        raise ValueError(f"({x:.1f}, {y:.1f}) lies outside the surface model: choose a point in the city's extent")
+    times = day_times(day, tz, step_minutes) + np.timedelta64(step_minutes * 30, "s")
+    sun = sun_positions(times, lat, lon)
+    return sun_hours(surface.dsm, surface.grid.cell, cell[0], cell[1], grid_azimuth(sun.azimuth, grid_north_deg),
+                     sun.elevation, step_minutes, patch, z)
