@@ -89,7 +89,8 @@ def shade_shares(dsm: np.ndarray, grid, samples: EdgeSamples, azimuth_deg, eleva
         buf = buffers.get(transposed_needed)
         if buf is None or buf.shape != shape:
             buf = buffers[transposed_needed] = np.empty(shape, np.float32)
-        heights, transposed = shadow_heights(dsm, grid.cell, float(az), float(el), dsm_t=dsm_t, out=buf)
+        heights, transposed = shadow_heights(dsm, grid.cell, float(az), float(el), dsm_t=dsm_t, out=buf,
+                                             only=(r, c))
         sh = heights[c, r] if transposed else heights[r, c]
         shaded = shaded_points(sh.astype(np.float64), own, z)
         out[:, i] = np.bincount(edge_in, weights=shaded, minlength=samples.n_edges) / np.maximum(counts, 1)

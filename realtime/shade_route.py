@@ -75,6 +75,12 @@ def shade_walk(graph: PedestrianGraph, origin: int, destination: int, table: Sha
         return None
     chosen, used = fastest, 0.0
     penalty = PREFERENCES[preference]
+    fastest_shade = None
+    if table is not None:
+        fastest_shade = table.shade_at(graph.edge_of[fastest.edges], depart_s + fastest.arrival_s[:-1])
+    # A fastest walk with no sun on it at the walker's time (the night, a shaded lane) cannot be beaten.
+    if fastest_shade is not None and (fastest_shade >= 1.0).all():
+        return ShadeWalk(fastest, fastest, fastest_shade, 0.0)
     if sun is not None and penalty > 0:
         limit = fastest.length_m * (1.0 + max_detour) + 1e-6
         slot_s = table.slot_minutes * 60.0
@@ -84,7 +90,7 @@ def shade_walk(graph: PedestrianGraph, origin: int, destination: int, table: Sha
                 chosen, used = found, penalty
                 break
             penalty /= 2.0
-    shade = None
-    if table is not None:
+    shade = fastest_shade
+    if table is not None and chosen is not fastest:
         shade = table.shade_at(graph.edge_of[chosen.edges], depart_s + chosen.arrival_s[:-1])
     return ShadeWalk(chosen, fastest, shade, used)

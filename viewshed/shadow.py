@@ -102,24 +102,34 @@ def _first_in(off, j, rows, lo, hi_k):
     return a
 
 
-@njit(cache=True, parallel=True)
-def _sweep(dsm, sign, t, drop, out):
-    """out[r, c] = shadow height of cell (r, c), lines along columns (the canonical orientation)."""
-    rows, cols = dsm.shape
+@njit(cache=True)
+def _offsets(cols, t):
     off = np.empty(cols, np.int64)
     for k in range(cols):
         off[k] = _offset(k, t)
+    return off
+
+
+@njit(cache=True, parallel=True)
+def _sweep(dsm, sign, t, drop, out, last):
+    """out[r, c] = shadow height of cell (r, c), lines along columns (the canonical orientation).
+
+    last[line]: the last step to sweep on each line (-1: skip the line); None: every step of every line.
+    """
+    rows, cols = dsm.shape
+    off = _offsets(cols, t)
     lo = min(0, off[cols - 1])
     hi = max(0, off[cols - 1])
     n_lines = rows + hi - lo
     for li in prange(n_lines):
         j = li - hi
+        stop = cols if last is None else last[li] + 1
         # The line crosses the grid over one run of steps: skip straight to it.
-        k = _first_in(off, j, rows, 0, cols)
+        k = _first_in(off, j, rows, 0, cols) if stop > 0 else cols
         # The highest h(k) + k * drop so far: subtracting k0 * drop at step k0 gives the shadow height
         # with the very operations _height_at uses, so both agree to the last bit.
         best = -np.inf
-        while k < cols:
+        while k < stop:
             r = j + off[k]
             if r < 0 or r >= rows:
                 break
@@ -167,12 +177,15 @@ def _heights_at(dsm, rr, cc, sign, t, drop, patch, pr0, pc0, out):
 
 
 def shadow_heights(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_deg: float,
-                   dsm_t: np.ndarray | None = None, out: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+                   dsm_t: np.ndarray | None = None, out: np.ndarray | None = None,
+                   only: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, bool]:
     """Shadow height (metres) of every cell for the sun at `azimuth_deg` (grid frame), `elevation_deg`.
 
     Returns (heights, transposed): when `transposed` the array is indexed [col, row]. dsm_t: the DSM
-    transposed and C-contiguous, reused by a caller sweeping many sun positions; out: a float64 array
-    to write into, of the shape returned. A sun below the horizon gives +inf everywhere.
+    transposed and C-contiguous, reused by a caller sweeping many sun positions; out: an array to
+    write into, of the shape returned. only: (rows, cols) of the cells wanted: the sweep then stops
+    each sun line at its last wanted cell and skips lines with none, leaving other cells unwritten.
+    A sun below the horizon gives +inf everywhere.
     """
     line = sun_line(azimuth_deg, elevation_deg, cell)
     if line is None:
@@ -185,7 +198,17 @@ def shadow_heights(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_d
         grid = dsm_t if dsm_t is not None else np.ascontiguousarray(dsm.T)
     if out is None or out.shape != grid.shape:
         out = np.empty(grid.shape)
-    return _sweep(grid, line.sign, line.t, line.drop_m, out), line.transposed
+    last = None
+    if only is not None:
+        rr, cc = (np.asarray(only[1], np.int64), np.asarray(only[0], np.int64)) if line.transposed else (
+            np.asarray(only[0], np.int64), np.asarray(only[1], np.int64))
+        n_rows, n_cols = grid.shape
+        off = _offsets(n_cols, line.t)
+        hi = max(0, int(off[-1]))
+        k0 = n_cols - 1 - cc if line.sign > 0 else cc
+        last = np.full(n_rows + hi - min(0, int(off[-1])), -1, np.int64)
+        np.maximum.at(last, rr - off[k0] + hi, k0)
+    return _sweep(grid, line.sign, line.t, line.drop_m, out, last), line.transposed
 
 
 def shadow_mask(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_deg: float) -> np.ndarray:

@@ -111,3 +111,13 @@ def test_a_day_of_sun_at_the_foot_of_a_wall_with_and_without_the_project():
     project = Patch(105, 80, np.full((10, 41), 20.0, np.float32))
     with_project = daily_sun_hours(surface, *args, patch=project)
     assert with_project < open_sky - 3
+
+
+@pytest.mark.parametrize("azimuth,elevation", [(135, 30), (200, 10), (290, 45), (10, 5), (250.5, 3)])
+def test_a_sweep_for_a_few_cells_gives_them_the_full_sweeps_heights(town, azimuth, elevation):
+    rng = np.random.default_rng(9)
+    rows, cols = rng.integers(0, town.shape[0], 40), rng.integers(0, town.shape[1], 40)
+    full, transposed = shadow_heights(town, 1.0, azimuth, elevation)
+    some, _ = shadow_heights(town, 1.0, azimuth, elevation, only=(rows, cols))
+    pick = (cols, rows) if transposed else (rows, cols)
+    assert np.array_equal(some[pick], full[pick])
