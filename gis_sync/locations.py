@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from gis_sync.errors import EmptySourceError, FormatError, MissingFileError
+from gis_sync.errors import DownloadError, EmptySourceError, FormatError, MissingFileError
 
 TIMEOUT_S = 120
 # Files that travel with a dataset and are not one: shapefile companions are found next to their .shp.
@@ -92,8 +92,7 @@ def _fetched(location: str | Path) -> Iterator[Path]:
             with urllib.request.urlopen(text, timeout=TIMEOUT_S) as response, target.open("wb") as out:
                 shutil.copyfileobj(response, out)
         except (urllib.error.URLError, OSError) as exc:
-            raise MissingFileError(f"cannot download {text} ({exc})", file=name,
-                                   advice="check the URL and the server's network access") from None
+            raise DownloadError(f"cannot download {text} ({exc})", file=name) from None
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)

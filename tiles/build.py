@@ -56,7 +56,12 @@ def unpublished_layers() -> list[str]:
 
 def stale_layers() -> list[str]:
     """Layers with areas changed by a sync since their last build, in build order."""
-    dirty = set(DirtyArea.objects.values_list("layer", flat=True).distinct())
+    return layers_to_rebuild(DirtyArea.objects.values_list("layer", flat=True).distinct())
+
+
+def layers_to_rebuild(changed: Iterable[str]) -> list[str]:
+    """The layers to build after changes to `changed` (layer names a sync recorded), in build order."""
+    dirty = set(changed)
     if TERRAIN in dirty:
         dirty.add(BASEMAP)  # drawn from the terrain
     known = known_layers()
