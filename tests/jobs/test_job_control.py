@@ -1,0 +1,90 @@
+"""Job control on a real worker: one build of a layer at a time across processes, downloads retried with backoff,
+the admin's 'sync now' answering at once with the sync queued."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.gis_sync.conftest import DATA
+from tests.jobs.conftest import result_of, wait_for
+from tests.jobs.feed_server import Portal
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _status(task_id: str) -> str | None:
+    from django_celery_results.models import TaskResult
+
+    return TaskResult.objects.filter(task_id=task_id).values_list("status", flat=True).first()
+
+
+def test_a_build_waits_while_another_process_holds_the_layer(jobs_env):
+    from gis_sync.importer import import_path
+    from tiles.models import TileBuild
+    from tiles.tasks import build_layer
+    from twin import job_lock
+    from twin.models import JobLock
+
+    import_path(DATA / "batiment.geojson", options={"source_key": "bati"})
+    assert job_lock.acquire("tiles:buildings", "another-machine:42", ttl_s=600)
+    job = build_layer.delay("buildings")
+    deadline = time.monotonic() + 20
+    while _status(job.id) != "RETRY":
+        assert time.monotonic() < deadline, f"the build never waited: {_status(job.id)}\n{jobs_env.log()}"
+        time.sleep(0.2)
+    time.sleep(2.5)  # two more tries (JUMEAU_JOB_LOCK_WAIT_S=1), all refused
+    assert _status(job.id) == "RETRY" and not TileBuild.objects.exists()
+
+    job_lock.release("tiles:buildings", "another-machine:42")
+    row = wait_for([job.id], jobs_env)[job.id]
+    assert row.status == "SUCCESS", row.traceback
+    assert result_of(row)["status"] == "published" and TileBuild.objects.get().status == "published"
+    assert not JobLock.objects.exists()  # the worker let go of the layer
+
+
+def test_a_failed_download_is_retried_with_growing_waits(jobs_env):
+    from gis_sync.models import Source, SyncRun
+    from gis_sync.tasks import sync_source
+
+    portal = Portal(DATA / "batiment.geojson", failures=2)
+    try:
+        Source.objects.create(key="portal", name="portal", location=portal.url)
+        job = sync_source.delay("portal")
+        row = wait_for([job.id], jobs_env)[job.id]
+        wait_for(result_of(row)["queued"].values(), jobs_env)
+    finally:
+        portal.close()
+    assert row.status == "SUCCESS" and result_of(row)["created"] == 3
+    first, second, third = portal.requests
+    # JUMEAU_JOB_RETRY_BACKOFF_S=1: one second, then two.
+    assert 0.9 <= second - first < 1.9 <= third - second < 4.0
+    runs = list(SyncRun.objects.order_by("started_at").values_list("status", flat=True))
+    assert runs == ["failed", "failed", "success"]
+    assert "503" in SyncRun.objects.filter(status="failed").first().errors[0]["message"]
+
+
+def test_sync_now_in_the_admin_answers_at_once_and_a_worker_syncs(jobs_env, admin_client):
+    from gis_sync.models import Source, SyncRun
+
+    portal = Portal(DATA / "batiment.geojson", delay_s=3.0)  # a slow portal: the download alone takes 3 s
+    try:
+        source = Source.objects.create(key="slow", name="slow", location=portal.url)
+        started = time.monotonic()
+        response = admin_client.post("/admin/gis_sync/source/",
+                                     {"action": "sync_now", "_selected_action": [source.pk]}, follow=True)
+        answered = time.monotonic()
+        assert answered - started < 2.0
+        message = " ".join(str(m) for m in response.context["messages"])
+        job_id = re.search(r"sync queued as job ([0-9a-f-]{36})", message)[1]
+        assert _status(job_id) in {"PENDING", "STARTED"}  # listed in the admin as queued or running
+        assert not SyncRun.objects.filter(status="success").exists()
+        row = wait_for([job_id], jobs_env)[job_id]
+        wait_for(result_of(row)["queued"].values(), jobs_env)
+    finally:
+        portal.close()
+    assert row.status == "SUCCESS" and row.worker.startswith("test-")
+    assert len(portal.requests) == 1 and SyncRun.objects.get().status == "success"
+    jobs = admin_client.get("/admin/django_celery_results/taskresult/").content.decode()
+    assert "gis_sync.sync_source" in jobs and "tiles.build_layer" in jobs and "done" in jobs
