@@ -14,6 +14,7 @@ from tiles.layers import BASEMAP, BUILDINGS, NETWORKS, POINTCLOUD_PREFIX, TERRAI
 from tiles.models import DirtyArea, TileBuild
 from tiles.publish import LayerBuild, current_version
 from twin.geoid import HeightFrame, city_frame
+from twin.progress import Meter
 
 Builder = Callable[[LayerBuild, HeightFrame, Progress], LayerStats]
 
@@ -156,6 +157,7 @@ def build_layers(names: Iterable[str] | None = None, progress: Progress = print,
                              "the twin has no data yet; run `manage.py load_demo` or import files first."))
     builds: list[TileBuild] = []
     failed: list[TileBuild] = []
+    meter = Meter("layers built", len(names), progress if len(names) > 1 else None, every_s=0)
     for name in names:
         progress(f"Building {name}")
         try:
@@ -167,6 +169,7 @@ def build_layers(names: Iterable[str] | None = None, progress: Progress = print,
                 record = TileBuild(layer=name, status=TileBuild.Status.FAILED, error=str(exc))
             builds.append(record)
             failed.append(record)
+        meter.advance()
     if failed and raise_on_failure:
         raise BuildFailed(failed)
     return builds

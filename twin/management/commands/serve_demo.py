@@ -1,9 +1,13 @@
-"""manage.py serve_demo: one ASGI process serving the app, tiles and websockets, with the feed simulator."""
+"""manage.py serve_demo: one ASGI process serving the app, tiles and websockets, with the feed simulator, and a
+Celery worker process beside it for syncs and builds (stopped with the server)."""
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -28,22 +32,50 @@ class Command(BaseCommand):
         parser.add_argument("--feed-url", default="", help="Read this GTFS-realtime URL instead of running the simulator.")
         parser.add_argument("--no-realtime", action="store_true", help="Neither simulator nor feed worker.")
         parser.add_argument("--interval", type=float, default=5.0, help="Seconds between feed reads.")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="Start no Celery worker (run `celery -A twin.celery worker -B` yourself).")
 
-    def handle(self, *args, host: str, port: int, feed_url: str, no_realtime: bool, interval: float, **options):
+    def handle(self, *args, host: str, port: int, feed_url: str, no_realtime: bool, interval: float,
+               no_worker: bool, **options):
         if not _port_is_free(host, port):
             raise CommandError(f"Port {port} on {host} is already in use: stop the other server or run `make demo PORT=8001`.")
         simulator = None
         if not no_realtime and not feed_url:
             simulator, feed_url = self._start_simulator(host)
+        worker = None if no_worker else self._start_worker()
         self.stdout.write(self.style.SUCCESS(f"Jumeau is serving http://{host}:{port}/  (Ctrl-C to stop)"))
         try:
             asyncio.run(self._serve(host, port, None if no_realtime else feed_url, interval))
         except KeyboardInterrupt:
             pass
         finally:
+            if worker is not None:
+                self._stop_worker(worker)
             if simulator is not None:
                 simulator.shutdown()
                 simulator.server_close()
+
+    def _start_worker(self) -> subprocess.Popen:
+        """The same Celery worker production runs, on the broker settings chose (kombu's filesystem transport
+        under var/celery/ without Redis), with beat inside it for the schedules edited in the admin."""
+        command = [sys.executable, "-m", "celery", "-A", "twin.celery", "worker", "--beat", "--concurrency", "1",
+                   "--loglevel", os.getenv("LOG_LEVEL", "INFO"), "--hostname", f"demo-{os.getpid()}@%h",
+                   "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        # Its own process group: Ctrl-C reaches the server, which then stops the worker warmly.
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)
+        self.stdout.write(f"Celery worker (pid {process.pid}) runs syncs, tile builds and the surface model")
+        return process
+
+    def _stop_worker(self, process: subprocess.Popen) -> None:
+        if process.poll() is not None:
+            self.stderr.write(f"The Celery worker had stopped (exit status {process.returncode}): see its log above.")
+            return
+        process.send_signal(signal.SIGTERM)  # warm shutdown: the running job ends, queued ones stay queued
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def _start_simulator(self, host: str):
         from realtime.feed_simulator import serve
