@@ -35,7 +35,8 @@ class SourceAdmin(admin.ModelAdmin):
 
         tasks = [t for t in PeriodicTask.objects.filter(task="gis_sync.sync_source", enabled=True)
                  if _first_arg(t.args) == obj.key]
-        return ", ".join(str(t.schedule) for t in tasks) or "none (add a periodic task)"
+        return ", ".join(str(t.crontab or t.interval or t.solar or t.clocked) for t in tasks) \
+            or "none (add a periodic task)"
 
 
 def _first_arg(args: str) -> str | None:

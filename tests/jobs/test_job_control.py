@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,23 @@ def test_sync_now_in_the_admin_answers_at_once_and_a_worker_syncs(jobs_env, admi
     assert len(portal.requests) == 1 and SyncRun.objects.get().status == "success"
     jobs = admin_client.get("/admin/django_celery_results/taskresult/").content.decode()
     assert "gis_sync.sync_source" in jobs and "tiles.build_layer" in jobs and "done" in jobs
+
+
+def test_the_transit_schedule_import_runs_as_a_job_and_a_broken_feed_keeps_the_active_one(jobs_env, tmp_path):
+    from realtime.models import Feed
+    from realtime.tasks import import_gtfs
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "gtfs" / "envibus_sample"
+    good = import_gtfs.delay(str(sample))
+    row = wait_for([good.id], jobs_env)[good.id]
+    assert row.status == "SUCCESS", row.traceback
+    counts = result_of(row)["counts"]
+    assert counts["stops"] > 0 and counts["trips"] > 0 and Feed.objects.current().pk == result_of(row)["feed"]
+
+    broken = tmp_path / "broken_gtfs"
+    broken.mkdir()
+    (broken / "agency.txt").write_text("agency_name\nEnvibus\n", encoding="utf-8")
+    bad = import_gtfs.delay(str(broken))
+    failed = wait_for([bad.id], jobs_env)[bad.id]
+    assert failed.status == "FAILURE" and "GTFSError" in failed.traceback
+    assert Feed.objects.current().pk == result_of(row)["feed"]
