@@ -23,6 +23,16 @@ def _port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _stop_with_parent() -> None:
+    """In the child before exec: SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 class Command(BaseCommand):
     help = "Serve the twin on one ASGI process (HTTP + websockets), with the GTFS-realtime simulator and feed worker."
 
@@ -61,8 +71,10 @@ class Command(BaseCommand):
         command = [sys.executable, "-m", "celery", "-A", "twin.celery", "worker", "--beat", "--concurrency", "1",
                    "--loglevel", os.getenv("LOG_LEVEL", "INFO"), "--hostname", f"demo-{os.getpid()}@%h",
                    "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        # Its own process group: Ctrl-C reaches the server, which then stops the worker warmly.
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)
+        # Its own process group: Ctrl-C reaches the server, which then stops the worker warmly; and if the server
+        # is killed outright, the kernel tells the worker to stop too (no orphan holding the broker).
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True,
+                                   preexec_fn=_stop_with_parent)
         self.stdout.write(f"Celery worker (pid {process.pid}) runs syncs, tile builds and the surface model")
         return process
 
