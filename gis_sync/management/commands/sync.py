@@ -39,7 +39,7 @@ class Command(BaseCommand):
         progress = self.stdout.write if verbosity >= 1 else None
         failed: list[str] = []
         runs: list[str] = []
-        meter = Meter("sources synced", len(sources), self.stdout.write if len(sources) > 1 else None, every_s=0)
+        meter = Meter("sources synced", len(sources), progress if len(sources) > 1 else None, every_s=0)
         for source in sources:
             self.stdout.write(f"== {source.key} ({source.format or 'detect'}) {source.location}")
             try:
