@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def job_broker(tmp_path_factory) -> dict[str, str]:
+def job_broker(tmp_path_factory) -> Iterator[dict[str, str]]:
     """This session's background jobs go to a queue (and, without Redis, a broker folder) of its own: a demo
     worker on the same machine never runs them against its database. Returns the worker's environment."""
     from django.conf import settings
@@ -103,4 +104,9 @@ def job_broker(tmp_path_factory) -> dict[str, str]:
             Path(path).mkdir(parents=True, exist_ok=True)
         app.conf.broker_transport_options = {**app.conf.broker_transport_options, **options}
         env["JUMEAU_CELERY_DIR"] = str(folder)
-    return env
+    yield env
+    if settings.REDIS_URL:
+        # Jobs a test queued and no worker ran would stay in Redis after the session.
+        with app.connection_for_write() as connection:
+            for name in (queue, f"{queue}-demo"):
+                connection.default_channel.queue_delete(name)
