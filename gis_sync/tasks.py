@@ -5,7 +5,7 @@ from django.conf import settings
 
 from gis_sync.errors import DownloadError
 from twin.celery import app, queue_rebuilds
-from twin.jobs import exclusive, task_logger
+from twin.jobs import exclusive, reporter
 
 
 @app.task(bind=True, name="gis_sync.sync_source", autoretry_for=(DownloadError,), max_retries=4,
@@ -20,9 +20,9 @@ def sync_source(self, key: str, allow_approximate_m: float | None = None) -> dic
     source = Source.objects.filter(key=key).first()
     if source is None:
         raise LookupError(f"there is no source {key!r} any more (deleted in the admin?); remove its schedule")
-    log = task_logger(self)
+    progress = reporter(self)
     with exclusive(self, f"sync:{key}"):
-        run = source.sync(progress=log.info, allow_approximate_m=allow_approximate_m)
+        run = source.sync(progress=progress, allow_approximate_m=allow_approximate_m)
     return {"source": key, "run": run.pk, "status": run.status, "created": run.created, "updated": run.updated,
             "deleted": run.deleted, "unchanged": run.unchanged, "rejected": run.rejected,
             "warnings": len(run.warnings), "dirty_layers": list(run.dirty_layers), "seconds": run.seconds,

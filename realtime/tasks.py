@@ -5,7 +5,7 @@ from django.conf import settings
 
 from realtime.gtfs_import import GTFSDownloadError
 from twin.celery import app
-from twin.jobs import exclusive, task_logger
+from twin.jobs import exclusive, reporter
 
 
 @app.task(bind=True, name="realtime.import_gtfs", autoretry_for=(GTFSDownloadError,), max_retries=4,
@@ -16,6 +16,6 @@ def import_gtfs(self, source: str, force: bool = False) -> dict:
     from realtime.gtfs_import import import_feed
 
     with exclusive(self, "realtime:gtfs"):
-        report = import_feed(source, progress=task_logger(self).info, force=force)
+        report = import_feed(source, progress=reporter(self), force=force)
     return {"feed": report.feed_id, "unchanged": report.unchanged, "counts": report.counts,
             "sha256": report.checksum, "seconds": round(report.seconds, 2)}

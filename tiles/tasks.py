@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from twin.celery import app
-from twin.jobs import exclusive, task_logger
+from twin.jobs import exclusive, reporter
 
 
 @app.task(bind=True, name="tiles.build_layer", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
@@ -16,7 +16,7 @@ def build_layer(self, layer: str) -> dict:
     from tiles.build import build_layer as build
 
     with exclusive(self, f"tiles:{layer}"):
-        record = build(layer, progress=task_logger(self).info)
+        record = build(layer, progress=reporter(self))
     return {"layer": layer, "build": record.pk, "version": record.version, "status": record.status,
             "features": record.features, "tiles": record.tiles, "tiles_written": record.tiles_rewritten,
             "bytes": record.bytes, "seconds": round(record.seconds, 2)}

@@ -156,9 +156,16 @@ class JobAdmin(TaskResultAdmin):
             return f"{(timezone.now() - start).total_seconds():.0f} s so far"
         return f"{(obj.date_done - start).total_seconds():.1f} s"
 
-    @admin.display(description="counts or error")
+    @admin.display(description="progress, counts or error")
     def outcome(self, obj: TaskResult) -> str:
         text = obj.result or ""
+        if obj.status == "STARTED":
+            import json
+
+            try:
+                text = json.loads(text).get("progress") or ""
+            except (ValueError, AttributeError):
+                text = ""
         return text if len(text) <= 300 else text[:300] + "…"
 
 

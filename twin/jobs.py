@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -35,3 +36,20 @@ def exclusive(task, key: str) -> Iterator[None]:
 def task_logger(task) -> logging.Logger:
     """The logger a job writes its progress lines to (the worker log names the task and its id)."""
     return logging.getLogger(f"jumeau.jobs.{task.name}")
+
+
+def reporter(task, every_s: float = 2.0) -> Callable[[str], None]:
+    """A job's progress callback: every line to the worker log, and the latest one (at most every `every_s`
+    seconds) on the job's row in the admin while it runs."""
+    log = task_logger(task)
+    last = -every_s
+
+    def say(message: str) -> None:
+        nonlocal last
+        log.info(message)
+        now = time.monotonic()
+        if getattr(task.request, "id", None) and now - last >= every_s:
+            last = now
+            task.update_state(state="STARTED", meta={"progress": message.strip()})
+
+    return say

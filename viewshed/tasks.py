@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 
 from twin.celery import app
-from twin.jobs import exclusive, task_logger
+from twin.jobs import exclusive, reporter
 
 
 @app.task(bind=True, name="viewshed.build_dsm", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
@@ -17,7 +17,7 @@ def build_dsm(self, force: bool = False) -> dict:
 
     started = time.perf_counter()
     with exclusive(self, "viewshed:dsm"):
-        surface = ensure_surface(progress=task_logger(self).info, force=force)
+        surface = ensure_surface(progress=reporter(self), force=force)
     meta = SurfaceCache(dsm_dir()).meta() or {}
     g = surface.grid
     return {"fingerprint": surface.fingerprint, "rows": g.rows, "cols": g.cols, "cell_m": g.cell,

@@ -81,6 +81,11 @@ def test_sync_now_in_the_admin_answers_at_once_and_a_worker_syncs(jobs_env, admi
         job_id = re.search(r"sync queued as job ([0-9a-f-]{36})", message)[1]
         assert _status(job_id) in {"PENDING", "STARTED"}  # listed in the admin as queued or running
         assert not SyncRun.objects.filter(status="success").exists()
+        deadline = time.monotonic() + 3.0  # while the portal is still answering
+        jobs_page = "/admin/django_celery_results/taskresult/"
+        while f"Downloading {portal.url}" not in admin_client.get(jobs_page).content.decode():
+            assert time.monotonic() < deadline, "the running sync shows no progress in the admin"
+            time.sleep(0.2)
         row = wait_for([job_id], jobs_env)[job_id]
         wait_for(result_of(row)["queued"].values(), jobs_env)
     finally:
