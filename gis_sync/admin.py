@@ -1,16 +1,16 @@
-"""Admin for sources (with a "sync now" action) and their runs (warnings and errors shown readably)."""
+"""Admin for sources (a "sync now" action that queues the job, their schedules) and their runs (warnings and errors
+shown readably)."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from gis_sync.errors import SyncError
 from gis_sync.models import Source, SyncRun
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["key", "name", "format", "location", "srid", "enabled", "last_status"]
+    list_display = ["key", "name", "format", "location", "srid", "enabled", "last_status", "schedule"]
     list_filter = ["format", "enabled"]
     search_fields = ["key", "name", "location"]
     actions = ["sync_now"]
@@ -20,17 +20,33 @@ class SourceAdmin(admin.ModelAdmin):
         run = obj.last_run()
         return f"{run.status} {run.started_at:%Y-%m-%d %H:%M}" if run else "never"
 
-    @admin.action(description="Sync now")
+    @admin.action(description="Sync now (queued for a worker)")
     def sync_now(self, request, queryset) -> None:
+        from gis_sync.tasks import sync_source
+
         for source in queryset:
-            try:
-                run = source.sync()
-            except SyncError as exc:
-                run = SyncRun.objects.filter(pk=exc.run_id).first() if exc.run_id else None
-                more = f" (sync run #{run.pk}: every error at {run.admin_path()})" if run else ""
-                self.message_user(request, f"{source.key}: failed, nothing changed — {exc}{more}", messages.ERROR)
-            else:
-                self.message_user(request, f"{source.key}: {run.summary()}", messages.SUCCESS)
+            task = sync_source.delay(source.key)
+            self.message_user(request, f"{source.key}: sync queued as job {task.id}; follow it under "
+                              "Celery Results › Task results, its report under Sync runs", messages.SUCCESS)
+
+    @admin.display(description="schedule")
+    def schedule(self, obj: Source) -> str:
+        from django_celery_beat.models import PeriodicTask
+
+        tasks = [t for t in PeriodicTask.objects.filter(task="gis_sync.sync_source", enabled=True)
+                 if _first_arg(t.args) == obj.key]
+        return ", ".join(str(t.crontab or t.interval or t.solar or t.clocked) for t in tasks) \
+            or "none (add a periodic task)"
+
+
+def _first_arg(args: str) -> str | None:
+    import json
+
+    try:
+        values = json.loads(args or "[]")
+    except ValueError:
+        return None
+    return values[0] if isinstance(values, list) and values else None
 
 
 def _items(entries: list[dict]) -> str:

@@ -88,6 +88,12 @@ class MissingFileError(SyncError, OSError):
     default_advice = "deliver the missing companion file next to the main one"
 
 
+class DownloadError(MissingFileError):
+    """A source URL could not be downloaded: the server or the network may be back later (a job retries it)."""
+
+    default_advice = "check the URL and the server's network access"
+
+
 class SchemaLoadError(SyncError, OSError):
     """An XML Schema that cannot be read or compiled (the schema's fault, not the delivery's)."""
 

@@ -65,6 +65,8 @@ def import_path(
     geo = geodesy.Session()
     try:
         geo = _geodesy_session(options.get("allow_approximate"))
+        if str(path).startswith(("http://", "https://")):
+            say(f"Downloading {path}")
         with geodesy.session(geo.allow_approximate_m, settings.JUMEAU_MAX_TRANSFORM_ERROR_M) as geo, \
                 local_path(path) as local:
             reader = formats.get(format)() if format else formats.detect(local)()

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 
 from django.conf import settings
 
-from gis_sync.errors import EmptySourceError, FormatError, MissingFileError
+from gis_sync.errors import DownloadError, EmptySourceError, FormatError, MissingFileError
 
 CHUNK = 1024 * 1024
 # Files that travel with a dataset and are not one: shapefile companions are found next to their .shp.
@@ -92,8 +92,7 @@ def _fetched(location: str | Path) -> Iterator[Path]:
         except MissingFileError:
             raise
         except (urllib.error.URLError, OSError) as exc:
-            raise MissingFileError(f"cannot download {text} ({exc})", file=name,
-                                   advice="check the URL and the server's network access") from None
+            raise DownloadError(f"cannot download {text} ({exc})", file=name) from None
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)

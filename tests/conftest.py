@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,30 @@ def pytest_collection_modifyitems(config, items) -> None:
     """Browser tests run last: Playwright's sync API keeps an event loop running in this thread
     while its session-scoped browser is open, and asyncio.run() refuses to start inside it."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def job_broker(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """This session's background jobs go to a queue (and, without Redis, a broker folder) of its own: a demo
+    worker on the same machine never runs them against its database. Returns the worker's environment."""
+    from django.conf import settings
+
+    from twin.celery import app
+
+    queue = f"jumeau-test-{os.getpid()}"
+    app.conf.task_default_queue = queue
+    env = {"JUMEAU_CELERY_QUEUE": queue}
+    if not settings.REDIS_URL:
+        folder = tmp_path_factory.mktemp("celery")
+        options = {"data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+                   "control_folder": str(folder / "control"), "processed_folder": str(folder / "processed")}
+        for path in options.values():
+            Path(path).mkdir(parents=True, exist_ok=True)
+        app.conf.broker_transport_options = {**app.conf.broker_transport_options, **options}
+        env["JUMEAU_CELERY_DIR"] = str(folder)
+    yield env
+    if settings.REDIS_URL:
+        # Jobs a test queued and no worker ran would stay in Redis after the session.
+        with app.connection_for_write() as connection:
+            for name in (queue, f"{queue}-demo"):
+                connection.default_channel.queue_delete(name)

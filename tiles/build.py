@@ -14,6 +14,7 @@ from tiles.layers import BASEMAP, BUILDINGS, NETWORKS, POINTCLOUD_PREFIX, TERRAI
 from tiles.models import DirtyArea, TileBuild
 from tiles.publish import LayerBuild, current_version
 from twin.geoid import HeightFrame, city_frame
+from twin.progress import Meter
 
 Builder = Callable[[LayerBuild, HeightFrame, Progress], LayerStats]
 
@@ -56,7 +57,12 @@ def unpublished_layers() -> list[str]:
 
 def stale_layers() -> list[str]:
     """Layers with areas changed by a sync since their last build, in build order."""
-    dirty = set(DirtyArea.objects.values_list("layer", flat=True).distinct())
+    return layers_to_rebuild(DirtyArea.objects.values_list("layer", flat=True).distinct())
+
+
+def layers_to_rebuild(changed: Iterable[str]) -> list[str]:
+    """The layers to build after changes to `changed` (layer names a sync recorded), in build order."""
+    dirty = set(changed)
     if TERRAIN in dirty:
         dirty.add(BASEMAP)  # drawn from the terrain
     known = known_layers()
@@ -151,6 +157,7 @@ def build_layers(names: Iterable[str] | None = None, progress: Progress = print,
                              "the twin has no data yet; run `manage.py load_demo` or import files first."))
     builds: list[TileBuild] = []
     failed: list[TileBuild] = []
+    meter = Meter("layers built", len(names), progress if len(names) > 1 else None, every_s=0)
     for name in names:
         progress(f"Building {name}")
         try:
@@ -162,6 +169,7 @@ def build_layers(names: Iterable[str] | None = None, progress: Progress = print,
                 record = TileBuild(layer=name, status=TileBuild.Status.FAILED, error=str(exc))
             builds.append(record)
             failed.append(record)
+        meter.advance()
     if failed and raise_on_failure:
         raise BuildFailed(failed)
     return builds

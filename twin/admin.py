@@ -127,3 +127,57 @@ class WalkingCircuitAdmin(admin.ModelAdmin):
 class PointCloudAdmin(WktAdmin):
     list_display = ["name", "point_count", "srid", "imported_at"]
     search_fields = ["name", "file"]
+
+
+# --- Background jobs: django-celery-results keeps every job; this list says what a person asks first.
+from django_celery_results.admin import TaskResultAdmin  # noqa: E402
+from django_celery_results.models import TaskResult  # noqa: E402
+
+JOB_STATES = {"PENDING": "queued", "STARTED": "running", "RETRY": "waiting to retry", "SUCCESS": "done",
+              "FAILURE": "failed", "REVOKED": "cancelled"}
+
+
+class JobAdmin(TaskResultAdmin):
+    list_display = ["date_created", "task_name", "task_args", "state", "duration", "outcome", "worker"]
+    list_filter = ["status", "task_name", "date_created"]
+
+    @admin.display(description="state", ordering="status")
+    def state(self, obj: TaskResult) -> str:
+        return JOB_STATES.get(obj.status, obj.status.lower())
+
+    @admin.display(description="duration")
+    def duration(self, obj: TaskResult) -> str:
+        start = obj.date_started or obj.date_created
+        if obj.status in ("PENDING", "RETRY") or start is None:
+            return "—"
+        if obj.status == "STARTED" or obj.date_done is None:
+            from django.utils import timezone
+
+            return f"{(timezone.now() - start).total_seconds():.0f} s so far"
+        return f"{(obj.date_done - start).total_seconds():.1f} s"
+
+    @admin.display(description="progress, counts or error")
+    def outcome(self, obj: TaskResult) -> str:
+        text = obj.result or ""
+        if obj.status == "STARTED":
+            import json
+
+            try:
+                text = json.loads(text).get("progress") or ""
+            except (ValueError, AttributeError):
+                text = ""
+        return text if len(text) <= 300 else text[:300] + "…"
+
+
+admin.site.unregister(TaskResult)
+admin.site.register(TaskResult, JobAdmin)
+
+
+@admin.register(models.JobLock)
+class JobLockAdmin(admin.ModelAdmin):
+    """Who holds which job name now; deleting a row frees a lock a dead machine left (it also expires)."""
+
+    list_display = ["key", "owner", "acquired_at", "expires_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

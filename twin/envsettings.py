@@ -48,3 +48,15 @@ def envextent(name: str, default: str) -> tuple[float, float, float, float]:
     if xmin >= xmax or ymin >= ymax:
         raise ImproperlyConfigured(f"{name}: xmin must be below xmax and ymin below ymax.")
     return (xmin, ymin, xmax, ymax)
+
+
+def redis_db_after(url: str) -> str:
+    """The same Redis server on the next database number (redis://host:6379/0 -> /1): the Celery broker's
+    queues then never mix with the channel layer's keys, and flushing one leaves the other alone."""
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    current = parts.path.strip("/") or "0"
+    if not current.isdigit():
+        raise ImproperlyConfigured(f"REDIS_URL={url!r} must end in a database number, e.g. redis://redis:6379/0.")
+    return parts._replace(path=f"/{int(current) + 1}").geturl()

@@ -495,3 +495,18 @@ class PointCloud(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class JobLock(models.Model):
+    """A job that holds a name (one build of a layer, one sync of a source) until it ends or the lock expires.
+
+    A row in the database every worker already shares: it works on SpatiaLite and PostGIS alike, across
+    machines, with no Redis (twin/job_lock.py says why and how)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    owner = models.CharField(max_length=200, help_text="The task id (or host:pid) that holds the lock.")
+    acquired_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(help_text="A crashed worker's lock is free again after this.")
+
+    def __str__(self) -> str:
+        return f"{self.key} held by {self.owner} until {self.expires_at:%Y-%m-%d %H:%M:%S}"

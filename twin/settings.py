@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from twin.envsettings import envbool, envextent, envfloat, envint, envlist
+from twin.envsettings import envbool, envextent, envfloat, envint, envlist, redis_db_after
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.getenv("JUMEAU_VAR_DIR", str(BASE_DIR / "var")))
@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "channels",
+    "django_celery_beat",
+    "django_celery_results",
     "twin",
     "gis_sync",
     "tiles",
@@ -130,6 +132,42 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# --- Jobs (Celery): syncs, tile builds, the surface model and GTFS imports run on workers, never in a request.
+# With REDIS_URL the broker is Redis on the database after the channel layer's (a worker may run on any machine
+# that reaches it); without, kombu's filesystem transport under var/celery/ (no server: the embedded demo).
+if REDIS_URL:
+    CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "") or redis_db_after(REDIS_URL)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+else:
+    _celery_dir = Path(os.getenv("JUMEAU_CELERY_DIR", str(VAR_DIR / "celery")))
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Producers write where workers read: one folder for both directions.
+        "data_folder_in": str(_celery_dir / "queue"), "data_folder_out": str(_celery_dir / "queue"),
+        "control_folder": str(_celery_dir / "control"), "processed_folder": str(_celery_dir / "processed"),
+        "store_processed": False,
+    }
+# A queue name of its own lets a test session run its worker beside the demo's on the same broker.
+CELERY_TASK_DEFAULT_QUEUE = os.getenv("JUMEAU_CELERY_QUEUE", "jumeau")
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True  # task name, arguments and worker in the admin's task results
+CELERY_TASK_TRACK_STARTED = True  # a running job shows as STARTED, not PENDING
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-job leaves the message for another one
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long jobs: a worker takes one at a time
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = os.getenv("TIME_ZONE", "Europe/Paris")
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Seconds a job may run before it is stopped (the soft limit raises inside the task, so its run is recorded).
+JUMEAU_JOB_TIME_LIMIT_S = envint("JUMEAU_JOB_TIME_LIMIT_S", str(3 * 3600))
+if JUMEAU_JOB_TIME_LIMIT_S < 60:
+    raise ImproperlyConfigured(f"JUMEAU_JOB_TIME_LIMIT_S={JUMEAU_JOB_TIME_LIMIT_S} must be at least 60.")
+# Seconds between tries of a job that found another run of itself holding its lock.
+JUMEAU_JOB_LOCK_WAIT_S = envfloat("JUMEAU_JOB_LOCK_WAIT_S", "30")
+# Seconds before the first retry of a failed download; each next retry waits twice as long.
+JUMEAU_JOB_RETRY_BACKOFF_S = envint("JUMEAU_JOB_RETRY_BACKOFF_S", "60")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -11,10 +11,13 @@ from django.contrib.gis.db.models import Model
 from django.utils import timezone
 
 from gis_sync.errors import FieldValueError
+from twin.progress import Meter
 
 BATCH = 1000
 # How often (rows) a long write reports progress.
 PROGRESS_EVERY = 5000
+# ... at most this often (seconds), with the rate and the time left.
+PROGRESS_EVERY_S = 2.0
 
 Box = tuple[float, float, float, float]  # minx, miny, maxx, maxy in the storage CRS, metres
 
@@ -151,15 +154,15 @@ def sync_rows(
         result.mark(layer, sid, old_boxes.get(pk))
 
     saved: list[tuple[Model, Row]] = []
-    done = 0
     total = len(to_create) + len(to_update)
+    meter = Meter(f"  {what} written", total, ctx.say if total >= PROGRESS_EVERY else None, every_s=PROGRESS_EVERY_S)
     for start in range(0, len(to_create), BATCH):
         chunk = to_create[start:start + BATCH]
         objs = [model(source_key=ctx.source_key, source_id=r.source_id, content_hash=r.content_hash,
                       **r.field_values()) for r in chunk]
         model.objects.bulk_create(objs, batch_size=BATCH)
         saved.extend(zip(objs, chunk))
-        done = _tick(ctx, what, done, len(chunk), total)
+        meter.advance(len(chunk))
     if to_update:
         fields = None
         # bulk_update skips auto_now: stamp updated_at so readers keyed on it (the DSM cache) see the change.
@@ -171,20 +174,13 @@ def sync_rows(
             fields = fields or ["content_hash", "updated_at", *chunk[0][1].field_values().keys()]
             model.objects.bulk_update(objs, fields, batch_size=200)
             saved.extend(zip(objs, (r for _, r in chunk)))
-            done = _tick(ctx, what, done, len(chunk), total)
+            meter.advance(len(chunk))
     if after_save is not None and saved:
         after_save(saved, [pk for pk, _ in to_update])
     for start in range(0, len(gone), BATCH):
         model.objects.filter(pk__in=[pk for _, pk in gone[start:start + BATCH]]).delete()
     result.created, result.updated, result.deleted = len(to_create), len(to_update), len(gone)
     return result
-
-
-def _tick(ctx: WriteContext, what: str, done: int, step: int, total: int) -> int:
-    now = done + step
-    if total >= PROGRESS_EVERY and (now // PROGRESS_EVERY > done // PROGRESS_EVERY or now == total):
-        ctx.say(f"  {what}: {now}/{total} written ({100 * now // total}%)")
-    return now
 
 
 def _old_boxes(model: type[Model], geom_field: str, pks: list[int]) -> dict[int, Box]:

@@ -24,6 +24,7 @@ from tiles.lod import ParentPlan, plan_parents
 from tiles.publish import LayerBuild
 from tiles.quadtree import QuadNode, aligned_root_bounds, build_quadtree
 from tiles.tileset import Region, TileNode, build_tilesets
+from twin.progress import Meter
 
 Progress = Callable[[str], None]
 MANIFEST = "manifest.json"
@@ -212,12 +213,17 @@ def write_feature_tiles(
                  + (f" ({len(jobs) - len(todo)} unchanged, reused)" if len(todo) < len(jobs) else ""))
     _JOB.update(make_tile=make_tile, make_parent=make_parent, folder=build.path)
     try:
+        meter = Meter(f"  {build.layer}", len(todo), progress, unit="tiles written")
+        outputs = []
         if workers > 1 and len(todo) > 2 and "fork" in multiprocessing.get_all_start_methods():
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                done = pool.imap_unordered(_run_tile, todo, chunksize=1)
-                outputs = list(done)
+                for output in pool.imap_unordered(_run_tile, todo, chunksize=1):
+                    outputs.append(output)
+                    meter.advance()
         else:
-            outputs = [_run_tile(job) for job in todo]
+            for job in todo:
+                outputs.append(_run_tile(job))
+                meter.advance()
     finally:
         _JOB.clear()
     counts = {key: len(features) for key, features, _ in jobs}

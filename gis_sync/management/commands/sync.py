@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from gis_sync.errors import SyncError
+from twin.progress import Meter
 
 
 class Command(BaseCommand):
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         progress = self.stdout.write if verbosity >= 1 else None
         failed: list[str] = []
         runs: list[str] = []
+        meter = Meter("sources synced", len(sources), progress if len(sources) > 1 else None, every_s=0)
         for source in sources:
             self.stdout.write(f"== {source.key} ({source.format or 'detect'}) {source.location}")
             try:
@@ -50,6 +52,7 @@ class Command(BaseCommand):
                     runs.append(f"#{run.pk}")
                     self.stderr.write(f"{source.key}: sync run #{run.pk} failed; read every error, warning and "
                                       f"rejection {run.where_to_read()}")
+            meter.advance()
         if failed:
             raise CommandError(
                 f"{len(failed)} of {len(sources)} sources failed ({', '.join(failed)}); nothing of them was "

@@ -1,9 +1,13 @@
-"""manage.py serve_demo: one ASGI process serving the app, tiles and websockets, with the feed simulator."""
+"""manage.py serve_demo: one ASGI process serving the app, tiles and websockets, with the feed simulator, and a
+Celery worker process beside it for syncs and builds (stopped with the server)."""
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -19,6 +23,16 @@ def _port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _stop_with_parent() -> None:
+    """In the child before exec: SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 class Command(BaseCommand):
     help = "Serve the twin on one ASGI process (HTTP + websockets), with the GTFS-realtime simulator and feed worker."
 
@@ -28,22 +42,52 @@ class Command(BaseCommand):
         parser.add_argument("--feed-url", default="", help="Read this GTFS-realtime URL instead of running the simulator.")
         parser.add_argument("--no-realtime", action="store_true", help="Neither simulator nor feed worker.")
         parser.add_argument("--interval", type=float, default=5.0, help="Seconds between feed reads.")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="Start no Celery worker (run `celery -A twin.celery worker -B` yourself).")
 
-    def handle(self, *args, host: str, port: int, feed_url: str, no_realtime: bool, interval: float, **options):
+    def handle(self, *args, host: str, port: int, feed_url: str, no_realtime: bool, interval: float,
+               no_worker: bool, **options):
         if not _port_is_free(host, port):
             raise CommandError(f"Port {port} on {host} is already in use: stop the other server or run `make demo PORT=8001`.")
         simulator = None
         if not no_realtime and not feed_url:
             simulator, feed_url = self._start_simulator(host)
+        worker = None if no_worker else self._start_worker()
         self.stdout.write(self.style.SUCCESS(f"Jumeau is serving http://{host}:{port}/  (Ctrl-C to stop)"))
         try:
             asyncio.run(self._serve(host, port, None if no_realtime else feed_url, interval))
         except KeyboardInterrupt:
             pass
         finally:
+            if worker is not None:
+                self._stop_worker(worker)
             if simulator is not None:
                 simulator.shutdown()
                 simulator.server_close()
+
+    def _start_worker(self) -> subprocess.Popen:
+        """The same Celery worker production runs, on the broker settings chose (kombu's filesystem transport
+        under var/celery/ without Redis), with beat inside it for the schedules edited in the admin."""
+        command = [sys.executable, "-m", "celery", "-A", "twin.celery", "worker", "--beat", "--concurrency", "1",
+                   "--loglevel", os.getenv("LOG_LEVEL", "INFO"), "--hostname", f"demo-{os.getpid()}@%h",
+                   "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        # Its own process group: Ctrl-C reaches the server, which then stops the worker warmly; and if the server
+        # is killed outright, the kernel tells the worker to stop too (no orphan holding the broker).
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True,
+                                   preexec_fn=_stop_with_parent)
+        self.stdout.write(f"Celery worker (pid {process.pid}) runs syncs, tile builds and the surface model")
+        return process
+
+    def _stop_worker(self, process: subprocess.Popen) -> None:
+        if process.poll() is not None:
+            self.stderr.write(f"The Celery worker had stopped (exit status {process.returncode}): see its log above.")
+            return
+        process.send_signal(signal.SIGTERM)  # warm shutdown: the running job ends, queued ones stay queued
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def _start_simulator(self, host: str):
         from realtime.feed_simulator import serve
