@@ -1,4 +1,5 @@
-"""Websocket consumers: /ws/transit/ (departures, vehicles, feed status) and /ws/routes/ (walks, circuits).
+"""Websocket consumers: /ws/transit/ (departures, vehicles, feed status), /ws/routes/ (walks, circuits) and
+/ws/layers/ (new tile builds).
 
 Consumers stay thin: they check size and rate, join topics or groups, and
 write frames that were serialised once elsewhere. Protocol (JSON text):
@@ -16,6 +17,11 @@ write frames that were serialised once elsewhere. Protocol (JSON text):
   server → {"type": "route", "id": ..., "feature": GeoJSON Feature} | {"type": "error", "id": ..., "message": ...}
   server → {"type": "circuits", "features": [...]} on connect, {"type": "circuit", "feature": ...} when one is
            published, {"type": "circuit_removed", "slug": ...} when unpublished.
+/ws/layers/
+  server → {"type": "layers", "layers": [{"layer", "version", "url"}...]} on connect: what this user may load now
+  server → {"type": "layer_published", "layer": name, "version": v, "url": ...} when a build of a layer this user
+           may load is published (by any process: tiles/announce.py); versions sort in build order.
+  client → {"type": "ping", "t": any}    server → {"type": "pong", "t": ...}
 Messages over 16 KiB close the socket with 1009; more than RATE_PER_S messages a second (burst RATE_BURST) with 4029;
 a socket that cannot keep up with 4013; when the transit state (Redis) cannot be read, with 1013: reconnect later.
 """
@@ -350,3 +356,31 @@ class RoutesConsumer(GuardedConsumer):
 
     async def circuit_published(self, event: dict) -> None:
         await self.send(text_data=event["frame"])
+
+
+class LayersConsumer(GuardedConsumer):
+    """Tells an open app of each new build of a layer its user may load (tiles.announce does the watching)."""
+
+    # No channel layer: each server process watches the tiles folder itself (tiles/announce.py says why).
+    channel_layer_alias = "__layer_watch__"
+
+    async def connect(self) -> None:
+        from tiles.announce import layer_watch
+
+        await super().connect()
+        await self.send(text_data=await layer_watch.join(self, self.scope.get("user")))
+
+    async def disconnect(self, code: int) -> None:
+        from tiles.announce import layer_watch
+
+        layer_watch.leave(self)
+
+    async def handle(self, message: dict) -> None:
+        if message.get("type") == "ping":
+            await self.send(text_data=dumps({"type": "pong", "t": message.get("t")}))
+            return
+        await self.send(text_data=dumps({"type": "error", "message": f"unknown message type {message.get('type')!r}"}))
+
+    async def layer_published(self, frame: str) -> None:
+        if not self._closing:
+            await self.send(text_data=frame)
