@@ -86,9 +86,12 @@ def layers_for(user) -> list[dict]:
     out: list[dict] = []
 
     def add(name: str, kind: str, title: str, **extra) -> None:
-        if current_version(root, name) is None:
+        version = current_version(root, name)
+        if version is None:
             return
-        entry = {"name": name, "kind": kind, "title": title, "url": layer_url(name)}
+        # Read before the app fetches the tileset, so never newer than what it loads: /ws/layers/ messages that
+        # name a later version make it reload (frontend/static/jumeau/core/LayerUpdates.js).
+        entry = {"name": name, "kind": kind, "title": title, "url": layer_url(name), "version": version}
         entry.update(extra)
         out.append(entry)
 

@@ -1,4 +1,4 @@
-// A 3D Tiles layer with a checkbox, its load state and feature picking that shows attributes.
+// A 3D Tiles layer with a checkbox, its load state, feature picking that shows attributes, and live reloads.
 const Cesium = window.Cesium;
 
 // Cesium3DTileset options by layer name (others take "default"). Kept as plain JSON between the markers:
@@ -33,20 +33,94 @@ export class TilesetLayerPlugin {
     this.show = show;
     this.titleProperty = titleProperty;
     this.tileset = null;
+    this.version = null; // the build shown
+    this.wanted = null;
+    this.reloading = null;
+    this.swappedAt = null; // performance.now() when the latest build replaced the previous one
     this.loaded = false;
     this.errors = [];
   }
 
   async init(viewer) {
     this.viewer = viewer;
-    this.tileset = await Cesium.Cesium3DTileset.fromUrl(this.layer.url, tilesetOptions(this.layer.name));
+    // /api/session/ read it before the tileset is fetched: never newer than what loads (at worst, one reload more).
+    this.version = this.layer.version || null;
+    this.tileset = await this.load(this.layer.url);
     if (this.style) this.tileset.style = new Cesium.Cesium3DTileStyle(this.style);
     this.tileset.show = this.show;
-    this.tileset.tileFailed.addEventListener((e) => this.errors.push(`${e.url}: ${e.message}`));
-    this.tileset.allTilesLoaded.addEventListener(() => { this.loaded = true; });
     viewer.cesium.scene.primitives.add(this.tileset);
     this.checkbox = this.makeCheckbox();
     viewer.addToolbar(this.checkbox);
+    viewer.registerLayer(this);
+  }
+
+  async load(url) {
+    const tileset = await Cesium.Cesium3DTileset.fromUrl(url, tilesetOptions(this.layer.name));
+    tileset.tileFailed.addEventListener((e) => this.errors.push(`${e.url}: ${e.message}`));
+    tileset.allTilesLoaded.addEventListener(() => { this.loaded = true; });
+    return tileset;
+  }
+
+  // A new build of the layer was published (core/LayerUpdates.js). Reloads run one at a time; a build announced
+  // meanwhile is loaded next, and older or equal versions (a repeated snapshot) are ignored: versions sort in
+  // build order (tiles/publish.py new_version).
+  reload(version) {
+    if (!this.wanted || version > this.wanted) this.wanted = version;
+    if (!this.reloading) {
+      this.reloading = this.catchUp().finally(() => { this.reloading = null; });
+    }
+    return this.reloading;
+  }
+
+  async catchUp() {
+    while (this.wanted && (!this.version || this.wanted > this.version)) {
+      const version = this.wanted;
+      try {
+        await this.swapTo(version);
+      } catch (err) {
+        // The old build keeps showing; the next snapshot (a reconnection) or build tries again.
+        this.errors.push(`reload of ${this.layer.name} @${version}: ${err.message}`);
+        console.error(`reload of layer ${this.layer.name}:`, err);
+        this.wanted = this.version;
+        return;
+      }
+      this.version = version;
+    }
+  }
+
+  // In place: a new tileset from the same URL (the version in the query keeps the browser's cached tileset.json
+  // out, and content URIs name their immutable build), shown beside the old one until it has loaded the current
+  // view, then the old one goes. Style, visibility and split carry over; the camera is not touched.
+  async swapTo(version) {
+    const scene = this.viewer.cesium.scene;
+    const old = this.tileset;
+    const url = `${this.layer.url}${this.layer.url.includes("?") ? "&" : "?"}v=${encodeURIComponent(version)}`;
+    const next = await this.load(url);
+    next.style = old.style;
+    next.show = old.show;
+    next.splitDirection = old.splitDirection;
+    scene.primitives.add(next);
+    if (next.show) await this.firstView(next);
+    this.tileset = next;
+    this.swappedAt = performance.now();
+    scene.primitives.remove(old); // the collection destroys it
+    this.viewer.requestRender();
+  }
+
+  firstView(tileset, timeoutMs = 30000) {
+    // requestRenderMode draws only on demand: keep asking for frames, they are what loads tiles.
+    return new Promise((resolve) => {
+      const started = performance.now();
+      const tick = setInterval(() => {
+        this.viewer.requestRender();
+        if (tileset.tilesLoaded || tileset.isDestroyed() || performance.now() - started > timeoutMs) done();
+      }, 50);
+      const done = () => {
+        clearInterval(tick);
+        resolve();
+      };
+      tileset.initialTilesLoaded.addEventListener(done);
+    });
   }
 
   makeCheckbox() {
@@ -82,6 +156,7 @@ export class TilesetLayerPlugin {
   }
 
   dispose() {
+    this.viewer.unregisterLayer(this);
     if (this.tileset) this.viewer.cesium.scene.primitives.remove(this.tileset);
     this.checkbox && this.checkbox.remove();
   }
