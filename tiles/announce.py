@@ -50,6 +50,7 @@ class LayerWatch:
         self.listeners: dict[Listener, int | None] = {}
         self.versions: dict[str, str] = {}
         self.task: asyncio.Task | None = None
+        self.started = asyncio.Event()
 
     async def join(self, listener: Listener, user) -> str:
         """Start telling `listener` of new builds; returns the frame of what `user` may load now.
@@ -60,8 +61,10 @@ class LayerWatch:
         self.listeners[listener] = None  # at once: a socket that closes while we read the user then leaves cleanly
         loop = asyncio.get_running_loop()
         if self.task is None or self.task.done() or self.task.get_loop() is not loop:
-            self.versions = await asyncio.to_thread(published_versions, settings.JUMEAU_TILES_DIR)
-            self.task = loop.create_task(self._watch())
+            # Set before any await: sockets that connect together share one watch.
+            self.started = asyncio.Event()
+            self.task = loop.create_task(self._watch(self.started))
+        await self.started.wait()
         key = await database_sync_to_async(_user_key)(user)
         if listener not in self.listeners:
             return json.dumps({"type": "layers", "layers": []})
@@ -76,7 +79,14 @@ class LayerWatch:
             self.task.cancel()
             self.task = None
 
-    async def _watch(self) -> None:
+    async def _watch(self, started: asyncio.Event) -> None:
+        try:
+            self.versions = await asyncio.to_thread(published_versions, settings.JUMEAU_TILES_DIR)
+        except OSError:
+            log.exception("reading the published layers under %s failed", settings.JUMEAU_TILES_DIR)
+            self.versions = {}  # every layer found later is then announced as new: a reload too many, none missed
+        finally:
+            started.set()
         while True:
             await asyncio.sleep(settings.JUMEAU_LAYER_WATCH_S)
             try:
