@@ -36,7 +36,7 @@ export class TilesetLayerPlugin {
     this.version = null; // the build shown
     this.wanted = null;
     this.reloading = null;
-    this.swappedAt = null; // performance.now() when the latest build replaced the previous one
+    this.lastReload = null;
     this.loaded = false;
     this.errors = [];
   }
@@ -95,14 +95,18 @@ export class TilesetLayerPlugin {
     const scene = this.viewer.cesium.scene;
     const old = this.tileset;
     const url = `${this.layer.url}${this.layer.url.includes("?") ? "&" : "?"}v=${encodeURIComponent(version)}`;
+    // performance.now() of each step, for the status and the browser test: asked, tileset in the scene, shown.
+    const reload = { version, askedAt: performance.now(), addedAt: null, shownAt: null };
+    this.lastReload = reload;
     const next = await this.load(url);
     next.style = old.style;
     next.show = old.show;
     next.splitDirection = old.splitDirection;
     scene.primitives.add(next);
+    reload.addedAt = performance.now();
     if (next.show) await this.firstView(next);
     this.tileset = next;
-    this.swappedAt = performance.now();
+    reload.shownAt = performance.now();
     scene.primitives.remove(old); // the collection destroys it
     this.viewer.requestRender();
   }
