@@ -90,7 +90,8 @@ def test_a_building_raised_in_its_source_reaches_an_open_page_within_10_s_and_sh
     timings = page.evaluate("""(v) => {
         const layer = window.jumeau.layers.buildings, origin = performance.timeOrigin, reload = layer.lastReload;
         const heard = window.jumeau.updates.received.find((m) => m.layer === "buildings" && m.version === v);
-        const tiles = performance.getEntriesByType("resource").filter((e) => e.name.includes(`/tiles/buildings/@${v}/`));
+        const tiles = performance.getEntriesByType("resource")
+            .filter((e) => e.name.includes(`/tiles/buildings/@${v}/`));
         return {heard: heard && (origin + heard.at) / 1000, added: (origin + reload.addedAt) / 1000,
                 shown: (origin + reload.shownAt) / 1000, reloaded: reload.version,
                 tiles: tiles.map((e) => (origin + e.responseEnd) / 1000)};

@@ -93,14 +93,14 @@ async def test_each_persona_hears_of_the_builds_it_may_load_and_of_no_other(city
             snapshot = json.loads(await communicator.receive_from(timeout=5))
             assert snapshot["type"] == "layers"
             assert {e["layer"] for e in snapshot["layers"]} == expected_layers(persona, published_layers), persona
-            for entry in snapshot["layers"]:
-                assert entry["version"] == published_layers[next(k for k, v in published_layers.items()
-                                                                 if v[0] == entry["layer"])][1]
+            now = dict(published_layers.values())  # layer -> version
+            assert all(entry["version"] == now[entry["layer"]] for entry in snapshot["layers"]), persona
         every_layer = sorted(layer for layer, _ in published_layers.values())
         published = await publish_elsewhere(tiles_root, every_layer)
         # All read at once: a frame is stamped when it arrives, not when an earlier persona's wait is over.
-        frames = await asyncio.gather(*(frames_until_quiet(communicator, len(expected_layers(persona, published_layers)))
-                                        for persona, communicator in sockets.items()))
+        frames = await asyncio.gather(*(
+            frames_until_quiet(communicator, len(expected_layers(persona, published_layers)))
+            for persona, communicator in sockets.items()))
         heard = dict(zip(sockets, frames))
     finally:
         await close_all(sockets.values())
@@ -114,6 +114,10 @@ async def test_each_persona_hears_of_the_builds_it_may_load_and_of_no_other(city
         text = json.dumps(frames)
         assert not [m for m in forbidden[persona] if m in text], f"{persona} heard of a secret layer"
         latencies += [f["received"] - published[f["layer"]][1] for f in frames]
+    # The markers the check searches for do travel, to whom may know them.
+    assert f"/tiles/{published_layers['draft project'][0]}/" in json.dumps(heard[ex.PLANNER])
+    assert '"layer": "networks"' in json.dumps(heard[ex.FIELD_AGENT])
+    assert '"networks"' not in json.dumps(heard[ex.CITIZEN]) + json.dumps(heard[ex.ANONYMOUS])
     print(f"\n/ws/layers/: publish (another process) to message, {len(latencies)} messages: "
           f"max {max(latencies):.3f} s, mean {sum(latencies) / len(latencies):.3f} s")
     # One look a second (JUMEAU_LAYER_WATCH_S), and the permission check of that look.
