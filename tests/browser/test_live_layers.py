@@ -88,7 +88,9 @@ def test_a_building_raised_in_its_source_reaches_an_open_page_within_10_s_and_sh
     # a few slow frames after its tiles arrived (see the printed times).
     page.wait_for_function("(v) => window.jumeau.layers.buildings.version === v", arg=version, timeout=60_000)
     timings = page.evaluate("""(v) => {
-        const layer = window.jumeau.layers.buildings, origin = performance.timeOrigin, reload = layer.lastReload;
+        // performance.now() is monotonic; map it to the wall clock now (timeOrigin drifts from it on a long page).
+        const layer = window.jumeau.layers.buildings, reload = layer.lastReload;
+        const origin = Date.now() - performance.now();
         const heard = window.jumeau.updates.received.find((m) => m.layer === "buildings" && m.version === v);
         const tiles = performance.getEntriesByType("resource")
             .filter((e) => e.name.includes(`/tiles/buildings/@${v}/`));
@@ -118,4 +120,10 @@ def test_a_building_raised_in_its_source_reaches_an_open_page_within_10_s_and_sh
         time.sleep(0.2)
     assert now["source_id"] == building["source_id"]
     assert now["height"] == pytest.approx(building["height"] + RAISE_M, abs=0.01)
+
+    # A dropped socket comes back by itself (after a jittered backoff) and is told what is published now.
+    page.evaluate("() => window.jumeau.updates.socket.close()")
+    page.wait_for_function("() => window.jumeau.updates.reconnects === 1 && window.jumeau.updates.connected",
+                           timeout=15_000)
+    assert page.evaluate("() => window.jumeau.layers.buildings.version") == version
     assert not [e for e in page.errors if "favicon" not in e], page.errors

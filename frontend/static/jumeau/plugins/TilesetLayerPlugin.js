@@ -37,6 +37,7 @@ export class TilesetLayerPlugin {
     this.wanted = null;
     this.reloading = null;
     this.lastReload = null;
+    this.disposed = false;
     this.loaded = false;
     this.errors = [];
   }
@@ -105,6 +106,14 @@ export class TilesetLayerPlugin {
     scene.primitives.add(next);
     reload.addedAt = performance.now();
     if (next.show) await this.firstView(next);
+    if (this.disposed) {
+      scene.primitives.remove(next);
+      return;
+    }
+    // Again: the checkbox, a style button or the comparison may have changed the old one meanwhile.
+    next.style = old.style;
+    next.show = old.show;
+    next.splitDirection = old.splitDirection;
     this.tileset = next;
     reload.shownAt = performance.now();
     scene.primitives.remove(old); // the collection destroys it
@@ -160,6 +169,7 @@ export class TilesetLayerPlugin {
   }
 
   dispose() {
+    this.disposed = true;
     this.viewer.unregisterLayer(this);
     if (this.tileset) this.viewer.cesium.scene.primitives.remove(this.tileset);
     this.checkbox && this.checkbox.remove();
