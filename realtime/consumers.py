@@ -38,6 +38,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from realtime.hub import StateUnavailable, hub
 from realtime.wire import direct_writer
 from realtime.worker import dumps
+from tiles.announce import layer_watch  # the tiles app's interface for new builds
 
 MAX_MESSAGE_BYTES = 16 * 1024
 RATE_PER_S = 5.0
@@ -365,14 +366,10 @@ class LayersConsumer(GuardedConsumer):
     channel_layer_alias = "__layer_watch__"
 
     async def connect(self) -> None:
-        from tiles.announce import layer_watch
-
         await super().connect()
         await self.send(text_data=await layer_watch.join(self, self.scope.get("user")))
 
     async def disconnect(self, code: int) -> None:
-        from tiles.announce import layer_watch
-
         layer_watch.leave(self)
 
     async def handle(self, message: dict) -> None:
