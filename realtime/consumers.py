@@ -1,4 +1,5 @@
-"""Websocket consumers: /ws/transit/ (departures, vehicles, feed status) and /ws/routes/ (walks, circuits).
+"""Websocket consumers: /ws/transit/ (departures, vehicles, feed status), /ws/routes/ (walks, circuits) and
+/ws/layers/ (new tile builds).
 
 Consumers stay thin: they check size and rate, join topics or groups, and
 write frames that were serialised once elsewhere. Protocol (JSON text):
@@ -19,6 +20,11 @@ write frames that were serialised once elsewhere. Protocol (JSON text):
            published, {"type": "circuit_removed", "slug": ...} when unpublished, and every shade slot
            {"type": "circuits_shade", "circuits": [{"slug", "shade_by_hour": [{"depart", "shade_share"}]}]}
            as the sun moves (each circuit's share in shade if started now and in the coming hours).
+/ws/layers/
+  server → {"type": "layers", "layers": [{"layer", "version", "url"}...]} on connect: what this user may load now
+  server → {"type": "layer_published", "layer": name, "version": v, "url": ...} when a build of a layer this user
+           may load is published (by any process: tiles/announce.py); versions sort in build order.
+  client → {"type": "ping", "t": any}    server → {"type": "pong", "t": ...}
 Messages over 16 KiB close the socket with 1009; more than RATE_PER_S messages a second (burst RATE_BURST) with 4029;
 a socket that cannot keep up with 4013; when the transit state (Redis) cannot be read, with 1013: reconnect later.
 """
@@ -35,6 +41,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from realtime.hub import StateUnavailable, hub
 from realtime.wire import direct_writer
 from realtime.worker import dumps
+from tiles.announce import layer_watch  # the tiles app's interface for new builds
 
 MAX_MESSAGE_BYTES = 16 * 1024
 # The shade table changes every 15-minute slot: pushing circuits' shade more often tells nothing new.
@@ -376,3 +383,27 @@ class RoutesConsumer(GuardedConsumer):
 
     async def circuit_published(self, event: dict) -> None:
         await self.send(text_data=event["frame"])
+
+
+class LayersConsumer(GuardedConsumer):
+    """Tells an open app of each new build of a layer its user may load (tiles.announce does the watching)."""
+
+    # No channel layer: each server process watches the tiles folder itself (tiles/announce.py says why).
+    channel_layer_alias = "__layer_watch__"
+
+    async def connect(self) -> None:
+        await super().connect()
+        await self.send(text_data=await layer_watch.join(self, self.scope.get("user")))
+
+    async def disconnect(self, code: int) -> None:
+        layer_watch.leave(self)
+
+    async def handle(self, message: dict) -> None:
+        if message.get("type") == "ping":
+            await self.send(text_data=dumps({"type": "pong", "t": message.get("t")}))
+            return
+        await self.send(text_data=dumps({"type": "error", "message": f"unknown message type {message.get('type')!r}"}))
+
+    async def layer_published(self, frame: str) -> None:
+        if not self._closing:
+            await self.send(text_data=frame)

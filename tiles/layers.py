@@ -55,6 +55,29 @@ def may_load(layer: str, user) -> bool:
     return True
 
 
+def layer_url(name: str) -> str:
+    """The URL the frontend opens a layer at: the terrain's folder, the basemap's description, else its tileset."""
+    if name == TERRAIN:
+        return f"/tiles/{name}/"
+    if name == BASEMAP:
+        return f"/tiles/{name}/basemap.json"
+    return f"/tiles/{name}/tileset.json"
+
+
+def loadable_by(layers: list[str], user_pks: set[int | None]) -> dict[int | None, set[str]]:
+    """For each user primary key (None: an anonymous visitor), which of `layers` that user may load now.
+
+    Each user is read afresh, so a role withdrawn or an account closed since the user signed in counts at once;
+    a user who no longer exists is a citizen.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    users = get_user_model().objects.filter(pk__in=[pk for pk in user_pks if pk is not None])
+    found = {user.pk: user for user in users}
+    return {pk: {layer for layer in layers if may_load(layer, found.get(pk) or AnonymousUser())} for pk in user_pks}
+
+
 def layers_for(user) -> list[dict]:
     """The published layers this user may load, with their URLs, for the frontend."""
     from twin.models import PlanningProject
@@ -63,15 +86,17 @@ def layers_for(user) -> list[dict]:
     out: list[dict] = []
 
     def add(name: str, kind: str, title: str, **extra) -> None:
-        if current_version(root, name) is None:
+        version = current_version(root, name)
+        if version is None:
             return
-        url = f"/tiles/{name}/layer.json" if kind == "terrain" else f"/tiles/{name}/tileset.json"
-        entry = {"name": name, "kind": kind, "title": title, "url": url.replace("/layer.json", "/") if kind == "terrain" else url}
+        # Read before the app fetches the tileset, so never newer than what it loads: /ws/layers/ messages that
+        # name a later version make it reload (frontend/static/jumeau/core/LayerUpdates.js).
+        entry = {"name": name, "kind": kind, "title": title, "url": layer_url(name), "version": version}
         entry.update(extra)
         out.append(entry)
 
     add(TERRAIN, "terrain", "Terrain")
-    add(BASEMAP, "imagery", "Fond de plan", url=f"/tiles/{BASEMAP}/basemap.json")
+    add(BASEMAP, "imagery", "Fond de plan")
     add(BUILDINGS, "3dtiles", "Bâtiments")
     if roles.can_see_networks(user):
         add(NETWORKS, "3dtiles", "Réseaux enterrés")

@@ -262,6 +262,11 @@ JUMEAU_GEOID_GRID = os.getenv("JUMEAU_GEOID_GRID", "egm96_15.gtx")
 # --allow-approximate; 2 m lets stated Helmert datum shifts through (each is recorded on the run).
 JUMEAU_MAX_TRANSFORM_ERROR_M = envfloat("JUMEAU_MAX_TRANSFORM_ERROR_M", "2.0")
 JUMEAU_TILES_DIR = Path(os.getenv("JUMEAU_TILES_DIR", str(VAR_DIR / "tiles")))
+# Seconds between two looks at the published layers by each server process (tiles/announce.py): the most an open
+# app waits to hear of a new build, on top of its download.
+JUMEAU_LAYER_WATCH_S = envfloat("JUMEAU_LAYER_WATCH_S", "1.0")
+if not 0.05 <= JUMEAU_LAYER_WATCH_S <= 60:
+    raise ImproperlyConfigured(f"JUMEAU_LAYER_WATCH_S={JUMEAU_LAYER_WATCH_S} must be between 0.05 and 60 seconds.")
 # Behind nginx: protected tiles are sent by nginx from this internal location after our check.
 JUMEAU_TILES_ACCEL_PREFIX = os.getenv("JUMEAU_TILES_ACCEL_PREFIX", "")
 JUMEAU_DATA_DIR = Path(os.getenv("JUMEAU_DATA_DIR", str(VAR_DIR / "data")))

@@ -14,6 +14,7 @@ from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.test import Client
 
 from tests.realtime.conftest import SAMPLE, realtime_namespace  # noqa: F401 - autouse: a clean transit hub
+from tests.security import expectations as ex
 from tests.security.expectations import ADMIN, ANONYMOUS, CITIZEN, FIELD_AGENT, PLANNER
 from tests.tiles.conftest import X0, Y0, make_buildings, make_network, terrain, terrain_height  # noqa: F401 - fixture
 
@@ -143,4 +144,19 @@ def published_layers(city, tiles_root) -> dict[str, tuple[str, str]]:
             (build.path / "0").mkdir()
             (build.path / "0" / "0.glb").write_bytes(b"glTF" + layer.encode())
         out[kind] = (layer, build.version)
+    return out
+
+
+@pytest.fixture
+def forbidden(city) -> dict[str, tuple[str, ...]]:
+    """For each persona, the secret markers it must never receive."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from twin import roles
+
+    out = {}
+    for persona in ex.PERSONAS:
+        user = city.users.get(persona, AnonymousUser())
+        out[persona] = ((() if roles.can_see_networks(user) else NETWORK_MARKERS)
+                        + (() if roles.can_see_drafts(user) else city.draft_markers()))
     return out

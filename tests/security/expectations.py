@@ -49,6 +49,8 @@ WEBSOCKETS = {
     "ws/transit/": every(ACCEPTED),
     # Walks and published circuits: streets and landmarks only.
     "ws/routes/": every(ACCEPTED),
+    # New tile builds: everyone hears of the layers it may load, and of no other (tests/realtime/test_layer_updates.py).
+    "ws/layers/": every(ACCEPTED),
 }
 
 # tiles/urls.py: every first segment reaches the view, which 404s a name that is not a layer.

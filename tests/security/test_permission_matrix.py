@@ -112,21 +112,6 @@ def _outcome(response) -> str:
         response.status_code, f"HTTP {response.status_code}")
 
 
-@pytest.fixture
-def forbidden(city) -> dict[str, tuple[str, ...]]:
-    """For each persona, the secret markers it must never receive."""
-    from django.contrib.auth.models import AnonymousUser
-
-    from twin import roles
-
-    out = {}
-    for persona in ex.PERSONAS:
-        user = city.users.get(persona, AnonymousUser())
-        out[persona] = ((() if roles.can_see_networks(user) else NETWORK_MARKERS)
-                        + (() if roles.can_see_drafts(user) else city.draft_markers()))
-    return out
-
-
 def _leaks(markers: tuple[str, ...], body: str, asked: str = "") -> list[str]:
     """The markers in a body, but for those the client wrote in its own request (a refusal may name the URL)."""
     return [m for m in markers if m in body and m not in asked]
@@ -233,7 +218,8 @@ async def _ws_session(route: str, headers: list, stop_id: str) -> tuple[bool, li
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_each_websocket_route_accepts_whom_the_table_says_and_sends_no_secret(city, clients, forbidden):
+async def test_each_websocket_route_accepts_whom_the_table_says_and_sends_no_secret(city, clients, forbidden,
+                                                                                    published_layers):
     from realtime.ws_routes import websocket_urlpatterns
 
     failures, asked = [], 0

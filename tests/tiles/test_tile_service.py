@@ -133,3 +133,15 @@ def test_two_variants_whose_slugs_join_alike_have_their_own_layers(citizen, plan
     assert planner.get(f"/tiles/{hidden.tile_layer}/tileset.json").status_code == 200
     names = [layer["name"] for layer in citizen.get("/api/session/").json()["layers"]]
     assert shown.tile_layer in names and hidden.tile_layer not in names
+
+
+def test_the_session_names_the_build_each_layer_publishes_so_the_app_knows_a_newer_one(citizen, tiles_root):
+    first = publish(tiles_root, "buildings", "v1")
+    basemap = publish(tiles_root, "basemap", "b1")
+    layers = {layer["name"]: layer for layer in citizen.get("/api/session/").json()["layers"]}
+    assert layers["buildings"]["version"] == first and layers["basemap"]["version"] == basemap
+    assert layers["basemap"]["url"] == "/tiles/basemap/basemap.json"
+    second = publish(tiles_root, "buildings", "v2")
+    assert second > first
+    assert {layer["name"]: layer["version"] for layer in citizen.get("/api/session/").json()["layers"]}["buildings"] \
+        == second

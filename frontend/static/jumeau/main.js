@@ -1,4 +1,5 @@
 // Entry point: read the session, start the viewer core, then one plugin per layer or tool.
+import { LayerUpdates } from "./core/LayerUpdates.js";
 import { Viewer } from "./core/Viewer.js";
 import { TilesetLayerPlugin } from "./plugins/TilesetLayerPlugin.js";
 import { describeError, fetchJson } from "./core/http.js";
@@ -103,6 +104,8 @@ async function start() {
       console.error(`plugin ${path}:`, err);
     }
   }
+  // After the layers: the first snapshot then reloads any layer published while they were loading.
+  jumeau.updates = viewer.updates = new LayerUpdates(viewer).start();
   jumeau.ready = true;
   viewer.setStatus("");
 }

@@ -1,4 +1,4 @@
-// The viewer core: one Cesium scene, the session (role, layers), a pick dispatcher and a panel.
+// The viewer core: one Cesium scene, the session (role, layers), a pick dispatcher, a panel, live layer reloads.
 const Cesium = window.Cesium;
 
 // How many tile requests Cesium keeps in flight to our own server, and how many waiting ones it sorts each frame.
@@ -21,6 +21,7 @@ export class Viewer {
     this.container = container;
     this.session = session;
     this.plugins = [];
+    this.tilesetLayers = new Map(); // layer name -> the plugin showing it, reloaded when a new build is published
     this.cesium = null;
     // Resolves once the globe has drawn its first complete frame: until then the page says it is loading.
     this.firstRender = new Promise((resolve) => { this._firstRendered = resolve; });
@@ -110,6 +111,22 @@ export class Viewer {
     return plugin;
   }
 
+  registerLayer(plugin) {
+    this.tilesetLayers.set(plugin.layer.name, plugin);
+  }
+
+  unregisterLayer(plugin) {
+    if (this.tilesetLayers.get(plugin.layer.name) === plugin) this.tilesetLayers.delete(plugin.layer.name);
+  }
+
+  // A build of `name` was published (core/LayerUpdates.js). Terrain and basemap are not reloaded in place:
+  // Cesium would rebuild the whole globe; they show their new build on the next page load.
+  layerPublished(name, version) {
+    const plugin = this.tilesetLayers.get(name);
+    if (plugin && (!plugin.version || version > plugin.version)) return plugin.reload(version);
+    return null;
+  }
+
   dispatchPick(position) {
     const picked = this.cesium.scene.pick(position);
     for (const plugin of this.plugins) {
@@ -156,6 +173,7 @@ export class Viewer {
   }
 
   dispose() {
+    this.updates && this.updates.dispose();
     for (const plugin of this.plugins.reverse()) plugin.dispose && plugin.dispose();
     this.plugins = [];
     this.pickHandler && this.pickHandler.destroy();

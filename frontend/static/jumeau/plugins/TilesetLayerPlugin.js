@@ -1,4 +1,4 @@
-// A 3D Tiles layer with a checkbox, its load state and feature picking that shows attributes.
+// A 3D Tiles layer with a checkbox, its load state, feature picking that shows attributes, and live reloads.
 import { describeError } from "../core/http.js";
 import { clearNotice, showNotice } from "../core/notices.js";
 
@@ -36,24 +36,33 @@ export class TilesetLayerPlugin {
     this.show = show;
     this.titleProperty = titleProperty;
     this.tileset = null;
+    this.version = null; // the build shown
+    this.wanted = null;
+    this.reloading = null;
+    this.lastReload = null;
+    this.disposed = false;
     this.loaded = false;
     this.errors = [];
   }
 
   async init(viewer) {
     this.viewer = viewer;
-    await this.load();
-    this.checkbox = this.makeCheckbox();
-    viewer.addToolbar(this.checkbox);
-  }
-
-  async load() {
-    this.tileset = await Cesium.Cesium3DTileset.fromUrl(this.layer.url, tilesetOptions(this.layer.name));
+    // /api/session/ read it before the tileset is fetched: never newer than what loads (at worst, one reload more).
+    this.version = this.layer.version || null;
+    this.tileset = await this.load(this.layer.url);
     if (this.style) this.tileset.style = new Cesium.Cesium3DTileStyle(this.style);
     this.tileset.show = this.show;
-    this.tileset.tileFailed.addEventListener((e) => this.tileFailed(e));
-    this.tileset.allTilesLoaded.addEventListener(() => { this.loaded = true; });
-    this.viewer.cesium.scene.primitives.add(this.tileset);
+    viewer.cesium.scene.primitives.add(this.tileset);
+    this.checkbox = this.makeCheckbox();
+    viewer.addToolbar(this.checkbox);
+    viewer.registerLayer(this);
+  }
+
+  async load(url) {
+    const tileset = await Cesium.Cesium3DTileset.fromUrl(url, tilesetOptions(this.layer.name));
+    tileset.tileFailed.addEventListener((e) => this.tileFailed(e));
+    tileset.allTilesLoaded.addEventListener(() => { this.loaded = true; });
+    return tileset;
   }
 
   // Cesium does not ask again for a tile that failed: without a word, part of the layer would stay missing.
@@ -62,24 +71,105 @@ export class TilesetLayerPlugin {
     console.error(`layer ${this.layer.name}: tile ${event.url}: ${event.message}`);
     showNotice(`tiles-${this.layer.name}`,
       `${this.layer.title} : une partie de la couche n'a pas pu être chargée. ${describeError(event.message)}`,
-      () => this.reload());
+      () => this.retry());
   }
 
-  // The same layer from scratch (tileset.json and every tile), shown as the user last chose.
-  async reload() {
-    if (this.tileset) this.viewer.cesium.scene.primitives.remove(this.tileset);
-    this.tileset = null;
+  // The user's "Réessayer": the same build from scratch (tileset.json and every tile), shown as last chosen.
+  async retry() {
+    const old = this.tileset;
     this.loaded = false;
     this.errors = [];
     try {
-      await this.load();
+      const url = this.version ? `${this.layer.url}${this.layer.url.includes("?") ? "&" : "?"}v=${encodeURIComponent(this.version)}`
+        : this.layer.url;
+      const next = await this.load(url);
+      next.style = old ? old.style : (this.style ? new Cesium.Cesium3DTileStyle(this.style) : undefined);
+      next.show = old ? old.show : this.show;
+      if (old) next.splitDirection = old.splitDirection;
+      if (old) this.viewer.cesium.scene.primitives.remove(old);
+      this.tileset = next;
+      this.viewer.cesium.scene.primitives.add(next);
       clearNotice(`tiles-${this.layer.name}`);
     } catch (err) {
       console.error(`layer ${this.layer.name} (${this.layer.url}):`, err);
       showNotice(`tiles-${this.layer.name}`,
-        `${this.layer.title} : la couche n'a pas pu être rechargée. ${describeError(err)}`, () => this.reload());
+        `${this.layer.title} : la couche n'a pas pu être rechargée. ${describeError(err)}`, () => this.retry());
     }
     this.viewer.requestRender();
+  }
+
+  // A new build of the layer was published (core/LayerUpdates.js). Reloads run one at a time; a build announced
+  // meanwhile is loaded next, and older or equal versions (a repeated snapshot) are ignored: versions sort in
+  // build order (tiles/publish.py new_version).
+  reload(version) {
+    if (!this.wanted || version > this.wanted) this.wanted = version;
+    if (!this.reloading) {
+      this.reloading = this.catchUp().finally(() => { this.reloading = null; });
+    }
+    return this.reloading;
+  }
+
+  async catchUp() {
+    while (this.wanted && (!this.version || this.wanted > this.version)) {
+      const version = this.wanted;
+      try {
+        await this.swapTo(version);
+      } catch (err) {
+        // The old build keeps showing; the next snapshot (a reconnection) or build tries again.
+        this.errors.push(`reload of ${this.layer.name} @${version}: ${err.message}`);
+        console.error(`reload of layer ${this.layer.name}:`, err);
+        this.wanted = this.version;
+        return;
+      }
+      this.version = version;
+    }
+  }
+
+  // In place: a new tileset from the same URL (the version in the query keeps the browser's cached tileset.json
+  // out, and content URIs name their immutable build), shown beside the old one until it has loaded the current
+  // view, then the old one goes. Style, visibility and split carry over; the camera is not touched.
+  async swapTo(version) {
+    const scene = this.viewer.cesium.scene;
+    const old = this.tileset;
+    const url = `${this.layer.url}${this.layer.url.includes("?") ? "&" : "?"}v=${encodeURIComponent(version)}`;
+    // performance.now() of each step, for the status and the browser test: asked, tileset in the scene, shown.
+    const reload = { version, askedAt: performance.now(), addedAt: null, shownAt: null };
+    this.lastReload = reload;
+    const next = await this.load(url);
+    next.style = old.style;
+    next.show = old.show;
+    next.splitDirection = old.splitDirection;
+    scene.primitives.add(next);
+    reload.addedAt = performance.now();
+    if (next.show) await this.firstView(next);
+    if (this.disposed) {
+      scene.primitives.remove(next);
+      return;
+    }
+    // Again: the checkbox, a style button or the comparison may have changed the old one meanwhile.
+    next.style = old.style;
+    next.show = old.show;
+    next.splitDirection = old.splitDirection;
+    this.tileset = next;
+    reload.shownAt = performance.now();
+    scene.primitives.remove(old); // the collection destroys it
+    this.viewer.requestRender();
+  }
+
+  firstView(tileset, timeoutMs = 30000) {
+    // requestRenderMode draws only on demand: keep asking for frames, they are what loads tiles.
+    return new Promise((resolve) => {
+      const started = performance.now();
+      const tick = setInterval(() => {
+        this.viewer.requestRender();
+        if (tileset.tilesLoaded || tileset.isDestroyed() || performance.now() - started > timeoutMs) done();
+      }, 50);
+      const done = () => {
+        clearInterval(tick);
+        resolve();
+      };
+      tileset.initialTilesLoaded.addEventListener(done);
+    });
   }
 
   makeCheckbox() {
@@ -117,6 +207,8 @@ export class TilesetLayerPlugin {
   }
 
   dispose() {
+    this.disposed = true;
+    this.viewer.unregisterLayer(this);
     if (this.tileset) this.viewer.cesium.scene.primitives.remove(this.tileset);
     this.checkbox && this.checkbox.remove();
   }
