@@ -91,6 +91,25 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
     AccessFailureLog.objects.create(**seen, locked_out=False)
     AccessLog.objects.create(**seen)
+    # The jobs' records (Celery beat schedules, results, a held lock), so their admin pages are asked with a row.
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_celery_beat.models import (ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask,
+                                           SolarSchedule)
+    from django_celery_results.models import GroupResult, TaskResult
+
+    from twin.models import JobLock
+
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
+    CrontabSchedule.objects.create(minute="0", hour="3")
+    SolarSchedule.objects.create(event="sunrise", latitude=43.58, longitude=7.12)
+    hourly = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
+    PeriodicTask.objects.create(name="reseau-eau hourly", task="gis_sync.sync_source", interval=hourly,
+                                args='["reseau-eau"]')
+    TaskResult.objects.create(task_id="matrix-task", task_name="tiles.build_layer", status="SUCCESS")
+    GroupResult.objects.create(group_id="matrix-group")
+    JobLock.objects.create(key="tiles:buildings", owner="matrix:1", expires_at=timezone.now() + timedelta(hours=1))
     import_feed(str(SAMPLE))
     # The viewshed's surface model over a 1 km square of the synthetic terrain, built as the tile job builds it
     # (requests never build one); VIEWSHED_OBSERVER stands in its middle.

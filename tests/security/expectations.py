@@ -120,6 +120,7 @@ URLS: dict[str, dict] = {
     "admin/axes/accessattempt/add/": {**every(LOGIN), ADMIN: DENIED},
     "admin/axes/accessfailurelog/add/": {**every(LOGIN), ADMIN: DENIED},
     "admin/axes/accesslog/add/": {**every(LOGIN), ADMIN: DENIED},
+    "admin/twin/joblock/add/": {**every(LOGIN), ADMIN: DENIED},  # jobs take locks; the admin only frees them
 }
 
 # Every ModelAdmin serves these six URLs, all behind admin_view (staff only); a ModelAdmin that adds URLs of its
