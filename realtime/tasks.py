@@ -19,3 +19,17 @@ def import_gtfs(self, source: str, force: bool = False) -> dict:
         report = import_feed(source, progress=reporter(self), force=force)
     return {"feed": report.feed_id, "unchanged": report.unchanged, "counts": report.counts,
             "sha256": report.checksum, "seconds": round(report.seconds, 2)}
+
+
+@app.task(bind=True, name="realtime.compute_shade", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+          time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
+def compute_shade(self, force: bool = False) -> dict:
+    """The share in shade of every street edge per 15-minute slot, today and tomorrow (realtime/shade_store.py);
+    queued after the surface model when buildings or terrain changed, and each night by beat to roll the days."""
+    from realtime.shade_store import refresh_shade
+    from twin.models import StreetSegment
+
+    if not StreetSegment.objects.exists():  # a city that imported no street yet has no walk to shade
+        return {"status": "no streets", "edges": 0, "slots": 0, "seconds": 0.0}
+    with exclusive(self, "realtime:shade"):
+        return refresh_shade(progress=reporter(self), force=force)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import after_task_publish
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twin.settings")
@@ -16,6 +17,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twin.settings")
 app = Celery("jumeau")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["gis_sync", "tiles", "viewshed", "realtime"])
+# The shade table covers today and tomorrow: rolled forward each night, just after local midnight. With the
+# database scheduler this entry shows (and can be changed) in the admin's Periodic tasks.
+app.conf.beat_schedule = {
+    "shade: today and tomorrow": {"task": "realtime.compute_shade", "schedule": crontab(minute=5, hour=0)},
+}
 
 
 @app.on_after_configure.connect
@@ -30,6 +36,7 @@ def _make_broker_folders(sender: Celery, **kwargs) -> None:
 def queue_rebuilds(dirty_layers: list[str]) -> dict[str, str]:
     """Queue the build of every layer a sync made stale, and of the surface model when buildings or terrain
     changed (and a terrain exists). Returns {job: task id}."""
+    from realtime.tasks import compute_shade
     from tiles.build import layers_to_rebuild
     from tiles.tasks import build_layer
     from viewshed.tasks import build_dsm
@@ -38,8 +45,10 @@ def queue_rebuilds(dirty_layers: list[str]) -> dict[str, str]:
 
     queued = {f"tiles:{layer}": build_layer.delay(layer).id for layer in layers_to_rebuild(dirty_layers)}
     # Without a terrain there is no surface model to keep: the first terrain sync queues it.
+    # The shade on the streets is read from that surface model: it follows it, in the same chain.
     if {"buildings", "terrain"} & set(dirty_layers) and Terrain.current() is not None:
-        queued["dsm"] = build_dsm.delay().id
+        chain = (build_dsm.si() | compute_shade.si()).delay()
+        queued["dsm"], queued["shade"] = chain.parent.id, chain.id
     return queued
 
 
