@@ -23,3 +23,27 @@ def build_dsm(self, force: bool = False) -> dict:
     return {"fingerprint": surface.fingerprint, "rows": g.rows, "cols": g.cols, "cell_m": g.cell,
             "mode": meta.get("mode", "cached"), "buildings": meta.get("building_count", 0),
             "seconds": round(time.perf_counter() - started, 2)}
+
+
+@app.task(bind=True, name="viewshed.impact_reports", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+          time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
+def impact_reports(self, variant_ids: list[int] | None = None, force: bool = False) -> dict:
+    """Bring the stored BR 209 impact report of each project variant (or of `variant_ids`) in line with its inputs:
+    a report whose variant, surrounding buildings and terrain did not change is kept (viewshed/models.py)."""
+    from twin.models import ProjectVariant
+    from viewshed.dsm import ensure_surface
+    from viewshed.models import ImpactReport
+
+    variants = ProjectVariant.objects.select_related("project").exclude(footprint=None).order_by("pk")
+    if variant_ids is not None:
+        variants = variants.filter(pk__in=variant_ids)
+    computed, kept = [], []
+    progress = reporter(self)
+    with exclusive(self, "viewshed:impact"):
+        if not variants.exists():
+            return {"computed": computed, "kept": kept}
+        surface = ensure_surface(progress=progress)
+        for variant in variants:
+            _, fresh = ImpactReport.refresh(variant, force=force, surface=surface, progress=progress)
+            (computed if fresh else kept).append(variant.pk)
+    return {"computed": computed, "kept": kept}

@@ -46,7 +46,7 @@ def test_a_sync_queues_exactly_the_builds_it_made_stale_and_they_publish(jobs_en
     result = _sync("bati", jobs_env)
 
     assert result["created"] == 3 and result["dirty_layers"] == ["buildings"]
-    assert set(result["queued"]) == {"tiles:buildings", "dsm", "shade"}  # the shade follows the surface model
+    assert set(result["queued"]) == {"tiles:buildings", "dsm", "shade", "impact"}  # they follow the surface model
     assert _all_jobs() == {result["id"], *result["queued"].values()}  # nothing else ran, terrain included
     assert "terrain" in stale_layers() and "buildings" not in stale_layers()
     build = TileBuild.objects.get(layer="buildings")
