@@ -170,7 +170,11 @@ class StarDTFormat(Format):
             if depth == 1 and _local(elem.tag) == "member":
                 for feature in elem:
                     state.member(feature)
-                root.clear()  # streaming: drop members already read
+                # Streaming: drop the members already read, and only those. lxml parses ahead by chunks, so the
+                # next member may already hang half-built from the root: clearing the whole root would cut it.
+                elem.clear(keep_tail=True)
+                while elem.getprevious() is not None:
+                    del root[0]
             elif depth == 1 and _local(elem.tag) == "boundedBy":
                 env = next(iter(elem), None)
                 if env is not None and env.get("srsName"):
