@@ -1,5 +1,6 @@
 // Walking circuits ("Balades") and routes between points of interest, drawn on the ground; fed by /ws/routes/.
 import { fetchJson } from "../core/http.js";
+import { LiveSocket } from "../core/LiveSocket.js";
 
 const Cesium = window.Cesium;
 const ROUTE_TIMEOUT_MS = 45000;
@@ -10,7 +11,6 @@ const ROUTE_COLOR = "#2ca02c";
 // their width too for colour-blind walkers.
 const SHADE_COLOR = "#1f5fbf";
 const SUN_COLOR = "#ffc21a";
-const MAX_BACKOFF_MS = 30000;
 
 // The walker's own language (Antibes' visitors): the first of the browser's languages we speak, else French.
 const TEXTS = {
@@ -101,12 +101,12 @@ export default class RoutesPlugin {
     this.drawn = []; // slugs of circuits on the ground
     this.lastRoute = null;
     this.pois = [];
-    this.connected = false;
+    this.live = null;
     this._pending = new Map();
     this._nextId = 1;
-    this._attempt = 0;
-    this._disposed = false;
   }
+
+  get connected() { return Boolean(this.live && this.live.connected); }
 
   async init(viewer) {
     this.viewer = viewer;
@@ -129,7 +129,7 @@ export default class RoutesPlugin {
     this._onToolbar = (event) => event.detail.expanded || this.closeMenu();
     document.addEventListener("jumeau:toolbar", this._onToolbar);
     await Promise.all([this._loadCircuits(), this._loadPois()]);
-    this._connect();
+    this.live = new LiveSocket("/ws/routes/", { onMessage: (m) => this._onMessage(m) });
   }
 
   // --- toolbar: the circuit list and the A → B picker ----------------------------------
@@ -379,25 +379,6 @@ export default class RoutesPlugin {
 
   // --- /ws/routes/ -------------------------------------------------------------------
 
-  _connect() {
-    if (this._disposed) return;
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${window.location.host}/ws/routes/`);
-    this.socket = socket;
-    socket.onopen = () => {
-      this.connected = true;
-      this._attempt = 0;
-    };
-    socket.onmessage = (event) => this._onMessage(JSON.parse(event.data));
-    socket.onclose = () => {
-      this.connected = false;
-      if (this._disposed) return;
-      const base = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this._attempt);
-      this._attempt += 1;
-      setTimeout(() => this._connect(), base * (0.5 + Math.random()));
-    };
-    socket.onerror = () => {};
-  }
 
   _onMessage(message) {
     if (message.type === "circuits") {
@@ -438,7 +419,7 @@ export default class RoutesPlugin {
         const id = this._nextId++;
         feature = await new Promise((resolve, reject) => {
           this._pending.set(id, { resolve, reject });
-          this.socket.send(JSON.stringify({ type: "route", id, from, to, shade }));
+          this.live.send({ type: "route", id, from, to, shade });
           // A walk asked for while a server that just started still builds its street graph waits for it
           // (realtime.pedestrian.warm_up_in_background: seconds on a busy machine).
           setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(new Error(T.noReply))),
@@ -484,8 +465,7 @@ export default class RoutesPlugin {
   }
 
   dispose() {
-    this._disposed = true;
-    if (this.socket) this.socket.close();
+    if (this.live) this.live.close();
     document.removeEventListener("keydown", this._onKey);
     document.removeEventListener("jumeau:toolbar", this._onToolbar);
     window.removeEventListener("resize", this._onResize);

@@ -1,11 +1,10 @@
 // Live buses and stop departure boards from /ws/transit/ (snapshot, then per-topic changes with seq numbers).
 import { describeError, fetchJson } from "../core/http.js";
+import { LiveSocket } from "../core/LiveSocket.js";
 import { clearNotice, showNotice } from "../core/notices.js";
 
 const Cesium = window.Cesium;
 
-const MAX_BACKOFF_MS = 30000;
-const FIRST_BACKOFF_MS = 500;
 const DEFAULT_MOVE_S = 5;
 const FRAME_MS = 100; // re-render at 10 fps while buses move: enough for smooth motion, cheap in software GL
 
@@ -61,16 +60,16 @@ export default class TransitPlugin {
     this.feedTimestamp = null;
     this.snapshots = 0;
     this.resyncs = 0;
-    this.reconnects = 0;
-    this.connected = false;
+    this.live = null;
     this.stops = {}; // stop_id -> GeoJSON properties
     this.boardStop = null;
     this.departures = {}; // stop_id -> rows
     this._entities = {};
     this._tracks = {};
-    this._attempt = 0;
-    this._disposed = false;
   }
+
+  get connected() { return Boolean(this.live && this.live.connected); }
+  get reconnects() { return this.live ? this.live.reconnects : 0; }
 
   async init(viewer) {
     this.viewer = viewer;
@@ -81,7 +80,7 @@ export default class TransitPlugin {
     this.toggle = this._makeToggle();
     viewer.addToolbar(this.toggle, "tools");
     await this._loadStops();
-    this._connect();
+    this.live = new LiveSocket("/ws/transit/", { onMessage: (m) => this._onMessage(m), onOpen: () => this._subscribe() });
     this._ticker = setInterval(() => this._tick(), FRAME_MS);
   }
 
@@ -130,35 +129,8 @@ export default class TransitPlugin {
 
   // --- websocket ---------------------------------------------------------------
 
-  _url() {
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    return `${scheme}//${window.location.host}/ws/transit/`;
-  }
-
-  _connect() {
-    if (this._disposed) return;
-    const socket = new WebSocket(this._url());
-    this.socket = socket;
-    socket.onopen = () => {
-      this.connected = true;
-      this._attempt = 0;
-      this._subscribe();
-    };
-    socket.onmessage = (event) => this._onMessage(JSON.parse(event.data));
-    socket.onclose = () => {
-      this.connected = false;
-      if (this._disposed) return;
-      // Jittered exponential backoff: thousands of clients must not reconnect in lockstep after a restart.
-      const base = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this._attempt);
-      this._attempt += 1;
-      this.reconnects += 1;
-      setTimeout(() => this._connect(), base * (0.5 + Math.random()));
-    };
-    socket.onerror = () => {}; // onclose follows and reconnects
-  }
-
   _send(message) {
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    if (this.live) this.live.send(message);
   }
 
   _subscribe() {
@@ -384,9 +356,8 @@ export default class TransitPlugin {
   }
 
   dispose() {
-    this._disposed = true;
     clearInterval(this._ticker);
-    if (this.socket) this.socket.close();
+    if (this.live) this.live.close();
     if (this.viewer) {
       this.viewer.cesium.dataSources.remove(this.stopSource, true);
       this.viewer.cesium.dataSources.remove(this.busSource, true);
