@@ -58,3 +58,19 @@ def test_a_new_building_makes_the_job_cast_the_shade_again(street):
     assert "shade computed" in run()
     # The new building's shadow covers the street from x + 150 (its start) to + 180: 70 m of 100 m now.
     assert ShadeTable.load(shade_path()).shade[0, noon] / 255 == pytest.approx(0.7, abs=0.05)
+
+
+def test_a_city_without_terrain_is_told_what_is_missing(settings, tmp_path):
+    """No terrain, so no surface model to cast shade on: the command says so instead of a traceback."""
+    from django.core.management.base import CommandError
+
+    settings.VAR_DIR = tmp_path
+    with pytest.raises(CommandError, match="surface model"):
+        run()
+
+
+def test_a_city_without_streets_is_told_what_is_missing(city):  # noqa: F811
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="import streets"):
+        run()

@@ -109,3 +109,11 @@ def test_the_tower_takes_sun_from_the_homes_garden_on_21_march(city, report) -> 
     neighbour = next(b for b in report.buildings if b["id"] != city.home.pk)
     assert neighbour["garden_m2"] is None  # not a dwelling: no garden test
     assert report.summary["gardens"]["gardens"] == 1
+
+
+def test_the_command_names_a_variant_that_does_not_exist(city) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No project variant with id 987654"):
+        call_command("impact_report", "987654")
