@@ -105,8 +105,15 @@ class Page:
         self.errors: list[str] = []
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+        page.on("requestfailed", self._request_failed)
         page.set_default_timeout(120_000)
+
+    def _request_failed(self, request) -> None:
+        # Cesium cancels the tile requests a camera move or a navigation makes useless, and the
+        # browser reports them as ERR_ABORTED: that is the viewer working, not a failure a user sees.
+        if "ERR_ABORTED" in (request.failure or ""):
+            return
+        self.errors.append(f"request failed: {request.url} ({request.failure})")
 
     def __getattr__(self, name):
         return getattr(self.page, name)
