@@ -160,7 +160,7 @@ class Page:
 
 @pytest.fixture
 def page(browser, demo_server) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
     wrapped = Page(context.new_page(), demo_server)
     yield wrapped
     context.close()
@@ -169,7 +169,9 @@ def page(browser, demo_server) -> Iterator[Page]:
 @pytest.fixture
 def phone(browser, demo_server) -> Iterator[Page]:
     """A citizen's phone: small portrait screen, touch."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR"
+    )
     wrapped = Page(context.new_page(), demo_server)
     yield wrapped
     context.close()

@@ -21,7 +21,7 @@ def headset(browser, demo_server):
     """
     if not IWER.is_file():
         pytest.fail("frontend/node_modules/iwer is missing: run `make test` (it runs npm ci).")
-    context = browser.new_context(viewport={"width": 1024, "height": 700})
+    context = browser.new_context(viewport={"width": 1024, "height": 700}, locale="fr-FR")
     context.add_init_script(path=str(IWER))
     context.add_init_script(script="window.__xrDevice = new IWER.XRDevice(IWER.metaQuest3); window.__xrDevice.installRuntime({ forceInstall: true });")
     page = Page(context.new_page(), demo_server)
