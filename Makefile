@@ -1,7 +1,7 @@
 # Jumeau: `make demo` serves the demo city at http://127.0.0.1:8000, `make test` runs the suite.
 PORT ?= 8000
 PY := .venv/bin/python
-export DJANGO_SETTINGS_MODULE := twin.settings
+export DJANGO_SETTINGS_MODULE := jumeau.settings
 
 .PHONY: demo test setup bench clean-demo
 

@@ -42,7 +42,7 @@ PEERS = {
 
 def setup_django(tmp: Path) -> None:
     # As in production: DEBUG off (no query log), a key of its own, SpatiaLite in a var dir of our own.
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "twin.settings", "JUMEAU_VAR_DIR": str(tmp), "DEBUG": "0",
+    os.environ.update({"DJANGO_SETTINGS_MODULE": "jumeau.settings", "JUMEAU_VAR_DIR": str(tmp), "DEBUG": "0",
                        "SECRET_KEY": secrets.token_urlsafe(32)})
     os.environ.pop("DATABASE_URL", None)
     (tmp / "static").mkdir(parents=True, exist_ok=True)  # STATIC_ROOT, or whitenoise warns
@@ -56,7 +56,7 @@ def load_city(progress) -> dict:
     from django.core.management import call_command
 
     from gis_sync.models import Source
-    from twin.demo_loader import demo_dir, demo_sources, ensure_files
+    from jumeau.demo_loader import demo_dir, demo_sources, ensure_files
     from viewshed.dsm import ensure_surface
 
     t0 = time.perf_counter()

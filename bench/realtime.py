@@ -8,7 +8,7 @@ a per-topic ``seq``, so the load clients measure publish→receipt latency and
 count lost messages (gaps, and the tail after the last received seq).
 
 Everything runs on 127.0.0.1 in subprocesses: the server under test
-(`twin.asgi.application` under uvicorn with the settings `serve_demo` uses),
+(`jumeau.asgi.application` under uvicorn with the settings `serve_demo` uses),
 the bare server, and two load-client processes. Each phase: handshakes
 ramped at RAMP_PER_S, STEADY_S of steady load, a short drain; every child has
 a deadline.
@@ -146,7 +146,7 @@ async def drive(load: Load, publish, stop_at: float, seq_file: Path) -> None:
 
 
 def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file: Path, redis_url: str = "") -> None:
-    """uvicorn serving twin.asgi.application with serve_demo's settings, the load published like the feed worker does.
+    """uvicorn serving jumeau.asgi.application with serve_demo's settings, the load published like the feed worker does.
 
     Embedded (no ``redis_url``): frames go to the in-process hub, as with
     serve_demo's worker. Redis: through ``RedisPublisher`` and back through
@@ -155,7 +155,7 @@ def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file
     os.environ.pop("REDIS_URL", None)
     if redis_url:
         os.environ["REDIS_URL"] = redis_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twin.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
     sys.path.insert(0, str(ROOT))
     import uvicorn
 
@@ -165,12 +165,12 @@ def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file
         from realtime.asgi_server import uvicorn_config
         from realtime.hub import Change, LocalPublisher, RedisPublisher, hub, redis_client, state_key
 
-        config = uvicorn_config("twin.asgi:application", "127.0.0.1", port, log_level="error")
+        config = uvicorn_config("jumeau.asgi:application", "127.0.0.1", port, log_level="error")
         server = uvicorn.Server(config)
         config.load()
         from realtime import gc_pacing
 
-        if gc_pacing.suited():  # as serve_demo and twin.asgi decide; JUMEAU_GC_PACING=0/1 forces
+        if gc_pacing.suited():  # as serve_demo and jumeau.asgi decide; JUMEAU_GC_PACING=0/1 forces
             gc_pacing.install()
         if redis_url:
             # A bench must not touch a running twin's keys on the same Redis.

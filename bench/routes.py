@@ -72,7 +72,7 @@ def demo_city_files() -> dict[str, Path]:
     if all((folder / name).is_file() for name in ("streets.gpkg", "terrain.tif", "buildings.gpkg")):
         return {"streets": folder / "streets.gpkg", "terrain": folder / "terrain.tif",
                 "buildings": folder / "buildings.gpkg"}
-    from twin.demo_city import generate
+    from jumeau.demo_city import generate
 
     return generate(Path(tempfile.mkdtemp(prefix="jumeau-bench-")), seed=42)
 
@@ -154,7 +154,7 @@ def demo_city_graph() -> tuple[PedestrianGraph | None, str]:
     """
     import os
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twin.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
     try:
         import django
 

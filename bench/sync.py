@@ -67,7 +67,7 @@ def write_dem(path: Path) -> None:
 def write_water(path: Path) -> int:
     """RAEPA raepa_canalaep_l: rows of mains split into ~41.5 m pipes; half with invert levels, half with a
     cover depth (profgen)."""
-    from twin.demo_city.vector_files import write_gpkg_layer
+    from jumeau.demo_city.vector_files import write_gpkg_layer
 
     run = NETWORK_KM * 1000.0 / ROWS
     step = run / SEGMENTS_PER_ROW
@@ -93,7 +93,7 @@ def write_water(path: Path) -> int:
 
 def write_buildings(path: Path) -> int:
     """BD TOPO batiment: 20,000 footprints; a fifth without Z_MIN_SOL (ground from the terrain)."""
-    from twin.demo_city.vector_files import write_gpkg_layer
+    from jumeau.demo_city.vector_files import write_gpkg_layer
 
     cols = 125
     dx, dy = WIDTH / cols, HEIGHT / (BUILDINGS // cols)
@@ -114,7 +114,7 @@ def write_buildings(path: Path) -> int:
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="jumeau-bench-sync-"))
     os.environ["JUMEAU_DATA_DIR"] = str(tmp / "data")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twin.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
     try:
         with throwaway_database(tmp) as engine:
             import django

@@ -170,7 +170,7 @@ def main() -> None:
     n = args.buildings
     tmp = Path(tempfile.mkdtemp(prefix="jumeau-bench-tiles-"))
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SPATIALITE_NAME")}
-    base.update(DJANGO_SETTINGS_MODULE="twin.settings", LOG_LEVEL="WARNING", JUMEAU_TILES_DIR=str(tmp / "unused"))
+    base.update(DJANGO_SETTINGS_MODULE="jumeau.settings", LOG_LEVEL="WARNING", JUMEAU_TILES_DIR=str(tmp / "unused"))
     name = f"jumeau_bench_tiles_{os.getpid()}"
     parts = urlparse(POSTGRES)
     admin = urlunparse(parts._replace(scheme="postgresql", path="/postgres"))

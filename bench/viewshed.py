@@ -146,7 +146,7 @@ def _bench_http(dsm: np.ndarray, repeats: int, tmp: Path) -> dict:
     x0, y1 = 1031000.0, 6285000.0
     # As in production: DEBUG off (no query log), a key of its own.
     os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "twin.settings", "JUMEAU_VAR_DIR": str(tmp), "DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "jumeau.settings", "JUMEAU_VAR_DIR": str(tmp), "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(32),
         "JUMEAU_EXTENT": f"{x0},{y1 - size},{x0 + size},{y1}", "VIEWSHED_THROTTLE": "100000/min",
     })

@@ -126,7 +126,7 @@ class _Undulation:
 
 
 def _segment(rec: Any, geoid: _Undulation, terrain_z: Callable | None) -> None:
-    from gis_sync.depth import compute_axis
+    from twin.depth import compute_axis
 
     if rec.coords and len(rec.coords[0]) > 2:
         n = geoid([c[0] for c in rec.coords], [c[1] for c in rec.coords])

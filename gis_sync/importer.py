@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from gis_sync import formats, writers
 from twin import geodesy
+from twin.models import Change
 from gis_sync.dirty import merge_boxes
 from gis_sync.errors import CRSError, EmptySourceError, SyncError, ValidationError, WriteError
 from gis_sync.formats.base import ReadOptions
@@ -176,18 +177,18 @@ def _write(records: list[Any], ctx: writers.WriteContext, options: dict[str, Any
 
 
 def _record_dirty(run: "SyncRun", total: writers.WriteResult) -> None:
-    """DirtyArea rows per tile layer (read by the tiles app), and their union on the run."""
-    from tiles.models import DirtyArea
-
-    areas = []
+    """One change-log entry per layer the run changed (tiles and the surface model read them), and their union
+    on the run."""
+    areas, entries = [], []
     for layer, boxes in sorted(total.dirty.items()):
         area = merge_boxes(boxes)
         if area is None or area.is_empty:
             continue
         areas.append(area)
-        DirtyArea.objects.create(layer=layer, area=GEOSGeometry(area.wkt, srid=settings.JUMEAU_SRID),
-                                 source_ids=sorted(set(total.dirty_ids[layer]))[:10000])
+        entries.append(Change(layer=layer, area=GEOSGeometry(area.wkt, srid=settings.JUMEAU_SRID),
+                              source_ids=sorted(set(total.dirty_ids[layer]))[:10000]))
         run.dirty_layers.append(layer)
+    Change.append(entries)
     if areas:
         union = shapely.union_all(areas)
         polys = [g for g in getattr(union, "geoms", [union]) if g.geom_type == "Polygon"]

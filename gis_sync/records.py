@@ -5,6 +5,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from twin.depth import Axis3D, DepthObservation
+
 NetworkType = Literal[
     "water", "sewer", "stormwater", "gas", "electricity", "telecom", "heating", "lighting"
 ]
@@ -27,39 +29,6 @@ class Placement:
     scale: float = 1.0
     scale_z: float | None = None  # None: the same as scale (a unit change); 1.0 when scale is a grid's scale factor
     source: str = "given"  # 'given', 'IfcMapConversion', 'IfcSite'
-
-
-@dataclass(frozen=True)
-class DepthObservation:
-    """One vertical fact about a pipe or cable, in metres.
-
-    kind: 'top' (altitude of the upper generatrix), 'axis' (altitude of the axis), 'invert' (altitude of
-    the inside bottom, fil d'eau / radier), 'cover' (depth below ground to the top of the pipe).
-    position: distance along the line in metres from its first vertex, None when the fact holds for the
-    whole segment. point: (x, y) in the storage CRS when the fact comes from a surveyed point.
-    """
-
-    kind: str
-    value: float
-    position: float | None = None
-    point: tuple[float, float] | None = None
-    source: str = ""  # 'survey' for survey points; otherwise the field name it came from
-    precision_z: str | None = None
-
-
-@dataclass
-class Axis3D:
-    """A 3D axis computed by gis_sync.depth: coordinates in the storage CRS with orthometric z."""
-
-    coords: list[tuple[float, float, float]]
-    method: str  # 'survey', 'top', 'invert', 'axis', 'cover', 'vertex_z', 'standard_depth'
-    uncertainty_m: float
-    estimated: bool = False
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def wkt(self) -> str:
-        return "LINESTRING Z (" + ", ".join(f"{x!r} {y!r} {z!r}" for x, y, z in self.coords) + ")"
 
 
 @dataclass

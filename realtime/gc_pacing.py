@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import time
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,9 @@ def suited() -> bool:
     collection wait it out: at 5,000 sockets that measured p99 2.3x a bare
     server, against 0.9x with CPython's own schedule (bench/realtime.py).
     """
-    choice = os.getenv("JUMEAU_GC_PACING", "auto").strip().lower()
+    from django.conf import settings  # read when asked: the pacing core itself needs no Django
+
+    choice = settings.JUMEAU_GC_PACING
     if choice in ("1", "true", "yes", "on"):
         return True
     if choice in ("0", "false", "no", "off"):

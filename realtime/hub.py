@@ -197,12 +197,12 @@ def default_publisher() -> Publisher:
 
 
 def redis_url() -> str:
-    return getattr(settings, "REDIS_URL", "") or ""
+    return settings.REDIS_URL or ""
 
 
 def prefix() -> str:
     # Several twins (or parallel test runs) may share one Redis: every key is namespaced.
-    return getattr(settings, "REALTIME_REDIS_PREFIX", "jumeau:realtime:")
+    return settings.REALTIME_REDIS_PREFIX
 
 
 def channel_name() -> str:

@@ -142,7 +142,7 @@ def current_graph() -> WalkGraph:
 def warm_up_in_background() -> threading.Thread:
     """Build the walk graph and the terrain sampler now, in a thread, so the first walk does not wait for them.
 
-    Called when a server starts (twin.asgi lifespan, serve_demo): building the graph reads the whole street
+    Called when a server starts (jumeau.asgi lifespan, serve_demo): building the graph reads the whole street
     table, which takes seconds for a city, and a visitor's first walk used to pay for it. A walk asked for
     meanwhile waits on the same lock instead of building a second graph. Any failure (no streets yet, the
     database down) is only logged: the first walk then builds the graph, or says what is missing.

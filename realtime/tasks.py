@@ -1,14 +1,14 @@
 """The transit schedule (GTFS) import as a Celery job: one at a time, a failed download retried with backoff."""
 from __future__ import annotations
 
+from celery import shared_task
 from django.conf import settings
 
 from realtime.gtfs_import import GTFSDownloadError
-from twin.celery import app
 from twin.jobs import exclusive, reporter
 
 
-@app.task(bind=True, name="realtime.import_gtfs", autoretry_for=(GTFSDownloadError,), max_retries=4,
+@shared_task(bind=True, name="realtime.import_gtfs", autoretry_for=(GTFSDownloadError,), max_retries=4,
           retry_backoff=settings.JUMEAU_JOB_RETRY_BACKOFF_S, retry_backoff_max=3600, retry_jitter=False,
           soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S, time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
 def import_gtfs(self, source: str, force: bool = False) -> dict:
@@ -21,7 +21,7 @@ def import_gtfs(self, source: str, force: bool = False) -> dict:
             "sha256": report.checksum, "seconds": round(report.seconds, 2)}
 
 
-@app.task(bind=True, name="realtime.compute_shade", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+@shared_task(bind=True, name="realtime.compute_shade", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
           time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
 def compute_shade(self, force: bool = False) -> dict:
     """The share in shade of every street edge per 15-minute slot, today and tomorrow (realtime/shade_store.py);

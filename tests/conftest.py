@@ -91,7 +91,7 @@ def job_broker(tmp_path_factory) -> Iterator[dict[str, str]]:
     worker on the same machine never runs them against its database. Returns the worker's environment."""
     from django.conf import settings
 
-    from twin.celery import app
+    from jumeau.celery import app
 
     queue = f"jumeau-test-{os.getpid()}"
     app.conf.task_default_queue = queue

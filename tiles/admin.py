@@ -1,7 +1,7 @@
 """Admin for tile builds."""
 from django.contrib import admin
 
-from tiles.models import DirtyArea, TileBuild
+from tiles.models import TileBuild
 
 
 @admin.register(TileBuild)
@@ -9,9 +9,3 @@ class TileBuildAdmin(admin.ModelAdmin):
     list_display = ["layer", "version", "status", "features", "tiles", "tiles_rewritten", "bytes", "seconds", "started_at"]
     list_filter = ["status", "layer"]
     search_fields = ["layer", "version"]
-
-
-@admin.register(DirtyArea)
-class DirtyAreaAdmin(admin.ModelAdmin):
-    list_display = ["layer", "created_at"]
-    list_filter = ["layer"]

@@ -11,10 +11,14 @@ from django.utils.text import slugify
 from tiles.builders.base import LayerStats, Progress
 from tiles.errors import NothingToBuild, TilesError, UnknownLayer
 from tiles.layers import BASEMAP, BUILDINGS, NETWORKS, POINTCLOUD_PREFIX, TERRAIN, project_variant
-from tiles.models import DirtyArea, TileBuild
+from tiles.models import TileBuild
 from tiles.publish import LayerBuild, current_version
 from twin.geoid import HeightFrame, city_frame
+from twin.models import Change, ChangeCursor
 from twin.progress import Meter
+
+# This app's name in twin's change log: one position per layer.
+LOG_CONSUMER = "tiles"
 
 Builder = Callable[[LayerBuild, HeightFrame, Progress], LayerStats]
 
@@ -57,7 +61,7 @@ def unpublished_layers() -> list[str]:
 
 def stale_layers() -> list[str]:
     """Layers with areas changed by a sync since their last build, in build order."""
-    return layers_to_rebuild(DirtyArea.objects.values_list("layer", flat=True).distinct())
+    return layers_to_rebuild(ChangeCursor.pending_layers(LOG_CONSUMER))
 
 
 def layers_to_rebuild(changed: Iterable[str]) -> list[str]:
@@ -111,8 +115,8 @@ def build_layer(layer: str, progress: Progress = print) -> TileBuild:
     try:
         builder = builder_for(layer)
         frame = city_frame()
-        # Rows written while the build runs describe changes it may not have seen: they stay.
-        dirty_seen = list(DirtyArea.objects.filter(layer=layer).values_list("pk", flat=True))
+        # Read before the data: entries a sync appends while the build runs stay past the cursor, for the next one.
+        seen = Change.objects.head()
         with LayerBuild(root, layer) as build:
             record.version = build.version
             record.save(update_fields=["version"])
@@ -125,7 +129,7 @@ def build_layer(layer: str, progress: Progress = print) -> TileBuild:
         record.save()
         raise
     TileBuild.objects.filter(layer=layer, status=TileBuild.Status.PUBLISHED).update(status=TileBuild.Status.SUPERSEDED)
-    DirtyArea.objects.filter(pk__in=dirty_seen).delete()
+    ChangeCursor.advance(LOG_CONSUMER, layer, seen)
     record.status = TileBuild.Status.PUBLISHED
     record.features = stats.features
     record.tiles = stats.tiles

@@ -1,4 +1,4 @@
-"""Tile builds: what was published for each layer, and which areas wait for a rebuild."""
+"""Tile builds: what was published for each layer (what waits for a rebuild is in twin's change log)."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -32,12 +32,3 @@ class TileBuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.layer} {self.version} ({self.status})"
-
-
-class DirtyArea(models.Model):
-    """An area of a layer changed by a sync and not yet rebuilt."""
-
-    layer = models.CharField(max_length=120, db_index=True)
-    area = models.MultiPolygonField(srid=settings.JUMEAU_SRID)
-    source_ids = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)

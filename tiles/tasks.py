@@ -1,13 +1,13 @@
 """A layer's tile build as a Celery job: one build of a layer at a time, on whichever machine."""
 from __future__ import annotations
 
+from celery import shared_task
 from django.conf import settings
 
-from twin.celery import app
 from twin.jobs import exclusive, reporter
 
 
-@app.task(bind=True, name="tiles.build_layer", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+@shared_task(bind=True, name="tiles.build_layer", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
           time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
 def build_layer(self, layer: str) -> dict:
     """Build and publish `layer` (its TileBuild records the attempt); a failure leaves the previous build

@@ -181,3 +181,24 @@ class JobLockAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(models.Change)
+class ChangeAdmin(WktAdmin):
+    """The change log, read-only: entries are appended by syncs and read by tiles and the surface model."""
+
+    list_display = ["id", "layer", "created_at"]
+    list_filter = ["layer"]
+    readonly_fields = ["layer", "area", "source_ids", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.ChangeCursor)
+class ChangeCursorAdmin(admin.ModelAdmin):
+    list_display = ["consumer", "layer", "position", "updated_at"]
+    list_filter = ["consumer"]

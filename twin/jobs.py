@@ -15,7 +15,7 @@ LOCK_WAIT_MAX_RETRIES = 500
 
 
 def lock_wait_s() -> float:
-    return float(getattr(settings, "JUMEAU_JOB_LOCK_WAIT_S", 30))
+    return float(settings.JUMEAU_JOB_LOCK_WAIT_S)
 
 
 @contextmanager

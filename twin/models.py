@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from django.conf import settings
+from django.db import connection
 from django.contrib.gis.db import models
 from django.utils import timezone
 
 from twin import roles
+from twin.depth import DepthObservation as DepthObservationRecord, compute_axis
 
 SRID = settings.JUMEAU_SRID
 
@@ -242,12 +244,9 @@ class NetworkSegment(SourcedModel):
         terrain_z(xs, ys) gives ground heights (orthometric m) at storage-CRS points, e.g.
         Terrain.current().sampler(); it is needed for cover depths and the standard-depth estimate.
         """
-        from gis_sync.depth import compute_axis
-        from gis_sync.records import DepthObservation as Obs
-
         length = self.geom.length
         observations = [
-            Obs(kind=o.kind, value=o.value,
+            DepthObservationRecord(kind=o.kind, value=o.value,
                 position=None if o.fraction is None else o.fraction * length,
                 point=(o.point.x, o.point.y) if o.point else None,
                 source=o.note, precision_z=o.precision_z or None)
@@ -265,7 +264,7 @@ class NetworkSegment(SourcedModel):
         self.apply_axis(result)
 
     def apply_axis(self, result) -> None:
-        """Store a gis_sync.records.Axis3D (or None: no axis could be computed) on the segment."""
+        """Store a twin.depth.Axis3D (or None: no axis could be computed) on the segment."""
         from django.contrib.gis.geos import LineString
 
         if result is None:
@@ -510,3 +509,78 @@ class JobLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} held by {self.owner} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ChangeQuerySet(models.QuerySet):
+    def head(self) -> int:
+        """The position of the newest entry (0 for an empty log)."""
+        return self.aggregate(head=models.Max("id"))["head"] or 0
+
+    def after(self, position: int) -> ChangeQuerySet:
+        return self.filter(id__gt=position)
+
+
+class Change(models.Model):
+    """One entry of the change log: an area of a layer that a sync changed.
+
+    The log is the hand-off between a sync and whatever derives data from the city: tile builds, the surface
+    model. Nobody erases entries; each consumer keeps its own position in the log (ChangeCursor), so a tile
+    build can never hide from the surface model a change it still has to patch."""
+
+    layer = models.CharField(max_length=120, db_index=True)
+    area = models.MultiPolygonField(srid=settings.JUMEAU_SRID)
+    source_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.layer} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def append(cls, entries: list[Change]) -> None:
+        """Add a sync's entries at the end of the log; call inside the sync's transaction, just before it commits.
+
+        Positions must become visible in order, or a consumer that read the head could later find an older
+        entry below it and never see it. On PostgreSQL a table lock makes concurrent syncs take positions one
+        transaction after another (readers are not blocked); SQLite has one writer at a time anyway."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f'LOCK TABLE "{cls._meta.db_table}" IN EXCLUSIVE MODE')
+        cls.objects.bulk_create(entries)
+
+
+class ChangeCursor(models.Model):
+    """How far one consumer (`tiles` for one layer, `viewshed` for the buildings) has read the change log."""
+
+    consumer = models.CharField(max_length=40)
+    layer = models.CharField(max_length=120)
+    position = models.BigIntegerField(default=0, help_text="Entries up to this one are reflected in what it made.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["consumer", "layer"], name="one_cursor_per_consumer_layer")]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} on {self.layer} at #{self.position}"
+
+    @classmethod
+    def position_of(cls, consumer: str, layer: str) -> int:
+        row = cls.objects.filter(consumer=consumer, layer=layer).values_list("position", flat=True).first()
+        return row or 0
+
+    @classmethod
+    def advance(cls, consumer: str, layer: str, position: int) -> None:
+        """Move the cursor to `position`; never back (a slower build that read less must not undo a newer one)."""
+        cursor, _ = cls.objects.get_or_create(consumer=consumer, layer=layer)
+        cls.objects.filter(pk=cursor.pk, position__lt=position).update(position=position, updated_at=timezone.now())
+
+    @classmethod
+    def pending_layers(cls, consumer: str) -> list[str]:
+        """Layers with entries past this consumer's position on them, sorted by name."""
+        positions = dict(cls.objects.filter(consumer=consumer).values_list("layer", "position"))
+        latest = Change.objects.values("layer").annotate(last=models.Max("id")).values_list("layer", "last")
+        return sorted(layer for layer, last in latest if last > positions.get(layer, 0))

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +24,8 @@ Progress = Callable[[str], None]
 # 2: each DSM comes with the record of the buildings burnt into it (ids and bounding boxes).
 FORMAT_VERSION = 2
 SEA_LEVEL_M = 0.0
-# DirtyArea rows written by a sync that was still running when the DSM read the
-# buildings carry an earlier timestamp than that read: look back this far.
-DIRTY_LOOKBACK = timedelta(minutes=5)
+# This module's name in twin's change log; it reads the buildings' entries.
+LOG_CONSUMER = "viewshed"
 # A patch grown to cover changes no sync recorded (an admin delete or move) stays a
 # patch up to this share of the grid; beyond it a full build costs about the same.
 MAX_GROWN_PATCH_SHARE = 0.25
@@ -252,7 +251,7 @@ def dsm_dir() -> Path:
 def default_grid() -> Grid:
     from django.conf import settings
 
-    return Grid.for_extent(settings.JUMEAU_EXTENT, float(getattr(settings, "JUMEAU_DSM_CELL_M", 1.0)))
+    return Grid.for_extent(settings.JUMEAU_EXTENT, float(settings.JUMEAU_DSM_CELL_M))
 
 
 @dataclass(frozen=True)
@@ -445,7 +444,7 @@ class SurfaceCache:
         return SurfaceModel(grid, dsm, sea, meta["fingerprint"])
 
     def publish(self, state: DataState, dsm: np.ndarray, sea: np.ndarray, record: np.ndarray, read_at: datetime,
-                mode: str, seconds: float, area: list | None = None) -> dict:
+                mode: str, seconds: float, area: list | None = None, log_position: int = 0) -> dict:
         self.folder.mkdir(parents=True, exist_ok=True)
         fp = state.fingerprint
         names = {"dsm": f"dsm-{fp}.npy", "sea": f"sea-{fp}.npy", "buildings": f"buildings-{fp}.npy"}
@@ -456,7 +455,7 @@ class SurfaceCache:
             "format": FORMAT_VERSION, "fingerprint": fp, "grid": state.grid.as_list(), "terrain_key": state.terrain_key,
             "building_count": state.building_count, "last_update": state.last_update, "top_id": state.top_id,
             "buildings_recorded": int(len(record)), "read_at": read_at.isoformat(), "mode": mode,
-            "seconds": round(seconds, 3), "patched_area": area, **names,
+            "log_position": log_position, "seconds": round(seconds, 3), "patched_area": area, **names,
         }
         _replace_atomic(self.meta_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
         # meta.json is the commit point: the three files it names are in place before it.
@@ -497,25 +496,24 @@ def _cell_window(g: Grid, xmin: float, ymin: float, xmax: float, ymax: float) ->
 def _dirty_window(meta: dict, state: DataState, record: np.ndarray) -> PatchPlan | None:
     """The window to rebuild when buildings changed since the DSM of `meta`, or None for a full build.
 
-    The window starts as the extent of the DirtyAreas syncs recorded since, and grows to cover every
-    change they did not record, which the record of burnt buildings reveals: a deleted building's
-    old box, an edited one's old box and new footprint, a new one's footprint. Sync updates keep their
-    `updated_at`, so those rely on the sync's DirtyArea, which holds their old and new boxes.
+    The window starts as the extent of the change-log entries syncs appended past the DSM's position in
+    the log, and grows to cover every change they did not record, which the record of burnt buildings
+    reveals: a deleted building's old box, an edited one's old box and new footprint, a new one's footprint.
+    Sync updates keep their `updated_at`, so those rely on the sync's entry, which holds their old and new
+    boxes. A DSM from before the log (no position) is built in full once.
     """
     from django.contrib.gis.geos import MultiPolygon
     from django.db.models import Q
     from django.utils.dateparse import parse_datetime
 
-    from tiles.models import DirtyArea
-    from twin.models import Building
+    from twin.models import Building, Change
 
     if meta.get("terrain_key") != state.terrain_key or meta.get("grid") != state.grid.as_list():
         return None
-    read_at = parse_datetime(meta.get("read_at", ""))
-    if read_at is None:
+    position = meta.get("log_position")
+    if position is None:
         return None
-    areas = list(DirtyArea.objects.filter(layer="buildings", created_at__gte=read_at - DIRTY_LOOKBACK)
-                 .values_list("area", flat=True))
+    areas = list(Change.objects.after(position).filter(layer="buildings").values_list("area", flat=True))
     if not areas:
         return None
     union = MultiPolygon([p for a in areas for p in a], srid=areas[0].srid).unary_union
@@ -592,13 +590,15 @@ _memo: dict = {"key": None, "surface": None, "checked": 0.0}
 
 
 def ensure_surface(progress: Progress | None = None, force: bool = False) -> SurfaceModel:
-    """The current surface model: from the cache, patched over DirtyAreas, or built in full.
+    """The current surface model: from the cache, patched over the change log's new entries, or built in full.
 
     For jobs and commands only (a build reads every building): requests read `published_surface`.
     Builds one at a time across processes (`build_lock`); files are replaced atomically so readers
     never see half a DSM.
     """
     from django.utils import timezone
+
+    from twin.models import Change, ChangeCursor
 
     with build_lock(dsm_dir()):
         cache = SurfaceCache(dsm_dir())
@@ -607,6 +607,8 @@ def ensure_surface(progress: Progress | None = None, force: bool = False) -> Sur
         if meta is not None and meta["fingerprint"] == state.fingerprint and not force:
             return _remember(cache, meta)
         read_at = timezone.now()
+        # Read before the buildings: what a sync appends from now on is past this position, for the next patch.
+        position = Change.objects.head()
         terrain = _read_terrain()
         g = state.grid
         t0 = time.perf_counter()
@@ -631,7 +633,8 @@ def ensure_surface(progress: Progress | None = None, force: bool = False) -> Sur
                 sea[a:b] = part_sea
             record = building_record(seen)
             mode, area = "full", None
-        meta = cache.publish(state, dsm, sea, record, read_at, mode, time.perf_counter() - t0, area)
+        meta = cache.publish(state, dsm, sea, record, read_at, mode, time.perf_counter() - t0, area, position)
+        ChangeCursor.advance(LOG_CONSUMER, "buildings", position)
         if progress:
             progress(f"DSM {mode} build done in {meta['seconds']:.1f} s: {cache.folder / meta['dsm']}")
         return _remember(cache, meta)

@@ -1,15 +1,15 @@
 """The surface model (DSM) the viewshed reads, built or patched as a Celery job, one at a time."""
 from __future__ import annotations
 
+from celery import shared_task
 import time
 
 from django.conf import settings
 
-from twin.celery import app
 from twin.jobs import exclusive, reporter
 
 
-@app.task(bind=True, name="viewshed.build_dsm", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+@shared_task(bind=True, name="viewshed.build_dsm", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
           time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
 def build_dsm(self, force: bool = False) -> dict:
     """Bring the DSM under VAR_DIR/dsm in line with the buildings and terrain (patched where syncs changed)."""
@@ -25,7 +25,7 @@ def build_dsm(self, force: bool = False) -> dict:
             "seconds": round(time.perf_counter() - started, 2)}
 
 
-@app.task(bind=True, name="viewshed.impact_reports", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+@shared_task(bind=True, name="viewshed.impact_reports", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
           time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
 def impact_reports(self, variant_ids: list[int] | None = None, force: bool = False) -> dict:
     """Bring the stored BR 209 impact report of each project variant (or of `variant_ids`) in line with its inputs:

@@ -166,7 +166,7 @@ class ViewshedView(APIView):
         finally:
             if future is None:
                 slots.give_back()
-        timeout = float(getattr(settings, "JUMEAU_VIEWSHED_TIMEOUT_S", 10.0))
+        timeout = float(settings.JUMEAU_VIEWSHED_TIMEOUT_S)
         try:
             result = future.result(timeout=timeout)
         except FutureTimeout:

@@ -9,7 +9,7 @@ from typing import Any
 import shapely
 
 from gis_sync import crs as crs_mod
-from gis_sync.depth import compute_axis
+from twin.depth import DepthObservation, compute_axis
 from gis_sync.errors import CodeListError, EmptySourceError, GeometryError, SyncError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
@@ -18,7 +18,7 @@ from gis_sync.formats.ogr_layers import (
     FeatureGeometry, OgrSource, check_text, feature_attributes, field_lookup, layer_srid, raw_value, single_line,
     to_number, to_year,
 )
-from gis_sync.records import DepthObservation, NetworkNodeRecord, NetworkSegmentRecord, ReadReport
+from gis_sync.records import NetworkNodeRecord, NetworkSegmentRecord, ReadReport
 
 # Code lists of the RAEPA standard (COVADIS 2015, CNIG), as the reference SQL of the standard lists them.
 MATERIAU = {

@@ -12,13 +12,13 @@ from lxml import etree
 
 from gis_sync import crs as crs_mod
 from gis_sync import validation, xml_safe, xml_schema
-from gis_sync.depth import compute_axis, project_point
+from twin.depth import DepthObservation, compute_axis, project_point
 from gis_sync.errors import (
     CodeListError, CRSError, FieldValueError, FormatError, GeometryError, SchemaLoadError, SyncError,
 )
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
-from gis_sync.records import DepthObservation, NetworkNodeRecord, NetworkSegmentRecord, ReadReport
+from gis_sync.records import NetworkNodeRecord, NetworkSegmentRecord, ReadReport
 
 STAR = "http://cnig.gouv.fr/star-dt/core"
 GML = "http://www.opengis.net/gml/3.2"

@@ -18,7 +18,7 @@ from typing import Any
 import shapely
 
 from gis_sync import crs as crs_mod
-from gis_sync.depth import compute_axis
+from twin.depth import DepthObservation, compute_axis
 from gis_sync.errors import CodeListError, EmptySourceError, FieldValueError, GeometryError, SyncError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
@@ -27,7 +27,7 @@ from gis_sync.formats.ogr_layers import (
     to_number, to_year,
 )
 from gis_sync.formats.ogr_values import iter_values
-from gis_sync.records import DepthObservation, NetworkNodeRecord, NetworkSegmentRecord, ReadReport
+from gis_sync.records import NetworkNodeRecord, NetworkSegmentRecord, ReadReport
 
 # Layers read, as named in the templates: role, default network, node type (nodes), and where a node's single z
 # comes from (field, what it measures) in order of preference. Areas (génie civil, périmètres) and pieces without

@@ -48,7 +48,7 @@ def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
     """The demo city loaded through the importers, served by `manage.py serve_demo` (HTTP + websockets)."""
     base = tmp_path_factory.mktemp("demo-server")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(JUMEAU_TILES_DIR=str(base / "tiles"), DJANGO_SETTINGS_MODULE="twin.settings", LOG_LEVEL="warning",
+    env.update(JUMEAU_TILES_DIR=str(base / "tiles"), DJANGO_SETTINGS_MODULE="jumeau.settings", LOG_LEVEL="warning",
                # serve_demo's Celery worker: a broker folder and queue of its own, never a running demo's.
                JUMEAU_CELERY_DIR=str(base / "celery"), JUMEAU_CELERY_QUEUE=f"jumeau-browser-{os.getpid()}")
     env, drop = own_database(env, f"jumeau_browser_{os.getpid()}")

@@ -260,7 +260,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     # The app's environment is production's, but for where it runs: this host, these folders, one database.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k not in ("REDIS_URL", "DEBUG")}
     env.update({k: v for k, v in production.items() if k not in ("POSTGRES_PASSWORD",)})
-    env.update(DJANGO_SETTINGS_MODULE="twin.settings", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50),
+    env.update(DJANGO_SETTINGS_MODULE="jumeau.settings", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50),
                ALLOWED_HOSTS=HOST, CSRF_TRUSTED_ORIGINS=f"https://{HOST}:{https_port}",
                JUMEAU_TILES_ACCEL_PREFIX=ACCEL_PREFIX, JUMEAU_TILES_DIR=str(tiles),
                VIEWSHED_THROTTLE="3/min", LOG_LEVEL="warning")

@@ -22,7 +22,7 @@ class FlatQuay:
 def demo_project(tmp_path):
     import json
 
-    from twin.demo_city.project import write_project
+    from jumeau.demo_city.project import write_project
 
     files = write_project(FlatQuay(), tmp_path / "project")
     return files, json.loads(files["project"].read_text())

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from gis_sync.importer import import_path
-from tiles.models import DirtyArea
+from twin.models import Change
 from twin.models import Terrain
 
 
@@ -13,11 +13,11 @@ def test_the_dem_is_copied_into_the_twin_and_activated(db, data, twin_data, stra
     assert Path(terrain.file).parent == twin_data / "terrain" and Path(terrain.file).is_file()
     assert (terrain.width, terrain.height, terrain.pixel_size, terrain.vertical_datum) == (40, 30, 5.0, "NGF-IGN69")
     assert terrain.min_z == 140.0
-    assert DirtyArea.objects.get().layer == "terrain"
+    assert Change.objects.get().layer == "terrain"
 
 
 def test_the_same_dem_again_is_unchanged_and_dirties_nothing(db, data, twin_data, strasbourg):
     import_path(data / "dem_l93.tif", options={"source_key": "dem"})
     again = import_path(data / "dem_l93.tif", options={"source_key": "dem"})
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
-    assert again.dirty_layers == [] and DirtyArea.objects.count() == 1
+    assert again.dirty_layers == [] and Change.objects.count() == 1

@@ -6,7 +6,7 @@ from django.contrib.gis.geos import Point
 
 from gis_sync.importer import import_path
 from gis_sync.models import SyncRun
-from tiles.models import DirtyArea
+from twin.models import Change
 from twin.models import Building, NetworkSegment
 
 X0, Y0 = 1032000.0, 6283000.0  # in Antibes
@@ -49,16 +49,16 @@ def test_a_second_delivery_updates_exactly_what_changed(db, tmp_path, twin_data)
     for dx, dirty in ((100, True), (300, True), (600, True), (0, False), (200, False), (400, False)):
         assert area.intersects(Point(X0 + dx + 5, Y0 + 5, srid=2154)) is dirty, dx
     assert run2.dirty_layers == ["buildings"]
-    latest = DirtyArea.objects.order_by("-pk").first()
+    latest = Change.objects.order_by("-pk").first()
     assert latest.layer == "buildings" and sorted(latest.source_ids) == ["B", "D", "F"]
 
 
 def test_the_same_delivery_twice_writes_nothing(db, data, twin_data, strasbourg):
     import_path(data / "raepa.gpkg", options={"operator": "EMS"})
-    dirty = DirtyArea.objects.count()
+    dirty = Change.objects.count()
     again = import_path(data / "raepa.gpkg", options={"operator": "EMS"})
     assert (again.created, again.updated, again.deleted) == (0, 0, 0) and again.unchanged == 5
-    assert DirtyArea.objects.count() == dirty and again.dirty_area is None
+    assert Change.objects.count() == dirty and again.dirty_area is None
 
 
 def test_a_run_is_one_transaction(db, tmp_path, twin_data):

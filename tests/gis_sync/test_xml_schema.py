@@ -115,10 +115,10 @@ def test_it_never_fetches_a_schema_it_has_no_copy_of(tmp_path, data):
 
 
 def test_the_demo_city_gas_network_validates(tmp_path):
-    from twin.demo_city.coastline import Coastline
-    from twin.demo_city.gas_stardt import write_gas
-    from twin.demo_city.streets import build_streets
-    from twin.demo_city.terrain import build_terrain
+    from jumeau.demo_city.coastline import Coastline
+    from jumeau.demo_city.gas_stardt import write_gas
+    from jumeau.demo_city.streets import build_streets
+    from jumeau.demo_city.terrain import build_terrain
 
     coast = Coastline()
     terrain = build_terrain(coast, 42)

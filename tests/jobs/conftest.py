@@ -44,7 +44,7 @@ def _database_env(env: dict[str, str]) -> None:
 
 @pytest.fixture(scope="session")
 def worker(django_db_setup, django_db_blocker, job_broker, tmp_path_factory) -> Iterator[Worker]:
-    """`celery -A twin.celery worker --pool=solo`, started once for the session; tests use transactional_db so
+    """`celery -A jumeau.celery worker --pool=solo`, started once for the session; tests use transactional_db so
     that what they write is committed and visible to it."""
     from django.conf import settings
 
@@ -52,7 +52,7 @@ def worker(django_db_setup, django_db_blocker, job_broker, tmp_path_factory) -> 
     folders = {"var": root / "var", "tiles": root / "tiles", "data": root / "data"}
     for folder in folders.values():
         folder.mkdir()
-    env = {**os.environ, **job_broker, "DJANGO_SETTINGS_MODULE": "twin.settings", "SECRET_KEY": settings.SECRET_KEY,
+    env = {**os.environ, **job_broker, "DJANGO_SETTINGS_MODULE": "jumeau.settings", "SECRET_KEY": settings.SECRET_KEY,
            "JUMEAU_VAR_DIR": str(folders["var"]), "JUMEAU_TILES_DIR": str(folders["tiles"]),
            "JUMEAU_DATA_DIR": str(folders["data"]), "JUMEAU_EXTENT": ",".join(map(str, EXTENT)),
            "JUMEAU_JOB_LOCK_WAIT_S": "1", "JUMEAU_JOB_RETRY_BACKOFF_S": "1", "LOG_LEVEL": "INFO"}
@@ -60,7 +60,7 @@ def worker(django_db_setup, django_db_blocker, job_broker, tmp_path_factory) -> 
     log_path = root / "worker.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "twin.celery", "worker", "--pool=solo", "-c", "1",
+            [sys.executable, "-m", "celery", "-A", "jumeau.celery", "worker", "--pool=solo", "-c", "1",
              "-Q", job_broker["JUMEAU_CELERY_QUEUE"], "-n", f"test-{os.getpid()}@%h", "--without-gossip",
              "--without-mingle", "--without-heartbeat", "-l", "INFO"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -31,7 +31,7 @@ def test_serve_demo_runs_jobs_on_its_own_worker_and_stops_it(jobs_env, job_broke
     from gis_sync.tasks import sync_source
 
     queue = f"{job_broker['JUMEAU_CELERY_QUEUE']}-demo"  # not the session worker's queue
-    env = {**os.environ, **job_broker, "JUMEAU_CELERY_QUEUE": queue, "DJANGO_SETTINGS_MODULE": "twin.settings",
+    env = {**os.environ, **job_broker, "JUMEAU_CELERY_QUEUE": queue, "DJANGO_SETTINGS_MODULE": "jumeau.settings",
            "SECRET_KEY": settings.SECRET_KEY, "JUMEAU_VAR_DIR": str(jobs_env.folders["var"]),
            "JUMEAU_TILES_DIR": str(jobs_env.folders["tiles"]), "JUMEAU_DATA_DIR": str(jobs_env.folders["data"])}
     _database_env(env)

@@ -28,10 +28,10 @@ def test_docker_runs_uvicorn_with_the_benchmarked_websocket_settings():
         assert options["--lifespan"] == "on", argv
 
 
-def test_the_asgi_app_paces_collections_when_asked_and_builds_its_walk_graph_at_startup(monkeypatch):
-    from twin.asgi import application
+def test_the_asgi_app_paces_collections_when_asked_and_builds_its_walk_graph_at_startup(monkeypatch, settings):
+    from jumeau.asgi import application
 
-    monkeypatch.setenv("JUMEAU_GC_PACING", "1")
+    settings.JUMEAU_GC_PACING = "1"
     pedestrian._cache.pop("warm_up", None)
     sent: list[dict] = []
 
@@ -58,13 +58,13 @@ def test_the_asgi_app_paces_collections_when_asked_and_builds_its_walk_graph_at_
 
 
 def test_collections_are_paced_only_where_the_publisher_shares_the_process(monkeypatch, settings):
-    monkeypatch.delenv("JUMEAU_GC_PACING", raising=False)
+    settings.JUMEAU_GC_PACING = "auto"
     settings.REDIS_URL = ""
     assert gc_pacing.suited()  # embedded hub: the feed worker publishes in this process
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"
     assert not gc_pacing.suited()  # frames arrive from another process and would wait out a paced collection
-    monkeypatch.setenv("JUMEAU_GC_PACING", "1")
+    settings.JUMEAU_GC_PACING = "1"
     assert gc_pacing.suited()
-    monkeypatch.setenv("JUMEAU_GC_PACING", "0")
+    settings.JUMEAU_GC_PACING = "0"
     settings.REDIS_URL = ""
     assert not gc_pacing.suited()

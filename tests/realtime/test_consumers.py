@@ -1,4 +1,4 @@
-"""/ws/transit/ and /ws/routes/ through twin.asgi.application, on whichever channel layer the settings give."""
+"""/ws/transit/ and /ws/routes/ through jumeau.asgi.application, on whichever channel layer the settings give."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +15,7 @@ from realtime.gtfs_feed import read_feed
 from realtime.gtfs_rt import parse_feed
 from realtime.hub import default_publisher, hub
 from realtime.worker import TransitState
-from twin.asgi import application
+from jumeau.asgi import application
 
 # AuthMiddlewareStack reads the session through the ORM (in a worker thread): every test needs the real database.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -48,7 +48,7 @@ async def serve_and_subscribe(deflate: bool, counted: list, monkeypatch) -> list
 
     monkeypatch.setattr(TransitConsumer, "_send_now", send_now)
     port = free_port()
-    server = uvicorn.Server(uvicorn_config("twin.asgi:application", "127.0.0.1", port, log_level="warning",
+    server = uvicorn.Server(uvicorn_config("jumeau.asgi:application", "127.0.0.1", port, log_level="warning",
                                            ws_per_message_deflate=deflate))
     task = asyncio.create_task(server.serve())
     try:

@@ -49,8 +49,8 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     from realtime.gtfs_import import import_feed
     from realtime.models import Stop
     from tests.conftest import _person
-    from tiles.models import DirtyArea, TileBuild
-    from twin.models import (CircuitStop, NetworkNode, NetworkSegment, PlanningProject, PointCloud, PointOfInterest,
+    from tiles.models import TileBuild
+    from twin.models import (Change, ChangeCursor, CircuitStop, NetworkNode, NetworkSegment, PlanningProject, PointCloud, PointOfInterest,
                              ProjectStatus, ProjectVariant, StreetSegment, WalkingCircuit)
 
     [building, *_] = make_buildings(3)
@@ -82,7 +82,8 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     source = Source.objects.create(key="reseau-eau", name="Réseau d'eau", location="eau.gml")
     SyncRun.objects.create(source=source, path="eau.gml", status=SyncRun.Status.SUCCESS)
     TileBuild.objects.create(layer="buildings", version="v1", status=TileBuild.Status.PUBLISHED)
-    DirtyArea.objects.create(layer="buildings", area=MultiPolygon(_square(X0, Y0, 10.0), srid=2154))
+    Change.objects.create(layer="buildings", area=MultiPolygon(_square(X0, Y0, 10.0), srid=2154))
+    ChangeCursor.objects.create(consumer="tiles", layer="buildings", position=0)
     # django-axes' records, so its admin pages are asked with a real row: a sign-in that failed, one that worked.
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 

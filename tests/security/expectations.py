@@ -121,6 +121,7 @@ URLS: dict[str, dict] = {
     "admin/axes/accessfailurelog/add/": {**every(LOGIN), ADMIN: DENIED},
     "admin/axes/accesslog/add/": {**every(LOGIN), ADMIN: DENIED},
     "admin/twin/joblock/add/": {**every(LOGIN), ADMIN: DENIED},  # jobs take locks; the admin only frees them
+    "admin/twin/change/add/": {**every(LOGIN), ADMIN: DENIED},  # syncs append to the change log, never a person
 }
 
 # Every ModelAdmin serves these six URLs, all behind admin_view (staff only); a ModelAdmin that adds URLs of its

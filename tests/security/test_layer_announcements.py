@@ -53,7 +53,7 @@ def expected_layers(persona: str, published_layers) -> set[str]:
 
 
 async def open_socket(persona: str, clients) -> WebsocketCommunicator:
-    from twin.asgi import application
+    from jumeau.asgi import application
 
     headers = [(b"origin", b"http://testserver")]
     if persona != ex.ANONYMOUS:

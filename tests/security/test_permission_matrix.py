@@ -201,7 +201,7 @@ def test_every_tile_layer_kind_by_both_spellings(city, clients, published_layers
 
 
 async def _ws_session(route: str, headers: list, stop_id: str) -> tuple[bool, list[str]]:
-    from twin.asgi import application
+    from jumeau.asgi import application
 
     communicator = WebsocketCommunicator(application, "/" + route, headers=headers)
     connected, _ = await communicator.connect()

@@ -1,6 +1,8 @@
 """Each project variant is its own tileset: the placed mesh, one pickable feature per part, with project and status."""
 from __future__ import annotations
 
+from importlib import import_module
+
 import numpy as np
 import pytest
 
@@ -53,28 +55,39 @@ def test_each_variant_is_its_own_layer_with_its_mesh_in_place(db, tmp_path, tile
         assert prim.material.get("doubleSided") is True
 
 
-def test_areas_waiting_under_an_old_layer_name_are_rebuilt_under_the_variant_key(db, tmp_path, tiles_root):
-    from importlib import import_module
-
-    from django.apps import apps
+@pytest.mark.django_db(transaction=True)
+def test_areas_waiting_under_an_old_layer_name_are_rebuilt_under_the_variant_key(tmp_path, tiles_root):
+    """Areas a sync left under an old project layer name (migration 0002), still waiting in the tiles app's own
+    table, are moved into twin's change log by migration 0003 and rebuilt under the variant keys."""
     from django.contrib.gis.geos import MultiPolygon, Polygon
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
     from tiles.build import stale_layers
-    from tiles.models import DirtyArea, TileBuild
+    from tiles.models import TileBuild
 
-    migration = import_module("tiles.migrations.0002_project_layers_named_by_variant_key")
-    a = make_variant(tmp_path, "a", 30.0)
-    other = PlanningProject.objects.create(name="Îlot", slug="ilot")
-    # "ilot" + "pasteur-a" read as "ilot-pasteur" + "a" did: the old name meant both variants.
-    twin = ProjectVariant.objects.create(project=other, name="Pasteur A", slug="pasteur-a", model_file="m.ifc",
-                                         model_format="ifc")
-    b = make_variant(tmp_path, "b", 12.0)
-    area = MultiPolygon(Polygon.from_bbox((X0, Y0, X0 + 10, Y0 + 10)), srid=2154)
-    DirtyArea.objects.create(layer="project-ilot-pasteur-a", area=area)
-    DirtyArea.objects.create(layer="project-ilot-pasteur-b", area=area)
-    TileBuild.objects.create(layer="project-ilot-pasteur-b", version="20261204T154113123456Z-1", status="published")
-    migration.to_variant_keys(apps, None)
-    assert sorted(DirtyArea.objects.values_list("layer", flat=True)) == sorted(
-        [a.tile_layer, twin.tile_layer, b.tile_layer])
-    assert TileBuild.objects.get().layer == b.tile_layer
+    before_log = [("tiles", "0002_project_layers_named_by_variant_key")]
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate(before_log)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(before_log).apps
+        DirtyArea = old.get_model("tiles", "DirtyArea")
+        a = make_variant(tmp_path, "a", 30.0)
+        other = PlanningProject.objects.create(name="Îlot", slug="ilot")
+        # "ilot" + "pasteur-a" read as "ilot-pasteur" + "a" did: the old name meant both variants.
+        twin = ProjectVariant.objects.create(project=other, name="Pasteur A", slug="pasteur-a", model_file="m.ifc",
+                                             model_format="ifc")
+        b = make_variant(tmp_path, "b", 12.0)
+        area = MultiPolygon(Polygon.from_bbox((X0, Y0, X0 + 10, Y0 + 10)), srid=2154)
+        DirtyArea.objects.create(layer="project-ilot-pasteur-a", area=area)
+        DirtyArea.objects.create(layer="project-ilot-pasteur-b", area=area)
+        TileBuild.objects.create(layer="project-ilot-pasteur-b", version="20261204T154113123456Z-1",
+                                 status="published")
+        import_module("tiles.migrations.0002_project_layers_named_by_variant_key").to_variant_keys(old, None)
+        assert sorted(DirtyArea.objects.values_list("layer", flat=True)) == sorted(
+            [a.tile_layer, twin.tile_layer, b.tile_layer])
+        assert TileBuild.objects.get().layer == b.tile_layer
+    finally:
+        MigrationExecutor(connection).migrate(latest)
     assert set(stale_layers()) == {a.tile_layer, twin.tile_layer, b.tile_layer}

@@ -11,7 +11,8 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from tests.tiles.tile_reading import contents, decode
 from tiles.build import BuildFailed, build_layers, stale_layers
 from tiles.builders import buildings as builder
-from tiles.models import DirtyArea, TileBuild
+from tiles.models import TileBuild
+from twin.models import Change, ChangeCursor
 from tiles.publish import current_dir, current_version
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +32,8 @@ def _tile_files(tiles_root) -> dict[str, os.stat_result]:
 def _dirty(buildings) -> None:
     """What gis_sync writes after a sync: the changed features' boxes, per layer."""
     boxes = [Polygon.from_bbox(b.footprint.extent) for b in buildings]
-    DirtyArea.objects.create(layer="buildings", area=MultiPolygon(*boxes, srid=2154),
-                             source_ids=[b.source_id for b in buildings])
+    Change.objects.create(layer="buildings", area=MultiPolygon(*boxes, srid=2154),
+                          source_ids=[b.source_id for b in buildings])
 
 
 def _body(response) -> bytes:
@@ -75,7 +76,7 @@ def test_changing_three_buildings_rewrites_only_the_tiles_that_hold_them(buildin
     assert holding & parents, "raised buildings show in parent tiles, which are rewritten"
     assert parents - holding, "parents that draw no changed building are hard-linked"
     assert second.tiles_rewritten == len(holding) and second.tiles == len(after)
-    assert not DirtyArea.objects.exists(), "consumed after a successful rebuild"
+    assert ChangeCursor.position_of("tiles", "buildings") == Change.objects.head(), "read after a successful rebuild"
     assert stale_layers() == []
     # The rewritten tiles carry the new heights.
     for content in contents(tiles_root, "buildings"):
@@ -120,7 +121,7 @@ def test_a_failing_build_leaves_the_previous_one_serving(buildings, tiles_root, 
     assert _body(citizen.get("/tiles/buildings/tileset.json")) == served
     failed = TileBuild.objects.filter(status="failed").get()
     assert "disk full" in failed.error
-    assert DirtyArea.objects.count() == 1, "the dirty area waits for a successful build"
+    assert stale_layers() == ["buildings"], "the change waits for a successful build"
     assert not list((tiles_root / ".builds" / "buildings").glob("*.partial"))
     assert json.loads(served)["asset"]["version"] == "1.1"
 

@@ -138,7 +138,7 @@ def test_no_surface_model_yet_is_a_503_and_no_request_builds_one(citizen, city, 
 
 
 def test_views_answer_once_the_demo_job_has_built_the_surface_model(citizen, city, fresh_throttle) -> None:
-    from twin.demo_loader import build_surface_model
+    from jumeau.demo_loader import build_surface_model
 
     assert post(citizen, body()).status_code == 503
     messages: list[str] = []

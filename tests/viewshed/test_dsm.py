@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from django.core.management import call_command
 
 from tests.viewshed.conftest import LAND_Z, SIZE, X0, Y0, box
+from twin.models import ChangeCursor
 from viewshed.dsm import (
     Grid,
     SurfaceCache,
@@ -53,13 +56,12 @@ def test_it_serves_the_cache_until_the_buildings_change(city) -> None:
 
 
 def test_it_patches_only_the_area_a_sync_marked_dirty(city) -> None:
-    from tiles.models import DirtyArea
-    from twin.models import Building
+    from twin.models import Building, Change
 
     ensure_surface()
     kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
     Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
-    DirtyArea.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
+    Change.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
     patched = ensure_surface()
     meta = SurfaceCache(dsm_dir()).meta()
     assert meta["mode"] == "patch"
@@ -68,16 +70,38 @@ def test_it_patches_only_the_area_a_sync_marked_dirty(city) -> None:
     full = ensure_surface(force=True)
     assert SurfaceCache(dsm_dir()).meta()["mode"] == "full"
     assert np.array_equal(patched_dsm, np.asarray(full.dsm))
-    # DirtyArea rows belong to the tiles builder: the DSM only reads them.
-    assert DirtyArea.objects.count() == 1
+    # Readers never erase the log: the entry stays, the surface model's position moved past it.
+    assert Change.objects.count() == 1
+    assert ChangeCursor.position_of("viewshed", "buildings") == Change.objects.head()
+
+
+def test_after_a_sync_and_a_tile_build_the_surface_model_is_patched_not_rebuilt(city, settings, tmp_path) -> None:
+    """The tiles read the change log at their own position: a build in between takes nothing the DSM needs."""
+    from gis_sync.importer import import_path
+    from tiles.build import build_layers
+
+    settings.JUMEAU_TILES_DIR = tmp_path / "tiles"
+    ensure_surface()
+    delivery = tmp_path / "kiosque.geojson"
+    x, y = X0 + 300, Y0 + 300
+    delivery.write_text(json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
+        "name": "urn:ogc:def:crs:EPSG::2154"}}, "features": [{"type": "Feature", "properties": {
+            "ID": "KIOSK", "HAUTEUR": 4.0, "Z_MIN_SOL": LAND_Z}, "geometry": {"type": "Polygon", "coordinates": [[
+                [x, y], [x + 10, y], [x + 10, y + 6], [x, y + 6], [x, y]]]}}]}))
+    run = import_path(delivery, options={"kind": "buildings", "source_key": "kiosques"})
+    assert run.dirty_layers == ["buildings"]
+    [record] = build_layers(["buildings"], progress=lambda m: None)
+    assert record.status == "published"
+    patched = ensure_surface()
+    assert SurfaceCache(dsm_dir()).meta()["mode"] == "patch"
+    assert cell(patched, X0 + 305.5, Y0 + 303.5) > LAND_Z + 3
 
 
 def test_a_change_no_sync_recorded_rebuilds_everything(city) -> None:
-    from tiles.models import DirtyArea
-    from twin.models import Building
+    from twin.models import Building, Change
 
     ensure_surface()
-    DirtyArea.objects.create(layer="buildings", area=box(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20))
+    Change.objects.create(layer="buildings", area=box(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20))
     Building.objects.create(source_key="test", source_id="SHED", footprint=box(X0 + 300, Y0 + 300, X0 + 304, Y0 + 304),
                             ground_z=LAND_Z, roof_z=LAND_Z + 3)
     ensure_surface()
@@ -85,8 +109,7 @@ def test_a_change_no_sync_recorded_rebuilds_everything(city) -> None:
 
 
 def test_a_building_deleted_where_no_sync_looked_leaves_the_surface(city) -> None:
-    from tiles.models import DirtyArea
-    from twin.models import Building
+    from twin.models import Building, Change
 
     neighbour = Building.objects.get(source_id="NEIGHBOUR")
     assert cell(ensure_surface(), X0 + 75.5, Y0 + 270.5) == LAND_Z + 9.0
@@ -94,7 +117,7 @@ def test_a_building_deleted_where_no_sync_looked_leaves_the_surface(city) -> Non
     neighbour.delete()
     kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
     Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
-    DirtyArea.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
+    Change.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
     surface = ensure_surface()
     assert cell(surface, X0 + 75.5, Y0 + 270.5) == pytest.approx(LAND_Z)
     assert cell(surface, X0 + 305.5, Y0 + 303.5) == LAND_Z + 4
@@ -103,13 +126,12 @@ def test_a_building_deleted_where_no_sync_looked_leaves_the_surface(city) -> Non
 
 
 def test_a_building_moved_into_a_synced_area_leaves_its_old_place(city) -> None:
-    from tiles.models import DirtyArea
-    from twin.models import Building
+    from twin.models import Building, Change
 
     ensure_surface()
     kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
     Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
-    DirtyArea.objects.create(layer="buildings", area=box(X0 + 280, Y0 + 280, X0 + 340, Y0 + 340), source_ids=["KIOSK"])
+    Change.objects.create(layer="buildings", area=box(X0 + 280, Y0 + 280, X0 + 340, Y0 + 340), source_ids=["KIOSK"])
     # Meanwhile an admin redraws the neighbour inside the area the sync marked.
     neighbour = Building.objects.get(source_id="NEIGHBOUR")
     neighbour.footprint = box(X0 + 320, Y0 + 320, X0 + 330, Y0 + 330)
@@ -123,15 +145,14 @@ def test_a_building_moved_into_a_synced_area_leaves_its_old_place(city) -> None:
 
 
 def test_a_building_moved_without_a_timestamp_is_caught_by_the_record(city) -> None:
-    from tiles.models import DirtyArea
-    from twin.models import Building
+    from twin.models import Building, Change
 
     ensure_surface()
     # A bulk update (as syncs write) keeps updated_at: only the record tells where the neighbour stood.
     Building.objects.filter(source_id="NEIGHBOUR").update(footprint=box(X0 + 320, Y0 + 320, X0 + 330, Y0 + 330))
     kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
     Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
-    DirtyArea.objects.create(layer="buildings", area=box(X0 + 280, Y0 + 280, X0 + 340, Y0 + 340), source_ids=["KIOSK"])
+    Change.objects.create(layer="buildings", area=box(X0 + 280, Y0 + 280, X0 + 340, Y0 + 340), source_ids=["KIOSK"])
     surface = ensure_surface()
     assert cell(surface, X0 + 75.5, Y0 + 270.5) == pytest.approx(LAND_Z)
     assert cell(surface, X0 + 325.5, Y0 + 325.5) == LAND_Z + 9.0
@@ -139,13 +160,12 @@ def test_a_building_moved_without_a_timestamp_is_caught_by_the_record(city) -> N
 
 
 def test_a_nearby_change_no_sync_recorded_grows_the_patch(city) -> None:
-    from tiles.models import DirtyArea
-    from twin.models import Building
+    from twin.models import Building, Change
 
     ensure_surface()
     kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
     Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
-    DirtyArea.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
+    Change.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
     Building.objects.create(source_key="test", source_id="SHED", footprint=box(X0 + 330, Y0 + 290, X0 + 334, Y0 + 294),
                             ground_z=LAND_Z, roof_z=LAND_Z + 3)
     surface = ensure_surface()
@@ -159,8 +179,7 @@ def test_a_nearby_change_no_sync_recorded_grows_the_patch(city) -> None:
 def test_a_cache_without_a_building_record_is_rebuilt(city) -> None:
     import json
 
-    from tiles.models import DirtyArea
-    from twin.models import Building
+    from twin.models import Building, Change
 
     ensure_surface()
     meta_path = dsm_dir() / "meta.json"
@@ -170,7 +189,7 @@ def test_a_cache_without_a_building_record_is_rebuilt(city) -> None:
     meta_path.write_text(json.dumps(meta))
     kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
     Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
-    DirtyArea.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
+    Change.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
     ensure_surface()
     meta = SurfaceCache(dsm_dir()).meta()
     assert meta["mode"] == "full" and meta["buildings_recorded"] == 3

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("layers", nargs="*",
                             help="Layer names, e.g. buildings networks terrain project-<variant id>.")
         parser.add_argument("--stale", action="store_true",
-                            help="Rebuild the layers a sync changed (DirtyArea rows); unchanged tiles are reused.")
+                            help="Rebuild the layers with changes past their position in the change log; unchanged tiles are reused.")
         parser.add_argument("--all", action="store_true", help="Rebuild every layer the data can give.")
 
     def handle(self, *args, layers: list[str], stale: bool, all: bool, **options):

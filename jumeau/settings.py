@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from twin.envsettings import envbool, envextent, envfloat, envint, envlist, redis_db_after
+from jumeau.envsettings import envbool, envextent, envfloat, envint, envlist, redis_db_after
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.getenv("JUMEAU_VAR_DIR", str(BASE_DIR / "var")))
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "viewshed",
     "realtime",
     "frontend",
+    "jumeau",
 ]
 
 MIDDLEWARE = [
@@ -69,8 +70,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "twin.urls"
-ASGI_APPLICATION = "twin.asgi.application"
+ROOT_URLCONF = "jumeau.urls"
+ASGI_APPLICATION = "jumeau.asgi.application"
 WSGI_APPLICATION = None
 
 TEMPLATES = [
@@ -115,6 +116,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels: in-memory layer by default, Redis when REDIS_URL says so.
 REDIS_URL = os.getenv("REDIS_URL", "")
+# Several twins (or parallel test runs) may share one Redis: every key of the live transit hub has this prefix.
+REALTIME_REDIS_PREFIX = os.getenv("REALTIME_REDIS_PREFIX", "jumeau:realtime:")
+# Whether a server process paces its full garbage collections between broadcasts: 1, 0, or auto (paces only
+# when the hub publishes in this process, i.e. without REDIS_URL; realtime/gc_pacing.py says why).
+JUMEAU_GC_PACING = os.getenv("JUMEAU_GC_PACING", "auto").strip().lower()
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -207,12 +213,15 @@ AXES_FAILURE_LIMIT = envint("JUMEAU_LOGIN_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envfloat("JUMEAU_LOGIN_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
+# The sign-in form's field axes counts failures by (its default, stated: twin/login_guard.py reads it too).
+AXES_USERNAME_FORM_FIELD = "username"
 # The address nginx saw (JUMEAU_TRUSTED_PROXIES), by the very rule the API throttles use; the
 # AXES_IPWARE_* settings only apply with django-ipware installed, which this rule makes unneeded.
 AXES_CLIENT_IP_CALLABLE = "twin.login_guard.client_ip"
 AXES_LOCKOUT_CALLABLE = "twin.login_guard.lockout_response"
 # Masked in the attempts axes records (the sign-in password always is): the password-change form's too.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2"]
+# Password-reset e-mails one address may ask for (DRF rate syntax): more is a nuisance to the mailbox owner.
 JUMEAU_PASSWORD_RESET_RATE = os.getenv("JUMEAU_PASSWORD_RESET_RATE", "5/hour")
 
 LOGIN_URL = "/accounts/login/"
@@ -252,15 +261,18 @@ SPECTACULAR_SETTINGS = {
 
 # --- The city: storage CRS and extent (the demo is Antibes in Lambert-93, heights NGF-IGN69).
 JUMEAU_CITY_NAME = os.getenv("JUMEAU_CITY_NAME", "Antibes")
+# The storage CRS (EPSG code, metres): every geometry in the database, every import transformed into it.
 JUMEAU_SRID = envint("JUMEAU_SRID", "2154")
 # The first view: camera longitude°, latitude°, height (m above the ellipsoid), heading° and pitch°.
 JUMEAU_HOME_VIEW = [float(v) for v in envlist("JUMEAU_HOME_VIEW", "7.1405,43.5675,650,-34,-20")]
+# The city's extent in the storage CRS (xmin,ymin,xmax,ymax): the surface model's grid and the tiles' root.
 JUMEAU_EXTENT = envextent("JUMEAU_EXTENT", "1030200,6279200,1036200,6287200")
 # Orthometric heights become ellipsoidal through this geoid grid only (PROJ name or path).
 JUMEAU_GEOID_GRID = os.getenv("JUMEAU_GEOID_GRID", "egm96_15.gtx")
 # Coordinate operations PROJ states less accurate than this (metres) are refused unless a sync run is given
 # --allow-approximate; 2 m lets stated Helmert datum shifts through (each is recorded on the run).
 JUMEAU_MAX_TRANSFORM_ERROR_M = envfloat("JUMEAU_MAX_TRANSFORM_ERROR_M", "2.0")
+# Where published tilesets live (nginx serves public ones straight from here in production).
 JUMEAU_TILES_DIR = Path(os.getenv("JUMEAU_TILES_DIR", str(VAR_DIR / "tiles")))
 # Seconds between two looks at the published layers by each server process (tiles/announce.py): the most an open
 # app waits to hear of a new build, on top of its download.
@@ -269,8 +281,14 @@ if not 0.05 <= JUMEAU_LAYER_WATCH_S <= 60:
     raise ImproperlyConfigured(f"JUMEAU_LAYER_WATCH_S={JUMEAU_LAYER_WATCH_S} must be between 0.05 and 60 seconds.")
 # Behind nginx: protected tiles are sent by nginx from this internal location after our check.
 JUMEAU_TILES_ACCEL_PREFIX = os.getenv("JUMEAU_TILES_ACCEL_PREFIX", "")
+# Where imported models and point clouds are kept after a sync (meshes of project variants, copies of LAS files).
 JUMEAU_DATA_DIR = Path(os.getenv("JUMEAU_DATA_DIR", str(VAR_DIR / "data")))
+# The farthest a view from a balcony looks (metres); a larger radius asked for is refused.
 JUMEAU_VIEWSHED_MAX_RADIUS_M = envfloat("JUMEAU_VIEWSHED_MAX_RADIUS_M", "3000")
+# Seconds one view may compute before it is abandoned with a 503 (the request never waits longer).
+JUMEAU_VIEWSHED_TIMEOUT_S = envfloat("JUMEAU_VIEWSHED_TIMEOUT_S", "10")
+# Cell size of the surface model (metres): 1 m holds a balcony's view to the sea; finer costs memory squared.
+JUMEAU_DSM_CELL_M = envfloat("JUMEAU_DSM_CELL_M", "1.0")
 # Views computed at once by one server process; a request beyond it gets a 503 with Retry-After, never a queue.
 JUMEAU_VIEWSHED_WORKERS = envint("JUMEAU_VIEWSHED_WORKERS", str(os.cpu_count() or 1))
 if JUMEAU_VIEWSHED_WORKERS < 1:
@@ -296,11 +314,13 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "0")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# How much the server, the worker and the commands say (DEBUG, INFO, WARNING, ERROR).
+LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # WeasyPrint narrates every layout step of a PDF at INFO.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
                 "fontTools": {"level": "WARNING"}},

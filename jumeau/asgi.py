@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through Channels, one process."""
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twin.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 

@@ -23,7 +23,7 @@ def demo_dir() -> Path:
 
 def ensure_files(folder: Path, seed: int, progress: Progress) -> dict[str, Path]:
     """The demo files, generated once; a manifest marks a complete generation."""
-    from twin.demo_city import generate
+    from jumeau.demo_city import generate
 
     manifest = folder / "MANIFEST.json"
     if manifest.is_file():

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-tiles", action="store_true", help="Skip the tile builds.")
 
     def handle(self, *args, seed: int, no_tiles: bool, **options):
-        from twin.demo_loader import load_demo
+        from jumeau.demo_loader import load_demo
 
         try:
             load_demo(seed=seed, tiles=not no_tiles, progress=lambda msg: self.stdout.write(msg))

@@ -13,7 +13,7 @@ urlpatterns = [
     path("accounts/password_change/", GuardedPasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_reset/", ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/", include("twin.api_urls")),
+    path("api/", include("jumeau.api_urls")),
     # Public on purpose: the schema and its docs describe endpoints and shapes, never data, and each endpoint
     # checks its own permission; an open API is documented for the city's partners.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

@@ -15,7 +15,7 @@ PRINT = ("import django, json; django.setup(); from django.conf import settings 
 
 def _settings(**env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
-    base.update({"DJANGO_SETTINGS_MODULE": "twin.settings", "SECRET_KEY": "x" * 60}, **env)
+    base.update({"DJANGO_SETTINGS_MODULE": "jumeau.settings", "SECRET_KEY": "x" * 60}, **env)
     return subprocess.run([sys.executable, "-c", PRINT], cwd=ROOT, env=base, capture_output=True, text=True)
 
 
@@ -59,6 +59,6 @@ def test_a_client_written_x_forwarded_proto_counts_only_behind_the_tls_proxy():
             "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())")
     for behind, secure in (("0", "False"), ("1", "True")):
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
-        env.update(DJANGO_SETTINGS_MODULE="twin.settings", SECRET_KEY="x" * 60, JUMEAU_BEHIND_TLS_PROXY=behind)
+        env.update(DJANGO_SETTINGS_MODULE="jumeau.settings", SECRET_KEY="x" * 60, JUMEAU_BEHIND_TLS_PROXY=behind)
         result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
         assert result.stdout.strip() == secure, result.stderr

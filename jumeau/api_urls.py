@@ -3,7 +3,7 @@ from django.urls import include, path
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from twin import api
+from jumeau import api
 
 
 class PublicAPIRootView(APIRootView):

@@ -19,7 +19,7 @@ import shapely
 from shapely import wkb
 
 from tests.conftest import SHARED_DATA
-from twin.demo_city import DEMO_EXTENT, DEMO_SRID, generate
+from jumeau.demo_city import DEMO_EXTENT, DEMO_SRID, generate
 
 STAR_DT = SHARED_DATA / "star-dt"
 

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-realtime", action="store_true", help="Neither simulator nor feed worker.")
         parser.add_argument("--interval", type=float, default=5.0, help="Seconds between feed reads.")
         parser.add_argument("--no-worker", action="store_true",
-                            help="Start no Celery worker (run `celery -A twin.celery worker -B` yourself).")
+                            help="Start no Celery worker (run `celery -A jumeau.celery worker -B` yourself).")
 
     def handle(self, *args, host: str, port: int, feed_url: str, no_realtime: bool, interval: float,
                no_worker: bool, **options):
@@ -68,7 +68,7 @@ class Command(BaseCommand):
     def _start_worker(self) -> subprocess.Popen:
         """The same Celery worker production runs, on the broker settings chose (kombu's filesystem transport
         under var/celery/ without Redis), with beat inside it for the schedules edited in the admin."""
-        command = [sys.executable, "-m", "celery", "-A", "twin.celery", "worker", "--beat", "--concurrency", "1",
+        command = [sys.executable, "-m", "celery", "-A", "jumeau.celery", "worker", "--beat", "--concurrency", "1",
                    "--loglevel", os.getenv("LOG_LEVEL", "INFO"), "--hostname", f"demo-{os.getpid()}@%h",
                    "--without-gossip", "--without-mingle", "--without-heartbeat"]
         # Its own process group: Ctrl-C reaches the server, which then stops the worker warmly; and if the server
@@ -106,10 +106,10 @@ class Command(BaseCommand):
 
         from realtime.asgi_server import uvicorn_config
 
-        config = uvicorn_config("twin.asgi:application", host, port, log_level=os.getenv("LOG_LEVEL", "warning").lower())
+        config = uvicorn_config("jumeau.asgi:application", host, port, log_level=os.getenv("LOG_LEVEL", "warning").lower())
         server = uvicorn.Server(config)
         config.load()  # import the app now, so that pacing freezes it with the rest of what lives forever
-        from twin.asgi import on_server_start
+        from jumeau.asgi import on_server_start
 
         on_server_start()  # the lifespan is off here: pacing, and the walk graph built before the first walk
         stop = asyncio.Event()

@@ -2,9 +2,43 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from collections.abc import Callable, Sequence
 
-from gis_sync.records import Axis3D, DepthObservation
+
+@dataclass(frozen=True)
+class DepthObservation:
+    """One vertical fact about a pipe or cable, in metres.
+
+    kind: 'top' (altitude of the upper generatrix), 'axis' (altitude of the axis), 'invert' (altitude of
+    the inside bottom, fil d'eau / radier), 'cover' (depth below ground to the top of the pipe).
+    position: distance along the line in metres from its first vertex, None when the fact holds for the
+    whole segment. point: (x, y) in the storage CRS when the fact comes from a surveyed point.
+    """
+
+    kind: str
+    value: float
+    position: float | None = None
+    point: tuple[float, float] | None = None
+    source: str = ""  # 'survey' for survey points; otherwise the field name it came from
+    precision_z: str | None = None
+
+
+@dataclass
+class Axis3D:
+    """A 3D axis computed by twin.depth: coordinates in the storage CRS with orthometric z."""
+
+    coords: list[tuple[float, float, float]]
+    method: str  # 'survey', 'top', 'invert', 'axis', 'cover', 'vertex_z', 'standard_depth'
+    uncertainty_m: float
+    estimated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def wkt(self) -> str:
+        return "LINESTRING Z (" + ", ".join(f"{x!r} {y!r} {z!r}" for x, y, z in self.coords) + ")"
+
+
 
 TerrainZ = Callable[[Sequence[float], Sequence[float]], Sequence[float | None]]
 

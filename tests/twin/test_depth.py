@@ -1,8 +1,8 @@
 """3D axis of pipes from top, invert, cover, survey points, vertex z or standard depth."""
 import pytest
 
-from gis_sync.depth import compute_axis, project_point
-from gis_sync.records import DepthObservation as Obs
+from twin.depth import compute_axis, project_point
+from twin.depth import DepthObservation as Obs
 
 LINE = [(0.0, 0.0), (100.0, 0.0)]
 

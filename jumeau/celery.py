@@ -1,0 +1,45 @@
+"""The project's Celery app.
+
+Workers: `celery -A jumeau.celery worker`; schedules: `celery -A jumeau.celery beat` (edited in the admin).
+gis_sync knows nothing of tiles: a sync that landed sends twin's `layers_changed`, which jumeau/rebuilds.py
+answers, here in the project package, which alone may import every app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+from celery.signals import after_task_publish
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
+
+app = Celery("jumeau")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["gis_sync", "tiles", "viewshed", "realtime"])
+# The shade table covers today and tomorrow: rolled forward each night, just after local midnight. With the
+# database scheduler this entry shows (and can be changed) in the admin's Periodic tasks.
+app.conf.beat_schedule = {
+    "shade: today and tomorrow": {"task": "realtime.compute_shade", "schedule": crontab(minute=5, hour=0)},
+}
+
+
+@app.on_after_configure.connect
+def _make_broker_folders(sender: Celery, **kwargs) -> None:
+    """kombu's filesystem transport expects its folders to exist; Redis needs nothing."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@after_task_publish.connect
+def _record_queued(sender=None, headers=None, **kwargs) -> None:
+    """A queued job shows in the admin's task results (PENDING) before a worker picks it up."""
+    if not headers or "id" not in headers:
+        return
+    from django_celery_results.models import TaskResult
+
+    TaskResult.objects.get_or_create(task_id=headers["id"], defaults={
+        "status": "PENDING", "task_name": headers.get("task") or sender,
+        "task_args": headers.get("argsrepr") or "", "task_kwargs": headers.get("kwargsrepr") or ""})
