@@ -40,7 +40,7 @@ const TEXTS = {
     vscLoss: "Perte de ciel visible", vscTest: "Critère ciel visible (BR 209 2.2.7)",
     sunBefore: "Soleil annuel avant", sunAfter: "Soleil annuel après", winterBefore: "Soleil d'hiver avant",
     winterAfter: "Soleil d'hiver après", sunTest: "Critère soleil (BR 209 3.2.11)", pass: "respecté",
-    fail: "non respecté", notTested: "non évalué : fenêtre tournée vers le nord",
+    fail: "non respecté", notTested: "non évalué (fenêtre tournée vers le nord)",
     hours: (pct, h) => `${pct} des heures probables (${h} h)`,
   },
   en: {
@@ -61,7 +61,7 @@ const TEXTS = {
     vscAfter: "Sky (VSC) after", vscLoss: "Sky lost", vscTest: "Sky test (BR 209 2.2.7)",
     sunBefore: "Annual sun before", sunAfter: "Annual sun after", winterBefore: "Winter sun before",
     winterAfter: "Winter sun after", sunTest: "Sunlight test (BR 209 3.2.11)", pass: "passes", fail: "fails",
-    notTested: "not tested: the window faces north", hours: (pct, h) => `${pct} of probable hours (${h} h)`,
+    notTested: "not tested (the window faces north)", hours: (pct, h) => `${pct} of probable hours (${h} h)`,
   },
 };
 
@@ -84,8 +84,9 @@ export function windowClass(p) {
   return "none";
 }
 
+// A no-break space before "%": the number and its sign never part at a line end.
 function pct(value, digits = 1) {
-  return `${value.toLocaleString(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits })} %`;
+  return `${value.toLocaleString(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits })}\u00a0%`;
 }
 
 // A value cell: the sentence a person reads, and the stored number for tests and assistive details.
