@@ -182,6 +182,7 @@ def test_a_planner_sees_a_draft_variants_impact_window_by_window(page, draft):
     # The other variant's report is not there yet: the legend says so in words, and nothing stale stays drawn.
     show_variant(page, stored["other"])
     page.wait_for_function(f"{PLUGIN}.state === 'pending'")
+    assert page.locator("#panel").is_hidden()  # no window's numbers left over from the other variant
     assert "en cours de calcul" in legend.locator("[data-testid=impact-message]").inner_text()
     assert page.evaluate(f"{PLUGIN}.points === null")
 

@@ -110,7 +110,8 @@ export default class ImpactPlugin {
   constructor() {
     this.active = false;
     this.state = "off"; // off | loading | pending | error | shown | none
-    this.variant = null; // the id of the variant whose report is drawn or asked for
+    this.variant = null; // { id, title } of the variant whose report is drawn or asked for
+    this.shownWindow = null; // the index of the window whose numbers the panel shows
     this.report = null; // the GeoJSON's `report` member
     this.windows = []; // its features, in the report's order
     this.counts = {};
@@ -243,6 +244,11 @@ export default class ImpactPlugin {
   }
 
   clear() {
+    // A window's numbers must not stay on screen once its heat map is gone (another variant, or switched off).
+    if (this.shownWindow !== null && document.getElementById("panel-title").textContent === this.panelTitle) {
+      this.viewer.hidePanel();
+    }
+    this.shownWindow = null;
     if (this.points) {
       this.viewer.cesium.scene.primitives.remove(this.points); // destroys it
       this.points = null;
@@ -362,7 +368,8 @@ export default class ImpactPlugin {
     } else {
       entries.push([T.sunTest, value(T.notTested, "n/a")]);
     }
-    this.viewer.showPanel(`${T.window}, ${floor}`, entries);
+    this.panelTitle = `${T.window}, ${floor}`;
+    this.viewer.showPanel(this.panelTitle, entries);
     this.shownWindow = p.index;
   }
 
