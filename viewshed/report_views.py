@@ -97,7 +97,8 @@ def report_geojson(request, variant_id: int) -> HttpResponse:
     v = report.variant
     meta = {"project": v.project.slug, "project_name": v.project.name, "variant": v.slug, "variant_id": v.pk,
             "computed_at": report.computed_at.isoformat(), "fingerprint": report.fingerprint,
-            "parameters": report.parameters,
+            # False once the variant, the buildings around it or the terrain changed: the app's heat map says so.
+            "current": report.is_current(), "parameters": report.parameters,
             "summary": {k: report.summary.get(k)
                         for k in ("buildings", "windows", "vsc_fails", "vsc_fails_residential", "apsh")},
             "heights": "ellipsoidal (WGS84), metres"}

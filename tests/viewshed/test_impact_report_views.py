@@ -67,7 +67,7 @@ def test_a_planner_gets_the_drafts_report_in_all_four_formats(reports, planner):
     assert sum(r["vsc_fails"] == "True" for r in rows) == secret.summary["vsc_fails"] > 0
     geo = json.loads(planner.get(f"/reports/impact/{secret.pk}/windows.geojson").content)
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == len(secret.windows)
-    assert geo["report"]["variant"] == DRAFT_VARIANT
+    assert geo["report"]["variant"] == DRAFT_VARIANT and geo["report"]["current"] is True
     lon, lat, _h = geo["features"][0]["geometry"]["coordinates"]
     assert 7.0 < lon < 7.2 and 43.4 < lat < 43.7  # near Antibes: the storage CRS was turned into WGS84
 
@@ -96,3 +96,5 @@ def test_a_report_out_of_date_says_so(reports, planner, city):
     city.tower.save()
     html = planner.get(f"/reports/impact/{public.pk}/").content.decode()
     assert "its numbers are out of date" in html
+    geo = json.loads(planner.get(f"/reports/impact/{public.pk}/windows.geojson").content)
+    assert geo["report"]["current"] is False

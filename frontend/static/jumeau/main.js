@@ -11,6 +11,7 @@ import { setUpToolbarToggle } from "./core/toolbarToggle.js";
 const TOOL_PLUGINS = [
   "./plugins/NetworksPlugin.js",
   "./plugins/ProjectsPlugin.js",
+  "./plugins/ImpactPlugin.js",
   "./plugins/BalconyPlugin.js",
   "./plugins/TransitPlugin.js",
   "./plugins/RoutesPlugin.js",
