@@ -11,6 +11,8 @@ setup:
 demo: setup
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py load_demo
+	@echo "Collecting static files, each with a brotli and a gzip copy (a minute or two the first time)"
+	@$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py serve_demo --port $(PORT)
 
 test: setup

@@ -9,6 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from jumeau.envsettings import envbool, envextent, envfloat, envint, envlist, redis_db_after
+from jumeau.static_files import is_immutable, revalidate_the_rest, vendor_folders
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.getenv("JUMEAU_VAR_DIR", str(BASE_DIR / "var")))
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "frontend.context_processors.vendor",
             ],
         },
     },
@@ -188,16 +190,19 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [
-    ("cesium", BASE_DIR / "frontend" / "node_modules" / "cesium" / "Build" / "Cesium"),
-    # The WebXR viewer's ES modules (import map in xr.html): three and 3DTilesRendererJS.
-    ("three", BASE_DIR / "frontend" / "node_modules" / "three"),
-    ("3d-tiles-renderer", BASE_DIR / "frontend" / "node_modules" / "3d-tiles-renderer"),
-]
-WHITENOISE_USE_FINDERS = True
+# Cesium, three and 3d-tiles-renderer at versioned URLs, cached for a year; the app's own files revalidated
+# (why not content hashes: jumeau/static_files.py). nginx applies the same rule (docker/nginx.conf.template).
+VENDOR_STATIC = vendor_folders(BASE_DIR / "frontend" / "node_modules")
+STATICFILES_DIRS = [(prefix, folder) for prefix, folder in VENDOR_STATIC.values()]
+# Served from STATIC_ROOT, where collectstatic (run by `manage.py serve_demo`, and in the Docker image) left a
+# brotli and a gzip copy of each file: WhiteNoise picks one by Accept-Encoding. The finders serve the
+# source folders uncompressed, for whoever edits files while the server runs (JUMEAU_STATIC_FROM_SOURCE=1).
+WHITENOISE_USE_FINDERS = envbool("JUMEAU_STATIC_FROM_SOURCE", "1" if DEBUG else "0")
+WHITENOISE_IMMUTABLE_FILE_TEST = is_immutable
+WHITENOISE_ADD_HEADERS_FUNCTION = revalidate_the_rest
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "jumeau.static_files.CompressedStatic"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"

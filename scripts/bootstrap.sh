@@ -2,7 +2,7 @@
 # Sets up what a fresh Debian 12 machine lacks for Jumeau; a second run only checks and returns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p var/static  # STATIC_ROOT: whitenoise warns when it is missing (collectstatic fills it in production)
+mkdir -p var/static  # STATIC_ROOT: whitenoise warns when it is missing (`make demo` and the image run collectstatic)
 
 # libproj-dev/proj-bin: pyproj is built against Debian's PROJ. SQLite loads SpatiaLite with RTLD_GLOBAL,
 # so a second, bundled PROJ in the same process (pyproj or rasterio wheels) crashes at exit.
@@ -80,6 +80,6 @@ if [ ! -f "$lock_stamp" ]; then
 fi
 
 # --- A secret key for this machine, kept out of git
-mkdir -p var/static  # STATIC_ROOT: whitenoise warns when it is missing (collectstatic fills it in production)
+mkdir -p var/static  # STATIC_ROOT: whitenoise warns when it is missing (`make demo` and the image run collectstatic)
 [ -s var/secret_key ] || "$VENV/bin/python" -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
 say "Environment ready."

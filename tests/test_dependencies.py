@@ -23,6 +23,7 @@ LOADED_BY_NAME = {
     "django-celery-results": "INSTALLED_APPS and the Celery result backend",
     "psycopg": "Django's PostGIS backend with DATABASE_URL",
     "whitenoise": "MIDDLEWARE (static files from the embedded server)",
+    "brotli": "WhiteNoise's compressor, for the .br copy of each static file",
 }
 # Test-only packages loaded as plugins or tools, not imported by a test file.
 TEST_TOOLS = {"pytest-django": "pytest plugin", "pytest-asyncio": "pytest plugin", "ruff": "the linter CI runs"}
@@ -84,7 +85,7 @@ def test_every_runtime_dependency_is_used():
     settings_text = (ROOT / "jumeau" / "settings.py").read_text(encoding="utf-8")
     for dist in LOADED_BY_NAME:
         assert dist in declared(None), f"{dist} is listed as loaded by name but not declared"
-        if dist not in ("psycopg", "channels-redis"):  # chosen by URL scheme and backend path
+        if dist not in ("psycopg", "channels-redis", "brotli"):  # chosen by URL scheme, backend path, WhiteNoise
             assert normalise(dist).replace("-", "_") in settings_text.replace("-", "_").lower() or \
                 dist.split("-")[-1] in settings_text, f"{dist}: settings no longer name it"
 

@@ -57,6 +57,8 @@ def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
     try:
         server.manage("migrate", "--noinput", "-v", "0")
         server.manage("load_demo", timeout=1800)
+        # As `make demo` does: serve_demo sends the collected files, with their brotli and gzip copies.
+        server.manage("collectstatic", "--noinput", "-v", "0", timeout=900)
         users = "; ".join(
             f"u = User.objects.create_user({name!r}, password={PASSWORD!r}); u.groups.add(Group.objects.get(name={role!r}))"
             for name, role in PERSONAS.items())

@@ -27,6 +27,7 @@ from tests.conftest import ROOT
 from tests.deploy.production import app_command, env_example, render_nginx_template, replace_exactly
 from tests.live_server import free_port, own_database
 from tiles.publish import LayerBuild
+from jumeau.static_files import CompressedStatic, vendor_folders
 
 HOST = "127.0.0.1"
 ACCEL_PREFIX = "/_protected_tiles/"
@@ -36,6 +37,13 @@ PERSONAS = {"alice": "planner", "bob": "field_agent", "charlie": None}
 NETWORK_SECRET = b"water main DN300 under rue Thuret"
 DRAFT_SECRET = b"draft tower at Pasteur, not yet public"
 PUBLIC_MARK = b"buildings of Antibes"
+_CESIUM_PREFIX, _CESIUM = vendor_folders(ROOT / "frontend" / "node_modules")["cesium"]
+# Static files under STATIC_ROOT (as served at /static/<name>) and where collectstatic finds them.
+STATIC_FILES = {
+    "jumeau/main.js": ROOT / "frontend" / "static" / "jumeau" / "main.js",
+    f"{_CESIUM_PREFIX}/Workers/createVerticesFromQuantizedTerrainMesh.js":
+        _CESIUM / "Workers" / "createVerticesFromQuantizedTerrainMesh.js",
+}
 # A draft project: its layer name comes from the model (ProjectVariant.tile_layer), printed by the shell.
 DRAFT_PROJECT = ("from twin.models import PlanningProject, ProjectVariant\n"
                  "p = PlanningProject.objects.create(name='Îlot Pasteur', slug='ilot-pasteur')\n"
@@ -180,7 +188,7 @@ def _nginx_conf(base: Path, values: dict[str, str], https_port: int, http_port: 
     conf = replace_exactly(conf, "listen 443 ssl http2;", f"listen {HOST}:{https_port} ssl http2;", 1,
                            what="HTTPS port")
     conf = replace_exactly(conf, "server app:8000;", f"server {HOST}:{app_port};", 1, what="the app upstream")
-    conf = replace_exactly(conf, "/var/jumeau/", f"{base}/var/", 4, what="the shared tiles and static volume")
+    conf = replace_exactly(conf, "/var/jumeau/", f"{base}/var/", 5, what="the shared tiles and static volume")
     (base / "jumeau.conf").write_text(conf)
     for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (base / "nginx-temp" / temp).mkdir(parents=True)
@@ -232,6 +240,16 @@ def _publish_terrain(tiles: Path) -> str:
     return build.version
 
 
+def _collect_static(static: Path) -> None:
+    """An app module and a Cesium worker laid out and compressed as collectstatic leaves them (STATIC_FILES)."""
+    for name, source in STATIC_FILES.items():
+        (static / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, static / name)
+    storage = CompressedStatic(location=str(static), base_url="/static/")
+    for _ in storage.post_process({name: (storage, name) for name in STATIC_FILES}):
+        pass
+
+
 def _wait(stack: Stack, port: int, what: str, process: subprocess.Popen, deadline: float) -> None:
     while True:
         try:
@@ -250,6 +268,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("deploy")
     (base / "var" / "static").mkdir(parents=True)
     (base / "var" / "static" / "jumeau.css").write_text("body { margin: 0 }\n")
+    _collect_static(base / "var" / "static")
     tiles = base / "var" / "tiles"
     https_port, http_port, app_port = free_port(), free_port(), free_port()
     cert, key = _certificate(base)

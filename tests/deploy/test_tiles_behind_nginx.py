@@ -5,7 +5,7 @@ import gzip
 
 import pytest
 
-from tests.deploy.conftest import DRAFT_SECRET, NETWORK_SECRET, PUBLIC_MARK
+from tests.deploy.conftest import DRAFT_SECRET, NETWORK_SECRET, PUBLIC_MARK, STATIC_FILES
 
 SECRETS = (NETWORK_SECRET, DRAFT_SECRET)
 
@@ -51,11 +51,40 @@ def test_a_terrain_tile_comes_from_disk_stored_gzipped(stack, anonymous):
     assert _from_disk(stack, layer)
 
 
-def test_static_files_come_from_disk(stack, anonymous):
+def test_static_files_come_from_disk_and_are_revalidated(stack, anonymous):
     response = anonymous.get("/static/jumeau.css")
     assert response.status == 200
     assert response.body == b"body { margin: 0 }\n"
-    assert response.all("Cache-Control") == ["max-age=604800", "public"]
+    assert response.all("Cache-Control") == ["no-cache"]
+    assert response.header("ETag")
+    assert _from_disk(stack, response)
+    again = anonymous.get("/static/jumeau.css", **{"If-None-Match": response.header("ETag")})
+    assert again.status == 304 and again.body == b""
+
+
+def test_an_app_module_comes_gzipped_from_the_copy_collectstatic_made(stack, anonymous):
+    source = STATIC_FILES["jumeau/main.js"].read_bytes()
+    response = anonymous.get("/static/jumeau/main.js", **{"Accept-Encoding": "gzip, deflate, br"})
+    assert response.status == 200
+    assert response.header("Content-Encoding") == "gzip"
+    assert "Accept-Encoding" in response.header("Vary")
+    assert response.header("Content-Type") == "application/javascript"
+    assert gzip.decompress(response.body) == source
+    # The very bytes of the .gz on disk: nginx compressed nothing itself (gzip_static).
+    assert response.body == (stack.base / "var" / "static" / "jumeau" / "main.js.gz").read_bytes()
+    assert response.all("Cache-Control") == ["no-cache"]
+    assert _from_disk(stack, response)
+    plain = anonymous.get("/static/jumeau/main.js")
+    assert plain.header("Content-Encoding") is None and plain.body == source
+
+
+def test_a_cesium_file_in_its_versioned_folder_comes_gzipped_and_immutable(stack, anonymous):
+    name = next(n for n in STATIC_FILES if n.startswith("vendor/"))
+    response = anonymous.get(f"/static/{name}", **{"Accept-Encoding": "gzip"})
+    assert response.status == 200
+    assert response.header("Content-Encoding") == "gzip"
+    assert gzip.decompress(response.body) == STATIC_FILES[name].read_bytes()
+    assert response.all("Cache-Control") == ["public, max-age=31536000, immutable"]
     assert _from_disk(stack, response)
 
 

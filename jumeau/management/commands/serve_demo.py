@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -49,6 +50,12 @@ class Command(BaseCommand):
                no_worker: bool, **options):
         if not _port_is_free(host, port):
             raise CommandError(f"Port {port} on {host} is already in use: stop the other server or run `make demo PORT=8001`.")
+        if not settings.WHITENOISE_USE_FINDERS and not (Path(settings.STATIC_ROOT) / "jumeau" / "main.js").is_file():
+            # The server sends static files from STATIC_ROOT, with their brotli and gzip copies (`make demo` runs
+            # collectstatic first); without them the page would load blank.
+            self.stderr.write(self.style.WARNING(
+                f"{settings.STATIC_ROOT} holds no collected static files: run `manage.py collectstatic` "
+                "(`make demo` does), or set JUMEAU_STATIC_FROM_SOURCE=1 to serve the source folders uncompressed."))
         simulator = None
         if not no_realtime and not feed_url:
             simulator, feed_url = self._start_simulator(host)

@@ -50,11 +50,17 @@ export class Viewer {
       selectionIndicator: false,
       requestRenderMode: true,
       maximumRenderTimeChange: Infinity,
+      // The star box is six images (0.9 MB) behind a street view that shows the sky's colour anyway: the
+      // atmosphere draws that colour from a shader, with nothing to download. Its moon goes with it.
+      skyBox: false,
     });
     const scene = this.cesium.scene;
     scene.globe.baseColor = Cesium.Color.fromCssColorString("#1d4e6e");
     scene.globe.depthTestAgainstTerrain = true;
     scene.skyAtmosphere.show = true;
+    // Without a star box Cesium draws no sun either; the sun's disc is drawn by a shader (nothing to fetch) and
+    // shows where the light of the shadow tools comes from. The moon's texture stays unfetched.
+    scene.sun = new Cesium.Sun();
     this.cesium.cesiumWidget.creditContainer.style.display = "none";
     const watchFirstRender = () => {
       if (!scene.globe.tilesLoaded) return;

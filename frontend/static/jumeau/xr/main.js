@@ -1,4 +1,4 @@
-// Entry point of /xr/: read the session and the street position, start the XR viewer, offer "Enter AR/VR".
+// Entry point of /xr/: read the session and the street position, start the XR viewer, offer VR and AR.
 import { XRViewer } from "./XRViewer.js";
 import { describeError, fetchJson } from "../core/http.js";
 
@@ -16,10 +16,11 @@ async function start() {
   document.getElementById("xr-role").textContent = `${session.city} · ${session.role}`;
   const viewer = await new XRViewer(document.getElementById("xr"), session, position(session)).init();
   window.jumeauXR = viewer;
-  const button = document.getElementById("xr-enter");
-  const mode = await viewer.supportedMode();
-  if (mode) {
-    button.textContent = mode === "immersive-ar" ? "Entrer en réalité augmentée" : "Entrer en réalité virtuelle";
+  // One button per immersive mode the device offers: a Quest offers both, VR and AR passthrough.
+  const modes = await viewer.supportedModes();
+  for (const mode of modes) {
+    const button = document.getElementById(mode === "immersive-ar" ? "xr-enter-ar" : "xr-enter-vr");
+    button.hidden = false;
     button.disabled = false;
     button.addEventListener("click", async () => {
       try {
@@ -28,9 +29,8 @@ async function start() {
         viewer.say(`WebXR : ${err.message}`);
       }
     });
-  } else {
-    button.textContent = "WebXR indisponible sur cet appareil";
   }
+  if (!modes.length) document.getElementById("xr-unavailable").hidden = false;
   viewer.ready = true;
 }
 
