@@ -122,12 +122,30 @@ def build_layer(layer: str, progress: Progress = print) -> TileBuild:
             record.save(update_fields=["version"])
             stats = builder(build, frame, progress)
     except Exception as exc:  # noqa: BLE001 — every failure is recorded, then re-raised to the caller
-        record.status = TileBuild.Status.FAILED
-        record.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, TilesError) else str(exc)
-        record.finished_at = timezone.now()
-        record.seconds = time.perf_counter() - started
-        record.save()
+        record_failure(record, exc, seconds=time.perf_counter() - started)
         raise
+    record.seconds = time.perf_counter() - started
+    record_published(record, stats, seen, progress)
+    return record
+
+
+def record_failure(record: TileBuild, exc: BaseException | str, seconds: float) -> None:
+    """The build failed: say why on its row; the previous build still serves."""
+    record.status = TileBuild.Status.FAILED
+    if isinstance(exc, str):
+        record.error = exc
+    else:
+        record.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, TilesError) else str(exc)
+    record.finished_at = timezone.now()
+    record.seconds = seconds
+    record.save()
+
+
+def record_published(record: TileBuild, stats: LayerStats, seen: int, progress: Progress) -> None:
+    """The build is published: it supersedes the previous one, and the changes it saw are no longer stale.
+
+    seen: the change log's head when the build started reading (entries appended since then stay pending)."""
+    layer = record.layer
     TileBuild.objects.filter(layer=layer, status=TileBuild.Status.PUBLISHED).update(status=TileBuild.Status.SUPERSEDED)
     ChangeCursor.advance(LOG_CONSUMER, layer, seen)
     record.status = TileBuild.Status.PUBLISHED
@@ -136,7 +154,6 @@ def build_layer(layer: str, progress: Progress = print) -> TileBuild:
     record.tiles_rewritten = stats.tiles_rewritten
     record.bytes = stats.bytes
     record.finished_at = timezone.now()
-    record.seconds = time.perf_counter() - started
     # Kept with the build, so that the summary (and the admin) can say what the layer does not show.
     record.error = "\n".join(stats.left_out() + stats.warnings)[:5000]
     record.save()
@@ -144,7 +161,6 @@ def build_layer(layer: str, progress: Progress = print) -> TileBuild:
              f"{stats.bytes / 1e6:.1f} MB in {record.seconds:.1f} s")
     for line in stats.left_out():
         progress(f"  {layer}: {line}")
-    return record
 
 
 def build_layers(names: Iterable[str] | None = None, progress: Progress = print, *, stale: bool = False,

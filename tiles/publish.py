@@ -95,20 +95,31 @@ class LayerBuild:
         self.previous = current_dir(self.root, layer)
 
     def __enter__(self) -> "LayerBuild":
-        self.path.mkdir(parents=True, exist_ok=False)
-        return self
+        return self.open()
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
+            self.discard()
             return
+        self.publish()
+
+    def open(self) -> "LayerBuild":
+        """Make the build folder (a build split over workers opens it in one job and publishes it in another)."""
+        self.path.mkdir(parents=True, exist_ok=False)
+        return self
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def publish(self) -> None:
+        """Swap the build in: rename the folder to its version, then point the layer at it by rename."""
         try:
             os.replace(self.path, self.final)
             tmp = self.root / f".{self.layer}.{self.version}.link"
             tmp.symlink_to(Path(BUILDS) / self.layer / self.version)
             os.replace(tmp, self.root / self.layer)
         except OSError as exc:
-            shutil.rmtree(self.path, ignore_errors=True)
+            self.discard()
             raise PublishError(f"Could not publish layer {self.layer!r} under {self.root}: {exc}. "
                                "The previous build still serves; check the folder's permissions and free space.") from exc
         prune(self.root, self.layer, keep=KEEP_VERSIONS)
@@ -135,11 +146,11 @@ def prune(root: Path, layer: str, keep: int) -> None:
     if not folder.is_dir():
         return
     published = current_version(root, layer)
-    versions = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.endswith(".partial")), key=lambda p: p.name)
+    versions = sorted((p for p in folder.iterdir() if p.is_dir() and is_version(p.name)), key=lambda p: p.name)
     for old in versions[:-keep]:
         if old.name != published:
             shutil.rmtree(old, ignore_errors=True)
-    for stale in folder.glob("*.partial"):
-        # A partial folder older than an hour is the leftover of a crashed build.
+    for stale in [*folder.glob("*.partial"), *folder.glob("*.work")]:
+        # A partial (or work) folder older than an hour is the leftover of a crashed or abandoned build.
         if time.time() - stale.stat().st_mtime > 3600:
             shutil.rmtree(stale, ignore_errors=True)

@@ -93,7 +93,9 @@ def test_sync_now_in_the_admin_answers_at_once_and_a_worker_syncs(jobs_env, admi
     assert row.status == "SUCCESS" and row.worker.startswith("test-")
     assert len(portal.requests) == 1 and SyncRun.objects.get().status == "success"
     jobs = admin_client.get("/admin/django_celery_results/taskresult/").content.decode()
-    assert "gis_sync.sync_source" in jobs and "tiles.build_layer" in jobs and "done" in jobs
+    # The buildings' build ran split: its parts, and its publish under the build job's id.
+    assert "gis_sync.sync_source" in jobs and "tiles.scan_part" in jobs and "tiles.publish_build" in jobs
+    assert "done" in jobs
 
 
 def test_the_transit_schedule_import_runs_as_a_job_and_a_broken_feed_keeps_the_active_one(jobs_env, tmp_path):

@@ -17,9 +17,11 @@ def _source(key: str, location) -> None:
 
 
 def _all_jobs() -> set[str]:
+    """Every job queued, a split build's parts left out: they are that build's job."""
     from django_celery_results.models import TaskResult
 
-    return set(TaskResult.objects.values_list("task_id", flat=True))
+    parts = ["tiles.scan_part", "tiles.write_part"]
+    return set(TaskResult.objects.exclude(task_name__in=parts).values_list("task_id", flat=True))
 
 
 def _sync(key: str, worker) -> dict:

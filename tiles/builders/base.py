@@ -142,31 +142,58 @@ def _run_tile(args: tuple[str, np.ndarray, float | None]) -> tuple[str, int, Reg
     return key, len(glb), region, centre
 
 
-def write_feature_tiles(
+@dataclass
+class TilePlan:
+    """What a feature layer's build will write, decided before any tile is: the quadtree, each parent's
+    content, every tile's hash, the tiles reused from the published build (already hard-linked) and the
+    tiles still to write (`todo`, leaves first, then parents bottom-up). Any part of `todo` can be written
+    by any process that sees the build folder (write_tiles); finish_tiles then writes the tilesets."""
+
+    salt: str
+    bounds: list[float]
+    max_features: int
+    error_factor: float
+    min_error: float
+    refine: str
+    tree: object  # tiles.quadtree.QuadTree
+    plans: dict[str, ParentPlan]
+    counts: dict[str, int]
+    hashes: dict[str, str]
+    reused: dict[str, TileResult]
+    todo: list[tuple[str, np.ndarray, float | None]]
+    size_below: dict[str, float]  # internal nodes without a plan: error_factor × largest feature size below
+
+    def parts(self, count: int) -> list[list[int]]:
+        """`todo` cut into at most `count` parts of about equal work (features drawn), each a run of
+        consecutive tiles in key order: a part is a few whole subtrees, its tiles near each other."""
+        order = sorted(range(len(self.todo)), key=lambda i: self.todo[i][0])
+        if not order:
+            return []
+        work = np.cumsum([len(self.todo[i][1]) + 1 for i in order], dtype=np.float64)
+        count = max(1, min(count, len(order)))
+        cut = np.searchsorted(work, work[-1] * np.arange(1, count) / count, side="left")
+        bounds = [0, *sorted(set(int(c) + 1 for c in cut)), len(order)]
+        return [order[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def plan_tiles(
     build: LayerBuild,
     layer: FeatureLayer,
-    make_tile: Callable[[str, np.ndarray], tuple[bytes, Region, tuple[float, float, float]]],
     *,
     salt: str,
     max_features: int,
     error_factor: float,
     min_error: float,
-    progress: Progress,
-    workers: int = 1,
-    schema: dict | None = None,
-    make_parent: Callable[[str, np.ndarray, float], tuple[bytes, Region, tuple[float, float, float]]] | None = None,
+    with_parents: bool,
     parent_features: int = 0,
-) -> LayerStats:
-    """Write the quadtree tiles, tileset.json (plus external tilesets) and the manifest into build.path.
+) -> TilePlan:
+    """Decide the tiles of a feature layer and hard-link the unchanged ones from the published build.
 
-    make_tile(key, indices) returns (glb bytes, region, centre ECEF metres) for the features at indices.
-    make_parent(key, indices, tolerance): the same for a parent tile, footprints simplified by tolerance
-        (metres, storage CRS). With it, every internal node draws its subtree's features of highest
-        weight (layer.weight; at most parent_features and a quarter of the subtree, tiles.lod.plan_parents) and
-        the tileset refines by REPLACE; without it internal nodes are empty and refine by ADD.
+    with_parents: every internal node draws its subtree's features of highest weight (layer.weight; at most
+        parent_features and a quarter of the subtree, tiles.lod.plan_parents) and the tileset refines by
+        REPLACE; otherwise internal nodes are empty and refine by ADD.
     salt: anything besides the features that shapes the tiles (writer version, geoid grid, CRS).
     """
-    stats = LayerStats(features=len(layer))
     previous = read_manifest(build.previous)
     old_tiles = reusable_tiles(previous, salt)
     bounds = previous.get("root_bounds")
@@ -178,7 +205,7 @@ def write_feature_tiles(
     tree = build_quadtree(layer.x, layer.y, max_features, bounds=tuple(bounds))
     leaves = tree.leaves()
     plans: dict[str, ParentPlan] = {}
-    if make_parent is not None:
+    if with_parents:
         weight = layer.weight if layer.weight is not None else layer.size
         plans = plan_parents(tree.root, weight, layer.size, parent_features or max_features,
                              error_factor=error_factor, min_error=min_error, drawable=layer.drawable,
@@ -188,7 +215,7 @@ def write_feature_tiles(
     jobs = [(leaf.key, leaf.features, None) for leaf in leaves]
     jobs += [(p.key, p.features, p.tolerance) for p in sorted(plans.values(), key=lambda p: -len(p.key))
              if p.features.size]
-    results: dict[str, TileResult] = {}
+    reused: dict[str, TileResult] = {}
     todo: list[tuple[str, np.ndarray, float | None]] = []
     hashes: dict[str, str] = {}
     for key, features, tolerance in jobs:
@@ -203,36 +230,65 @@ def write_feature_tiles(
         uri = f"{TILE_FOLDER}/{key}.glb"
         old = old_tiles.get(key)
         if old and old["hash"] == digest and build.reuse(uri):
-            results[key] = TileResult(key, uri, tuple(old["region"]), tuple(old["centre"]), old["bytes"],
-                                      len(features), digest, reused=True)
+            reused[key] = TileResult(key, uri, tuple(old["region"]), tuple(old["centre"]), old["bytes"],
+                                     len(features), digest, reused=True)
         else:
             todo.append((key, features, tolerance))
+    size_below: dict[str, float] = {}
+    for q in tree.root.walk():
+        if not q.is_leaf and q.key not in plans:
+            below = np.concatenate([c.features for c in q.walk() if c.is_leaf and c.features is not None])
+            size_below[q.key] = (max(min_error, error_factor * float(layer.size[below].max())) if below.size
+                                 else min_error)
     (build.path / TILE_FOLDER).mkdir(parents=True, exist_ok=True)
-    if todo:
-        progress(f"  {build.layer}: writing {len(todo)} of {len(jobs)} tiles"
-                 + (f" ({len(jobs) - len(todo)} unchanged, reused)" if len(todo) < len(jobs) else ""))
-    _JOB.update(make_tile=make_tile, make_parent=make_parent, folder=build.path)
+    return TilePlan(salt=salt, bounds=list(bounds), max_features=max_features, error_factor=error_factor,
+                    min_error=min_error, refine="ADD" if not with_parents else "REPLACE", tree=tree, plans=plans,
+                    counts={key: len(features) for key, features, _ in jobs}, hashes=hashes, reused=reused,
+                    todo=todo, size_below=size_below)
+
+
+TileMaker = Callable[[str, np.ndarray], tuple[bytes, Region, tuple[float, float, float]]]
+ParentMaker = Callable[[str, np.ndarray, float], tuple[bytes, Region, tuple[float, float, float]]]
+TileOutput = tuple[str, int, Region, tuple[float, float, float]]
+
+
+def write_tiles(folder: Path, todo: Sequence[tuple[str, np.ndarray, float | None]], make_tile: TileMaker,
+                make_parent: ParentMaker | None, *, workers: int = 1,
+                advance: Callable[[], None] = lambda: None) -> list[TileOutput]:
+    """Write these tiles of a plan into the build folder; (key, bytes, region, centre) of each, in any order.
+
+    workers > 1 forks that many processes; a Celery worker part passes 1 (it is one process on one core)."""
+    _JOB.update(make_tile=make_tile, make_parent=make_parent, folder=Path(folder))
+    outputs: list[TileOutput] = []
     try:
-        meter = Meter(f"  {build.layer}", len(todo), progress, unit="tiles written")
-        outputs = []
         if workers > 1 and len(todo) > 2 and "fork" in multiprocessing.get_all_start_methods():
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for output in pool.imap_unordered(_run_tile, todo, chunksize=1):
                     outputs.append(output)
-                    meter.advance()
+                    advance()
         else:
             for job in todo:
                 outputs.append(_run_tile(job))
-                meter.advance()
+                advance()
     finally:
         _JOB.clear()
-    counts = {key: len(features) for key, features, _ in jobs}
+    return outputs
+
+
+def finish_tiles(build: LayerBuild, plan: TilePlan, outputs: Sequence[TileOutput], *, features: int,
+                 schema: dict | None = None) -> LayerStats:
+    """Write tileset.json (plus external tilesets) and the manifest once every tile of the plan is written."""
+    missing = {key for key, _, _ in plan.todo} - {key for key, *_ in outputs}
+    if missing:
+        raise ValueError(f"{len(missing)} tiles of layer {build.layer!r} were never written "
+                         f"(e.g. {sorted(missing)[0]}); the build cannot be published")
+    results = dict(plan.reused)
     for key, size, region, centre in outputs:
-        results[key] = TileResult(key, f"{TILE_FOLDER}/{key}.glb", tuple(region), tuple(centre), size, counts[key],
-                                  hashes[key])
-    stats.tiles = len(results)
-    stats.tiles_rewritten = len(outputs)
-    stats.bytes = sum(r.bytes for r in results.values())
+        results[key] = TileResult(key, f"{TILE_FOLDER}/{key}.glb", tuple(region), tuple(centre), size,
+                                  plan.counts[key], plan.hashes[key])
+    stats = LayerStats(features=features, tiles=len(results), tiles_rewritten=len(outputs),
+                       bytes=sum(r.bytes for r in results.values()))
+    plans = plan.plans
 
     def node_of(q: QuadNode) -> TileNode:
         if q.is_leaf:
@@ -245,27 +301,57 @@ def write_feature_tiles(
                             geometric_error=plans[q.key].geometric_error)
         if q.key in plans:
             return TileNode(key=q.key, children=children, geometric_error=plans[q.key].geometric_error)
-        below = np.concatenate([c.features for c in q.walk() if c.is_leaf and c.features is not None])
-        error = max(min_error, error_factor * float(layer.size[below].max())) if below.size else min_error
-        return TileNode(key=q.key, children=children, geometric_error=error)
+        return TileNode(key=q.key, children=children, geometric_error=plan.size_below[q.key])
 
-    root = node_of(tree.root)
+    root = node_of(plan.tree.root)
     if not root.children and root.content_uri is None:
         raise ValueError("no tile was written")
-    documents = build_tilesets(root, refine="ADD" if make_parent is None else "REPLACE",
-                               max_document_tiles=DOCUMENT_TILES, schema=schema,
+    documents = build_tilesets(root, refine=plan.refine, max_document_tiles=DOCUMENT_TILES, schema=schema,
                                tileset_version=build.version)
     for path, document in documents.items():
         if path == "tileset.json":
             prefix_root_uris(document, build.version)
         stats.bytes += write_json(build.path / path, document)
     write_json(build.path / MANIFEST, {
-        "salt": salt, "root_bounds": list(bounds), "max_features": max_features,
+        "salt": plan.salt, "root_bounds": list(plan.bounds), "max_features": plan.max_features,
         "tiles": {k: {"hash": r.hash, "region": list(r.region), "centre": list(r.centre), "bytes": r.bytes,
                       "features": r.features, **({"lod": True} if k in plans else {})}
                   for k, r in sorted(results.items())},
     })
     return stats
+
+
+def write_feature_tiles(
+    build: LayerBuild,
+    layer: FeatureLayer,
+    make_tile: TileMaker,
+    *,
+    salt: str,
+    max_features: int,
+    error_factor: float,
+    min_error: float,
+    progress: Progress,
+    workers: int = 1,
+    schema: dict | None = None,
+    make_parent: ParentMaker | None = None,
+    parent_features: int = 0,
+) -> LayerStats:
+    """Write the quadtree tiles, tileset.json (plus external tilesets) and the manifest into build.path, in this
+    process (and `workers` forked ones): plan_tiles, write_tiles, finish_tiles.
+
+    make_tile(key, indices) returns (glb bytes, region, centre ECEF metres) for the features at indices.
+    make_parent(key, indices, tolerance): the same for a parent tile, footprints simplified by tolerance
+        (metres, storage CRS); see plan_tiles' with_parents.
+    """
+    plan = plan_tiles(build, layer, salt=salt, max_features=max_features, error_factor=error_factor,
+                      min_error=min_error, with_parents=make_parent is not None, parent_features=parent_features)
+    total = len(plan.todo) + len(plan.reused)
+    if plan.todo:
+        progress(f"  {build.layer}: writing {len(plan.todo)} of {total} tiles"
+                 + (f" ({len(plan.reused)} unchanged, reused)" if plan.reused else ""))
+    meter = Meter(f"  {build.layer}", len(plan.todo), progress, unit="tiles written")
+    outputs = write_tiles(build.path, plan.todo, make_tile, make_parent, workers=workers, advance=meter.advance)
+    return finish_tiles(build, plan, outputs, features=len(layer), schema=schema)
 
 
 def cpu_workers() -> int:

@@ -3,14 +3,17 @@ parent tiles of the most significant buildings, simplified, for far views."""
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 import mapbox_earcut
 import numpy as np
 import shapely
 
-from tiles.builders.base import FeatureLayer, LayerStats, Progress, cpu_workers, write_feature_tiles
+from tiles.builders.base import (FeatureLayer, LayerStats, ParentMaker, Progress, TileMaker, TilePlan, cpu_workers,
+                                 plan_tiles, write_feature_tiles)
 from tiles.errors import NothingToBuild
 from tiles.extrude import Mesh, extrude_footprints
 from tiles.georef import TileGeoref
@@ -100,20 +103,85 @@ def from_rows(rows: list[tuple], lod2: dict[str, list] | None = None) -> Buildin
     return BuildingArrays(source_ids, footprints, ground, roof, storeys, year, use, name, surfaces, digests)
 
 
-def fetch() -> BuildingArrays:
-    """Every Building row, in one query for the columns and one for the few LOD2 solids."""
+def fetch(pk_range: tuple[int, int] | None = None) -> BuildingArrays:
+    """Every Building row (those with lo <= pk <= hi for pk_range), in one query for the columns and one for the
+    few LOD2 solids; in primary key order."""
     from django.contrib.gis.db.models.functions import AsWKB
 
     from twin.models import Building
 
+    buildings = Building.objects.order_by("pk")
+    if pk_range is not None:
+        buildings = buildings.filter(pk__gte=pk_range[0], pk__lte=pk_range[1])
     rows = list(
-        Building.objects.order_by("pk").annotate(wkb=AsWKB("footprint"))
+        buildings.annotate(wkb=AsWKB("footprint"))
         .values_list("source_id", "wkb", "ground_z", "roof_z", "storeys", "use", "year", "name")
     )
     lod2: dict[str, list] = {}
-    for sid, geom in Building.objects.filter(lod2__isnull=False).values_list("source_id", "lod2"):
+    for sid, geom in buildings.filter(lod2__isnull=False).values_list("source_id", "lod2"):
         lod2[sid] = [[list(map(tuple, ring)) for ring in poly.coords] for poly in geom]
     return from_rows(rows, lod2)
+
+
+def scan_ranges(parts: int) -> list[tuple[int, int]]:
+    """Primary key ranges (lo, hi, inclusive) that cut the buildings into `parts` runs of about equal size, in order:
+    what fetch(pk_range) of each part reads."""
+    from twin.models import Building
+
+    pks = np.fromiter(Building.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64)
+    if not pks.size:
+        return []
+    cuts = np.linspace(0, pks.size, max(1, min(parts, pks.size)) + 1).astype(np.int64)
+    return [(int(pks[a]), int(pks[b - 1])) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def concat(parts: list[BuildingArrays]) -> BuildingArrays:
+    """One BuildingArrays of several, in order (LOD2 rows renumbered)."""
+    lod2: dict[int, list] = {}
+    base = 0
+    for part in parts:
+        lod2.update({base + row: surfaces for row, surfaces in part.lod2.items()})
+        base += len(part)
+    return BuildingArrays(
+        *(np.concatenate([getattr(p, name) for p in parts]) for name in
+          ("source_ids", "footprints", "ground_z", "roof_z", "storeys", "year", "use", "name")),
+        lod2=lod2, digests=[d for p in parts for d in p.digests])
+
+
+def save(data: BuildingArrays, path: Path) -> None:
+    """Write the arrays to one .npz file (no pickles) that any worker sharing the folder can load()."""
+    wkb = shapely.to_wkb(data.footprints) if len(data) else np.empty(0, dtype=object)
+    lengths = np.fromiter((len(w) for w in wkb), dtype=np.int64, count=len(wkb))
+    with open(path, "wb") as out:
+        np.savez(out, wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8), wkb_lengths=lengths,
+                 source_ids=np.array(data.source_ids.tolist(), dtype=str), use=np.array(data.use.tolist(), dtype=str),
+                 name=np.array(data.name.tolist(), dtype=str), ground_z=data.ground_z, roof_z=data.roof_z,
+                 storeys=data.storeys, year=data.year,
+                 digests=np.frombuffer(b"".join(data.digests), dtype=np.uint8).reshape(len(data), -1),
+                 lod2=np.array(json.dumps({str(k): v for k, v in data.lod2.items()})))
+
+
+def load(path: Path) -> BuildingArrays:
+    """The arrays save() wrote, equal to the ones saved (the same tiles come out of them)."""
+    with np.load(path, allow_pickle=False) as f:
+        blob = f["wkb"].tobytes()
+        ends = np.cumsum(f["wkb_lengths"]).tolist()
+        starts = [0, *ends[:-1]]
+        n = len(ends)
+        wkbs = np.empty(n, dtype=object)
+        wkbs[:] = [blob[a:b] for a, b in zip(starts, ends)]
+        footprints = shapely.from_wkb(wkbs) if n else np.empty(0, dtype=object)
+
+        def strings(name: str) -> np.ndarray:
+            out = np.empty(n, dtype=object)
+            out[:] = f[name].tolist()
+            return out
+
+        return BuildingArrays(
+            source_ids=strings("source_ids"), footprints=footprints, ground_z=f["ground_z"], roof_z=f["roof_z"],
+            storeys=f["storeys"], year=f["year"], use=strings("use"), name=strings("name"),
+            lod2={int(k): v for k, v in json.loads(str(f["lod2"])).items()},
+            digests=[bytes(row) for row in f["digests"]])
 
 
 def feature_layer(data: BuildingArrays) -> FeatureLayer:
@@ -251,6 +319,26 @@ def tile_glb(data: BuildingArrays, idx: np.ndarray, frame: HeightFrame,
     return glb, region_from_ecef(ecef), tuple(float(c) for c in centre)
 
 
+def salt(frame: HeightFrame) -> str:
+    return f"{WRITER_VERSION}|{GLB_WRITER_VERSION}|{frame.srid}|{frame.grid}"
+
+
+def makers(data: BuildingArrays, frame: HeightFrame) -> tuple[TileMaker, ParentMaker]:
+    """What writes a leaf tile and a parent tile of these buildings."""
+    return (lambda key, idx: tile_glb(data, idx, frame),
+            lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance))
+
+
+def plan(build: LayerBuild, frame: HeightFrame, data: BuildingArrays) -> TilePlan:
+    """The tiles of the layer (tiles.builders.base.plan_tiles); unchanged ones are linked from the published build."""
+    if not len(data):
+        raise NothingToBuild("There are no buildings to tile: import a buildings file first "
+                             "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`).")
+    return plan_tiles(build, feature_layer(data), salt=salt(frame), max_features=MAX_FEATURES,
+                      error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, with_parents=True,
+                      parent_features=PARENT_FEATURES)
+
+
 def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: BuildingArrays | None = None,
           workers: int | None = None) -> LayerStats:
     """Write the buildings layer into build.path."""
@@ -259,10 +347,10 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: Build
         raise NothingToBuild("There are no buildings to tile: import a buildings file first "
                              "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`).")
     progress(f"  buildings: {len(data)} buildings fetched")
+    make_tile, make_parent = makers(data, frame)
     return write_feature_tiles(
-        build, feature_layer(data), lambda key, idx: tile_glb(data, idx, frame),
-        salt=f"{WRITER_VERSION}|{GLB_WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
+        build, feature_layer(data), make_tile, salt=salt(frame), max_features=MAX_FEATURES,
         error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
-        workers=cpu_workers() if workers is None else workers,
-        make_parent=lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance), parent_features=PARENT_FEATURES,
+        workers=cpu_workers() if workers is None else workers, make_parent=make_parent,
+        parent_features=PARENT_FEATURES,
     )

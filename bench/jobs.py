@@ -1,0 +1,233 @@
+"""Benchmark: one city's buildings layer built by Celery workers, with 1 worker process and with 2, in one run;
+the speedup, and whether the builds are byte for byte the same. Writes bench/results/jobs.json.
+
+    .venv/bin/python bench/jobs.py [--buildings 200000] [--parts 8]
+
+Each worker is `celery worker --pool=solo -c 1`: one process, one task at a time, one core, no pool of its own
+(the in-process fork pool of `manage.py build_tiles` is not used). The embedded setup: a SpatiaLite file and
+kombu's filesystem broker, both in a throwaway folder. Three builds of the same rows, each into a tiles folder
+of its own (so nothing is reused from a previous build):
+- one job: `tiles.build_layer(parts=1)` on 1 worker, the whole build in one task;
+- split, 1 worker: the same build cut into scan and write parts (tiles.split), all run by one worker;
+- split, 2 workers: the same parts, run by whichever of two workers is free.
+Timed: from queuing the build job to its id finishing, i.e. the new build published (wall clock, worker start-up
+not included). The machine is shared: the load average is printed next to each time.
+"""
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "bench" / "results" / "jobs.json"
+QUEUE = f"bench-jobs-{os.getpid()}"
+
+
+def _env(tmp: Path, tiles: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(DJANGO_SETTINGS_MODULE="jumeau.settings", LOG_LEVEL="WARNING", JUMEAU_VAR_DIR=str(tmp / "var"),
+               SPATIALITE_NAME=str(tmp / "city.sqlite3"), JUMEAU_CELERY_DIR=str(tmp / "celery"),
+               JUMEAU_CELERY_QUEUE=QUEUE, JUMEAU_TILES_DIR=str(tiles), JUMEAU_DATA_DIR=str(tmp / "data"))
+    return env
+
+
+def _load_city(n: int) -> None:
+    from django.contrib.gis.geos import GEOSGeometry
+    from django.core.management import call_command
+
+    from bench.tiles import buildings
+    from twin.models import Building
+
+    call_command("migrate", verbosity=0)
+    Building.objects.bulk_create(
+        [Building(source_key="bench", source_id=sid, footprint=GEOSGeometry(wkt, srid=2154), ground_z=gz, roof_z=rz,
+                  storeys=st, use="Résidentiel", year=1970) for sid, wkt, gz, rz, st in buildings(n)],
+        batch_size=5000)
+
+
+class Workers:
+    """`count` worker processes on the bench's queue, started and ready, stopped on exit."""
+
+    def __init__(self, count: int, env: dict[str, str], logs: Path):
+        self.processes: list[tuple[subprocess.Popen, Path]] = []
+        for i in range(count):
+            log = logs / f"worker-{count}-{i}.log"
+            with log.open("wb") as out:
+                self.processes.append((subprocess.Popen(
+                    [sys.executable, "-m", "celery", "-A", "jumeau.celery", "worker", "--pool=solo", "-c", "1",
+                     "-Q", QUEUE, "-n", f"bench{count}-{i}@%h", "--without-gossip", "--without-mingle",
+                     "--without-heartbeat", "-l", "INFO"],
+                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT), log))
+
+    def __enter__(self) -> "Workers":
+        deadline = time.monotonic() + 120
+        for process, log in self.processes:
+            while " ready." not in log.read_text(errors="replace"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"a worker did not start:\n{log.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process, _ in self.processes:
+            process.terminate()
+        for process, _ in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def log(self) -> str:
+        return "\n".join(log.read_text(errors="replace")[-3000:] for _, log in self.processes)
+
+
+def _build(parts: int, workers: Workers, timeout: float) -> dict:
+    """Queue the build, wait for its job to finish; seconds from queuing to published."""
+    from django.db import close_old_connections
+    from django.utils import timezone
+    from django_celery_results.models import TaskResult
+
+    from tiles.tasks import build_layer
+
+    since = timezone.now()
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    job = build_layer.apply_async(("buildings",), {"parts": parts}, queue=QUEUE)
+    deadline = time.monotonic() + timeout
+    while True:
+        close_old_connections()
+        row = TaskResult.objects.filter(task_id=job.id, status__in=["SUCCESS", "FAILURE"]).first()
+        if row is not None:
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the build did not finish in {timeout} s:\n{workers.log()}")
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    if row.status != "SUCCESS":
+        raise SystemExit(f"the build failed: {row.result}\n{row.traceback}\n{workers.log()}")
+    result = json.loads(row.result)
+    names = list(TaskResult.objects.filter(date_created__gte=since).values_list("task_name", flat=True))
+    return {"seconds": seconds, "version": result["version"], "tiles": result["tiles"], "bytes": result["bytes"],
+            "load_before": [round(v, 2) for v in load_before], "load_after": [round(v, 2) for v in os.getloadavg()],
+            "jobs": len(names)}
+
+
+def _phase(kind: str, tmp: Path, parts: int, count: int, timeout: float) -> dict:
+    """Run one build in a fresh process whose Django points at this phase's tiles folder."""
+    tiles = tmp / f"tiles-{kind}"
+    result = tmp / f"{kind}.json"
+    done = subprocess.run([sys.executable, __file__, "--phase", kind, "--parts", str(parts), "--workers", str(count),
+                           "--tmp", str(tmp), "--result", str(result), "--timeout", str(timeout)],
+                          env=_env(tmp, tiles), cwd=ROOT, capture_output=True, text=True, timeout=timeout + 300)
+    if done.returncode != 0:
+        raise SystemExit(f"phase {kind} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    out = json.loads(result.read_text())
+    out["folder"] = str(tiles / ".builds" / "buildings" / out["version"])
+    return out
+
+
+def _same_build(a: Path, va: str, b: Path, vb: str) -> tuple[bool, int, int, list[str]]:
+    """Whether two builds hold the same files with the same bytes (the version each names itself by aside)."""
+    files_a = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    if files_a != files_b:
+        return False, len(files_a), 0, sorted(set(files_a) ^ set(files_b))[:5]
+    differ = []
+    total = 0
+    for rel in files_a:
+        pa, pb = a / rel, b / rel
+        total += pa.stat().st_size
+        if filecmp.cmp(pa, pb, shallow=False):
+            continue
+        if rel.endswith(".json") and pa.read_bytes().replace(va.encode(), b"V") == pb.read_bytes().replace(vb.encode(), b"V"):
+            continue
+        differ.append(rel)
+    return not differ, len(files_a), total, differ[:5]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buildings", type=int, default=200_000)
+    parser.add_argument("--parts", type=int, default=8, help="scan and write parts of a split build")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds one build may take")
+    parser.add_argument("--phase", choices=["load", "one-job", "split-1", "split-2"])
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--tmp", type=Path)
+    parser.add_argument("--result", type=Path)
+    args = parser.parse_args()
+    if args.phase:
+        import django
+
+        django.setup()
+        if args.phase == "load":
+            _load_city(args.buildings)
+            return
+        with Workers(args.workers, dict(os.environ), args.tmp) as workers:
+            out = _build(args.parts, workers, args.timeout)
+        args.result.write_text(json.dumps(out))
+        return
+
+    n = args.buildings
+    tmp = Path(tempfile.mkdtemp(prefix="jumeau-bench-jobs-"))
+    try:
+        (tmp / "var").mkdir()
+        (tmp / "data").mkdir()
+        (tmp / "var" / "secret_key").write_text(secrets.token_urlsafe(50))
+        started = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--phase", "load", "--buildings", str(n), "--tmp", str(tmp)],
+                       env=_env(tmp, tmp / "unused"), cwd=ROOT, check=True, timeout=3600)
+        print(f"{n:,} buildings loaded into SpatiaLite in {time.perf_counter() - started:.0f} s")
+        one = _phase("one-job", tmp, 1, 1, args.timeout)
+        s1 = _phase("split-1", tmp, args.parts, 1, args.timeout)
+        s2 = _phase("split-2", tmp, args.parts, 2, args.timeout)
+        same_split, files, size, differ = _same_build(Path(s1["folder"]), s1["version"], Path(s2["folder"]),
+                                                      s2["version"])
+        same_one, _, _, differ_one = _same_build(Path(one["folder"]), one["version"], Path(s2["folder"]),
+                                                 s2["version"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    speedup = s1["seconds"] / s2["seconds"]
+    print(f"{n:,} buildings → buildings layer by Celery workers (--pool solo -c 1), {os.cpu_count()} cores, "
+          f"{platform.python_implementation()} {platform.python_version()}, {args.parts} parts")
+    print(f"{'build':<26} {'workers':>7} {'jobs':>5} {'seconds':>8} {'buildings/s':>12} {'tiles':>6} {'MB':>7}"
+          f"  load average (1, 5, 15 min) before → after")
+    for label, workers, r in (("one job (parts=1)", 1, one), ("split", 1, s1), ("split", 2, s2)):
+        print(f"{label:<26} {workers:>7} {r['jobs']:>5} {r['seconds']:>8.2f} {n / r['seconds']:>12.0f} "
+              f"{r['tiles']:>6} {r['bytes'] / 1e6:>7.1f}  {r['load_before']} → {r['load_after']}")
+    print(f"speedup, split build, 2 workers over 1: {speedup:.2f}× (goal 1.8×); "
+          f"over the one-job build: {one['seconds'] / s2['seconds']:.2f}×")
+    print(f"byte-identical: split 1 worker = split 2 workers: {same_split}; one job = split 2 workers: {same_one} "
+          f"({files} files, {size / 1e6:.1f} MB; tileset.json compared with each build's version name aside)")
+    if differ or differ_one:
+        print(f"files that differ: {differ or differ_one}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "buildings": n, "parts": args.parts,
+        "seconds": {"one_job_1_worker": round(one["seconds"], 2), "split_1_worker": round(s1["seconds"], 2),
+                    "split_2_workers": round(s2["seconds"], 2)},
+        "speedup_2_over_1": round(speedup, 2), "speedup_2_over_one_job": round(one["seconds"] / s2["seconds"], 2),
+        "byte_identical": {"split_1_vs_split_2": same_split, "one_job_vs_split_2": same_one, "files": files,
+                           "bytes": size},
+        "load_average": {"one_job": [one["load_before"], one["load_after"]],
+                         "split_1": [s1["load_before"], s1["load_after"]],
+                         "split_2": [s2["load_before"], s2["load_after"]]},
+        "jobs": {"one_job": one["jobs"], "split_1": s1["jobs"], "split_2": s2["jobs"]},
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+    }, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""A layer's build split over workers: scanned in parts, planned once, written in parts, published once.
+
+Each step is a function of (layer, version) that reads and writes only the database and the tiles folder, so any
+worker on any machine sharing both runs any step (tiles.tasks chains them as Celery chords). The steps hand each
+other files in the build's work folder, .builds/<layer>/<version>.work next to the build folder: it is never
+served (tile URLs name versions only, tiles.publish.VERSION_RE) and goes when the build is published or
+abandoned. A build stays unpublished until its last part is written: readers see the previous build until then.
+
+The plan is a pickle: it holds the quadtree as objects, is written and read only by our own workers, and lives on
+the tiles volume, which anyone able to write to already controls every tile the city serves.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from tiles.build import record_failure, record_published
+from tiles.builders import buildings
+from tiles.builders.base import Progress, TileOutput, TilePlan, finish_tiles, write_tiles
+from tiles.errors import NothingToBuild
+from tiles.layers import BUILDINGS
+from tiles.models import TileBuild
+from twin.models import Change
+from tiles.publish import LayerBuild, version_dir
+from twin.geoid import city_frame
+from twin.progress import Meter
+
+# The layers whose build can be split; the others build in one job.
+SPLITTABLE = frozenset({BUILDINGS})
+STATE = "build.json"
+PLAN = "plan.pickle"
+
+# What this process last loaded of a build (its version, arrays and plan): a worker that runs several parts of
+# one build reads the work folder once. One build at a time, so memory stays that of one build.
+_memo: dict = {}
+
+
+def splittable(layer: str) -> bool:
+    return layer in SPLITTABLE
+
+
+def lock_owner(layer: str, version: str) -> str:
+    """Who holds the layer's lock for a split build: the build itself, whichever worker runs its steps."""
+    return f"build {layer}@{version}"
+
+
+class SplitBuild:
+    """The folders of one split build on the tiles volume."""
+
+    def __init__(self, layer: str, version: str):
+        if not splittable(layer):
+            raise ValueError(f"Layer {layer!r} is built in one job; split builds exist for {sorted(SPLITTABLE)}.")
+        self.layer, self.version = layer, version
+        self.build = LayerBuild(settings.JUMEAU_TILES_DIR, layer, version)
+        self.work = version_dir(settings.JUMEAU_TILES_DIR, layer, version).with_name(f"{version}.work")
+
+    def state(self) -> dict:
+        return json.loads((self.work / STATE).read_text())
+
+    def record(self) -> TileBuild:
+        return TileBuild.objects.get(pk=self.state()["record"])
+
+    def scan_path(self, part: int) -> Path:
+        return self.work / f"scan-{part:04d}.npz"
+
+    def data(self) -> buildings.BuildingArrays:
+        """The build's arrays, from this process's memo or the work folder's scan parts."""
+        if _memo.get("version") != (self.layer, self.version):
+            _memo.clear()
+            count = self.state()["scans"]
+            _memo["data"] = buildings.concat([buildings.load(self.scan_path(i)) for i in range(count)])
+            _memo["version"] = (self.layer, self.version)
+        return _memo["data"]
+
+    def plan(self) -> tuple[TilePlan, list[list[int]], int]:
+        """The build's plan, its parts (indices into plan.todo) and its feature count, as plan() wrote them."""
+        if _memo.get("version") == (self.layer, self.version) and "plan" in _memo:
+            return _memo["plan"]
+        saved = pickle.loads((self.work / PLAN).read_bytes())
+        if _memo.get("version") == (self.layer, self.version):
+            _memo["plan"] = saved
+        return saved
+
+
+def start(layer: str, version: str, parts: int) -> list[tuple[int, int]]:
+    """Open the build (its TileBuild row, build and work folders); the primary key ranges of its scan parts."""
+    record = TileBuild.objects.create(layer=layer, version=version, status=TileBuild.Status.BUILDING)
+    split = SplitBuild(layer, version)
+    # Read before the data: entries a sync appends while the build runs stay past the cursor, for the next one.
+    seen = Change.objects.head()
+    try:
+        ranges = buildings.scan_ranges(parts)
+        if not ranges:
+            raise NothingToBuild("There are no buildings to tile: import a buildings file first "
+                                 "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`).")
+        split.build.root.mkdir(parents=True, exist_ok=True)
+        split.build.open()
+        split.work.mkdir()
+        (split.work / STATE).write_text(json.dumps({"record": record.pk, "seen": seen,
+                                                    "scans": len(ranges), "parts": parts}))
+    except Exception as exc:
+        abandon(layer, version, exc)
+        raise
+    return ranges
+
+
+def scan(layer: str, version: str, part: int, pk_range: tuple[int, int], progress: Progress = print) -> int:
+    """Read one range of the layer's rows into the work folder; how many rows."""
+    split = SplitBuild(layer, version)
+    data = buildings.fetch(tuple(pk_range))
+    path = split.scan_path(part)
+    buildings.save(data, path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").replace(path)
+    progress(f"  {layer}: scan part {part + 1}: {len(data)} rows")
+    return len(data)
+
+
+def plan(layer: str, version: str, progress: Progress = print) -> int:
+    """Decide every tile of the build (linking the unchanged ones), and cut the tiles to write into parts;
+    how many parts."""
+    split = SplitBuild(layer, version)
+    data = split.data()
+    tile_plan = buildings.plan(split.build, city_frame(), data)
+    parts = tile_plan.parts(split.state()["parts"])
+    saved = (tile_plan, parts, len(data))
+    (split.work / f"{PLAN}.tmp").write_bytes(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
+    (split.work / f"{PLAN}.tmp").replace(split.work / PLAN)
+    _memo["plan"] = saved
+    progress(f"  {layer}: {len(data)} buildings, {len(tile_plan.todo)} tiles to write in {len(parts)} parts"
+             + (f", {len(tile_plan.reused)} unchanged, reused" if tile_plan.reused else ""))
+    return len(parts)
+
+
+def write(layer: str, version: str, part: int, progress: Progress = print) -> list[TileOutput]:
+    """Write one part's tiles into the build folder, in this process alone; (key, bytes, region, centre) of each."""
+    split = SplitBuild(layer, version)
+    data = split.data()
+    tile_plan, parts, _ = split.plan()
+    todo = [tile_plan.todo[i] for i in parts[part]]
+    make_tile, make_parent = buildings.makers(data, city_frame())
+    meter = Meter(f"  {layer} part {part + 1}/{len(parts)}", len(todo), progress, unit="tiles written")
+    return write_tiles(split.build.path, todo, make_tile, make_parent, workers=1, advance=meter.advance)
+
+
+def publish(layer: str, version: str, outputs: Sequence[Sequence[TileOutput]], progress: Progress = print) -> TileBuild:
+    """Write the tilesets once every part is written, swap the build in, and record it."""
+    split = SplitBuild(layer, version)
+    tile_plan, _, features = split.plan()
+    state = split.state()
+    record = split.record()
+    written = [(key, int(size), tuple(region), tuple(centre)) for part in outputs for key, size, region, centre in part]
+    try:
+        stats = finish_tiles(split.build, tile_plan, written, features=features)
+        split.build.publish()
+    except Exception as exc:
+        abandon(layer, version, exc)
+        raise
+    record.seconds = (timezone.now() - record.started_at).total_seconds()
+    record_published(record, stats, state["seen"], progress)
+    _forget(split)
+    return record
+
+
+def abandon(layer: str, version: str, error: BaseException | str) -> TileBuild | None:
+    """Give up the build: its folders go, its row says why; the previous build still serves."""
+    split = SplitBuild(layer, version)
+    record = TileBuild.objects.filter(layer=layer, version=version).first()
+    if record is not None and record.status == TileBuild.Status.BUILDING:
+        record_failure(record, error, seconds=(timezone.now() - record.started_at).total_seconds())
+    split.build.discard()
+    _forget(split)
+    return record
+
+
+def _forget(split: SplitBuild) -> None:
+    shutil.rmtree(split.work, ignore_errors=True)
+    if _memo.get("version") == (split.layer, split.version):
+        _memo.clear()
