@@ -12,7 +12,7 @@ ASGI process hands the same string to its own connections:
   process subscribes once (``RedisBridge``) and fans out locally.
 
 Each frame is also encoded once as websocket bytes, which uvicorn sockets get
-as they are (``realtime.wire``), and a large fan-out is where this process
+as they are (``realtime.uvicorn_adapter``), and a large fan-out is where this process
 takes its full garbage collections (``realtime.gc_pacing``).
 
 A topic is ``stop:<stop_id>``, ``route:<route_id>``, ``vehicles`` (every
