@@ -190,17 +190,18 @@ def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file
 
         hub.deliver = timed_deliver  # type: ignore[method-assign]
 
-        # Frames that could not take the direct write (transport paused, compression): they cost a task each.
+        # Changes written through the ASGI send (transport paused, compression) rather than straight to the socket.
         from realtime.consumers import TransitConsumer
 
         through_asgi = [0]
-        send_now = TransitConsumer._send_now
+        consumer_send = TransitConsumer.send
 
-        def counted_send_now(self, frame: str) -> None:
-            through_asgi[0] += 1
-            send_now(self, frame)
+        async def counted_send(self, text_data=None, bytes_data=None, close=False) -> None:
+            if text_data is not None and not text_data.startswith('{"type":"snapshot"'):
+                through_asgi[0] += 1
+            await consumer_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
 
-        TransitConsumer._send_now = counted_send_now  # type: ignore[method-assign]
+        TransitConsumer.send = counted_send  # type: ignore[method-assign]
 
         import gc
 

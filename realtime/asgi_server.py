@@ -11,7 +11,7 @@ def uvicorn_config(app: Any, host: str, port: int, **extra: Any):
     """A ``uvicorn.Config`` for the twin's ASGI app, tuned for broadcasting transit frames.
 
     - the websockets sans-I/O protocol, the one whose transport
-      ``realtime.wire`` can write shared frame bytes to;
+      ``realtime.uvicorn_adapter`` can write shared frame bytes to;
     - no permessage-deflate: a compressed frame is different bytes on every
       socket (each has its own compression context), so each client would cost
       a zlib pass per frame; transit frames are a few KiB every few seconds.

@@ -39,7 +39,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime.hub import StateUnavailable, hub
-from realtime.wire import direct_writer
+from realtime.uvicorn_adapter import frame_writer
 from realtime.worker import dumps
 from tiles.announce import layer_watch  # the tiles app's interface for new builds
 
@@ -127,42 +127,15 @@ def _stops_in_bbox(bbox: list[float]) -> tuple[list[str], list[str]]:
     return stops, routes
 
 
-class _Resume:
-    """Await the rest of a coroutine that was started by hand and suspended on ``pending``."""
-
-    __slots__ = ("coro", "pending")
-
-    def __init__(self, coro, pending) -> None:
-        self.coro = coro
-        self.pending = pending
-
-    def __await__(self):
-        value = self.pending
-        while True:
-            try:
-                sent = yield value
-            except BaseException as exc:  # noqa: BLE001 - cancellation goes into the coroutine, as await would
-                try:
-                    value = self.coro.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-                continue
-            try:
-                value = self.coro.send(sent)
-            except StopIteration as stop:
-                return stop.value
-
-
 class TransitConsumer(GuardedConsumer):
     """Joins hub topics and writes the hub's frames to its socket, in order, without blocking the hub.
 
     Under uvicorn the hub's already-encoded frame bytes go straight to the
-    socket's transport (``realtime.wire``): no per-client encoding, no
-    coroutine. Otherwise, and whenever that is not possible, most ASGI sends
-    still complete at once (the server protocol only waits when the socket's
-    buffer is full), so the hub's call drives the send to completion on the
-    spot: no task switch per client per frame. A send that has to wait is
-    finished by a task, and later frames queue in the outbox behind it.
+    socket's transport (``realtime.uvicorn_adapter``): no per-client encoding,
+    no coroutine. Otherwise, and whenever that is not possible for a frame
+    (its transport is paused, say), the frame goes into the outbox, which a
+    task writes in order through the consumer's ASGI send; later frames queue
+    behind it until the outbox is empty again.
     """
 
     # No channel layer: the hub fans out (see realtime/hub.py); a layer channel per socket would cost for nothing.
@@ -172,12 +145,11 @@ class TransitConsumer(GuardedConsumer):
         self.topics: set[str] = set()
         self.seen: dict[str, int] = {}
         self.outbox: deque[tuple[str, int, str]] = deque()
-        self.busy = False  # a send is in flight: new frames go to the outbox
+        self.busy = False  # the writer task is writing the outbox: new frames queue behind
         self.reading = False  # a snapshot is being read (Redis): changes wait in the outbox, behind it
         self.writer: asyncio.Task | None = None
         await super().connect()
-        self._raw_send = self._frame_send()
-        self._write = direct_writer(self._raw_send)
+        self._write = frame_writer(self)
 
     async def disconnect(self, code: int) -> None:
         hub.leave(self, self.topics)
@@ -194,55 +166,38 @@ class TransitConsumer(GuardedConsumer):
             if len(self.outbox) >= MAX_BACKLOG:
                 self.outbox.clear()
                 hub.leave(self, self.topics)
-                asyncio.get_running_loop().create_task(self.refuse(CLOSE_TOO_SLOW, "the connection cannot keep up; reconnect"))
+                asyncio.get_running_loop().create_task(
+                    self.refuse(CLOSE_TOO_SLOW, "the connection cannot keep up; reconnect"))
                 return
             self.outbox.append((topic, seq, frame))
             return
         if seq <= self.seen.get(topic, 0):
             return  # already in the snapshot the client holds
-        self.seen[topic] = seq
         if self._write is not None and self._write(wire):
+            self.seen[topic] = seq
             return
-        self._send_now(frame)
+        self._send_through_asgi(topic, seq, frame)
 
-    def _frame_send(self):
-        """The server's own send, under channels' session wrapper: frames never carry session cookies.
+    def _send_through_asgi(self, topic: str, seq: int, frame: str) -> None:
+        """A frame the direct write could not take: the writer task sends it, and queued frames after it."""
+        self.outbox.append((topic, seq, frame))
+        self._start_writer()
 
-        SessionMiddleware wraps ``send`` to save sessions on HTTP responses; for
-        every websocket frame that is two more coroutine layers and a session
-        check, about a third of the per-socket cost of a broadcast.
-        """
-        send = self.base_send
-        wrapper = getattr(send, "__self__", None)
-        if type(wrapper).__name__ == "InstanceSessionWrapper" and callable(getattr(wrapper, "real_send", None)):
-            return wrapper.real_send
-        return send
+    def _start_writer(self) -> None:
+        if not self.busy:
+            self.busy = True
+            self.writer = asyncio.get_running_loop().create_task(self._drain())
 
-    def _send_now(self, frame: str) -> None:
-        coro = self._raw_send({"type": "websocket.send", "text": frame})
+    async def _drain(self) -> None:
+        """Write the outbox in order through the ASGI send; the socket is idle again at the end."""
         try:
-            pending = coro.send(None)
-        except StopIteration:
-            return
-        except Exception:  # noqa: BLE001 - the client left; websocket.disconnect follows
-            coro.close()
-            return
-        self.busy = True
-        self.writer = asyncio.get_running_loop().create_task(self._drain(_Resume(coro, pending)))
-
-    async def _drain(self, first=None) -> None:
-        """Finish a suspended send, then write the outbox in order; the socket is idle again at the end."""
-        self.busy = True
-        try:
-            if first is not None:
-                await first
             while self.outbox:
                 topic, seq, frame = self.outbox.popleft()
                 if topic:
                     if seq <= self.seen.get(topic, 0):
                         continue
                     self.seen[topic] = seq
-                await self._raw_send({"type": "websocket.send", "text": frame})
+                await self.send(text_data=frame)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the client left; websocket.disconnect follows
@@ -253,9 +208,7 @@ class TransitConsumer(GuardedConsumer):
     def _queue_first(self, frame: str) -> None:
         """Put a frame ahead of everything queued (a snapshot) and make sure someone writes it."""
         self.outbox.appendleft(("", 0, frame))
-        if not self.busy:
-            self.busy = True
-            self.writer = asyncio.get_running_loop().create_task(self._drain())
+        self._start_writer()
 
     async def handle(self, message: dict) -> None:
         kind = message.get("type")

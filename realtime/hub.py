@@ -12,7 +12,7 @@ ASGI process hands the same string to its own connections:
   process subscribes once (``RedisBridge``) and fans out locally.
 
 Each frame is also encoded once as websocket bytes, which uvicorn sockets get
-as they are (``realtime.wire``), and a large fan-out is where this process
+as they are (``realtime.uvicorn_adapter``), and a large fan-out is where this process
 takes its full garbage collections (``realtime.gc_pacing``).
 
 A topic is ``stop:<stop_id>``, ``route:<route_id>``, ``vehicles`` (every
@@ -222,7 +222,7 @@ def _states(topics: list[str], values: list[bytes | None]) -> dict[str, tuple[in
     return out
 
 
-_clients: dict[int, object] = {}
+_clients: dict[int, tuple[asyncio.AbstractEventLoop, object]] = {}  # by id(loop); the loop kept to spot a reused id
 _sync_clients: dict[str, object] = {}
 
 
@@ -252,13 +252,12 @@ def redis_client():
 
     loop = asyncio.get_running_loop()
     key = id(loop)
-    client = _clients.get(key)
-    if client is None or getattr(client, "_jumeau_loop", None) is not loop:
+    owner, client = _clients.get(key, (None, None))
+    if owner is not loop:
         pool = aioredis.BlockingConnectionPool.from_url(redis_url(), max_connections=REDIS_POOL_SIZE,
                                                         timeout=REDIS_POOL_WAIT_S, health_check_interval=30)
         client = aioredis.Redis.from_pool(pool)
-        client._jumeau_loop = loop  # type: ignore[attr-defined]
-        _clients[key] = client
+        _clients[key] = (loop, client)
     return client
 
 
