@@ -3,7 +3,7 @@ PORT ?= 8000
 PY := .venv/bin/python
 export DJANGO_SETTINGS_MODULE := jumeau.settings
 
-.PHONY: demo test setup bench clean-demo
+.PHONY: demo test setup bench lint clean-demo
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -17,6 +17,9 @@ demo: setup
 
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -19,6 +19,7 @@ the two servers. Measured per load, from the start of the navigation:
 - the same two once the page is ready (every plugin started) and the globe's tiles are loaded, for reference.
 The median of --repeat loads per server goes to bench/results/first_view.json; goals: under 3 s and 3 MB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,13 +39,25 @@ ROOT = Path(__file__).resolve().parents[1]
 # Debian's Chromium with software WebGL, launched as tests/browser/conftest.py does.
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--ignore-gpu-blocklist",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 RESULTS = ROOT / "bench" / "results" / "first_view.json"
 WORK = ROOT / "var" / "bench-first-view"
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
-         "locale": "fr-FR"}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "fr-FR",
+}
 GOALS = {"seconds_to_first_building": 3.0, "bytes": 3_000_000}
 
 # Installed before any script of the page: records performance.now() of the first frame that drew buildings.
@@ -77,9 +90,14 @@ def free_port() -> int:
 
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(DJANGO_SETTINGS_MODULE="jumeau.settings", LOG_LEVEL="warning", SPATIALITE_NAME="bench_first_view.sqlite3",
-               JUMEAU_TILES_DIR=str(WORK / "tiles"), JUMEAU_CELERY_DIR=str(WORK / "celery"),
-               JUMEAU_CELERY_QUEUE=f"jumeau-bench-first-view-{os.getpid()}")
+    env.update(
+        DJANGO_SETTINGS_MODULE="jumeau.settings",
+        LOG_LEVEL="warning",
+        SPATIALITE_NAME="bench_first_view.sqlite3",
+        JUMEAU_TILES_DIR=str(WORK / "tiles"),
+        JUMEAU_CELERY_DIR=str(WORK / "celery"),
+        JUMEAU_CELERY_QUEUE=f"jumeau-bench-first-view-{os.getpid()}",
+    )
     env.pop("JUMEAU_STATIC_FROM_SOURCE", None)
     return env
 
@@ -111,7 +129,11 @@ class Server:
         self.log = open(WORK / f"server-{label}.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "serve_demo", "--port", str(self.port), "--no-worker"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -179,8 +201,11 @@ def load_once(browser, url: str) -> dict:
         page.goto(url + "/", wait_until="commit")
         page.wait_for_function("window.__firstBuilding !== null", timeout=180_000, polling=100)
         first_ms = page.evaluate("window.__firstBuilding")
-        page.wait_for_function("window.jumeau && window.jumeau.ready === true "
-                               "&& window.jumeau.viewer.cesium.scene.globe.tilesLoaded", timeout=180_000, polling=200)
+        page.wait_for_function(
+            "window.jumeau && window.jumeau.ready === true && window.jumeau.viewer.cesium.scene.globe.tilesLoaded",
+            timeout=180_000,
+            polling=200,
+        )
         # Requests the page started until then end, so their bytes are counted.
         deadline = time.monotonic() + 30
         while any(r not in finished for r in started) and time.monotonic() < deadline:
@@ -206,8 +231,14 @@ def load_once(browser, url: str) -> dict:
 
 def median_of(loads: list[dict]) -> dict:
     keys = [k for k in loads[0] if k != "bytes_by_kind"]
-    return {k: (round(statistics.median(x[k] for x in loads), 2) if k.startswith("seconds")
-                else int(statistics.median(x[k] for x in loads))) for k in keys}
+    return {
+        k: (
+            round(statistics.median(x[k] for x in loads), 2)
+            if k.startswith("seconds")
+            else int(statistics.median(x[k] for x in loads))
+        )
+        for k in keys
+    }
 
 
 def main() -> None:
@@ -240,11 +271,13 @@ def main() -> None:
     ours, peer = median_of(loads["compressed"]), median_of(loads["uncompressed"])
     print(f"\nFirst view on a phone (390 x 844, software WebGL), median of {args.repeat}:")
     print(f"{'':>34} {'compressed':>12} {'uncompressed':>13} {'goal':>10}")
-    rows = [("seconds to the first building", "seconds_to_first_building", "{:.2f}"),
-            ("MB before the first building", "bytes", "{:.2f}"),
-            ("requests before the first building", "requests", "{:d}"),
-            ("MB when ready", "bytes_when_ready", "{:.2f}"),
-            ("requests when ready", "requests_when_ready", "{:d}")]
+    rows = [
+        ("seconds to the first building", "seconds_to_first_building", "{:.2f}"),
+        ("MB before the first building", "bytes", "{:.2f}"),
+        ("requests before the first building", "requests", "{:d}"),
+        ("MB when ready", "bytes_when_ready", "{:.2f}"),
+        ("requests when ready", "requests_when_ready", "{:d}"),
+    ]
     for title, key, fmt in rows:
         scale = 1e6 if key.startswith("bytes") else 1
         a, b = ours[key] / scale, peer[key] / scale
@@ -255,16 +288,26 @@ def main() -> None:
         print(f"{title:>34} {fmt.format(a):>12} {fmt.format(b):>13} {goal_text:>10}")
     met = {k: ours[k] < v for k, v in GOALS.items()}
     print("goals met:" if all(met.values()) else "goals NOT all met:", met)
-    RESULTS.write_text(json.dumps({
-        **{k: ours[k] for k in ("seconds_to_first_building", "bytes", "requests")},
-        "bytes_when_ready": ours["bytes_when_ready"], "requests_when_ready": ours["requests_when_ready"],
-        "uncompressed": peer,
-        "goals": GOALS, "goals_met": met,
-        "loads": loads, "repeat": args.repeat,
-        "viewport": PHONE["viewport"], "device_scale_factor": PHONE["device_scale_factor"],
-        "browser": f"Chromium {version} headless, SwiftShader WebGL",
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-    }, indent=1) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                **{k: ours[k] for k in ("seconds_to_first_building", "bytes", "requests")},
+                "bytes_when_ready": ours["bytes_when_ready"],
+                "requests_when_ready": ours["requests_when_ready"],
+                "uncompressed": peer,
+                "goals": GOALS,
+                "goals_met": met,
+                "loads": loads,
+                "repeat": args.repeat,
+                "viewport": PHONE["viewport"],
+                "device_scale_factor": PHONE["device_scale_factor"],
+                "browser": f"Chromium {version} headless, SwiftShader WebGL",
+                "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

@@ -42,8 +42,14 @@ PEERS = {
 
 def setup_django(tmp: Path) -> None:
     # As in production: DEBUG off (no query log), a key of its own, SpatiaLite in a var dir of our own.
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "jumeau.settings", "JUMEAU_VAR_DIR": str(tmp), "DEBUG": "0",
-                       "SECRET_KEY": secrets.token_urlsafe(32)})
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "jumeau.settings",
+            "JUMEAU_VAR_DIR": str(tmp),
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+        }
+    )
     os.environ.pop("DATABASE_URL", None)
     (tmp / "static").mkdir(parents=True, exist_ok=True)  # STATIC_ROOT, or whitenoise warns
     import django
@@ -65,8 +71,13 @@ def load_city(progress) -> dict:
     for spec in demo_sources(files):
         if not spec["key"].startswith(NEEDED_SOURCES):
             continue
-        source = Source.objects.create(key=spec["key"], name=spec["name"], format=spec["format"],
-                                       location=str(spec["location"]), options=spec.get("options", {}))
+        source = Source.objects.create(
+            key=spec["key"],
+            name=spec["name"],
+            format=spec["format"],
+            location=str(spec["location"]),
+            options=spec.get("options", {}),
+        )
         run = source.sync()
         progress(f"  {source.key}: {run.summary()}")
     t_sync = time.perf_counter() - t0
@@ -80,8 +91,10 @@ def twelve_storey_variant():
     variant = ProjectVariant.objects.filter(name__contains="12").order_by("pk").first()
     if variant is None:
         names = list(ProjectVariant.objects.values_list("name", flat=True))
-        raise SystemExit(f"bench/impact.py: no 12-storey variant in the demo project (variants: {names}); "
-                         "check var/demo/project/project.json")
+        raise SystemExit(
+            f"bench/impact.py: no 12-storey variant in the demo project (variants: {names}); "
+            "check var/demo/project/project.json"
+        )
     return variant
 
 
@@ -96,8 +109,12 @@ def run_report(variant, surface) -> dict:
         call_command("impact_report", str(variant.pk), "--force", stdout=quiet)
         seconds = time.perf_counter() - t0
     report = ImpactReport.objects.get(variant=variant)
-    return {"seconds": seconds, "compute_seconds": report.seconds, "report": report,
-            "stages_s": report.summary.get("timings_s", {})}
+    return {
+        "seconds": seconds,
+        "compute_seconds": report.seconds,
+        "report": report,
+        "stages_s": report.summary.get("timings_s", {}),
+    }
 
 
 def sample_rows(windows: list[dict], n: int) -> list[dict]:
@@ -128,8 +145,16 @@ def balcony_per_window(surface, variant, rows: list[dict], radius_m: float, shap
         eye = Eye(row["x"], row["y"], row["z"], row["azimuth_deg"], row["building_id"], row["floor"], row["facade"])
         _pick_threads()
         try:
-            view = compute_view(surface, eye, radius_m, frame.to_lonlat, frame.from_lonlat, patch=patch,
-                                landmarks=landmarks, shapes=shapes)
+            view = compute_view(
+                surface,
+                eye,
+                radius_m,
+                frame.to_lonlat,
+                frame.from_lonlat,
+                patch=patch,
+                landmarks=landmarks,
+                shapes=shapes,
+            )
             lost.append(view["change"]["lost_m2"])
         except ObserverError:
             errors += 1
@@ -177,8 +202,12 @@ def run(tmp: Path) -> None:
         got = balcony_per_window(surface, variant, rows, radius, spec["shapes"])
         mean = statistics.fmean(got["seconds"])
         peers[name] = {
-            "what": spec["what"], "radius_m": radius, "shapes": spec["shapes"], "sampled_windows": len(rows),
-            "errors": got["errors"], "per_window_mean_s": round(mean, 4),
+            "what": spec["what"],
+            "radius_m": radius,
+            "shapes": spec["shapes"],
+            "sampled_windows": len(rows),
+            "errors": got["errors"],
+            "per_window_mean_s": round(mean, 4),
             "per_window_p50_s": round(statistics.median(got["seconds"]), 4),
             "per_window_max_s": round(max(got["seconds"]), 4),
             "extrapolated_all_windows_s": round(mean * n_windows, 1),
@@ -192,53 +221,66 @@ def run(tmp: Path) -> None:
     ratio = headline["ratio_vs_cold"]
     load_end = os.getloadavg()
 
-    print(f"\ndemo city, variant «{variant}», windows within {params.radius_m:g} m (spacing {params.spacing_m:g} m, "
-          f"{params.azimuths} azimuths, horizon {params.horizon_m:g} m), {os.cpu_count()} cores, "
-          f"load average {load_start[0]:.2f} -> {load_end[0]:.2f}")
+    print(
+        f"\ndemo city, variant «{variant}», windows within {params.radius_m:g} m (spacing {params.spacing_m:g} m, "
+        f"{params.azimuths} azimuths, horizon {params.horizon_m:g} m), {os.cpu_count()} cores, "
+        f"load average {load_start[0]:.2f} -> {load_end[0]:.2f}"
+    )
     print(f"{'method':<74} {'windows':>8} {'seconds':>9} {'ratio':>7}")
     print(f"{'impact_report, first run in the process (headline)':<74} {n_windows:>8,} {cold['seconds']:>9.1f}")
     print(f"{'impact_report, second run':<74} {n_windows:>8,} {warm['seconds']:>9.1f}")
-    for name, p in peers.items():
+    for p in peers.values():
         label = f"balcony per window, {p['what']}"
         print(f"{label[:74]:<74} {n_windows:>8,} {p['extrapolated_all_windows_s']:>9.1f} {p['ratio_vs_cold']:>6.1f}x")
-        print(f"  measured on {p['sampled_windows']} windows, extrapolated: mean {p['per_window_mean_s'] * 1e3:.0f} ms,"
-              f" p50 {p['per_window_p50_s'] * 1e3:.0f} ms, max {p['per_window_max_s'] * 1e3:.0f} ms per window, "
-              f"{p['errors']} refused")
+        print(
+            f"  measured on {p['sampled_windows']} windows, extrapolated: mean {p['per_window_mean_s'] * 1e3:.0f} ms,"
+            f" p50 {p['per_window_p50_s'] * 1e3:.0f} ms, max {p['per_window_max_s'] * 1e3:.0f} ms per window, "
+            f"{p['errors']} refused"
+        )
     print(f"report stages, first run, s: {cold['stages_s']}")
     print(f"report stages, second run, s: {timings}")
-    print(f"goal: under {GOAL_SECONDS:g} s -> {cold['seconds']:.1f} s "
-          f"({'met' if cold['seconds'] < GOAL_SECONDS else 'NOT met'}); >= {GOAL_RATIO:g}x -> {ratio:.1f}x "
-          f"({'met' if ratio >= GOAL_RATIO else 'NOT met'})")
+    print(
+        f"goal: under {GOAL_SECONDS:g} s -> {cold['seconds']:.1f} s "
+        f"({'met' if cold['seconds'] < GOAL_SECONDS else 'NOT met'}); >= {GOAL_RATIO:g}x -> {ratio:.1f}x "
+        f"({'met' if ratio >= GOAL_RATIO else 'NOT met'})"
+    )
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "windows": n_windows,
-        "seconds": round(cold["seconds"], 2),
-        "ratio": ratio,
-        "seconds_second_run": round(warm["seconds"], 2),
-        "compute_seconds_first_run": cold["compute_seconds"],
-        "compute_seconds_second_run": warm["compute_seconds"],
-        "stages_s_first_run": cold["stages_s"],
-        "stages_s_second_run": timings,
-        "goal_seconds": GOAL_SECONDS, "goal_ratio": GOAL_RATIO,
-        "variant": str(variant),
-        "buildings": report.summary["buildings"],
-        "vsc_fails": report.summary["vsc_fails"],
-        "parameters": report.parameters,
-        "peer": "the balcony service once per window: per sampled window, the variant's patch and the landmarks "
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "windows": n_windows,
+                "seconds": round(cold["seconds"], 2),
+                "ratio": ratio,
+                "seconds_second_run": round(warm["seconds"], 2),
+                "compute_seconds_first_run": cold["compute_seconds"],
+                "compute_seconds_second_run": warm["compute_seconds"],
+                "stages_s_first_run": cold["stages_s"],
+                "stages_s_second_run": timings,
+                "goal_seconds": GOAL_SECONDS,
+                "goal_ratio": GOAL_RATIO,
+                "variant": str(variant),
+                "buildings": report.summary["buildings"],
+                "vsc_fails": report.summary["vsc_fails"],
+                "parameters": report.parameters,
+                "peer": "the balcony service once per window: per sampled window, the variant's patch and the landmarks "
                 "read as the API's _prepare does, then compute_view before and after the variant; measured on a "
                 "sample spread evenly through the windows, extrapolated to all (mean x windows)",
-        "peer_headline": "api_defaults",
-        "peers": peers,
-        "method": "manage.py impact_report <variant> --force in process (call_command), wall time from the "
-                  "command's start to the stored report; the first run of the process is the headline",
-        "city": "demo city seed 42 through the importers (terrain, buildings, landmarks, project variants), "
+                "peer_headline": "api_defaults",
+                "peers": peers,
+                "method": "manage.py impact_report <variant> --force in process (call_command), wall time from the "
+                "command's start to the stored report; the first run of the process is the headline",
+                "city": "demo city seed 42 through the importers (terrain, buildings, landmarks, project variants), "
                 "SpatiaLite in a temporary var dir, surface model built there",
-        "setup_seconds": city["setup_seconds"],
-        "load_average_start": [round(v, 2) for v in load_start],
-        "load_average_end": [round(v, 2) for v in load_end],
-        "cores": os.cpu_count(),
-    }, indent=2) + "\n")
+                "setup_seconds": city["setup_seconds"],
+                "load_average_start": [round(v, 2) for v in load_start],
+                "load_average_end": [round(v, 2) for v in load_end],
+                "cores": os.cpu_count(),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 

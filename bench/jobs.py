@@ -13,6 +13,7 @@ of its own (so nothing is reused from a previous build):
 Timed: from queuing the build job to its id finishing, i.e. the new build published (wall clock, worker start-up
 not included). The machine is shared: the load average is printed next to each time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,16 @@ QUEUE = f"bench-jobs-{os.getpid()}"
 
 def _env(tmp: Path, tiles: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-    env.update(DJANGO_SETTINGS_MODULE="jumeau.settings", LOG_LEVEL="WARNING", JUMEAU_VAR_DIR=str(tmp / "var"),
-               SPATIALITE_NAME=str(tmp / "city.sqlite3"), JUMEAU_CELERY_DIR=str(tmp / "celery"),
-               JUMEAU_CELERY_QUEUE=QUEUE, JUMEAU_TILES_DIR=str(tiles), JUMEAU_DATA_DIR=str(tmp / "data"))
+    env.update(
+        DJANGO_SETTINGS_MODULE="jumeau.settings",
+        LOG_LEVEL="WARNING",
+        JUMEAU_VAR_DIR=str(tmp / "var"),
+        SPATIALITE_NAME=str(tmp / "city.sqlite3"),
+        JUMEAU_CELERY_DIR=str(tmp / "celery"),
+        JUMEAU_CELERY_QUEUE=QUEUE,
+        JUMEAU_TILES_DIR=str(tiles),
+        JUMEAU_DATA_DIR=str(tmp / "data"),
+    )
     return env
 
 
@@ -52,9 +60,21 @@ def _load_city(n: int) -> None:
 
     call_command("migrate", verbosity=0)
     Building.objects.bulk_create(
-        [Building(source_key="bench", source_id=sid, footprint=GEOSGeometry(wkt, srid=2154), ground_z=gz, roof_z=rz,
-                  storeys=st, use="Résidentiel", year=1970) for sid, wkt, gz, rz, st in buildings(n)],
-        batch_size=5000)
+        [
+            Building(
+                source_key="bench",
+                source_id=sid,
+                footprint=GEOSGeometry(wkt, srid=2154),
+                ground_z=gz,
+                roof_z=rz,
+                storeys=st,
+                use="Résidentiel",
+                year=1970,
+            )
+            for sid, wkt, gz, rz, st in buildings(n)
+        ],
+        batch_size=5000,
+    )
 
 
 class Workers:
@@ -65,13 +85,39 @@ class Workers:
         for i in range(count):
             log = logs / f"worker-{count}-{i}.log"
             with log.open("wb") as out:
-                self.processes.append((subprocess.Popen(
-                    [sys.executable, "-m", "celery", "-A", "jumeau.celery", "worker", "--pool=solo", "-c", "1",
-                     "-Q", QUEUE, "-n", f"bench{count}-{i}@%h", "--without-gossip", "--without-mingle",
-                     "--without-heartbeat", "-l", "INFO"],
-                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT), log))
+                self.processes.append(
+                    (
+                        subprocess.Popen(
+                            [
+                                sys.executable,
+                                "-m",
+                                "celery",
+                                "-A",
+                                "jumeau.celery",
+                                "worker",
+                                "--pool=solo",
+                                "-c",
+                                "1",
+                                "-Q",
+                                QUEUE,
+                                "-n",
+                                f"bench{count}-{i}@%h",
+                                "--without-gossip",
+                                "--without-mingle",
+                                "--without-heartbeat",
+                                "-l",
+                                "INFO",
+                            ],
+                            cwd=ROOT,
+                            env=env,
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                        ),
+                        log,
+                    )
+                )
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         deadline = time.monotonic() + 120
         for process, log in self.processes:
             while " ready." not in log.read_text(errors="replace"):
@@ -119,18 +165,44 @@ def _build(parts: int, workers: Workers, timeout: float) -> dict:
         raise SystemExit(f"the build failed: {row.result}\n{row.traceback}\n{workers.log()}")
     result = json.loads(row.result)
     names = list(TaskResult.objects.filter(date_created__gte=since).values_list("task_name", flat=True))
-    return {"seconds": seconds, "version": result["version"], "tiles": result["tiles"], "bytes": result["bytes"],
-            "load_before": [round(v, 2) for v in load_before], "load_after": [round(v, 2) for v in os.getloadavg()],
-            "jobs": len(names)}
+    return {
+        "seconds": seconds,
+        "version": result["version"],
+        "tiles": result["tiles"],
+        "bytes": result["bytes"],
+        "load_before": [round(v, 2) for v in load_before],
+        "load_after": [round(v, 2) for v in os.getloadavg()],
+        "jobs": len(names),
+    }
 
 
 def _phase(kind: str, tmp: Path, parts: int, count: int, timeout: float) -> dict:
     """Run one build in a fresh process whose Django points at this phase's tiles folder."""
     tiles = tmp / f"tiles-{kind}"
     result = tmp / f"{kind}.json"
-    done = subprocess.run([sys.executable, __file__, "--phase", kind, "--parts", str(parts), "--workers", str(count),
-                           "--tmp", str(tmp), "--result", str(result), "--timeout", str(timeout)],
-                          env=_env(tmp, tiles), cwd=ROOT, capture_output=True, text=True, timeout=timeout + 300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--phase",
+            kind,
+            "--parts",
+            str(parts),
+            "--workers",
+            str(count),
+            "--tmp",
+            str(tmp),
+            "--result",
+            str(result),
+            "--timeout",
+            str(timeout),
+        ],
+        env=_env(tmp, tiles),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout + 300,
+    )
     if done.returncode != 0:
         raise SystemExit(f"phase {kind} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     out = json.loads(result.read_text())
@@ -151,7 +223,9 @@ def _same_build(a: Path, va: str, b: Path, vb: str) -> tuple[bool, int, int, lis
         total += pa.stat().st_size
         if filecmp.cmp(pa, pb, shallow=False):
             continue
-        if rel.endswith(".json") and pa.read_bytes().replace(va.encode(), b"V") == pb.read_bytes().replace(vb.encode(), b"V"):
+        if rel.endswith(".json") and pa.read_bytes().replace(va.encode(), b"V") == pb.read_bytes().replace(
+            vb.encode(), b"V"
+        ):
             continue
         differ.append(rel)
     return not differ, len(files_a), total, differ[:5]
@@ -186,47 +260,79 @@ def main() -> None:
         (tmp / "data").mkdir()
         (tmp / "var" / "secret_key").write_text(secrets.token_urlsafe(50))
         started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--phase", "load", "--buildings", str(n), "--tmp", str(tmp)],
-                       env=_env(tmp, tmp / "unused"), cwd=ROOT, check=True, timeout=3600)
+        subprocess.run(
+            [sys.executable, __file__, "--phase", "load", "--buildings", str(n), "--tmp", str(tmp)],
+            env=_env(tmp, tmp / "unused"),
+            cwd=ROOT,
+            check=True,
+            timeout=3600,
+        )
         print(f"{n:,} buildings loaded into SpatiaLite in {time.perf_counter() - started:.0f} s")
         one = _phase("one-job", tmp, 1, 1, args.timeout)
         s1 = _phase("split-1", tmp, args.parts, 1, args.timeout)
         s2 = _phase("split-2", tmp, args.parts, 2, args.timeout)
-        same_split, files, size, differ = _same_build(Path(s1["folder"]), s1["version"], Path(s2["folder"]),
-                                                      s2["version"])
-        same_one, _, _, differ_one = _same_build(Path(one["folder"]), one["version"], Path(s2["folder"]),
-                                                 s2["version"])
+        same_split, files, size, differ = _same_build(
+            Path(s1["folder"]), s1["version"], Path(s2["folder"]), s2["version"]
+        )
+        same_one, _, _, differ_one = _same_build(Path(one["folder"]), one["version"], Path(s2["folder"]), s2["version"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     speedup = s1["seconds"] / s2["seconds"]
-    print(f"{n:,} buildings → buildings layer by Celery workers (--pool solo -c 1), {os.cpu_count()} cores, "
-          f"{platform.python_implementation()} {platform.python_version()}, {args.parts} parts")
-    print(f"{'build':<26} {'workers':>7} {'jobs':>5} {'seconds':>8} {'buildings/s':>12} {'tiles':>6} {'MB':>7}"
-          f"  load average (1, 5, 15 min) before → after")
+    print(
+        f"{n:,} buildings → buildings layer by Celery workers (--pool solo -c 1), {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}, {args.parts} parts"
+    )
+    print(
+        f"{'build':<26} {'workers':>7} {'jobs':>5} {'seconds':>8} {'buildings/s':>12} {'tiles':>6} {'MB':>7}"
+        f"  load average (1, 5, 15 min) before → after"
+    )
     for label, workers, r in (("one job (parts=1)", 1, one), ("split", 1, s1), ("split", 2, s2)):
-        print(f"{label:<26} {workers:>7} {r['jobs']:>5} {r['seconds']:>8.2f} {n / r['seconds']:>12.0f} "
-              f"{r['tiles']:>6} {r['bytes'] / 1e6:>7.1f}  {r['load_before']} → {r['load_after']}")
-    print(f"speedup, split build, 2 workers over 1: {speedup:.2f}× (goal 1.8×); "
-          f"over the one-job build: {one['seconds'] / s2['seconds']:.2f}×")
-    print(f"byte-identical: split 1 worker = split 2 workers: {same_split}; one job = split 2 workers: {same_one} "
-          f"({files} files, {size / 1e6:.1f} MB; tileset.json compared with each build's version name aside)")
+        print(
+            f"{label:<26} {workers:>7} {r['jobs']:>5} {r['seconds']:>8.2f} {n / r['seconds']:>12.0f} "
+            f"{r['tiles']:>6} {r['bytes'] / 1e6:>7.1f}  {r['load_before']} → {r['load_after']}"
+        )
+    print(
+        f"speedup, split build, 2 workers over 1: {speedup:.2f}× (goal 1.8×); "
+        f"over the one-job build: {one['seconds'] / s2['seconds']:.2f}×"
+    )
+    print(
+        f"byte-identical: split 1 worker = split 2 workers: {same_split}; one job = split 2 workers: {same_one} "
+        f"({files} files, {size / 1e6:.1f} MB; tileset.json compared with each build's version name aside)"
+    )
     if differ or differ_one:
         print(f"files that differ: {differ or differ_one}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "buildings": n, "parts": args.parts,
-        "seconds": {"one_job_1_worker": round(one["seconds"], 2), "split_1_worker": round(s1["seconds"], 2),
-                    "split_2_workers": round(s2["seconds"], 2)},
-        "speedup_2_over_1": round(speedup, 2), "speedup_2_over_one_job": round(one["seconds"] / s2["seconds"], 2),
-        "byte_identical": {"split_1_vs_split_2": same_split, "one_job_vs_split_2": same_one, "files": files,
-                           "bytes": size},
-        "load_average": {"one_job": [one["load_before"], one["load_after"]],
-                         "split_1": [s1["load_before"], s1["load_after"]],
-                         "split_2": [s2["load_before"], s2["load_after"]]},
-        "jobs": {"one_job": one["jobs"], "split_1": s1["jobs"], "split_2": s2["jobs"]},
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-    }, indent=1) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "buildings": n,
+                "parts": args.parts,
+                "seconds": {
+                    "one_job_1_worker": round(one["seconds"], 2),
+                    "split_1_worker": round(s1["seconds"], 2),
+                    "split_2_workers": round(s2["seconds"], 2),
+                },
+                "speedup_2_over_1": round(speedup, 2),
+                "speedup_2_over_one_job": round(one["seconds"] / s2["seconds"], 2),
+                "byte_identical": {
+                    "split_1_vs_split_2": same_split,
+                    "one_job_vs_split_2": same_one,
+                    "files": files,
+                    "bytes": size,
+                },
+                "load_average": {
+                    "one_job": [one["load_before"], one["load_after"]],
+                    "split_1": [s1["load_before"], s1["load_after"]],
+                    "split_2": [s2["load_before"], s2["load_after"]],
+                },
+                "jobs": {"one_job": one["jobs"], "split_1": s1["jobs"], "split_2": s2["jobs"]},
+                "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ table shows the load average during each server's steady phases, and
 
     .venv/bin/python bench/realtime.py [--clients 5000] [--steady 120] [--rounds 2] [--redis-url redis://127.0.0.1:6379/0]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,10 +83,21 @@ class Load:
         self.seq: dict[str, int] = {}
         self.state: dict[str, tuple[int, str]] = {}
         self.vehicles = [
-            {"id": f"envibus-{100 + k}", "trip": f"{k % 6 + 1}_SEMAINE_{k % 2}_{k:03d}", "route": str(k % 6 + 1),
-             "label": str(k % 6 + 1), "color": "E2001A", "lon": 7.10 + self.rng.random() * 0.04,
-             "lat": 43.55 + self.rng.random() * 0.05, "bearing": 0.0, "speed": 5.0, "status": "IN_TRANSIT_TO",
-             "stop": f"S{k:03d}", "t": 0, "path": None}
+            {
+                "id": f"envibus-{100 + k}",
+                "trip": f"{k % 6 + 1}_SEMAINE_{k % 2}_{k:03d}",
+                "route": str(k % 6 + 1),
+                "label": str(k % 6 + 1),
+                "color": "E2001A",
+                "lon": 7.10 + self.rng.random() * 0.04,
+                "lat": 43.55 + self.rng.random() * 0.05,
+                "bearing": 0.0,
+                "speed": 5.0,
+                "status": "IN_TRANSIT_TO",
+                "stop": f"S{k:03d}",
+                "t": 0,
+                "path": None,
+            }
             for k in range(VEHICLES)
         ]
 
@@ -107,16 +119,36 @@ class Load:
             v["lat"] = round(lat + self.rng.uniform(-3e-4, 3e-4), 6)
             v["bearing"] = round(self.rng.uniform(0, 360), 1)
             v["t"] = now
-            v["path"] = [[round(lon, 6), round(lat, 6)], [round((lon + v["lon"]) / 2, 6), round(lat, 6)], [v["lon"], v["lat"]]]
-        return self._frame("vehicles", {"type": "vehicles", "vehicles": self.vehicles, "removed": []}, {"vehicles": self.vehicles})
+            v["path"] = [
+                [round(lon, 6), round(lat, 6)],
+                [round((lon + v["lon"]) / 2, 6), round(lat, 6)],
+                [v["lon"], v["lat"]],
+            ]
+        return self._frame(
+            "vehicles", {"type": "vehicles", "vehicles": self.vehicles, "removed": []}, {"vehicles": self.vehicles}
+        )
 
     def stop_frame(self, k: int) -> tuple[str, int, str, str]:
         now = int(time.time())
-        rows = [{"trip": f"{r % 6 + 1}_SEMAINE_0_{r:03d}", "route": str(r % 6 + 1), "line": str(r % 6 + 1), "color": "0072BB",
-                 "text_color": "FFFFFF", "headsign": "Juan-les-Pins Pinède", "stop": f"S{k:03d}",
-                 "scheduled": now + 120 * r, "expected": now + 120 * r + self.rng.randint(0, 180),
-                 "delay": self.rng.randint(0, 180), "realtime": True} for r in range(8)]
-        return self._frame(f"stop:S{k:03d}", {"type": "departures", "stop": f"S{k:03d}", "departures": rows}, {"departures": rows})
+        rows = [
+            {
+                "trip": f"{r % 6 + 1}_SEMAINE_0_{r:03d}",
+                "route": str(r % 6 + 1),
+                "line": str(r % 6 + 1),
+                "color": "0072BB",
+                "text_color": "FFFFFF",
+                "headsign": "Juan-les-Pins Pinède",
+                "stop": f"S{k:03d}",
+                "scheduled": now + 120 * r,
+                "expected": now + 120 * r + self.rng.randint(0, 180),
+                "delay": self.rng.randint(0, 180),
+                "realtime": True,
+            }
+            for r in range(8)
+        ]
+        return self._frame(
+            f"stop:S{k:03d}", {"type": "departures", "stop": f"S{k:03d}", "departures": rows}, {"departures": rows}
+        )
 
 
 async def _done(result) -> None:
@@ -186,7 +218,11 @@ def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file
             deliver(topic, seq, frame)
             if topic == "vehicles":
                 n = hub.subscriber_count(topic)
-                print(f"fan-out of vehicles to {n}: {(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr, flush=True)
+                print(
+                    f"fan-out of vehicles to {n}: {(time.perf_counter() - started) * 1000:.1f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
         hub.deliver = timed_deliver  # type: ignore[method-assign]
 
@@ -225,7 +261,7 @@ def run_channels_server(port: int, publish_from: float, stop_at: float, seq_file
                 if lag > 0.1:
                     print(f"loop lag: {lag * 1000:.0f} ms", file=sys.stderr, flush=True)
 
-        watcher = asyncio.create_task(lag_watch())
+        watcher = asyncio.create_task(lag_watch())  # noqa: F841  (a reference keeps the task from being collected)
 
         def publish(topic: str, seq: int, frame: str, state: str):
             return publisher.publish([Change(topic, seq, frame, state)])
@@ -264,7 +300,11 @@ def run_bare_server(port: int, publish_from: float, stop_at: float, seq_file: Pa
             broadcast(subs.get(topic, ()), frame)
             if topic == "vehicles":
                 n = len(subs.get(topic, ()))
-                print(f"fan-out of vehicles to {n}: {(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr, flush=True)
+                print(
+                    f"fan-out of vehicles to {n}: {(time.perf_counter() - started) * 1000:.1f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
         publish(*load.vehicles_frame())
         for k in range(STOP_TOPICS):
@@ -284,8 +324,11 @@ def run_bare_server(port: int, publish_from: float, stop_at: float, seq_file: Pa
                     for topic in topics:
                         subs.setdefault(topic, set()).add(ws)
                     states = {t: load.state[t] for t in topics if t in load.state}
-                    snapshot = {"type": "snapshot", "topics": {t: s[0] for t, s in states.items()},
-                                "states": {t: json.loads(s[1]) for t, s in states.items()}}
+                    snapshot = {
+                        "type": "snapshot",
+                        "topics": {t: s[0] for t, s in states.items()},
+                        "states": {t: json.loads(s[1]) for t, s in states.items()},
+                    }
                     await ws.send(json.dumps(snapshot, separators=(",", ":")))
             finally:
                 for topic in topics:
@@ -320,9 +363,17 @@ def run_clients(url: str, first: int, count: int, ramp_per_s: float, end_at: flo
         topic_stop = f"S{n % STOP_TOPICS:03d}"
         try:
             ws = await asyncio.wait_for(
-                connect(url, origin="http://127.0.0.1", compression=None, max_size=1 << 20, open_timeout=HANDSHAKE_TIMEOUT_S,
-                        ping_interval=None, max_queue=None),
-                HANDSHAKE_TIMEOUT_S)
+                connect(
+                    url,
+                    origin="http://127.0.0.1",
+                    compression=None,
+                    max_size=1 << 20,
+                    open_timeout=HANDSHAKE_TIMEOUT_S,
+                    ping_interval=None,
+                    max_queue=None,
+                ),
+                HANDSHAKE_TIMEOUT_S,
+            )
         except Exception as exc:  # noqa: BLE001 - every failure is counted, whatever it is
             failures.append(f"connect: {type(exc).__name__}: {exc}"[:200])
             return
@@ -339,11 +390,11 @@ def run_clients(url: str, first: int, count: int, ramp_per_s: float, end_at: flo
                         now = time.time() * 1000
                         head = frame[:160]  # topic, seq and published_at lead every frame: no need to parse 9 KB
                         i = head.index('"published_at":') + 15
-                        published = float(head[i:head.index(",", i)])
+                        published = float(head[i : head.index(",", i)])
                         t0 = head.index('"topic":"') + 9
-                        topic = head[t0:head.index('"', t0)]
+                        topic = head[t0 : head.index('"', t0)]
                         s0 = head.index('"seq":') + 6
-                        seq = int(head[s0:head.index(",", s0)])
+                        seq = int(head[s0 : head.index(",", s0)])
                         key = (n, topic)
                         previous = last.get(key)
                         if previous is not None and seq > previous + 1:
@@ -378,10 +429,18 @@ def run_clients(url: str, first: int, count: int, ramp_per_s: float, end_at: flo
     asyncio.run(main())
     np.save(out.with_suffix(".npy"), np.asarray(latencies, dtype=np.float32))
     np.save(out.with_suffix(".kinds.npy"), np.asarray(kinds, dtype=bool))
-    out.write_text(json.dumps({
-        "received": received[0], "gaps": gaps[0], "failures": len(failures), "failure_samples": failures[:5],
-        "last": {f"{n}|{t}": s for (n, t), s in last.items()}, "seconds": time.time() - started,
-    }))
+    out.write_text(
+        json.dumps(
+            {
+                "received": received[0],
+                "gaps": gaps[0],
+                "failures": len(failures),
+                "failure_samples": failures[:5],
+                "last": {f"{n}|{t}": s for (n, t), s in last.items()},
+                "seconds": time.time() - started,
+            }
+        )
+    )
 
 
 # --- orchestration ---------------------------------------------------------------------
@@ -400,9 +459,28 @@ def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path, re
     seq_file = workdir / f"{name}-seq.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
-    server = subprocess.Popen([PY, __file__, "--role", role, "--port", str(port), "--publish-from", str(publish_from),
-                               "--stop-at", str(stop_at), "--seq-file", str(seq_file), "--redis-url", redis_url], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(workdir / f"{name}-server.log", "w"))
+    server = subprocess.Popen(
+        [
+            PY,
+            __file__,
+            "--role",
+            role,
+            "--port",
+            str(port),
+            "--publish-from",
+            str(publish_from),
+            "--stop-at",
+            str(stop_at),
+            "--seq-file",
+            str(seq_file),
+            "--redis-url",
+            redis_url,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / f"{name}-server.log", "w"),
+    )
     deadline = time.time() + 60
     while True:  # the port answers once the server is up
         try:
@@ -410,7 +488,9 @@ def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path, re
                 break
         except OSError:
             if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"{name} server did not start: {(workdir / f'{name}-server.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"{name} server did not start: {(workdir / f'{name}-server.log').read_text()[-2000:]}"
+                ) from None
             time.sleep(0.2)
     time.sleep(max(0.0, t0 - time.time()))
     url = f"ws://127.0.0.1:{port}/ws/transit/"
@@ -419,10 +499,35 @@ def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path, re
     for i in range(CLIENT_PROCESSES):
         n = per if i < CLIENT_PROCESSES - 1 else clients - per * (CLIENT_PROCESSES - 1)
         out = workdir / f"{name}-clients-{i}.json"
-        loaders.append((out, subprocess.Popen(
-            [PY, __file__, "--role", "clients", "--url", url, "--first", str(i * per), "--count", str(n),
-             "--ramp", str(RAMP_PER_S / CLIENT_PROCESSES), "--end-at", str(end_at), "--out", str(out)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / f"{name}-clients-{i}.log", "w"))))
+        loaders.append(
+            (
+                out,
+                subprocess.Popen(
+                    [
+                        PY,
+                        __file__,
+                        "--role",
+                        "clients",
+                        "--url",
+                        url,
+                        "--first",
+                        str(i * per),
+                        "--count",
+                        str(n),
+                        "--ramp",
+                        str(RAMP_PER_S / CLIENT_PROCESSES),
+                        "--end-at",
+                        str(end_at),
+                        "--out",
+                        str(out),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(workdir / f"{name}-clients-{i}.log", "w"),
+                ),
+            )
+        )
     proc = psutil.Process(server.pid)
     proc.cpu_percent(None)
     cpu, rss, load = [], [], []
@@ -466,10 +571,25 @@ def phase(name: str, role: str, clients: int, steady_s: float, workdir: Path, re
         lat.append(np.load(out.with_suffix(".npy")))
         kinds.append(np.load(out.with_suffix(".kinds.npy")))
     # The server logs how long each vehicles fan-out took (publish to last socket write) at full subscription.
-    fanouts = [float(line.rsplit(":", 1)[1].split()[0]) for line in (workdir / f"{name}-server.log").read_text().splitlines()
-               if line.startswith(f"fan-out of vehicles to {clients}:")]
-    return {"clients": clients, "failures": failures, "samples": samples, "received": received, "lost": gaps + tail,
-            "latency": lat, "kinds": kinds, "fanouts": fanouts, "cpu": cpu, "rss": rss, "load": load, "steady_s": steady_s}
+    fanouts = [
+        float(line.rsplit(":", 1)[1].split()[0])
+        for line in (workdir / f"{name}-server.log").read_text().splitlines()
+        if line.startswith(f"fan-out of vehicles to {clients}:")
+    ]
+    return {
+        "clients": clients,
+        "failures": failures,
+        "samples": samples,
+        "received": received,
+        "lost": gaps + tail,
+        "latency": lat,
+        "kinds": kinds,
+        "fanouts": fanouts,
+        "cpu": cpu,
+        "rss": rss,
+        "load": load,
+        "steady_s": steady_s,
+    }
 
 
 def summary(runs: list[dict]) -> dict:
@@ -485,9 +605,12 @@ def summary(runs: list[dict]) -> dict:
     received = sum(r["received"] for r in runs)
     steady_s = sum(r["steady_s"] for r in runs)
     return {
-        "clients": runs[0]["clients"], "phases": len(runs), "handshake_failures": sum(r["failures"] for r in runs),
+        "clients": runs[0]["clients"],
+        "phases": len(runs),
+        "handshake_failures": sum(r["failures"] for r in runs),
         "failure_samples": [x for r in runs for x in r["samples"]][:3],
-        "delivered": received, "lost": sum(r["lost"] for r in runs),
+        "delivered": received,
+        "lost": sum(r["lost"] for r in runs),
         "p50_ms": round(float(np.percentile(latency, 50)), 1) if len(latency) else None,
         "p95_ms": round(float(np.percentile(latency, 95)), 1) if len(latency) else None,
         "p99_ms": round(float(np.percentile(latency, 99)), 1) if len(latency) else None,
@@ -507,11 +630,18 @@ def main() -> dict:
     parser.add_argument("--role", default="bench", choices=["bench", "channels", "bare", "clients"])
     parser.add_argument("--clients", type=int, default=5000)
     parser.add_argument("--steady", type=float, default=120.0, help="seconds of steady load per phase")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="1: ours then bare; 2: ours, bare, bare, ours (ABBA: a machine whose other load drifts "
-                             "during the run weighs on both alike); latencies pooled per server")
-    parser.add_argument("--redis-url", default=os.getenv("REDIS_URL", ""),
-                        help="run the server under test on Redis (RedisPublisher + RedisBridge); default $REDIS_URL")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="1: ours then bare; 2: ours, bare, bare, ours (ABBA: a machine whose other load drifts "
+        "during the run weighs on both alike); latencies pooled per server",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.getenv("REDIS_URL", ""),
+        help="run the server under test on Redis (RedisPublisher + RedisBridge); default $REDIS_URL",
+    )
     parser.add_argument("--port", type=int)
     parser.add_argument("--publish-from", type=float)
     parser.add_argument("--stop-at", type=float)
@@ -538,39 +668,75 @@ def main() -> dict:
         print(f"warning: only {fds} file descriptors per process")
     workdir = Path(tempfile.mkdtemp(prefix="jumeau-bench-realtime-"))
     print(f"logs in {workdir}")
-    print(f"{args.clients} clients, handshakes at {RAMP_PER_S}/s, {args.steady:.0f} s steady load: "
-          f"{VEHICLES} vehicles every {VEHICLE_PERIOD_S:g} s to every client, {STOP_TOPICS} stop topics every {STOP_PERIOD_S:g} s")
+    print(
+        f"{args.clients} clients, handshakes at {RAMP_PER_S}/s, {args.steady:.0f} s steady load: "
+        f"{VEHICLES} vehicles every {VEHICLE_PERIOD_S:g} s to every client, {STOP_TOPICS} stop topics every {STOP_PERIOD_S:g} s"
+    )
     mode = f"Redis ({args.redis_url})" if args.redis_url else "embedded (in-memory hub)"
     print(f"server under test: uvicorn + Channels, {mode}")
     order = ["channels", "bare", "bare", "channels"] if args.rounds >= 2 else ["channels", "bare"]
     runs: dict[str, list[dict]] = {"channels": [], "bare": []}
     for i, role in enumerate(order):
-        runs[role].append(phase(f"{role}-{i}", role, args.clients, args.steady, workdir,
-                                args.redis_url if role == "channels" else ""))
+        runs[role].append(
+            phase(f"{role}-{i}", role, args.clients, args.steady, workdir, args.redis_url if role == "channels" else "")
+        )
     ours, bare = summary(runs["channels"]), summary(runs["bare"])
-    rows = [("server", "hs fail", "delivered", "lost", "p50 ms", "p95 ms", "p99 ms", "msg/s", "CPU %", "RSS MB", "load")]
+    rows = [
+        ("server", "hs fail", "delivered", "lost", "p50 ms", "p95 ms", "p99 ms", "msg/s", "CPU %", "RSS MB", "load")
+    ]
     for label, r in (("uvicorn+hub" + (" (Redis)" if args.redis_url else ""), ours), ("bare websockets", bare)):
-        rows.append((label, r["handshake_failures"], r["delivered"], r["lost"], r["p50_ms"], r["p95_ms"], r["p99_ms"],
-                     r["msgs_per_s"], r["server_cpu_pct"], r["server_rss_mb"], r["machine_load_1min"]))
+        rows.append(
+            (
+                label,
+                r["handshake_failures"],
+                r["delivered"],
+                r["lost"],
+                r["p50_ms"],
+                r["p95_ms"],
+                r["p99_ms"],
+                r["msgs_per_s"],
+                r["server_cpu_pct"],
+                r["server_rss_mb"],
+                r["machine_load_1min"],
+            )
+        )
     for row in rows:
         print(f"{row[0]:<22}" + "".join(f"{str(v):>11}" for v in row[1:]))
     print(f"phases: {' '.join(order)}; load = the machine's 1-min load average during steady load (2 cores, shared)")
     ratio = (ours["p99_ms"] / bare["p99_ms"]) if ours["p99_ms"] and bare["p99_ms"] else None
     print(f"p99 ratio (ours / bare): {ratio:.2f} (target <= 1.5)" if ratio else "p99 ratio: n/a")
-    print(f"server time to write one vehicles frame to all {args.clients} sockets (median): "
-          f"ours {ours['vehicles_fanout_ms_p50']} ms, bare {bare['vehicles_fanout_ms_p50']} ms")
-    print(f"p99 by frame: vehicles {ours['vehicles_p99_ms']} ms vs bare {bare['vehicles_p99_ms']} ms; "
-          f"stop boards {ours['stops_p99_ms']} ms vs bare {bare['stops_p99_ms']} ms")
+    print(
+        f"server time to write one vehicles frame to all {args.clients} sockets (median): "
+        f"ours {ours['vehicles_fanout_ms_p50']} ms, bare {bare['vehicles_fanout_ms_p50']} ms"
+    )
+    print(
+        f"p99 by frame: vehicles {ours['vehicles_p99_ms']} ms vs bare {bare['vehicles_p99_ms']} ms; "
+        f"stop boards {ours['stops_p99_ms']} ms vs bare {bare['stops_p99_ms']} ms"
+    )
     for label, r in (("ours", ours), ("bare", bare)):
         if r["failure_samples"]:
             print(f"{label} failures, e.g.: {r['failure_samples']}")
     result = {
-        "clients": args.clients, "handshake_failures": ours["handshake_failures"], "lost": ours["lost"],
-        "p99_ms": ours["p99_ms"], "bare_p99_ms": bare["p99_ms"], "msgs_per_s": ours["msgs_per_s"],
-        "server_rss_mb": ours["server_rss_mb"], "p99_ratio": round(ratio, 2) if ratio else None,
-        "mode": "redis" if args.redis_url else "embedded", "ours": ours, "bare": bare,
-        "phases": order, "load": {"vehicles": VEHICLES, "vehicle_period_s": VEHICLE_PERIOD_S, "stop_topics": STOP_TOPICS,
-                 "stop_period_s": STOP_PERIOD_S, "ramp_per_s": RAMP_PER_S, "client_processes": CLIENT_PROCESSES},
+        "clients": args.clients,
+        "handshake_failures": ours["handshake_failures"],
+        "lost": ours["lost"],
+        "p99_ms": ours["p99_ms"],
+        "bare_p99_ms": bare["p99_ms"],
+        "msgs_per_s": ours["msgs_per_s"],
+        "server_rss_mb": ours["server_rss_mb"],
+        "p99_ratio": round(ratio, 2) if ratio else None,
+        "mode": "redis" if args.redis_url else "embedded",
+        "ours": ours,
+        "bare": bare,
+        "phases": order,
+        "load": {
+            "vehicles": VEHICLES,
+            "vehicle_period_s": VEHICLE_PERIOD_S,
+            "stop_topics": STOP_TOPICS,
+            "stop_period_s": STOP_PERIOD_S,
+            "ramp_per_s": RAMP_PER_S,
+            "client_processes": CLIENT_PROCESSES,
+        },
     }
     results = RESULTS.with_name("realtime-redis.json") if args.redis_url else RESULTS
     results.parent.mkdir(parents=True, exist_ok=True)

@@ -70,8 +70,11 @@ def demo_city_files() -> dict[str, Path]:
 
     folder = ROOT / "var" / "demo"
     if all((folder / name).is_file() for name in ("streets.gpkg", "terrain.tif", "buildings.gpkg")):
-        return {"streets": folder / "streets.gpkg", "terrain": folder / "terrain.tif",
-                "buildings": folder / "buildings.gpkg"}
+        return {
+            "streets": folder / "streets.gpkg",
+            "terrain": folder / "terrain.tif",
+            "buildings": folder / "buildings.gpkg",
+        }
     from jumeau.demo_city import generate
 
     return generate(Path(tempfile.mkdtemp(prefix="jumeau-bench-")), seed=42)
@@ -140,10 +143,18 @@ def measure_shade(graph: PedestrianGraph, surface, pairs: int, seed: int) -> dic
         }
     p50 = float(np.median([t["shade_p50_ms"] for t in times.values()]))
     plain50 = float(np.median([t["plain_p50_ms"] for t in times.values()]))
-    return {"shade_day_seconds": round(day_seconds, 2), "day": str(day), "slots": int(len(starts)),
-            "daylight_slots": int((table.shade < 255).any(axis=0).sum()), "edges": int(table.shade.shape[0]),
-            "shade_p50_ms": round(p50, 3), "plain_p50_ms": round(plain50, 3),
-            "shade_ratio": round(p50 / plain50, 2) if plain50 else None, "pairs": len(od), "by_time": times}
+    return {
+        "shade_day_seconds": round(day_seconds, 2),
+        "day": str(day),
+        "slots": int(len(starts)),
+        "daylight_slots": int((table.shade < 255).any(axis=0).sum()),
+        "edges": int(table.shade.shape[0]),
+        "shade_p50_ms": round(p50, 3),
+        "plain_p50_ms": round(plain50, 3),
+        "shade_ratio": round(p50 / plain50, 2) if plain50 else None,
+        "pairs": len(od),
+        "by_time": times,
+    }
 
 
 def demo_city_graph() -> tuple[PedestrianGraph | None, str]:
@@ -217,8 +228,10 @@ def main(pairs: int = 200, seed: int = 11) -> dict:
         files = demo_city_files()
         t0 = time.perf_counter()
         surface, n_buildings = demo_surface(files)
-        print(f"demo surface model: {surface.grid.rows} x {surface.grid.cols} cells, {n_buildings} buildings, "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"demo surface model: {surface.grid.rows} x {surface.grid.cols} cells, {n_buildings} buildings, "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
         shade = measure_shade(demo, surface, pairs, seed)
         del surface
     else:
@@ -226,24 +239,39 @@ def main(pairs: int = 200, seed: int = 11) -> dict:
     graphs["grid"] = measure(build_demo_graph(), pairs, seed)
     print(f"{'graph':<12}{'nodes':>8}{'edges':>9}{'A* p50':>10}{'A* p95':>10}{'nx p50':>10}{'nx p95':>10}  same cost")
     for name, r in graphs.items():
-        print(f"{name:<12}{r['nodes']:>8}{r['directed_edges']:>9}{r['p50_ms']:>10.3f}{r['p95_ms']:>10.3f}"
-              f"{r['networkx_p50_ms']:>10.3f}{r['networkx_p95_ms']:>10.3f}  {r['cost_mismatches'] == 0}"
-              f" ({r['unreachable_pairs']} unreachable pairs)")
+        print(
+            f"{name:<12}{r['nodes']:>8}{r['directed_edges']:>9}{r['p50_ms']:>10.3f}{r['p95_ms']:>10.3f}"
+            f"{r['networkx_p50_ms']:>10.3f}{r['networkx_p95_ms']:>10.3f}  {r['cost_mismatches'] == 0}"
+            f" ({r['unreachable_pairs']} unreachable pairs)"
+        )
     print("times in ms per route: numba A* (ours) vs networkx dijkstra_path on the same directed graph")
     # The headline figures are the demo city's, the graph the brief's 10 ms target is about.
     headline = graphs.get("demo_city", graphs["grid"])
-    result = {"nodes": headline["nodes"], "p50_ms": headline["p50_ms"], "networkx_p50_ms": headline["networkx_p50_ms"],
-              "graph": "demo_city" if "demo_city" in graphs else "grid", "graphs": graphs}
+    result = {
+        "nodes": headline["nodes"],
+        "p50_ms": headline["p50_ms"],
+        "networkx_p50_ms": headline["networkx_p50_ms"],
+        "graph": "demo_city" if "demo_city" in graphs else "grid",
+        "graphs": graphs,
+    }
     if shade is not None:
-        result.update(shade_p50_ms=shade["shade_p50_ms"], shade_ratio=shade["shade_ratio"],
-                      shade_day_seconds=shade["shade_day_seconds"], shade=shade)
-        print(f"shade: a day ({shade['daylight_slots']} daylight slots, {shade['edges']} edges) in "
-              f"{shade['shade_day_seconds']:.1f} s; shade route p50 {shade['shade_p50_ms']:.3f} ms vs "
-              f"{shade['plain_p50_ms']:.3f} ms distance-only ({shade['shade_ratio']}x)")
+        result.update(
+            shade_p50_ms=shade["shade_p50_ms"],
+            shade_ratio=shade["shade_ratio"],
+            shade_day_seconds=shade["shade_day_seconds"],
+            shade=shade,
+        )
+        print(
+            f"shade: a day ({shade['daylight_slots']} daylight slots, {shade['edges']} edges) in "
+            f"{shade['shade_day_seconds']:.1f} s; shade route p50 {shade['shade_p50_ms']:.3f} ms vs "
+            f"{shade['plain_p50_ms']:.3f} ms distance-only ({shade['shade_ratio']}x)"
+        )
         for label, t in shade["by_time"].items():
-            print(f"  {label}: shade p50 {t['shade_p50_ms']:.3f} p95 {t['shade_p95_ms']:.3f} ms, plain p50 "
-                  f"{t['plain_p50_ms']:.3f} p95 {t['plain_p95_ms']:.3f} ms, mean detour {t['mean_detour']:.1%}, "
-                  f"mean shade {t['mean_shade_share']:.0%}")
+            print(
+                f"  {label}: shade p50 {t['shade_p50_ms']:.3f} p95 {t['shade_p95_ms']:.3f} ms, plain p50 "
+                f"{t['plain_p50_ms']:.3f} p95 {t['plain_p95_ms']:.3f} ms, mean detour {t['mean_detour']:.1%}, "
+                f"mean shade {t['mean_shade_share']:.0%}"
+            )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     return result

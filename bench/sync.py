@@ -59,9 +59,19 @@ def write_dem(path: Path) -> None:
     w, h = int(WIDTH / 10), int(HEIGHT / 10)
     yy, xx = np.mgrid[0:h, 0:w]
     z = 20.0 + 15.0 * np.sin(xx / 60.0) * np.cos(yy / 80.0) + yy * 0.01
-    GDALRaster({"driver": "GTiff", "name": str(path), "srid": 2154, "width": w, "height": h,
-                "origin": [X0, Y0 + HEIGHT], "scale": [10.0, -10.0], "datatype": 6,
-                "bands": [{"data": z.astype("float32").ravel().tolist(), "nodata_value": -9999.0}]})
+    GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(path),
+            "srid": 2154,
+            "width": w,
+            "height": h,
+            "origin": [X0, Y0 + HEIGHT],
+            "scale": [10.0, -10.0],
+            "datatype": 6,
+            "bands": [{"data": z.astype("float32").ravel().tolist(), "nodata_value": -9999.0}],
+        }
+    )
 
 
 def write_water(path: Path) -> int:
@@ -77,16 +87,37 @@ def write_water(path: Path) -> int:
         for s in range(SEGMENTS_PER_ROW):
             x = X0 + (WIDTH - run) / 2 + s * step
             n = r * SEGMENTS_PER_ROW + s
-            props = {"idcana": f"AEPC{n:06d}", "gexploit": "Régie des Eaux", "enservice": "O",
-                     "materiau": "16" if n % 3 else "11", "diametre": 100 + 50 * (n % 4), "anfinpose": "1990",
-                     "qualglocxy": "02", "qualglocz": "02", "zamont": None, "zaval": None, "profgen": None}
+            props = {
+                "idcana": f"AEPC{n:06d}",
+                "gexploit": "Régie des Eaux",
+                "enservice": "O",
+                "materiau": "16" if n % 3 else "11",
+                "diametre": 100 + 50 * (n % 4),
+                "anfinpose": "1990",
+                "qualglocxy": "02",
+                "qualglocz": "02",
+                "zamont": None,
+                "zaval": None,
+                "profgen": None,
+            }
             if n % 2:
                 props["zamont"], props["zaval"] = round(18.0 - s * 0.01, 2), round(18.0 - (s + 1) * 0.01, 2)
             else:
                 props["profgen"] = 1.0 + (n % 5) * 0.1
-            feats.append({"type": "Feature", "properties": props, "geometry": {"type": "LineString", "coordinates": [
-                [round(x, 3), round(y, 3)], [round(x + step / 2, 3), round(y + 0.3, 3)],
-                [round(x + step, 3), round(y, 3)]]}})
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": props,
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [
+                            [round(x, 3), round(y, 3)],
+                            [round(x + step / 2, 3), round(y + 0.3, 3)],
+                            [round(x + step, 3), round(y, 3)],
+                        ],
+                    },
+                }
+            )
     write_gpkg_layer(path, "raepa_canalaep_l", feats, "LINESTRING")
     return len(feats)
 
@@ -103,10 +134,22 @@ def write_buildings(path: Path) -> int:
         ring = [[x, y], [x + 14, y], [x + 14, y + 11], [x, y + 11], [x, y]]
         storeys = 1 + n % 6
         ground = None if n % 5 == 0 else 20.0
-        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": {
-            "ID": f"BATIMENT{n:016d}", "NATURE": "Indifférenciée", "USAGE1": "Résidentiel",
-            "NB_ETAGES": storeys, "HAUTEUR": storeys * 3.0, "Z_MIN_SOL": ground,
-            "Z_MAX_TOIT": None if ground is None else ground + storeys * 3.0, "DATE_APP": "1975-01-01"}})
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "ID": f"BATIMENT{n:016d}",
+                    "NATURE": "Indifférenciée",
+                    "USAGE1": "Résidentiel",
+                    "NB_ETAGES": storeys,
+                    "HAUTEUR": storeys * 3.0,
+                    "Z_MIN_SOL": ground,
+                    "Z_MAX_TOIT": None if ground is None else ground + storeys * 3.0,
+                    "DATE_APP": "1975-01-01",
+                },
+            }
+        )
     write_gpkg_layer(path, "batiment", feats, "MULTIPOLYGON")
     return len(feats)
 
@@ -130,8 +173,10 @@ def main() -> None:
             write_dem(tmp / "dem.tif")
             n_pipes = write_water(tmp / "water.gpkg")
             n_buildings = write_buildings(tmp / "batiment.gpkg")
-            print(f"generated {n_pipes} pipes and {n_buildings} buildings in {time.perf_counter() - t:.1f} s "
-                  f"({engine}, {tmp})")
+            print(
+                f"generated {n_pipes} pipes and {n_buildings} buildings in {time.perf_counter() - t:.1f} s "
+                f"({engine}, {tmp})"
+            )
             import_path(tmp / "dem.tif", options={"source_key": "bench-dem"})
             rows = []
             for label, path, opts in (
@@ -159,12 +204,22 @@ def main() -> None:
     print(f"{'total (first import)':36} {features:9d} {seconds:8.2f} {features / seconds:11.0f}")
     print(f"({observations} depth observations written with the pipes; {NETWORK_KM:.0f} km of mains)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "features": features, "seconds": round(seconds, 3), "features_per_s": round(features / seconds, 1),
-        "database": engine, "network_segments": rows[0][1], "buildings": rows[1][1],
-        "depth_observations": observations,
-        "resync_unchanged_seconds": round(rows[2][2] + rows[3][2], 3),
-    }, indent=1) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "features": features,
+                "seconds": round(seconds, 3),
+                "features_per_s": round(features / seconds, 1),
+                "database": engine,
+                "network_segments": rows[0][1],
+                "buildings": rows[1][1],
+                "depth_observations": observations,
+                "resync_unchanged_seconds": round(rows[2][2] + rows[3][2], 3),
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 

@@ -11,6 +11,7 @@ What is timed
 - py3dtiles: `py3dtiles export` on a table of closed solids already in EPSG:4978, as it requires. Making that
   table (ST_Extrude + ST_Transform in PostGIS) is timed too and printed, but not charged to py3dtiles' rate.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,6 +74,7 @@ def buildings(n: int, seed: int = 7) -> list[tuple]:
 
 # --- worker side: one process per database, Django configured for it -----------------------------------------
 
+
 def _load(rows: list[tuple]) -> None:
     from django.contrib.gis.geos import GEOSGeometry
     from django.core.management import call_command
@@ -81,9 +83,21 @@ def _load(rows: list[tuple]) -> None:
 
     call_command("migrate", verbosity=0)
     Building.objects.bulk_create(
-        [Building(source_key="bench", source_id=sid, footprint=GEOSGeometry(wkt, srid=2154), ground_z=gz, roof_z=rz,
-                  storeys=st, use="Résidentiel", year=1970) for sid, wkt, gz, rz, st in rows],
-        batch_size=2000)
+        [
+            Building(
+                source_key="bench",
+                source_id=sid,
+                footprint=GEOSGeometry(wkt, srid=2154),
+                ground_z=gz,
+                roof_z=rz,
+                storeys=st,
+                use="Résidentiel",
+                year=1970,
+            )
+            for sid, wkt, gz, rz, st in rows
+        ],
+        batch_size=2000,
+    )
 
 
 def _ours(tiles_dir: Path) -> dict:
@@ -110,19 +124,43 @@ def _py3dtiles(database_url: str, out: Path) -> dict:
         cur.execute(
             "CREATE TABLE bench_solids AS SELECT id, ST_Transform(ST_SetSRID(ST_Extrude("
             "ST_Translate(ST_Force3D(ST_GeometryN(footprint, 1)), 0.0, 0.0, ground_z), 0.0, 0.0, roof_z - ground_z), 2154), 4978) AS geom "
-            "FROM twin_building")
+            "FROM twin_building"
+        )
     prep = time.perf_counter() - started
     parts = urlparse(database_url)
     info = f"dbname={parts.path.lstrip('/')} host={parts.hostname} port={parts.port or 5432} user={parts.username}"
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PSYCOPG2_SHIM, "export", "-D", info, "-t", "bench_solids", "-c", "geom",
-                           "-i", "id", "-s", str(out)], capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PSYCOPG2_SHIM,
+            "export",
+            "-D",
+            info,
+            "-t",
+            "bench_solids",
+            "-c",
+            "geom",
+            "-i",
+            "id",
+            "-s",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"py3dtiles export failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     files = [p for p in out.rglob("*") if p.is_file()]
-    return {"seconds": seconds, "prep_seconds": prep, "tiles": sum(1 for p in files if p.suffix == ".b3dm"),
-            "bytes": sum(p.stat().st_size for p in files)}
+    return {
+        "seconds": seconds,
+        "prep_seconds": prep,
+        "tiles": sum(1 for p in files if p.suffix == ".b3dm"),
+        "bytes": sum(p.stat().st_size for p in files),
+    }
 
 
 def worker(kind: str, data: Path, result: Path, tmp: Path) -> None:
@@ -142,12 +180,19 @@ def worker(kind: str, data: Path, result: Path, tmp: Path) -> None:
 
 # --- orchestrator -------------------------------------------------------------------------------------------
 
+
 def _run_worker(kind: str, env: dict, data: Path, tmp: Path) -> dict:
     result = tmp / f"{kind}.json"
     work = tmp / kind
     work.mkdir()
-    done = subprocess.run([sys.executable, __file__, "--worker", kind, "--data", str(data), "--result", str(result),
-                           "--tmp", str(work)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=7200)
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, "--data", str(data), "--result", str(result), "--tmp", str(work)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=7200,
+    )
     if done.returncode != 0:
         raise SystemExit(f"{kind} worker failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return json.loads(result.read_text())
@@ -193,23 +238,42 @@ def main() -> None:
     ours_sl = n / sl["ours"]["seconds"]
     rows = [
         ("ours (PostGIS)", pg["ours"]["seconds"], ours_pg, pg["ours"]["tiles"], pg["ours"]["bytes"]),
-        ("py3dtiles export (PostGIS)", pg["py3dtiles"]["seconds"], theirs, pg["py3dtiles"]["tiles"], pg["py3dtiles"]["bytes"]),
+        (
+            "py3dtiles export (PostGIS)",
+            pg["py3dtiles"]["seconds"],
+            theirs,
+            pg["py3dtiles"]["tiles"],
+            pg["py3dtiles"]["bytes"],
+        ),
         ("ours (SpatiaLite)", sl["ours"]["seconds"], ours_sl, sl["ours"]["tiles"], sl["ours"]["bytes"]),
     ]
-    print(f"{n} buildings → 3D Tiles, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}")
+    print(
+        f"{n} buildings → 3D Tiles, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
+    )
     print(f"{'':<30} {'seconds':>8} {'buildings/s':>12} {'tiles':>6} {'MB':>7}")
     for label, seconds, rate, tiles, size in rows:
         print(f"{label:<30} {seconds:>8.2f} {rate:>12.0f} {tiles:>6} {size / 1e6:>7.1f}")
-    print(f"py3dtiles' input table (ST_Extrude + ST_Transform to EPSG:4978 in PostGIS): "
-          f"{pg['py3dtiles']['prep_seconds']:.2f} s, not charged to it")
+    print(
+        f"py3dtiles' input table (ST_Extrude + ST_Transform to EPSG:4978 in PostGIS): "
+        f"{pg['py3dtiles']['prep_seconds']:.2f} s, not charged to it"
+    )
     print(f"ratio ours / py3dtiles on PostGIS: {ours_pg / theirs:.1f}×")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "buildings": n, "ours_per_s": round(ours_pg, 1), "py3dtiles_per_s": round(theirs, 1),
-        "ratio": round(ours_pg / theirs, 2), "ours_spatialite_per_s": round(ours_sl, 1),
-        "py3dtiles_prep_seconds": round(pg["py3dtiles"]["prep_seconds"], 2),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-    }, indent=1) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "buildings": n,
+                "ours_per_s": round(ours_pg, 1),
+                "py3dtiles_per_s": round(theirs, 1),
+                "ratio": round(ours_pg / theirs, 2),
+                "ours_spatialite_per_s": round(ours_sl, 1),
+                "py3dtiles_prep_seconds": round(pg["py3dtiles"]["prep_seconds"], 2),
+                "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

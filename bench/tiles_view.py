@@ -25,6 +25,7 @@ skipLevelOfDetail), and the page raises Cesium's request limits for the tile ser
 --options '{"maximumScreenSpaceError": 8}' --label default_traversal, other options are compared
 (bench/results/tiles_view_<label>.json).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,16 @@ from twin.geoid import HeightFrame  # noqa: E402
 RESULTS = ROOT / "bench" / "results" / "tiles_view.json"
 CESIUM = ROOT / "frontend" / "node_modules" / "cesium" / "Build" / "Cesium"
 CHROMIUM = "/usr/lib/chromium/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--ignore-gpu-blocklist",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1280, "height": 720}
 VIEWS = ("street", "block", "city-wide")
 DENSITY = 2000.0  # buildings per km², a dense European town
@@ -152,6 +161,7 @@ app.then(() => { window.ready = true; });
 
 # --- the cities ---------------------------------------------------------------------------------------------
 
+
 def city_extent(n: int) -> tuple[float, float, float, float]:
     """(x0, y0, width, height), Lambert-93 metres, of a city of n buildings at DENSITY, centred as bench/tiles.py's."""
     area_m2 = n / DENSITY * 1e6
@@ -172,8 +182,9 @@ def generate(n: int) -> builder.BuildingArrays:
     finally:
         city_generator.X0, city_generator.Y0, city_generator.WIDTH, city_generator.HEIGHT = saved
     wkb = shapely.to_wkb(shapely.from_wkt([r[1] for r in rows]))
-    return builder.from_rows([(sid, w, gz, rz, st, "Résidentiel", 1970, "")
-                              for (sid, _, gz, rz, st), w in zip(rows, wkb)])
+    return builder.from_rows(
+        [(sid, w, gz, rz, st, "Résidentiel", 1970, "") for (sid, _, gz, rz, st), w in zip(rows, wkb)]
+    )
 
 
 def build_city(n: int, root: Path, sse: float) -> dict:
@@ -185,8 +196,14 @@ def build_city(n: int, root: Path, sse: float) -> dict:
     seconds = time.perf_counter() - started
     manifest = json.loads((root / "buildings" / "manifest.json").read_text())
     parents = sum(1 for t in manifest["tiles"].values() if t.get("lod"))
-    return {"buildings": n, "build_seconds": round(seconds, 2), "tiles": stats.tiles, "parent_tiles": parents,
-            "bytes": stats.bytes, "must_draw": floor}
+    return {
+        "buildings": n,
+        "build_seconds": round(seconds, 2),
+        "tiles": stats.tiles,
+        "parent_tiles": parents,
+        "bytes": stats.bytes,
+        "must_draw": floor,
+    }
 
 
 def views(n: int) -> dict[str, dict]:
@@ -198,13 +215,28 @@ def views(n: int) -> dict[str, dict]:
     above = 1.15 * max(width, height * VIEWPORT["width"] / VIEWPORT["height"]) / (2 * math.tan(math.radians(30)))
     lon_c, lat_c, h_c = FRAME.to_geographic([cx], [cy], [ground])
     # x, y, z: the camera in the storage CRS (orthometric z), for must_draw.
-    street = {"lon": float(lon[0]), "lat": float(lat[0]), "h": float(h[0]) + 40.0, "heading": 0.0,
-              "x": cx, "y": cy - 40.0, "z": ground + 40.0}
+    street = {
+        "lon": float(lon[0]),
+        "lat": float(lat[0]),
+        "h": float(h[0]) + 40.0,
+        "heading": 0.0,
+        "x": cx,
+        "y": cy - 40.0,
+        "z": ground + 40.0,
+    }
     return {
         "street": {**street, "pitch": -15.0},
         "block": {**street, "pitch": -45.0},
-        "city-wide": {"lon": float(lon_c[0]), "lat": float(lat_c[0]), "h": float(h_c[0]) + above, "heading": 0.0,
-                      "pitch": -90.0, "x": cx, "y": cy, "z": ground + above},
+        "city-wide": {
+            "lon": float(lon_c[0]),
+            "lat": float(lat_c[0]),
+            "h": float(h_c[0]) + above,
+            "heading": 0.0,
+            "pitch": -90.0,
+            "x": cx,
+            "y": cy,
+            "z": ground + above,
+        },
     }
 
 
@@ -235,6 +267,7 @@ def must_draw(data: builder.BuildingArrays, camera: dict, sse: float) -> int:
 
 
 # --- the server ---------------------------------------------------------------------------------------------
+
 
 class Counter:
     def __init__(self) -> None:
@@ -272,7 +305,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return str(root.joinpath("buildings", *parts[2:]))
         return str(Path(os.devnull))
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if urlparse(self.path).path == "/":
             body = PAGE.encode()
             self.send_response(200)
@@ -294,12 +327,18 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-Handler.extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".glb": "model/gltf-binary",
-                          ".json": "application/json", ".js": "text/javascript", ".mjs": "text/javascript"}
+Handler.extensions_map = {
+    **http.server.SimpleHTTPRequestHandler.extensions_map,
+    ".glb": "model/gltf-binary",
+    ".json": "application/json",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+}
 
 
-def measure_all(cities: dict[str, Path], sizes: list[int], repeat: int, options: dict,
-                chosen_views: tuple[str, ...] = VIEWS) -> list[dict]:
+def measure_all(
+    cities: dict[str, Path], sizes: list[int], repeat: int, options: dict, chosen_views: tuple[str, ...] = VIEWS
+) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     Handler.cities = cities
@@ -319,30 +358,40 @@ def measure_all(cities: dict[str, Path], sizes: list[int], repeat: int, options:
                             context = browser.new_context(viewport=VIEWPORT)
                             page = context.new_page()
                             errors: list[str] = []
-                            page.on("pageerror", lambda e: errors.append(str(e)))
+                            page.on("pageerror", lambda e: errors.append(str(e)))  # noqa: B023  used in this pass only
                             page.goto(f"{url}/", timeout=60_000)
                             page.wait_for_function("window.ready === true", timeout=60_000)
                             # Warm up on another city from the same kind of view: Cesium's workers, glTF pipeline
                             # and shader variants (fog, atmosphere: they depend on the view) start once per page,
                             # whatever the tileset; the measure is the tileset's own.
                             warm = next(m for m in sizes if m != n) if len(sizes) > 1 else n
-                            page.evaluate("([u, c, s, t]) => window.measure(u, c, s, t)",
-                                          [f"{url}/{warm}/buildings/tileset.json", views(warm)[view], options,
-                                           LOAD_TIMEOUT_S * 1000])
+                            page.evaluate(
+                                "([u, c, s, t]) => window.measure(u, c, s, t)",
+                                [
+                                    f"{url}/{warm}/buildings/tileset.json",
+                                    views(warm)[view],
+                                    options,
+                                    LOAD_TIMEOUT_S * 1000,
+                                ],
+                            )
                             Handler.counter.reset()
                             result = page.evaluate(
                                 "([u, c, s, t]) => window.measure(u, c, s, t)",
-                                [f"{url}/{n}/buildings/tileset.json", camera, options, LOAD_TIMEOUT_S * 1000])
+                                [f"{url}/{n}/buildings/tileset.json", camera, options, LOAD_TIMEOUT_S * 1000],
+                            )
                             with Handler.counter.lock:
-                                result.update(tiles_requested=Handler.counter.requests,
-                                              bytes=Handler.counter.bytes)
+                                result.update(tiles_requested=Handler.counter.requests, bytes=Handler.counter.bytes)
                             context.close()
                             if errors or result["failed"]:
                                 raise SystemExit(f"{n} buildings, {view}: {errors or result['failed']}")
-                            rows.append({"view": view, "buildings": n, "attempt": attempt, **camera_summary(camera),
-                                         **result})
-                            print(f"  {view:<10} {n:>7} buildings: {result['seconds']:.2f} s"
-                                  + ("" if result["loaded"] else " (TIMED OUT)"), flush=True)
+                            rows.append(
+                                {"view": view, "buildings": n, "attempt": attempt, **camera_summary(camera), **result}
+                            )
+                            print(
+                                f"  {view:<10} {n:>7} buildings: {result['seconds']:.2f} s"
+                                + ("" if result["loaded"] else " (TIMED OUT)"),
+                                flush=True,
+                            )
             finally:
                 browser.close()
     finally:
@@ -359,9 +408,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--views", nargs="+", choices=VIEWS, default=list(VIEWS), help="the views to measure")
     parser.add_argument("--repeat", type=int, default=1, help="loads per city and view; the median is reported")
-    parser.add_argument("--options", type=json.loads, default=None,
-                        help="Cesium3DTileset options (JSON) instead of the app's (TilesetLayerPlugin.js "
-                             "TILESET_OPTIONS.buildings); results then go to tiles_view_<--label>.json")
+    parser.add_argument(
+        "--options",
+        type=json.loads,
+        default=None,
+        help="Cesium3DTileset options (JSON) instead of the app's (TilesetLayerPlugin.js "
+        "TILESET_OPTIONS.buildings); results then go to tiles_view_<--label>.json",
+    )
     parser.add_argument("--label", default="custom", help="suffix of the results file with --options")
     args = parser.parse_args()
     options = app_tileset_options() if args.options is None else args.options
@@ -375,8 +428,11 @@ def main() -> None:
             cities[str(n)] = tmp / str(n)
             info = build_city(n, cities[str(n)], float(options.get("maximumScreenSpaceError", 16)))
             builds.append(info)
-            print(f"built {n} buildings: {info['tiles']} tiles ({info['parent_tiles']} parents), "
-                  f"{info['bytes'] / 1e6:.1f} MB in {info['build_seconds']:.1f} s", flush=True)
+            print(
+                f"built {n} buildings: {info['tiles']} tiles ({info['parent_tiles']} parents), "
+                f"{info['bytes'] / 1e6:.1f} MB in {info['build_seconds']:.1f} s",
+                flush=True,
+            )
         rows = measure_all(cities, args.sizes, args.repeat, options, tuple(args.views))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -387,22 +443,39 @@ def main() -> None:
             runs = [r for r in rows if r["view"] == view and r["buildings"] == n]
             best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
             summary.append({**best, "must_draw": next(b["must_draw"][view] for b in builds if b["buildings"] == n)})
-    print(f"\nCesiumJS (headless Chromium, SwiftShader), {VIEWPORT['width']}x{VIEWPORT['height']}, {options}, "
-          f"{DENSITY:.0f} buildings/km², {os.cpu_count()} cores (shared), median of {args.repeat}")
-    print(f"{'view':<10} {'buildings':>9} {'cam h (m)':>9} {'seconds':>8} {'requests':>8} {'MB':>6} "
-          f"{'tiles drawn':>11} {'parents':>7} {'features':>8} {'must draw':>9} {'frames':>6}")
+    print(
+        f"\nCesiumJS (headless Chromium, SwiftShader), {VIEWPORT['width']}x{VIEWPORT['height']}, {options}, "
+        f"{DENSITY:.0f} buildings/km², {os.cpu_count()} cores (shared), median of {args.repeat}"
+    )
+    print(
+        f"{'view':<10} {'buildings':>9} {'cam h (m)':>9} {'seconds':>8} {'requests':>8} {'MB':>6} "
+        f"{'tiles drawn':>11} {'parents':>7} {'features':>8} {'must draw':>9} {'frames':>6}"
+    )
     for r in summary:
-        print(f"{r['view']:<10} {r['buildings']:>9} {r['camera_height_m']:>9.0f} {r['seconds']:>8.2f} "
-              f"{r['tiles_requested']:>8} {r['bytes'] / 1e6:>6.2f} {r['tiles_drawn']:>11} {r['parent_tiles_drawn']:>7} "
-              f"{r['features_drawn']:>8} {r['must_draw']:>9} {r['frames']:>6}" + ("" if r["loaded"] else "  TIMED OUT"))
+        print(
+            f"{r['view']:<10} {r['buildings']:>9} {r['camera_height_m']:>9.0f} {r['seconds']:>8.2f} "
+            f"{r['tiles_requested']:>8} {r['bytes'] / 1e6:>6.2f} {r['tiles_drawn']:>11} {r['parent_tiles_drawn']:>7} "
+            f"{r['features_drawn']:>8} {r['must_draw']:>9} {r['frames']:>6}" + ("" if r["loaded"] else "  TIMED OUT")
+        )
     results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text(json.dumps({
-        "density_per_km2": DENSITY, "cesium_tileset_options": options, "request_limits": app_request_limits(),
-        "viewport": VIEWPORT,
-        "parent_features": builder.PARENT_FEATURES, "leaf_features": builder.MAX_FEATURES,
-        "builds": builds, "views": summary, "runs": rows,
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-    }, indent=1) + "\n")
+    results.write_text(
+        json.dumps(
+            {
+                "density_per_km2": DENSITY,
+                "cesium_tileset_options": options,
+                "request_limits": app_request_limits(),
+                "viewport": VIEWPORT,
+                "parent_features": builder.PARENT_FEATURES,
+                "leaf_features": builder.MAX_FEATURES,
+                "builds": builds,
+                "views": summary,
+                "runs": rows,
+                "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     if not all(r["loaded"] for r in rows):
         raise SystemExit("some loads timed out")
 

@@ -15,6 +15,7 @@ server resolves them: the current build's files, plus "@<version>" for every kep
 
 Prints errors, warnings and infos per layer and writes them, with every error and warning type, to --out.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,13 @@ def _first_messages(issues: list[dict], severity: str, limit: int, out: list[str
 
 def validate(validator: Path, tileset: Path, report: Path) -> dict:
     started = time.perf_counter()
-    done = subprocess.run(["node", str(validator), "-t", str(tileset), "-r", str(report)],
-                          capture_output=True, text=True, timeout=3600, check=False)
+    done = subprocess.run(
+        ["node", str(validator), "-t", str(tileset), "-r", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
     if not report.is_file():
         raise SystemExit(f"{validator} wrote no report for {tileset} (exit {done.returncode}):\n{done.stderr[-2000:]}")
     result = json.loads(report.read_text())
@@ -115,8 +121,9 @@ def main() -> None:
         print("skipped: set JUMEAU_3DTILES_VALIDATOR to a built 3d-tiles-validator's build/main.js")
         return
     if not Path(setting).is_file():
-        raise SystemExit("Set JUMEAU_3DTILES_VALIDATOR to the built 3d-tiles-validator's build/main.js "
-                         f"(got {setting!r}).")
+        raise SystemExit(
+            f"Set JUMEAU_3DTILES_VALIDATOR to the built 3d-tiles-validator's build/main.js (got {setting!r})."
+        )
     validator = Path(setting)
     if not args.tiles.is_dir():
         raise SystemExit(f"No tiles under {args.tiles}: run `manage.py load_demo` (or build_tiles) first.")
@@ -129,8 +136,11 @@ def main() -> None:
                 layers[layer] = {"skipped": skipped or "no tileset.json in its build"}
                 continue
             tileset = lay_out(args.tiles, layer, build, Path(tmp))
-            layers[layer] = {"version": build.name, "content_files": content_files(build),
-                             **validate(validator, tileset, Path(tmp) / f"{layer}.report.json")}
+            layers[layer] = {
+                "version": build.name,
+                "content_files": content_files(build),
+                **validate(validator, tileset, Path(tmp) / f"{layer}.report.json"),
+            }
 
     width = max(len(name) for name in layers)
     print(f"{'layer':<{width}}  {'tiles':>5}  {'errors':>6}  {'warnings':>8}  {'infos':>5}")

@@ -14,9 +14,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from viewshed.gdal_reference import gdal_version, gdal_viewshed, gdal_viewshed_cli  # noqa: E402
-from viewshed.kernel import set_threads, viewshed  # noqa: E402
-from viewshed.metrics import exact_viewshed  # noqa: E402
+from viewshed.gdal_reference import gdal_version, gdal_viewshed, gdal_viewshed_cli
+from viewshed.kernel import set_threads, viewshed
+from viewshed.metrics import exact_viewshed
 
 SIZE = 4001  # a 2 km radius at 1 m around a centred observer
 REPEATS = 11
@@ -42,7 +42,7 @@ def synthetic_city(size: int, seed: int = 2024) -> np.ndarray:
     heights = rng.uniform(4.0, 60.0, n).astype(np.float32)
     spans = rng.integers(6, 25, (n, 2))
     for r, c, h, (dr, dc) in zip(rows, cols, heights, spans):
-        block = dsm[r:r + dr, c:c + dc]
+        block = dsm[r : r + dr, c : c + dc]
         block[...] = block.max() + h
     return dsm
 
@@ -86,17 +86,22 @@ def service_case(dsm: np.ndarray):
     size = dsm.shape[0]
     city = dsm.copy()
     sea = np.zeros(city.shape, dtype=bool)
-    sea[3 * size // 4:] = True
+    sea[3 * size // 4 :] = True
     city[sea] = 0.0
     grid = Grid(1031000.0, 6285000.0, 1.0, size, size)
     surface = SurfaceModel(grid, city, sea, "bench")
     c = size // 2
     x, y = (float(v) for v in grid.centre(c, c))
     eye = Eye(x, y, float(city[c, c]) + 20.0, 180.0)
-    tower = footprint_patch(((((x - 30, y - 250), (x + 30, y - 250), (x + 30, y - 290), (x - 30, y - 290)),),),
-                            float(city[c, c]) + 80.0, grid)
-    landmarks = [Landmark(k, f"poi {k}", f"poi-{k}", "", x + dx, y + dy, 40.0)
-                 for k, (dx, dy) in enumerate([(300, -900), (-700, -400), (1200, 300), (-100, -1500)])]
+    tower = footprint_patch(
+        ((((x - 30, y - 250), (x + 30, y - 250), (x + 30, y - 290), (x - 30, y - 290)),),),
+        float(city[c, c]) + 80.0,
+        grid,
+    )
+    landmarks = [
+        Landmark(k, f"poi {k}", f"poi-{k}", "", x + dx, y + dy, 40.0)
+        for k, (dx, dy) in enumerate([(300, -900), (-700, -400), (1200, 300), (-100, -1500)])
+    ]
     return surface, eye, tower, landmarks
 
 
@@ -115,8 +120,13 @@ def bench_service(dsm: np.ndarray, repeats: int) -> dict:
     set_threads(1)
     cpu = cpu_timed(run, 3)
     set_threads(os.cpu_count() or 1)
-    return {"seconds": times, "cpu_seconds_one_thread": cpu, "cells": result["cells"], "timings_ms": result["timings_ms"],
-            "lost_m2": result["change"]["lost_m2"]}
+    return {
+        "seconds": times,
+        "cpu_seconds_one_thread": cpu,
+        "cells": result["cells"],
+        "timings_ms": result["timings_ms"],
+        "lost_m2": result["change"]["lost_m2"],
+    }
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -145,11 +155,16 @@ def _bench_http(dsm: np.ndarray, repeats: int, tmp: Path) -> dict:
     size = dsm.shape[0]
     x0, y1 = 1031000.0, 6285000.0
     # As in production: DEBUG off (no query log), a key of its own.
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "jumeau.settings", "JUMEAU_VAR_DIR": str(tmp), "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "JUMEAU_EXTENT": f"{x0},{y1 - size},{x0 + size},{y1}", "VIEWSHED_THROTTLE": "100000/min",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "jumeau.settings",
+            "JUMEAU_VAR_DIR": str(tmp),
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "JUMEAU_EXTENT": f"{x0},{y1 - size},{x0 + size},{y1}",
+            "VIEWSHED_THROTTLE": "100000/min",
+        }
+    )
     os.environ.pop("DATABASE_URL", None)
     import django
 
@@ -166,35 +181,60 @@ def _bench_http(dsm: np.ndarray, repeats: int, tmp: Path) -> dict:
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     terrain = dsm.copy()
-    terrain[3 * size // 4:] = -1.0  # the southern quarter is sea (the DSM flattens it to 0)
+    terrain[3 * size // 4 :] = -1.0  # the southern quarter is sea (the DSM flattens it to 0)
     path = tmp / "terrain.tif"
-    raster = GDALRaster({"driver": "GTiff", "name": str(path), "srid": 2154, "width": size, "height": size,
-                         "datatype": 6, "origin": (x0, y1), "scale": (1.0, -1.0),
-                         "bands": [{"data": terrain, "nodata_value": -9999.0}]})
+    raster = GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(path),
+            "srid": 2154,
+            "width": size,
+            "height": size,
+            "datatype": 6,
+            "origin": (x0, y1),
+            "scale": (1.0, -1.0),
+            "bands": [{"data": terrain, "nodata_value": -9999.0}],
+        }
+    )
     del raster
-    Terrain.objects.create(name="bench", file=str(path), extent=Polygon.from_bbox((x0, y1 - size, x0 + size, y1)),
-                           pixel_size=1.0, width=size, height=size, min_z=-1.0, max_z=float(dsm.max()), active=True)
+    Terrain.objects.create(
+        name="bench",
+        file=str(path),
+        extent=Polygon.from_bbox((x0, y1 - size, x0 + size, y1)),
+        pixel_size=1.0,
+        width=size,
+        height=size,
+        min_z=-1.0,
+        max_z=float(dsm.max()),
+        active=True,
+    )
     c = size // 2
     x, y = x0 + c + 0.5, y1 - c - 0.5
     ground = float(dsm[c, c])
     project = PlanningProject.objects.create(name="Tour", slug="tour", status="consultation")
     tower = ProjectVariant.objects.create(
-        project=project, name="80 m", slug="80m", model_file="none.glb", model_format="glb",
+        project=project,
+        name="80 m",
+        slug="80m",
+        model_file="none.glb",
+        model_format="glb",
         footprint=MultiPolygon(Polygon.from_bbox((x - 30, y - 290, x + 30, y - 250)), srid=2154),
-        min_z=ground, max_z=ground + 80.0)
+        min_z=ground,
+        max_z=ground + 80.0,
+    )
     for k, (dx, dy) in enumerate([(300, -900), (-700, -400), (1200, 300), (-100, -1500)]):
-        PointOfInterest.objects.create(name=f"poi {k}", slug=f"poi-{k}", category="monument",
-                                       geom=Point(x + dx, y + dy, 40.0, srid=2154))
+        PointOfInterest.objects.create(
+            name=f"poi {k}", slug=f"poi-{k}", category="monument", geom=Point(x + dx, y + dy, 40.0, srid=2154)
+        )
     ensure_surface()
     lon, lat = (float(v) for v in city_frame().to_lonlat(x, y))
     client = Client()
     cases = {}
     for name, above in HTTP_CASES:
-        body = {"observer": {"lon": lon, "lat": lat, "height_above_ground": above}, "radius": 2000,
-                "variant": tower.pk}
+        body = {"observer": {"lon": lon, "lat": lat, "height_above_ground": above}, "radius": 2000, "variant": tower.pk}
 
         def post():
-            r = client.post("/api/viewshed/", body, content_type="application/json")
+            r = client.post("/api/viewshed/", body, content_type="application/json")  # noqa: B023  timed right away
             assert r.status_code == 200, r.content[:300]
             return r
 
@@ -232,7 +272,7 @@ def r3_accuracy() -> dict[str, float]:
     small = synthetic_city(801, seed=7)
     ours_hits = gdal_hits = total = 0
     for r0, c0 in [(100, 100), (300, 500), (600, 250)]:
-        window = small[r0:r0 + 201, c0:c0 + 201]
+        window = small[r0 : r0 + 201, c0 : c0 + 201]
         exact = exact_viewshed(window, 100, 100, OBSERVER_HEIGHT)
         ours_hits += int((viewshed(window, 100, 100, OBSERVER_HEIGHT) == exact).sum())
         gdal_hits += int((gdal_viewshed(window, 100, 100, OBSERVER_HEIGHT) == exact).sum())
@@ -291,8 +331,10 @@ def main() -> None:
         (f"GDAL {gdal_version()} GDALViewshedGenerate, MEM", gdal_s, gdal_ns, 1.0),
         ("gdal_viewshed CLI (GTiff in/out, 1 run)", cli_seconds, cli_seconds * 1e9 / cells, cli_agreement),
     ]
-    print(f"\nobserver ({centre}, {centre}), {OBSERVER_HEIGHT} m, Edge mode, no curvature, "
-          f"median of {REPEATS}, {os.cpu_count()} cores, {cpu_name()}")
+    print(
+        f"\nobserver ({centre}, {centre}), {OBSERVER_HEIGHT} m, Edge mode, no curvature, "
+        f"median of {REPEATS}, {os.cpu_count()} cores, {cpu_name()}"
+    )
     print(f"{'method':<44} {'seconds':>9} {'ns/cell':>9} {'agree':>8}")
     for name, s, ns, agree in rows:
         print(f"{name:<44} {s:>9.4f} {ns:>9.2f} {agree:>8.4%}")
@@ -300,71 +342,89 @@ def main() -> None:
     print(f"{'ours, one thread, CPU time (best)':<44} {min(one_cpu):>9.4f} {one_cpu_ns:>9.2f}")
     print(f"{'GDAL, CPU time (best; one thread, the call)':<44} {min(gdal_cpu):>9.4f} {gdal_cpu_ns:>9.2f}")
     svc = statistics.median(service["seconds"])
-    print(f"{'service: balcony 2 km before+after, all out':<44} {svc:>9.4f} {svc * 1e9 / service['cells']:>9.2f}"
-          f"   (best {min(service['seconds']) * 1e3:.0f} ms; one thread CPU {min(service['cpu_seconds_one_thread']) * 1e3:.0f} ms)")
+    print(
+        f"{'service: balcony 2 km before+after, all out':<44} {svc:>9.4f} {svc * 1e9 / service['cells']:>9.2f}"
+        f"   (best {min(service['seconds']) * 1e3:.0f} ms; one thread CPU {min(service['cpu_seconds_one_thread']) * 1e3:.0f} ms)"
+    )
     print(f"  service stages, ms: {service['timings_ms']}")
     for name, case in http["cases"].items():
-        print(f"{'HTTP POST /api/viewshed/, ' + name:<44} p50 {case['p50_ms']:.0f} ms, p95 {case['p95_ms']:.0f} ms "
-              f"(n={HTTP_REPEATS}, Django test client, {case['response_bytes'] / 1e3:.0f} kB JSON)")
+        print(
+            f"{'HTTP POST /api/viewshed/, ' + name:<44} p50 {case['p50_ms']:.0f} ms, p95 {case['p95_ms']:.0f} ms "
+            f"(n={HTTP_REPEATS}, Django test client, {case['response_bytes'] / 1e3:.0f} kB JSON)"
+        )
         print(f"  stages, median ms: {case['stages_ms_median']}")
-        print(f"  visible {case['visible_m2_before']:,.0f} m² before, {case['visible_m2_after']:,.0f} m² after, "
-              f"lost {case['lost_m2']:,.0f} m², gained {case['gained_m2']:,.0f} m², sea azimuths "
-              f"{case['sea_share_before']:.1%} -> {case['sea_share_after']:.1%}, landmarks "
-              f"{case['landmarks_seen_before']} -> {case['landmarks_seen_after']}, {case['cells']:,} cells")
-    print(f"ratio GDAL/ours: {gdal_ns / one_ns:.2f}x on one thread; {gdal_cpu_ns / one_cpu_ns:.2f}x in CPU time, one thread; "
-          f"load average {os.getloadavg()[0]:.2f}")
+        print(
+            f"  visible {case['visible_m2_before']:,.0f} m² before, {case['visible_m2_after']:,.0f} m² after, "
+            f"lost {case['lost_m2']:,.0f} m², gained {case['gained_m2']:,.0f} m², sea azimuths "
+            f"{case['sea_share_before']:.1%} -> {case['sea_share_after']:.1%}, landmarks "
+            f"{case['landmarks_seen_before']} -> {case['landmarks_seen_after']}, {case['cells']:,} cells"
+        )
+    print(
+        f"ratio GDAL/ours: {gdal_ns / one_ns:.2f}x on one thread; {gdal_cpu_ns / one_cpu_ns:.2f}x in CPU time, one thread; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     print(f"ratio GDAL/ours: {gdal_ns / ours_ns:.2f}x   visible cells: {int(ours.sum()):,}")
-    print(f"exact line of sight (R3) on {r3['r3_cells']:,} cells: ours {r3['r3_ours_accuracy']:.4%}, "
-          f"GDAL {r3['r3_gdal_accuracy']:.4%}")
+    print(
+        f"exact line of sight (R3) on {r3['r3_cells']:,} cells: ours {r3['r3_ours_accuracy']:.4%}, "
+        f"GDAL {r3['r3_gdal_accuracy']:.4%}"
+    )
 
     best_ns = best_s * 1e9 / cells
-    print(f"headline: ours {best_ns:.2f} ns/cell ({threads_best} thread{'s' if threads_best > 1 else ''}), "
-          f"GDAL {gdal_ns:.2f} ns/cell, ratio {gdal_ns / best_ns:.2f}x, agreement {agreement:.4%}")
+    print(
+        f"headline: ours {best_ns:.2f} ns/cell ({threads_best} thread{'s' if threads_best > 1 else ''}), "
+        f"GDAL {gdal_ns:.2f} ns/cell, ratio {gdal_ns / best_ns:.2f}x, agreement {agreement:.4%}"
+    )
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "cells": cells,
-        "ours_ns_per_cell": round(best_ns, 3),
-        "gdal_ns_per_cell": round(gdal_ns, 3),
-        "ratio": round(gdal_ns / best_ns, 3),
-        "agreement": agreement,
-        "ours_threads": threads_best,
-        "ours_ns_per_cell_all_threads": round(ours_ns, 3),
-        "ratio_all_threads": round(gdal_ns / ours_ns, 3),
-        "ours_seconds_median": ours_s,
-        "gdal_seconds_median": gdal_s,
-        "ours_seconds_all": ours_times,
-        "gdal_seconds_all": gdal_times,
-        "ours_ns_per_cell_one_thread": round(one_ns, 3),
-        "ours_cpu_ns_per_cell_one_thread": round(one_cpu_ns, 3),
-        "gdal_cpu_ns_per_cell": round(gdal_cpu_ns, 3),
-        "ratio_cpu_time": round(gdal_cpu_ns / one_cpu_ns, 3),
-        "service_seconds_median": svc,
-        "service_seconds_all": service["seconds"],
-        "service_cpu_seconds_one_thread": service["cpu_seconds_one_thread"],
-        "service_stages_ms": service["timings_ms"],
-        "service_case": "south-facing balcony 20 m up, 2 km radius at 1 m, before + after an 80 m tower, "
-                        "numbers + landmarks + GeoJSON + PNG overlays",
-        # The worst of the HTTP cases; each case in full under http_cases.
-        "http_p50_ms": max(c["p50_ms"] for c in http["cases"].values()),
-        "http_p95_ms": max(c["p95_ms"] for c in http["cases"].values()),
-        "http_cases": http["cases"],
-        "http_setup_seconds": http["setup_seconds"],
-        "http_method": "POST /api/viewshed/ through Django's test client (middleware, DRF, the view's executor, JSON), "
-                       "on a SpatiaLite city whose terrain is the bench DSM (sea on the southern quarter); eye at the "
-                       "centre, radius 2000 m at 1 m, variant: an 80 m tower 250 m south, 4 landmarks, GeoJSON + PNG",
-        "load_average_1min": os.getloadavg()[0],
-        "gdal_method": "GDALViewshedGenerate via ctypes, MEM source and MEM output, call time only",
-        "gdal_cli_seconds": cli_seconds,
-        "gdal_cli_agreement": cli_agreement,
-        "gdal_version": gdal_version(),
-        "repetitions": REPEATS,
-        "dsm": f"synthetic city {SIZE}x{SIZE}, 1 m, seed 2024",
-        "observer": [centre, centre, OBSERVER_HEIGHT],
-        "cpu": cpu_name(),
-        "cores": os.cpu_count(),
-        **r3,
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "cells": cells,
+                "ours_ns_per_cell": round(best_ns, 3),
+                "gdal_ns_per_cell": round(gdal_ns, 3),
+                "ratio": round(gdal_ns / best_ns, 3),
+                "agreement": agreement,
+                "ours_threads": threads_best,
+                "ours_ns_per_cell_all_threads": round(ours_ns, 3),
+                "ratio_all_threads": round(gdal_ns / ours_ns, 3),
+                "ours_seconds_median": ours_s,
+                "gdal_seconds_median": gdal_s,
+                "ours_seconds_all": ours_times,
+                "gdal_seconds_all": gdal_times,
+                "ours_ns_per_cell_one_thread": round(one_ns, 3),
+                "ours_cpu_ns_per_cell_one_thread": round(one_cpu_ns, 3),
+                "gdal_cpu_ns_per_cell": round(gdal_cpu_ns, 3),
+                "ratio_cpu_time": round(gdal_cpu_ns / one_cpu_ns, 3),
+                "service_seconds_median": svc,
+                "service_seconds_all": service["seconds"],
+                "service_cpu_seconds_one_thread": service["cpu_seconds_one_thread"],
+                "service_stages_ms": service["timings_ms"],
+                "service_case": "south-facing balcony 20 m up, 2 km radius at 1 m, before + after an 80 m tower, "
+                "numbers + landmarks + GeoJSON + PNG overlays",
+                # The worst of the HTTP cases; each case in full under http_cases.
+                "http_p50_ms": max(c["p50_ms"] for c in http["cases"].values()),
+                "http_p95_ms": max(c["p95_ms"] for c in http["cases"].values()),
+                "http_cases": http["cases"],
+                "http_setup_seconds": http["setup_seconds"],
+                "http_method": "POST /api/viewshed/ through Django's test client (middleware, DRF, the view's executor, JSON), "
+                "on a SpatiaLite city whose terrain is the bench DSM (sea on the southern quarter); eye at the "
+                "centre, radius 2000 m at 1 m, variant: an 80 m tower 250 m south, 4 landmarks, GeoJSON + PNG",
+                "load_average_1min": os.getloadavg()[0],
+                "gdal_method": "GDALViewshedGenerate via ctypes, MEM source and MEM output, call time only",
+                "gdal_cli_seconds": cli_seconds,
+                "gdal_cli_agreement": cli_agreement,
+                "gdal_version": gdal_version(),
+                "repetitions": REPEATS,
+                "dsm": f"synthetic city {SIZE}x{SIZE}, 1 m, seed 2024",
+                "observer": [centre, centre, OBSERVER_HEIGHT],
+                "cpu": cpu_name(),
+                "cores": os.cpu_count(),
+                **r3,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
 
 

@@ -1,4 +1,5 @@
 """The web app: the CesiumJS viewer and its plugins."""
+
 from django.apps import AppConfig
 
 

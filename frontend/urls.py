@@ -1,4 +1,5 @@
 """Routes of the web app."""
+
 from django.urls import path
 
 from frontend import views

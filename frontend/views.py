@@ -1,4 +1,5 @@
 """Pages of the web app; data comes through the JSON API and the tile service."""
+
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 

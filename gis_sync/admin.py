@@ -1,5 +1,6 @@
 """Admin for sources (a "sync now" action that queues the job, their schedules) and their runs (warnings and errors
 shown readably)."""
+
 from __future__ import annotations
 
 from django.contrib import admin, messages
@@ -26,17 +27,26 @@ class SourceAdmin(admin.ModelAdmin):
 
         for source in queryset:
             task = sync_source.delay(source.key)
-            self.message_user(request, f"{source.key}: sync queued as job {task.id}; follow it under "
-                              "Celery Results › Task results, its report under Sync runs", messages.SUCCESS)
+            self.message_user(
+                request,
+                f"{source.key}: sync queued as job {task.id}; follow it under "
+                "Celery Results › Task results, its report under Sync runs",
+                messages.SUCCESS,
+            )
 
     @admin.display(description="schedule")
     def schedule(self, obj: Source) -> str:
         from django_celery_beat.models import PeriodicTask
 
-        tasks = [t for t in PeriodicTask.objects.filter(task="gis_sync.sync_source", enabled=True)
-                 if _first_arg(t.args) == obj.key]
-        return ", ".join(str(t.crontab or t.interval or t.solar or t.clocked) for t in tasks) \
+        tasks = [
+            t
+            for t in PeriodicTask.objects.filter(task="gis_sync.sync_source", enabled=True)
+            if _first_arg(t.args) == obj.key
+        ]
+        return (
+            ", ".join(str(t.crontab or t.interval or t.solar or t.clocked) for t in tasks)
             or "none (add a periodic task)"
+        )
 
 
 def _first_arg(args: str) -> str | None:
@@ -53,23 +63,50 @@ def _items(entries: list[dict]) -> str:
     if not entries:
         return "—"
     rows = format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        ((e.get("feature") or "", e.get("line") or "", e.get("field") or "",
-          e.get("message") or e.get("reason") or "", e.get("advice") or e.get("type") or "") for e in entries),
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                e.get("feature") or "",
+                e.get("line") or "",
+                e.get("field") or "",
+                e.get("message") or e.get("reason") or "",
+                e.get("advice") or e.get("type") or "",
+            )
+            for e in entries
+        ),
     )
-    return format_html("<table><tr><th>feature</th><th>line</th><th>field</th><th>message</th>"
-                       "<th>advice / type</th></tr>{}</table>", rows)
+    return format_html(
+        "<table><tr><th>feature</th><th>line</th><th>field</th><th>message</th><th>advice / type</th></tr>{}</table>",
+        rows,
+    )
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "source", "path", "format", "status", "created", "updated", "deleted",
-                    "unchanged", "rejected", "warning_count", "seconds"]
+    list_display = [
+        "started_at",
+        "source",
+        "path",
+        "format",
+        "status",
+        "created",
+        "updated",
+        "deleted",
+        "unchanged",
+        "rejected",
+        "warning_count",
+        "seconds",
+    ]
     list_filter = ["status", "format", "source"]
     search_fields = ["path", "source__key"]
     exclude = ["warnings", "errors", "report"]
     readonly_fields = [f.name for f in SyncRun._meta.fields if f.name not in ("warnings", "errors", "report")] + [
-        "errors_table", "warnings_table", "rejections_table", "imported_counts"]
+        "errors_table",
+        "warnings_table",
+        "rejections_table",
+        "imported_counts",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False  # runs are records of what happened, made by syncs only

@@ -1,4 +1,5 @@
 """Sources and sync runs: bringing the city's files into the twin."""
+
 from django.apps import AppConfig
 
 

@@ -4,6 +4,7 @@ Every operation comes from twin.geodesy (PROJ's best operation whose grids are h
 its errors become CRSError here, at the app's boundary. A CRS is an EPSG code (int) or, for a compound CRS
 without a code of its own, the string 'EPSG:h+v' (LV95 + LN02 is 'EPSG:2056+5728').
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,7 @@ _EPSG_PATTERNS = (
 _COMPOUND_PATTERNS = (
     re.compile(r"^EPSG:+(\d+)\s*\+\s*(?:EPSG:+)?(\d+)$", re.I),
     re.compile(r"^urn:ogc:def:crs,crs:EPSG:[\d.]*:(\d+),crs:EPSG:[\d.]*:(\d+)$", re.I),
-    re.compile(r"^https?://www\.opengis\.net/def/crs-compound\?1=.*?/EPSG/[\d.]+/(\d+)&2=.*?/EPSG/[\d.]+/(\d+)$",
-               re.I),
+    re.compile(r"^https?://www\.opengis\.net/def/crs-compound\?1=.*?/EPSG/[\d.]+/(\d+)&2=.*?/EPSG/[\d.]+/(\d+)$", re.I),
 )
 
 
@@ -172,10 +172,12 @@ def check_area_of_use(
     else:
         # Only to locate the extent on the map: a projection's own inverse, no datum change.
         lon, lat = geodesy.operation(crs, crs.geodetic_crs, max_error_m=math.inf, record=False).transform(
-            [minx, minx, maxx, maxx], [miny, maxy, miny, maxy])
+            [minx, minx, maxx, maxx], [miny, maxy, miny, maxy]
+        )
         corners = list(zip(lon.tolist(), lat.tolist()))
     ok = all(
-        math.isfinite(lon) and math.isfinite(lat)
+        math.isfinite(lon)
+        and math.isfinite(lat)
         and area.west - AREA_MARGIN_DEG <= lon <= area.east + AREA_MARGIN_DEG
         and area.south - AREA_MARGIN_DEG <= lat <= area.north + AREA_MARGIN_DEG
         for lon, lat in corners
@@ -206,8 +208,9 @@ def transform_xy(
     return out_x.tolist(), out_y.tolist()
 
 
-def to_storage(xs, ys, zs, src: SRID, storage_srid: int = STORAGE_SRID, *, z_unit_m: float | None = None,
-               file: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def to_storage(
+    xs, ys, zs, src: SRID, storage_srid: int = STORAGE_SRID, *, z_unit_m: float | None = None, file: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x, y (storage CRS metres) and orthometric heights (m, storage height system) of source coordinates.
 
     src: the source CRS; a compound one brings its heights to the storage height system through PROJ
@@ -226,8 +229,10 @@ def to_storage(xs, ys, zs, src: SRID, storage_srid: int = STORAGE_SRID, *, z_uni
         if z_unit_m is not None and z_unit_m != 1.0:
             z = z * z_unit_m
         if not (crs.is_geographic or crs.is_geocentric):
-            geodesy.note(f"{os.path.basename(file) if file else 'the source'}: {crs.name} states no height "
-                         f"system; heights taken as {storage_vertical_name(storage_srid) or 'the storage heights'}")
+            geodesy.note(
+                f"{os.path.basename(file) if file else 'the source'}: {crs.name} states no height "
+                f"system; heights taken as {storage_vertical_name(storage_srid) or 'the storage heights'}"
+            )
         x, y = (np.asarray(a, float) for a in transform_xy(x, y, src, storage_srid, file=file))
         return x, y, z
     target = storage_crs(storage_srid)
@@ -255,8 +260,9 @@ def transform_coords(
         return []
     has_z = all(len(c) > 2 and c[2] is not None for c in coords)
     if has_z and geodesy.vertical(crs_for(src)) is not None and isinstance(dst, int) and dst in STORAGE_VERTICAL:
-        x, y, z = to_storage([c[0] for c in coords], [c[1] for c in coords], [c[2] for c in coords], src, dst,
-                             file=file)
+        x, y, z = to_storage(
+            [c[0] for c in coords], [c[1] for c in coords], [c[2] for c in coords], src, dst, file=file
+        )
         return [(float(a), float(b), float(h), *c[3:]) for a, b, h, c in zip(x, y, z, coords)]
     xs, ys = transform_xy([c[0] for c in coords], [c[1] for c in coords], src, dst, file=file)
     return [(x, y, *c[2:]) for x, y, c in zip(xs, ys, coords)]
@@ -264,9 +270,11 @@ def transform_coords(
 
 def _check_finite(xs, ys, src: SRID, dst: SRID, file: str | None) -> None:
     if not (np.isfinite(np.asarray(xs, float)).all() and np.isfinite(np.asarray(ys, float)).all()):
-        raise CRSError(f"coordinates from EPSG:{src} cannot be placed in EPSG:{dst}: outside the area PROJ's "
-                       "operation covers", file=file,
-                       advice="check the file's CRS; data far from the storage CRS's area cannot be stored")
+        raise CRSError(
+            f"coordinates from EPSG:{src} cannot be placed in EPSG:{dst}: outside the area PROJ's operation covers",
+            file=file,
+            advice="check the file's CRS; data far from the storage CRS's area cannot be stored",
+        )
 
 
 def lonlat_to(srid: SRID, lon: float, lat: float) -> tuple[float, float]:

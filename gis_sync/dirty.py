@@ -1,4 +1,5 @@
 """Where tiles need rebuilding: the plan boxes of changed features merged into a small MultiPolygon."""
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,10 @@ def merge_boxes(boxes: Sequence[tuple[float, float, float, float]]) -> shapely.M
             i0, i1 = int((b[0] - PAD_M - minx) // cell), int((b[2] + PAD_M - minx) // cell)
             j0, j1 = int((b[1] - PAD_M - miny) // cell), int((b[3] + PAD_M - miny) // cell)
             cells.update((i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1))
-        shapes = [shapely.box(minx + i * cell, miny + j * cell, minx + (i + 1) * cell, miny + (j + 1) * cell)
-                  for i, j in cells]
+        shapes = [
+            shapely.box(minx + i * cell, miny + j * cell, minx + (i + 1) * cell, miny + (j + 1) * cell)
+            for i, j in cells
+        ]
     union = shapely.union_all(shapes)
     polys = [g for g in getattr(union, "geoms", [union]) if g.geom_type == "Polygon"]
     return shapely.MultiPolygon(polys)

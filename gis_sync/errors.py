@@ -1,4 +1,5 @@
 """The gis_sync exception family: every error says which file, feature and field failed, and what to do."""
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,7 @@ class SyncError(Exception):
             text = f"{text} — {self.advice}"
         return text
 
-    def with_location(self, **kw: str | None) -> "SyncError":
+    def with_location(self, **kw: str | None) -> SyncError:
         """Fill in location parts that the raiser could not know (the file, usually)."""
         for key, value in kw.items():
             if getattr(self, key, None) is None and value is not None:

@@ -1,4 +1,5 @@
 """Where a feature sits in its file: the line of its gml:id attribute or of its CityObject key."""
+
 from __future__ import annotations
 
 import re

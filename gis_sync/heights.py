@@ -1,4 +1,5 @@
 """Heights of a source versus the twin's orthometric storage: ellipsoidal heights go through the geoid grid."""
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,15 @@ def is_ellipsoidal(srid: int) -> bool:
     return crs.is_geocentric or (crs.is_geographic and not crs.is_compound)
 
 
-def check_heights(source_srid: int | None, records: list[Any], *, file: str,
-                  terrain_z: Callable | None = None, frame: Any = None, heights_moved: bool = False) -> str | None:
+def check_heights(
+    source_srid: int | None,
+    records: list[Any],
+    *,
+    file: str,
+    terrain_z: Callable | None = None,
+    frame: Any = None,
+    heights_moved: bool = False,
+) -> str | None:
     """Bring the source's heights to the twin's orthometric storage, in place, and return a note for the run.
 
     Ellipsoidal heights (a geographic 3D or geocentric CRS) become orthometric through the configured geoid grid
@@ -61,12 +69,17 @@ def check_heights(source_srid: int | None, records: list[Any], *, file: str,
         # This reader did not move them: keeping them would be a ballpark on heights.
         session = geodesy.current_session()
         if session is None or session.allow_approximate_m is None:
-            raise CRSError(f"the heights are in {datum} and this reader keeps heights as delivered; the twin "
-                           "stores NGF-IGN69", file=file, field="z",
-                           advice="deliver them in NGF-IGN69 (e.g. EPSG:2154+5720), or accept the difference with "
-                           "--allow-approximate METRES")
-        return (f"heights are in {datum}: kept as delivered, as allowed by --allow-approximate "
-                f"{session.allow_approximate_m:g} (the difference to NGF-IGN69 is not computed)")
+            raise CRSError(
+                f"the heights are in {datum} and this reader keeps heights as delivered; the twin stores NGF-IGN69",
+                file=file,
+                field="z",
+                advice="deliver them in NGF-IGN69 (e.g. EPSG:2154+5720), or accept the difference with "
+                "--allow-approximate METRES",
+            )
+        return (
+            f"heights are in {datum}: kept as delivered, as allowed by --allow-approximate "
+            f"{session.allow_approximate_m:g} (the difference to NGF-IGN69 is not computed)"
+        )
     return None
 
 
@@ -77,21 +90,33 @@ def _convert(source_srid: int, records: list[Any], *, file: str, terrain_z: Call
     if any(r.record_type == "pointcloud" for r in records):
         raise CRSError(
             f"the point heights are ellipsoidal (EPSG:{source_srid}, {name}); the twin stores orthometric heights "
-            "and tiles point clouds from the file as delivered", file=file, field="z",
-            advice="convert the cloud to NGF-IGN69 heights (e.g. PDAL with the RAF20 grid) and deliver it again")
+            "and tiles point clouds from the file as delivered",
+            file=file,
+            field="z",
+            advice="convert the cloud to NGF-IGN69 heights (e.g. PDAL with the RAF20 grid) and deliver it again",
+        )
     frame = frame or city_frame()
     try:
         frame.grid_path  # noqa: B018 - raises GeoidGridMissing before anything is touched
     except GeoidGridMissing as exc:
-        raise CRSError(f"the heights are ellipsoidal (EPSG:{source_srid}, {name}) and {exc}", file=file,
-                       field="z", advice="install the grid, or deliver heights in NGF-IGN69 (e.g. EPSG:2154+5720)") \
-            from None
+        raise CRSError(
+            f"the heights are ellipsoidal (EPSG:{source_srid}, {name}) and {exc}",
+            file=file,
+            field="z",
+            advice="install the grid, or deliver heights in NGF-IGN69 (e.g. EPSG:2154+5720)",
+        ) from None
     geoid = _Undulation(frame, file=file)
     session = geodesy.current_session()
     if session is not None:
         # An explicit grid, not a PROJ CRS-to-CRS operation: PROJ states no accuracy for it against NGF-IGN69.
-        session.record(geodesy.Operation(name, f"{name} with orthometric heights",
-                                         f"h - N(lon, lat) with the geoid grid {frame.grid} (vgridshift)", None))
+        session.record(
+            geodesy.Operation(
+                name,
+                f"{name} with orthometric heights",
+                f"h - N(lon, lat) with the geoid grid {frame.grid} (vgridshift)",
+                None,
+            )
+        )
     for rec in records:
         kind = rec.record_type
         if kind == "segment":
@@ -106,8 +131,7 @@ def _convert(source_srid: int, records: list[Any], *, file: str, terrain_z: Call
             rec.geometry_wkt = _shift_wkt(rec.geometry_wkt, geoid)
         elif kind == "building" and (rec.lod2_surfaces or rec.z_from_coordinates):
             _building(rec, geoid)
-    return (f"heights were ellipsoidal (EPSG:{source_srid}, {name}): made orthometric with the geoid grid "
-            f"{frame.grid}")
+    return f"heights were ellipsoidal (EPSG:{source_srid}, {name}): made orthometric with the geoid grid {frame.grid}"
 
 
 class _Undulation:
@@ -120,8 +144,12 @@ class _Undulation:
         lon, lat = self.frame.to_lonlat(np.asarray(xs, float), np.asarray(ys, float))
         n = np.asarray(self.frame.undulation(lon, lat), float)
         if not np.isfinite(n).all() or (np.abs(n) > 200).any():
-            raise CRSError(f"part of the data lies outside the geoid grid {self.frame.grid}", file=self.file,
-                           field="z", advice="use a grid that covers the whole delivery (JUMEAU_GEOID_GRID)")
+            raise CRSError(
+                f"part of the data lies outside the geoid grid {self.frame.grid}",
+                file=self.file,
+                field="z",
+                advice="use a grid that covers the whole delivery (JUMEAU_GEOID_GRID)",
+            )
         return n
 
 
@@ -139,9 +167,16 @@ def _segment(rec: Any, geoid: _Undulation, terrain_z: Callable | None) -> None:
             obs = replace(obs, value=float(obs.value - geoid([obs.point[0]], [obs.point[1]])[0]))
         observations.append(obs)
     rec.depth_observations = observations
-    rec.axis = compute_axis(rec.coords, rec.depth_observations, outer_diameter_mm=rec.outer_diameter_mm,
-                            inner_diameter_mm=rec.inner_diameter_mm, network_type=rec.network_type,
-                            standard_cover_m=rec.standard_depth_m, precision_z=rec.precision_z, terrain_z=terrain_z)
+    rec.axis = compute_axis(
+        rec.coords,
+        rec.depth_observations,
+        outer_diameter_mm=rec.outer_diameter_mm,
+        inner_diameter_mm=rec.inner_diameter_mm,
+        network_type=rec.network_type,
+        standard_cover_m=rec.standard_depth_m,
+        precision_z=rec.precision_z,
+        terrain_z=terrain_z,
+    )
 
 
 def _building(rec: Any, geoid: _Undulation) -> None:
@@ -155,8 +190,10 @@ def _building(rec: Any, geoid: _Undulation) -> None:
     shift = float(np.mean(n)) if len(n) else 0.0
     it = iter(n)
     if rec.lod2_surfaces:
-        rec.lod2_surfaces = [dict(s, rings=[[(p[0], p[1], float(p[2] - next(it))) for p in ring]
-                                            for ring in s["rings"]]) for s in rec.lod2_surfaces]
+        rec.lod2_surfaces = [
+            dict(s, rings=[[(p[0], p[1], float(p[2] - next(it))) for p in ring] for ring in s["rings"]])
+            for s in rec.lod2_surfaces
+        ]
     if rec.ground_z is not None:
         rec.ground_z -= shift
     if rec.roof_z is not None:

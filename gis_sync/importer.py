@@ -1,4 +1,5 @@
 """One sync run: read and check the whole input, write it in one transaction, record what happened."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
 
 import shapely
 from django.conf import settings
@@ -17,8 +18,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from gis_sync import formats, writers
-from twin import geodesy
-from twin.models import Change
 from gis_sync.dirty import merge_boxes
 from gis_sync.errors import CRSError, EmptySourceError, SyncError, ValidationError, WriteError
 from gis_sync.formats.base import ReadOptions
@@ -26,14 +25,26 @@ from gis_sync.heights import check_heights
 from gis_sync.locations import local_path
 from gis_sync.placement import placement_from_options
 from gis_sync.records import ReadReport
+from twin import geodesy
+from twin.models import Change
 
 if TYPE_CHECKING:
     from gis_sync.models import Source, SyncRun
 
 Progress = Callable[[str], None]
 # Options that only the writers read (the rest fill ReadOptions, or go to its `extra`).
-WRITER_OPTIONS = {"allow_approximate", "operator", "network_type", "network", "project", "project_status",
-                  "project_description", "variant", "rotation_convention", "source_key"}
+WRITER_OPTIONS = {
+    "allow_approximate",
+    "operator",
+    "network_type",
+    "network",
+    "project",
+    "project_status",
+    "project_description",
+    "variant",
+    "rotation_convention",
+    "source_key",
+}
 READ_FIELDS = {f.name for f in dataclass_fields(ReadOptions)}
 # Operations PROJ states less accurate than this are named in the run's warnings, not only in its report.
 FIDELITY_M = 0.05
@@ -45,9 +56,9 @@ def import_path(
     format: str | None = None,
     srid: int | None = None,
     options: dict[str, Any] | None = None,
-    source: "Source | None" = None,
+    source: Source | None = None,
     progress: Progress | None = None,
-) -> "SyncRun":
+) -> SyncRun:
     """Import one file, folder or URL into the twin and return its successful SyncRun.
 
     format: a reader name (formats.FORMATS), detected from the file when None. srid: the EPSG code of the
@@ -68,47 +79,70 @@ def import_path(
         geo = _geodesy_session(options.get("allow_approximate"))
         if str(path).startswith(("http://", "https://")):
             say(f"Downloading {path}")
-        with geodesy.session(geo.allow_approximate_m, settings.JUMEAU_MAX_TRANSFORM_ERROR_M) as geo, \
-                local_path(path) as local:
+        with (
+            geodesy.session(geo.allow_approximate_m, settings.JUMEAU_MAX_TRANSFORM_ERROR_M) as geo,
+            local_path(path) as local,
+        ):
             reader = formats.get(format)() if format else formats.detect(local)()
             run.format = reader.name
             say(f"Reading {local.name} as {reader.name}")
             read_opts = _read_options(reader, srid, options)
             result = reader.read(local, options=read_opts)
             report = result.report
-            say(f"  read {report.members} members in {time.perf_counter() - started:.1f} s: "
-                f"{sum(report.imported.values())} to import, {len(report.rejected)} rejected")
+            say(
+                f"  read {report.members} members in {time.perf_counter() - started:.1f} s: "
+                f"{sum(report.imported.values())} to import, {len(report.rejected)} rejected"
+            )
             for op in geo.operations:
                 say(f"  CRS: {op.summary()}")
             if not result.records:
                 raise EmptySourceError(
                     f"nothing to import: {report.members} members, {len(report.rejected)} rejected",
-                    file=str(local), advice="see the rejections in the run report; an empty delivery would "
-                    "delete everything this source imported before")
+                    file=str(local),
+                    advice="see the rejections in the run report; an empty delivery would "
+                    "delete everything this source imported before",
+                )
             warnings = [_warning(w.file, w.feature_id, w.field, w.message, w.line) for w in report.warnings]
-            height_note = check_heights(report.source_srid, result.records, file=str(local),
-                                        terrain_z=read_opts.terrain_z, heights_moved=report.heights_moved)
+            height_note = check_heights(
+                report.source_srid,
+                result.records,
+                file=str(local),
+                terrain_z=read_opts.terrain_z,
+                heights_moved=report.heights_moved,
+            )
             if height_note:
                 warnings.append(_warning(local.name, None, "z", height_note))
             # Named after the delivered file, not the local one: an unpacked archive's folder changes every run.
             delivered = Path(unquote(urlparse(str(path)).path)).stem
             key = (source.key if source else options.get("source_key")) or f"file-{slugify(delivered)}"
-            ctx = writers.WriteContext(source_key=key, file=local, options=options, srid=settings.JUMEAU_SRID,
-                                       terrain_z=read_opts.terrain_z, progress=say)
+            ctx = writers.WriteContext(
+                source_key=key,
+                file=local,
+                options=options,
+                srid=settings.JUMEAU_SRID,
+                terrain_z=read_opts.terrain_z,
+                progress=say,
+            )
             with transaction.atomic():
                 total = _write(result.records, ctx, options, run, say)
                 _record_dirty(run, total)
             warnings.extend(ctx.warnings)
             if total.outside:
                 x0, y0, x1, y1 = settings.JUMEAU_EXTENT
-                warnings.append(_warning(local.name, None, None,
-                    f"{total.outside} features lie outside the city's extent ({x0:.0f}, {y0:.0f} .. {x1:.0f}, "
-                    f"{y1:.0f} EPSG:{settings.JUMEAU_SRID}): imported anyway; if that is unexpected, check the "
-                    "CRS of the file or JUMEAU_EXTENT"))
+                warnings.append(
+                    _warning(
+                        local.name,
+                        None,
+                        None,
+                        f"{total.outside} features lie outside the city's extent ({x0:.0f}, {y0:.0f} .. {x1:.0f}, "
+                        f"{y1:.0f} EPSG:{settings.JUMEAU_SRID}): imported anyway; if that is unexpected, check the "
+                        "CRS of the file or JUMEAU_EXTENT",
+                    )
+                )
     except SyncError as exc:
         _fail(run, exc, report or getattr(exc, "report", None), path, geo)
         raise
-    except Exception as exc:  # noqa: BLE001 - anything else still leaves a failed run, then a SyncError
+    except Exception as exc:
         error = WriteError(f"{type(exc).__name__}: {exc}", file=str(path))
         _fail(run, error, report, path, geo)
         raise error from exc
@@ -124,8 +158,10 @@ def import_path(
     run.status = SyncRun.Status.SUCCESS
     run.finished_at = timezone.now()
     run.save()
-    say(f"{run.source or Path(str(path)).name}: {run.summary()} in {time.perf_counter() - started:.1f} s "
-        f"(sync run #{run.pk})")
+    say(
+        f"{run.source or Path(str(path)).name}: {run.summary()} in {time.perf_counter() - started:.1f} s "
+        f"(sync run #{run.pk})"
+    )
     for line in run.report_lines():
         say(f"  {line}")
     return run
@@ -162,21 +198,23 @@ def _terrain_sampler() -> Callable | None:
     return terrain.sampler()
 
 
-def _write(records: list[Any], ctx: writers.WriteContext, options: dict[str, Any], run: "SyncRun",
-           say: Progress) -> writers.WriteResult:
+def _write(
+    records: list[Any], ctx: writers.WriteContext, options: dict[str, Any], run: SyncRun, say: Progress
+) -> writers.WriteResult:
     total = writers.WriteResult()
     for name, group in writers.plan(records, as_project=bool(options.get("project"))):
         t0 = time.perf_counter()
         result = writers.get(name)(group, ctx)
-        say(f"  {name}: {result.created} created, {result.updated} updated, {result.deleted} deleted, "
-            f"{result.unchanged} unchanged in {time.perf_counter() - t0:.1f} s")
+        say(
+            f"  {name}: {result.created} created, {result.updated} updated, {result.deleted} deleted, "
+            f"{result.unchanged} unchanged in {time.perf_counter() - t0:.1f} s"
+        )
         total.add(result)
-    run.created, run.updated, run.deleted, run.unchanged = total.created, total.updated, total.deleted, \
-        total.unchanged
+    run.created, run.updated, run.deleted, run.unchanged = total.created, total.updated, total.deleted, total.unchanged
     return total
 
 
-def _record_dirty(run: "SyncRun", total: writers.WriteResult) -> None:
+def _record_dirty(run: SyncRun, total: writers.WriteResult) -> None:
     """One change-log entry per layer the run changed (tiles and the surface model read them), and their union
     on the run."""
     areas, entries = [], []
@@ -185,8 +223,13 @@ def _record_dirty(run: "SyncRun", total: writers.WriteResult) -> None:
         if area is None or area.is_empty:
             continue
         areas.append(area)
-        entries.append(Change(layer=layer, area=GEOSGeometry(area.wkt, srid=settings.JUMEAU_SRID),
-                              source_ids=sorted(set(total.dirty_ids[layer]))[:10000]))
+        entries.append(
+            Change(
+                layer=layer,
+                area=GEOSGeometry(area.wkt, srid=settings.JUMEAU_SRID),
+                source_ids=sorted(set(total.dirty_ids[layer]))[:10000],
+            )
+        )
         run.dirty_layers.append(layer)
     Change.append(entries)
     if areas:
@@ -195,16 +238,24 @@ def _record_dirty(run: "SyncRun", total: writers.WriteResult) -> None:
         run.dirty_area = GEOSGeometry(shapely.MultiPolygon(polys).wkt, srid=settings.JUMEAU_SRID)
 
 
-def _warning(file: str | None, feature: str | None, field: str | None, message: str,
-             line: int | None = None) -> dict[str, Any]:
-    return {"file": os.path.basename(file) if file else None, "feature": feature, "line": line, "field": field,
-            "message": message}
+def _warning(
+    file: str | None, feature: str | None, field: str | None, message: str, line: int | None = None
+) -> dict[str, Any]:
+    return {
+        "file": os.path.basename(file) if file else None,
+        "feature": feature,
+        "line": line,
+        "field": field,
+        "message": message,
+    }
 
 
 def _errors(exc: SyncError) -> list[dict[str, Any]]:
     items = exc.errors if isinstance(exc, ValidationError) and exc.errors else [exc]
-    return [dict(_warning(e.file, e.feature_id, e.field, e.message, getattr(e, "line", None)), advice=e.advice)
-            for e in items]
+    return [
+        dict(_warning(e.file, e.feature_id, e.field, e.message, getattr(e, "line", None)), advice=e.advice)
+        for e in items
+    ]
 
 
 def _geodesy_session(allow_approximate: Any) -> geodesy.Session:
@@ -220,16 +271,21 @@ def _report_json(report: ReadReport | None, geo: geodesy.Session | None = None) 
     return {
         "transformations": geo.describe() if geo else [],
         "geodesy_notes": list(geo.notes) if geo else [],
-        "members": report.members, "source_srid": report.source_srid,
-        "imported": dict(report.imported), "metadata": dict(report.metadata),
-        "rejected": [{"feature": r.feature_id, "line": r.line, "type": r.feature_type, "field": r.field,
-                      "reason": r.reason} for r in report.rejected],
+        "members": report.members,
+        "source_srid": report.source_srid,
+        "imported": dict(report.imported),
+        "metadata": dict(report.metadata),
+        "rejected": [
+            {"feature": r.feature_id, "line": r.line, "type": r.feature_type, "field": r.field, "reason": r.reason}
+            for r in report.rejected
+        ],
         "notes": list(report.notes),
     }
 
 
-def _fail(run: "SyncRun", exc: SyncError, report: ReadReport | None, path: Any,
-          geo: geodesy.Session | None = None) -> None:
+def _fail(
+    run: SyncRun, exc: SyncError, report: ReadReport | None, path: Any, geo: geodesy.Session | None = None
+) -> None:
     """Record the failed run; it is saved outside the transaction that was rolled back."""
     exc.with_location(file=str(path))
     run.status = run.Status.FAILED

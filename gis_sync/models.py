@@ -1,4 +1,5 @@
 """Sources as configuration and the record of every sync run."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -26,11 +27,10 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.key
 
-    def last_run(self) -> "SyncRun | None":
+    def last_run(self) -> SyncRun | None:
         return self.runs.order_by("-started_at").first()
 
-    def sync(self, progress: "Callable[[str], None] | None" = None,
-             allow_approximate_m: float | None = None) -> "SyncRun":
+    def sync(self, progress: Callable[[str], None] | None = None, allow_approximate_m: float | None = None) -> SyncRun:
         """Read the source's location and bring the twin in line with it, in one transaction.
 
         allow_approximate_m: the coordinate error (m) the operator accepts when PROJ lacks a grid.
@@ -42,8 +42,9 @@ class Source(models.Model):
             options.setdefault("mapping", self.field_mapping)
         if allow_approximate_m is not None:
             options["allow_approximate"] = allow_approximate_m
-        return import_path(self.location, format=self.format or None, srid=self.srid, options=options,
-                           source=self, progress=progress)
+        return import_path(
+            self.location, format=self.format or None, srid=self.srid, options=options, source=self, progress=progress
+        )
 
 
 class SyncRun(models.Model):
@@ -67,12 +68,16 @@ class SyncRun(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
-    dirty_area = models.MultiPolygonField(srid=settings.JUMEAU_SRID, null=True, blank=True, help_text="Where tiles need rebuilding.")
+    dirty_area = models.MultiPolygonField(
+        srid=settings.JUMEAU_SRID, null=True, blank=True, help_text="Where tiles need rebuilding."
+    )
     dirty_layers = models.JSONField(default=list, blank=True)
     report = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text="What the reader saw: members, imported and metadata per feature type, every rejection "
-        "with its reason, notes.")
+        "with its reason, notes.",
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -86,8 +91,10 @@ class SyncRun(models.Model):
 
     def summary(self) -> str:
         n = len(self.warnings)
-        text = (f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
-                f"{self.unchanged} unchanged, {self.rejected} rejected, {n} warning{'' if n == 1 else 's'}")
+        text = (
+            f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected, {n} warning{'' if n == 1 else 's'}"
+        )
         if self.errors:
             text += f", {len(self.errors)} error{'' if len(self.errors) == 1 else 's'}"
         return text
@@ -105,12 +112,14 @@ class SyncRun(models.Model):
         for r in (self.report or {}).get("rejected", []):
             kinds.setdefault((r.get("type"), r.get("field"), r.get("reason")), []).append(r)
         for (ftype, field, reason), items in list(kinds.items())[:limit]:
-            what = ", ".join(part for part in (f"{len(items)} × {ftype or 'feature'}", field and f"field {field}")
-                             if part)
+            what = ", ".join(
+                part for part in (f"{len(items)} × {ftype or 'feature'}", field and f"field {field}") if part
+            )
             head = items[0]
             first = ""
             if head.get("feature"):
-                first = f" (first: feature {head['feature']}{', line %d' % head['line'] if head.get('line') else ''})"
+                line = f", line {head['line']}" if head.get("line") else ""
+                first = f" (first: feature {head['feature']}{line})"
             lines.append(f"rejected: {what}: {reason}{first}")
         lines += self._more(len(kinds), limit, "kind of rejection", "kinds of rejection")
         return lines
@@ -130,12 +139,21 @@ class SyncRun(models.Model):
         if count <= shown:
             return []
         rest = count - shown
-        return [f"… and {rest} more {noun if rest == 1 else plural or noun + 's'} of sync run #{self.pk}: "
-                f"read them all {self.where_to_read()}"]
+        return [
+            f"… and {rest} more {noun if rest == 1 else plural or noun + 's'} of sync run #{self.pk}: "
+            f"read them all {self.where_to_read()}"
+        ]
 
 
 def where(item: dict) -> str:
     """'file, feature F, line N, field X' of a warning, error or rejection as a run stores it."""
-    return ", ".join(part for part in (
-        item.get("file"), item.get("feature") and f"feature {item['feature']}",
-        item.get("line") and f"line {item['line']}", item.get("field") and f"field {item['field']}") if part)
+    return ", ".join(
+        part
+        for part in (
+            item.get("file"),
+            item.get("feature") and f"feature {item['feature']}",
+            item.get("line") and f"line {item['line']}",
+            item.get("field") and f"field {item['field']}",
+        )
+        if part
+    )

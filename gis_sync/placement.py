@@ -1,5 +1,6 @@
 """Where a model drawn in local metres goes: placement options read against their rotation convention, and the
 placement a georeferenced model states (a reference point with its north, or a map conversion)."""
+
 from __future__ import annotations
 
 import math
@@ -69,15 +70,23 @@ def grid_north_at(srid: int, lon: float, lat: float) -> tuple[float, float]:
 
     crs = crs_mod.crs_for(crs_mod.horizontal_srid(srid))
     if crs.is_geographic:
-        raise PlacementError(f"EPSG:{srid} is geographic: a model cannot be placed in degrees",
-                             advice="store and place models in a projected CRS (metres)")
+        raise PlacementError(
+            f"EPSG:{srid} is geographic: a model cannot be placed in degrees",
+            advice="store and place models in a projected CRS (metres)",
+        )
     factors = Proj(crs).get_factors(lon, lat)
     return -float(factors.meridian_convergence), float(factors.meridional_scale)
 
 
-def placement_from_reference_point(lon: float, lat: float, height: float, north_azimuth_deg: float,
-                                   reference: tuple[float, float, float], storage_srid: int,
-                                   source: str = "IfcSite") -> Placement:
+def placement_from_reference_point(
+    lon: float,
+    lat: float,
+    height: float,
+    north_azimuth_deg: float,
+    reference: tuple[float, float, float],
+    storage_srid: int,
+    source: str = "IfcSite",
+) -> Placement:
     """The placement of a model whose point `reference` (model metres, x, y, z) lies at lon, lat (WGS84 degrees)
     and `height` (metres, orthometric), its +Y axis pointing `north_azimuth_deg` clockwise from true north.
 
@@ -89,12 +98,26 @@ def placement_from_reference_point(lon: float, lat: float, height: float, north_
     rotation = -(north_azimuth_deg + north)
     c, s = math.cos(math.radians(rotation)), math.sin(math.radians(rotation))
     rx, ry, rz = reference
-    return Placement(x=ox - k * (c * rx - s * ry), y=oy - k * (s * rx + c * ry), rotation_deg=rotation % 360.0,
-                     elevation=height - rz, scale=k, scale_z=1.0, source=source)
+    return Placement(
+        x=ox - k * (c * rx - s * ry),
+        y=oy - k * (s * rx + c * ry),
+        rotation_deg=rotation % 360.0,
+        elevation=height - rz,
+        scale=k,
+        scale_z=1.0,
+        source=source,
+    )
 
 
-def placement_from_map_conversion(eastings: float, northings: float, height: float, x_axis: tuple[float, float],
-                                  scale: float, map_srid: int, storage_srid: int) -> Placement:
+def placement_from_map_conversion(
+    eastings: float,
+    northings: float,
+    height: float,
+    x_axis: tuple[float, float],
+    scale: float,
+    map_srid: int,
+    storage_srid: int,
+) -> Placement:
     """The placement given by an IfcMapConversion: model metres (x, y) become map metres E + scale * R(x_axis) * (x,
     y) in EPSG:map_srid, heights height + z. eastings, northings, height in metres; scale model → map metres.
 
@@ -102,18 +125,25 @@ def placement_from_map_conversion(eastings: float, northings: float, height: flo
     x axis: the two grids differ in north (their convergences) and in scale factor, both taken from that pair."""
     ax, ay = x_axis
     if not (math.isfinite(ax) and math.isfinite(ay)) or math.hypot(ax, ay) == 0:
-        raise PlacementError(f"the IfcMapConversion x axis ({ax}, {ay}) has no direction",
-                             field="XAxisAbscissa", advice="give XAxisAbscissa/XAxisOrdinate as cos/sin of the turn")
+        raise PlacementError(
+            f"the IfcMapConversion x axis ({ax}, {ay}) has no direction",
+            field="XAxisAbscissa",
+            advice="give XAxisAbscissa/XAxisOrdinate as cos/sin of the turn",
+        )
     rotation = math.degrees(math.atan2(ay, ax))
     x, y = eastings, northings
     if crs_mod.horizontal_srid(map_srid) != crs_mod.horizontal_srid(storage_srid):
         step = 100.0 / math.hypot(ax, ay)
         xs, ys = crs_mod.transform_xy([x, x + step * ax], [y, y + step * ay], map_srid, storage_srid)
         if not all(math.isfinite(v) for v in xs + ys):
-            raise PlacementError(f"EPSG:{map_srid} → EPSG:{storage_srid} gives no coordinates at {x}, {y}",
-                                 field="IfcMapConversion", advice="check Eastings/Northings and the target CRS")
+            raise PlacementError(
+                f"EPSG:{map_srid} → EPSG:{storage_srid} gives no coordinates at {x}, {y}",
+                field="IfcMapConversion",
+                advice="check Eastings/Northings and the target CRS",
+            )
         x, y = xs[0], ys[0]
         rotation = math.degrees(math.atan2(ys[1] - ys[0], xs[1] - xs[0]))
         scale *= math.hypot(xs[1] - xs[0], ys[1] - ys[0]) / 100.0
-    return Placement(x=x, y=y, rotation_deg=rotation % 360.0, elevation=height, scale=scale, scale_z=1.0,
-                     source="IfcMapConversion")
+    return Placement(
+        x=x, y=y, rotation_deg=rotation % 360.0, elevation=height, scale=scale, scale_z=1.0, source="IfcMapConversion"
+    )

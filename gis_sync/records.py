@@ -1,4 +1,5 @@
 """Plain records that format readers produce and the importer writes: no ORM, geometries as WKT in the storage CRS."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -7,11 +8,16 @@ from typing import Any, Literal
 
 from twin.depth import Axis3D, DepthObservation
 
-NetworkType = Literal[
-    "water", "sewer", "stormwater", "gas", "electricity", "telecom", "heating", "lighting"
-]
+NetworkType = Literal["water", "sewer", "stormwater", "gas", "electricity", "telecom", "heating", "lighting"]
 NETWORK_TYPES: tuple[str, ...] = (
-    "water", "sewer", "stormwater", "gas", "electricity", "telecom", "heating", "lighting",
+    "water",
+    "sewer",
+    "stormwater",
+    "gas",
+    "electricity",
+    "telecom",
+    "heating",
+    "lighting",
 )
 PrecisionClass = Literal["A", "B", "C"]
 DepthKind = Literal["top", "axis", "invert", "cover", "survey"]
@@ -201,8 +207,15 @@ class CircuitRecord:
 
 
 Record = (
-    BuildingRecord | NetworkSegmentRecord | NetworkNodeRecord | PoiRecord | StreetRecord
-    | ProjectModelRecord | TerrainRecord | PointCloudRecord | CircuitRecord
+    BuildingRecord
+    | NetworkSegmentRecord
+    | NetworkNodeRecord
+    | PoiRecord
+    | StreetRecord
+    | ProjectModelRecord
+    | TerrainRecord
+    | PointCloudRecord
+    | CircuitRecord
 )
 
 
@@ -216,8 +229,14 @@ class ReadWarning:
 
     def __str__(self) -> str:
         where = ", ".join(
-            p for p in (self.file, f"feature {self.feature_id}" if self.feature_id else "",
-                        f"line {self.line}" if self.line else "", f"field {self.field}" if self.field else "") if p
+            p
+            for p in (
+                self.file,
+                f"feature {self.feature_id}" if self.feature_id else "",
+                f"line {self.line}" if self.line else "",
+                f"field {self.field}" if self.field else "",
+            )
+            if p
         )
         return f"{where}: {self.message}"
 
@@ -249,8 +268,9 @@ class ReadReport:
     # The reader (or its writer) brings the source's heights into the storage height system (a compound CRS).
     heights_moved: bool = False
 
-    def warn(self, message: str, *, feature_id: str | None = None, field: str | None = None,
-             line: int | None = None) -> None:
+    def warn(
+        self, message: str, *, feature_id: str | None = None, field: str | None = None, line: int | None = None
+    ) -> None:
         self.warnings.append(ReadWarning(self.file, feature_id, field, message, line))
 
     def reject(self, feature_id: str, feature_type: str, reason: str, field: str | None = None) -> None:
@@ -264,8 +284,7 @@ class ReadReport:
         """Give warnings, rejections and errors the line of their feature (feature id -> 1-based line)."""
         if not lines:
             return
-        self.warnings = [replace(w, line=lines.get(w.feature_id or "")) if w.line is None else w
-                         for w in self.warnings]
+        self.warnings = [replace(w, line=lines.get(w.feature_id or "")) if w.line is None else w for w in self.warnings]
         self.rejected = [replace(r, line=lines.get(r.feature_id)) if r.line is None else r for r in self.rejected]
         for exc in self.errors:
             if getattr(exc, "line", None) is None and getattr(exc, "feature_id", None) in lines:

@@ -1,4 +1,5 @@
 """The sync of one source as a Celery job: locked per source, retried with backoff when a download fails."""
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -10,9 +11,17 @@ from twin.jobs import exclusive, reporter
 from twin.signals import layers_changed
 
 
-@shared_task(bind=True, name="gis_sync.sync_source", autoretry_for=(DownloadError,), max_retries=4,
-          retry_backoff=settings.JUMEAU_JOB_RETRY_BACKOFF_S, retry_backoff_max=3600, retry_jitter=False,
-          soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S, time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
+@shared_task(
+    bind=True,
+    name="gis_sync.sync_source",
+    autoretry_for=(DownloadError,),
+    max_retries=4,
+    retry_backoff=settings.JUMEAU_JOB_RETRY_BACKOFF_S,
+    retry_backoff_max=3600,
+    retry_jitter=False,
+    soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+    time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60,
+)
 def sync_source(self, key: str, allow_approximate_m: float | None = None) -> dict:
     """Sync the source `key`, then queue the builds of the layers (and the surface model) it made stale; the
     result holds the run's counts and those jobs. A failed sync raises its SyncError: nothing is queued, the
@@ -23,10 +32,20 @@ def sync_source(self, key: str, allow_approximate_m: float | None = None) -> dic
     progress = reporter(self)
     with exclusive(self, f"sync:{key}"):
         run = source.sync(progress=progress, allow_approximate_m=allow_approximate_m)
-    return {"source": key, "run": run.pk, "status": run.status, "created": run.created, "updated": run.updated,
-            "deleted": run.deleted, "unchanged": run.unchanged, "rejected": run.rejected,
-            "warnings": len(run.warnings), "dirty_layers": list(run.dirty_layers), "seconds": run.seconds,
-            "queued": queue_rebuilds(run)}
+    return {
+        "source": key,
+        "run": run.pk,
+        "status": run.status,
+        "created": run.created,
+        "updated": run.updated,
+        "deleted": run.deleted,
+        "unchanged": run.unchanged,
+        "rejected": run.rejected,
+        "warnings": len(run.warnings),
+        "dirty_layers": list(run.dirty_layers),
+        "seconds": run.seconds,
+        "queued": queue_rebuilds(run),
+    }
 
 
 def queue_rebuilds(run: SyncRun) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Number checks every reader runs on the whole input before anything is written: finite, and in a range that a
 place on Earth or a measure of a network or a building can have."""
+
 from __future__ import annotations
 
 import math
@@ -31,8 +32,9 @@ def _bad(value: float) -> str | None:
     return None
 
 
-def check_coords(coords: Iterable[Sequence[float]], *, feature_id: str | None, field: str,
-                 line: int | None = None) -> None:
+def check_coords(
+    coords: Iterable[Sequence[float]], *, feature_id: str | None, field: str, line: int | None = None
+) -> None:
     """GeometryError naming the feature, field and line (XML) for the first position with a non-finite or
     out-of-range coordinate. coords: (x, y[, z]) in the file's CRS; z in metres."""
     for k, position in enumerate(coords):
@@ -43,8 +45,11 @@ def check_coords(coords: Iterable[Sequence[float]], *, feature_id: str | None, f
                 why = f"is outside {Z_RANGE[0]:.0f} .. {Z_RANGE[1]:.0f} m"
             if why:
                 raise GeometryError(
-                    f"{_at(line)}{axis} of position {k + 1} ({value!r}) {why}", feature_id=feature_id, field=field,
-                    advice="fix the coordinate in the source and export again")
+                    f"{_at(line)}{axis} of position {k + 1} ({value!r}) {why}",
+                    feature_id=feature_id,
+                    field=field,
+                    advice="fix the coordinate in the source and export again",
+                )
 
 
 def bad_rows(array: np.ndarray) -> np.ndarray:
@@ -57,17 +62,27 @@ def bad_rows(array: np.ndarray) -> np.ndarray:
     return np.flatnonzero(bad.any(axis=1)) if a.ndim == 2 else np.flatnonzero(bad)
 
 
-def check_number(value: float, *, feature_id: str | None, field: str, line: int | None = None,
-                 low: float | None = None, high: float | None = None, unit: str = "") -> float:
+def check_number(
+    value: float,
+    *,
+    feature_id: str | None,
+    field: str,
+    line: int | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    unit: str = "",
+) -> float:
     """`value` when finite and within [low, high]; FieldValueError naming feature, field and line otherwise."""
     value = float(value)
     if not math.isfinite(value):
         raise FieldValueError(f"{_at(line)}{value!r} is not a finite number", feature_id=feature_id, field=field)
     if (low is not None and value < low) or (high is not None and value > high):
-        span = f"{low:g} .. {high:g}" if low is not None and high is not None else (
-            f">= {low:g}" if low is not None else f"<= {high:g}")
-        raise FieldValueError(f"{_at(line)}{value:g}{unit} is outside {span}{unit}", feature_id=feature_id,
-                              field=field)
+        span = (
+            f"{low:g} .. {high:g}"
+            if low is not None and high is not None
+            else (f">= {low:g}" if low is not None else f"<= {high:g}")
+        )
+        raise FieldValueError(f"{_at(line)}{value:g}{unit} is outside {span}{unit}", feature_id=feature_id, field=field)
     return value
 
 
@@ -83,5 +98,7 @@ def check_raster_heights(values: np.ndarray, *, nodata: float | None) -> None:
         sample = float(values[bad][0])
         raise FieldValueError(
             f"{count} cells hold {sample!r} or other heights that are not finite or outside {low:.0f} .. {high:.0f} m"
-            f" (nodata is {nodata!r})", field="band 1",
-            advice="declare the fill value as nodata (gdal_translate -a_nodata VALUE) and import again")
+            f" (nodata is {nodata!r})",
+            field="band 1",
+            advice="declare the fill value as nodata (gdal_translate -a_nodata VALUE) and import again",
+        )

@@ -1,5 +1,6 @@
 """The one way gis_sync parses XML: lxml with no network, no DTD loading, no entity expansion, no huge trees;
 a delivery that declares entities is refused as such."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,10 +12,18 @@ from lxml import etree
 from gis_sync.errors import FormatError
 
 # Comments and processing instructions are not data; dropping them keeps every element's tag a string.
-OPTIONS: dict[str, Any] = {"no_network": True, "resolve_entities": False, "load_dtd": False, "huge_tree": False,
-                           "remove_comments": True, "remove_pis": True}
-ENTITY_ADVICE = ("entity declarations (a DOCTYPE with <!ENTITY ...>) can expand to gigabytes or read other files: "
-                 "ask for an export without a DOCTYPE")
+OPTIONS: dict[str, Any] = {
+    "no_network": True,
+    "resolve_entities": False,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+ENTITY_ADVICE = (
+    "entity declarations (a DOCTYPE with <!ENTITY ...>) can expand to gigabytes or read other files: "
+    "ask for an export without a DOCTYPE"
+)
 BROKEN_ADVICE = "the file looks truncated or corrupted: ask for a complete export"
 
 
@@ -65,14 +74,18 @@ def broken(exc: etree.XMLSyntaxError, path: str | Path) -> FormatError:
     line, col = exc.position
     message = getattr(exc, "msg", None) or str(exc)
     if "entit" in message.lower():
-        return FormatError(f"line {line}: entity references are not allowed ({message})", file=str(path),
-                           advice=ENTITY_ADVICE)
-    return FormatError(f"the XML is broken at line {line}, column {col} ({message})", file=str(path),
-                       advice=BROKEN_ADVICE)
+        return FormatError(
+            f"line {line}: entity references are not allowed ({message})", file=str(path), advice=ENTITY_ADVICE
+        )
+    return FormatError(
+        f"the XML is broken at line {line}, column {col} ({message})", file=str(path), advice=BROKEN_ADVICE
+    )
 
 
 def unreadable(exc: OSError, path: str | Path) -> FormatError:
     message = str(exc).replace(str(path), Path(path).name)
-    return FormatError(f"the XML cannot be read ({message})", file=str(path),
-                       advice="check the file's encoding (its XML declaration must match its bytes) and that it is "
-                       "complete")
+    return FormatError(
+        f"the XML cannot be read ({message})",
+        file=str(path),
+        advice="check the file's encoding (its XML declaration must match its bytes) and that it is complete",
+    )

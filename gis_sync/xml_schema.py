@@ -1,4 +1,5 @@
 """XML Schema validation of GML deliveries, offline, against the schemas shipped in gis_sync/schemas."""
+
 from __future__ import annotations
 
 import bisect
@@ -63,7 +64,7 @@ class SchemaCheck:
 class _LocalCopies(etree.Resolver):
     """Answers the schema imports that point at schemas.opengis.net with the shipped copies."""
 
-    def resolve(self, url: str | None, pubid: str | None, context: object):  # noqa: ANN201 (lxml's type)
+    def resolve(self, url: str | None, pubid: str | None, context: object):
         key = re.sub(r"^[a-z]+://", "", url or "")
         local = LOCAL_COPIES.get(key)
         return self.resolve_filename(str(local), context) if local is not None else None
@@ -96,8 +97,12 @@ def load_schema(xsd: Path) -> tuple[etree.XMLSchema, threading.Lock]:
 
 
 def validate(
-    path: Path, xsd: Path = STARDT_XSD, *, root: str | None = None,
-    limit: int | None = None, max_bytes: int | None = None,
+    path: Path,
+    xsd: Path = STARDT_XSD,
+    *,
+    root: str | None = None,
+    limit: int | None = None,
+    max_bytes: int | None = None,
 ) -> SchemaCheck:
     """Validate the XML file `path` against `xsd`. Raise FormatError if it is not well-formed XML, and
     SchemaLoadError if the schema cannot be compiled. Files over `max_bytes`, or whose root element is not
@@ -109,8 +114,10 @@ def validate(
     if size == 0:
         raise FormatError("the file is empty", file=str(path), advice="ask the operator for a complete export")
     if size > max_bytes:
-        check.skipped = (f"the file is {size / 1e6:.3g} MB, over the {max_bytes / 1e6:.3g} MB validated in memory:"
-                         f" it is imported without validation against {xsd.name}")
+        check.skipped = (
+            f"the file is {size / 1e6:.3g} MB, over the {max_bytes / 1e6:.3g} MB validated in memory:"
+            f" it is imported without validation against {xsd.name}"
+        )
         return check
     start = time.perf_counter()
     doc = xml_safe.parse(path)  # FormatError if broken or if it declares entities
@@ -128,10 +135,14 @@ def validate(
         features = _FeatureIndex(top)
         prefixes = {**{ns: p for p, ns in top.nsmap.items() if p}, **KNOWN_PREFIXES}
         for entry in entries[:limit]:
-            check.violations.append(Violation(
-                line=entry.line, feature_id=features.at(entry.line), field=_property(entry.path),
-                message=_short_names(entry.message, prefixes),
-            ))
+            check.violations.append(
+                Violation(
+                    line=entry.line,
+                    feature_id=features.at(entry.line),
+                    field=_property(entry.path),
+                    message=_short_names(entry.message, prefixes),
+                )
+            )
     check.seconds = time.perf_counter() - start
     return check
 
@@ -173,7 +184,9 @@ def _property(path: str | None) -> str | None:
 
 def _short_names(message: str, prefixes: dict[str, str]) -> str:
     """'{http://www.opengis.net/gml/3.2}pos' -> 'gml:pos' in libxml2's messages."""
+
     def short(m: re.Match[str]) -> str:
         prefix = prefixes.get(m.group(1))
         return f"{prefix}:" if prefix else m.group(0)
+
     return re.sub(r"\{([^{}\s]+)\}", short, message).strip()

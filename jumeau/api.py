@@ -1,9 +1,11 @@
 """Read API over the city's core model; what a user sees depends on their role."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, permissions, serializers as drf, viewsets
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework import serializers as drf
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
@@ -36,7 +38,11 @@ class NetworkSegmentViewSet(viewsets.ReadOnlyModelViewSet):
         raise exceptions.PermissionDenied(CanSeeNetworks.message)
 
     def get_queryset(self):
-        return models.NetworkSegment.objects.visible_to(self.request.user).select_related("network__operator").order_by("id")
+        return (
+            models.NetworkSegment.objects.visible_to(self.request.user)
+            .select_related("network__operator")
+            .order_by("id")
+        )
 
 
 class PlanningProjectViewSet(viewsets.ReadOnlyModelViewSet):
@@ -46,7 +52,9 @@ class PlanningProjectViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
     def get_queryset(self):
-        return models.PlanningProject.objects.visible_to(self.request.user).prefetch_related("variants").order_by("name")
+        return (
+            models.PlanningProject.objects.visible_to(self.request.user).prefetch_related("variants").order_by("name")
+        )
 
 
 class PointOfInterestViewSet(viewsets.ReadOnlyModelViewSet):
@@ -59,14 +67,17 @@ class PointOfInterestViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(
     summary="Who am I, what may I see, and where is the city",
-    responses=inline_serializer("Session", {
-        "user": drf.CharField(allow_null=True),
-        "role": drf.CharField(),
-        "city": drf.CharField(),
-        "extent_degrees": drf.ListField(child=drf.FloatField()),
-        "home": drf.DictField(child=drf.FloatField()),
-        "layers": drf.ListField(child=drf.DictField()),
-    }),
+    responses=inline_serializer(
+        "Session",
+        {
+            "user": drf.CharField(allow_null=True),
+            "role": drf.CharField(),
+            "city": drf.CharField(),
+            "extent_degrees": drf.ListField(child=drf.FloatField()),
+            "home": drf.DictField(child=drf.FloatField()),
+            "layers": drf.ListField(child=drf.DictField()),
+        },
+    ),
 )
 @api_view(["GET"])
 # Public: it tells anyone who they are and lists only the layers their role may load (layers_for).
@@ -77,11 +88,13 @@ def session_view(request):
 
     xmin, ymin, xmax, ymax = settings.JUMEAU_EXTENT
     lon, lat = city_frame().to_lonlat([xmin, xmax], [ymin, ymax])
-    return Response({
-        "user": request.user.get_username() if request.user.is_authenticated else None,
-        "role": roles.describe(request.user),
-        "city": settings.JUMEAU_CITY_NAME,
-        "extent_degrees": [float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])],
-        "home": dict(zip(["lon", "lat", "height", "heading", "pitch"], settings.JUMEAU_HOME_VIEW)),
-        "layers": layers_for(request.user),
-    })
+    return Response(
+        {
+            "user": request.user.get_username() if request.user.is_authenticated else None,
+            "role": roles.describe(request.user),
+            "city": settings.JUMEAU_CITY_NAME,
+            "extent_degrees": [float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])],
+            "home": dict(zip(["lon", "lat", "height", "heading", "pitch"], settings.JUMEAU_HOME_VIEW)),
+            "layers": layers_for(request.user),
+        }
+    )

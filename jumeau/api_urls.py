@@ -1,4 +1,5 @@
 """Routes of the JSON API."""
+
 from django.urls import include, path
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter

@@ -1,4 +1,5 @@
 """The project package as a Django app: its commands (load_demo, serve_demo) and the wiring of the apps' signals."""
+
 from django.apps import AppConfig
 
 

@@ -1,9 +1,10 @@
 """ASGI entry point: HTTP through Django, websockets through Channels, one process."""
+
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.asgi import get_asgi_application
 
 django_http = get_asgi_application()
 

@@ -3,6 +3,7 @@
 Workers: `celery -A jumeau.celery worker`; schedules: `celery -A jumeau.celery beat` (edited in the admin).
 gis_sync knows nothing of tiles: a sync that landed sends twin's `layers_changed`, which jumeau/rebuilds.py
 answers, here in the project package, which alone may import every app."""
+
 from __future__ import annotations
 
 import os
@@ -40,6 +41,12 @@ def _record_queued(sender=None, headers=None, **kwargs) -> None:
         return
     from django_celery_results.models import TaskResult
 
-    TaskResult.objects.get_or_create(task_id=headers["id"], defaults={
-        "status": "PENDING", "task_name": headers.get("task") or sender,
-        "task_args": headers.get("argsrepr") or "", "task_kwargs": headers.get("kwargsrepr") or ""})
+    TaskResult.objects.get_or_create(
+        task_id=headers["id"],
+        defaults={
+            "status": "PENDING",
+            "task_name": headers.get("task") or sender,
+            "task_args": headers.get("argsrepr") or "",
+            "task_kwargs": headers.get("kwargsrepr") or "",
+        },
+    )

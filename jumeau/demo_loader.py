@@ -1,4 +1,5 @@
 """Loads the demo city through the same sources, importers and tile builds as real data."""
+
 from __future__ import annotations
 
 import json
@@ -40,36 +41,73 @@ def demo_sources(files: dict[str, Path]) -> list[dict]:
     """The demo as configured sources, in load order (terrain first: the others stand on it)."""
     sources = [
         {"key": "demo-terrain", "name": "MNT Antibes (démo)", "format": "terrain", "location": files["terrain"]},
-        {"key": "demo-buildings", "name": "BD TOPO bâtiments (démo)", "format": "ogr", "location": files["buildings"],
-         "options": {"kind": "buildings"}},
-        {"key": "demo-streets", "name": "Tronçons de route et chemins (démo)", "format": "ogr", "location": files["streets"],
-         "options": {"kind": "streets"}},
-        {"key": "demo-landmarks", "name": "Points d'intérêt (démo)", "format": "ogr", "location": files["landmarks"],
-         "options": {"kind": "poi"}},
-        {"key": "demo-water", "name": "RAEPA eau potable (démo)", "format": "raepa", "location": files["water"],
-         "options": OPERATORS["water"]},
-        {"key": "demo-sewer", "name": "RAEPA assainissement (démo)", "format": "raepa", "location": files["sewer"],
-         "options": OPERATORS["sewer"]},
-        {"key": "demo-gas", "name": "StaR-DT gaz (démo)", "format": "stardt", "location": files["gas"],
-         "options": OPERATORS["gas"]},
-        {"key": "demo-circuits", "name": "Circuits touristiques (démo)", "format": "circuits", "location": files["circuits"]},
+        {
+            "key": "demo-buildings",
+            "name": "BD TOPO bâtiments (démo)",
+            "format": "ogr",
+            "location": files["buildings"],
+            "options": {"kind": "buildings"},
+        },
+        {
+            "key": "demo-streets",
+            "name": "Tronçons de route et chemins (démo)",
+            "format": "ogr",
+            "location": files["streets"],
+            "options": {"kind": "streets"},
+        },
+        {
+            "key": "demo-landmarks",
+            "name": "Points d'intérêt (démo)",
+            "format": "ogr",
+            "location": files["landmarks"],
+            "options": {"kind": "poi"},
+        },
+        {
+            "key": "demo-water",
+            "name": "RAEPA eau potable (démo)",
+            "format": "raepa",
+            "location": files["water"],
+            "options": OPERATORS["water"],
+        },
+        {
+            "key": "demo-sewer",
+            "name": "RAEPA assainissement (démo)",
+            "format": "raepa",
+            "location": files["sewer"],
+            "options": OPERATORS["sewer"],
+        },
+        {
+            "key": "demo-gas",
+            "name": "StaR-DT gaz (démo)",
+            "format": "stardt",
+            "location": files["gas"],
+            "options": OPERATORS["gas"],
+        },
+        {
+            "key": "demo-circuits",
+            "name": "Circuits touristiques (démo)",
+            "format": "circuits",
+            "location": files["circuits"],
+        },
     ]
     project = json.loads(files["project"].read_text())
     for variant in project["variants"]:
-        sources.append({
-            "key": f"demo-project-{variant['id'].replace('_', '-')}",
-            "name": f"{project['name']} — {variant['name']}",
-            "format": "gltf",
-            "location": files["project"].parent / variant["file"],
-            "options": {
-                "project": project["name"],
-                "project_status": project.get("status", "consultation"),
-                "project_description": project.get("description", ""),
-                "variant": variant["name"],
-                "placement": variant["placement"],
-                "rotation_convention": project.get("rotation_convention", ""),
-            },
-        })
+        sources.append(
+            {
+                "key": f"demo-project-{variant['id'].replace('_', '-')}",
+                "name": f"{project['name']} — {variant['name']}",
+                "format": "gltf",
+                "location": files["project"].parent / variant["file"],
+                "options": {
+                    "project": project["name"],
+                    "project_status": project.get("status", "consultation"),
+                    "project_description": project.get("description", ""),
+                    "variant": variant["name"],
+                    "placement": variant["placement"],
+                    "rotation_convention": project.get("rotation_convention", ""),
+                },
+            }
+        )
     return sources
 
 
@@ -84,8 +122,12 @@ def load_demo(*, seed: int = 42, progress: Progress = print, tiles: bool = True)
     for spec in demo_sources(files):
         source, _ = Source.objects.update_or_create(
             key=spec["key"],
-            defaults={"name": spec["name"], "format": spec["format"], "location": str(spec["location"]),
-                      "options": spec.get("options", {})},
+            defaults={
+                "name": spec["name"],
+                "format": spec["format"],
+                "location": str(spec["location"]),
+                "options": spec.get("options", {}),
+            },
         )
         last = source.last_run()
         if last is not None and last.status == SyncRun.Status.SUCCESS:
@@ -128,4 +170,3 @@ def cast_street_shade(progress: Progress) -> None:
     from realtime.shade_store import refresh_shade
 
     refresh_shade(progress=progress)
-

@@ -1,4 +1,5 @@
 """Typed readers for settings that come from the environment; a bad value fails loudly."""
+
 from __future__ import annotations
 
 import os
@@ -44,7 +45,9 @@ def envextent(name: str, default: str) -> tuple[float, float, float, float]:
     try:
         xmin, ymin, xmax, ymax = (float(p) for p in parts)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be 'xmin,ymin,xmax,ymax' in metres, got {os.getenv(name, default)!r}.") from None
+        raise ImproperlyConfigured(
+            f"{name} must be 'xmin,ymin,xmax,ymax' in metres, got {os.getenv(name, default)!r}."
+        ) from None
     if xmin >= xmax or ymin >= ymax:
         raise ImproperlyConfigured(f"{name}: xmin must be below xmax and ymin below ymax.")
     return (xmin, ymin, xmax, ymax)

@@ -1,5 +1,6 @@
 """The wiring between jobs: a sync that landed queues the rebuilds it made stale, in tiles, the surface model,
 the shade on the streets and the impact reports."""
+
 from __future__ import annotations
 
 from realtime.tasks import compute_shade
@@ -23,8 +24,9 @@ def queue_rebuilds(dirty_layers: list[str]) -> dict[str, str]:
         queued["dsm"], queued["shade"], queued["impact"] = impact.parent.parent.id, impact.parent.id, impact.id
     else:
         # A project's new model changes only its own variants' reports.
-        variants = sorted({int(m["variant"]) for layer in dirty_layers if (m := LAYER_RE.fullmatch(layer))
-                           and m["variant"]})
+        variants = sorted(
+            {int(m["variant"]) for layer in dirty_layers if (m := LAYER_RE.fullmatch(layer)) and m["variant"]}
+        )
         if variants and Terrain.current() is not None:
             queued["impact"] = impact_reports.delay(variants).id
     return queued

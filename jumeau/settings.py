@@ -1,4 +1,5 @@
 """Jumeau settings: one module, read from the environment; a fresh checkout runs embedded."""
+
 from __future__ import annotations
 
 import os
@@ -95,8 +96,12 @@ TEMPLATES = [
 DATABASE_URL = os.getenv("DATABASE_URL", "")
 if DATABASE_URL:
     if not DATABASE_URL.startswith(("postgis://", "postgres://", "postgresql://")):
-        raise ImproperlyConfigured(f"DATABASE_URL must be postgis://user@host:port/name, got {DATABASE_URL.split('@')[-1]!r}.")
-    _db = dj_database_url.parse(DATABASE_URL.replace("postgres://", "postgis://", 1).replace("postgresql://", "postgis://", 1))
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be postgis://user@host:port/name, got {DATABASE_URL.split('@')[-1]!r}."
+        )
+    _db = dj_database_url.parse(
+        DATABASE_URL.replace("postgres://", "postgis://", 1).replace("postgresql://", "postgis://", 1)
+    )
     _db["ENGINE"] = "django.contrib.gis.db.backends.postgis"
     _db["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
     # One test database per test process: two runs on one server (a developer and CI) never share one.
@@ -108,7 +113,7 @@ else:
             "ENGINE": "django.contrib.gis.db.backends.spatialite",
             "NAME": str(VAR_DIR / os.getenv("SPATIALITE_NAME", "jumeau.sqlite3")),
             "OPTIONS": {"timeout": 30},
-                        # One file per test process: parallel runs must not share a test database.
+            # One file per test process: parallel runs must not share a test database.
             "TEST": {"NAME": str(VAR_DIR / f"test_jumeau_{os.getpid()}.sqlite3")},
         }
     }
@@ -152,8 +157,10 @@ else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Producers write where workers read: one folder for both directions.
-        "data_folder_in": str(_celery_dir / "queue"), "data_folder_out": str(_celery_dir / "queue"),
-        "control_folder": str(_celery_dir / "control"), "processed_folder": str(_celery_dir / "processed"),
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "control_folder": str(_celery_dir / "control"),
+        "processed_folder": str(_celery_dir / "processed"),
         "store_processed": False,
     }
 # A queue name of its own lets a test session run its worker beside the demo's on the same broker.
@@ -332,8 +339,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # WeasyPrint narrates every layout step of a PDF at INFO.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
-                "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # GDAL 3.6 is Debian 12's; the check asks for 3.9+ to block file access from crafted SRS strings.

@@ -14,6 +14,7 @@ docker/nginx.conf.template:
   So they are ``no-cache``: the browser keeps them and revalidates each with its ETag, a 304 of a few hundred
   bytes, and a deployment is seen on the next load.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,11 @@ class _IncrementalCompressor(Compressor):
 
     def compress(self, path: str) -> list[str]:
         mtime = os.stat(path).st_mtime
-        done = [path + suffix for suffix in (".br", ".gz")
-                if os.path.isfile(path + suffix) and os.stat(path + suffix).st_mtime == mtime]
+        done = [
+            path + suffix
+            for suffix in (".br", ".gz")
+            if os.path.isfile(path + suffix) and os.stat(path + suffix).st_mtime == mtime
+        ]
         if done:
             return done
         return super().compress(path)

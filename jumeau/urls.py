@@ -1,4 +1,5 @@
 """URL map: the app, the API, the tiles, the admin."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,8 +18,9 @@ urlpatterns = [
     # Public on purpose: the schema and its docs describe endpoints and shapes, never data, and each endpoint
     # checks its own permission; an open API is documented for the city's partners.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]),
-         name="api-docs"),
+    path(
+        "api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="api-docs"
+    ),
     path("tiles/", include("tiles.urls")),
     # Each format checks the project: a draft's report answers 404 to anyone who may not see drafts.
     path("reports/impact/", include("viewshed.report_urls")),

@@ -1,4 +1,5 @@
 """Admin for the GTFS tables: read-mostly, searchable by GTFS ids and names, filtered by feed."""
+
 from django import forms
 from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
@@ -71,8 +72,19 @@ class StopTimeAdmin(admin.ModelAdmin):
 
 @admin.register(models.Calendar)
 class CalendarAdmin(admin.ModelAdmin):
-    list_display = ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-                    "start_date", "end_date", "feed"]
+    list_display = [
+        "service_id",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "start_date",
+        "end_date",
+        "feed",
+    ]
     list_filter = ["feed"]
     search_fields = ["service_id"]
 

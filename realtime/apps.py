@@ -1,4 +1,5 @@
 """Live transit and walking routes pushed to the 3D scene."""
+
 from django.apps import AppConfig
 
 

@@ -1,4 +1,5 @@
 """The uvicorn settings the twin's websockets are served with: one place for `serve_demo` and the load bench."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,7 +19,12 @@ def uvicorn_config(app: Any, host: str, port: int, **extra: Any):
     """
     import uvicorn
 
-    options: dict[str, Any] = {"lifespan": "off", "ws": "websockets-sansio", "ws_max_size": WS_MAX_SIZE,
-                               "ws_per_message_deflate": False, "backlog": BACKLOG}
+    options: dict[str, Any] = {
+        "lifespan": "off",
+        "ws": "websockets-sansio",
+        "ws_max_size": WS_MAX_SIZE,
+        "ws_per_message_deflate": False,
+        "backlog": BACKLOG,
+    }
     options.update(extra)
     return uvicorn.Config(app, host=host, port=port, **options)

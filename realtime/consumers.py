@@ -28,6 +28,7 @@ write frames that were serialised once elsewhere. Protocol (JSON text):
 Messages over 16 KiB close the socket with 1009; more than RATE_PER_S messages a second (burst RATE_BURST) with 4029;
 a socket that cannot keep up with 4013; when the transit state (Redis) cannot be read, with 1013: reconnect later.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -120,10 +121,19 @@ def _stops_in_bbox(bbox: list[float]) -> tuple[list[str], list[str]]:
     """Stop ids of the active feed inside a lon/lat box, and the routes that call at them."""
     from realtime.models import Route, Stop
 
-    stops = list(Stop.objects.current().in_bbox(*bbox).filter(location_type=0).order_by("stop_id")
-                 .values_list("stop_id", flat=True)[:MAX_STOPS])
-    routes = list(Route.objects.filter(feed__active=True, trips__stop_times__stop__stop_id__in=stops)
-                  .distinct().order_by("route_id").values_list("route_id", flat=True)[:MAX_ROUTES])
+    stops = list(
+        Stop.objects.current()
+        .in_bbox(*bbox)
+        .filter(location_type=0)
+        .order_by("stop_id")
+        .values_list("stop_id", flat=True)[:MAX_STOPS]
+    )
+    routes = list(
+        Route.objects.filter(feed__active=True, trips__stop_times__stop__stop_id__in=stops)
+        .distinct()
+        .order_by("route_id")
+        .values_list("route_id", flat=True)[:MAX_ROUTES]
+    )
     return stops, routes
 
 
@@ -167,7 +177,8 @@ class TransitConsumer(GuardedConsumer):
                 self.outbox.clear()
                 hub.leave(self, self.topics)
                 asyncio.get_running_loop().create_task(
-                    self.refuse(CLOSE_TOO_SLOW, "the connection cannot keep up; reconnect"))
+                    self.refuse(CLOSE_TOO_SLOW, "the connection cannot keep up; reconnect")
+                )
                 return
             self.outbox.append((topic, seq, frame))
             return
@@ -239,8 +250,13 @@ class TransitConsumer(GuardedConsumer):
         routes = _strings(message.get("routes"), MAX_ROUTES, "routes")
         bbox = message.get("bbox")
         if bbox is not None:
-            if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)
-                    and bbox[0] < bbox[2] and bbox[1] < bbox[3]):
+            if not (
+                isinstance(bbox, list)
+                and len(bbox) == 4
+                and all(isinstance(v, (int, float)) for v in bbox)
+                and bbox[0] < bbox[2]
+                and bbox[1] < bbox[3]
+            ):
                 raise ValueError("bbox is [west, south, east, north] in degrees")
             in_box, serving = await database_sync_to_async(_stops_in_bbox)([float(v) for v in bbox])
             stops = list(dict.fromkeys(stops + in_box))[:MAX_STOPS]
@@ -277,8 +293,12 @@ class TransitConsumer(GuardedConsumer):
                 status = state
                 feed_ts = state.get("feed_timestamp")
         snapshot = {
-            "type": "snapshot", "topics": {t: states[t][0] if t in states else 0 for t in sorted(self.topics)},
-            "feed_timestamp": feed_ts, "status": status, "departures": departures, "vehicles": list(vehicles.values()),
+            "type": "snapshot",
+            "topics": {t: states[t][0] if t in states else 0 for t in sorted(self.topics)},
+            "feed_timestamp": feed_ts,
+            "status": status,
+            "departures": departures,
+            "vehicles": list(vehicles.values()),
         }
         # Ahead of any queued change: the writer then drops the changes the snapshot already contains.
         self._queue_first(dumps(snapshot))
@@ -323,12 +343,15 @@ class RoutesConsumer(GuardedConsumer):
         from realtime.pedestrian import RouteError, route_feature
 
         if message.get("type") != "route":
-            await self.send(text_data=dumps({"type": "error", "message": f"unknown message type {message.get('type')!r}"}))
+            await self.send(
+                text_data=dumps({"type": "error", "message": f"unknown message type {message.get('type')!r}"})
+            )
             return
         request_id = message.get("id")
         try:
             feature = await database_sync_to_async(route_feature)(
-                message.get("from"), message.get("to"), message.get("shade"), message.get("max_detour"))
+                message.get("from"), message.get("to"), message.get("shade"), message.get("max_detour")
+            )
         except RouteError as exc:
             await self.send(text_data=dumps({"type": "error", "id": request_id, "message": str(exc)}))
             return

@@ -65,7 +65,9 @@ def _match_updates(calls: Sequence[StopTime], update: TripUpdateRecord) -> dict[
     return matched
 
 
-def propagate_delays(calls: Sequence[StopTime], update: TripUpdateRecord | None, origin: datetime) -> list[CallEstimate]:
+def propagate_delays(
+    calls: Sequence[StopTime], update: TripUpdateRecord | None, origin: datetime
+) -> list[CallEstimate]:
     """Per-call delays of one trip instance under GTFS-realtime propagation rules.
 
     A stop_time_update's delay holds for the following calls until the next
@@ -181,8 +183,11 @@ class DepartureClock:
             self._index[stop_id] = ([e[0] for e in items], [(e[1], e[2]) for e in items])
         self.max_time_s = max_time
         # Trip instances on the road at t: scheduled first departure <= t <= last arrival, found by bisection.
-        spans = sorted((calls[0].departure, calls[-1].arrival, trip_id)
-                       for trip_id, calls in self.feed.stop_times.items() if len(calls) >= 2)
+        spans = sorted(
+            (calls[0].departure, calls[-1].arrival, trip_id)
+            for trip_id, calls in self.feed.stop_times.items()
+            if len(calls) >= 2
+        )
         self._span_starts = [span[0] for span in spans]
         self._spans = spans
         self._max_span_s = max((end - start for start, end, _ in spans), default=0)
@@ -246,7 +251,9 @@ class DepartureClock:
                     update = self.trip_update_for(trip_id, day, by_trip.get(trip_id.partition("@")[0], []))
                     canceled = update is not None and update.schedule_relationship == "CANCELED"
                     if trip_id not in cache:
-                        cache[trip_id] = propagate_delays(self.feed.stop_times[trip_id], None if canceled else update, origin)
+                        cache[trip_id] = propagate_delays(
+                            self.feed.stop_times[trip_id], None if canceled else update, origin
+                        )
                     estimate = cache[trip_id][i]
                     call = self.feed.stop_times[trip_id][i]
                     delay = estimate.departure_delay or 0
@@ -275,7 +282,6 @@ class DepartureClock:
                     )
         found.sort(key=lambda d: (d.expected, d.trip_id))
         return found[:limit]
-
 
     def path_of(self, trip_id: str) -> TripPath | None:
         """The trip's geographic path (cached per shape and stop pattern), None when it cannot be drawn."""
@@ -310,7 +316,7 @@ class DepartureClock:
             # A late trip is still on the road up to lookback_s after its scheduled end.
             lo = bisect.bisect_left(self._span_starts, t - self._max_span_s - self.lookback_s)
             hi = bisect.bisect_right(self._span_starts, t)
-            for start, end, trip_id in self._spans[lo:hi]:
+            for _start, end, trip_id in self._spans[lo:hi]:
                 trip = self.feed.trips[trip_id]
                 if trip.service_id not in services:
                     continue
@@ -326,7 +332,9 @@ class DepartureClock:
         found.sort(key=lambda p: (p.trip_id, p.service_day))
         return found
 
-    def _place(self, trip_id: str, day: date, origin: datetime, t: float, update: TripUpdateRecord | None) -> ScheduledPosition | None:
+    def _place(
+        self, trip_id: str, day: date, origin: datetime, t: float, update: TripUpdateRecord | None
+    ) -> ScheduledPosition | None:
         calls = self.feed.stop_times[trip_id]
         arrivals = np.array([c.arrival for c in calls], dtype=np.float64)
         departures = np.array([c.departure for c in calls], dtype=np.float64)
@@ -346,8 +354,18 @@ class DepartureClock:
         if fix is None:
             return None
         call = calls[fix.call_index]
-        return ScheduledPosition(trip_id, self.feed.trips[trip_id].route_id, day, fix.x, fix.y, fix.bearing, fix.distance,
-                                 fix.status, call.stop_id, delays[fix.call_index])
+        return ScheduledPosition(
+            trip_id,
+            self.feed.trips[trip_id].route_id,
+            day,
+            fix.x,
+            fix.y,
+            fix.bearing,
+            fix.distance,
+            fix.status,
+            call.stop_id,
+            delays[fix.call_index],
+        )
 
 
 def _by_trip(updates: Iterable[TripUpdateRecord]) -> dict[str, list[TripUpdateRecord]]:
@@ -454,7 +472,12 @@ class ShapeLine:
         return float(along[int(np.argmin(err))])
 
 
-def stop_distances(shape: ShapeLine, stops: Sequence[Stop], feed_dist: Sequence[float | None] | None = None, shape_feed_dist: np.ndarray | None = None) -> np.ndarray:
+def stop_distances(
+    shape: ShapeLine,
+    stops: Sequence[Stop],
+    feed_dist: Sequence[float | None] | None = None,
+    shape_feed_dist: np.ndarray | None = None,
+) -> np.ndarray:
     """Distance in metres along ``shape`` of each call's stop, non-decreasing.
 
     When the feed gives shape_dist_traveled both on the calls (``feed_dist``)
@@ -510,7 +533,9 @@ class VehicleFix:
     call_index: int  # the call the vehicle is at, or heading to
 
 
-def position_at(path: TripPath, arrivals: Sequence[float] | np.ndarray, departures: Sequence[float] | np.ndarray, t: float) -> VehicleFix | None:
+def position_at(
+    path: TripPath, arrivals: Sequence[float] | np.ndarray, departures: Sequence[float] | np.ndarray, t: float
+) -> VehicleFix | None:
     """Where a vehicle is at ``t`` along its path, or None outside [first departure, last arrival].
 
     ``arrivals``/``departures`` are the expected (delayed) times of every
@@ -535,7 +560,9 @@ def position_at(path: TripPath, arrivals: Sequence[float] | np.ndarray, departur
     return VehicleFix(x, y, bearing, distance, "IN_TRANSIT_TO", i + 1)
 
 
-def interpolate_fixes(shape: ShapeLine, first: tuple[float, float, float], second: tuple[float, float, float], t: float) -> VehicleFix:
+def interpolate_fixes(
+    shape: ShapeLine, first: tuple[float, float, float], second: tuple[float, float, float], t: float
+) -> VehicleFix:
     """Position at ``t`` between two VehiclePositions, moving along ``shape`` rather than cutting corners.
 
     Each fix is (x, y, timestamp) with x/y in the shape's coordinates; ``t``

@@ -29,9 +29,24 @@ __all__ = ["FeedSimulator", "SimulatedFeed", "serve"]
 RUSH_HOURS = ((7.0, 9.5), (16.5, 19.0))
 ALERT_TEMPLATES = (
     ("CONSTRUCTION", "DETOUR", "Travaux : déviation de la ligne {line}", "Roadworks: line {line} is diverted"),
-    ("ACCIDENT", "SIGNIFICANT_DELAYS", "Accident : retards importants sur la ligne {line}", "Accident: long delays on line {line}"),
-    ("SPECIAL_EVENT", "MODIFIED_SERVICE", "Événement : service modifié sur la ligne {line}", "Event: modified service on line {line}"),
-    ("WEATHER", "REDUCED_SERVICE", "Intempéries : service réduit sur la ligne {line}", "Bad weather: reduced service on line {line}"),
+    (
+        "ACCIDENT",
+        "SIGNIFICANT_DELAYS",
+        "Accident : retards importants sur la ligne {line}",
+        "Accident: long delays on line {line}",
+    ),
+    (
+        "SPECIAL_EVENT",
+        "MODIFIED_SERVICE",
+        "Événement : service modifié sur la ligne {line}",
+        "Event: modified service on line {line}",
+    ),
+    (
+        "WEATHER",
+        "REDUCED_SERVICE",
+        "Intempéries : service réduit sur la ligne {line}",
+        "Bad weather: reduced service on line {line}",
+    ),
 )
 
 
@@ -137,7 +152,12 @@ class FeedSimulator:
         if self.is_canceled(trip_id, day):
             if now > origin + calls[-1].arrival:
                 return None, None
-            return TripUpdateRecord(entity_id=f"tu-{trip_id}-{day:%Y%m%d}", schedule_relationship="CANCELED", timestamp=int(now), **descriptor), None
+            return TripUpdateRecord(
+                entity_id=f"tu-{trip_id}-{day:%Y%m%d}",
+                schedule_relationship="CANCELED",
+                timestamp=int(now),
+                **descriptor,
+            ), None
         delays = self.delay_profile(trip_id, day)
         arrivals = origin + np.array([c.arrival for c in calls], dtype=np.float64) + delays
         departures = origin + np.array([c.departure for c in calls], dtype=np.float64) + delays
@@ -149,7 +169,9 @@ class FeedSimulator:
         passed = int(np.searchsorted(departures, now, side="right")) - 1
         observed = int(delays[max(passed, 0)])
         nxt = min(passed + 1, len(calls) - 1)
-        vehicle_id = f"envibus-{int.from_bytes(hashlib.blake2b(trip_id.encode(), digest_size=2).digest(), 'little') % 900 + 100}"
+        vehicle_id = (
+            f"envibus-{int.from_bytes(hashlib.blake2b(trip_id.encode(), digest_size=2).digest(), 'little') % 900 + 100}"
+        )
         update = TripUpdateRecord(
             entity_id=f"tu-{trip_id}-{day:%Y%m%d}",
             vehicle_id=vehicle_id,
@@ -245,7 +267,7 @@ def serve(
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             part = self.path.split("?", 1)[0].strip("/")
             if part not in ("feed", "trip-updates", "vehicle-positions", "alerts"):
                 self.send_error(404, "try /feed, /trip-updates, /vehicle-positions or /alerts")
@@ -260,7 +282,7 @@ def serve(
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # a poller every few seconds would flood the console
 
     server = ThreadingHTTPServer((host, port), Handler)

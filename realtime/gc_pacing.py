@@ -11,6 +11,7 @@ most every MIN_INTERVAL_S; a timer still runs one at least every
 MAX_INTERVAL_S, so the cyclic garbage of closed connections is freed.
 Younger generations are collected as usual.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -382,7 +382,11 @@ def _read_agencies(src: _Source) -> list[Agency]:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise row.fail("agency_timezone", f"{tz!r} is not an IANA timezone such as Europe/Paris") from None
-        agencies.append(Agency(row.text("agency_id"), row.required("agency_name"), row.text("agency_url"), tz, row.text("agency_lang")))
+        agencies.append(
+            Agency(
+                row.text("agency_id"), row.required("agency_name"), row.text("agency_url"), tz, row.text("agency_lang")
+            )
+        )
     if not agencies:
         raise GTFSError("agency.txt has no agency")
     if len({a.timezone for a in agencies}) > 1:
@@ -493,7 +497,9 @@ def _read_shapes(src: _Source) -> dict[str, Shape]:
     return shapes
 
 
-def _read_trips(src: _Source, routes: dict[str, Route], services: set[str], shapes: dict[str, Shape]) -> dict[str, Trip]:
+def _read_trips(
+    src: _Source, routes: dict[str, Route], services: set[str], shapes: dict[str, Shape]
+) -> dict[str, Trip]:
     trips: dict[str, Trip] = {}
     for row in _rows(src, "trips.txt"):
         trip_id = row.required("trip_id")
@@ -535,7 +541,9 @@ def _read_stop_times(src: _Source, trips: dict[str, Trip], stops: dict[str, Stop
         arrival = departure if arrival is None else arrival
         departure = arrival if departure is None else departure
         if arrival is not None and departure is not None and departure < arrival:
-            raise row.fail("departure_time", f"{row['departure_time']!r} is before arrival_time {row['arrival_time']!r}")
+            raise row.fail(
+                "departure_time", f"{row['departure_time']!r} is before arrival_time {row['arrival_time']!r}"
+            )
         raw.setdefault(trip_id, []).append((row.integer("stop_sequence"), row, arrival, departure))
 
     result: dict[str, list[StopTime]] = {}
@@ -578,7 +586,10 @@ def _fill_times(trip_id: str, calls: list[tuple[int, _Row, int | None, int | Non
     for i, (_, row, arr, dep) in enumerate(calls):
         if arr is not None and dep is not None:
             if previous >= 0 and arr < previous:
-                raise row.fail("arrival_time", f"{row['arrival_time'] or row['departure_time']!r} goes back in time in trip {trip_id!r}")
+                raise row.fail(
+                    "arrival_time",
+                    f"{row['arrival_time'] or row['departure_time']!r} goes back in time in trip {trip_id!r}",
+                )
             out.append((arr, dep, True))
             previous = dep
             continue
@@ -636,6 +647,7 @@ def expand_frequencies(feed: GTFSFeed) -> GTFSFeed:
             shift = start - origin
             trips[new_id] = replace(feed.trips[freq.trip_id], trip_id=new_id)
             stop_times[new_id] = [
-                replace(st, trip_id=new_id, arrival=st.arrival + shift, departure=st.departure + shift) for st in template
+                replace(st, trip_id=new_id, arrival=st.arrival + shift, departure=st.departure + shift)
+                for st in template
             ]
     return replace(feed, trips=trips, stop_times=stop_times, frequencies=[])

@@ -1,4 +1,5 @@
 """GTFS static import: read and validate the whole feed, then replace the active feed in one transaction."""
+
 from __future__ import annotations
 
 import hashlib
@@ -54,7 +55,9 @@ def _fetch(source: str, timeout_s: float = 60.0) -> tuple[bytes | Path, bytes]:
             reason = getattr(exc, "reason", exc)
             raise GTFSDownloadError(f"{source}: cannot download the feed ({reason})") from exc
         if len(data) > MAX_DOWNLOAD_BYTES:
-            raise GTFSDownloadError(f"{source}: the feed is larger than {MAX_DOWNLOAD_BYTES >> 20} MiB; download it and import the file")
+            raise GTFSDownloadError(
+                f"{source}: the feed is larger than {MAX_DOWNLOAD_BYTES >> 20} MiB; download it and import the file"
+            )
         return data, data
     path = Path(source.removeprefix("file://"))
     if path.is_dir():
@@ -89,14 +92,25 @@ def import_feed(path_or_url: str | Path, progress: Progress | None = None, *, fo
         return ImportReport(current.pk, checksum, current.counts, True, time.perf_counter() - started)
     feed = g.read_feed(readable)
     counts = {
-        "agencies": len(feed.agencies), "stops": len(feed.stops), "routes": len(feed.routes), "trips": len(feed.trips),
-        "stop_times": sum(len(c) for c in feed.stop_times.values()), "calendars": len(feed.calendars),
-        "calendar_dates": len(feed.calendar_dates), "shapes": len(feed.shapes), "frequencies": len(feed.frequencies),
+        "agencies": len(feed.agencies),
+        "stops": len(feed.stops),
+        "routes": len(feed.routes),
+        "trips": len(feed.trips),
+        "stop_times": sum(len(c) for c in feed.stop_times.values()),
+        "calendars": len(feed.calendars),
+        "calendar_dates": len(feed.calendar_dates),
+        "shapes": len(feed.shapes),
+        "frequencies": len(feed.frequencies),
     }
     say("Validated: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     with transaction.atomic():
-        row = Feed.objects.create(name=feed.agencies[0].name, source=source, checksum=checksum,
-                                  timezone=feed.agencies[0].timezone, counts=counts)
+        row = Feed.objects.create(
+            name=feed.agencies[0].name,
+            source=source,
+            checksum=checksum,
+            timezone=feed.agencies[0].timezone,
+            counts=counts,
+        )
         _write(row, feed, say)
         row.activate()
     seconds = time.perf_counter() - started
@@ -109,30 +123,84 @@ def _write(row, feed: g.GTFSFeed, say: Progress) -> None:
     from realtime import models as m
 
     m.Agency.objects.bulk_create(
-        [m.Agency(feed=row, agency_id=a.agency_id, name=a.name, url=a.url, timezone=a.timezone, lang=a.lang) for a in feed.agencies])
+        [
+            m.Agency(feed=row, agency_id=a.agency_id, name=a.name, url=a.url, timezone=a.timezone, lang=a.lang)
+            for a in feed.agencies
+        ]
+    )
     m.Stop.objects.bulk_create(
-        [m.Stop(feed=row, stop_id=s.stop_id, code=s.code, name=s.name, location_type=s.location_type,
-                parent_station=s.parent_station, wheelchair_boarding=s.wheelchair_boarding,
-                geom=Point(s.lon, s.lat, srid=m.WGS84) if s.lat == s.lat and s.lon == s.lon else None)
-         for s in feed.stops.values()], batch_size=BATCH)
+        [
+            m.Stop(
+                feed=row,
+                stop_id=s.stop_id,
+                code=s.code,
+                name=s.name,
+                location_type=s.location_type,
+                parent_station=s.parent_station,
+                wheelchair_boarding=s.wheelchair_boarding,
+                geom=Point(s.lon, s.lat, srid=m.WGS84) if s.lat == s.lat and s.lon == s.lon else None,
+            )
+            for s in feed.stops.values()
+        ],
+        batch_size=BATCH,
+    )
     m.Route.objects.bulk_create(
-        [m.Route(feed=row, route_id=r.route_id, agency_id=r.agency_id, short_name=r.short_name, long_name=r.long_name,
-                 route_type=r.route_type, color=r.color, text_color=r.text_color) for r in feed.routes.values()], batch_size=BATCH)
+        [
+            m.Route(
+                feed=row,
+                route_id=r.route_id,
+                agency_id=r.agency_id,
+                short_name=r.short_name,
+                long_name=r.long_name,
+                route_type=r.route_type,
+                color=r.color,
+                text_color=r.text_color,
+            )
+            for r in feed.routes.values()
+        ],
+        batch_size=BATCH,
+    )
     m.Calendar.objects.bulk_create(
-        [m.Calendar(feed=row, service_id=c.service_id, start_date=c.start_date, end_date=c.end_date, **m.weekdays(c))
-         for c in feed.calendars], batch_size=BATCH)
+        [
+            m.Calendar(feed=row, service_id=c.service_id, start_date=c.start_date, end_date=c.end_date, **m.weekdays(c))
+            for c in feed.calendars
+        ],
+        batch_size=BATCH,
+    )
     m.CalendarDate.objects.bulk_create(
-        [m.CalendarDate(feed=row, service_id=c.service_id, date=c.date, exception_type=c.exception_type)
-         for c in feed.calendar_dates], batch_size=BATCH)
+        [
+            m.CalendarDate(feed=row, service_id=c.service_id, date=c.date, exception_type=c.exception_type)
+            for c in feed.calendar_dates
+        ],
+        batch_size=BATCH,
+    )
     m.Shape.objects.bulk_create(
-        [m.Shape(feed=row, shape_id=s.shape_id, geom=m.Shape.line_of(s), dist=None if s.dist is None else s.dist.tolist())
-         for s in feed.shapes.values()], batch_size=500)
+        [
+            m.Shape(
+                feed=row, shape_id=s.shape_id, geom=m.Shape.line_of(s), dist=None if s.dist is None else s.dist.tolist()
+            )
+            for s in feed.shapes.values()
+        ],
+        batch_size=500,
+    )
     # Primary keys of the rows just written: bulk_create does not return them on every backend.
     route_pk = dict(m.Route.objects.filter(feed=row).values_list("route_id", "pk"))
     m.Trip.objects.bulk_create(
-        [m.Trip(feed=row, route_id=route_pk[t.route_id], trip_id=t.trip_id, service_id=t.service_id, headsign=t.headsign,
-                direction_id=t.direction_id, shape_id=t.shape_id, block_id=t.block_id) for t in feed.trips.values()],
-        batch_size=BATCH)
+        [
+            m.Trip(
+                feed=row,
+                route_id=route_pk[t.route_id],
+                trip_id=t.trip_id,
+                service_id=t.service_id,
+                headsign=t.headsign,
+                direction_id=t.direction_id,
+                shape_id=t.shape_id,
+                block_id=t.block_id,
+            )
+            for t in feed.trips.values()
+        ],
+        batch_size=BATCH,
+    )
     trip_pk = dict(m.Trip.objects.filter(feed=row).values_list("trip_id", "pk"))
     stop_pk = dict(m.Stop.objects.filter(feed=row).values_list("stop_id", "pk"))
     batch: list = []
@@ -140,10 +208,20 @@ def _write(row, feed: g.GTFSFeed, say: Progress) -> None:
     total = sum(len(c) for c in feed.stop_times.values())
     for trip_id, calls in feed.stop_times.items():
         for c in calls:
-            batch.append(m.StopTime(trip_id=trip_pk[trip_id], stop_id=stop_pk[c.stop_id], stop_sequence=c.stop_sequence,
-                                    arrival=c.arrival, departure=c.departure, shape_dist_traveled=c.shape_dist_traveled,
-                                    pickup_type=c.pickup_type, drop_off_type=c.drop_off_type, timepoint=c.timepoint,
-                                    headsign=c.headsign))
+            batch.append(
+                m.StopTime(
+                    trip_id=trip_pk[trip_id],
+                    stop_id=stop_pk[c.stop_id],
+                    stop_sequence=c.stop_sequence,
+                    arrival=c.arrival,
+                    departure=c.departure,
+                    shape_dist_traveled=c.shape_dist_traveled,
+                    pickup_type=c.pickup_type,
+                    drop_off_type=c.drop_off_type,
+                    timepoint=c.timepoint,
+                    headsign=c.headsign,
+                )
+            )
         if len(batch) >= BATCH:
             m.StopTime.objects.bulk_create(batch, batch_size=BATCH)
             written += len(batch)
@@ -151,8 +229,18 @@ def _write(row, feed: g.GTFSFeed, say: Progress) -> None:
             say(f"  stop_times {written}/{total}")
     m.StopTime.objects.bulk_create(batch, batch_size=BATCH)
     m.Frequency.objects.bulk_create(
-        [m.Frequency(trip_id=trip_pk[f.trip_id], start=f.start, end=f.end, headway_secs=f.headway_secs, exact_times=f.exact_times)
-         for f in feed.frequencies], batch_size=BATCH)
+        [
+            m.Frequency(
+                trip_id=trip_pk[f.trip_id],
+                start=f.start,
+                end=f.end,
+                headway_secs=f.headway_secs,
+                exact_times=f.exact_times,
+            )
+            for f in feed.frequencies
+        ],
+        batch_size=BATCH,
+    )
 
 
 def feed_is_loaded() -> bool:

@@ -138,7 +138,9 @@ def parse_feed(data: bytes) -> FeedSnapshot:
         message.ParseFromString(bytes(data))
     except (DecodeError, RuntimeError, ValueError) as exc:
         head = bytes(data[:16])
-        raise FeedError(f"not a GTFS-realtime FeedMessage ({exc}); first bytes {head!r} — is the URL an HTML page?") from exc
+        raise FeedError(
+            f"not a GTFS-realtime FeedMessage ({exc}); first bytes {head!r} — is the URL an HTML page?"
+        ) from exc
     if not message.HasField("header"):
         raise FeedError("FeedMessage has no header; the producer is not GTFS-realtime compliant")
     header = message.header
@@ -230,7 +232,9 @@ def _alert(entity_id: str, alert: pb.Alert) -> AlertRecord:
         header=_texts(alert.header_text),
         description=_texts(alert.description_text),
         active_periods=tuple((_opt(p, "start"), _opt(p, "end")) for p in alert.active_period),  # type: ignore[misc]
-        informed=tuple(InformedEntity(e.agency_id, e.route_id, e.stop_id, e.trip.trip_id) for e in alert.informed_entity),
+        informed=tuple(
+            InformedEntity(e.agency_id, e.route_id, e.stop_id, e.trip.trip_id) for e in alert.informed_entity
+        ),
         cause=pb.Alert.Cause.Name(alert.cause),
         effect=pb.Alert.Effect.Name(alert.effect),
         url=next(iter(_texts(alert.url).values()), ""),
@@ -251,7 +255,9 @@ def is_stale(snapshot: FeedSnapshot, now: datetime, max_age_s: float = 90.0) -> 
     return snapshot.timestamp <= 0 or feed_age(snapshot, now) > max_age_s
 
 
-def _set_trip(descriptor: pb.TripDescriptor, trip_id: str, route_id: str, start_date: date | None, start_time: str | None) -> None:
+def _set_trip(
+    descriptor: pb.TripDescriptor, trip_id: str, route_id: str, start_date: date | None, start_time: str | None
+) -> None:
     if trip_id:
         descriptor.trip_id = trip_id
     if route_id:
@@ -300,7 +306,10 @@ def build_feed(
                 s.stop_sequence = stu.stop_sequence
             if stu.stop_id:
                 s.stop_id = stu.stop_id
-            for event, delay, at in ((s.arrival, stu.arrival_delay, stu.arrival_time), (s.departure, stu.departure_delay, stu.departure_time)):
+            for event, delay, at in (
+                (s.arrival, stu.arrival_delay, stu.arrival_time),
+                (s.departure, stu.departure_delay, stu.departure_time),
+            ):
                 if delay is not None:
                     event.delay = int(delay)
                 if at is not None:
@@ -358,4 +367,3 @@ def build_feed(
         return message.SerializeToString()
     except EncodeError as exc:
         raise FeedError(f"cannot serialize FeedMessage: {exc}") from exc
-

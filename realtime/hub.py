@@ -19,6 +19,7 @@ A topic is ``stop:<stop_id>``, ``route:<route_id>``, ``vehicles`` (every
 vehicle) or ``status``. Each change carries a per-topic ``seq`` (consecutive)
 so a client that misses one asks for a new snapshot.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -254,8 +255,9 @@ def redis_client():
     key = id(loop)
     owner, client = _clients.get(key, (None, None))
     if owner is not loop:
-        pool = aioredis.BlockingConnectionPool.from_url(redis_url(), max_connections=REDIS_POOL_SIZE,
-                                                        timeout=REDIS_POOL_WAIT_S, health_check_interval=30)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url(), max_connections=REDIS_POOL_SIZE, timeout=REDIS_POOL_WAIT_S, health_check_interval=30
+        )
         client = aioredis.Redis.from_pool(pool)
         _clients[key] = (loop, client)
     return client
@@ -289,7 +291,7 @@ class RedisBridge:
                     self.hub.deliver(topic, int(seq), frame)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # Redis restarts must not take the websockets down
+            except Exception as exc:  # noqa: BLE001  Redis restarts, whatever they raise, must not take the websockets down
                 log.warning("transit bridge lost Redis (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)

@@ -11,6 +11,7 @@ Times are GTFS seconds since the service day's "noon minus 12h", as the
 reader returns them: they exceed 86 400 for calls after midnight of a trip
 that started the day before (25:10:00 is 90 600).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,7 +26,7 @@ WGS84 = 4326
 
 
 class FeedQuerySet(models.QuerySet):
-    def current(self) -> "Feed | None":
+    def current(self) -> Feed | None:
         return self.filter(active=True).order_by("-imported_at").first()
 
 
@@ -59,8 +60,16 @@ class Feed(models.Model):
         """The feed back as the pure cores' GTFSFeed (what the simulator and the departure clock read)."""
         agencies = [g.Agency(a.agency_id, a.name, a.url, a.timezone, a.lang) for a in self.agencies.order_by("id")]
         stops = {
-            s.stop_id: g.Stop(s.stop_id, s.name, s.geom.y if s.geom else float("nan"), s.geom.x if s.geom else float("nan"),
-                              s.location_type, s.parent_station, s.code, s.wheelchair_boarding)
+            s.stop_id: g.Stop(
+                s.stop_id,
+                s.name,
+                s.geom.y if s.geom else float("nan"),
+                s.geom.x if s.geom else float("nan"),
+                s.location_type,
+                s.parent_station,
+                s.code,
+                s.wheelchair_boarding,
+            )
             for s in self.stops.all()
         }
         routes = {
@@ -70,28 +79,47 @@ class Feed(models.Model):
         trips = {
             t[0]: g.Trip(*t)
             for t in Trip.objects.filter(feed=self).values_list(
-                "trip_id", "route__route_id", "service_id", "headsign", "direction_id", "shape_id", "block_id")
+                "trip_id", "route__route_id", "service_id", "headsign", "direction_id", "shape_id", "block_id"
+            )
         }
         stop_times: dict[str, list[g.StopTime]] = {trip_id: [] for trip_id in trips}
         rows = (
             StopTime.objects.filter(trip__feed=self)
             .order_by("trip_id", "stop_sequence")
-            .values_list("trip__trip_id", "stop_sequence", "stop__stop_id", "arrival", "departure",
-                         "shape_dist_traveled", "pickup_type", "drop_off_type", "timepoint", "headsign")
+            .values_list(
+                "trip__trip_id",
+                "stop_sequence",
+                "stop__stop_id",
+                "arrival",
+                "departure",
+                "shape_dist_traveled",
+                "pickup_type",
+                "drop_off_type",
+                "timepoint",
+                "headsign",
+            )
         )
         for row in rows.iterator(chunk_size=20_000):
             stop_times[row[0]].append(g.StopTime(*row))
         calendars = [
-            g.Calendar(c.service_id, (c.monday, c.tuesday, c.wednesday, c.thursday, c.friday, c.saturday, c.sunday),
-                       c.start_date, c.end_date)
+            g.Calendar(
+                c.service_id,
+                (c.monday, c.tuesday, c.wednesday, c.thursday, c.friday, c.saturday, c.sunday),
+                c.start_date,
+                c.end_date,
+            )
             for c in self.calendars.all()
         ]
         calendar_dates = [g.CalendarDate(c.service_id, c.date, c.exception_type) for c in self.calendar_dates.all()]
         shapes = {}
         for s in self.shapes.all():
             coords = np.asarray(s.geom.coords, dtype=np.float64)
-            shapes[s.shape_id] = g.Shape(s.shape_id, coords[:, 1].copy(), coords[:, 0].copy(),
-                                         np.asarray(s.dist, dtype=np.float64) if s.dist else None)
+            shapes[s.shape_id] = g.Shape(
+                s.shape_id,
+                coords[:, 1].copy(),
+                coords[:, 0].copy(),
+                np.asarray(s.dist, dtype=np.float64) if s.dist else None,
+            )
         frequencies = [
             g.Frequency(f.trip.trip_id, f.start, f.end, f.headway_secs, f.exact_times)
             for f in Frequency.objects.filter(trip__feed=self).select_related("trip").order_by("id")
@@ -115,10 +143,10 @@ class Agency(models.Model):
 
 
 class StopQuerySet(models.QuerySet):
-    def current(self) -> "StopQuerySet":
+    def current(self) -> StopQuerySet:
         return self.filter(feed__active=True)
 
-    def in_bbox(self, west: float, south: float, east: float, north: float) -> "StopQuerySet":
+    def in_bbox(self, west: float, south: float, east: float, north: float) -> StopQuerySet:
         """Stops inside a lon/lat box (WGS84 degrees)."""
         from django.contrib.gis.geos import Polygon
 
@@ -276,4 +304,3 @@ class Frequency(models.Model):
 def weekdays(calendar: g.Calendar) -> dict[str, bool]:
     names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     return dict(zip(names, calendar.weekdays))
-

@@ -11,6 +11,7 @@ degrees and ellipsoidal height in metres (what CesiumJS draws), draped on the
 active terrain every few metres; the ``profile`` property gives
 [distance m, orthometric height m] pairs, as a walker reads them on a map.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,17 +19,23 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
-
-from datetime import UTC, datetime, timedelta
 
 from realtime.route_search import FLAT_SPEED_M_S, PedestrianGraph
 from realtime.shade_route import DEFAULT_MAX_DETOUR, ShadePreferenceError, check_preference, shade_walk
 
 __all__ = [
-    "PlaceNotFound", "RouteError", "WalkGraph", "circuit_feature", "current_graph", "graph_from_lines",
-    "kind_of_nature", "route_feature", "warm_up_in_background",
+    "PlaceNotFound",
+    "RouteError",
+    "WalkGraph",
+    "circuit_feature",
+    "current_graph",
+    "graph_from_lines",
+    "kind_of_nature",
+    "route_feature",
+    "warm_up_in_background",
 ]
 
 log = logging.getLogger(__name__)
@@ -115,6 +122,7 @@ _cache: dict[str, object] = {}
 
 def _street_version() -> tuple:
     from django.db.models import Count, Max
+
     from twin.models import StreetSegment
 
     agg = StreetSegment.objects.aggregate(n=Count("id"), m=Max("updated_at"), i=Max("id"))
@@ -244,8 +252,14 @@ class Walk:
     shade: dict | None = None
 
 
-def _walk(graph: WalkGraph, start: Place, end: Place, preference: str = "none",
-          max_detour: float = DEFAULT_MAX_DETOUR, depart=None) -> Walk:
+def _walk(
+    graph: WalkGraph,
+    start: Place,
+    end: Place,
+    preference: str = "none",
+    max_detour: float = DEFAULT_MAX_DETOUR,
+    depart=None,
+) -> Walk:
     """The walk between two places for a shade preference, leaving at `depart` (aware datetime; now by default)."""
     from realtime.shade_store import current_table
 
@@ -254,7 +268,9 @@ def _walk(graph: WalkGraph, start: Place, end: Place, preference: str = "none",
     b, db = g.snap(end.x, end.y)
     for place, distance in ((start, da), (end, db)):
         if distance > MAX_SNAP_M:
-            raise RouteError(f"{place.label} is {distance:.0f} m from the nearest street or path (more than {MAX_SNAP_M:.0f} m)")
+            raise RouteError(
+                f"{place.label} is {distance:.0f} m from the nearest street or path (more than {MAX_SNAP_M:.0f} m)"
+            )
     table, sun = current_table(g)
     depart = depart or datetime.now(UTC)
     if table is not None and not table.covers(depart):
@@ -270,9 +286,15 @@ def _walk(graph: WalkGraph, start: Place, end: Place, preference: str = "none",
     y = np.concatenate([[start.y], g.y[nodes], [end.y]])
     z = np.concatenate([[g.z[nodes[0]]], g.z[nodes], [g.z[nodes[-1]]]])
     seg_shade = None
-    shade = {"preference": preference, "max_detour": max_detour, "available": table is not None,
-             "fastest_length_m": round(found.fastest.length_m + da + db, 1),
-             "detour": round(found.detour, 3), "share": None, "trees": False}
+    shade = {
+        "preference": preference,
+        "max_detour": max_detour,
+        "available": table is not None,
+        "fastest_length_m": round(found.fastest.length_m + da + db, 1),
+        "detour": round(found.detour, 3),
+        "share": None,
+        "trees": False,
+    }
     if found.edge_shade is not None:
         edge_shade = found.edge_shade if len(found.edge_shade) else np.array([0.0])
         # The legs to and from the network share the shade of the edge they join.
@@ -282,8 +304,15 @@ def _walk(graph: WalkGraph, start: Place, end: Place, preference: str = "none",
     keep = np.concatenate([[True], np.hypot(np.diff(x), np.diff(y)) > 1e-6])
     if seg_shade is not None:
         seg_shade = seg_shade[keep[1:]]
-    return Walk(x[keep], y[keep], z[keep], route.length_m + da + db, route.duration_s + (da + db) / FLAT_SPEED_M_S,
-                seg_shade, shade)
+    return Walk(
+        x[keep],
+        y[keep],
+        z[keep],
+        route.length_m + da + db,
+        route.duration_s + (da + db) / FLAT_SPEED_M_S,
+        seg_shade,
+        shade,
+    )
 
 
 def _shade_runs(seg_shade: np.ndarray, x: np.ndarray, y: np.ndarray, dist: np.ndarray) -> list:
@@ -306,8 +335,15 @@ def _shade_runs(seg_shade: np.ndarray, x: np.ndarray, y: np.ndarray, dist: np.nd
     return runs
 
 
-def _feature(x: np.ndarray, y: np.ndarray, z_line: np.ndarray, length: float, duration: float, properties: dict,
-             seg_shade: np.ndarray | None = None) -> dict:
+def _feature(
+    x: np.ndarray,
+    y: np.ndarray,
+    z_line: np.ndarray,
+    length: float,
+    duration: float,
+    properties: dict,
+    seg_shade: np.ndarray | None = None,
+) -> dict:
     from twin.geoid import GeoidGridMissing, city_frame
 
     if len(x) < 2:  # start and end on the same spot
@@ -330,8 +366,12 @@ def _feature(x: np.ndarray, y: np.ndarray, z_line: np.ndarray, length: float, du
         properties = {**properties, "shade_runs": _shade_runs(seg_shade, x, y, dist)}
     return {
         "type": "Feature",
-        "geometry": {"type": "LineString",
-                     "coordinates": [[round(float(a), 7), round(float(b), 7), round(float(c), 2)] for a, b, c in zip(lon, lat, h)]},
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [
+                [round(float(a), 7), round(float(b), 7), round(float(c), 2)] for a, b, c in zip(lon, lat, h)
+            ],
+        },
         "properties": {
             **properties,
             "length_m": round(float(length), 1),
@@ -359,10 +399,22 @@ def route_feature(origin: dict, destination: dict, shade: str | None = None, max
     graph = current_graph()
     start, end = resolve_place(origin), resolve_place(destination)
     walk = _walk(graph, start, end, preference, detour, depart)
-    return _feature(walk.x, walk.y, walk.z, walk.length, walk.duration, {
-        "kind": "route", "from": start.label, "to": end.label, "from_poi": start.poi, "to_poi": end.poi,
-        "shade": walk.shade,
-    }, walk.seg_shade)
+    return _feature(
+        walk.x,
+        walk.y,
+        walk.z,
+        walk.length,
+        walk.duration,
+        {
+            "kind": "route",
+            "from": start.label,
+            "to": end.label,
+            "from_poi": start.poi,
+            "to_poi": end.poi,
+            "shade": walk.shade,
+        },
+        walk.seg_shade,
+    )
 
 
 def circuit_feature(circuit) -> dict:
@@ -374,12 +426,25 @@ def circuit_feature(circuit) -> dict:
     frame = city_frame()
     lon, lat = frame.to_lonlat([p.x for p in places], [p.y for p in places]) if places else ([], [])
     stop_props = [
-        {"order": s.order, "poi": s.poi.slug, "name": s.poi.name, "text": s.text, "category": s.poi.category,
-         "lon": round(float(lon[i]), 7), "lat": round(float(lat[i]), 7)}
+        {
+            "order": s.order,
+            "poi": s.poi.slug,
+            "name": s.poi.name,
+            "text": s.text,
+            "category": s.poi.category,
+            "lon": round(float(lon[i]), 7),
+            "lat": round(float(lat[i]), 7),
+        }
         for i, s in enumerate(stops)
     ]
-    properties = {"kind": "circuit", "slug": circuit.slug, "name": circuit.name, "description": circuit.description,
-                  "stops": stop_props, "complete": True}
+    properties = {
+        "kind": "circuit",
+        "slug": circuit.slug,
+        "name": circuit.name,
+        "description": circuit.description,
+        "stops": stop_props,
+        "complete": True,
+    }
     if len(places) < 2:
         xs = np.array([p.x for p in places] or [0.0])
         feature = _feature(xs, np.array([p.y for p in places] or [0.0]), np.zeros(len(xs)), 0.0, 0.0, properties)
@@ -418,8 +483,16 @@ def _circuit_walk(graph: WalkGraph, places: list[Place], depart) -> CircuitWalk:
         duration += leg.duration
     seg_shade = np.concatenate(shades) if shades else np.zeros(0)
     known = np.isfinite(seg_shade)
-    return CircuitWalk(np.concatenate(xs), np.concatenate(ys), np.concatenate(zs), length, duration,
-                       seg_shade if known.all() and len(seg_shade) else None, None, complete)
+    return CircuitWalk(
+        np.concatenate(xs),
+        np.concatenate(ys),
+        np.concatenate(zs),
+        length,
+        duration,
+        seg_shade if known.all() and len(seg_shade) else None,
+        None,
+        complete,
+    )
 
 
 CIRCUIT_SHADE_HOURS = 4
@@ -466,4 +539,3 @@ def circuits_shade(now=None) -> list[dict]:
         if len(places) >= 2:
             out.append({"slug": circuit.slug, "shade_by_hour": circuit_shade_hours(graph, places, now)})
     return out
-

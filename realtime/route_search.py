@@ -41,9 +41,7 @@ def tobler_speed(slope: np.ndarray | float) -> np.ndarray | float:
     return TOBLER_PEAK_M_S * np.exp(-3.5 * np.abs(np.asarray(slope) + 0.05))
 
 
-def walking_times(
-    z_from: np.ndarray, z_to: np.ndarray, length: np.ndarray, kind: np.ndarray
-) -> np.ndarray:
+def walking_times(z_from: np.ndarray, z_to: np.ndarray, length: np.ndarray, kind: np.ndarray) -> np.ndarray:
     """Seconds to walk each edge from ``z_from`` to ``z_to`` (metres) over ``length`` plan metres.
 
     ``length`` is the horizontal length in metres of the projected CRS; the
@@ -149,8 +147,9 @@ def _astar(
 
 
 @njit(cache=True)
-def _astar_sun(indptr, indices, weights, lengths, edge_of, sun, t0, slot_s, penalty, max_len, x, y, rate, source,
-               target):
+def _astar_sun(
+    indptr, indices, weights, lengths, edge_of, sun, t0, slot_s, penalty, max_len, x, y, rate, source, target
+):
     """A* on walking time plus `penalty` times the time spent in direct sun, the sun read at the walker's clock.
 
     sun[slot, edge]: share of an undirected edge in direct sun (a slot's row stays in cache while the
@@ -313,13 +312,23 @@ class PedestrianGraph:
         for node in (origin, destination):
             if not 0 <= node < self.n_nodes:
                 raise ValueError(f"node {node} is not in the graph (0..{self.n_nodes - 1})")
-        cost, pred_edge = _astar(self.indptr, self.indices, self.weights, self.x, self.y, self.rate, origin, destination)
+        cost, pred_edge = _astar(
+            self.indptr, self.indices, self.weights, self.x, self.y, self.rate, origin, destination
+        )
         if not math.isfinite(cost):
             return None
         return self._unwind(origin, destination, pred_edge)
 
-    def sun_route(self, origin: int, destination: int, sun: np.ndarray, t0_s: float, slot_s: float,
-                  penalty: float, max_length_m: float = math.inf) -> Route | None:
+    def sun_route(
+        self,
+        origin: int,
+        destination: int,
+        sun: np.ndarray,
+        t0_s: float,
+        slot_s: float,
+        penalty: float,
+        max_length_m: float = math.inf,
+    ) -> Route | None:
         """The walk minimising time plus `penalty` x the time in direct sun, or None when none is found.
 
         sun: (n slots, n undirected edges) float32 share of each edge in direct sun per slot of `slot_s`
@@ -330,9 +339,23 @@ class PedestrianGraph:
         for node in (origin, destination):
             if not 0 <= node < self.n_nodes:
                 raise ValueError(f"node {node} is not in the graph (0..{self.n_nodes - 1})")
-        cost, pred_edge = _astar_sun(self.indptr, self.indices, self.weights, self.lengths, self.edge_of, sun,
-                                     float(t0_s), float(slot_s), float(penalty), float(max_length_m), self.x, self.y,
-                                     self.rate, origin, destination)
+        cost, pred_edge = _astar_sun(
+            self.indptr,
+            self.indices,
+            self.weights,
+            self.lengths,
+            self.edge_of,
+            sun,
+            float(t0_s),
+            float(slot_s),
+            float(penalty),
+            float(max_length_m),
+            self.x,
+            self.y,
+            self.rate,
+            origin,
+            destination,
+        )
         if not math.isfinite(cost):
             return None
         return self._unwind(origin, destination, pred_edge)

@@ -1,4 +1,5 @@
 """Shapes of the realtime HTTP answers, for the OpenAPI schema (the views build plain dicts; these describe them)."""
+
 from __future__ import annotations
 
 from rest_framework import serializers as drf
@@ -16,11 +17,14 @@ class GeoJSONGeometrySerializer(drf.Serializer):
 class WalkFeatureSerializer(drf.Serializer):
     type = drf.CharField(default="Feature")
     geometry = GeoJSONGeometrySerializer(help_text="The walk as a 3D LineString, WGS84 degrees and metres.")
-    properties = drf.DictField(help_text=(
-        "Length (m), duration (s), the places at both ends; `shade`: the preference, max_detour, detour (share "
-        "of the fastest walk's length), share (of the length in shade, each edge at the time the walker is "
-        "on it; null when the shade job has not run), available; `shade_runs`: [first, last coordinate "
-        "index, shade share] stretches of the line."))
+    properties = drf.DictField(
+        help_text=(
+            "Length (m), duration (s), the places at both ends; `shade`: the preference, max_detour, detour (share "
+            "of the fastest walk's length), share (of the length in shade, each edge at the time the walker is "
+            "on it; null when the shade job has not run), available; `shade_runs`: [first, last coordinate "
+            "index, shade share] stretches of the line."
+        )
+    )
 
 
 class CircuitStopSerializer(drf.Serializer):
@@ -40,23 +44,32 @@ class CircuitPropertiesSerializer(drf.Serializer):
     description = drf.CharField()
     stops = CircuitStopSerializer(many=True)
     complete = drf.BooleanField(help_text="False when a leg could not be routed on the street graph.")
-    shade_by_hour = drf.ListField(child=drf.DictField(), required=False,
-                                  help_text="[{depart (UTC ISO 8601), shade_share (0..1 or null)}]: the circuit's "
-                                            "share in shade if started now and in each of the coming hours.")
+    shade_by_hour = drf.ListField(
+        child=drf.DictField(),
+        required=False,
+        help_text="[{depart (UTC ISO 8601), shade_share (0..1 or null)}]: the circuit's "
+        "share in shade if started now and in each of the coming hours.",
+    )
 
 
 class CircuitFeatureSerializer(drf.Serializer):
     type = drf.CharField(default="Feature")
-    geometry = GeoJSONGeometrySerializer(allow_null=True, help_text="The walk through its stops; null when it has none.")
+    geometry = GeoJSONGeometrySerializer(
+        allow_null=True, help_text="The walk through its stops; null when it has none."
+    )
     properties = CircuitPropertiesSerializer()
 
 
 def feature_collection(name: str, feature: type[drf.Serializer]) -> type[drf.Serializer]:
     """A GeoJSON FeatureCollection of `feature`s, documented under `name` in the OpenAPI schema."""
-    fields = {"type": drf.CharField(default="FeatureCollection"), "features": feature(many=True),
-              "numberMatched": drf.IntegerField(help_text="Features in the whole collection."),
-              "next": drf.URLField(allow_null=True, help_text="The next page (?limit, at most 5000, and ?offset), "
-                                   "or null on the last one.")}
+    fields = {
+        "type": drf.CharField(default="FeatureCollection"),
+        "features": feature(many=True),
+        "numberMatched": drf.IntegerField(help_text="Features in the whole collection."),
+        "next": drf.URLField(
+            allow_null=True, help_text="The next page (?limit, at most 5000, and ?offset), or null on the last one."
+        ),
+    }
     return type(name, (drf.Serializer,), {**fields, "__module__": __name__})
 
 
@@ -111,8 +124,14 @@ class BoardStopSerializer(drf.Serializer):
 class DepartureBoardSerializer(drf.Serializer):
     stop = BoardStopSerializer()
     departures = DepartureSerializer(many=True)
-    source = drf.ChoiceField(["worker", "schedule"], help_text="The feed worker's latest board, or the timetable alone.")
-    status = drf.ChoiceField(["ok", "stale", "down", "garbage", "unknown"], help_text="State of the GTFS-realtime feed.")
-    feed_timestamp = drf.IntegerField(allow_null=True, help_text="The feed's last good header timestamp, POSIX seconds.")
+    source = drf.ChoiceField(
+        ["worker", "schedule"], help_text="The feed worker's latest board, or the timetable alone."
+    )
+    status = drf.ChoiceField(
+        ["ok", "stale", "down", "garbage", "unknown"], help_text="State of the GTFS-realtime feed."
+    )
+    feed_timestamp = drf.IntegerField(
+        allow_null=True, help_text="The feed's last good header timestamp, POSIX seconds."
+    )
     updated = drf.CharField(help_text="'updated N s ago' or 'never updated'.")
     generated_at = drf.DateTimeField()

@@ -81,4 +81,8 @@ def service_days_covering(instant: datetime, tz: tzinfo, max_seconds: int = 2 * 
     local_day = instant.astimezone(tz).date()
     span = -(-max_seconds // 86400)
     days = [local_day - timedelta(days=k) for k in range(span + 1)]
-    return [d for d in days if service_day_origin(d, tz) <= instant <= service_day_origin(d, tz) + timedelta(seconds=max_seconds)] or [local_day]
+    return [
+        d
+        for d in days
+        if service_day_origin(d, tz) <= instant <= service_day_origin(d, tz) + timedelta(seconds=max_seconds)
+    ] or [local_day]

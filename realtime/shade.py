@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from viewshed.shadow import shadow_heights, shaded_points
+from viewshed.shadow import shaded_points, shadow_heights
 
 SLOT_MINUTES = 15
 SAMPLE_STEP_M = 2.0  # a sample every 2 m: a 1 m DSM, and shade edges a walker notices
@@ -51,8 +51,9 @@ def edge_samples(x, y, z, u, v, step_m: float = SAMPLE_STEP_M) -> EdgeSamples:
     first = np.concatenate([[0], np.cumsum(pieces)[:-1]])
     frac = (np.arange(len(edge)) - first[edge] + 0.5) / pieces[edge]
     a, b = u[edge], v[edge]
-    return EdgeSamples(edge, x[a] + frac * (x[b] - x[a]), y[a] + frac * (y[b] - y[a]),
-                       z[a] + frac * (z[b] - z[a]), len(u))
+    return EdgeSamples(
+        edge, x[a] + frac * (x[b] - x[a]), y[a] + frac * (y[b] - y[a]), z[a] + frac * (z[b] - z[a]), len(u)
+    )
 
 
 def shade_shares(dsm: np.ndarray, grid, samples: EdgeSamples, azimuth_deg, elevation_deg) -> np.ndarray:
@@ -89,8 +90,7 @@ def shade_shares(dsm: np.ndarray, grid, samples: EdgeSamples, azimuth_deg, eleva
         buf = buffers.get(transposed_needed)
         if buf is None or buf.shape != shape:
             buf = buffers[transposed_needed] = np.empty(shape, np.float32)
-        heights, transposed = shadow_heights(dsm, grid.cell, float(az), float(el), dsm_t=dsm_t, out=buf,
-                                             only=(r, c))
+        heights, transposed = shadow_heights(dsm, grid.cell, float(az), float(el), dsm_t=dsm_t, out=buf, only=(r, c))
         sh = heights[c, r] if transposed else heights[r, c]
         shaded = shaded_points(sh.astype(np.float64), own, z)
         out[:, i] = np.bincount(edge_in, weights=shaded, minlength=samples.n_edges) / np.maximum(counts, 1)
@@ -123,7 +123,7 @@ class ShadeTable:
     surface: str  # fingerprint of the surface model the shade was cast on
 
     @classmethod
-    def from_shares(cls, shares: np.ndarray, start, slot_minutes: int, graph_key: str, surface: str) -> "ShadeTable":
+    def from_shares(cls, shares: np.ndarray, start, slot_minutes: int, graph_key: str, surface: str) -> ShadeTable:
         q = np.clip(np.rint(np.asarray(shares) * SHARE_SCALE), 0, SHARE_SCALE).astype(np.uint8)
         return cls(q, np.datetime64(start, "s"), slot_minutes, graph_key, surface)
 
@@ -157,19 +157,29 @@ class ShadeTable:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, shade=self.shade, start=np.asarray(self.start.astype(np.int64)),
-                         slot_minutes=np.asarray(self.slot_minutes), graph_key=np.asarray(self.graph_key),
-                         surface=np.asarray(self.surface))
+                np.savez(
+                    f,
+                    shade=self.shade,
+                    start=np.asarray(self.start.astype(np.int64)),
+                    slot_minutes=np.asarray(self.slot_minutes),
+                    graph_key=np.asarray(self.graph_key),
+                    surface=np.asarray(self.surface),
+                )
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
 
     @classmethod
-    def load(cls, path: Path) -> "ShadeTable":
+    def load(cls, path: Path) -> ShadeTable:
         with np.load(path) as npz:
-            return cls(npz["shade"], np.datetime64(int(npz["start"]), "s"), int(npz["slot_minutes"]),
-                       str(npz["graph_key"]), str(npz["surface"]))
+            return cls(
+                npz["shade"],
+                np.datetime64(int(npz["start"]), "s"),
+                int(npz["slot_minutes"]),
+                str(npz["graph_key"]),
+                str(npz["surface"]),
+            )
 
 
 def _utc(when):

@@ -54,15 +54,24 @@ def check_preference(preference: str | None, max_detour: float | str | None) -> 
     try:
         detour = float(max_detour)
     except (TypeError, ValueError):
-        raise ShadePreferenceError(f"max_detour is a share of the shortest walk (0.2 = +20 %), not {max_detour!r}") from None
+        raise ShadePreferenceError(
+            f"max_detour is a share of the shortest walk (0.2 = +20 %), not {max_detour!r}"
+        ) from None
     if not 0.0 <= detour <= 2.0:
         raise ShadePreferenceError(f"max_detour must lie between 0 and 2 (+0 % to +200 %), not {detour}")
     return pref, detour
 
 
-def shade_walk(graph: PedestrianGraph, origin: int, destination: int, table: ShadeTable | None,
-               sun: np.ndarray | None, depart_s: float, preference: str = "none",
-               max_detour: float = DEFAULT_MAX_DETOUR) -> ShadeWalk | None:
+def shade_walk(
+    graph: PedestrianGraph,
+    origin: int,
+    destination: int,
+    table: ShadeTable | None,
+    sun: np.ndarray | None,
+    depart_s: float,
+    preference: str = "none",
+    max_detour: float = DEFAULT_MAX_DETOUR,
+) -> ShadeWalk | None:
     """The walk between two node ids for a shade preference, or None when they are not connected.
 
     table / sun: the graph's ShadeTable and its `sun_shares()` (None: no shade known, the fastest walk);

@@ -65,8 +65,10 @@ def compute_table(graph, surface, starts: np.ndarray, progress: Progress | None 
     sun = sun_positions(middles, lat, lon)
     samples = edge_samples(graph.x, graph.y, graph.z, graph.edge_u, graph.edge_v)
     if progress:
-        progress(f"Casting shade on {samples.n_edges:,} street edges ({len(samples.edge):,} points) "
-                 f"for {int(sun.up.sum())} daylight slots of {SLOT_MINUTES} min")
+        progress(
+            f"Casting shade on {samples.n_edges:,} street edges ({len(samples.edge):,} points) "
+            f"for {int(sun.up.sum())} daylight slots of {SLOT_MINUTES} min"
+        )
     shares = shade_shares(surface.dsm, surface.grid, samples, grid_azimuth(sun.azimuth, north), sun.elevation)
     key = graph_key(graph.x, graph.y, graph.edge_u, graph.edge_v)
     return ShadeTable.from_shares(shares, starts[0], SLOT_MINUTES, key, surface.fingerprint)
@@ -95,8 +97,13 @@ def refresh_shade(progress: Progress | None = None, force: bool = False, today: 
             old = ShadeTable.load(path)
         except (OSError, ValueError, KeyError):
             old = None
-        if (old is not None and old.graph_key == key and old.surface == surface.fingerprint
-                and old.start == starts[0] and old.n_slots == len(starts)):
+        if (
+            old is not None
+            and old.graph_key == key
+            and old.surface == surface.fingerprint
+            and old.start == starts[0]
+            and old.n_slots == len(starts)
+        ):
             return {"status": "current", "seconds": 0.0, "edges": int(old.shade.shape[0]), "slots": old.n_slots}
     t0 = time.perf_counter()
     table = compute_table(graph, surface, starts, progress)
@@ -104,8 +111,12 @@ def refresh_shade(progress: Progress | None = None, force: bool = False, today: 
     seconds = time.perf_counter() - t0
     if progress:
         progress(f"Shade for {first} and the next day done in {seconds:.1f} s: {path}")
-    return {"status": "computed", "seconds": round(seconds, 2), "edges": int(table.shade.shape[0]),
-            "slots": table.n_slots}
+    return {
+        "status": "computed",
+        "seconds": round(seconds, 2),
+        "edges": int(table.shade.shape[0]),
+        "slots": table.n_slots,
+    }
 
 
 _lock = threading.Lock()

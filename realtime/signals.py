@@ -1,4 +1,5 @@
 """Push circuits to /ws/routes/ clients when the city publishes, edits or withdraws them."""
+
 from __future__ import annotations
 
 import logging

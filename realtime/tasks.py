@@ -1,4 +1,5 @@
 """The transit schedule (GTFS) import as a Celery job: one at a time, a failed download retried with backoff."""
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -8,21 +9,38 @@ from realtime.gtfs_import import GTFSDownloadError
 from twin.jobs import exclusive, reporter
 
 
-@shared_task(bind=True, name="realtime.import_gtfs", autoretry_for=(GTFSDownloadError,), max_retries=4,
-          retry_backoff=settings.JUMEAU_JOB_RETRY_BACKOFF_S, retry_backoff_max=3600, retry_jitter=False,
-          soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S, time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
+@shared_task(
+    bind=True,
+    name="realtime.import_gtfs",
+    autoretry_for=(GTFSDownloadError,),
+    max_retries=4,
+    retry_backoff=settings.JUMEAU_JOB_RETRY_BACKOFF_S,
+    retry_backoff_max=3600,
+    retry_jitter=False,
+    soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+    time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60,
+)
 def import_gtfs(self, source: str, force: bool = False) -> dict:
     """Import the GTFS zip, folder or URL `source` and make it the active feed (the old one stays on failure)."""
     from realtime.gtfs_import import import_feed
 
     with exclusive(self, "realtime:gtfs"):
         report = import_feed(source, progress=reporter(self), force=force)
-    return {"feed": report.feed_id, "unchanged": report.unchanged, "counts": report.counts,
-            "sha256": report.checksum, "seconds": round(report.seconds, 2)}
+    return {
+        "feed": report.feed_id,
+        "unchanged": report.unchanged,
+        "counts": report.counts,
+        "sha256": report.checksum,
+        "seconds": round(report.seconds, 2),
+    }
 
 
-@shared_task(bind=True, name="realtime.compute_shade", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
-          time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
+@shared_task(
+    bind=True,
+    name="realtime.compute_shade",
+    soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+    time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60,
+)
 def compute_shade(self, force: bool = False) -> dict:
     """The share in shade of every street edge per 15-minute slot, today and tomorrow (realtime/shade_store.py);
     queued after the surface model when buildings or terrain changed, and each night by beat to roll the days."""

@@ -1,4 +1,5 @@
 """HTTP routes of the realtime app (mounted under /api/)."""
+
 from django.urls import path
 
 from realtime import views

@@ -24,6 +24,7 @@ the ASGI send (the public path: same frames, in order, slower), a warning says
 so once per process, and tests/realtime/test_uvicorn_adapter.py fails until
 someone re-reads these attributes in the new versions and updates ``CHECKED``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,8 +55,12 @@ def unchecked_versions() -> dict[str, str]:
 def _enabled() -> bool:
     others = unchecked_versions()
     if others:
-        log.warning("realtime.uvicorn_adapter was checked against %s, not %s: transit frames go through the ASGI "
-                    "send (slower broadcasts) until it is checked again", CHECKED, others)
+        log.warning(
+            "realtime.uvicorn_adapter was checked against %s, not %s: transit frames go through the ASGI "
+            "send (slower broadcasts) until it is checked again",
+            CHECKED,
+            others,
+        )
     return not others
 
 
@@ -89,8 +94,13 @@ def frame_writer(consumer: AsyncConsumer) -> Callable[[bytes], bool] | None:
     is_open = State.OPEN
 
     def write(data: bytes) -> bool:
-        if (conn.extensions or conn.state is not is_open or protocol.close_sent or not writable.is_set()
-                or transport.is_closing()):
+        if (
+            conn.extensions
+            or conn.state is not is_open
+            or protocol.close_sent
+            or not writable.is_set()
+            or transport.is_closing()
+        ):
             return False
         transport.write(data)
         return True

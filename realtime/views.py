@@ -1,4 +1,5 @@
 """HTTP API of the realtime app: walks, circuits, transit stops and their departure boards (DRF, in the OpenAPI schema)."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,9 @@ def _place(request: Request, end: str) -> dict | None:
 
 def _end(end: str, label: str) -> list[OpenApiParameter]:
     return [
-        OpenApiParameter(end, str, description=f"Slug of the point of interest {label} (or give {end}_lon and {end}_lat)."),
+        OpenApiParameter(
+            end, str, description=f"Slug of the point of interest {label} (or give {end}_lon and {end}_lat)."
+        ),
         OpenApiParameter(f"{end}_lon", float, description=f"Longitude {label}, WGS84 degrees."),
         OpenApiParameter(f"{end}_lat", float, description=f"Latitude {label}, WGS84 degrees."),
     ]
@@ -51,14 +54,28 @@ def _end(end: str, label: str) -> list[OpenApiParameter]:
 
 @extend_schema(
     summary="A walk between two places, along the streets and draped on the terrain",
-    parameters=[*_end("from", "to start from"), *_end("to", "to walk to"),
-                OpenApiParameter("shade", str, enum=["none", "some", "most"],
-                                 description="Trade distance for shade: none (the fastest walk, default), some, most."),
-                OpenApiParameter("max_detour", float,
-                                 description="Longest detour for shade, a share of the fastest walk (default 0.2 = +20 %)."),
-                OpenApiParameter("depart", str, description="Departure, ISO 8601 with a zone (default: now).")],
-    responses={200: serializers.WalkFeatureSerializer, 400: serializers.RealtimeErrorSerializer,
-               404: serializers.RealtimeErrorSerializer, 422: serializers.RealtimeErrorSerializer},
+    parameters=[
+        *_end("from", "to start from"),
+        *_end("to", "to walk to"),
+        OpenApiParameter(
+            "shade",
+            str,
+            enum=["none", "some", "most"],
+            description="Trade distance for shade: none (the fastest walk, default), some, most.",
+        ),
+        OpenApiParameter(
+            "max_detour",
+            float,
+            description="Longest detour for shade, a share of the fastest walk (default 0.2 = +20 %).",
+        ),
+        OpenApiParameter("depart", str, description="Departure, ISO 8601 with a zone (default: now)."),
+    ],
+    responses={
+        200: serializers.WalkFeatureSerializer,
+        400: serializers.RealtimeErrorSerializer,
+        404: serializers.RealtimeErrorSerializer,
+        422: serializers.RealtimeErrorSerializer,
+    },
     tags=["walks"],
 )
 @api_view(["GET"])
@@ -130,19 +147,27 @@ def stops_view(request: Request) -> Response:
     from realtime.models import Stop, StopTime
 
     lines: dict[str, dict[str, dict]] = {}
-    calls = (StopTime.objects.filter(trip__feed__active=True)
-             .values_list("stop__stop_id", "trip__route__route_id", "trip__route__short_name", "trip__route__color")
-             .distinct())
+    calls = (
+        StopTime.objects.filter(trip__feed__active=True)
+        .values_list("stop__stop_id", "trip__route__route_id", "trip__route__short_name", "trip__route__color")
+        .distinct()
+    )
     for stop_id, route_id, short, color in calls:
         lines.setdefault(stop_id, {})[route_id] = {"route": route_id, "line": short, "color": color}
 
     def feature(stop) -> dict:
         return {
-            "type": "Feature", "id": stop.stop_id,
+            "type": "Feature",
+            "id": stop.stop_id,
             "geometry": {"type": "Point", "coordinates": [stop.geom.x, stop.geom.y]},
-            "properties": {"stop_id": stop.stop_id, "name": stop.name, "code": stop.code,
-                           "location_type": stop.location_type, "parent_station": stop.parent_station,
-                           "lines": sorted(lines.get(stop.stop_id, {}).values(), key=lambda r: r["line"])},
+            "properties": {
+                "stop_id": stop.stop_id,
+                "name": stop.name,
+                "code": stop.code,
+                "location_type": stop.location_type,
+                "parent_station": stop.parent_station,
+                "lines": sorted(lines.get(stop.stop_id, {}).values(), key=lambda r: r["line"]),
+            },
         }
 
     stops = Stop.objects.current().filter(location_type__in=(0, 1), geom__isnull=False).order_by("stop_id")
@@ -178,7 +203,7 @@ def _schedule_rows(checksum: str, stop_id: str) -> list[dict]:
 @extend_schema(
     summary="Next departures from a stop: realtime when the feed worker runs, else the timetable",
     description="The same board /ws/transit/ pushes (topic stop:<stop_id>), for clients without a websocket. "
-                "A station lists the departures of its platforms.",
+    "A station lists the departures of its platforms.",
     parameters=[OpenApiParameter("stop_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="GTFS stop_id.")],
     responses={200: serializers.DepartureBoardSerializer, 404: serializers.RealtimeErrorSerializer},
     tags=["transit"],
@@ -201,8 +226,14 @@ def departures_view(request: Request, stop_id: str) -> Response:
     stop.pop("feed", None)
     feed_ts = status.get("feed_timestamp")
     age = None if feed_ts is None else max(0, round(time.time() - feed_ts))
-    return Response({
-        "stop": stop, "departures": rows, "source": source, "status": status.get("state", "unknown"),
-        "feed_timestamp": feed_ts, "updated": "never updated" if age is None else f"updated {age} s ago",
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    })
+    return Response(
+        {
+            "stop": stop,
+            "departures": rows,
+            "source": source,
+            "status": status.get("state", "unknown"),
+            "feed_timestamp": feed_ts,
+            "updated": "never updated" if age is None else f"updated {age} s ago",
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    )

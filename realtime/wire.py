@@ -4,6 +4,7 @@ A server's frames are not masked (RFC 6455 §5.1), so without a compression
 extension a text frame is the same bytes for every client; where the server
 lets them be written as they are is ``realtime.uvicorn_adapter``'s business.
 """
+
 from __future__ import annotations
 
 from websockets.frames import Frame, Opcode

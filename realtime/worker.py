@@ -10,6 +10,7 @@ vehicles to the positions the timetable gives them (``"estimated": true``),
 and a ``status`` change tells clients "updated N s ago". A feed with trip
 updates but no vehicle positions gets estimated vehicles too, delays applied.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -89,12 +90,22 @@ class TransitState:
 
     def _change(self, topic: str, body: dict, state: dict, feed_ts: int | None, published_at: float) -> Change:
         seq = self.next_seq(topic)
-        frame = dumps({"topic": topic, "seq": seq, "feed_timestamp": feed_ts, "published_at": round(published_at * 1000, 1), **body})
+        frame = dumps(
+            {
+                "topic": topic,
+                "seq": seq,
+                "feed_timestamp": feed_ts,
+                "published_at": round(published_at * 1000, 1),
+                **body,
+            }
+        )
         return Change(topic, seq, frame, dumps({"seq": seq, "feed_timestamp": feed_ts, **state}))
 
     # --- departures -------------------------------------------------------------
 
-    def boards(self, now: float, snapshot: FeedSnapshot | None, stop_ids: list[str] | None = None) -> dict[str, list[dict]]:
+    def boards(
+        self, now: float, snapshot: FeedSnapshot | None, stop_ids: list[str] | None = None
+    ) -> dict[str, list[dict]]:
         """stop_id -> next departures (timetable shifted by the snapshot's delays when given), every served stop by default."""
         if self._clock is None:
             return {}
@@ -108,12 +119,21 @@ class TransitState:
             rows = []
             for d in self._clock.next_departures(stop_id, at, updates, limit=BOARD_LIMIT, horizon_s=BOARD_HORIZON_S):
                 route = routes[d.route_id]
-                rows.append({
-                    "trip": d.trip_id, "route": d.route_id, "line": route.short_name or route.long_name,
-                    "color": route.color, "text_color": route.text_color, "headsign": d.headsign, "stop": d.stop_id,
-                    "scheduled": int(d.scheduled.timestamp()), "expected": int(d.expected.timestamp()),
-                    "delay": d.delay, "realtime": d.realtime,
-                })
+                rows.append(
+                    {
+                        "trip": d.trip_id,
+                        "route": d.route_id,
+                        "line": route.short_name or route.long_name,
+                        "color": route.color,
+                        "text_color": route.text_color,
+                        "headsign": d.headsign,
+                        "stop": d.stop_id,
+                        "scheduled": int(d.scheduled.timestamp()),
+                        "expected": int(d.expected.timestamp()),
+                        "delay": d.delay,
+                        "realtime": d.realtime,
+                    }
+                )
             out[stop_id] = rows
         return out
 
@@ -170,13 +190,20 @@ class TransitState:
             route_id = vp.route_id or (trips[vp.trip_id].route_id if vp.trip_id in trips else "")
             route = routes.get(route_id)
             out[vehicle_id] = {
-                "id": vehicle_id, "trip": vp.trip_id, "route": route_id,
-                "label": vp.label or (route.short_name if route else ""), "color": route.color if route else "FFFFFF",
-                "lon": round(vp.lon, 6), "lat": round(vp.lat, 6),
+                "id": vehicle_id,
+                "trip": vp.trip_id,
+                "route": route_id,
+                "label": vp.label or (route.short_name if route else ""),
+                "color": route.color if route else "FFFFFF",
+                "lon": round(vp.lon, 6),
+                "lat": round(vp.lat, 6),
                 "bearing": None if vp.bearing is None else round(vp.bearing, 1),
-                "speed": vp.speed, "status": vp.current_status, "stop": vp.stop_id,
+                "speed": vp.speed,
+                "status": vp.current_status,
+                "stop": vp.stop_id,
                 "t": vp.timestamp or snapshot.timestamp,
-                "path": self._path(vehicle_id, vp), "estimated": False,
+                "path": self._path(vehicle_id, vp),
+                "estimated": False,
             }
         return out
 
@@ -199,15 +226,33 @@ class TransitState:
             path = None
             previous = self._along.get(vehicle_id)
             line = self._clock.path_of(p.trip_id)
-            if previous is not None and line is not None and previous[0] == p.trip_id and 0 < p.distance - previous[1] <= PATH_MAX_JUMP_M:
-                path = [[round(x, 6), round(y, 6)] for x, y in line.shape.vertices_between(previous[1], p.distance, PATH_MAX_POINTS)]
+            if (
+                previous is not None
+                and line is not None
+                and previous[0] == p.trip_id
+                and 0 < p.distance - previous[1] <= PATH_MAX_JUMP_M
+            ):
+                path = [
+                    [round(x, 6), round(y, 6)]
+                    for x, y in line.shape.vertices_between(previous[1], p.distance, PATH_MAX_POINTS)
+                ]
             along[vehicle_id] = (p.trip_id, p.distance)
             out[vehicle_id] = {
-                "id": vehicle_id, "trip": p.trip_id, "route": p.route_id,
-                "label": route.short_name if route else "", "color": route.color if route else "FFFFFF",
-                "lon": round(p.lon, 6), "lat": round(p.lat, 6), "bearing": round(p.bearing, 1),
-                "speed": None, "status": p.status, "stop": p.stop_id, "t": int(now), "path": path,
-                "estimated": True, "delay": p.delay,
+                "id": vehicle_id,
+                "trip": p.trip_id,
+                "route": p.route_id,
+                "label": route.short_name if route else "",
+                "color": route.color if route else "FFFFFF",
+                "lon": round(p.lon, 6),
+                "lat": round(p.lat, 6),
+                "bearing": round(p.bearing, 1),
+                "speed": None,
+                "status": p.status,
+                "stop": p.stop_id,
+                "t": int(now),
+                "path": path,
+                "estimated": True,
+                "delay": p.delay,
             }
         self._along = along
         return out
@@ -224,21 +269,32 @@ class TransitState:
         self._fixes = {vid: (v["lon"], v["lat"], v["trip"]) for vid, v in current.items()}
         if not changed and not removed:
             return []
-        changes = [self._change("vehicles", {"type": "vehicles", "vehicles": changed, "removed": removed},
-                                {"vehicles": list(current.values())}, feed_ts, now)]
+        changes = [
+            self._change(
+                "vehicles",
+                {"type": "vehicles", "vehicles": changed, "removed": removed},
+                {"vehicles": list(current.values())},
+                feed_ts,
+                now,
+            )
+        ]
         touched_routes = {v["route"] for v in changed} | {previous_routes[vid] for vid in removed}
         for route_id in sorted(touched_routes):
             of_route = [v for v in current.values() if v["route"] == route_id]
-            body = {"type": "vehicles", "route": route_id,
-                    "vehicles": [v for v in changed if v["route"] == route_id],
-                    "removed": [vid for vid in removed if previous_routes[vid] == route_id]}
+            body = {
+                "type": "vehicles",
+                "route": route_id,
+                "vehicles": [v for v in changed if v["route"] == route_id],
+                "removed": [vid for vid in removed if previous_routes[vid] == route_id],
+            }
             changes.append(self._change(f"route:{route_id}", body, {"vehicles": of_route}, feed_ts, now))
         return changes
 
     # --- status -----------------------------------------------------------------
 
-    def status_change(self, state: str, feed_ts: int | None, now: float, detail: str = "",
-                      positions: str = "live") -> list[Change]:
+    def status_change(
+        self, state: str, feed_ts: int | None, now: float, detail: str = "", positions: str = "live"
+    ) -> list[Change]:
         """A status change when the state changes, and every cycle while the feed is not fresh (the age moves).
 
         ``positions`` says where vehicles come from: "live" (the feed's
@@ -249,8 +305,14 @@ class TransitState:
         if key == self._status and state == "ok":
             return []
         self._status = key
-        body = {"type": "status", "state": state, "age_s": None if age is None else round(age), "message": age_text(age),
-                "detail": detail, "positions": positions}
+        body = {
+            "type": "status",
+            "state": state,
+            "age_s": None if age is None else round(age),
+            "message": age_text(age),
+            "detail": detail,
+            "positions": positions,
+        }
         return [self._change("status", body, {k: v for k, v in body.items() if k != "type"}, feed_ts, now)]
 
     def step(self, now: float, last_good: FeedSnapshot | None, state: str, detail: str = "") -> list[Change]:
@@ -275,8 +337,9 @@ class TransitState:
 def read_feed_bytes(url: str, timeout_s: float) -> bytes:
     """The bytes at an http(s) URL, a file:// URL or a path (blocking; run it in a thread)."""
     if url.startswith(("http://", "https://")):
-        request = urllib.request.Request(url, headers={"User-Agent": "jumeau-transit-worker/0.1",
-                                                       "Accept": "application/x-protobuf"})
+        request = urllib.request.Request(
+            url, headers={"User-Agent": "jumeau-transit-worker/0.1", "Accept": "application/x-protobuf"}
+        )
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             data = response.read(MAX_FEED_BYTES + 1)
     else:
@@ -332,9 +395,12 @@ class FeedWorker:
             return
         self._schedule_checked = time.monotonic()
         from channels.db import database_sync_to_async
+
         from realtime.models import Feed
 
-        current = await database_sync_to_async(lambda: Feed.objects.filter(active=True).values_list("checksum", flat=True).first())()
+        current = await database_sync_to_async(
+            lambda: Feed.objects.filter(active=True).values_list("checksum", flat=True).first()
+        )()
         if current == self._schedule_checksum:
             return
         checksum, schedule = await database_sync_to_async(load_active_schedule)()

@@ -1,4 +1,5 @@
 """Websocket routes of the realtime app."""
+
 from django.urls import path
 
 from realtime.consumers import LayersConsumer, RoutesConsumer, TransitConsumer

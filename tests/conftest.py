@@ -1,4 +1,5 @@
 """Shared fixtures: the personas (a citizen, a planner, a field agent) and real files."""
+
 from __future__ import annotations
 
 import os
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
+
 
 def _shared_data() -> Path:
     """The real files beside the checkout (../shared/data), wherever the checkout was cloned.
@@ -98,8 +100,12 @@ def job_broker(tmp_path_factory) -> Iterator[dict[str, str]]:
     env = {"JUMEAU_CELERY_QUEUE": queue}
     if not settings.REDIS_URL:
         folder = tmp_path_factory.mktemp("celery")
-        options = {"data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-                   "control_folder": str(folder / "control"), "processed_folder": str(folder / "processed")}
+        options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "control_folder": str(folder / "control"),
+            "processed_folder": str(folder / "processed"),
+        }
         for path in options.values():
             Path(path).mkdir(parents=True, exist_ok=True)
         app.conf.broker_transport_options = {**app.conf.broker_transport_options, **options}

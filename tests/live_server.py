@@ -1,7 +1,7 @@
 """What tests that start real server processes share: a free port and a database of their own."""
+
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Callable
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The floors of docs/ARCHITECTURE.md hold: imports point down, never up, and apps meet only through twin or a
 stated interface. Every import counts, those inside functions too."""
+
 from __future__ import annotations
 
 import ast
@@ -33,8 +34,11 @@ def imports_of(path: Path) -> list[tuple[str, int]]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.append((node.module, node.lineno))
             # `from viewshed import sun` imports the module viewshed.sun
-            found += [(f"{node.module}.{alias.name}", node.lineno) for alias in node.names
-                      if (ROOT / node.module.replace(".", "/") / f"{alias.name}.py").exists()]
+            found += [
+                (f"{node.module}.{alias.name}", node.lineno)
+                for alias in node.names
+                if (ROOT / node.module.replace(".", "/") / f"{alias.name}.py").exists()
+            ]
     return [(name, line) for name, line in found if name.split(".")[0] in FIRST_PARTY]
 
 
@@ -65,18 +69,25 @@ def test_no_app_imports_the_project_package():
 
 
 def test_apps_meet_only_through_twin_or_a_stated_interface():
-    sideways = [(where, module) for where, package, module in crossings()
-                if package in APPS and module.split(".")[0] in APPS
-                and not any(package == a and (module == m or module.startswith(m + ".")) for a, m in INTERFACES)]
-    assert sideways == [], ("apps reach each other only through twin or an interface listed in "
-                            f"tests/test_architecture.py with its reason: {sideways}")
+    sideways = [
+        (where, module)
+        for where, package, module in crossings()
+        if package in APPS
+        and module.split(".")[0] in APPS
+        and not any(package == a and (module == m or module.startswith(m + ".")) for a, m in INTERFACES)
+    ]
+    assert sideways == [], (
+        "apps reach each other only through twin or an interface listed in "
+        f"tests/test_architecture.py with its reason: {sideways}"
+    )
 
 
 @pytest.mark.parametrize(("app", "module"), sorted(INTERFACES))
 def test_every_stated_interface_is_still_used(app, module):
     used = {(package, m) for _, package, m in crossings()}
     assert any(package == app and (m == module or m.startswith(module + ".")) for package, m in used), (
-        f"{app} no longer imports {module}: remove it from INTERFACES")
+        f"{app} no longer imports {module}: remove it from INTERFACES"
+    )
 
 
 def test_the_check_sees_an_arrow_pointing_up(tmp_path):

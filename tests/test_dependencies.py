@@ -1,5 +1,6 @@
 """pyproject.toml declares exactly what the code imports: nothing missing that a fresh install would lack, nothing
 declared for no reason."""
+
 from __future__ import annotations
 
 import ast
@@ -46,8 +47,11 @@ def imported(packages: tuple[str, ...]) -> dict[str, str]:
         path = ROOT / package
         for file in [path] if path.is_file() else sorted(path.rglob("*.py")):
             for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                    [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else ([node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+                )
                 for name in names:
                     top = name.split(".")[0]
                     if top not in sys.stdlib_module_names and top not in FIRST_PARTY:
@@ -73,8 +77,7 @@ def distributions(module: str) -> set[str]:
 
 def test_every_module_the_app_imports_is_a_declared_runtime_dependency():
     runtime = declared(None)
-    undeclared = {module: where for module, where in imported(APP_CODE).items()
-                  if not distributions(module) & runtime}
+    undeclared = {module: where for module, where in imported(APP_CODE).items() if not distributions(module) & runtime}
     assert undeclared == {}, f"imported by the app but not in [project] dependencies: {undeclared}"
 
 
@@ -86,14 +89,15 @@ def test_every_runtime_dependency_is_used():
     for dist in LOADED_BY_NAME:
         assert dist in declared(None), f"{dist} is listed as loaded by name but not declared"
         if dist not in ("psycopg", "channels-redis", "brotli"):  # chosen by URL scheme, backend path, WhiteNoise
-            assert normalise(dist).replace("-", "_") in settings_text.replace("-", "_").lower() or \
-                dist.split("-")[-1] in settings_text, f"{dist}: settings no longer name it"
+            assert (
+                normalise(dist).replace("-", "_") in settings_text.replace("-", "_").lower()
+                or dist.split("-")[-1] in settings_text
+            ), f"{dist}: settings no longer name it"
 
 
 def test_tests_and_benches_import_only_declared_packages():
     allowed = declared(None) | declared("test")
-    undeclared = {module: where for module, where in imported(TEST_CODE).items()
-                  if not distributions(module) & allowed}
+    undeclared = {module: where for module, where in imported(TEST_CODE).items() if not distributions(module) & allowed}
     assert undeclared == {}, f"imported by tests or benches but not declared: {undeclared}"
     used = {d for module in imported(TEST_CODE) for d in distributions(module)}
     unused = declared("test") - used - set(TEST_TOOLS)

@@ -14,6 +14,7 @@ Why each server watches the published pointers itself, rather than the builder s
 The watch starts with the first socket of a process and stops with the last, so it runs under any ASGI server
 (serve_demo, uvicorn with or without lifespan, daphne, test communicators) and costs nothing when no app is open.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -93,7 +94,7 @@ class LayerWatch:
                 await self.look()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a failed look (database down, volume gone) must not end the watch
+            except Exception:
                 log.exception("looking for new layer builds under %s failed; trying again", settings.JUMEAU_TILES_DIR)
 
     async def look(self) -> dict[str, str]:
@@ -108,10 +109,16 @@ class LayerWatch:
     async def announce(self, fresh: dict[str, str]) -> None:
         # One permission check per distinct user and layer, not per socket: a citizen crowd is one key (None).
         allowed = await database_sync_to_async(loadable_by)(sorted(fresh), set(self.listeners.values()))
-        frames = {layer: json.dumps({"type": "layer_published", **_entry(layer, version)})
-                  for layer, version in sorted(fresh.items())}
-        sends = [listener.layer_published(frame) for listener, key in list(self.listeners.items())
-                 for layer, frame in frames.items() if layer in allowed.get(key, ())]
+        frames = {
+            layer: json.dumps({"type": "layer_published", **_entry(layer, version)})
+            for layer, version in sorted(fresh.items())
+        }
+        sends = [
+            listener.layer_published(frame)
+            for listener, key in list(self.listeners.items())
+            for layer, frame in frames.items()
+            if layer in allowed.get(key, ())
+        ]
         # A socket that closed meanwhile raises here; the others are told all the same.
         await asyncio.gather(*sends, return_exceptions=True)
 

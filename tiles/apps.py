@@ -1,4 +1,5 @@
 """3D Tiles built from the twin, published atomically and served with permissions."""
+
 from django.apps import AppConfig
 
 

@@ -1,4 +1,5 @@
 """A shaded-relief basemap image of the city from its DEM: sea by depth, land by height, lit from the north-west."""
+
 from __future__ import annotations
 
 import struct
@@ -9,7 +10,13 @@ import numpy as np
 
 # Colour ramps (height in metres → RGB): a calm sea, then beaches, garrigue and hills.
 SEA_RAMP = [(-60.0, (20, 62, 102)), (-15.0, (34, 92, 138)), (-2.0, (62, 134, 170)), (0.0, (96, 166, 190))]
-LAND_RAMP = [(0.0, (222, 214, 186)), (5.0, (200, 204, 168)), (30.0, (168, 188, 138)), (80.0, (140, 166, 112)), (150.0, (170, 160, 128))]
+LAND_RAMP = [
+    (0.0, (222, 214, 186)),
+    (5.0, (200, 204, 168)),
+    (30.0, (168, 188, 138)),
+    (80.0, (140, 166, 112)),
+    (150.0, (170, 160, 128)),
+]
 
 
 def _ramp(z: np.ndarray, stops: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
@@ -34,8 +41,9 @@ def shaded_relief(z: np.ndarray, pixel_m: tuple[float, float]) -> np.ndarray:
     shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
     shade = np.clip(shade, 0.0, 1.0)
     land = filled >= 0.0
-    rgb = np.where(land[..., None], _ramp(filled, LAND_RAMP) * (0.55 + 0.45 * shade[..., None]),
-                   _ramp(filled, SEA_RAMP))
+    rgb = np.where(
+        land[..., None], _ramp(filled, LAND_RAMP) * (0.55 + 0.45 * shade[..., None]), _ramp(filled, SEA_RAMP)
+    )
     alpha = np.where(np.isnan(z), 0, 255)
     return np.dstack([np.clip(rgb, 0, 255), alpha]).astype(np.uint8)
 
@@ -51,7 +59,12 @@ def encode_png(rgba: np.ndarray) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def render_basemap(

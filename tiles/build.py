@@ -1,4 +1,5 @@
 """Builds and publishes tile layers from the twin's models, recording each build as a TileBuild."""
+
 from __future__ import annotations
 
 import time
@@ -46,7 +47,9 @@ def known_layers() -> list[str]:
         names.append(BUILDINGS)
     if NetworkSegment.objects.filter(axis__isnull=False).exists():
         names.append(NETWORKS)
-    for variant in ProjectVariant.objects.select_related("project").exclude(mesh_file="").order_by("project__slug", "slug"):
+    for variant in (
+        ProjectVariant.objects.select_related("project").exclude(mesh_file="").order_by("project__slug", "slug")
+    ):
         names.append(variant.tile_layer)
     for cloud in PointCloud.objects.order_by("name"):
         names.append(pointcloud_layer(cloud))
@@ -102,8 +105,10 @@ def builder_for(layer: str) -> Builder:
         for cloud in PointCloud.objects.all():
             if pointcloud_layer(cloud) == layer:
                 return lambda build, frame, progress: pointclouds.build(build, frame, progress, cloud)
-    raise UnknownLayer(f"There is no layer {layer!r}. Known layers: {', '.join(known_layers()) or 'none yet'}; "
-                       "import data first (`manage.py load_demo` or `manage.py import_file`).")
+    raise UnknownLayer(
+        f"There is no layer {layer!r}. Known layers: {', '.join(known_layers()) or 'none yet'}; "
+        "import data first (`manage.py load_demo` or `manage.py import_file`)."
+    )
 
 
 def build_layer(layer: str, progress: Progress = print) -> TileBuild:
@@ -121,7 +126,7 @@ def build_layer(layer: str, progress: Progress = print) -> TileBuild:
             record.version = build.version
             record.save(update_fields=["version"])
             stats = builder(build, frame, progress)
-    except Exception as exc:  # noqa: BLE001 — every failure is recorded, then re-raised to the caller
+    except Exception as exc:
         record_failure(record, exc, seconds=time.perf_counter() - started)
         raise
     record.seconds = time.perf_counter() - started
@@ -157,14 +162,21 @@ def record_published(record: TileBuild, stats: LayerStats, seen: int, progress: 
     # Kept with the build, so that the summary (and the admin) can say what the layer does not show.
     record.error = "\n".join(stats.left_out() + stats.warnings)[:5000]
     record.save()
-    progress(f"  {layer}: {stats.features} features, {stats.tiles} tiles ({stats.tiles_rewritten} written), "
-             f"{stats.bytes / 1e6:.1f} MB in {record.seconds:.1f} s")
+    progress(
+        f"  {layer}: {stats.features} features, {stats.tiles} tiles ({stats.tiles_rewritten} written), "
+        f"{stats.bytes / 1e6:.1f} MB in {record.seconds:.1f} s"
+    )
     for line in stats.left_out():
         progress(f"  {layer}: {line}")
 
 
-def build_layers(names: Iterable[str] | None = None, progress: Progress = print, *, stale: bool = False,
-                 raise_on_failure: bool = True) -> list[TileBuild]:
+def build_layers(
+    names: Iterable[str] | None = None,
+    progress: Progress = print,
+    *,
+    stale: bool = False,
+    raise_on_failure: bool = True,
+) -> list[TileBuild]:
     """Build the named layers (all known layers when None; the stale ones when stale=True).
 
     Every layer is attempted; when raise_on_failure, BuildFailed lists the failures afterwards.
@@ -173,8 +185,14 @@ def build_layers(names: Iterable[str] | None = None, progress: Progress = print,
         names = stale_layers() if stale else known_layers()
     names = list(dict.fromkeys(names))
     if not names:
-        raise NothingToBuild("Nothing to build: " + ("no layer has changed since its last build." if stale else
-                             "the twin has no data yet; run `manage.py load_demo` or import files first."))
+        raise NothingToBuild(
+            "Nothing to build: "
+            + (
+                "no layer has changed since its last build."
+                if stale
+                else "the twin has no data yet; run `manage.py load_demo` or import files first."
+            )
+        )
     builds: list[TileBuild] = []
     failed: list[TileBuild] = []
     meter = Meter("layers built", len(names), progress if len(names) > 1 else None, every_s=0)

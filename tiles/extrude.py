@@ -34,9 +34,7 @@ class Mesh:
         return int(self.indices.shape[0] // 3)
 
 
-def _ring_structure(
-    coords: np.ndarray, ring_offsets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ring_structure(coords: np.ndarray, ring_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Drop closing duplicates; return (kept coords, new ring offsets, kept-vertex mask)."""
     starts = ring_offsets[:-1]
     ends = ring_offsets[1:]

@@ -10,6 +10,7 @@ so Q and U are fitted once per tile with a quadratic in (x, y), from exact sampl
 HeightFrame (the same one every layer uses), and the fit is checked on points between the
 samples. When the check fails (a tile too large, a kink in the geoid grid), the exact transform is used.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ class TileGeoref:
     u_coef: np.ndarray | None
 
     @classmethod
-    def fit(cls, frame: HeightFrame, bounds: tuple[float, float, float, float]) -> "TileGeoref":
+    def fit(cls, frame: HeightFrame, bounds: tuple[float, float, float, float]) -> TileGeoref:
         """A georeference valid inside bounds (xmin, ymin, xmax, ymax), storage CRS metres."""
         xmin, ymin, xmax, ymax = (float(b) for b in bounds)
         pad = max(1.0, 0.02 * max(xmax - xmin, ymax - ymin))
@@ -107,8 +108,9 @@ class TileGeoref:
         """
         x0, y0 = self.origin
         # One call with four points: pyproj takes a one-element array for a scalar (and warns).
-        pts = self.frame.to_ecef(np.array([x0, x0 + 1.0, x0, x0]), np.array([y0, y0, y0 + 1.0, y0]),
-                                 np.array([0.0, 0.0, 0.0, 1.0]))
+        pts = self.frame.to_ecef(
+            np.array([x0, x0 + 1.0, x0, x0]), np.array([y0, y0, y0 + 1.0, y0]), np.array([0.0, 0.0, 0.0, 1.0])
+        )
         ex = pts[1] - pts[0]
         ey = pts[2] - pts[0]
         ez = pts[3] - pts[0]

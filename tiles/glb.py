@@ -192,9 +192,7 @@ def _encode_strings(values: Sequence[str]) -> tuple[bytes, bytes]:
     return b"".join(encoded), offsets.astype(np.uint32).tobytes()
 
 
-def _add_property(
-    bin_: _Bin, name: str, values: np.ndarray | Sequence, count: int
-) -> tuple[dict, dict | None]:
+def _add_property(bin_: _Bin, name: str, values: np.ndarray | Sequence, count: int) -> tuple[dict, dict | None]:
     """Return (class property definition, property table entry or None when the column is left out)."""
     _check_identifier(name, "property")
     arr = values if isinstance(values, np.ndarray) else np.asarray(list(values))
@@ -282,8 +280,12 @@ def write_glb(
             raise ValueError(f"primitive {number}: positions contain NaN or infinity")
         attributes = {
             "POSITION": accessor(
-                pos, _FLOAT, "VEC3", _ARRAY_BUFFER,
-                min=pos.min(axis=0).tolist(), max=pos.max(axis=0).tolist(),
+                pos,
+                _FLOAT,
+                "VEC3",
+                _ARRAY_BUFFER,
+                min=pos.min(axis=0).tolist(),
+                max=pos.max(axis=0).tolist(),
             )
         }
         if prim.normals is not None:

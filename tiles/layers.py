@@ -1,4 +1,5 @@
 """The tile layers the twin publishes, and who may load each."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,10 @@ POINTCLOUD_PREFIX = "pointcloud-"
 # Every name a layer can have. A project variant's layer is named by its primary key (ProjectVariant.tile_layer):
 # slugs joined by "-" are ambiguous ("a-b" + "c" and "a" + "b-c"). 18 digits stay inside a 64-bit key.
 # A point cloud's name is slugified (tiles.build.pointcloud_layer).
-LAYER_RE = re.compile(r"buildings|terrain|basemap|networks|project-(?P<variant>[1-9][0-9]{0,17})"
-                      r"|pointcloud-[a-z0-9][a-z0-9_-]*")
+LAYER_RE = re.compile(
+    r"buildings|terrain|basemap|networks|project-(?P<variant>[1-9][0-9]{0,17})"
+    r"|pointcloud-[a-z0-9][a-z0-9_-]*"
+)
 
 
 def is_layer_name(name: str) -> bool:
@@ -102,10 +105,16 @@ def layers_for(user) -> list[dict]:
         add(NETWORKS, "3dtiles", "Réseaux enterrés")
     for project in PlanningProject.objects.visible_to(user).prefetch_related("variants"):
         for variant in project.variants.all():
-            add(variant.tile_layer, "3dtiles", f"{project.name} — {variant.name}",
-                project=project.slug, variant=variant.slug, status=project.status)
+            add(
+                variant.tile_layer,
+                "3dtiles",
+                f"{project.name} — {variant.name}",
+                project=project.slug,
+                variant=variant.slug,
+                status=project.status,
+            )
     if root.is_dir():
         for entry in sorted(root.iterdir()):
             if entry.name.startswith(POINTCLOUD_PREFIX) and is_layer_name(entry.name):
-                add(entry.name, "3dtiles", f"Nuage de points {entry.name[len(POINTCLOUD_PREFIX):]}")
+                add(entry.name, "3dtiles", f"Nuage de points {entry.name[len(POINTCLOUD_PREFIX) :]}")
     return out

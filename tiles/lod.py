@@ -5,6 +5,7 @@ children: it draws the most significant features of the subtree, coarsened by a 
 and its geometric error bounds what is missing (the tallest feature left out) plus that tolerance.
 Pure: arrays in, arrays out, no Django.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,7 +1,7 @@
 """Tile builds: what was published for each layer (what waits for a rebuild is in twin's change log)."""
+
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils import timezone
 

@@ -3,6 +3,7 @@
 Pure: arrays in, Mesh out, no Django. Every coordinate is metres in one Cartesian frame chosen by the caller
 (a projected CRS with heights, or ECEF minus a tile centre); `axes` says where east, north and up point in it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,18 @@ import shapely
 
 from tiles.extrude import Mesh
 
-__all__ = ["concat_meshes", "CHAMBER_TYPES", "ABOVE_GROUND_TYPES", "SKIPPED_TYPES", "node_shape", "chambers", "markers",
-           "axis_heights", "lowest_pipe_ends", "pipe_azimuths"]
+__all__ = [
+    "concat_meshes",
+    "CHAMBER_TYPES",
+    "ABOVE_GROUND_TYPES",
+    "SKIPPED_TYPES",
+    "node_shape",
+    "chambers",
+    "markers",
+    "axis_heights",
+    "lowest_pipe_ends",
+    "pipe_azimuths",
+]
 
 # Node types (gis_sync's vocabulary) drawn as a shaft from the lid down to the bottom.
 CHAMBER_TYPES = frozenset({"manhole", "connection_box", "gully", "meter_chamber", "overflow", "chamber"})
@@ -38,10 +49,12 @@ def concat_meshes(parts: list[Mesh]) -> Mesh:
     if not parts:
         return _empty()
     base = np.cumsum([0] + [p.vertex_count for p in parts[:-1]])
-    return Mesh(np.concatenate([p.positions for p in parts]),
-                np.concatenate([p.normals for p in parts]).astype(np.float32),
-                np.concatenate([p.indices.astype(np.int64) + b for p, b in zip(parts, base)]).astype(np.uint32),
-                np.concatenate([p.feature_ids for p in parts]).astype(np.uint32))
+    return Mesh(
+        np.concatenate([p.positions for p in parts]),
+        np.concatenate([p.normals for p in parts]).astype(np.float32),
+        np.concatenate([p.indices.astype(np.int64) + b for p, b in zip(parts, base)]).astype(np.uint32),
+        np.concatenate([p.feature_ids for p in parts]).astype(np.uint32),
+    )
 
 
 def _check_axes(axes: np.ndarray) -> np.ndarray:
@@ -98,8 +111,12 @@ def _prism_group(base, height, outline, smooth, axes, fids) -> Mesh:
         idx.append(fan.reshape(-1))
         fid.append(np.repeat(fids, k + 1))
         count += m * (k + 1)
-    return Mesh(np.concatenate(pos), np.concatenate(nrm).astype(np.float32),
-                np.concatenate(idx).astype(np.uint32), np.concatenate(fid).astype(np.uint32))
+    return Mesh(
+        np.concatenate(pos),
+        np.concatenate(nrm).astype(np.float32),
+        np.concatenate(idx).astype(np.uint32),
+        np.concatenate(fid).astype(np.uint32),
+    )
 
 
 def chambers(
@@ -110,7 +127,7 @@ def chambers(
     is_round: np.ndarray,
     azimuth: np.ndarray | float = 0.0,
     *,
-    axes: np.ndarray = np.eye(3),
+    axes: np.ndarray = np.eye(3),  # noqa: B008  read, never written: one shared identity is fine
     sides: int = 12,
     feature_ids: np.ndarray | None = None,
 ) -> Mesh:
@@ -170,7 +187,7 @@ def markers(
     centres: np.ndarray,
     radius: np.ndarray | float,
     *,
-    axes: np.ndarray = np.eye(3),
+    axes: np.ndarray = np.eye(3),  # noqa: B008  read, never written: one shared identity is fine
     feature_ids: np.ndarray | None = None,
 ) -> Mesh:
     """Closed octahedra (a diamond standing on its tip) marking valves and fittings.
@@ -197,8 +214,12 @@ def markers(
     normals = np.cross(tips[:, 1] - tips[:, 0], tips[:, 2] - tips[:, 0])
     normals /= np.linalg.norm(normals, axis=1, keepdims=True)
     pos = centres[:, None, None, :] + radius[:, None, None, None] * tips[None]  # (n, 8, 3, 3)
-    return Mesh(pos.reshape(-1, 3), np.broadcast_to(np.repeat(normals, 3, axis=0), (n, 24, 3)).reshape(-1, 3)
-                .astype(np.float32), np.arange(n * 24, dtype=np.uint32), np.repeat(fids, 24).astype(np.uint32))
+    return Mesh(
+        pos.reshape(-1, 3),
+        np.broadcast_to(np.repeat(normals, 3, axis=0), (n, 24, 3)).reshape(-1, 3).astype(np.float32),
+        np.arange(n * 24, dtype=np.uint32),
+        np.repeat(fids, 24).astype(np.uint32),
+    )
 
 
 def _lines(points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -228,7 +249,7 @@ def axis_heights(
     pts = shapely.points(xy)
     (which, hit), d = tree.query_nearest(pts, max_distance=max_distance, return_distance=True, all_matches=False)
     for q, p, dd in zip(which.tolist(), hit.tolist(), d.tolist()):
-        axis = points[offsets[p]:offsets[p + 1]]
+        axis = points[offsets[p] : offsets[p + 1]]
         along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(axis[:, :2], axis=0).T))])
         at = shapely.line_locate_point(lines[p], pts[q])
         # Where a vertical riser stacks vertices on one plan position, interp takes the last of them, the

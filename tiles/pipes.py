@@ -95,9 +95,7 @@ def sweep_pipes(
     if (radius <= 0).any():
         bad = int(np.flatnonzero(radius <= 0)[0])
         raise ValueError(f"pipe {bad} has a radius of {radius[bad]} m; radii must be positive")
-    pipe_fid = (
-        np.arange(n_pipes, dtype=np.uint32) if feature_ids is None else np.asarray(feature_ids, dtype=np.uint32)
-    )
+    pipe_fid = np.arange(n_pipes, dtype=np.uint32) if feature_ids is None else np.asarray(feature_ids, dtype=np.uint32)
     if pipe_fid.shape != (n_pipes,):
         raise ValueError(f"feature_ids has shape {pipe_fid.shape}, expected ({n_pipes},)")
 
@@ -111,7 +109,6 @@ def sweep_pipes(
     live = counts >= 2
     keep &= live[point_pipe]
     pts = points[keep]
-    ppipe = point_pipe[keep]
     counts = counts[live]
     pipes = np.flatnonzero(live)
     if pts.shape[0] == 0:
@@ -223,8 +220,9 @@ def _keep_vertices(line: np.ndarray, tolerance_xy: float, tolerance_z: float) ->
         t = np.clip(((p[:, :2] - line[a, :2]) @ ab[:2]) / ab2, 0.0, 1.0) if ab2 > _EPS else np.full(len(p), 0.5)
         on = line[a] + t[:, None] * ab
         # Each deviation over its own tolerance: a vertex must go when either one is exceeded.
-        excess = np.maximum(np.linalg.norm(p[:, :2] - on[:, :2], axis=1) / tolerance_xy,
-                            np.abs(p[:, 2] - on[:, 2]) / tolerance_z)
+        excess = np.maximum(
+            np.linalg.norm(p[:, :2] - on[:, :2], axis=1) / tolerance_xy, np.abs(p[:, 2] - on[:, 2]) / tolerance_z
+        )
         worst = int(np.argmax(excess))
         if excess[worst] > 1.0:
             k = a + 1 + worst

@@ -1,4 +1,5 @@
 """The version each layer publishes now, read from the pointers under the tiles folder, and what changed."""
+
 from __future__ import annotations
 
 import os

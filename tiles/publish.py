@@ -1,11 +1,12 @@
 """Atomic publishing of tile builds: immutable version folders and one pointer swapped by rename."""
+
 from __future__ import annotations
 
 import os
 import re
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tiles.errors import PublishError
@@ -20,7 +21,7 @@ _FOLDER_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 def new_version() -> str:
     """A folder name that sorts in build order (UTC, microseconds) and is unique per process."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
 
 
 def is_version(name: str) -> bool:
@@ -85,8 +86,10 @@ class LayerBuild:
 
     def __init__(self, root: Path, layer: str, version: str | None = None):
         if version is not None and not is_version(version):
-            raise ValueError(f"Build version {version!r} of layer {layer!r} is not a name new_version() makes; "
-                             "the tile server would never serve it. Leave the version out to get a new one.")
+            raise ValueError(
+                f"Build version {version!r} of layer {layer!r} is not a name new_version() makes; "
+                "the tile server would never serve it. Leave the version out to get a new one."
+            )
         self.root = Path(root)
         self.layer = layer
         self.version = version or new_version()
@@ -94,7 +97,7 @@ class LayerBuild:
         self.path = self.final.with_name(self.version + ".partial")
         self.previous = current_dir(self.root, layer)
 
-    def __enter__(self) -> "LayerBuild":
+    def __enter__(self) -> LayerBuild:
         return self.open()
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -103,7 +106,7 @@ class LayerBuild:
             return
         self.publish()
 
-    def open(self) -> "LayerBuild":
+    def open(self) -> LayerBuild:
         """Make the build folder (a build split over workers opens it in one job and publishes it in another)."""
         self.path.mkdir(parents=True, exist_ok=False)
         return self
@@ -120,8 +123,10 @@ class LayerBuild:
             os.replace(tmp, self.root / self.layer)
         except OSError as exc:
             self.discard()
-            raise PublishError(f"Could not publish layer {self.layer!r} under {self.root}: {exc}. "
-                               "The previous build still serves; check the folder's permissions and free space.") from exc
+            raise PublishError(
+                f"Could not publish layer {self.layer!r} under {self.root}: {exc}. "
+                "The previous build still serves; check the folder's permissions and free space."
+            ) from exc
         prune(self.root, self.layer, keep=KEEP_VERSIONS)
 
     def reuse(self, relative: str) -> bool:

@@ -109,9 +109,7 @@ class QuadTree:
         return out
 
 
-def aligned_root_bounds(
-    x: np.ndarray, y: np.ndarray, min_size: float = 64.0
-) -> tuple[float, float, float, float]:
+def aligned_root_bounds(x: np.ndarray, y: np.ndarray, min_size: float = 64.0) -> tuple[float, float, float, float]:
     """A square cell with a power-of-two side, aligned on a multiple of that side, holding every point.
 
     x, y: metres in a projected CRS. Snapping to a global grid keeps keys

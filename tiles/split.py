@@ -9,6 +9,7 @@ abandoned. A build stays unpublished until its last part is written: readers see
 The plan is a pickle: it holds the quadtree as objects, is written and read only by our own workers, and lives on
 the tiles volume, which anyone able to write to already controls every tile the city serves.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,9 @@ from tiles.builders.base import Progress, TileOutput, TilePlan, finish_tiles, wr
 from tiles.errors import NothingToBuild
 from tiles.layers import BUILDINGS
 from tiles.models import TileBuild
-from twin.models import Change
 from tiles.publish import LayerBuild, version_dir
 from twin.geoid import city_frame
+from twin.models import Change
 from twin.progress import Meter
 
 # The layers whose build can be split; the others build in one job.
@@ -97,13 +98,16 @@ def start(layer: str, version: str, parts: int) -> list[tuple[int, int]]:
     try:
         ranges = buildings.scan_ranges(parts)
         if not ranges:
-            raise NothingToBuild("There are no buildings to tile: import a buildings file first "
-                                 "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`).")
+            raise NothingToBuild(
+                "There are no buildings to tile: import a buildings file first "
+                "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`)."
+            )
         split.build.root.mkdir(parents=True, exist_ok=True)
         split.build.open()
         split.work.mkdir()
-        (split.work / STATE).write_text(json.dumps({"record": record.pk, "seen": seen,
-                                                    "scans": len(ranges), "parts": parts}))
+        (split.work / STATE).write_text(
+            json.dumps({"record": record.pk, "seen": seen, "scans": len(ranges), "parts": parts})
+        )
     except Exception as exc:
         abandon(layer, version, exc)
         raise
@@ -132,8 +136,10 @@ def plan(layer: str, version: str, progress: Progress = print) -> int:
     (split.work / f"{PLAN}.tmp").write_bytes(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
     (split.work / f"{PLAN}.tmp").replace(split.work / PLAN)
     _memo["plan"] = saved
-    progress(f"  {layer}: {len(data)} buildings, {len(tile_plan.todo)} tiles to write in {len(parts)} parts"
-             + (f", {len(tile_plan.reused)} unchanged, reused" if tile_plan.reused else ""))
+    progress(
+        f"  {layer}: {len(data)} buildings, {len(tile_plan.todo)} tiles to write in {len(parts)} parts"
+        + (f", {len(tile_plan.reused)} unchanged, reused" if tile_plan.reused else "")
+    )
     return len(parts)
 
 

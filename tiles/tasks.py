@@ -4,6 +4,7 @@ A splittable layer (tiles.split) is built as two chords: its rows scanned in par
 written in parts, then published once. Any worker runs any part; the layer's lock is held by the build itself
 from the first job to the publish (or the abandon), not by one worker.
 """
+
 from __future__ import annotations
 
 from celery import chord, group, shared_task
@@ -24,9 +25,17 @@ def _queue_of(task) -> dict:
 
 
 def _summary(record) -> dict:
-    return {"layer": record.layer, "build": record.pk, "version": record.version, "status": record.status,
-            "features": record.features, "tiles": record.tiles, "tiles_written": record.tiles_rewritten,
-            "bytes": record.bytes, "seconds": round(record.seconds, 2)}
+    return {
+        "layer": record.layer,
+        "build": record.pk,
+        "version": record.version,
+        "status": record.status,
+        "features": record.features,
+        "tiles": record.tiles,
+        "tiles_written": record.tiles_rewritten,
+        "bytes": record.bytes,
+        "seconds": round(record.seconds, 2),
+    }
 
 
 @shared_task(bind=True, name="tiles.build_layer", **TIME_LIMITS)

@@ -305,9 +305,7 @@ def build_tilesets(
             tile["children"] = children
         return tile
 
-    def document(
-        node: TileNode, depth: int, origin: tuple[float, float, float], folder: str
-    ) -> dict:
+    def document(node: TileNode, depth: int, origin: tuple[float, float, float], folder: str) -> dict:
         region, error = resolved[id(node)]
         asset: dict = {"version": "1.1"}
         if tileset_version:

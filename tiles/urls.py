@@ -1,4 +1,5 @@
 """Routes of the tile service."""
+
 from django.urls import re_path
 
 from tiles import views

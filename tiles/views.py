@@ -1,4 +1,5 @@
 """Serves published tiles with permissions, validators, caching, gzip and CORS."""
+
 from __future__ import annotations
 
 import gzip

@@ -1,4 +1,5 @@
 """Admin for the city's core model: search and filters on every table; geometries as WKT."""
+
 from django import forms
 from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
@@ -16,7 +17,17 @@ class WktAdmin(admin.ModelAdmin):
 
 @admin.register(models.Terrain)
 class TerrainAdmin(WktAdmin):
-    list_display = ["name", "active", "pixel_size", "width", "height", "min_z", "max_z", "vertical_datum", "imported_at"]
+    list_display = [
+        "name",
+        "active",
+        "pixel_size",
+        "width",
+        "height",
+        "min_z",
+        "max_z",
+        "vertical_datum",
+        "imported_at",
+    ]
     list_filter = ["active", "vertical_datum"]
     search_fields = ["name", "file"]
 
@@ -49,8 +60,26 @@ class DepthObservationInline(admin.TabularInline):
 
 @admin.register(models.NetworkSegment)
 class NetworkSegmentAdmin(WktAdmin):
-    list_display = ["source_id", "feature_type", "network", "material", "diameter_nominal_mm", "precision_xy", "precision_z", "axis_method", "install_year"]
-    list_filter = ["network__network_type", "feature_type", "precision_xy", "precision_z", "axis_method", "axis_is_estimate", "status"]
+    list_display = [
+        "source_id",
+        "feature_type",
+        "network",
+        "material",
+        "diameter_nominal_mm",
+        "precision_xy",
+        "precision_z",
+        "axis_method",
+        "install_year",
+    ]
+    list_filter = [
+        "network__network_type",
+        "feature_type",
+        "precision_xy",
+        "precision_z",
+        "axis_method",
+        "axis_is_estimate",
+        "status",
+    ]
     search_fields = ["source_id", "feature_type", "material"]
     inlines = [DepthObservationInline]
 
@@ -133,8 +162,14 @@ class PointCloudAdmin(WktAdmin):
 from django_celery_results.admin import TaskResultAdmin  # noqa: E402
 from django_celery_results.models import TaskResult  # noqa: E402
 
-JOB_STATES = {"PENDING": "queued", "STARTED": "running", "RETRY": "waiting to retry", "SUCCESS": "done",
-              "FAILURE": "failed", "REVOKED": "cancelled"}
+JOB_STATES = {
+    "PENDING": "queued",
+    "STARTED": "running",
+    "RETRY": "waiting to retry",
+    "SUCCESS": "done",
+    "FAILURE": "failed",
+    "REVOKED": "cancelled",
+}
 
 
 class JobAdmin(TaskResultAdmin):

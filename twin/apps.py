@@ -1,4 +1,5 @@
 """The city's core model."""
+
 from django.apps import AppConfig
 
 

@@ -1,9 +1,10 @@
 """Turn depth observations of a pipe or cable into a 3D axis, stating the method and its uncertainty."""
+
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,6 @@ class Axis3D:
     @property
     def wkt(self) -> str:
         return "LINESTRING Z (" + ", ".join(f"{x!r} {y!r} {z!r}" for x, y, z in self.coords) + ")"
-
 
 
 TerrainZ = Callable[[Sequence[float], Sequence[float]], Sequence[float | None]]
@@ -137,13 +137,12 @@ def compute_axis(
     if not (outer_diameter_mm or inner_diameter_mm):
         notes.append("diameter unknown: top/invert/cover taken at the axis")
 
-    ground_cache: dict[int, list[float | None]] = {}
-
     def ground_at(xs: list[float], ys: list[float]) -> list[float | None] | None:
         if terrain_z is None:
             return None
-        return [None if (z is None or (isinstance(z, float) and math.isnan(z))) else float(z)
-                for z in terrain_z(xs, ys)]
+        return [
+            None if (z is None or (isinstance(z, float) and math.isnan(z))) else float(z) for z in terrain_z(xs, ys)
+        ]
 
     def axis_z(obs: DepthObservation, x: float, y: float) -> float | None:
         if obs.kind == "axis":
@@ -191,8 +190,9 @@ def compute_axis(
     for o in (o for o in observations if o.kind == "cover"):
         if o.position is None and o.point is None:
             # A depth for the whole segment follows the ground: one station per vertex.
-            covers.extend(DepthObservation("cover", o.value, position=d, source=o.source,
-                                           precision_z=o.precision_z) for d in dist)
+            covers.extend(
+                DepthObservation("cover", o.value, position=d, source=o.source, precision_z=o.precision_z) for d in dist
+            )
         else:
             covers.append(o)
     if covers:

@@ -9,6 +9,7 @@ is usable, GeodesyError names the missing grids and where they come from, and th
 `allow_approximate_m`, an error the operator accepts (the sync commands' --allow-approximate METRES).
 Pure core: no Django.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,9 +29,11 @@ from pyproj.transformer import TransformerGroup
 # Accuracy (metres) accepted without the operator's say-so: Helmert datum shifts (RGF93 to WGS 84, 1 m;
 # Amersfoort to WGS 84, 2 m) pass and are recorded with their accuracy; a ballpark (unknown) never does.
 DEFAULT_MAX_ERROR_M = 2.0
-GRID_ADVICE = ("put the grid file in PROJ's user data folder (`python -m pyproj sync --file NAME` where the "
-               "network is allowed, or copy it from another machine), or accept the error with "
-               "--allow-approximate METRES")
+GRID_ADVICE = (
+    "put the grid file in PROJ's user data folder (`python -m pyproj sync --file NAME` where the "
+    "network is allowed, or copy it from another machine), or accept the error with "
+    "--allow-approximate METRES"
+)
 
 
 class GeodesyError(ValueError):
@@ -59,12 +62,21 @@ class Operation:
 
     def describe(self) -> dict[str, Any]:
         """What a run report keeps of the operation."""
-        return {"from": self.source, "to": self.target, "operation": self.name, "accuracy_m": self.accuracy_m,
-                "approximate": self.approximate, "accepted_error_m": self.accepted_error_m}
+        return {
+            "from": self.source,
+            "to": self.target,
+            "operation": self.name,
+            "accuracy_m": self.accuracy_m,
+            "approximate": self.approximate,
+            "accepted_error_m": self.accepted_error_m,
+        }
 
     def summary(self) -> str:
-        acc = "exact" if self.accuracy_m == 0 else (
-            f"accuracy {self.accuracy_m:g} m" if self.accuracy_m is not None else "accuracy unknown")
+        acc = (
+            "exact"
+            if self.accuracy_m == 0
+            else (f"accuracy {self.accuracy_m:g} m" if self.accuracy_m is not None else "accuracy unknown")
+        )
         extra = f", accepted by the operator up to {self.accepted_error_m:g} m" if self.approximate else ""
         return f"{self.source} → {self.target}: {self.name} ({acc}{extra})"
 
@@ -131,8 +143,9 @@ def _metres(value: Any) -> float | None:
         return None
     metres = float(value)
     if not math.isfinite(metres) or metres <= 0:
-        raise GeodesyError(f"--allow-approximate needs a positive number of metres, not {value!r}",
-                           advice="e.g. --allow-approximate 2")
+        raise GeodesyError(
+            f"--allow-approximate needs a positive number of metres, not {value!r}", advice="e.g. --allow-approximate 2"
+        )
     return metres
 
 
@@ -142,8 +155,7 @@ def crs_from(code: int | str) -> CRS:
     try:
         return CRS.from_epsg(code) if isinstance(code, int) else CRS.from_user_input(code)
     except ProjCRSError as exc:
-        raise GeodesyError(f"{code} is not a CRS PROJ knows ({exc})", advice="use an EPSG code PROJ knows") \
-            from None
+        raise GeodesyError(f"{code} is not a CRS PROJ knows ({exc})", advice="use an EPSG code PROJ knows") from None
 
 
 def label(crs: CRS) -> str:
@@ -155,8 +167,14 @@ def label(crs: CRS) -> str:
     return f"EPSG:{code} ({crs.name})" if code else crs.name
 
 
-def operation(source: int | str | CRS, target: int | str | CRS, *, max_error_m: float | None = None,
-              allow_approximate_m: float | None = None, record: bool = True) -> Operation:
+def operation(
+    source: int | str | CRS,
+    target: int | str | CRS,
+    *,
+    max_error_m: float | None = None,
+    allow_approximate_m: float | None = None,
+    record: bool = True,
+) -> Operation:
     """The best operation PROJ can run here from source to target, recorded in the current session.
 
     max_error_m: the accuracy required (default: the session's, DEFAULT_MAX_ERROR_M without one).
@@ -192,12 +210,12 @@ def _choose(src: CRS, dst: CRS, limit: float, accepted: float | None) -> Operati
         fallback = [t for t in group.transformers if t.accuracy is None or t.accuracy < 0 or t.accuracy <= accepted]
         best = fallback[0] if fallback else Transformer.from_crs(src, dst, always_xy=True)
         acc = float(best.accuracy) if best.accuracy is not None and best.accuracy >= 0 else None
-        return Operation(*names, best.description, acc, approximate=True, accepted_error_m=accepted,
-                         transformer=best)
+        return Operation(*names, best.description, acc, approximate=True, accepted_error_m=accepted, transformer=best)
     if not group.transformers and not group.unavailable_operations:
-        raise GeodesyError(f"PROJ has no operation at all from {names[0]} to {names[1]}: their areas of use do "
-                           "not overlap", advice="check the file's CRS, or store the data in a twin whose "
-                           "storage CRS covers it")
+        raise GeodesyError(
+            f"PROJ has no operation at all from {names[0]} to {names[1]}: their areas of use do not overlap",
+            advice="check the file's CRS, or store the data in a twin whose storage CRS covers it",
+        )
     raise GeodesyError(_refusal(names, group, limit))
 
 

@@ -1,4 +1,5 @@
 """Storage CRS + orthometric heights → geographic and ECEF coordinates, through a named geoid grid."""
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,13 @@ from pyproj.datadir import get_data_dir
 from twin import geodesy
 
 # Where Debian's proj-data and a city's own grids (e.g. RAF20) live, besides pyproj's bundled data.
-_GRID_DIRS = [os.getenv("PROJ_DATA", ""), os.getenv("PROJ_LIB", ""), "/usr/share/proj", "/usr/local/share/proj", get_data_dir()]
+_GRID_DIRS = [
+    os.getenv("PROJ_DATA", ""),
+    os.getenv("PROJ_LIB", ""),
+    "/usr/share/proj",
+    "/usr/local/share/proj",
+    get_data_dir(),
+]
 
 
 class GeoidGridMissing(LookupError):

@@ -6,6 +6,7 @@ Why not the alternatives: SELECT ... FOR UPDATE is a no-op on SQLite; a Redis lo
 embedded demo has none of; a file lock under var/ only holds where var/ is one file system (flock over NFS
 is not reliable), while the database is shared by construction.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """What every background job shares: one lock per job name across machines, and progress in the worker log."""
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,7 @@ def exclusive(task, key: str) -> Iterator[None]:
     owner = getattr(task.request, "id", None) or default_owner()
     ttl = settings.JUMEAU_JOB_TIME_LIMIT_S + 600
     if not acquire(key, owner, ttl):
-        raise task.retry(exc=JobLocked(key, holder(key)), countdown=lock_wait_s(),
-                         max_retries=LOCK_WAIT_MAX_RETRIES)
+        raise task.retry(exc=JobLocked(key, holder(key)), countdown=lock_wait_s(), max_retries=LOCK_WAIT_MAX_RETRIES)
     try:
         yield
     finally:

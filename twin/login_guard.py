@@ -1,18 +1,18 @@
 """Sign-in under attack: the client address, the lockout answer, and the password forms django-axes cannot see."""
+
 from __future__ import annotations
 
 import math
 
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
-
-from axes.backends import AxesStandaloneBackend
-from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_cool_off
 
 LOCKED_OUT_FR = "Trop d’essais de connexion manqués : ce compte est bloqué depuis cette adresse pendant {minutes} min."
 LOCKED_OUT_EN = "Too many failed sign-in attempts: this account is locked from this address for {minutes} min."
@@ -47,8 +47,11 @@ def _cool_off_seconds(request: HttpRequest) -> int:
 
 def _wants_json(request: HttpRequest) -> bool:
     accept = request.headers.get("Accept", "")
-    return (request.path.startswith("/api/") or request.headers.get("X-Requested-With") == "XMLHttpRequest"
-            or ("application/json" in accept and "text/html" not in accept))
+    return (
+        request.path.startswith("/api/")
+        or request.headers.get("X-Requested-With") == "XMLHttpRequest"
+        or ("application/json" in accept and "text/html" not in accept)
+    )
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
@@ -57,11 +60,11 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
     minutes = math.ceil(seconds / 60)
     fr, en = LOCKED_OUT_FR.format(minutes=minutes), LOCKED_OUT_EN.format(minutes=minutes)
     if _wants_json(request):
-        response = JsonResponse({"detail": f"{fr} / {en}", "detail_fr": fr, "detail_en": en,
-                                 "retry_after_s": seconds}, status=429)
+        response = JsonResponse(
+            {"detail": f"{fr} / {en}", "detail_fr": fr, "detail_en": en, "retry_after_s": seconds}, status=429
+        )
     else:
-        response = render(request, "registration/locked_out.html", {"message_fr": fr, "message_en": en},
-                          status=429)
+        response = render(request, "registration/locked_out.html", {"message_fr": fr, "message_en": en}, status=429)
     response["Retry-After"] = str(seconds)
     return response
 
@@ -109,7 +112,9 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             response = HttpResponse(
                 "Trop de demandes de réinitialisation depuis cette adresse : réessayez plus tard. / "
                 "Too many password reset requests from this address: try again later.",
-                status=429, content_type="text/plain; charset=utf-8")
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)

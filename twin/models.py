@@ -1,17 +1,19 @@
 """The city's core model: terrain, buildings, networks, planning projects, points of interest."""
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from django.conf import settings
-from django.db import connection
 from django.contrib.gis.db import models
+from django.db import connection
 from django.utils import timezone
 
 from twin import roles
-from twin.depth import DepthObservation as DepthObservationRecord, compute_axis
+from twin.depth import DepthObservation as DepthObservationRecord
+from twin.depth import compute_axis
 
 SRID = settings.JUMEAU_SRID
 
@@ -19,7 +21,7 @@ SRID = settings.JUMEAU_SRID
 class SourcedQuerySet(models.QuerySet):
     """Rows that came from a configured source, keyed by (source_key, source_id)."""
 
-    def from_source(self, source_key: str) -> "SourcedQuerySet":
+    def from_source(self, source_key: str) -> SourcedQuerySet:
         return self.filter(source_key=source_key)
 
 
@@ -28,7 +30,9 @@ class SourcedModel(models.Model):
 
     source_key = models.CharField(max_length=100, db_index=True, help_text="The sync source or file it came from.")
     source_id = models.CharField(max_length=200, help_text="The feature's stable id in its source.")
-    content_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the imported content, for incremental sync.")
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="Hash of the imported content, for incremental sync."
+    )
     attributes = models.JSONField(default=dict, blank=True, help_text="Source fields kept as delivered.")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,7 +56,9 @@ class Terrain(models.Model):
     name = models.CharField(max_length=100, unique=True)
     file = models.CharField(max_length=500, help_text="Path of the GeoTIFF, in the storage CRS.")
     srid = models.PositiveIntegerField(default=SRID)
-    vertical_datum = models.CharField(max_length=50, default="NGF-IGN69", help_text="Datum of the heights (orthometric).")
+    vertical_datum = models.CharField(
+        max_length=50, default="NGF-IGN69", help_text="Datum of the heights (orthometric)."
+    )
     extent = models.PolygonField(srid=SRID)
     pixel_size = models.FloatField(help_text="Metres.")
     width = models.PositiveIntegerField()
@@ -70,7 +76,7 @@ class Terrain(models.Model):
         return self.name
 
     @classmethod
-    def current(cls) -> "Terrain | None":
+    def current(cls) -> Terrain | None:
         return cls.objects.filter(active=True).first()
 
     def activate(self) -> None:
@@ -90,7 +96,7 @@ class Terrain(models.Model):
 
 
 class BuildingQuerySet(SourcedQuerySet):
-    def in_extent(self, polygon) -> "BuildingQuerySet":
+    def in_extent(self, polygon) -> BuildingQuerySet:
         return self.filter(footprint__intersects=polygon)
 
 
@@ -105,7 +111,9 @@ class Building(SourcedModel):
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     name = models.CharField(max_length=200, blank=True)
     lod2 = models.MultiPolygonField(srid=SRID, dim=3, null=True, blank=True, help_text="LOD2 surfaces (3D).")
-    height_source = models.CharField(max_length=40, blank=True, help_text="How the height was known: field, storeys, lod2, default.")
+    height_source = models.CharField(
+        max_length=40, blank=True, help_text="How the height was known: field, storeys, lod2, default."
+    )
 
     objects = BuildingQuerySet.as_manager()
 
@@ -191,7 +199,7 @@ class PrecisionClass(models.TextChoices):
 
 
 class NetworkQuerySet(SourcedQuerySet):
-    def visible_to(self, user) -> "NetworkQuerySet":
+    def visible_to(self, user) -> NetworkQuerySet:
         return self if roles.can_see_networks(user) else self.none()
 
 
@@ -246,14 +254,19 @@ class NetworkSegment(SourcedModel):
         """
         length = self.geom.length
         observations = [
-            DepthObservationRecord(kind=o.kind, value=o.value,
+            DepthObservationRecord(
+                kind=o.kind,
+                value=o.value,
                 position=None if o.fraction is None else o.fraction * length,
                 point=(o.point.x, o.point.y) if o.point else None,
-                source=o.note, precision_z=o.precision_z or None)
+                source=o.note,
+                precision_z=o.precision_z or None,
+            )
             for o in self.observations.all()
         ]
         result = compute_axis(
-            [c[:2] for c in self.geom.coords], observations,
+            [c[:2] for c in self.geom.coords],
+            observations,
             outer_diameter_mm=self.diameter_outer_mm or self.diameter_nominal_mm,
             inner_diameter_mm=self.diameter_inner_mm or self.diameter_nominal_mm,
             network_type=self.network.network_type,
@@ -290,7 +303,9 @@ class DepthObservation(models.Model):
     segment = models.ForeignKey(NetworkSegment, on_delete=models.CASCADE, related_name="observations")
     kind = models.CharField(max_length=10, choices=ObservationKind.choices)
     value = models.FloatField(help_text="Metres: an altitude (orthometric) or a depth below ground.")
-    fraction = models.FloatField(null=True, blank=True, help_text="Where along the segment (0..1); empty for all of it.")
+    fraction = models.FloatField(
+        null=True, blank=True, help_text="Where along the segment (0..1); empty for all of it."
+    )
     point = models.PointField(srid=SRID, null=True, blank=True)
     precision_z = models.CharField(max_length=1, choices=PrecisionClass.choices, blank=True)
     note = models.CharField(max_length=200, blank=True)
@@ -335,7 +350,7 @@ _NEXT_STATUS = {
 
 
 class ProjectQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ProjectQuerySet":
+    def visible_to(self, user) -> ProjectQuerySet:
         if roles.can_see_drafts(user):
             return self
         return self.exclude(status=ProjectStatus.DRAFT)
@@ -378,10 +393,17 @@ class ProjectVariant(models.Model):
     description = models.TextField(blank=True)
     model_file = models.CharField(max_length=500, help_text="The delivered model (IFC, glTF/GLB, CityJSON).")
     model_format = models.CharField(max_length=20)
-    origin = models.PointField(srid=SRID, null=True, blank=True, help_text="Where the model's local origin lands: x, y in the storage CRS (m).")
-    rotation_deg = models.FloatField(default=0.0, help_text="Degrees counter-clockwise about the vertical axis, from east (the storage CRS's x axis).")
+    origin = models.PointField(
+        srid=SRID, null=True, blank=True, help_text="Where the model's local origin lands: x, y in the storage CRS (m)."
+    )
+    rotation_deg = models.FloatField(
+        default=0.0,
+        help_text="Degrees counter-clockwise about the vertical axis, from east (the storage CRS's x axis).",
+    )
     elevation_m = models.FloatField(default=0.0, help_text="Orthometric height (m) of the model's local origin.")
-    mesh_file = models.CharField(max_length=500, blank=True, help_text="Triangles in the storage CRS (npz), for tiles and DSM.")
+    mesh_file = models.CharField(
+        max_length=500, blank=True, help_text="Triangles in the storage CRS (npz), for tiles and DSM."
+    )
     footprint = models.MultiPolygonField(srid=SRID, null=True, blank=True)
     min_z = models.FloatField(null=True, blank=True)
     max_z = models.FloatField(null=True, blank=True)
@@ -409,17 +431,22 @@ class PointOfInterest(models.Model):
     category = models.CharField(max_length=80, blank=True)
     description = models.TextField(blank=True)
     geom = models.PointField(srid=SRID, dim=3, help_text="Position; z is the orthometric height to look at.")
-    source_key = models.CharField(max_length=100, blank=True, help_text="The sync source or file it came from; "
-                                  "empty when curated in the admin.")
+    source_key = models.CharField(
+        max_length=100, blank=True, help_text="The sync source or file it came from; empty when curated in the admin."
+    )
     source_id = models.CharField(max_length=200, blank=True, help_text="The feature's stable id in its source.")
-    content_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the imported content, for "
-                                    "incremental sync.")
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="Hash of the imported content, for incremental sync."
+    )
 
     class Meta:
         verbose_name = "point of interest"
         verbose_name_plural = "points of interest"
-        constraints = [models.UniqueConstraint(fields=["source_key", "source_id"], condition=~models.Q(source_key=""),
-                                               name="poi_source_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key", "source_id"], condition=~models.Q(source_key=""), name="poi_source_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -452,20 +479,25 @@ class WalkingCircuit(models.Model):
     description = models.TextField(blank=True)
     published = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
-    source_key = models.CharField(max_length=100, blank=True, help_text="The sync source or file it came from; "
-                                  "empty when curated in the admin.")
+    source_key = models.CharField(
+        max_length=100, blank=True, help_text="The sync source or file it came from; empty when curated in the admin."
+    )
     source_id = models.CharField(max_length=200, blank=True, help_text="The circuit's stable id in its source.")
-    content_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the imported content, for "
-                                    "incremental sync.")
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="Hash of the imported content, for incremental sync."
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["source_key", "source_id"], condition=~models.Q(source_key=""),
-                                               name="circuit_source_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key", "source_id"], condition=~models.Q(source_key=""), name="circuit_source_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
-    def ordered_stops(self) -> Iterable["CircuitStop"]:
+    def ordered_stops(self) -> Iterable[CircuitStop]:
         return self.stops.select_related("poi").order_by("order")
 
 

@@ -1,4 +1,5 @@
 """Paging of every API list: ?limit and ?offset, with a ceiling a client cannot lift."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -28,5 +29,9 @@ class FeatureCollectionPagination(CappedLimitOffsetPagination):
         limit, offset = self.get_limit(request), self.get_offset(request)
         count = len(rows) if isinstance(rows, list) else rows.count()
         self.request, self.limit, self.offset, self.count = request, limit, offset, count
-        return {"type": "FeatureCollection", "features": [to_feature(r) for r in rows[offset:offset + limit]],
-                "numberMatched": count, "next": self.get_next_link()}
+        return {
+            "type": "FeatureCollection",
+            "features": [to_feature(r) for r in rows[offset : offset + limit]],
+            "numberMatched": count,
+            "next": self.get_next_link(),
+        }

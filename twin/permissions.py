@@ -1,4 +1,5 @@
 """The API's default permission: an endpoint is closed until its view says who may use it."""
+
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
@@ -8,8 +9,10 @@ class DenyAll(BasePermission):
     """Refuses every request. It is REST_FRAMEWORK's default so that a view that forgets permission_classes
     leaks nothing; DRF ships no such class (IsAdminUser lets staff in, IsAuthenticated any citizen account)."""
 
-    message = ("This endpoint declares no permission, so it is closed: its view must set permission_classes "
-               "(twin/permissions.py explains why the default denies).")
+    message = (
+        "This endpoint declares no permission, so it is closed: its view must set permission_classes "
+        "(twin/permissions.py explains why the default denies)."
+    )
 
     def has_permission(self, request, view) -> bool:
         return False

@@ -1,4 +1,5 @@
 """Progress of a long job as a terminal and a worker log show it: done/total, percent, rate and time left."""
+
 from __future__ import annotations
 
 import time
@@ -22,8 +23,16 @@ class Meter:
 
     The time left is the elapsed time scaled by the share still to do: exact for work of even size."""
 
-    def __init__(self, label: str, total: int, say: Say | None, *, unit: str = "", every_s: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        label: str,
+        total: int,
+        say: Say | None,
+        *,
+        unit: str = "",
+        every_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.label, self.total, self.say, self.unit, self.every_s = label, max(0, int(total)), say, unit, every_s
         self.clock = clock
         self.done = 0

@@ -1,4 +1,5 @@
 """Bilinear sampling of a single-band GeoTIFF at points in its own CRS."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,9 @@ import numpy as np
 class RasterSampler:
     """Holds a DEM in memory and answers heights at (x, y) in the raster's CRS, metres."""
 
-    def __init__(self, data: np.ndarray, origin_x: float, origin_y: float, pixel_x: float, pixel_y: float, nodata: float | None):
+    def __init__(
+        self, data: np.ndarray, origin_x: float, origin_y: float, pixel_x: float, pixel_y: float, nodata: float | None
+    ):
         self.data = data.astype(np.float64, copy=False)
         if nodata is not None:
             self.data = np.where(self.data == nodata, np.nan, self.data)
@@ -20,7 +23,7 @@ class RasterSampler:
         self.pixel_y = pixel_y  # negative for north-up rasters
 
     @classmethod
-    def open(cls, path: Path) -> "RasterSampler":
+    def open(cls, path: Path) -> RasterSampler:
         from django.contrib.gis.gdal import GDALRaster
 
         raster = GDALRaster(str(path))
@@ -48,8 +51,12 @@ class RasterSampler:
         r0c = np.clip(r0, 0, h - 1)
         r1c = np.clip(r0 + 1, 0, h - 1)
         d = self.data
-        z = (d[r0c, c0c] * (1 - fc) * (1 - fr) + d[r0c, c1c] * fc * (1 - fr)
-             + d[r1c, c0c] * (1 - fc) * fr + d[r1c, c1c] * fc * fr)
+        z = (
+            d[r0c, c0c] * (1 - fc) * (1 - fr)
+            + d[r0c, c1c] * fc * (1 - fr)
+            + d[r1c, c0c] * (1 - fc) * fr
+            + d[r1c, c1c] * fc * fr
+        )
         outside = (col < -0.5) | (row < -0.5) | (col > w - 0.5) | (row > h - 0.5)
         return np.where(outside, np.nan, z)
 
@@ -63,7 +70,8 @@ class RasterSampler:
         if c0 >= c1 or r0 >= r1:
             return b""
         digest = hashlib.blake2b(digest_size=16)
-        digest.update(np.array([self.origin_x, self.origin_y, self.pixel_x, self.pixel_y, r0, r1, c0, c1], "<f8").tobytes())
+        digest.update(
+            np.array([self.origin_x, self.origin_y, self.pixel_x, self.pixel_y, r0, r1, c0, c1], "<f8").tobytes()
+        )
         digest.update(np.ascontiguousarray(self.data[r0:r1, c0:c1], dtype="<f8").tobytes())
         return digest.digest()
-

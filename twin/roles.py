@@ -1,4 +1,5 @@
 """Who may see what: roles are Django groups; anonymous users are citizens."""
+
 from __future__ import annotations
 
 PLANNER = "planner"

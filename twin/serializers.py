@@ -1,4 +1,5 @@
 """API representations of the city's core model."""
+
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -11,7 +12,19 @@ class BuildingSerializer(GeoFeatureModelSerializer):
     class Meta:
         model = models.Building
         geo_field = "footprint"
-        fields = ["id", "source_id", "name", "use", "storeys", "year", "ground_z", "roof_z", "height", "height_source", "attributes"]
+        fields = [
+            "id",
+            "source_id",
+            "name",
+            "use",
+            "storeys",
+            "year",
+            "ground_z",
+            "roof_z",
+            "height",
+            "height_source",
+            "attributes",
+        ]
 
 
 class NetworkSegmentSerializer(GeoFeatureModelSerializer):
@@ -21,8 +34,22 @@ class NetworkSegmentSerializer(GeoFeatureModelSerializer):
     class Meta:
         model = models.NetworkSegment
         geo_field = "geom"
-        fields = ["id", "source_id", "feature_type", "network_type", "operator", "material", "diameter_nominal_mm",
-                  "precision_xy", "precision_z", "status", "install_year", "axis_method", "axis_is_estimate", "axis_uncertainty_m"]
+        fields = [
+            "id",
+            "source_id",
+            "feature_type",
+            "network_type",
+            "operator",
+            "material",
+            "diameter_nominal_mm",
+            "precision_xy",
+            "precision_z",
+            "status",
+            "install_year",
+            "axis_method",
+            "axis_is_estimate",
+            "axis_uncertainty_m",
+        ]
 
 
 class ProjectVariantSerializer(serializers.ModelSerializer):

@@ -1,4 +1,5 @@
 """The view from a balcony: surface model, kernel and numbers."""
+
 from django.apps import AppConfig
 from django.core.signals import request_started
 

@@ -31,8 +31,9 @@ def vsc_fails(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     return (after < VSC_TARGET_PCT) & (after < FORMER_VALUE_RATIO * before)
 
 
-def apsh_fails(annual_before: np.ndarray, annual_after: np.ndarray, winter_before: np.ndarray,
-               winter_after: np.ndarray) -> np.ndarray:
+def apsh_fails(
+    annual_before: np.ndarray, annual_after: np.ndarray, winter_before: np.ndarray, winter_after: np.ndarray
+) -> np.ndarray:
     """BR 209 3.2.11 on percentages of annual probable sunlight hours (bool per window)."""
     ab, aa = np.asarray(annual_before, np.float64), np.asarray(annual_after, np.float64)
     wb, wa = np.asarray(winter_before, np.float64), np.asarray(winter_after, np.float64)

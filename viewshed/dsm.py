@@ -45,9 +45,15 @@ class Grid:
     cols: int
 
     @classmethod
-    def for_extent(cls, extent: tuple[float, float, float, float], cell: float) -> "Grid":
+    def for_extent(cls, extent: tuple[float, float, float, float], cell: float) -> Grid:
         xmin, ymin, xmax, ymax = extent
-        return cls(float(xmin), float(ymax), float(cell), int(np.ceil((ymax - ymin) / cell)), int(np.ceil((xmax - xmin) / cell)))
+        return cls(
+            float(xmin),
+            float(ymax),
+            float(cell),
+            int(np.ceil((ymax - ymin) / cell)),
+            int(np.ceil((xmax - xmin) / cell)),
+        )
 
     def pixel(self, x, y):
         """Continuous (row, col) of storage-CRS x, y (metres); cell (r, c) spans [r, r + 1) x [c, c + 1)."""
@@ -63,7 +69,9 @@ class Grid:
 
     def centre(self, r, c):
         """Storage-CRS x, y (metres) of the centre of cell (r, c)."""
-        return self.xmin + (np.asarray(c, float) + 0.5) * self.cell, self.ymax - (np.asarray(r, float) + 0.5) * self.cell
+        return self.xmin + (np.asarray(c, float) + 0.5) * self.cell, self.ymax - (
+            np.asarray(r, float) + 0.5
+        ) * self.cell
 
     def as_list(self) -> list:
         return [self.xmin, self.ymax, self.cell, self.rows, self.cols]
@@ -95,7 +103,7 @@ class Patch:
         if ra >= rb or ca >= cb:
             return None
         dst = (slice(ra - wr0, rb - wr0), slice(ca - wc0, cb - wc0))
-        np.maximum(window[dst], self.heights[ra - self.r0:rb - self.r0, ca - self.c0:cb - self.c0], out=window[dst])
+        np.maximum(window[dst], self.heights[ra - self.r0 : rb - self.r0, ca - self.c0 : cb - self.c0], out=window[dst])
         return dst
 
 
@@ -132,12 +140,23 @@ def polygons_to_pixel_arrays(polygons: Iterable[tuple[object, float]], grid: Gri
     xy = np.concatenate(rings)
     # One transform for every vertex: per-ring numpy calls would dominate for 20,000 footprints.
     rr, cc = grid.pixel(xy[:, 0], xy[:, 1])
-    return (cc - c0, rr - r0, np.asarray(ring_start, np.int64),
-            np.asarray(poly_ring_start, np.int64), np.asarray(values, np.float32))
+    return (
+        cc - c0,
+        rr - r0,
+        np.asarray(ring_start, np.int64),
+        np.asarray(poly_ring_start, np.int64),
+        np.asarray(values, np.float32),
+    )
 
 
-def terrain_window(terrain: tuple[np.ndarray, tuple[float, float], tuple[float, float], float | None],
-                   grid: Grid, r0: int, c0: int, rows: int, cols: int) -> np.ndarray:
+def terrain_window(
+    terrain: tuple[np.ndarray, tuple[float, float], tuple[float, float], float | None],
+    grid: Grid,
+    r0: int,
+    c0: int,
+    rows: int,
+    cols: int,
+) -> np.ndarray:
     """Terrain heights (float32, metres) at the centres of grid cells [r0, r0 + rows) x [c0, c0 + cols).
 
     terrain: (heights, (x_min, y_max), (pixel width, pixel height), nodata).
@@ -148,8 +167,9 @@ def terrain_window(terrain: tuple[np.ndarray, tuple[float, float], tuple[float, 
     return resample_bilinear(data, origin, pixel, (x0, y0), grid.cell, (rows, cols), nodata=nodata, fill=SEA_LEVEL_M)
 
 
-def surface_window(terrain, buildings: Iterable[tuple[object, float]], grid: Grid,
-                   r0: int, c0: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+def surface_window(
+    terrain, buildings: Iterable[tuple[object, float]], grid: Grid, r0: int, c0: int, rows: int, cols: int
+) -> tuple[np.ndarray, np.ndarray]:
     """DSM and sea mask of a window: terrain, sea flattened to sea level, buildings burnt at their roof.
 
     buildings: (footprint coords in the storage CRS, roof height in metres).
@@ -266,8 +286,9 @@ class DataState:
 
     @property
     def fingerprint(self) -> str:
-        text = json.dumps([FORMAT_VERSION, self.terrain_key, self.building_count, self.last_update, self.top_id,
-                           self.grid.as_list()])
+        text = json.dumps(
+            [FORMAT_VERSION, self.terrain_key, self.building_count, self.last_update, self.top_id, self.grid.as_list()]
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -278,11 +299,15 @@ def data_state(grid: Grid | None = None) -> DataState:
 
     terrain = Terrain.current()
     if terrain is None:
-        raise SurfaceModelError("No active terrain: import a terrain GeoTIFF (a 'terrain' sync source) before asking for a view.")
+        raise SurfaceModelError(
+            "No active terrain: import a terrain GeoTIFF (a 'terrain' sync source) before asking for a view."
+        )
     try:
         st = terrain.path.stat()
     except OSError as exc:
-        raise SurfaceModelError(f"The terrain file of {terrain.name!r} cannot be read ({exc.strerror}): re-import the terrain.") from None
+        raise SurfaceModelError(
+            f"The terrain file of {terrain.name!r} cannot be read ({exc.strerror}): re-import the terrain."
+        ) from None
     agg = Building.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
     return DataState(
         terrain_key=f"{terrain.pk}:{terrain.checksum}:{terrain.file}:{st.st_mtime_ns}:{st.st_size}",
@@ -322,8 +347,12 @@ def _box_annotations() -> dict:
         def as_sqlite(self, compiler, connection, **extra):
             return super().as_sql(compiler, connection, function=self.spatialite, **extra)
 
-    names = (("bx0", "ST_XMin", "MbrMinX"), ("by0", "ST_YMin", "MbrMinY"),
-             ("bx1", "ST_XMax", "MbrMaxX"), ("by1", "ST_YMax", "MbrMaxY"))
+    names = (
+        ("bx0", "ST_XMin", "MbrMinX"),
+        ("by0", "ST_YMin", "MbrMinY"),
+        ("bx1", "ST_XMax", "MbrMaxX"),
+        ("by1", "ST_YMax", "MbrMaxY"),
+    )
     return {name: _Bound("footprint", pg, sl) for name, pg, sl in names}
 
 
@@ -346,8 +375,9 @@ def _buildings(bbox: tuple[float, float, float, float] | None = None, seen: list
         yield footprint.coords, float(roof_z)
 
 
-def _strips(grid: Grid, r0: int, r1: int, c0: int, c1: int, terrain, progress: Progress | None,
-            seen: list | None = None):
+def _strips(
+    grid: Grid, r0: int, r1: int, c0: int, c1: int, terrain, progress: Progress | None, seen: list | None = None
+):
     """Build [r0, r1) x [c0, c1) strip by strip (bounded memory, progress), buildings fetched per strip.
 
     The (id, xmin, ymin, xmax, ymax) of every building burnt go to `seen`: what the DSM holds, read
@@ -443,8 +473,18 @@ class SurfaceCache:
         sea = np.load(self.folder / meta["sea"], mmap_mode="r")
         return SurfaceModel(grid, dsm, sea, meta["fingerprint"])
 
-    def publish(self, state: DataState, dsm: np.ndarray, sea: np.ndarray, record: np.ndarray, read_at: datetime,
-                mode: str, seconds: float, area: list | None = None, log_position: int = 0) -> dict:
+    def publish(
+        self,
+        state: DataState,
+        dsm: np.ndarray,
+        sea: np.ndarray,
+        record: np.ndarray,
+        read_at: datetime,
+        mode: str,
+        seconds: float,
+        area: list | None = None,
+        log_position: int = 0,
+    ) -> dict:
         self.folder.mkdir(parents=True, exist_ok=True)
         fp = state.fingerprint
         names = {"dsm": f"dsm-{fp}.npy", "sea": f"sea-{fp}.npy", "buildings": f"buildings-{fp}.npy"}
@@ -452,10 +492,20 @@ class SurfaceCache:
         _write_atomic(self.folder / names["sea"], sea)
         _write_atomic(self.folder / names["buildings"], record)
         meta = {
-            "format": FORMAT_VERSION, "fingerprint": fp, "grid": state.grid.as_list(), "terrain_key": state.terrain_key,
-            "building_count": state.building_count, "last_update": state.last_update, "top_id": state.top_id,
-            "buildings_recorded": int(len(record)), "read_at": read_at.isoformat(), "mode": mode,
-            "log_position": log_position, "seconds": round(seconds, 3), "patched_area": area, **names,
+            "format": FORMAT_VERSION,
+            "fingerprint": fp,
+            "grid": state.grid.as_list(),
+            "terrain_key": state.terrain_key,
+            "building_count": state.building_count,
+            "last_update": state.last_update,
+            "top_id": state.top_id,
+            "buildings_recorded": int(len(record)),
+            "read_at": read_at.isoformat(),
+            "mode": mode,
+            "log_position": log_position,
+            "seconds": round(seconds, 3),
+            "patched_area": area,
+            **names,
         }
         _replace_atomic(self.meta_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
         # meta.json is the commit point: the three files it names are in place before it.
@@ -536,17 +586,23 @@ def _dirty_window(meta: dict, state: DataState, record: np.ndarray) -> PatchPlan
     at = np.searchsorted(rec_ids, changed_ids)
     known = at < len(rec_ids)
     known[known] = rec_ids[at[known]] == changed_ids[known]
-    boxes = np.concatenate([
-        rows[:, 1:],  # where changed buildings stand now
-        record["box"][at[known]],  # where they stood in the DSM
-        record["box"][np.searchsorted(rec_ids, removed)],  # where deleted ones stood
-    ])
+    boxes = np.concatenate(
+        [
+            rows[:, 1:],  # where changed buildings stand now
+            record["box"][at[known]],  # where they stood in the DSM
+            record["box"][np.searchsorted(rec_ids, removed)],  # where deleted ones stood
+        ]
+    )
     if np.isnan(boxes).any():
         return None
     bounds = recorded
     if len(boxes) and not boxes_within(boxes, recorded).all():
-        bounds = (min(recorded[0], boxes[:, 0].min()), min(recorded[1], boxes[:, 1].min()),
-                  max(recorded[2], boxes[:, 2].max()), max(recorded[3], boxes[:, 3].max()))
+        bounds = (
+            min(recorded[0], boxes[:, 0].min()),
+            min(recorded[1], boxes[:, 1].min()),
+            max(recorded[2], boxes[:, 2].max()),
+            max(recorded[3], boxes[:, 3].max()),
+        )
     g = state.grid
     cells = _cell_window(g, *bounds)
     if cells is None:
@@ -623,8 +679,10 @@ def ensure_surface(progress: Progress | None = None, force: bool = False) -> Sur
         if record is None:
             dsm = sea = None  # a patch given up: let its copies go before the full arrays exist
             if progress:
-                progress(f"Building the DSM: {g.rows:,} x {g.cols:,} cells of {g.cell:g} m, "
-                         f"{state.building_count:,} buildings")
+                progress(
+                    f"Building the DSM: {g.rows:,} x {g.cols:,} cells of {g.cell:g} m, "
+                    f"{state.building_count:,} buildings"
+                )
             dsm = np.empty((g.rows, g.cols), dtype=np.float32)
             sea = np.empty((g.rows, g.cols), dtype=bool)
             seen: list = []
@@ -648,10 +706,11 @@ def _patch(cache: SurfaceCache, meta: dict, plan: PatchPlan, terrain, progress: 
     if progress:
         progress(f"Patching the DSM over {plan.r1 - plan.r0} x {plan.c1 - plan.c0} cells changed since it was built")
     seen: list = []
-    for a, b, (part, part_sea) in _strips(_meta_grid(meta), plan.r0, plan.r1, plan.c0, plan.c1, terrain, progress,
-                                         seen):
-        dsm[a:b, plan.c0:plan.c1] = part
-        sea[a:b, plan.c0:plan.c1] = part_sea
+    for a, b, (part, part_sea) in _strips(
+        _meta_grid(meta), plan.r0, plan.r1, plan.c0, plan.c1, terrain, progress, seen
+    ):
+        dsm[a:b, plan.c0 : plan.c1] = part
+        sea[a:b, plan.c0 : plan.c1] = part_sea
     return _patched_record(cache.record(meta), plan, building_record(seen)), dsm, sea
 
 
@@ -680,8 +739,12 @@ def published_surface(max_age_s: float = 5.0) -> SurfaceModel:
     folder = dsm_dir()
     with _memo_lock:
         surface = _memo["surface"]
-        if (surface is not None and _memo["key"] and _memo["key"][0] == str(folder)
-                and time.monotonic() - _memo["checked"] < max_age_s):
+        if (
+            surface is not None
+            and _memo["key"]
+            and _memo["key"][0] == str(folder)
+            and time.monotonic() - _memo["checked"] < max_age_s
+        ):
             return surface
     cache = SurfaceCache(folder)
     for _ in range(3):
@@ -689,7 +752,8 @@ def published_surface(max_age_s: float = 5.0) -> SurfaceModel:
         if meta is None:
             raise SurfaceModelMissing(
                 f"The surface model for views is being prepared (none yet in {folder}): "
-                "run `manage.py build_dsm`, or wait for the job that rebuilds the tiles.")
+                "run `manage.py build_dsm`, or wait for the job that rebuilds the tiles."
+            )
         try:
             return _remember(cache, meta)
         except OSError:

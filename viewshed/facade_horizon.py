@@ -72,10 +72,19 @@ def _horizons(dsm, xmin, ymax, cs, xs, ys, zs, facing, n, max_px, zmax, todo, ou
             out[w, k] = math.atan(best) if best > -np.inf else -np.pi / 2
 
 
-def facade_horizons(dsm: np.ndarray, origin: tuple[float, float], cell: float, xs: np.ndarray, ys: np.ndarray,
-                    zs: np.ndarray, facing_rad: np.ndarray, n_azimuths: int = DEFAULT_AZIMUTHS,
-                    max_distance_m: float = 500.0, todo: np.ndarray | None = None,
-                    out: np.ndarray | None = None) -> np.ndarray:
+def facade_horizons(
+    dsm: np.ndarray,
+    origin: tuple[float, float],
+    cell: float,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    zs: np.ndarray,
+    facing_rad: np.ndarray,
+    n_azimuths: int = DEFAULT_AZIMUTHS,
+    max_distance_m: float = 500.0,
+    todo: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Horizon elevation (radians; negative when a ray only looks down) per window and front azimuth.
 
     dsm: heights (metres, orthometric) on a north-up grid whose NW corner is
@@ -95,8 +104,19 @@ def facade_horizons(dsm: np.ndarray, origin: tuple[float, float], cell: float, x
     if todo is None:
         todo = np.ones(n_w, dtype=np.bool_)
     if n_w and data.size:
-        _horizons(data, float(origin[0]), float(origin[1]), float(cell), np.asarray(xs, np.float64),
-                  np.asarray(ys, np.float64), np.asarray(zs, np.float64), np.asarray(facing_rad, np.float64),
-                  int(n_azimuths), float(max_distance_m) / float(cell), float(np.max(data)),
-                  np.asarray(todo, np.bool_), out)
+        _horizons(
+            data,
+            float(origin[0]),
+            float(origin[1]),
+            float(cell),
+            np.asarray(xs, np.float64),
+            np.asarray(ys, np.float64),
+            np.asarray(zs, np.float64),
+            np.asarray(facing_rad, np.float64),
+            int(n_azimuths),
+            float(max_distance_m) / float(cell),
+            float(np.max(data)),
+            np.asarray(todo, np.bool_),
+            out,
+        )
     return out

@@ -13,8 +13,9 @@ STEP_MINUTES = 15
 EQUINOX = "2025-03-21"
 
 
-def equinox_sun(lat: float, lon: float, grid_north_deg: float,
-                step_minutes: int = STEP_MINUTES) -> tuple[np.ndarray, np.ndarray]:
+def equinox_sun(
+    lat: float, lon: float, grid_north_deg: float, step_minutes: int = STEP_MINUTES
+) -> tuple[np.ndarray, np.ndarray]:
     """(azimuth in the grid's frame, elevation), degrees, every step_minutes of 21 March with the sun up."""
     from viewshed.shadow import grid_azimuth
     from viewshed.sun import sun_positions
@@ -22,13 +23,20 @@ def equinox_sun(lat: float, lon: float, grid_north_deg: float,
     start = np.datetime64(f"{EQUINOX}T00:00:00", "s")
     # The whole UTC day holds the city's daylight (UTC+1 in March): each position is its step's middle.
     times = start + (np.arange(24 * 60 // step_minutes) * step_minutes * 60 + step_minutes * 30).astype(
-        "timedelta64[s]")
+        "timedelta64[s]"
+    )
     sun = sun_positions(times, lat, lon)
     return grid_azimuth(sun.azimuth[sun.up], grid_north_deg), sun.elevation[sun.up]
 
 
-def sun_hours_grid(dsm: np.ndarray, cell: float, azimuth_deg: np.ndarray, elevation_deg: np.ndarray,
-                   step_minutes: float, cells: np.ndarray) -> np.ndarray:
+def sun_hours_grid(
+    dsm: np.ndarray,
+    cell: float,
+    azimuth_deg: np.ndarray,
+    elevation_deg: np.ndarray,
+    step_minutes: float,
+    cells: np.ndarray,
+) -> np.ndarray:
     """Hours of direct sun on the surface of each cell where `cells` is True (0 elsewhere).
 
     dsm: heights (metres) on a north-up grid of `cell` metres; the sun positions in the grid's frame
@@ -48,8 +56,9 @@ def sun_hours_grid(dsm: np.ndarray, cell: float, azimuth_deg: np.ndarray, elevat
     return lit * (step_minutes / 60.0)
 
 
-def sunlit_shares(hours: np.ndarray, labels: np.ndarray, n_gardens: int, min_hours: float) -> tuple[np.ndarray,
-                                                                                                     np.ndarray]:
+def sunlit_shares(
+    hours: np.ndarray, labels: np.ndarray, n_gardens: int, min_hours: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(share of each garden's cells with at least min_hours of sun, cell count per garden).
 
     labels: garden index per cell, -1 outside every garden.

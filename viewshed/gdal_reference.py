@@ -11,8 +11,26 @@ import time
 
 import numpy as np
 
-from viewshed.libgdal import (DBL, GDT_BYTE as _GDT_BYTE, GDT_FLOAT32 as _GDT_FLOAT32, GF_READ as _GF_READ,
-                              GF_WRITE as _GF_WRITE, INT, STR, VP, declare, system_gdal)
+from viewshed.libgdal import (
+    DBL,
+    INT,
+    STR,
+    VP,
+    declare,
+    system_gdal,
+)
+from viewshed.libgdal import (
+    GDT_BYTE as _GDT_BYTE,
+)
+from viewshed.libgdal import (
+    GDT_FLOAT32 as _GDT_FLOAT32,
+)
+from viewshed.libgdal import (
+    GF_READ as _GF_READ,
+)
+from viewshed.libgdal import (
+    GF_WRITE as _GF_WRITE,
+)
 
 # GDAL enums (gdal_alg.h, GDAL 3.6); the raster ones live in viewshed.libgdal.
 GVM_EDGE = 2
@@ -31,20 +49,39 @@ class GDALReferenceError(RuntimeError):
 @functools.cache
 def _lib() -> ctypes.CDLL:
     vp, i, d = VP, INT, DBL
-    return declare(system_gdal(), {
-        "OSRNewSpatialReference": ([STR], VP),
-        "OSRImportFromEPSG": ([VP, INT], INT),
-        "OSRDestroySpatialReference": ([VP], None),
-        "GDALSetSpatialRef": ([VP, VP], INT),
-        "GDALViewshedGenerate": ([
-            vp, STR, STR, vp,  # band, driver, target name, creation options
-            d, d, d, d,  # observer x, y, height, target height
-            d, d, d, d, d,  # visible, invisible, out of range, nodata, curvature coeff
-            i, d,  # mode, max distance
-            vp, vp,  # progress function and argument
-            i, vp,  # output type, extra options
-        ], VP),
-    })
+    return declare(
+        system_gdal(),
+        {
+            "OSRNewSpatialReference": ([STR], VP),
+            "OSRImportFromEPSG": ([VP, INT], INT),
+            "OSRDestroySpatialReference": ([VP], None),
+            "GDALSetSpatialRef": ([VP, VP], INT),
+            "GDALViewshedGenerate": (
+                [
+                    vp,
+                    STR,
+                    STR,
+                    vp,  # band, driver, target name, creation options
+                    d,
+                    d,
+                    d,
+                    d,  # observer x, y, height, target height
+                    d,
+                    d,
+                    d,
+                    d,
+                    d,  # visible, invisible, out of range, nodata, curvature coeff
+                    i,
+                    d,  # mode, max distance
+                    vp,
+                    vp,  # progress function and argument
+                    i,
+                    vp,  # output type, extra options
+                ],
+                VP,
+            ),
+        },
+    )
 
 
 def gdal_version() -> str:
@@ -122,10 +159,25 @@ def gdal_viewshed(
         x, y = observer_xy(obs_row, obs_col, rows, cell_size)
         t0, c0 = time.perf_counter(), time.thread_time()
         out = lib.GDALViewshedGenerate(
-            lib.GDALGetRasterBand(src, 1), b"MEM", b"", None,
-            x, y, observer_height, target_height,
-            1.0, 0.0, 0.0, -1.0, curvature_coeff,
-            GVM_EDGE, max_distance or 0.0, None, None, _GVOT_NORMAL, None,
+            lib.GDALGetRasterBand(src, 1),
+            b"MEM",
+            b"",
+            None,
+            x,
+            y,
+            observer_height,
+            target_height,
+            1.0,
+            0.0,
+            0.0,
+            -1.0,
+            curvature_coeff,
+            GVM_EDGE,
+            max_distance or 0.0,
+            None,
+            None,
+            _GVOT_NORMAL,
+            None,
         )
         if timing is not None:
             timing["seconds"] = time.perf_counter() - t0
@@ -147,12 +199,13 @@ def _paste(lib: ctypes.CDLL, out: int, rows: int, cols: int, cell_size: float) -
     col0 = round(gt[0] / cell_size)
     row0 = round((rows * cell_size - gt[3]) / cell_size)
     part = np.empty((orows, ocols), dtype=np.uint8)
-    err = lib.GDALRasterIO(lib.GDALGetRasterBand(out, 1), _GF_READ, 0, 0, ocols, orows,
-                           part.ctypes.data, ocols, orows, _GDT_BYTE, 0, 0)
+    err = lib.GDALRasterIO(
+        lib.GDALGetRasterBand(out, 1), _GF_READ, 0, 0, ocols, orows, part.ctypes.data, ocols, orows, _GDT_BYTE, 0, 0
+    )
     if err:
         raise GDALReferenceError("reading the viewshed back failed")
     full = np.zeros((rows, cols), dtype=np.uint8)
-    full[row0:row0 + orows, col0:col0 + ocols] = part
+    full[row0 : row0 + orows, col0 : col0 + ocols] = part
     return full
 
 
@@ -176,13 +229,43 @@ def gdal_viewshed_cli(
     gt = _geotransform(cell_size, rows)
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = os.path.join(tmp, "dsm.tif"), os.path.join(tmp, "vs.tif")
-        raster = GDALRaster({"driver": "GTiff", "name": src, "srid": _LAMBERT93_EPSG, "width": cols, "height": rows, "datatype": 6,
-                             "origin": (gt[0], gt[3]), "scale": (gt[1], gt[5]),
-                             "bands": [{"data": np.asarray(dsm, dtype=np.float32)}]})
+        raster = GDALRaster(
+            {
+                "driver": "GTiff",
+                "name": src,
+                "srid": _LAMBERT93_EPSG,
+                "width": cols,
+                "height": rows,
+                "datatype": 6,
+                "origin": (gt[0], gt[3]),
+                "scale": (gt[1], gt[5]),
+                "bands": [{"data": np.asarray(dsm, dtype=np.float32)}],
+            }
+        )
         del raster  # flushes the file
         x, y = observer_xy(obs_row, obs_col, rows, cell_size)
-        cmd = ["gdal_viewshed", "-q", "-ox", repr(x), "-oy", repr(y), "-oz", repr(observer_height),
-               "-tz", repr(target_height), "-cc", "0", "-vv", "1", "-iv", "0", "-ov", "0", src, dst]
+        cmd = [
+            "gdal_viewshed",
+            "-q",
+            "-ox",
+            repr(x),
+            "-oy",
+            repr(y),
+            "-oz",
+            repr(observer_height),
+            "-tz",
+            repr(target_height),
+            "-cc",
+            "0",
+            "-vv",
+            "1",
+            "-iv",
+            "0",
+            "-ov",
+            "0",
+            src,
+            dst,
+        ]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         seconds = time.perf_counter() - t0

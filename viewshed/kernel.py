@@ -11,9 +11,9 @@ import os
 # that is at the first parallel call: a value set by the operator wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
+import numba
+import numpy as np
+from numba import njit, prange
 
 # GDAL 3.6 takes the Earth diameter from the raster's CRS ellipsoid; the
 # kernel assumes GRS80 / WGS84, which is what every French projected CRS uses.
@@ -217,11 +217,31 @@ def _octant(task, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zcol, zd
             # Row views with a unit stride and a non-negative index let LLVM
             # vectorise the ring (the division dominates otherwise).
             if sx > 0:
-                _ring(dsm[r_ax, ocol + 1:ocol + inner + 1], out[r_ax, ocol + 1:ocol + inner + 1],
-                      prev, cur, inner, along, zo, tgt, cs, curv)
+                _ring(
+                    dsm[r_ax, ocol + 1 : ocol + inner + 1],
+                    out[r_ax, ocol + 1 : ocol + inner + 1],
+                    prev,
+                    cur,
+                    inner,
+                    along,
+                    zo,
+                    tgt,
+                    cs,
+                    curv,
+                )
             else:
-                _ring_rev(dsm[r_ax, ocol - inner:ocol], out[r_ax, ocol - inner:ocol],
-                          prev, cur, inner, along, zo, tgt, cs, curv)
+                _ring_rev(
+                    dsm[r_ax, ocol - inner : ocol],
+                    out[r_ax, ocol - inner : ocol],
+                    prev,
+                    cur,
+                    inner,
+                    along,
+                    zo,
+                    tgt,
+                    cs,
+                    curv,
+                )
             if heights:
                 for a in range(1, inner + 1):
                     hout[r_ax, ocol + sx * a] = cur[a]
@@ -305,11 +325,31 @@ def _wedge(q, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zaxis, zdiag):
         cur[0] = zaxis[r_ax]
         inner = min(reach[along], along - 1)
         if sx > 0:
-            _ring(dsm[r_ax, ocol + 1:ocol + inner + 1], out[r_ax, ocol + 1:ocol + inner + 1],
-                  prev, cur, inner, along, zo, tgt, cs, curv)
+            _ring(
+                dsm[r_ax, ocol + 1 : ocol + inner + 1],
+                out[r_ax, ocol + 1 : ocol + inner + 1],
+                prev,
+                cur,
+                inner,
+                along,
+                zo,
+                tgt,
+                cs,
+                curv,
+            )
         else:
-            _ring_rev(dsm[r_ax, ocol - inner:ocol], out[r_ax, ocol - inner:ocol],
-                      prev, cur, inner, along, zo, tgt, cs, curv)
+            _ring_rev(
+                dsm[r_ax, ocol - inner : ocol],
+                out[r_ax, ocol - inner : ocol],
+                prev,
+                cur,
+                inner,
+                along,
+                zo,
+                tgt,
+                cs,
+                curv,
+            )
         if reach[along] >= along:
             cur[along] = zdiag[q, along]
         prev, cur = cur, prev
@@ -385,7 +425,7 @@ def _wedge_t(q, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zdiag):
                             for k in range(_TILE):
                                 tin[dst + np.uint64(jj * width + k)] = flat[rb[k] + col + np.uint64(7 - jj)]
                     j += 8
-                for j in range(j, nb):
+                for j in range(j, nb):  # noqa: B020  the tail after the 8-wide steps, from where they stopped
                     col = np.uint64(ocol + sx * (first + j))
                     dst = np.uint64(j * width + a0 - 1)
                     for k in range(_TILE):
@@ -401,7 +441,7 @@ def _wedge_t(q, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zdiag):
             cur[0] = zrow[ocol + sx * along]
             inner = min(reach[along], along - 1)
             row = j * width
-            _ring(tin[row:row + width], tout[row:row + width], prev, cur, inner, along, zo, tgt, cs, curv)
+            _ring(tin[row : row + width], tout[row : row + width], prev, cur, inner, along, zo, tgt, cs, curv)
             # Cells out of range are 0 (written back with the block).
             for a in range(inner, min(depth, along - 1)):
                 tout[row + a] = 0
@@ -456,14 +496,34 @@ def _viewshed_fast(dsm, orow, ocol, oh, tgt, cs, curv, maxd2, out, tasks):
             _wedge_t(task // 2, dsm, orow, ocol, zo, tgt, cs, curv, maxd2, out, zrow, zdiag)
 
 
-def _run(data: np.ndarray, orow: int, ocol: int, oh: float, tgt: float, cs: float, curv: float, maxd2: float,
-         out: np.ndarray, tasks: np.ndarray) -> np.ndarray:
+def _run(
+    data: np.ndarray,
+    orow: int,
+    ocol: int,
+    oh: float,
+    tgt: float,
+    cs: float,
+    curv: float,
+    maxd2: float,
+    out: np.ndarray,
+    tasks: np.ndarray,
+) -> np.ndarray:
     # One wedge at a time to whichever thread is free: numba's default split is
     # static, and a thread descheduled by another process held its share back.
     chunk = numba.set_parallel_chunksize(1)
     try:
-        _viewshed_fast(data, int(orow), int(ocol), float(oh), float(tgt), float(cs), float(curv),
-                       float(maxd2), out, tasks.astype(np.int64))
+        _viewshed_fast(
+            data,
+            int(orow),
+            int(ocol),
+            float(oh),
+            float(tgt),
+            float(cs),
+            float(curv),
+            float(maxd2),
+            out,
+            tasks.astype(np.int64),
+        )
     finally:
         numba.set_parallel_chunksize(chunk)
     return out
@@ -572,8 +632,9 @@ def viewshed(
     GVM_Edge and GVOT_NORMAL output, including GDAL's conventions: both row
     neighbours of the observer are always visible, and the observer cell is.
     """
-    return viewshed_with_heights(dsm, obs_row, obs_col, observer_height, target_height,
-                                 max_distance, cell_size, curvature_coeff, heights=False)[0]
+    return viewshed_with_heights(
+        dsm, obs_row, obs_col, observer_height, target_height, max_distance, cell_size, curvature_coeff, heights=False
+    )[0]
 
 
 def viewshed_with_heights(
@@ -597,12 +658,21 @@ def viewshed_with_heights(
     maxd2 = float(max_distance) ** 2 if max_distance else 0.0
     if not heights:
         out = np.zeros(data.shape, dtype=np.uint8)
-        _run(data, obs_row, obs_col, observer_height, target_height, cell_size, curvature_coeff, maxd2, out,
-             _ALL_WEDGES)
+        _run(
+            data, obs_row, obs_col, observer_height, target_height, cell_size, curvature_coeff, maxd2, out, _ALL_WEDGES
+        )
         return out, np.zeros((1, 1), dtype=np.float64)
-    out, hout = _viewshed(data, int(obs_row), int(obs_col), float(observer_height),
-                          float(target_height), float(cell_size), float(curvature_coeff),
-                          maxd2, heights)
+    out, hout = _viewshed(
+        data,
+        int(obs_row),
+        int(obs_col),
+        float(observer_height),
+        float(target_height),
+        float(cell_size),
+        float(curvature_coeff),
+        maxd2,
+        heights,
+    )
     return out, hout
 
 

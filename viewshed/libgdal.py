@@ -1,4 +1,5 @@
 """One ctypes handle on the system libgdal (the one GeoDjango loads) with the raster calls the viewshed uses."""
+
 from __future__ import annotations
 
 import ctypes

@@ -86,7 +86,9 @@ def _exact(dsm, orow, ocol, zeye, tgt, maxd2):
             d2 = float((r - orow) ** 2 + (c - ocol) ** 2)
             if maxd2 > 0.0 and d2 > maxd2:
                 continue
-            if (r == orow and c == ocol) or _clear(dsm, orow + 0.5, ocol + 0.5, zeye, r + 0.5, c + 0.5, dsm[r, c] + tgt):
+            if (r == orow and c == ocol) or _clear(
+                dsm, orow + 0.5, ocol + 0.5, zeye, r + 0.5, c + 0.5, dsm[r, c] + tgt
+            ):
                 out[r, c] = 1
     return out
 
@@ -111,8 +113,9 @@ def exact_viewshed(
     """
     data = np.ascontiguousarray(dsm, dtype=np.float64)
     maxd2 = (max_distance / cell_size) ** 2 if max_distance else 0.0
-    return _exact(data, int(obs_row), int(obs_col), float(data[obs_row, obs_col] + observer_height),
-                  float(target_height), maxd2)
+    return _exact(
+        data, int(obs_row), int(obs_col), float(data[obs_row, obs_col] + observer_height), float(target_height), maxd2
+    )
 
 
 def crs_to_pixel(x: float, y: float, origin: tuple[float, float], cell_size: float) -> tuple[float, float]:
@@ -157,7 +160,6 @@ def _horizon(dsm, orow, ocol, zeye, n, max_px, cs, zmax, todo, known):
     rows, cols = dsm.shape
     top = (zmax - zeye) / cs  # no prism rises higher than this above the eye
     out = np.zeros(n, dtype=np.float64)
-    y0, x0 = orow + 0.5, ocol + 0.5
     for k in prange(n):
         if not todo[k]:
             out[k] = known[k]
@@ -260,8 +262,18 @@ def horizon_profile(
     n = int(n_azimuths)
     if known is None or todo is None:
         known, todo = np.zeros(n, dtype=np.float64), np.ones(n, dtype=np.bool_)
-    return _horizon(data, int(obs_row), int(obs_col), zeye, n, max_px, float(cell_size), float(max_height),
-                    np.asarray(todo, dtype=np.bool_), np.asarray(known, dtype=np.float64))
+    return _horizon(
+        data,
+        int(obs_row),
+        int(obs_col),
+        zeye,
+        n,
+        max_px,
+        float(cell_size),
+        float(max_height),
+        np.asarray(todo, dtype=np.bool_),
+        np.asarray(known, dtype=np.float64),
+    )
 
 
 def sky_view_factor(horizon: np.ndarray) -> float:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 
 class ImpactReportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ImpactReportQuerySet":
+    def visible_to(self, user) -> ImpactReportQuerySet:
         """Reports of the variants whose project the user may see: a draft's only to planners and admins."""
         from twin.models import PlanningProject
 
@@ -19,10 +19,14 @@ class ImpactReportQuerySet(models.QuerySet):
 class ImpactReport(models.Model):
     """What a variant takes from its neighbours' daylight (BR 209), as last computed."""
 
-    variant = models.OneToOneField("twin.ProjectVariant", on_delete=models.CASCADE, primary_key=True,
-                                   related_name="impact_report")
-    fingerprint = models.CharField(max_length=64, help_text="Hash of the variant, the buildings around it, the "
-                                   "terrain and the method: a different one means the report is out of date.")
+    variant = models.OneToOneField(
+        "twin.ProjectVariant", on_delete=models.CASCADE, primary_key=True, related_name="impact_report"
+    )
+    fingerprint = models.CharField(
+        max_length=64,
+        help_text="Hash of the variant, the buildings around it, the "
+        "terrain and the method: a different one means the report is out of date.",
+    )
     computed_at = models.DateTimeField(default=timezone.now)
     seconds = models.FloatField(default=0.0, help_text="Time the computation took.")
     parameters = models.JSONField(default=dict)
@@ -43,8 +47,9 @@ class ImpactReport(models.Model):
         return self.fingerprint == inputs_fingerprint(self.variant, Parameters(**self.parameters))
 
     @classmethod
-    def refresh(cls, variant, params=None, force: bool = False, surface=None,
-                progress=None) -> tuple["ImpactReport", bool]:
+    def refresh(
+        cls, variant, params=None, force: bool = False, surface=None, progress=None
+    ) -> tuple[ImpactReport, bool]:
         """The variant's report, computed again when its inputs changed (or `force`); (report, recomputed).
 
         surface: the surface model to read (default: the current one, built or patched if needed:
@@ -60,12 +65,20 @@ class ImpactReport(models.Model):
             return report, False
         t0 = time.perf_counter()
         result = compute_impact(variant, surface or ensure_surface(progress), params, progress)
-        report, _ = cls.objects.update_or_create(variant=variant, defaults={
-            "fingerprint": fingerprint, "computed_at": timezone.now(), "seconds": round(time.perf_counter() - t0, 3),
-            "parameters": result["parameters"], "summary": {**result["summary"], "timings_s": result["timings_s"]},
-            "buildings": result["buildings"], "windows": result["windows"], "balcony": result["balcony"],
-            "map_svg": result["map_svg"],
-        })
+        report, _ = cls.objects.update_or_create(
+            variant=variant,
+            defaults={
+                "fingerprint": fingerprint,
+                "computed_at": timezone.now(),
+                "seconds": round(time.perf_counter() - t0, 3),
+                "parameters": result["parameters"],
+                "summary": {**result["summary"], "timings_s": result["timings_s"]},
+                "buildings": result["buildings"],
+                "windows": result["windows"],
+                "balcony": result["balcony"],
+                "map_svg": result["map_svg"],
+            },
+        )
         return report, True
 
     def failing(self, criterion: str = "vsc_fails") -> list[dict]:

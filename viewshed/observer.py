@@ -86,17 +86,28 @@ def facades(coords) -> list[Facade]:
             x1, y1 = ring[(k + 1) % len(ring)]
             length = math.hypot(x1 - x0, y1 - y0)
             if length >= 0.1:
-                out.append(Facade(index, float(x0), float(y0), float(x1), float(y1),
-                                  sign * (y1 - y0) / length, -sign * (x1 - x0) / length))
+                out.append(
+                    Facade(
+                        index,
+                        float(x0),
+                        float(y0),
+                        float(x1),
+                        float(y1),
+                        sign * (y1 - y0) / length,
+                        -sign * (x1 - x0) / length,
+                    )
+                )
             index += 1
     return out
 
 
 def facade_facing(candidates: list[Facade], azimuth_deg: float) -> Facade:
     """The facade whose outward normal is closest to `azimuth_deg` (degrees clockwise from north); longest wins ties."""
+
     def gap(f: Facade) -> tuple[float, float]:
         d = abs((f.azimuth_deg - azimuth_deg + 180.0) % 360.0 - 180.0)
         return (round(d, 6), -f.length)
+
     return min(candidates, key=gap)
 
 
@@ -148,7 +159,9 @@ def _check_extent(x: float, y: float) -> None:
 
     xmin, ymin, xmax, ymax = settings.JUMEAU_EXTENT
     if not (xmin <= x < xmax and ymin <= y < ymax):
-        raise ObserverError(f"This point is outside {settings.JUMEAU_CITY_NAME}: the view is computed inside the city only.")
+        raise ObserverError(
+            f"This point is outside {settings.JUMEAU_CITY_NAME}: the view is computed inside the city only."
+        )
 
 
 def _cell_inside(surface_grid, geometry):
@@ -161,6 +174,7 @@ def _cell_inside(surface_grid, geometry):
             raise ObserverError("This facade is at the edge of the city model: no view can be computed from it.")
         cx, cy = surface_grid.centre(*cell)
         return geometry.contains(Point(float(cx), float(cy), srid=geometry.srid))
+
     return inside
 
 
@@ -197,7 +211,9 @@ def from_lonlat(lon: float, lat: float, eye_height: float, height_above_ground: 
     x, y = (float(v) for v in _frame().from_lonlat(lon, lat))
     _check_extent(x, y)
     if Building.objects.filter(footprint__contains=Point(x, y, srid=_srid())).exists():
-        raise ObserverError("This point is inside a building: click one of its facades, or give building, floor and facade.")
+        raise ObserverError(
+            "This point is inside a building: click one of its facades, or give building, floor and facade."
+        )
     return Eye(x, y, ground_z(x, y) + height_above_ground + eye_height)
 
 
@@ -208,8 +224,9 @@ def _floor_z(building, floor: int) -> float:
     return building.floor_z(floor)
 
 
-def from_facade(building, floor: int, eye_height: float, grid, facade: int | None = None,
-                facade_azimuth: float | None = None) -> Eye:
+def from_facade(
+    building, floor: int, eye_height: float, grid, facade: int | None = None, facade_azimuth: float | None = None
+) -> Eye:
     """An eye at floor `floor` (0: ground floor) of `building`, in front of a facade.
 
     facade: index of the footprint edge (see `facades`); facade_azimuth:
@@ -222,7 +239,9 @@ def from_facade(building, floor: int, eye_height: float, grid, facade: int | Non
     if facade is not None:
         chosen = next((f for f in candidates if f.index == facade), None)
         if chosen is None:
-            raise ObserverError(f"This building has facades 0 to {candidates[-1].index}: facade {facade} does not exist.")
+            raise ObserverError(
+                f"This building has facades 0 to {candidates[-1].index}: facade {facade} does not exist."
+            )
     elif facade_azimuth is not None:
         chosen = facade_facing(candidates, facade_azimuth % 360.0)
     else:
@@ -259,7 +278,9 @@ def from_pick(lon: float, lat: float, height: float, eye_height: float, grid, bu
     else:
         building = Building.objects.filter(footprint__intersects=point.buffer(PICK_SNAP_M)).order_by("id").first()
         if building is None:
-            raise ObserverError("No building facade here: click on a facade, or give longitude and latitude without a height.")
+            raise ObserverError(
+                "No building facade here: click on a facade, or give longitude and latitude without a height."
+            )
     candidates = facades(building.footprint.coords)
     if not candidates:
         raise ObserverError("This building's footprint has no facade long enough to stand at.")
@@ -267,7 +288,14 @@ def from_pick(lon: float, lat: float, height: float, eye_height: float, grid, bu
     storeys = building.storeys or max(1, round(building.height / 3.0))
     storey_h = building.height / storeys if storeys else 3.0
     floor = int(np.clip(math.floor((z - building.ground_z) / storey_h), 0, storeys - 1)) if storey_h > 0 else 0
-    eye = eye_at_facade(chosen, x, y, building.floor_z(floor) + eye_height,
-                        _inside_any(grid, building.footprint, x, y), building.pk, floor)
+    eye = eye_at_facade(
+        chosen,
+        x,
+        y,
+        building.floor_z(floor) + eye_height,
+        _inside_any(grid, building.footprint, x, y),
+        building.pk,
+        floor,
+    )
     _check_extent(eye.x, eye.y)
     return eye

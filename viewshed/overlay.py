@@ -49,13 +49,25 @@ def png(indexed: np.ndarray, palette=PALETTE) -> bytes:
 
     plte = b"".join(bytes(c[:3]) for c in palette)
     trns = bytes(c[3] for c in palette)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
-            + chunk(b"PLTE", plte) + chunk(b"tRNS", trns) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
+        + chunk(b"PLTE", plte)
+        + chunk(b"tRNS", trns)
+        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1))
+        + chunk(b"IEND", b"")
+    )
 
 
-def overlays(before: np.ndarray, after: np.ndarray | None, window_origin: tuple[float, float], cell: float,
-             to_lonlat, from_lonlat, max_px: int = 1024) -> dict:
+def overlays(
+    before: np.ndarray,
+    after: np.ndarray | None,
+    window_origin: tuple[float, float],
+    cell: float,
+    to_lonlat,
+    from_lonlat,
+    max_px: int = 1024,
+) -> dict:
     """Visible (and lost/gained) cells resampled onto a lon/lat rectangle, as base64 PNGs.
 
     before, after: uint8 viewsheds of one window (row 0 north); window_origin:

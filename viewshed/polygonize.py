@@ -8,7 +8,9 @@ import json
 
 import numpy as np
 
-from viewshed.libgdal import DBL, GDT_BYTE as _GDT_BYTE, GF_WRITE as _GF_WRITE, INT, STR, VP, declare, system_gdal
+from viewshed.libgdal import DBL, INT, STR, VP, declare, system_gdal
+from viewshed.libgdal import GDT_BYTE as _GDT_BYTE
+from viewshed.libgdal import GF_WRITE as _GF_WRITE
 
 _WKB_POLYGON = 3
 _OFT_INTEGER = 0
@@ -20,31 +22,35 @@ class PolygonizeError(RuntimeError):
 
 @functools.cache
 def _lib() -> ctypes.CDLL:
-    return declare(system_gdal(), {
-        "OGRGetDriverByName": ([STR], VP),
-        "OGR_Dr_CreateDataSource": ([VP, STR, VP], VP),
-        "OGR_DS_CreateLayer": ([VP, STR, VP, INT, VP], VP),
-        "OGR_DS_Destroy": ([VP], None),
-        "OGR_Fld_Create": ([STR, INT], VP),
-        "OGR_Fld_Destroy": ([VP], None),
-        "OGR_L_CreateField": ([VP, VP, INT], INT),
-        "OGR_L_ResetReading": ([VP], None),
-        "OGR_L_GetNextFeature": ([VP], VP),
-        "OGR_F_GetGeometryRef": ([VP], VP),
-        "OGR_F_Destroy": ([VP], None),
-        "OGR_G_SimplifyPreserveTopology": ([VP, DBL], VP),
-        "OGR_G_DestroyGeometry": ([VP], None),
-        "OGR_G_ExportToJson": ([VP], VP),
-        "OGR_G_WkbSize": ([VP], INT),
-        "OGR_G_ExportToWkb": ([VP, INT, VP], INT),
-        "OGR_G_Area": ([VP], DBL),
-        "VSIFree": ([VP], None),
-        "GDALPolygonize": ([VP, VP, VP, INT, VP, VP, VP], INT),
-    })
+    return declare(
+        system_gdal(),
+        {
+            "OGRGetDriverByName": ([STR], VP),
+            "OGR_Dr_CreateDataSource": ([VP, STR, VP], VP),
+            "OGR_DS_CreateLayer": ([VP, STR, VP, INT, VP], VP),
+            "OGR_DS_Destroy": ([VP], None),
+            "OGR_Fld_Create": ([STR, INT], VP),
+            "OGR_Fld_Destroy": ([VP], None),
+            "OGR_L_CreateField": ([VP, VP, INT], INT),
+            "OGR_L_ResetReading": ([VP], None),
+            "OGR_L_GetNextFeature": ([VP], VP),
+            "OGR_F_GetGeometryRef": ([VP], VP),
+            "OGR_F_Destroy": ([VP], None),
+            "OGR_G_SimplifyPreserveTopology": ([VP, DBL], VP),
+            "OGR_G_DestroyGeometry": ([VP], None),
+            "OGR_G_ExportToJson": ([VP], VP),
+            "OGR_G_WkbSize": ([VP], INT),
+            "OGR_G_ExportToWkb": ([VP, INT, VP], INT),
+            "OGR_G_Area": ([VP], DBL),
+            "VSIFree": ([VP], None),
+            "GDALPolygonize": ([VP, VP, VP, INT, VP, VP, VP], INT),
+        },
+    )
 
 
-def polygonize(mask: np.ndarray, origin: tuple[float, float], pixel: float, tolerance: float = 0.0,
-               min_area: float = 0.0) -> list[list[np.ndarray]]:
+def polygonize(
+    mask: np.ndarray, origin: tuple[float, float], pixel: float, tolerance: float = 0.0, min_area: float = 0.0
+) -> list[list[np.ndarray]]:
     """Polygons covering the nonzero cells of `mask`, in the mask's CRS.
 
     mask: 2-D array, row 0 north; origin: (x_min, y_max) of its NW corner and
@@ -145,10 +151,10 @@ def _read_wkb(lib: ctypes.CDLL, geom: int) -> list[list[np.ndarray]]:
 def _wkb_rings(raw: bytes, at: int) -> tuple[list[np.ndarray], int]:
     """The rings of a little-endian WKB polygon body starting at `at` (its ring count), and where it ends."""
     rings = []
-    n_rings = int.from_bytes(raw[at:at + 4], "little")
+    n_rings = int.from_bytes(raw[at : at + 4], "little")
     at += 4
     for _ in range(n_rings):
-        n = int.from_bytes(raw[at:at + 4], "little")
+        n = int.from_bytes(raw[at : at + 4], "little")
         at += 4
         rings.append(np.frombuffer(raw, dtype="<f8", count=2 * n, offset=at).reshape(n, 2))
         at += 16 * n
@@ -170,7 +176,7 @@ def to_geojson(polygons: list[list[np.ndarray]], to_lonlat, digits: int = 6) -> 
     for p in polygons:
         poly = []
         for r in p:
-            poly.append(ll[k:k + len(r)].tolist())
+            poly.append(ll[k : k + len(r)].tolist())
             k += len(r)
         coords.append(poly)
     return {"type": "MultiPolygon", "coordinates": coords}

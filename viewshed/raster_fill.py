@@ -38,12 +38,19 @@ def _bilinear(src, nodata, fill, col0, dcol, row0, drow, out):
             if a == nodata or b == nodata or d == nodata or e == nodata:
                 out[r, c] = fill
             else:
-                out[r, c] = ((a * (1 - fc) + b * fc) * (1 - fr) + (d * (1 - fc) + e * fc) * fr)
+                out[r, c] = (a * (1 - fc) + b * fc) * (1 - fr) + (d * (1 - fc) + e * fc) * fr
 
 
-def resample_bilinear(src: np.ndarray, src_origin: tuple[float, float], src_pixel: tuple[float, float],
-                      dst_origin: tuple[float, float], dst_cell: float, shape: tuple[int, int],
-                      nodata: float | None = None, fill: float = 0.0) -> np.ndarray:
+def resample_bilinear(
+    src: np.ndarray,
+    src_origin: tuple[float, float],
+    src_pixel: tuple[float, float],
+    dst_origin: tuple[float, float],
+    dst_cell: float,
+    shape: tuple[int, int],
+    nodata: float | None = None,
+    fill: float = 0.0,
+) -> np.ndarray:
     """Bilinear heights of a north-up raster at the cell centres of another north-up grid.
 
     src: 2-D heights (metres), row 0 north; src_origin its (x_min, y_max) and
@@ -57,8 +64,9 @@ def resample_bilinear(src: np.ndarray, src_origin: tuple[float, float], src_pixe
     col0 = (dst_origin[0] + 0.5 * dst_cell - src_origin[0]) / px - 0.5
     row0 = (src_origin[1] - (dst_origin[1] - 0.5 * dst_cell)) / py - 0.5
     nd = np.float32(nodata) if nodata is not None else np.float32(np.nan)
-    _bilinear(np.ascontiguousarray(src, dtype=np.float32), nd, np.float32(fill),
-              col0, dst_cell / px, row0, dst_cell / py, out)
+    _bilinear(
+        np.ascontiguousarray(src, dtype=np.float32), nd, np.float32(fill), col0, dst_cell / px, row0, dst_cell / py, out
+    )
     return out
 
 
@@ -107,8 +115,14 @@ def _burn_polygons(xs, ys, ring_start, poly_ring_start, values, out):
                         out[r, c] = v
 
 
-def burn_polygons(out: np.ndarray, xs: np.ndarray, ys: np.ndarray, ring_start: np.ndarray,
-                  poly_ring_start: np.ndarray, values: np.ndarray) -> None:
+def burn_polygons(
+    out: np.ndarray,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    ring_start: np.ndarray,
+    poly_ring_start: np.ndarray,
+    values: np.ndarray,
+) -> None:
     """Raise `out` to each polygon's value on the cells whose centre lies inside it (even-odd).
 
     xs, ys: vertex coordinates in `out`'s pixel space (see module note), rings
@@ -116,10 +130,14 @@ def burn_polygons(out: np.ndarray, xs: np.ndarray, ys: np.ndarray, ring_start: n
     are ring i's vertices; poly_ring_start[p]:poly_ring_start[p+1] are polygon
     p's rings. values: float per polygon (metres). out: float32, changed in place.
     """
-    _burn_polygons(np.ascontiguousarray(xs, dtype=np.float64), np.ascontiguousarray(ys, dtype=np.float64),
-                   np.ascontiguousarray(ring_start, dtype=np.int64),
-                   np.ascontiguousarray(poly_ring_start, dtype=np.int64),
-                   np.ascontiguousarray(values, dtype=np.float32), out)
+    _burn_polygons(
+        np.ascontiguousarray(xs, dtype=np.float64),
+        np.ascontiguousarray(ys, dtype=np.float64),
+        np.ascontiguousarray(ring_start, dtype=np.int64),
+        np.ascontiguousarray(poly_ring_start, dtype=np.int64),
+        np.ascontiguousarray(values, dtype=np.float32),
+        out,
+    )
 
 
 @njit(cache=True)

@@ -8,8 +8,21 @@ from collections.abc import Callable
 
 import numpy as np
 
-WINDOW_COLUMNS = ("index", "building_id", "building_source_id", "facade", "floor", "x", "y", "z", "azimuth_deg",
-                  "residential", "vsc_before", "vsc_after", "vsc_fails")
+WINDOW_COLUMNS = (
+    "index",
+    "building_id",
+    "building_source_id",
+    "facade",
+    "floor",
+    "x",
+    "y",
+    "z",
+    "azimuth_deg",
+    "residential",
+    "vsc_before",
+    "vsc_after",
+    "vsc_fails",
+)
 OPTIONAL_COLUMNS = ("apsh_before", "apsh_after", "winter_before", "winter_after", "apsh_fails")
 
 
@@ -36,8 +49,9 @@ def windows_csv(project_slug: str, variant_slug: str, windows: list[dict]) -> st
     return out.getvalue()
 
 
-def windows_geojson(report_meta: dict, windows: list[dict],
-                    to_geographic: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]) -> dict:
+def windows_geojson(
+    report_meta: dict, windows: list[dict], to_geographic: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
+) -> dict:
     """A FeatureCollection of window points: lon, lat (degrees) and ellipsoidal height (m) from
     to_geographic(xs, ys, zs); the properties as in the CSV; `report` holds the variant and the method."""
     columns = _columns(windows)
@@ -46,10 +60,15 @@ def windows_geojson(report_meta: dict, windows: list[dict],
         ys = np.array([w["y"] for w in windows], float)
         zs = np.array([w["z"] for w in windows], float)
         lon, lat, h = to_geographic(xs, ys, zs)
-    features = [{
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(float(lon[k]), 7), round(float(lat[k]), 7),
-                                                      round(float(h[k]), 2)]},
-        "properties": {c: w.get(c) for c in columns},
-    } for k, w in enumerate(windows)]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [round(float(lon[k]), 7), round(float(lat[k]), 7), round(float(h[k]), 2)],
+            },
+            "properties": {c: w.get(c) for c in columns},
+        }
+        for k, w in enumerate(windows)
+    ]
     return {"type": "FeatureCollection", "report": report_meta, "features": features}

@@ -1,4 +1,5 @@
 """Routes of the impact reports, mounted at /reports/impact/: one variant's report in four formats."""
+
 from django.urls import path
 
 from viewshed import report_views

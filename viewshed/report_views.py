@@ -23,8 +23,9 @@ LISTED_BUILDINGS = 60
 
 
 def _report(request, variant_id: int) -> ImpactReport:
-    report = (ImpactReport.objects.visible_to(request.user).select_related("variant__project")
-              .filter(pk=variant_id).first())
+    report = (
+        ImpactReport.objects.visible_to(request.user).select_related("variant__project").filter(pk=variant_id).first()
+    )
     if report is None:
         raise Http404("No impact report for this variant.")
     return report
@@ -48,14 +49,22 @@ def _context(report: ImpactReport, pdf: bool) -> dict:
     failing.sort(key=lambda w: (not w["residential"], w["vsc_after"] - w["vsc_before"]))
     apsh_failing = report.failing("apsh_fails")
     return {
-        "report": report, "variant": report.variant, "project": report.variant.project, "summary": report.summary,
-        "parameters": report.parameters, "current": report.is_current(), "pdf": pdf,
-        "buildings": report.buildings[:LISTED_BUILDINGS], "buildings_more": max(0, len(report.buildings)
-                                                                                - LISTED_BUILDINGS),
-        "vsc_failing": failing[:LISTED_WINDOWS], "vsc_failing_more": max(0, len(failing) - LISTED_WINDOWS),
-        "apsh_failing": apsh_failing[:LISTED_WINDOWS], "balcony": report.balcony,
+        "report": report,
+        "variant": report.variant,
+        "project": report.variant.project,
+        "summary": report.summary,
+        "parameters": report.parameters,
+        "current": report.is_current(),
+        "pdf": pdf,
+        "buildings": report.buildings[:LISTED_BUILDINGS],
+        "buildings_more": max(0, len(report.buildings) - LISTED_BUILDINGS),
+        "vsc_failing": failing[:LISTED_WINDOWS],
+        "vsc_failing_more": max(0, len(failing) - LISTED_WINDOWS),
+        "apsh_failing": apsh_failing[:LISTED_WINDOWS],
+        "balcony": report.balcony,
         "map_svg": mark_safe(report.map_svg),  # drawn by report_map from numbers, every text in it escaped
-        "br209": br209, "unobstructed_vsc": UNOBSTRUCTED_VSC,
+        "br209": br209,
+        "unobstructed_vsc": UNOBSTRUCTED_VSC,
     }
 
 
@@ -95,13 +104,21 @@ def report_geojson(request, variant_id: int) -> HttpResponse:
 
     report = _report(request, variant_id)
     v = report.variant
-    meta = {"project": v.project.slug, "project_name": v.project.name, "variant": v.slug, "variant_id": v.pk,
-            "computed_at": report.computed_at.isoformat(), "fingerprint": report.fingerprint,
-            # False once the variant, the buildings around it or the terrain changed: the app's heat map says so.
-            "current": report.is_current(), "parameters": report.parameters,
-            "summary": {k: report.summary.get(k)
-                        for k in ("buildings", "windows", "vsc_fails", "vsc_fails_residential", "apsh")},
-            "heights": "ellipsoidal (WGS84), metres"}
+    meta = {
+        "project": v.project.slug,
+        "project_name": v.project.name,
+        "variant": v.slug,
+        "variant_id": v.pk,
+        "computed_at": report.computed_at.isoformat(),
+        "fingerprint": report.fingerprint,
+        # False once the variant, the buildings around it or the terrain changed: the app's heat map says so.
+        "current": report.is_current(),
+        "parameters": report.parameters,
+        "summary": {
+            k: report.summary.get(k) for k in ("buildings", "windows", "vsc_fails", "vsc_fails_residential", "apsh")
+        },
+        "heights": "ellipsoidal (WGS84), metres",
+    }
     body = windows_geojson(meta, report.windows, city_frame().to_geographic)
     response = HttpResponse(json.dumps(body), content_type="application/geo+json")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "geojson")}"'

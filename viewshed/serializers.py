@@ -12,20 +12,33 @@ class ObserverSerializer(serializers.Serializer):
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180, help_text="Longitude, WGS84 degrees.")
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90, help_text="Latitude, WGS84 degrees.")
     height = serializers.FloatField(
-        required=False, min_value=-200, max_value=9000,
+        required=False,
+        min_value=-200,
+        max_value=9000,
         help_text="Ellipsoidal height (WGS84, metres) of a point picked on a facade, as CesiumJS's pickPosition gives it. "
-                  "With lon/lat it makes a facade pick: the point snaps to the nearest facade.")
+        "With lon/lat it makes a facade pick: the point snaps to the nearest facade.",
+    )
     height_above_ground = serializers.FloatField(
-        required=False, default=0.0, min_value=0, max_value=300,
-        help_text="With lon/lat only: metres between the ground and the floor the person stands on.")
+        required=False,
+        default=0.0,
+        min_value=0,
+        max_value=300,
+        help_text="With lon/lat only: metres between the ground and the floor the person stands on.",
+    )
     building = serializers.IntegerField(required=False, min_value=1, help_text="Building id (as in /api/buildings/).")
-    building_source_id = serializers.CharField(required=False, max_length=200,
-                                               help_text="Or the building's source_id (the 3D tiles feature property).")
+    building_source_id = serializers.CharField(
+        required=False, max_length=200, help_text="Or the building's source_id (the 3D tiles feature property)."
+    )
     floor = serializers.IntegerField(required=False, min_value=0, max_value=200, help_text="0: the ground floor.")
-    facade = serializers.IntegerField(required=False, min_value=0,
-                                      help_text="Index of the footprint edge (outer ring, in order) to stand at.")
-    facade_azimuth = serializers.FloatField(required=False, min_value=-360, max_value=720,
-                                            help_text="Or the direction the facade faces, degrees clockwise from north.")
+    facade = serializers.IntegerField(
+        required=False, min_value=0, help_text="Index of the footprint edge (outer ring, in order) to stand at."
+    )
+    facade_azimuth = serializers.FloatField(
+        required=False,
+        min_value=-360,
+        max_value=720,
+        help_text="Or the direction the facade faces, degrees clockwise from north.",
+    )
 
     def validate(self, data: dict) -> dict:
         has_lonlat = "lon" in data or "lat" in data
@@ -45,14 +58,23 @@ class ObserverSerializer(serializers.Serializer):
 
 class ViewshedRequestSerializer(serializers.Serializer):
     observer = ObserverSerializer()
-    eye_height = serializers.FloatField(default=1.6, min_value=0.0, max_value=10.0,
-                                        help_text="Eyes above the floor (or ground), metres.")
-    radius = serializers.FloatField(default=1000.0, min_value=10.0,
-                                    help_text="How far to look, metres (at most JUMEAU_VIEWSHED_MAX_RADIUS_M).")
-    resolution = serializers.FloatField(required=False, min_value=0.1, max_value=10.0,
-                                        help_text="Cell size in metres: the DSM's (1 m) or a coarser multiple of it, up to 10 m.")
-    variant = serializers.IntegerField(required=False, min_value=1,
-                                       help_text="A project variant id (from /api/projects/): adds the view after it is built.")
+    eye_height = serializers.FloatField(
+        default=1.6, min_value=0.0, max_value=10.0, help_text="Eyes above the floor (or ground), metres."
+    )
+    radius = serializers.FloatField(
+        default=1000.0, min_value=10.0, help_text="How far to look, metres (at most JUMEAU_VIEWSHED_MAX_RADIUS_M)."
+    )
+    resolution = serializers.FloatField(
+        required=False,
+        min_value=0.1,
+        max_value=10.0,
+        help_text="Cell size in metres: the DSM's (1 m) or a coarser multiple of it, up to 10 m.",
+    )
+    variant = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="A project variant id (from /api/projects/): adds the view after it is built.",
+    )
     landmarks = serializers.BooleanField(default=True, help_text="Check which points of interest are seen.")
     shapes = serializers.BooleanField(default=True, help_text="Add the GeoJSON areas and the PNG overlay.")
 
@@ -77,21 +99,24 @@ class LandmarkSeenSerializer(serializers.Serializer):
 class ViewNumbersSerializer(serializers.Serializer):
     visible_area_m2 = serializers.FloatField(help_text="Planimetric area of the visible surface within the radius.")
     sea_share_of_azimuths = serializers.FloatField(
-        help_text="Share (0..1) of the azimuths in the field of view (360°, or 180° at a facade) over which sea is seen.")
+        help_text="Share (0..1) of the azimuths in the field of view (360°, or 180° at a facade) over which sea is seen."
+    )
     sea_solid_angle_sr = serializers.FloatField(help_text="Solid angle of the visible sea, steradians.")
     sky_view_factor = serializers.FloatField(help_text="0..1; the building behind a facade counts as a wall.")
     horizon_deg = serializers.ListField(
         child=serializers.FloatField(allow_null=True),
-        help_text="Horizon elevation angle, degrees, for azimuths 0, 1, ... 359° clockwise from north; null behind the facade.")
+        help_text="Horizon elevation angle, degrees, for azimuths 0, 1, ... 359° clockwise from north; null behind the facade.",
+    )
     landmarks = LandmarkSeenSerializer(many=True)
     visible_geojson = serializers.JSONField(
         required=False,
         help_text="The visible area: a GeoJSON MultiPolygon, lon/lat, traced on square blocks of "
-                  "ceil(window cells / 800) cells, each block taking its centre cell (1 m blocks up to a 399 m "
-                  "radius, 6 m at 2 km), simplified by 3/4 of a block, parts under 1.5 blocks dropped. Tracing "
-                  "16 million 1 m cells exactly takes 70 to 200 ms per shape here, and the outline of a wide "
-                  "view runs to megabytes: the areas in m² are counted on every 1 m cell, and the PNG overlay "
-                  "is the map to drape.")
+        "ceil(window cells / 800) cells, each block taking its centre cell (1 m blocks up to a 399 m "
+        "radius, 6 m at 2 km), simplified by 3/4 of a block, parts under 1.5 blocks dropped. Tracing "
+        "16 million 1 m cells exactly takes 70 to 200 ms per shape here, and the outline of a wide "
+        "view runs to megabytes: the areas in m² are counted on every 1 m cell, and the PNG overlay "
+        "is the map to drape.",
+    )
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -100,7 +125,8 @@ class ChangeSerializer(serializers.Serializer):
     lost_geojson = serializers.JSONField(
         required=False,
         help_text="The lost area: a GeoJSON MultiPolygon, lon/lat, on the same blocks as visible_geojson "
-                  "(a block counts as lost when any of its cells is).")
+        "(a block counts as lost when any of its cells is).",
+    )
 
 
 class OverlaySerializer(serializers.Serializer):
@@ -116,7 +142,9 @@ class EyeSerializer(serializers.Serializer):
     lat = serializers.FloatField()
     height = serializers.FloatField(help_text="Ellipsoidal height (WGS84), metres: where to put a CesiumJS camera.")
     z = serializers.FloatField(help_text="Orthometric height (NGF-IGN69), metres.")
-    facing_deg = serializers.FloatField(allow_null=True, help_text="The facade's outward normal, degrees clockwise from north.")
+    facing_deg = serializers.FloatField(
+        allow_null=True, help_text="The facade's outward normal, degrees clockwise from north."
+    )
     building = serializers.IntegerField(allow_null=True)
     floor = serializers.IntegerField(allow_null=True)
     facade = serializers.IntegerField(allow_null=True)

@@ -92,12 +92,17 @@ def _window(surface: SurfaceModel, eye: Eye, radius_m: float, factor: int = 1) -
     dsm = np.array(surface.dsm[r0:r1, c0:c1], dtype=np.float32, order="C")
     if factor == 1:
         runs = _window_runs(_surface_runs(surface), r0, r1, c0, c1)
-        return _Window(dsm, surface.sea[r0:r1, c0:c1], r0, c0, r - r0, c - c0, origin, g.cell, 1, runs,
-                       _surface_max(surface))
+        return _Window(
+            dsm, surface.sea[r0:r1, c0:c1], r0, c0, r - r0, c - c0, origin, g.cell, 1, runs, _surface_max(surface)
+        )
     h, w = (dsm.shape[0] // factor) * factor, (dsm.shape[1] // factor) * factor
     eye_z = dsm[r - r0, c - c0]
     pooled = np.ascontiguousarray(dsm[:h, :w].reshape(h // factor, factor, w // factor, factor).max(axis=(1, 3)))
-    sea = np.asarray(surface.sea[r0:r0 + h, c0:c0 + w]).reshape(h // factor, factor, w // factor, factor).all(axis=(1, 3))
+    sea = (
+        np.asarray(surface.sea[r0 : r0 + h, c0 : c0 + w])
+        .reshape(h // factor, factor, w // factor, factor)
+        .all(axis=(1, 3))
+    )
     orow, ocol = (r - r0) // factor, (c - c0) // factor
     # The eye's block keeps the eye's own ground: a wall in the same block must not bury it.
     pooled[orow, ocol] = eye_z
@@ -154,9 +159,9 @@ def _tally(vis, dsm, sea_runs, orow, ocol, zeye, cs, nx, ny, facing, sectors):
             else:
                 edge = ocol - north * ny / nx
                 if nx > 0:
-                    row[:min(max(int(math.ceil(edge)), 0), cols)] = 0
+                    row[: min(max(int(math.ceil(edge)), 0), cols)] = 0
                 else:
-                    row[min(max(int(math.floor(edge)) + 1, 0), cols):] = 0
+                    row[min(max(int(math.floor(edge)) + 1, 0), cols) :] = 0
         cnt = 0
         for c in range(cols):
             cnt += row[c]
@@ -283,12 +288,20 @@ def _shape_of(small: np.ndarray, f: int, win: _Window, cell: float, to_lonlat: T
 
 def _block_sample(vis: np.ndarray, f: int) -> np.ndarray:
     """The mask on blocks of f x f cells, each block taking its centre cell (the PNG keeps the detail)."""
-    return vis[f // 2::f, f // 2::f] != 0 if f > 1 else vis != 0
+    return vis[f // 2 :: f, f // 2 :: f] != 0 if f > 1 else vis != 0
 
 
-def _numbers(win: _Window, vis: np.ndarray, sea_runs: np.ndarray, eye: Eye, cell: float, radius_m: float,
-             n_az: int, landmarks: Sequence[Landmark],
-             reuse: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[dict, np.ndarray]:
+def _numbers(
+    win: _Window,
+    vis: np.ndarray,
+    sea_runs: np.ndarray,
+    eye: Eye,
+    cell: float,
+    radius_m: float,
+    n_az: int,
+    landmarks: Sequence[Landmark],
+    reuse: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[dict, np.ndarray]:
     """The numbers of one viewshed, and the horizon in radians.
 
     reuse: (horizon in radians, mask of the azimuths to walk again), when
@@ -303,8 +316,9 @@ def _numbers(win: _Window, vis: np.ndarray, sea_runs: np.ndarray, eye: Eye, cell
     az = np.arange(n_az) * (2 * np.pi / n_az)
     kept = (np.sin(az) * nx + np.cos(az) * ny >= -1e-9) if facing else np.ones(n_az, dtype=bool)
     known, todo = reuse if reuse is not None else (None, None)
-    horizon = horizon_profile(win.dsm, win.orow, win.ocol, oh, n_az, cell, max_distance=radius_m, max_height=win.zmax,
-                              known=known, todo=todo)
+    horizon = horizon_profile(
+        win.dsm, win.orow, win.ocol, oh, n_az, cell, max_distance=radius_m, max_height=win.zmax, known=known, todo=todo
+    )
     # Behind the facade is the building itself: a wall up to the zenith for the sky view factor.
     svf = sky_view_factor(np.where(kept, horizon, np.pi / 2))
     seen = []
@@ -314,13 +328,18 @@ def _numbers(win: _Window, vis: np.ndarray, sea_runs: np.ndarray, eye: Eye, cell
         for lm, clear in zip(landmarks, ok):
             dx, dy = lm.x - eye.x, lm.y - eye.y
             in_front = (dx * nx + dy * ny >= 0.0) if facing else True
-            seen.append({
-                "id": lm.id, "name": lm.name, "slug": lm.slug, "category": lm.category,
-                "distance_m": round(math.hypot(dx, dy), 1),
-                "azimuth_deg": round(math.degrees(math.atan2(dx, dy)) % 360.0, 1),
-                "in_field_of_view": bool(in_front),
-                "visible": bool(clear and in_front),
-            })
+            seen.append(
+                {
+                    "id": lm.id,
+                    "name": lm.name,
+                    "slug": lm.slug,
+                    "category": lm.category,
+                    "distance_m": round(math.hypot(dx, dy), 1),
+                    "azimuth_deg": round(math.degrees(math.atan2(dx, dy)) % 360.0, 1),
+                    "in_field_of_view": bool(in_front),
+                    "visible": bool(clear and in_front),
+                }
+            )
     return {
         "visible_area_m2": float(count) * cell * cell,
         "sea_share_of_azimuths": float(sectors[kept].sum()) / max(int(kept.sum()), 1),
@@ -341,7 +360,7 @@ def _coarser(patch: Patch, win: _Window) -> Patch:
     h, w = patch.heights.shape
     H, W = -(-(h + pr) // f) * f, -(-(w + pc) // f) * f
     padded = np.full((H, W), -np.inf, dtype=np.float32)
-    padded[pr:pr + h, pc:pc + w] = patch.heights
+    padded[pr : pr + h, pc : pc + w] = patch.heights
     pooled = padded.reshape(H // f, f, W // f, f).max(axis=(1, 3))
     return Patch((r0 - pr) // f, (c0 - pc) // f, pooled)
 
@@ -431,13 +450,15 @@ def compute_view(
                 sea_after = np.array(win.sea)
                 sea_after[rr, cc] = False
                 sea_runs_after = _sea_runs(sea_after)
-            after = viewshed_update(win.dsm, before, win.orow, win.ocol, oh, rr, cc,
-                                    max_distance=radius_m, cell_size=cell)
+            after = viewshed_update(
+                win.dsm, before, win.orow, win.ocol, oh, rr, cc, max_distance=radius_m, cell_size=cell
+            )
             lap("kernel_after")
             # Only the rays passing over the project's cells can see another horizon.
             todo = azimuths_crossing(rr, cc, win.orow, win.ocol, n_azimuths)
-            numbers_after, _ = _numbers(win, after, sea_runs_after, eye, cell, radius_m, n_azimuths, lms,
-                                        reuse=(horizon_before, todo))
+            numbers_after, _ = _numbers(
+                win, after, sea_runs_after, eye, cell, radius_m, n_azimuths, lms, reuse=(horizon_before, todo)
+            )
             lap("numbers_after")
         else:
             # The project is out of range (or below the surface): nothing changes.
@@ -458,8 +479,10 @@ def compute_view(
         numbers_before["visible_geojson"] = _shape_of(_block_sample(before, f), f, win, cell, to_lonlat)
         if after is not None:
             numbers_after["visible_geojson"] = (
-                numbers_before["visible_geojson"] if after is before
-                else _shape_of(_block_sample(after, f), f, win, cell, to_lonlat))
+                numbers_before["visible_geojson"]
+                if after is before
+                else _shape_of(_block_sample(after, f), f, win, cell, to_lonlat)
+            )
             if change["lost_m2"] > 0:
                 change["lost_geojson"] = _shape_of(lost_blocks != 0, f, win, cell, to_lonlat)
             else:

@@ -30,8 +30,16 @@ from numba import njit, prange
 
 from viewshed.dsm import Patch
 
-__all__ = ["COVER_CLEARANCE_M", "SunLine", "grid_azimuth", "shadow_heights", "shadow_mask", "shadow_height_at",
-           "shaded_points", "sun_line"]
+__all__ = [
+    "COVER_CLEARANCE_M",
+    "SunLine",
+    "grid_azimuth",
+    "shadow_heights",
+    "shadow_mask",
+    "shadow_height_at",
+    "shaded_points",
+    "sun_line",
+]
 
 # A point whose own cell stands this much above it is under a roof, an arcade or a tree: covered.
 COVER_CLEARANCE_M = 2.5
@@ -176,9 +184,15 @@ def _heights_at(dsm, rr, cc, sign, t, drop, patch, pr0, pc0, out):
     return out
 
 
-def shadow_heights(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_deg: float,
-                   dsm_t: np.ndarray | None = None, out: np.ndarray | None = None,
-                   only: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, bool]:
+def shadow_heights(
+    dsm: np.ndarray,
+    cell: float,
+    azimuth_deg: float,
+    elevation_deg: float,
+    dsm_t: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+    only: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, bool]:
     """Shadow height (metres) of every cell for the sun at `azimuth_deg` (grid frame), `elevation_deg`.
 
     Returns (heights, transposed): when `transposed` the array is indexed [col, row]. dsm_t: the DSM
@@ -200,8 +214,11 @@ def shadow_heights(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_d
         out = np.empty(grid.shape)
     last = None
     if only is not None:
-        rr, cc = (np.asarray(only[1], np.int64), np.asarray(only[0], np.int64)) if line.transposed else (
-            np.asarray(only[0], np.int64), np.asarray(only[1], np.int64))
+        rr, cc = (
+            (np.asarray(only[1], np.int64), np.asarray(only[0], np.int64))
+            if line.transposed
+            else (np.asarray(only[0], np.int64), np.asarray(only[1], np.int64))
+        )
         n_rows, n_cols = grid.shape
         off = _offsets(n_cols, line.t)
         hi = max(0, int(off[-1]))
@@ -222,8 +239,9 @@ def shadow_mask(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_deg:
 _NO_PATCH = np.full((1, 1), -np.inf, np.float32)
 
 
-def shadow_height_at(dsm: np.ndarray, cell: float, rows, cols, azimuth_deg: float, elevation_deg: float,
-                     patch: Patch | None = None) -> np.ndarray:
+def shadow_height_at(
+    dsm: np.ndarray, cell: float, rows, cols, azimuth_deg: float, elevation_deg: float, patch: Patch | None = None
+) -> np.ndarray:
     """Shadow heights (metres) of the cells (rows[i], cols[i]) alone, each by walking its sun line.
 
     patch: a project variant (viewshed.dsm.variant_patch) raised into the DSM on the fly, without a copy.
@@ -233,8 +251,9 @@ def shadow_height_at(dsm: np.ndarray, cell: float, rows, cols, azimuth_deg: floa
     line = sun_line(azimuth_deg, elevation_deg, cell)
     if line is None:
         return np.full(len(rr), np.inf)
-    heights, pr0, pc0 = (_NO_PATCH, 0, 0) if patch is None else (
-        np.ascontiguousarray(patch.heights, np.float32), patch.r0, patch.c0)
+    heights, pr0, pc0 = (
+        (_NO_PATCH, 0, 0) if patch is None else (np.ascontiguousarray(patch.heights, np.float32), patch.r0, patch.c0)
+    )
     grid = dsm
     if line.transposed:
         # Walking one line touches a cell per row: a strided view costs no more than a copy would.
@@ -252,8 +271,17 @@ def shaded_points(shadow: np.ndarray, own: np.ndarray, z: np.ndarray) -> np.ndar
     return (shadow > z) | (own > z + COVER_CLEARANCE_M)
 
 
-def sun_hours(dsm: np.ndarray, cell: float, row: int, col: int, azimuth_deg: np.ndarray, elevation_deg: np.ndarray,
-              step_minutes: float, patch: Patch | None = None, z: float | None = None) -> float:
+def sun_hours(
+    dsm: np.ndarray,
+    cell: float,
+    row: int,
+    col: int,
+    azimuth_deg: np.ndarray,
+    elevation_deg: np.ndarray,
+    step_minutes: float,
+    patch: Patch | None = None,
+    z: float | None = None,
+) -> float:
     """Hours of direct sun at cell (row, col) over the given sun positions (grid frame), `step_minutes` apart.
 
     z: the height of the point (metres; the DSM there by default, the ground a visitor stands on). Each
@@ -274,8 +302,19 @@ def sun_hours(dsm: np.ndarray, cell: float, row: int, col: int, azimuth_deg: np.
     return lit * step_minutes / 60.0
 
 
-def daily_sun_hours(surface, x: float, y: float, day, tz: str, lat: float, lon: float, grid_north_deg: float,
-                    patch: Patch | None = None, step_minutes: int = 10, z: float | None = None) -> float:
+def daily_sun_hours(
+    surface,
+    x: float,
+    y: float,
+    day,
+    tz: str,
+    lat: float,
+    lon: float,
+    grid_north_deg: float,
+    patch: Patch | None = None,
+    step_minutes: int = 10,
+    z: float | None = None,
+) -> float:
     """Hours of direct sun at storage-CRS x, y (metres) over a local calendar day, every `step_minutes`.
 
     surface: a viewshed.dsm.SurfaceModel; day: a datetime.date in time zone `tz`; lat, lon: WGS84
@@ -290,5 +329,14 @@ def daily_sun_hours(surface, x: float, y: float, day, tz: str, lat: float, lon: 
         raise ValueError(f"({x:.1f}, {y:.1f}) lies outside the surface model: choose a point in the city's extent")
     times = day_times(day, tz, step_minutes) + np.timedelta64(step_minutes * 30, "s")
     sun = sun_positions(times, lat, lon)
-    return sun_hours(surface.dsm, surface.grid.cell, cell[0], cell[1], grid_azimuth(sun.azimuth, grid_north_deg),
-                     sun.elevation, step_minutes, patch, z)
+    return sun_hours(
+        surface.dsm,
+        surface.grid.cell,
+        cell[0],
+        cell[1],
+        grid_azimuth(sun.azimuth, grid_north_deg),
+        sun.elevation,
+        step_minutes,
+        patch,
+        z,
+    )

@@ -30,8 +30,16 @@ class SunPositions:
         return self.elevation > 0.0
 
 
-def sun_positions(times_utc, lat: float, lon: float, height_m: float = 0.0, *, pressure_mbar: float = PRESSURE_MBAR,
-                  temperature_c: float = TEMPERATURE_C, delta_t: float | None = None) -> SunPositions:
+def sun_positions(
+    times_utc,
+    lat: float,
+    lon: float,
+    height_m: float = 0.0,
+    *,
+    pressure_mbar: float = PRESSURE_MBAR,
+    temperature_c: float = TEMPERATURE_C,
+    delta_t: float | None = None,
+) -> SunPositions:
     """The sun seen from (lat, lon) in WGS84 degrees at `height_m` metres, at each UTC time.
 
     times_utc: aware datetimes, or numpy datetime64 taken as UTC. Topocentric
@@ -48,7 +56,8 @@ def sun_positions(times_utc, lat: float, lon: float, height_m: float = 0.0, *, p
     if delta_t is None:
         delta_t = spa.calculate_deltat(years, months)
     _, _, elevation, _, azimuth, _ = spa.solar_position_numpy(
-        unix, lat, lon, height_m, pressure_mbar, temperature_c, delta_t, ATMOS_REFRACT_DEG, 1)
+        unix, lat, lon, height_m, pressure_mbar, temperature_c, delta_t, ATMOS_REFRACT_DEG, 1
+    )
     return SunPositions(stamps.astype("datetime64[s]"), np.asarray(azimuth, float), np.asarray(elevation, float))
 
 

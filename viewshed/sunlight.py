@@ -28,8 +28,9 @@ class SunYear:
     winter: np.ndarray
 
 
-def sun_year(lat: float, lon: float, grid_north_deg: float, step_minutes: int = STEP_MINUTES,
-             year: int = YEAR) -> SunYear:
+def sun_year(
+    lat: float, lon: float, grid_north_deg: float, step_minutes: int = STEP_MINUTES, year: int = YEAR
+) -> SunYear:
     """Every `step_minutes` of `year` with the sun up at (lat, lon) (WGS84 degrees).
 
     grid_north_deg: grid azimuth of true north there (degrees), to turn true azimuths into the grid's.
@@ -43,11 +44,13 @@ def sun_year(lat: float, lon: float, grid_north_deg: float, step_minutes: int = 
     times = start + (np.arange(n) * step_minutes * 60 + step_minutes * 30).astype("timedelta64[s]")
     sun = sun_positions(times, lat, lon)
     up = sun.up
-    month_day = (times.astype("datetime64[M]").astype(int) % 12 + 1) * 100 + \
-        (times.astype("datetime64[D]") - times.astype("datetime64[M]")).astype(int) + 1
+    month_day = (
+        (times.astype("datetime64[M]").astype(int) % 12 + 1) * 100
+        + (times.astype("datetime64[D]") - times.astype("datetime64[M]")).astype(int)
+        + 1
+    )
     winter = (month_day >= 921) | (month_day < 321)
-    return SunYear(np.radians(grid_azimuth(sun.azimuth[up], grid_north_deg)), np.radians(sun.elevation[up]),
-                   winter[up])
+    return SunYear(np.radians(grid_azimuth(sun.azimuth[up], grid_north_deg)), np.radians(sun.elevation[up]), winter[up])
 
 
 @njit(cache=True, parallel=True)

@@ -1,16 +1,21 @@
 """The surface model (DSM) the viewshed reads, built or patched as a Celery job, one at a time."""
+
 from __future__ import annotations
 
-from celery import shared_task
 import time
 
+from celery import shared_task
 from django.conf import settings
 
 from twin.jobs import exclusive, reporter
 
 
-@shared_task(bind=True, name="viewshed.build_dsm", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
-          time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
+@shared_task(
+    bind=True,
+    name="viewshed.build_dsm",
+    soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+    time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60,
+)
 def build_dsm(self, force: bool = False) -> dict:
     """Bring the DSM under VAR_DIR/dsm in line with the buildings and terrain (patched where syncs changed)."""
     from viewshed.dsm import SurfaceCache, dsm_dir, ensure_surface
@@ -20,13 +25,23 @@ def build_dsm(self, force: bool = False) -> dict:
         surface = ensure_surface(progress=reporter(self), force=force)
     meta = SurfaceCache(dsm_dir()).meta() or {}
     g = surface.grid
-    return {"fingerprint": surface.fingerprint, "rows": g.rows, "cols": g.cols, "cell_m": g.cell,
-            "mode": meta.get("mode", "cached"), "buildings": meta.get("building_count", 0),
-            "seconds": round(time.perf_counter() - started, 2)}
+    return {
+        "fingerprint": surface.fingerprint,
+        "rows": g.rows,
+        "cols": g.cols,
+        "cell_m": g.cell,
+        "mode": meta.get("mode", "cached"),
+        "buildings": meta.get("building_count", 0),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
-@shared_task(bind=True, name="viewshed.impact_reports", soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
-          time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60)
+@shared_task(
+    bind=True,
+    name="viewshed.impact_reports",
+    soft_time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S,
+    time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60,
+)
 def impact_reports(self, variant_ids: list[int] | None = None, force: bool = False) -> dict:
     """Bring the stored BR 209 impact report of each project variant (or of `variant_ids`) in line with its inputs:
     a report whose variant, surrounding buildings and terrain did not change is kept (viewshed/models.py)."""

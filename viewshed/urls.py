@@ -1,4 +1,5 @@
 """Routes of the viewshed API, mounted at /api/viewshed/."""
+
 from django.urls import path
 
 from viewshed.views import ViewshedView

@@ -45,8 +45,11 @@ def _computations() -> tuple[Slots, ThreadPoolExecutor]:
     with _pool_lock:
         if _pool["size"] != size:
             # One thread more than the slots: the warm-up runs outside them.
-            _pool.update(size=size, slots=Slots(size),
-                         executor=ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="viewshed"))
+            _pool.update(
+                size=size,
+                slots=Slots(size),
+                executor=ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="viewshed"),
+            )
         return _pool["slots"], _pool["executor"]
 
 
@@ -69,8 +72,15 @@ def warm_up() -> None:
         ident = lambda x, y: (np.asarray(x, float) / 1e5, np.asarray(y, float) / 1e5)  # noqa: E731
         back = lambda lon, lat: (np.asarray(lon, float) * 1e5, np.asarray(lat, float) * 1e5)  # noqa: E731
         for facing in (None, 135.0):
-            compute_view(surface, Eye(1030.5, 1970.5, 1.7, facing), 30.0, ident, back, patch=patch,
-                         landmarks=[Landmark(0, "", "", "", 1010.0, 1990.0, 5.0)])
+            compute_view(
+                surface,
+                Eye(1030.5, 1970.5, 1.7, facing),
+                30.0,
+                ident,
+                back,
+                patch=patch,
+                landmarks=[Landmark(0, "", "", "", 1010.0, 1990.0, 5.0)],
+            )
         compute_view(surface, Eye(1030.5, 1970.5, 1.7, None), 30.0, ident, back, patch=patch, resolution_m=2.0)
     except Exception as exc:  # noqa: BLE001 - a failed warm-up only makes the first request slow
         logger.warning("viewshed warm-up failed: %s", type(exc).__name__)
@@ -120,22 +130,43 @@ class ViewshedView(APIView):
         request=serializers.ViewshedRequestSerializer,
         responses={
             200: serializers.ViewshedResponseSerializer,
-            400: OpenApiResponse(serializers.BAD_REQUEST_SCHEMA, description=(
-                "Invalid observer, radius or resolution: {\"detail\": why}, or the invalid fields, each with its "
-                "messages ({\"radius\": [\"The radius is limited to 2000 m.\"]}).")),
+            400: OpenApiResponse(
+                serializers.BAD_REQUEST_SCHEMA,
+                description=(
+                    'Invalid observer, radius or resolution: {"detail": why}, or the invalid fields, each with its '
+                    'messages ({"radius": ["The radius is limited to 2000 m."]}).'
+                ),
+            ),
             429: OpenApiResponse(serializers.ErrorSerializer, description="Too many views asked: wait a little."),
-            503: OpenApiResponse(serializers.ErrorSerializer, description=(
-                "Timed out, every computation slot busy, or no surface model built yet; "
-                "the Retry-After header says when to ask again.")),
+            503: OpenApiResponse(
+                serializers.ErrorSerializer,
+                description=(
+                    "Timed out, every computation slot busy, or no surface model built yet; "
+                    "the Retry-After header says when to ask again."
+                ),
+            ),
         },
         examples=[
-            OpenApiExample("A balcony, 3rd floor, south facade, with a project", request_only=True, value={
-                "observer": {"building": 42, "floor": 3, "facade_azimuth": 180}, "eye_height": 1.6,
-                "radius": 2000, "variant": 1}),
-            OpenApiExample("A point picked on a facade in CesiumJS", request_only=True, value={
-                "observer": {"lon": 7.1265, "lat": 43.5805, "height": 68.2, "building": 42}, "radius": 1500}),
-            OpenApiExample("Standing in a square", request_only=True, value={
-                "observer": {"lon": 7.1265, "lat": 43.5805}, "radius": 800}),
+            OpenApiExample(
+                "A balcony, 3rd floor, south facade, with a project",
+                request_only=True,
+                value={
+                    "observer": {"building": 42, "floor": 3, "facade_azimuth": 180},
+                    "eye_height": 1.6,
+                    "radius": 2000,
+                    "variant": 1,
+                },
+            ),
+            OpenApiExample(
+                "A point picked on a facade in CesiumJS",
+                request_only=True,
+                value={"observer": {"lon": 7.1265, "lat": 43.5805, "height": 68.2, "building": 42}, "radius": 1500},
+            ),
+            OpenApiExample(
+                "Standing in a square",
+                request_only=True,
+                value={"observer": {"lon": 7.1265, "lat": 43.5805}, "radius": 800},
+            ),
         ],
         tags=["viewshed"],
     )
@@ -148,8 +179,11 @@ class ViewshedView(APIView):
         start_warm_up()
         slots, executor = _computations()
         if not slots.try_take():
-            return _bad("Every worker is computing a view: ask again in a moment.",
-                        status.HTTP_503_SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER_S)
+            return _bad(
+                "Every worker is computing a view: ask again in a moment.",
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                BUSY_RETRY_AFTER_S,
+            )
         future = None
         try:
             job = _prepare(request, args)
@@ -171,16 +205,21 @@ class ViewshedView(APIView):
             result = future.result(timeout=timeout)
         except FutureTimeout:
             future.cancel()
-            return _bad(f"The view took longer than {timeout:g} s: try a smaller radius or a coarser resolution.",
-                        status.HTTP_503_SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER_S)
+            return _bad(
+                f"The view took longer than {timeout:g} s: try a smaller radius or a coarser resolution.",
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                BUSY_RETRY_AFTER_S,
+            )
         except ObserverError as exc:
             return _bad(str(exc))
         except ComputationTimeout as exc:
             return _bad(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER_S)
         except Exception as exc:  # noqa: BLE001
             logger.error("viewshed computation failed: %s", type(exc).__name__)
-            return _bad("The view could not be computed: the error was reported without your position.",
-                        status.HTTP_500_INTERNAL_SERVER_ERROR)
+            return _bad(
+                "The view could not be computed: the error was reported without your position.",
+                status.HTTP_500_INTERNAL_SERVER_ERROR,
+            )
         result["elapsed_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         return Response(result)
 
@@ -210,8 +249,12 @@ def _prepare(request, args: dict):
     else:
         building_id = o.get("building")
         if building_id is None and o.get("building_source_id"):
-            building_id = (Building.objects.filter(source_id=o["building_source_id"])
-                           .values_list("pk", flat=True).order_by("pk").first())
+            building_id = (
+                Building.objects.filter(source_id=o["building_source_id"])
+                .values_list("pk", flat=True)
+                .order_by("pk")
+                .first()
+            )
             if building_id is None:
                 raise ObserverError("This building is not in the city model.")
         if o["kind"] == "pick":
@@ -220,7 +263,9 @@ def _prepare(request, args: dict):
             building = Building.objects.filter(pk=building_id).first()
             if building is None:
                 raise ObserverError("This building is not in the city model.")
-            eye = obs.from_facade(building, o["floor"], eye_height, surface.grid, o.get("facade"), o.get("facade_azimuth"))
+            eye = obs.from_facade(
+                building, o["floor"], eye_height, surface.grid, o.get("facade"), o.get("facade_azimuth")
+            )
     patch = None
     variant_id = args.get("variant")
     if variant_id is not None:
@@ -234,19 +279,43 @@ def _prepare(request, args: dict):
     landmarks = []
     if args["landmarks"]:
         for poi in PointOfInterest.objects.all():
-            landmarks.append(Landmark(poi.pk, poi.name, poi.slug, poi.category, poi.geom.x, poi.geom.y,
-                                      poi.geom.z if poi.geom.hasz else 0.0))
+            landmarks.append(
+                Landmark(
+                    poi.pk,
+                    poi.name,
+                    poi.slug,
+                    poi.category,
+                    poi.geom.x,
+                    poi.geom.y,
+                    poi.geom.z if poi.geom.hasz else 0.0,
+                )
+            )
     frame = city_frame()
     radius, shapes, resolution = args["radius"], args["shapes"], args.get("resolution")
 
     def job() -> dict:
         _pick_threads()
-        result = compute_view(surface, eye, radius, frame.to_lonlat, frame.from_lonlat, patch=patch,
-                              landmarks=landmarks, shapes=shapes, resolution_m=resolution)
+        result = compute_view(
+            surface,
+            eye,
+            radius,
+            frame.to_lonlat,
+            frame.from_lonlat,
+            patch=patch,
+            landmarks=landmarks,
+            shapes=shapes,
+            resolution_m=resolution,
+        )
         lon, lat, h = frame.to_geographic([eye.x], [eye.y], [eye.z])
         result["observer"] = {
-            "lon": float(lon[0]), "lat": float(lat[0]), "height": float(h[0]), "z": eye.z,
-            "facing_deg": eye.facing_deg, "building": eye.building_id, "floor": eye.floor, "facade": eye.facade,
+            "lon": float(lon[0]),
+            "lat": float(lat[0]),
+            "height": float(h[0]),
+            "z": eye.z,
+            "facing_deg": eye.facing_deg,
+            "building": eye.building_id,
+            "floor": eye.floor,
+            "facade": eye.facade,
         }
         result["variant"] = variant_id
         return result

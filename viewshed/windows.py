@@ -19,16 +19,31 @@ FACADE_STANDOFF_M = 1.0
 MIN_FACADE_M = 2.0
 STOREY_FALLBACK_M = 3.0
 # Building uses that hold dwellings (BD TOPO USAGE1, CityGML function names, OSM building tags).
-RESIDENTIAL_WORDS = ("résidentiel", "residentiel", "residential", "habitat", "habitation", "logement", "dwelling",
-                     "house", "apartments", "housing")
+RESIDENTIAL_WORDS = (
+    "résidentiel",
+    "residentiel",
+    "residential",
+    "habitat",
+    "habitation",
+    "logement",
+    "dwelling",
+    "house",
+    "apartments",
+    "housing",
+)
 
-WINDOW_DTYPE = np.dtype([
-    ("building", "<i8"),  # index into the buildings sequence given to `sample_windows`
-    ("facade", "<i4"),  # edge index, as `viewshed.observer.facades` numbers them
-    ("floor", "<i2"),  # 0: the ground floor
-    ("x", "<f8"), ("y", "<f8"), ("z", "<f8"),  # storage CRS, orthometric metres
-    ("nx", "<f8"), ("ny", "<f8"),  # outward unit normal, storage CRS axes
-])
+WINDOW_DTYPE = np.dtype(
+    [
+        ("building", "<i8"),  # index into the buildings sequence given to `sample_windows`
+        ("facade", "<i4"),  # edge index, as `viewshed.observer.facades` numbers them
+        ("floor", "<i2"),  # 0: the ground floor
+        ("x", "<f8"),
+        ("y", "<f8"),
+        ("z", "<f8"),  # storage CRS, orthometric metres
+        ("nx", "<f8"),
+        ("ny", "<f8"),  # outward unit normal, storage CRS axes
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +78,9 @@ def window_azimuth_deg(nx: np.ndarray, ny: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(nx, ny)) % 360.0
 
 
-def sample_windows(buildings: Sequence[BuildingShape], spacing_m: float = DEFAULT_SPACING_M,
-                   standoff_m: float = FACADE_STANDOFF_M) -> np.ndarray:
+def sample_windows(
+    buildings: Sequence[BuildingShape], spacing_m: float = DEFAULT_SPACING_M, standoff_m: float = FACADE_STANDOFF_M
+) -> np.ndarray:
     """The reference points of every facade of `buildings` (WINDOW_DTYPE, one row per window).
 
     Each facade (outer-ring edge of at least MIN_FACADE_M metres) is cut into

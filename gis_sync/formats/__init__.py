@@ -1,4 +1,5 @@
 """Registry of format readers: name → class, and detection of a file's format by extension and content."""
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,7 @@ def get(name: str) -> type[Format]:
     try:
         return FORMATS[name]
     except KeyError:
-        raise FormatError(
-            f"unknown format {name!r}", advice=f"use one of: {', '.join(sorted(FORMATS))}"
-        ) from None
+        raise FormatError(f"unknown format {name!r}", advice=f"use one of: {', '.join(sorted(FORMATS))}") from None
 
 
 def detect(path: str | os.PathLike[str]) -> type[Format]:

@@ -1,4 +1,5 @@
 """The one base class of format readers: capability flags, options, and check-everything-then-return reading."""
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,11 @@ ON_ERROR = ("raise", "reject")
 def check_not_empty(path: Path) -> None:
     """An empty file is called empty, whatever its format (not 'truncated' or 'not a GeoPackage')."""
     if path.is_file() and path.stat().st_size == 0:
-        raise EmptySourceError(f"{path.name} is empty (0 bytes)", file=str(path),
-                               advice="the delivery was cut before it began: ask for the file again")
+        raise EmptySourceError(
+            f"{path.name} is empty (0 bytes)",
+            file=str(path),
+            advice="the delivery was cut before it began: ask for the file again",
+        )
 
 
 class Format:
@@ -88,18 +92,27 @@ class Format:
             raise MissingFileError(f"{path} does not exist", file=str(path), advice="check the path")
         check_not_empty(path)
         if opts.on_error not in ON_ERROR:
-            raise FieldValueError(f"on_error={opts.on_error!r} is not one of {', '.join(ON_ERROR)}", field="on_error",
-                            advice="'raise' imports nothing when a feature is wrong; 'reject' imports the good "
-                            "features and lists the others as rejected")
+            raise FieldValueError(
+                f"on_error={opts.on_error!r} is not one of {', '.join(ON_ERROR)}",
+                field="on_error",
+                advice="'raise' imports nothing when a feature is wrong; 'reject' imports the good "
+                "features and lists the others as rejected",
+            )
         report = ReadReport(file=path.name, format=self.name, srid=opts.storage_srid)
         try:
             records = self._scan(path, opts, report)
         except SyncError as exc:
             if exc.feature_id and exc.line is None:
                 exc.line = locate(path, [exc.feature_id]).get(exc.feature_id)
-            raise exc.with_location(file=str(path))
-        report.locate(locate(path, [w.feature_id for w in report.warnings] + [r.feature_id for r in report.rejected]
-                             + [getattr(e, "feature_id", None) for e in report.errors]))
+            raise exc.with_location(file=str(path))  # noqa: B904  the same error, now saying where
+        report.locate(
+            locate(
+                path,
+                [w.feature_id for w in report.warnings]
+                + [r.feature_id for r in report.rejected]
+                + [getattr(e, "feature_id", None) for e in report.errors],
+            )
+        )
         if report.errors and opts.on_error == "raise":
             error = ValidationError(report.errors, file=str(path))
             error.report = report  # the failed run still records every rejection and warning

@@ -1,4 +1,5 @@
 """Curated walking circuits (circuits.json): ordered landmark names with the text read at each stop."""
+
 from __future__ import annotations
 
 import json
@@ -44,22 +45,35 @@ class CircuitsFormat(Format):
             name = (raw.get("name") or "").strip()
             stops = raw.get("stops") or []
             if not name:
-                self._feature_error(report, FieldValueError("a circuit needs a name", feature_id=cid, field="name"),
-                                    "circuit", path)
+                self._feature_error(
+                    report, FieldValueError("a circuit needs a name", feature_id=cid, field="name"), "circuit", path
+                )
                 continue
             if not stops:
-                self._feature_error(report, FieldValueError("a circuit needs at least one stop", feature_id=cid,
-                                                            field="stops"), "circuit", path)
+                self._feature_error(
+                    report,
+                    FieldValueError("a circuit needs at least one stop", feature_id=cid, field="stops"),
+                    "circuit",
+                    path,
+                )
                 continue
             bad = [k for k, s in enumerate(stops) if not (s.get("landmark") or "").strip()]
             if bad:
-                self._feature_error(report, FieldValueError(f"stop {bad[0] + 1} names no landmark", feature_id=cid,
-                                                            field="stops.landmark"), "circuit", path)
+                self._feature_error(
+                    report,
+                    FieldValueError(f"stop {bad[0] + 1} names no landmark", feature_id=cid, field="stops.landmark"),
+                    "circuit",
+                    path,
+                )
                 continue
-            records.append(CircuitRecord(
-                source_id=cid, name=name, description=(raw.get("description") or "").strip(),
-                stops=[(s["landmark"].strip(), (s.get("text") or "").strip()) for s in stops],
-                attributes={k: v for k, v in raw.items() if k not in ("stops",)},
-            ))
+            records.append(
+                CircuitRecord(
+                    source_id=cid,
+                    name=name,
+                    description=(raw.get("description") or "").strip(),
+                    stops=[(s["landmark"].strip(), (s.get("text") or "").strip()) for s in stops],
+                    attributes={k: v for k, v in raw.items() if k not in ("stops",)},
+                )
+            )
             report.imported["circuit"] += 1
         return records

@@ -1,4 +1,5 @@
 """CityJSON 1.0/1.1/2.0 buildings (LOD1 and LOD2, building parts, semantic surfaces)."""
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,7 @@ class CityJSONFormat(Format):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise FormatError(f"not valid JSON ({exc})", advice="the file looks truncated or corrupted") from None
         if not isinstance(doc, dict) or doc.get("type") != "CityJSON":
-            raise FormatError("the JSON is not a CityJSON document (no \"type\": \"CityJSON\")")
+            raise FormatError('the JSON is not a CityJSON document (no "type": "CityJSON")')
         version = str(doc.get("version", ""))
         if not version.startswith(("1.0", "1.1", "2.0")):
             raise FormatError(f"CityJSON version {version!r} is not supported", advice="convert it with cjio upgrade")
@@ -60,8 +61,10 @@ class CityJSONFormat(Format):
         try:
             srid = crs_mod.resolve_srid(declared, opts.srid, file=str(path), what="the CityJSON file")
         except CRSError as exc:
-            exc.advice = ("the CityJSON metadata has no referenceSystem: pass --srid (e.g. 7415 for Dutch "
-                          "RD New + NAP, 2154 for Lambert-93) or add it with `cjio file.city.json crs_assign`")
+            exc.advice = (
+                "the CityJSON metadata has no referenceSystem: pass --srid (e.g. 7415 for Dutch "
+                "RD New + NAP, 2154 for Lambert-93) or add it with `cjio file.city.json crs_assign`"
+            )
             raise
         report.source_srid = srid
         tf = doc.get("transform") or {"scale": [1, 1, 1], "translate": [0, 0, 0]}
@@ -73,8 +76,10 @@ class CityJSONFormat(Format):
                 raise
             raise FormatError(f"bad transform ({type(exc).__name__}: {exc})", field="transform") from None
         try:
-            verts = [(v[0] * scale[0] + translate[0], v[1] * scale[1] + translate[1], v[2] * scale[2] + translate[2])
-                     for v in doc["vertices"]]
+            verts = [
+                (v[0] * scale[0] + translate[0], v[1] * scale[1] + translate[1], v[2] * scale[2] + translate[2])
+                for v in doc["vertices"]
+            ]
         except (KeyError, IndexError, TypeError) as exc:
             raise FormatError(f"bad vertices array ({exc})", field="vertices") from None
         if not verts:
@@ -89,8 +94,12 @@ class CityJSONFormat(Format):
         # A bad vertex belongs to a CityObject already refused above; it stands in as a good one so that the
         # transformation (which refuses non-finite output) sees only real positions and indices stay aligned.
         stand_in = good[0] if good else None
-        moved = crs_mod.transform_coords([stand_in if i in bad else v for i, v in enumerate(verts)] if stand_in
-                                         else verts, srid, opts.storage_srid, file=str(path))
+        moved = crs_mod.transform_coords(
+            [stand_in if i in bad else v for i, v in enumerate(verts)] if stand_in else verts,
+            srid,
+            opts.storage_srid,
+            file=str(path),
+        )
         if crs_mod.vertical_datum_name(srid):
             # A compound referenceSystem (RD New + NAP): heights moved to the storage height system with it.
             report.heights_moved = True
@@ -98,16 +107,19 @@ class CityJSONFormat(Format):
         else:
             datum = opts.vertical_datum
             if not datum:
-                geodesy.note(f"{path.name}: referenceSystem {ref or srid} states no height system; heights "
-                             f"taken as {crs_mod.storage_vertical_name(opts.storage_srid)}")
+                geodesy.note(
+                    f"{path.name}: referenceSystem {ref or srid} states no height system; heights "
+                    f"taken as {crs_mod.storage_vertical_name(opts.storage_srid)}"
+                )
         records = []
         for oid, obj in objects.items():
             report.members += 1
             if oid in broken:
                 continue
             if not isinstance(obj, dict):
-                self._feature_error(report, FormatError("the CityObject is not a JSON object", feature_id=oid),
-                                    "?", path)
+                self._feature_error(
+                    report, FormatError("the CityObject is not a JSON object", feature_id=oid), "?", path
+                )
                 continue
             otype = obj.get("type", "")
             if otype in PART_TYPES and obj.get("parents"):
@@ -127,8 +139,9 @@ class CityJSONFormat(Format):
                 continue
             except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
                 # A boundary or semantics array of the wrong shape: the object is malformed, not the reader.
-                error = FormatError(f"malformed geometry or attributes ({type(exc).__name__}: {exc})",
-                                    feature_id=oid, field="geometry")
+                error = FormatError(
+                    f"malformed geometry or attributes ({type(exc).__name__}: {exc})", feature_id=oid, field="geometry"
+                )
                 self._feature_error(report, error, otype, path)
                 continue
             report.imported[otype] += 1
@@ -180,17 +193,25 @@ class CityJSONFormat(Format):
         year = _checked(attrs.get("yearOfConstruction"), oid, "yearOfConstruction", 0, 3000)
         lod = max(lods) if lods else None
         return BuildingRecord(
-            source_id=oid, footprint_wkt=footprint.wkt, srid=opts.storage_srid, ground_z=ground_z, roof_z=roof_z,
-            height=roof_z - ground_z, storeys=int(storeys) if isinstance(storeys, (int, float)) else None,
+            source_id=oid,
+            footprint_wkt=footprint.wkt,
+            srid=opts.storage_srid,
+            ground_z=ground_z,
+            roof_z=roof_z,
+            height=roof_z - ground_z,
+            storeys=int(storeys) if isinstance(storeys, (int, float)) else None,
             use=attrs.get("function") or attrs.get("usage"),
-            year=int(year) if isinstance(year, (int, float)) else None, lod=lod,
-            lod2_surfaces=surfaces if lod and lod.startswith("2") else None, vertical_datum=datum,
+            year=int(year) if isinstance(year, (int, float)) else None,
+            lod=lod,
+            lod2_surfaces=surfaces if lod and lod.startswith("2") else None,
+            vertical_datum=datum,
             z_from_coordinates=True,
             attributes=attrs,
         )
 
-    def _bad_vertices(self, verts, objects: dict[str, Any], path: Path,
-                      report: ReadReport) -> tuple[set[int], set[str]]:
+    def _bad_vertices(
+        self, verts, objects: dict[str, Any], path: Path, report: ReadReport
+    ) -> tuple[set[int], set[str]]:
         """(indices of vertices with a non-finite or out-of-range coordinate, ids of the CityObjects using them);
         each such object is a feature error, found before anything is read into records."""
         import numpy as np
@@ -209,23 +230,38 @@ class CityJSONFormat(Format):
                 for parent in obj.get("parents") or []:  # a part's surfaces are read into its building
                     if parent in objects and parent not in broken:
                         broken.add(parent)
-                        self._feature_error(report, GeometryError(
-                            f"its part {oid} has a vertex with a non-finite or out-of-range coordinate",
-                            feature_id=parent, field="children"), "Building", path)
+                        self._feature_error(
+                            report,
+                            GeometryError(
+                                f"its part {oid} has a vertex with a non-finite or out-of-range coordinate",
+                                feature_id=parent,
+                                field="children",
+                            ),
+                            "Building",
+                            path,
+                        )
                 i = min(used)
-                error = GeometryError(f"vertex {i} {tuple(verts[i])} has a non-finite or out-of-range coordinate",
-                                      feature_id=oid, field=f"vertices[{i}]",
-                                      advice="fix the vertex in the source and export again")
+                error = GeometryError(
+                    f"vertex {i} {tuple(verts[i])} has a non-finite or out-of-range coordinate",
+                    feature_id=oid,
+                    field=f"vertices[{i}]",
+                    advice="fix the vertex in the source and export again",
+                )
                 self._feature_error(report, error, obj.get("type", "?"), path)
         for i in sorted(bad - used_somewhere)[:5]:
-            report.warn(f"vertex {i} {tuple(verts[i])} has a non-finite or out-of-range coordinate (used by no "
-                        "CityObject)", field=f"vertices[{i}]")
+            report.warn(
+                f"vertex {i} {tuple(verts[i])} has a non-finite or out-of-range coordinate (used by no CityObject)",
+                field=f"vertices[{i}]",
+            )
         return bad, broken
 
     @staticmethod
     def _pick_lod(geoms: list[dict], wanted: str | None) -> dict | None:
-        usable = [g for g in geoms if g.get("type") in ("Solid", "MultiSurface", "CompositeSurface", "CompositeSolid",
-                                                         "MultiSolid")]
+        usable = [
+            g
+            for g in geoms
+            if g.get("type") in ("Solid", "MultiSurface", "CompositeSurface", "CompositeSolid", "MultiSolid")
+        ]
         if wanted:
             usable = [g for g in usable if str(g.get("lod")) <= wanted] or usable
         return max(usable, key=lambda g: str(g.get("lod")), default=None)
@@ -244,8 +280,9 @@ class CityJSONFormat(Format):
         elif gtype == "Solid":
             shells = [(shell, values[i] if values else None) for i, shell in enumerate(b)]
         else:  # MultiSolid / CompositeSolid
-            shells = [(shell, values[i][j] if values else None) for i, solid in enumerate(b)
-                      for j, shell in enumerate(solid)]
+            shells = [
+                (shell, values[i][j] if values else None) for i, solid in enumerate(b) for j, shell in enumerate(solid)
+            ]
         for shell, vals in shells:
             for k, surface in enumerate(shell):
                 idx = vals[k] if vals else None

@@ -1,4 +1,5 @@
 """glTF 2.0 / GLB planning models, drawn in local metres (y up) and placed by the importer."""
+
 from __future__ import annotations
 
 import base64
@@ -32,9 +33,11 @@ def _node_matrix(node: Any) -> np.ndarray:
     r = np.eye(4)
     if node.rotation:
         x, y, z, w = node.rotation
-        r[:3, :3] = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
+        r[:3, :3] = [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
     s = np.eye(4)
     if node.scale:
         s[0, 0], s[1, 1], s[2, 2] = node.scale
@@ -75,13 +78,23 @@ class GltfFormat(Format):
             raise
         except (IndexError, KeyError, TypeError, AttributeError, ValueError) as exc:
             # An index past its array, or a member of the wrong type: the document is inconsistent.
-            raise FormatError(f"the glTF document refers to something it does not hold ({type(exc).__name__}: "
-                              f"{exc})", advice="export the model again (e.g. with Blender's glTF exporter)") from None
+            raise FormatError(
+                f"the glTF document refers to something it does not hold ({type(exc).__name__}: {exc})",
+                advice="export the model again (e.g. with Blender's glTF exporter)",
+            ) from None
         if not parts:
             raise FormatError("the model has no triangle mesh")
-        return [ProjectModelRecord(source_id=path.stem, file_path=str(path.resolve()), format="gltf",
-                                   srid=opts.storage_srid, placement=opts.placement, parts=parts,
-                                   vertical_datum=opts.vertical_datum)]
+        return [
+            ProjectModelRecord(
+                source_id=path.stem,
+                file_path=str(path.resolve()),
+                format="gltf",
+                srid=opts.storage_srid,
+                placement=opts.placement,
+                parts=parts,
+                vertical_datum=opts.vertical_datum,
+            )
+        ]
 
     def _parts(self, gltf: Any, opts: ReadOptions, report: ReadReport) -> list[MeshPart]:
         scene = gltf.scenes[gltf.scene or 0] if gltf.scenes else None
@@ -110,16 +123,19 @@ class GltfFormat(Format):
                 pts = (np.c_[pos, np.ones(len(pos))] @ matrix.T)[:, :3]
                 bad = validation.bad_rows(pts)
                 if len(bad):
-                    raise GeometryError(f"vertex {int(bad[0])} is not finite or out of range after the node "
-                                        "transforms", feature_id=name, field="POSITION")
-                idxs = (self._accessor(prim.indices, name).ravel() if prim.indices is not None
-                        else np.arange(len(pts)))
+                    raise GeometryError(
+                        f"vertex {int(bad[0])} is not finite or out of range after the node transforms",
+                        feature_id=name,
+                        field="POSITION",
+                    )
+                idxs = self._accessor(prim.indices, name).ravel() if prim.indices is not None else np.arange(len(pts))
                 if len(idxs) % 3:
                     raise FormatError(f"{name}: index count {len(idxs)} is not a multiple of 3", feature_id=name)
                 if len(idxs) and (idxs.min() < 0 or idxs.max() >= len(pts)):
-                    raise FormatError(f"{name}: an index points past the {len(pts)} vertices", feature_id=name,
-                                      field="indices")
-                faces = [tuple(int(i) for i in idxs[j:j + 3]) for j in range(0, len(idxs), 3)]
+                    raise FormatError(
+                        f"{name}: an index points past the {len(pts)} vertices", feature_id=name, field="indices"
+                    )
+                faces = [tuple(int(i) for i in idxs[j : j + 3]) for j in range(0, len(idxs), 3)]
                 verts = place([tuple(map(float, p)) for p in pts], opts.placement)
                 parts.append(MeshPart(name=name, vertices=verts, faces=faces, element_type="gltf_primitive"))
                 report.imported["primitive"] += 1
@@ -136,20 +152,30 @@ class GltfFormat(Format):
         elif buf.uri.startswith("data:"):
             head, _, payload = buf.uri.partition(",")
             if len(payload) * 3 // 4 > limit:
-                raise FormatError(f"the inline buffer holds about {len(payload) * 3 // 4 / 1e6:.3g} MB, over the "
-                                  f"{limit / 1e6:.3g} MB allowed", feature_id=where, field="uri",
-                                  advice="deliver the model as a .glb, or raise JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES")
+                raise FormatError(
+                    f"the inline buffer holds about {len(payload) * 3 // 4 / 1e6:.3g} MB, over the "
+                    f"{limit / 1e6:.3g} MB allowed",
+                    feature_id=where,
+                    field="uri",
+                    advice="deliver the model as a .glb, or raise JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES",
+                )
             try:
-                data = base64.b64decode(payload, validate=True) if head.endswith(";base64") else unquote(
-                    payload).encode("latin-1")
+                data = (
+                    base64.b64decode(payload, validate=True)
+                    if head.endswith(";base64")
+                    else unquote(payload).encode("latin-1")
+                )
             except (binascii.Error, ValueError, UnicodeEncodeError):
                 raise FormatError("the inline buffer is not valid base64", feature_id=where, field="uri") from None
         else:
             file = self._buffer_file(buf.uri, where)
             if file.stat().st_size > limit:
-                raise FormatError(f"{file.name} holds {file.stat().st_size / 1e6:.3g} MB, over the "
-                                  f"{limit / 1e6:.3g} MB allowed", feature_id=where, field="uri",
-                                  advice="raise JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES for a bigger model")
+                raise FormatError(
+                    f"{file.name} holds {file.stat().st_size / 1e6:.3g} MB, over the {limit / 1e6:.3g} MB allowed",
+                    feature_id=where,
+                    field="uri",
+                    advice="raise JUMEAU_SYNC_MAX_GLTF_BUFFER_BYTES for a bigger model",
+                )
             data = file.read_bytes()
         self._blobs[index] = data
         return data
@@ -159,12 +185,20 @@ class GltfFormat(Format):
         folder = self._path.parent.resolve()
         relative = unquote(uri)
         parsed = urlparse(uri)
-        outside = (parsed.scheme and len(parsed.scheme) > 1) or relative.startswith(("/", "\\")) \
-            or ".." in PurePosixPath(relative.replace("\\", "/")).parts or (len(relative) > 1 and relative[1] == ":")
+        outside = (
+            (parsed.scheme and len(parsed.scheme) > 1)
+            or relative.startswith(("/", "\\"))
+            or ".." in PurePosixPath(relative.replace("\\", "/")).parts
+            or (len(relative) > 1 and relative[1] == ":")
+        )
         file = (folder / relative).resolve()
         if outside or folder not in file.parents:
-            raise FormatError(f"buffer URI {uri!r} points outside the model's folder", feature_id=where, field="uri",
-                              advice="a glTF may only use buffers delivered next to it, named by a relative path")
+            raise FormatError(
+                f"buffer URI {uri!r} points outside the model's folder",
+                feature_id=where,
+                field="uri",
+                advice="a glTF may only use buffers delivered next to it, named by a relative path",
+            )
         if not file.is_file():
             raise MissingFileError(f"buffer {uri} is missing", file=str(self._path), feature_id=where, field="uri")
         return file
@@ -181,8 +215,11 @@ class GltfFormat(Format):
         stride = view.byteStride or dtype.itemsize * width
         end = start + (acc.count - 1) * stride + dtype.itemsize * width if acc.count else start
         if start < 0 or stride <= 0 or acc.count < 0 or end > len(data):
-            raise FormatError(f"accessor {index} reads bytes {start} to {end} of a {len(data)}-byte buffer",
-                              feature_id=name, advice="the model looks truncated: export it again")
+            raise FormatError(
+                f"accessor {index} reads bytes {start} to {end} of a {len(data)}-byte buffer",
+                feature_id=name,
+                advice="the model looks truncated: export it again",
+            )
         if stride == dtype.itemsize * width:
             arr = np.frombuffer(data, dtype=dtype, count=acc.count * width, offset=start)
         else:

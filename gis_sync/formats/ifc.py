@@ -1,4 +1,5 @@
 """IFC planning models through ifcopenshell: world-coordinate triangles placed by the file or by the importer."""
+
 from __future__ import annotations
 
 import math
@@ -11,7 +12,6 @@ from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.placement import placement_from_map_conversion, placement_from_reference_point
 from gis_sync.records import MeshPart, Placement, ProjectModelRecord, ReadReport
-
 
 NOT_SHOWN = {"IfcOpeningElement", "IfcSpace", "IfcAnnotation", "IfcVirtualElement"}
 
@@ -41,9 +41,12 @@ def placement_from_ifc(model: Any, storage_srid: int, report: ReadReport) -> Pla
         if lat is None or lon is None:
             continue
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise PlacementError(f"IfcSite {site.GlobalId} RefLatitude/RefLongitude {lat:.6f}, {lon:.6f} are not "
-                                 "a place on Earth", feature_id=site.GlobalId, field="IfcSite.RefLatitude",
-                                 advice="write them as degrees, minutes, seconds, millionths, with the sign on each")
+            raise PlacementError(
+                f"IfcSite {site.GlobalId} RefLatitude/RefLongitude {lat:.6f}, {lon:.6f} are not a place on Earth",
+                feature_id=site.GlobalId,
+                field="IfcSite.RefLatitude",
+                advice="write them as degrees, minutes, seconds, millionths, with the sign on each",
+            )
         return _from_site(model, site, lat, lon, unit, storage_srid, report)
     return None
 
@@ -56,35 +59,47 @@ def _from_map_conversion(conv: Any, unit: float, storage_srid: int, report: Read
         raise PlacementError(
             f"IfcMapConversion targets {name!r}, which names no EPSG coordinate reference system",
             field="IfcProjectedCRS.Name",
-            advice="name the CRS as 'EPSG:<code>' in IfcProjectedCRS.Name (e.g. EPSG:2154 for Lambert-93)")
+            advice="name the CRS as 'EPSG:<code>' in IfcProjectedCRS.Name (e.g. EPSG:2154 for Lambert-93)",
+        )
     try:
         crs = crs_mod.crs_for(srid)
     except CRSError as exc:
-        raise PlacementError(f"IfcMapConversion targets {name!r}: {exc.message}", field="IfcProjectedCRS.Name",
-                             advice="name a CRS that PROJ knows in IfcProjectedCRS.Name") from None
+        raise PlacementError(
+            f"IfcMapConversion targets {name!r}: {exc.message}",
+            field="IfcProjectedCRS.Name",
+            advice="name a CRS that PROJ knows in IfcProjectedCRS.Name",
+        ) from None
     if not crs.is_projected:
-        raise PlacementError(f"IfcMapConversion targets {name!r} ({crs.name}), which is not a projected CRS: "
-                             "Eastings and Northings need one", field="IfcProjectedCRS.Name",
-                             advice="convert the map conversion to a projected CRS (e.g. EPSG:2154), or remove it "
-                             "and give IfcSite RefLatitude/RefLongitude")
+        raise PlacementError(
+            f"IfcMapConversion targets {name!r} ({crs.name}), which is not a projected CRS: "
+            "Eastings and Northings need one",
+            field="IfcProjectedCRS.Name",
+            advice="convert the map conversion to a projected CRS (e.g. EPSG:2154), or remove it "
+            "and give IfcSite RefLatitude/RefLongitude",
+        )
     map_unit = _map_unit(target, crs)
     # Scale turns model lengths (project units) into map lengths (map units); the vertices are in metres.
     scale = (conv.Scale if conv.Scale is not None else 1.0) * map_unit / unit
     if not 0.99 < scale < 1.01:
         raise PlacementError(
             f"IfcMapConversion Scale {conv.Scale} with a project length unit of {unit:g} m and a map unit of "
-            f"{map_unit:g} m makes the model {scale:g} times its size", field="IfcMapConversion.Scale",
+            f"{map_unit:g} m makes the model {scale:g} times its size",
+            field="IfcMapConversion.Scale",
             advice="set Scale to (project unit in metres) / (map unit in metres) times the grid scale factor, "
-            "e.g. 0.001 for a model in millimetres on a map in metres")
+            "e.g. 0.001 for a model in millimetres on a map in metres",
+        )
     height = (conv.OrthogonalHeight or 0.0) * map_unit
     datum = getattr(target, "VerticalDatum", None) or crs_mod.vertical_datum_name(srid)
     _say_height_datum(report, datum, f"OrthogonalHeight {height:.3f} m", "IfcMapConversion.OrthogonalHeight")
     ax = conv.XAxisAbscissa if conv.XAxisAbscissa is not None else 1.0
     ay = conv.XAxisOrdinate if conv.XAxisOrdinate is not None else 0.0
-    placement = placement_from_map_conversion(conv.Eastings * map_unit, conv.Northings * map_unit, height,
-                                              (ax, ay), scale, srid, storage_srid)
-    report.notes.append(f"IfcMapConversion to EPSG:{srid} ({crs.name}): E {conv.Eastings}, N {conv.Northings}, "
-                        f"x axis turned {math.degrees(math.atan2(ay, ax)):.4f}° from east, scale {scale:.6f}")
+    placement = placement_from_map_conversion(
+        conv.Eastings * map_unit, conv.Northings * map_unit, height, (ax, ay), scale, srid, storage_srid
+    )
+    report.notes.append(
+        f"IfcMapConversion to EPSG:{srid} ({crs.name}): E {conv.Eastings}, N {conv.Northings}, "
+        f"x axis turned {math.degrees(math.atan2(ay, ax)):.4f}° from east, scale {scale:.6f}"
+    )
     return placement
 
 
@@ -100,8 +115,9 @@ def _map_unit(target: Any, crs: Any) -> float:
     return float(factor) if factor and not crs.is_geographic else 1.0
 
 
-def _from_site(model: Any, site: Any, lat: float, lon: float, unit: float, storage_srid: int,
-               report: ReadReport) -> Placement:
+def _from_site(
+    model: Any, site: Any, lat: float, lon: float, unit: float, storage_srid: int, report: ReadReport
+) -> Placement:
     import ifcopenshell.util.placement
 
     # The reference latitude/longitude/elevation are those of the site's own origin, wherever it is placed.
@@ -112,16 +128,22 @@ def _from_site(model: Any, site: Any, lat: float, lon: float, unit: float, stora
     north, said = _true_north(model)
     height = (site.RefElevation or 0.0) * unit
     _say_height_datum(report, None, f"IfcSite RefElevation {height:.3f} m", "IfcSite.RefElevation")
-    report.warn(f"placed from IfcSite {site.GlobalId} reference latitude {lat:.7f}, longitude {lon:.7f} and "
-                f"{said}: as accurate as those references (a millionth of a second is 3 cm)",
-                feature_id=site.GlobalId, field="IfcSite.RefLatitude")
+    report.warn(
+        f"placed from IfcSite {site.GlobalId} reference latitude {lat:.7f}, longitude {lon:.7f} and "
+        f"{said}: as accurate as those references (a millionth of a second is 3 cm)",
+        feature_id=site.GlobalId,
+        field="IfcSite.RefLatitude",
+    )
     return placement_from_reference_point(lon, lat, height, north, origin, storage_srid)
 
 
 def _true_north(model: Any) -> tuple[float, str]:
     """Azimuth (degrees clockwise from true north) of the model's +Y axis, and how it was found."""
-    contexts = [c for c in model.by_type("IfcGeometricRepresentationContext")
-                if not c.is_a("IfcGeometricRepresentationSubContext")]
+    contexts = [
+        c
+        for c in model.by_type("IfcGeometricRepresentationContext")
+        if not c.is_a("IfcGeometricRepresentationSubContext")
+    ]
     contexts.sort(key=lambda c: c.ContextType != "Model")
     for context in contexts:
         north = context.TrueNorth
@@ -140,8 +162,11 @@ def _say_height_datum(report: ReadReport, datum: str | None, what: str, field: s
     if datum and ("NGF" in datum.upper() or "IGN69" in datum.upper()):
         return
     if datum:
-        report.warn(f"{what} is in {datum}: kept as delivered, as if it were NGF-IGN69 (no grid links them here; "
-                    "expect a difference of some decimetres)", field=field)
+        report.warn(
+            f"{what} is in {datum}: kept as delivered, as if it were NGF-IGN69 (no grid links them here; "
+            "expect a difference of some decimetres)",
+            field=field,
+        )
     else:
         report.warn(f"{what}: the file names no height datum, NGF-IGN69 (the twin's) assumed", field=field)
 
@@ -183,8 +208,8 @@ class IfcFormat(Format):
             if opts.placement is None:
                 raise PlacementError(
                     "the IFC model has neither IfcMapConversion nor IfcSite reference latitude/longitude",
-                    advice="pass a placement: origin x, y in EPSG:%d, rotation in degrees and elevation in metres"
-                    % opts.storage_srid,
+                    advice=f"pass a placement: origin x, y in EPSG:{opts.storage_srid}, rotation in degrees and elevation "
+                    "in metres",
                 )
             placement = opts.placement
         elif opts.placement is not None:
@@ -212,8 +237,15 @@ class IfcFormat(Format):
                 local = [(v[i], v[i + 1], v[i + 2]) for i in range(0, len(v), 3)]
                 faces = [(f[i], f[i + 1], f[i + 2]) for i in range(0, len(f), 3)]
                 if faces:
-                    parts.append(MeshPart(name=element.Name or element.is_a(), vertices=place(local, placement),
-                                          faces=faces, element_type=element.is_a(), guid=element.GlobalId))
+                    parts.append(
+                        MeshPart(
+                            name=element.Name or element.is_a(),
+                            vertices=place(local, placement),
+                            faces=faces,
+                            element_type=element.is_a(),
+                            guid=element.GlobalId,
+                        )
+                    )
                     report.imported[element.is_a()] += 1
                 else:
                     report.reject(element.GlobalId, element.is_a(), "no triangles in its body representation")
@@ -225,8 +257,15 @@ class IfcFormat(Format):
         if not parts:
             raise FormatError("the model has no body geometry to show", advice="export it with body representations")
         report.srid = opts.storage_srid
-        return [ProjectModelRecord(
-            source_id=path.stem, file_path=str(path.resolve()), format="ifc", srid=opts.storage_srid,
-            placement=placement, parts=parts, vertical_datum=opts.vertical_datum,
-            attributes={"schema": model.schema},
-        )]
+        return [
+            ProjectModelRecord(
+                source_id=path.stem,
+                file_path=str(path.resolve()),
+                format="ifc",
+                srid=opts.storage_srid,
+                placement=placement,
+                parts=parts,
+                vertical_datum=opts.vertical_datum,
+                attributes={"schema": model.schema},
+            )
+        ]

@@ -3,6 +3,7 @@
 LAS 1.4 files may carry an OGC WKT VLR and GeoTIFF keys at once; either may hold only the horizontal part,
 and the vertical unit may be stated only by VerticalUnitsGeoKey (US survey feet over NAVD88 is common).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """GIS layers through GDAL/OGR (GeoPackage, Shapefile, GeoJSON, FlatGeobuf): buildings, POIs, streets."""
+
 from __future__ import annotations
 
 import re
@@ -14,13 +15,17 @@ from django.utils.encoding import DjangoUnicodeDecodeError
 from gis_sync import crs as crs_mod
 from gis_sync import validation
 from gis_sync.errors import (
-    EmptySourceError, FieldValueError, FormatError, GeometryError, MissingFileError, SyncError,
+    EmptySourceError,
+    FieldValueError,
+    FormatError,
+    GeometryError,
+    MissingFileError,
+    SyncError,
 )
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.formats.ogr_values import iter_values
 from gis_sync.records import BuildingRecord, PoiRecord, ReadReport, StreetRecord
-
 
 # IGN BD TOPO v3: shapefile names (upper case, 10 characters) and GeoPackage names.
 BDTOPO_BATIMENT: dict[str, tuple[str, ...]] = {
@@ -88,14 +93,18 @@ class OgrSource:
 
     @staticmethod
     def check_companions(path: Path) -> None:
-        shps = [path] if path.suffix.lower() == ".shp" else (
-            sorted(path.glob("*.shp")) + sorted(path.glob("*.SHP")) if path.is_dir() else [])
+        shps = (
+            [path]
+            if path.suffix.lower() == ".shp"
+            else (sorted(path.glob("*.shp")) + sorted(path.glob("*.SHP")) if path.is_dir() else [])
+        )
         for shp in shps:
             siblings = {p.name.lower() for p in shp.parent.iterdir() if p.stem.lower() == shp.stem.lower()}
             for ext, why in ((".dbf", "its attributes"), (".shx", "its index")):
                 if shp.stem.lower() + ext not in siblings:
                     raise MissingFileError(
-                        f"the shapefile has no {ext} file ({why})", file=str(shp),
+                        f"the shapefile has no {ext} file ({why})",
+                        file=str(shp),
                         advice=f"deliver {shp.stem}{ext} next to {shp.name}, or export the layer as GeoPackage",
                     )
 
@@ -110,8 +119,11 @@ class OgrSource:
         for layer in layers:
             if layer.name.lower() == name.lower():
                 return [layer]
-        raise EmptySourceError(f"no layer named {name!r} (layers: {', '.join(l.name for l in layers)})",
-                               file=str(self.path), advice="pass one of the listed layer names")
+        raise EmptySourceError(
+            f"no layer named {name!r} (layers: {', '.join(layer.name for layer in layers)})",
+            file=str(self.path),
+            advice="pass one of the listed layer names",
+        )
 
 
 def layer_srid(layer: Any, opts: ReadOptions, path: Path, report: ReadReport) -> int:
@@ -133,7 +145,7 @@ def resolve_mapping(mapping: Mapping[str, Sequence[str] | str], fields: dict[str
     """record field -> the layer's field name actually present (first candidate found, case-insensitive)."""
     out = {}
     for target, candidates in mapping.items():
-        for cand in ([candidates] if isinstance(candidates, str) else candidates):
+        for cand in [candidates] if isinstance(candidates, str) else candidates:
             if cand.lower() in fields:
                 out[target] = fields[cand.lower()]
                 break
@@ -210,8 +222,11 @@ class FeatureGeometry:
         coords = shapely.get_coordinates(geom, include_z=geom.has_z)
         bad = validation.bad_rows(coords)
         if len(bad):
-            raise GeometryError(f"vertex {int(bad[0]) + 1} {tuple(coords[bad[0]].tolist())} is not finite or out of "
-                                "range", feature_id=fid, field="geometry")
+            raise GeometryError(
+                f"vertex {int(bad[0]) + 1} {tuple(coords[bad[0]].tolist())} is not finite or out of range",
+                feature_id=fid,
+                field="geometry",
+            )
         if not geom.is_valid:
             raise GeometryError(f"invalid geometry: {shapely.is_valid_reason(geom)}", feature_id=fid, field="geometry")
         if src != dst and geom.has_z and crs_mod.vertical_datum_name(src) and dst in crs_mod.STORAGE_VERTICAL:
@@ -249,16 +264,19 @@ def check_text(source: OgrSource, layer_name: str, report: ReadReport) -> Any:
             pass
     except (DjangoUnicodeDecodeError, UnicodeDecodeError):
         source.reopen("cp1252")
-        report.warn(f"layer {layer_name}: text is not UTF-8 and no .cpg says otherwise; read as Windows-1252",
-                    field="encoding")
+        report.warn(
+            f"layer {layer_name}: text is not UTF-8 and no .cpg says otherwise; read as Windows-1252", field="encoding"
+        )
         layer = source.layers(layer_name)[0]
         try:
             for _ in iter_values(layer, source.encoding):
                 pass
         except (DjangoUnicodeDecodeError, UnicodeDecodeError) as exc:
-            raise FormatError(f"layer {layer_name}: text is neither UTF-8 nor Windows-1252 ({exc})", field="encoding",
-                              advice="export the layer in UTF-8 (with a .cpg naming the encoding, for a shapefile)"
-                              ) from None
+            raise FormatError(
+                f"layer {layer_name}: text is neither UTF-8 nor Windows-1252 ({exc})",
+                field="encoding",
+                advice="export the layer in UTF-8 (with a .cpg naming the encoding, for a shapefile)",
+            ) from None
     return layer
 
 
@@ -281,8 +299,9 @@ def guess_kind(layer: Any, forced: str | None) -> str:
 def default_mapping(layer: Any, kind: str) -> dict[str, tuple[str, ...]]:
     name = layer.name.lower()
     fields = {f.lower() for f in layer.fields}
-    if kind == "buildings" and ("batiment" in name or {"hauteur", "nb_etages"} <= fields
-                                or "nombre_d_etages" in fields):
+    if kind == "buildings" and (
+        "batiment" in name or {"hauteur", "nb_etages"} <= fields or "nombre_d_etages" in fields
+    ):
         return BDTOPO_BATIMENT
     if kind == "streets" and ("troncon_de_route" in name or "pos_sol" in fields):
         return BDTOPO_TRONCON_DE_ROUTE
@@ -317,20 +336,22 @@ class OgrLayersFormat(Format):
             records.extend(self._layer(source, layer.name, path, opts, report))
         return records
 
-    def _layer(self, source: OgrSource, layer_name: str, path: Path, opts: ReadOptions,
-               report: ReadReport) -> list[Any]:
+    def _layer(
+        self, source: OgrSource, layer_name: str, path: Path, opts: ReadOptions, report: ReadReport
+    ) -> list[Any]:
         layer = check_text(source, layer_name, report)
         if len(layer) == 0:
             raise EmptySourceError(f"layer {layer.name} has no feature")
         srid = layer_srid(layer, opts, path, report)
         report.source_srid = srid
-        report.heights_moved = (bool(crs_mod.vertical_datum_name(srid))
-                                and opts.storage_srid in crs_mod.STORAGE_VERTICAL)
+        report.heights_moved = bool(crs_mod.vertical_datum_name(srid)) and opts.storage_srid in crs_mod.STORAGE_VERTICAL
         ext = layer.extent.tuple
         crs_mod.check_area_of_use(srid, ext, file=str(path))
         kind = guess_kind(layer, opts.kind)
         mapping = resolve_mapping(opts.mapping or default_mapping(layer, kind), field_lookup(layer))
-        layer_is_3d = "25D" in layer.geom_type.name or layer.geom_type.name.endswith("Z") or "3D" in str(layer.geom_type)
+        layer_is_3d = (
+            "25D" in layer.geom_type.name or layer.geom_type.name.endswith("Z") or "3D" in str(layer.geom_type)
+        )
         soft: Counter = Counter()
         records = []
         id_field = mapping.get("source_id")
@@ -371,15 +392,17 @@ class OgrLayersFormat(Format):
         return values
 
     @staticmethod
-    def _record(kind: str, fid: str, geom: shapely.Geometry, v: dict[str, Any], opts: ReadOptions,
-                feature: Any, soft: Counter) -> Any:
+    def _record(
+        kind: str, fid: str, geom: shapely.Geometry, v: dict[str, Any], opts: ReadOptions, feature: Any, soft: Counter
+    ) -> Any:
         geom2d = shapely.force_2d(geom)
         attrs = feature_attributes(feature)
         sid = v.get("source_id") or fid
         if kind == "buildings":
             if geom2d.geom_type not in ("Polygon", "MultiPolygon"):
-                raise GeometryError(f"a building footprint must be a polygon, got {geom2d.geom_type}",
-                                    feature_id=fid, field="geometry")
+                raise GeometryError(
+                    f"a building footprint must be a polygon, got {geom2d.geom_type}", feature_id=fid, field="geometry"
+                )
             height, estimated = v.get("height"), False
             if height is None and v.get("roof_z") is not None and v.get("ground_z") is not None:
                 height = v["roof_z"] - v["ground_z"]
@@ -389,23 +412,48 @@ class OgrLayersFormat(Format):
             if height is not None and height < 0:
                 raise FieldValueError(f"negative height {height}", feature_id=fid, field="height")
             return BuildingRecord(
-                source_id=str(sid), footprint_wkt=geom2d.wkt, srid=opts.storage_srid,
-                ground_z=v.get("ground_z"), roof_z=v.get("roof_z"), height=height, storeys=v.get("storeys"),
-                use=v.get("use"), year=v.get("year"), lod="1" if height is not None else "0",
-                vertical_datum=opts.vertical_datum, height_estimated=estimated, attributes=attrs,
+                source_id=str(sid),
+                footprint_wkt=geom2d.wkt,
+                srid=opts.storage_srid,
+                ground_z=v.get("ground_z"),
+                roof_z=v.get("roof_z"),
+                height=height,
+                storeys=v.get("storeys"),
+                use=v.get("use"),
+                year=v.get("year"),
+                lod="1" if height is not None else "0",
+                vertical_datum=opts.vertical_datum,
+                height_estimated=estimated,
+                attributes=attrs,
             )
         if kind == "streets":
             if "LineString" not in geom2d.geom_type:
-                raise GeometryError(f"a street must be a line, got {geom2d.geom_type}", feature_id=fid, field="geometry")
+                raise GeometryError(
+                    f"a street must be a line, got {geom2d.geom_type}", feature_id=fid, field="geometry"
+                )
             return StreetRecord(
-                source_id=str(sid), geometry_wkt=geom.wkt, srid=opts.storage_srid, name=v.get("name"),
-                nature=v.get("nature"), importance=v.get("importance"), width_m=v.get("width_m"),
-                lanes=v.get("lanes"), oneway=v.get("oneway"), level=v.get("level"), attributes=attrs,
+                source_id=str(sid),
+                geometry_wkt=geom.wkt,
+                srid=opts.storage_srid,
+                name=v.get("name"),
+                nature=v.get("nature"),
+                importance=v.get("importance"),
+                width_m=v.get("width_m"),
+                lanes=v.get("lanes"),
+                oneway=v.get("oneway"),
+                level=v.get("level"),
+                attributes=attrs,
             )
         point = geom2d if geom2d.geom_type == "Point" else geom2d.representative_point()
         if not v.get("source_id") and v.get("name"):
             # Without an id field the OGR fid is only a position in the file: a point of interest is then followed
             # between deliveries by its name, which circuits use to find it anyway.
             sid = v["name"]
-        return PoiRecord(source_id=str(sid), geometry_wkt=point.wkt, srid=opts.storage_srid,
-                         name=v.get("name"), category=v.get("category"), attributes=attrs)
+        return PoiRecord(
+            source_id=str(sid),
+            geometry_wkt=point.wkt,
+            srid=opts.storage_srid,
+            name=v.get("name"),
+            category=v.get("category"),
+            attributes=attrs,
+        )

@@ -1,4 +1,5 @@
 """A GDAL feature's attribute values read once, by index, through GDAL's C API (the hot loop of big layers)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -78,7 +79,9 @@ def _features(layer: Any) -> Iterator[Any]:
         except StopIteration:
             return
         except GDALException as exc:
-            raise FormatError(f"layer {layer.name}: GDAL cannot read the feature after the first {read} ({exc})",
-                              advice="the file looks corrupted: export it again") from None
+            raise FormatError(
+                f"layer {layer.name}: GDAL cannot read the feature after the first {read} ({exc})",
+                advice="the file looks corrupted: export it again",
+            ) from None
         read += 1
         yield feature

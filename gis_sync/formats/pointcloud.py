@@ -1,4 +1,5 @@
 """LAS/LAZ point clouds through laspy: header facts and CRS, the file kept for tiling."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,12 +43,20 @@ class PointCloudFormat(Format):
             raise FormatError(f"laspy cannot read it ({type(exc).__name__}: {exc})") from None
         for name in ("scales", "offsets", "mins", "maxs"):
             for axis, value in zip("xyz", getattr(header, name)):
-                validation.check_number(value, feature_id="header", field=f"{name}.{axis}",
-                                        low=-validation.COORD_ABS_MAX, high=validation.COORD_ABS_MAX)
+                validation.check_number(
+                    value,
+                    feature_id="header",
+                    field=f"{name}.{axis}",
+                    low=-validation.COORD_ABS_MAX,
+                    high=validation.COORD_ABS_MAX,
+                )
         for problem in las_crs.problems:
             report.warn(problem, field="VLR")
-        what = ("the point cloud (its WKT VLR and GeoTIFF keys name no usable CRS)" if las_crs.sources
-                else "the point cloud (no WKT VLR, no GeoTIFF keys)")
+        what = (
+            "the point cloud (its WKT VLR and GeoTIFF keys name no usable CRS)"
+            if las_crs.sources
+            else "the point cloud (no WKT VLR, no GeoTIFF keys)"
+        )
         srid = crs_mod.resolve_srid(las_crs.srid, opts.srid, file=str(path), what=what)
         report.source_srid = srid
         # The writer rewrites the cloud in the storage CRS, heights included when its CRS states their system.
@@ -59,8 +68,10 @@ class PointCloudFormat(Format):
             # No height unit stated: LAS heights are usually in the horizontal unit (feet with a feet grid).
             h = geodesy.horizontal(crs_mod.crs_for(srid))
             z_unit_m = float(h.axis_info[0].unit_conversion_factor) if h.is_projected and h.axis_info else 1.0
-            geodesy.note(f"{path.name}: the file states no height unit; heights taken in {z_unit_m:g} m units "
-                         "(the horizontal unit)")
+            geodesy.note(
+                f"{path.name}: the file states no height unit; heights taken in {z_unit_m:g} m units "
+                "(the horizontal unit)"
+            )
         if header.point_count == 0:
             raise EmptySourceError("the point cloud has no point")
         mins, maxs = header.mins, header.maxs
@@ -71,12 +82,23 @@ class PointCloudFormat(Format):
             report.notes.append("LAZ: tile with multiprocessing start method 'spawn' (py3dtiles hangs with fork)")
         report.members = 1
         report.imported["pointcloud"] += 1
-        return [PointCloudRecord(
-            source_id=path.stem, file_path=str(path.resolve()), srid=srid, point_count=int(header.point_count),
-            bounds=(float(mins[0]), float(mins[1]), float(mins[2]), float(maxs[0]), float(maxs[1]), float(maxs[2])),
-            las_version=str(header.version), point_format=int(header.point_format.id), compressed=bool(compressed),
-            has_rgb={"red", "green", "blue"} <= dims,
-            attributes={"scales": [float(s) for s in header.scales], "offsets": [float(o) for o in header.offsets],
-                        "needs_spawn": bool(compressed), "z_unit_m": z_unit_m,
-                        "crs_read_from": las_crs.sources},
-        )]
+        return [
+            PointCloudRecord(
+                source_id=path.stem,
+                file_path=str(path.resolve()),
+                srid=srid,
+                point_count=int(header.point_count),
+                bounds=(float(mins[0]), float(mins[1]), float(mins[2]), float(maxs[0]), float(maxs[1]), float(maxs[2])),
+                las_version=str(header.version),
+                point_format=int(header.point_format.id),
+                compressed=bool(compressed),
+                has_rgb={"red", "green", "blue"} <= dims,
+                attributes={
+                    "scales": [float(s) for s in header.scales],
+                    "offsets": [float(o) for o in header.offsets],
+                    "needs_spawn": bool(compressed),
+                    "z_unit_m": z_unit_m,
+                    "crs_read_from": las_crs.sources,
+                },
+            )
+        ]

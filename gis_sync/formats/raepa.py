@@ -1,4 +1,5 @@
 """RAEPA (COVADIS/CNIG water and sewer standard) GeoPackage or shapefile layers: pipes, fittings, structures."""
+
 from __future__ import annotations
 
 import math
@@ -9,24 +10,57 @@ from typing import Any
 import shapely
 
 from gis_sync import crs as crs_mod
-from twin.depth import DepthObservation, compute_axis
 from gis_sync.errors import CodeListError, EmptySourceError, GeometryError, SyncError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
-from gis_sync.formats.ogr_values import iter_values
 from gis_sync.formats.ogr_layers import (
-    FeatureGeometry, OgrSource, check_text, feature_attributes, field_lookup, layer_srid, raw_value, single_line,
-    to_number, to_year,
+    FeatureGeometry,
+    OgrSource,
+    check_text,
+    feature_attributes,
+    field_lookup,
+    layer_srid,
+    raw_value,
+    single_line,
+    to_number,
+    to_year,
 )
+from gis_sync.formats.ogr_values import iter_values
 from gis_sync.records import NetworkNodeRecord, NetworkSegmentRecord, ReadReport
+from twin.depth import DepthObservation, compute_axis
 
 # Code lists of the RAEPA standard (COVADIS 2015, CNIG), as the reference SQL of the standard lists them.
 MATERIAU = {
-    "00": None, "01": "steel", "02": "asbestos", "03": "reinforcedConcrete", "04": "reinforcedConcrete",
-    "05": "compositeConcrete", "06": "concrete", "07": "other", "08": "asbestos", "09": "FRP",
-    "10": "asbestos", "11": "castIron", "12": "castIron", "13": "clay", "14": "masonry", "15": "masonry",
-    "16": "PE", "17": "PE", "18": "PE", "19": "other", "20": "PP", "21": "PP", "22": "FRP", "23": "FRP",
-    "24": "PVC", "25": "PVC", "26": "PVC", "27": "PVC", "28": "galvanizedSteel", "99": "other",
+    "00": None,
+    "01": "steel",
+    "02": "asbestos",
+    "03": "reinforcedConcrete",
+    "04": "reinforcedConcrete",
+    "05": "compositeConcrete",
+    "06": "concrete",
+    "07": "other",
+    "08": "asbestos",
+    "09": "FRP",
+    "10": "asbestos",
+    "11": "castIron",
+    "12": "castIron",
+    "13": "clay",
+    "14": "masonry",
+    "15": "masonry",
+    "16": "PE",
+    "17": "PE",
+    "18": "PE",
+    "19": "other",
+    "20": "PP",
+    "21": "PP",
+    "22": "FRP",
+    "23": "FRP",
+    "24": "PVC",
+    "25": "PVC",
+    "26": "PVC",
+    "27": "PVC",
+    "28": "galvanizedSteel",
+    "99": "other",
 }
 QUALGLOC = {"01": "A", "02": "B", "03": "C"}
 TYPRESEAU = {"01": "stormwater", "02": "sewer", "03": "sewer"}
@@ -46,13 +80,33 @@ CODE_LISTS: dict[str, set[str]] = {
     "fnouvass": {"00", "01", "02", "03", "04", "05", "06", "07", "99"},
     "qualannee": {"00", "01", "02", "03", "04", "05"},
 }
-APP_NODE_TYPES = {"01": "connection", "02": "air_valve", "03": "valve", "04": "drain", "05": "pressure_regulator",
-                  "06": "hydrant", "07": "meter", "08": "flow_meter"}
+APP_NODE_TYPES = {
+    "01": "connection",
+    "02": "air_valve",
+    "03": "valve",
+    "04": "drain",
+    "05": "pressure_regulator",
+    "06": "hydrant",
+    "07": "meter",
+    "08": "flow_meter",
+}
 APPASS_NODE_TYPES = {"01": "connection", "02": "air_valve", "03": "valve", "04": "flow_meter"}
-OUVAEP_NODE_TYPES = {"01": "pumping_station", "02": "treatment_plant", "03": "reservoir", "04": "meter_chamber",
-                     "05": "intake"}
-OUVASS_NODE_TYPES = {"01": "pumping_station", "02": "treatment_plant", "03": "storage_basin", "04": "overflow",
-                     "05": "outfall", "06": "manhole", "07": "gully"}
+OUVAEP_NODE_TYPES = {
+    "01": "pumping_station",
+    "02": "treatment_plant",
+    "03": "reservoir",
+    "04": "meter_chamber",
+    "05": "intake",
+}
+OUVASS_NODE_TYPES = {
+    "01": "pumping_station",
+    "02": "treatment_plant",
+    "03": "storage_basin",
+    "04": "overflow",
+    "05": "outfall",
+    "06": "manhole",
+    "07": "gully",
+}
 LAYERS = {
     "raepa_canalaep_l": ("segment", "water"),
     "raepa_canalass_l": ("segment", "sewer"),
@@ -96,8 +150,8 @@ class RaepaFormat(Format):
 
     def _scan(self, path: Path, opts: ReadOptions, report: ReadReport) -> list[Any]:
         source = OgrSource(path, opts.encoding)
-        names = [l.name for l in source.layers(opts.layer) if l.name.lower() in LAYERS]
-        others = [l.name for l in source.layers() if l.name.lower() not in LAYERS]
+        names = [lay.name for lay in source.layers(opts.layer) if lay.name.lower() in LAYERS]
+        others = [lay.name for lay in source.layers() if lay.name.lower() not in LAYERS]
         for name in others:
             report.notes.append(f"layer {name} is not a RAEPA layer: not read")
         if not names:
@@ -152,8 +206,12 @@ class RaepaFormat(Format):
             if isinstance(raw, (int, float)) or (code.isdigit() and len(code) == 1):
                 code = f"{int(float(code)):02d}"  # shapefiles often lose the leading zero
             if code not in allowed:
-                raise CodeListError(f"{raw!r} is not a code of the RAEPA list {field}", feature_id=fid, field=field,
-                                    advice=f"use one of: {', '.join(sorted(allowed))}")
+                raise CodeListError(
+                    f"{raw!r} is not a code of the RAEPA list {field}",
+                    feature_id=fid,
+                    field=field,
+                    advice=f"use one of: {', '.join(sorted(allowed))}",
+                )
             values[field] = code
         return values
 
@@ -165,15 +223,23 @@ class RaepaFormat(Format):
         net = TYPRESEAU.get(codes.get("typreseau") or "", default_net)
         seg = NetworkSegmentRecord(
             source_id=str(raw_value(feature, fields["idcana"]) if "idcana" in fields else fid),
-            feature_type=layer_name, network_type=net, geometry_wkt=geom.wkt, srid=opts.storage_srid,
-            coords=coords, material=MATERIAU.get(codes.get("materiau") or ""),
-            nominal_diameter_mm=diameter, outer_diameter_mm=diameter, inner_diameter_mm=diameter,
+            feature_type=layer_name,
+            network_type=net,
+            geometry_wkt=geom.wkt,
+            srid=opts.storage_srid,
+            coords=coords,
+            material=MATERIAU.get(codes.get("materiau") or ""),
+            nominal_diameter_mm=diameter,
+            outer_diameter_mm=diameter,
+            inner_diameter_mm=diameter,
             precision_xy=QUALGLOC.get(codes.get("qualglocxy") or ""),
             precision_z=QUALGLOC.get(codes.get("qualglocz") or ""),
-            status={"O": "functional", "N": "disused"}.get(str(raw_value(feature, fields["enservice"]) or "")
-                                                          if "enservice" in fields else ""),
+            status={"O": "functional", "N": "disused"}.get(
+                str(raw_value(feature, fields["enservice"]) or "") if "enservice" in fields else ""
+            ),
             install_year=to_year(raw_value(feature, fields["anfinpose"]), fid, "anfinpose")
-            if "anfinpose" in fields else None,
+            if "anfinpose" in fields
+            else None,
             operator=raw_value(feature, fields["gexploit"]) if "gexploit" in fields else None,
             attributes=feature_attributes(feature),
         )
@@ -182,22 +248,34 @@ class RaepaFormat(Format):
 
             raise FieldValueError(f"diameter {diameter} mm is not positive", feature_id=fid, field="diametre")
         length = geom.length
-        inverse = str(raw_value(feature, fields["sensecoul"]) or "").upper() in INVERSE_FLOW \
-            if "sensecoul" in fields else False
+        inverse = (
+            str(raw_value(feature, fields["sensecoul"]) or "").upper() in INVERSE_FLOW
+            if "sensecoul" in fields
+            else False
+        )
         for field, at_start in (("zamont", True), ("zaval", False)):
             z = num(field)
             if z is not None:
                 start = at_start != inverse
                 seg.depth_observations.append(
-                    DepthObservation("invert", z, position=0.0 if start else length, source=field,
-                                     precision_z=seg.precision_z))
+                    DepthObservation(
+                        "invert", z, position=0.0 if start else length, source=field, precision_z=seg.precision_z
+                    )
+                )
         profgen = num("profgen")
         if profgen is not None:
-            seg.depth_observations.append(DepthObservation("cover", profgen, position=None, source="profgen",
-                                                           precision_z=seg.precision_z))
-        seg.axis = compute_axis(coords, seg.depth_observations, outer_diameter_mm=diameter,
-                                inner_diameter_mm=diameter, network_type=net, precision_z=seg.precision_z,
-                                terrain_z=opts.terrain_z)
+            seg.depth_observations.append(
+                DepthObservation("cover", profgen, position=None, source="profgen", precision_z=seg.precision_z)
+            )
+        seg.axis = compute_axis(
+            coords,
+            seg.depth_observations,
+            outer_diameter_mm=diameter,
+            inner_diameter_mm=diameter,
+            network_type=net,
+            precision_z=seg.precision_z,
+            terrain_z=opts.terrain_z,
+        )
         return seg
 
     def _node(self, feature, fid, layer_name, role, geom, codes, fields, default_net, opts) -> NetworkNodeRecord:
@@ -215,14 +293,18 @@ class RaepaFormat(Format):
         ident = "idappareil" if role == "fitting" else "idouvrage"
         return NetworkNodeRecord(
             source_id=str(raw_value(feature, fields[ident]) if ident in fields else fid),
-            feature_type=layer_name, node_type=table.get(code or "", role),
+            feature_type=layer_name,
+            node_type=table.get(code or "", role),
             network_type=TYPRESEAU.get(codes.get("typreseau") or "", default_net),
-            geometry_wkt=shapely.force_2d(geom).wkt, srid=opts.storage_srid, z=z,
+            geometry_wkt=shapely.force_2d(geom).wkt,
+            srid=opts.storage_srid,
+            z=z,
             z_kind="altitude" if z is not None else None,  # RAEPA: altitude NGF-IGN69 of the object
             precision_xy=QUALGLOC.get(codes.get("qualglocxy") or ""),
             precision_z=QUALGLOC.get(codes.get("qualglocz") or ""),
             install_year=to_year(raw_value(feature, fields["anfinpose"]), fid, "anfinpose")
-            if "anfinpose" in fields else None,
+            if "anfinpose" in fields
+            else None,
             operator=raw_value(feature, fields["gexploit"]) if "gexploit" in fields else None,
             attributes=feature_attributes(feature),
         )

@@ -1,5 +1,6 @@
 """StaR-DT GML reader (operators' network deliveries): XSD validation, streaming parse, code lists, survey points,
 depth."""
+
 from __future__ import annotations
 
 import math
@@ -12,13 +13,19 @@ from lxml import etree
 
 from gis_sync import crs as crs_mod
 from gis_sync import validation, xml_safe, xml_schema
-from twin.depth import DepthObservation, compute_axis, project_point
 from gis_sync.errors import (
-    CodeListError, CRSError, FieldValueError, FormatError, GeometryError, SchemaLoadError, SyncError,
+    CodeListError,
+    CRSError,
+    FieldValueError,
+    FormatError,
+    GeometryError,
+    SchemaLoadError,
+    SyncError,
 )
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.records import NetworkNodeRecord, NetworkSegmentRecord, ReadReport
+from twin.depth import DepthObservation, compute_axis, project_point
 
 STAR = "http://cnig.gouv.fr/star-dt/core"
 GML = "http://www.opengis.net/gml/3.2"
@@ -28,13 +35,27 @@ XS = "http://www.w3.org/2001/XMLSchema"
 # Used when no StaRDT.xsd can be read: concrete feature type -> abstract family.
 BUILTIN_FAMILIES: dict[str, str] = {
     **dict.fromkeys(
-        ["AutreCable", "CableElectrique", "CableTelecommunication", "AutreCanalisation",
-         "CanalisationAssainissementPluviale", "CanalisationEau", "CanalisationHydrocarbureChimique",
-         "CanalisationThermique", "Fourreau", "Galerie", "NappeCable", "ProtectionMecanique",
-         "OuvrageEnTechniqueAlternative"], "Troncon"),
+        [
+            "AutreCable",
+            "CableElectrique",
+            "CableTelecommunication",
+            "AutreCanalisation",
+            "CanalisationAssainissementPluviale",
+            "CanalisationEau",
+            "CanalisationHydrocarbureChimique",
+            "CanalisationThermique",
+            "Fourreau",
+            "Galerie",
+            "NappeCable",
+            "ProtectionMecanique",
+            "OuvrageEnTechniqueAlternative",
+        ],
+        "Troncon",
+    ),
     **dict.fromkeys(["Accessoire"], "NoeudReseau"),
-    **dict.fromkeys(["BatimentTechnique", "Coffret", "Poteau", "Pylone", "RegardNonVisitable",
-                     "RegardVisitable"], "Conteneur"),
+    **dict.fromkeys(
+        ["BatimentTechnique", "Coffret", "Poteau", "Pylone", "RegardNonVisitable", "RegardVisitable"], "Conteneur"
+    ),
     "PointLeveOuvrageReseau": "PointLevePCRS",
     "ProtectionInondationSubmersion": "Ouvrage",
     "Cote": "Etiquette",
@@ -42,13 +63,21 @@ BUILTIN_FAMILIES: dict[str, str] = {
     "ReseauUtilite": "ReseauUtilite",
 }
 NODE_TYPES = {
-    "Accessoire": "fitting", "BatimentTechnique": "technical_building", "Coffret": "cabinet",
-    "Poteau": "pole", "Pylone": "pylon", "RegardNonVisitable": "manhole", "RegardVisitable": "manhole",
+    "Accessoire": "fitting",
+    "BatimentTechnique": "technical_building",
+    "Coffret": "cabinet",
+    "Poteau": "pole",
+    "Pylone": "pylon",
+    "RegardNonVisitable": "manhole",
+    "RegardVisitable": "manhole",
     "PointLeveOuvrageReseau": "survey_point",
 }
 FEATURE_NETWORK = {
-    "CanalisationEau": "water", "CanalisationThermique": "heating", "CableTelecommunication": "telecom",
-    "CableElectrique": "electricity", "CanalisationHydrocarbureChimique": "gas",
+    "CanalisationEau": "water",
+    "CanalisationThermique": "heating",
+    "CableTelecommunication": "telecom",
+    "CableElectrique": "electricity",
+    "CanalisationHydrocarbureChimique": "gas",
 }
 # Operators put their network code in star-dt:code (dlva: AEP, ASS, ASSPL, ECL...).
 CODE_NETWORK = [
@@ -62,8 +91,16 @@ CODE_NETWORK = [
     (re.compile(r"^CHAUF|^CPCU|^RCU", re.I), "heating"),
 ]
 THEME_NETWORK = {
-    "GAZ": "gas", "ELEC": "electricity", "AEP": "water", "EAU": "water", "ASS": "sewer",
-    "TELECOM": "telecom", "TEL": "telecom", "CHAUF": "heating", "CHAUFFAGE": "heating", "ECL": "lighting",
+    "GAZ": "gas",
+    "ELEC": "electricity",
+    "AEP": "water",
+    "EAU": "water",
+    "ASS": "sewer",
+    "TELECOM": "telecom",
+    "TEL": "telecom",
+    "CHAUF": "heating",
+    "CHAUFFAGE": "heating",
+    "ECL": "lighting",
     "HYDROCARBURE": "gas",
 }
 SEWER_TYPES = {"storm": "stormwater", "combined": "sewer", "sanitary": "sewer", "reclaimed": "sewer"}
@@ -73,22 +110,65 @@ CODE_LISTS: dict[str, set[str]] = {
     "ConditionOfFacilityValue": {"functional", "projected", "disused", "decommissioned", "underConstruction"},
     "LeveTypeValue": {"ChargeGeneratrice", "AltitudeGeneratrice", "AltitudeFluide"},
     "PipeMaterialTypeValue": {
-        "ABS", "asbestos", "blackIron", "blackSteel", "castIron", "clay", "compositeConcrete", "concrete",
-        "CPVC", "FRP", "galvanizedSteel", "masonry", "other", "PB", "PE", "PEX", "PP",
-        "prestressedReinforcedConcrete", "PVC", "reinforcedConcrete", "RPMP", "steel", "terracota", "wood",
+        "ABS",
+        "asbestos",
+        "blackIron",
+        "blackSteel",
+        "castIron",
+        "clay",
+        "compositeConcrete",
+        "concrete",
+        "CPVC",
+        "FRP",
+        "galvanizedSteel",
+        "masonry",
+        "other",
+        "PB",
+        "PE",
+        "PEX",
+        "PP",
+        "prestressedReinforcedConcrete",
+        "PVC",
+        "reinforcedConcrete",
+        "RPMP",
+        "steel",
+        "terracota",
+        "wood",
     },
 }
 # French words that operators put in place of the PipeMaterialTypeValue codes (seen in the CNIG samples).
 MATERIAL_ALIASES = {
-    "fonte": "castIron", "fonteductile": "castIron", "fontegrise": "castIron", "ac": "steel",
-    "acier": "steel", "ciment": "concrete", "beton": "concrete", "béton": "concrete", "pehd": "PE",
-    "ephd": "PE", "pebd": "PE", "polyethylene": "PE", "polyéthylène": "PE", "pvc": "PVC", "gres": "clay",
-    "grès": "clay", "amiante": "asbestos", "amianteciment": "asbestos", "fibrociment": "asbestos",
-    "cuivre": "other", "plomb": "other",
+    "fonte": "castIron",
+    "fonteductile": "castIron",
+    "fontegrise": "castIron",
+    "ac": "steel",
+    "acier": "steel",
+    "ciment": "concrete",
+    "beton": "concrete",
+    "béton": "concrete",
+    "pehd": "PE",
+    "ephd": "PE",
+    "pebd": "PE",
+    "polyethylene": "PE",
+    "polyéthylène": "PE",
+    "pvc": "PVC",
+    "gres": "clay",
+    "grès": "clay",
+    "amiante": "asbestos",
+    "amianteciment": "asbestos",
+    "fibrociment": "asbestos",
+    "cuivre": "other",
+    "plomb": "other",
 }
 LEVE_KIND = {"AltitudeGeneratrice": "top", "ChargeGeneratrice": "cover", "AltitudeFluide": "invert"}
 UOM_TO_M = {
-    "m": 1.0, "metre": 1.0, "meter": 1.0, "cm": 0.01, "centimetre": 0.01, "mm": 0.001, "millimetre": 0.001,
+    "m": 1.0,
+    "metre": 1.0,
+    "meter": 1.0,
+    "cm": 0.01,
+    "centimetre": 0.01,
+    "mm": 0.001,
+    "millimetre": 0.001,
 }
 
 
@@ -198,10 +278,14 @@ class StarDTFormat(Format):
         for v in check.violations:
             report.warn(f"{v.message} (schema {check.schema})", feature_id=v.feature_id, field=v.field, line=v.line)
         if check.total > len(check.violations):
-            report.warn(f"{check.total - len(check.violations)} more violations of {check.schema} not listed "
-                        f"({check.total} in all)")
-        report.notes.append(f"validated against {check.schema} in {check.seconds * 1000:.0f} ms: "
-                            f"{check.total or 'no'} violation{'s' if check.total != 1 else ''}")
+            report.warn(
+                f"{check.total - len(check.violations)} more violations of {check.schema} not listed "
+                f"({check.total} in all)"
+            )
+        report.notes.append(
+            f"validated against {check.schema} in {check.seconds * 1000:.0f} ms: "
+            f"{check.total or 'no'} violation{'s' if check.total != 1 else ''}"
+        )
 
     def _families(self, xsd: Path, report: ReadReport) -> dict[str, str]:
         try:
@@ -243,17 +327,19 @@ class _State:
             if self.opts.srid:
                 self.report.warn(
                     f"srsName {name!r} is not defined anywhere; coordinates read in the configured "
-                    f"EPSG:{self.opts.srid}", feature_id=fid, field="srsName",
+                    f"EPSG:{self.opts.srid}",
+                    feature_id=fid,
+                    field="srsName",
                 )
         try:
-            srid = crs_mod.resolve_srid(declared, self.opts.srid, file=str(self.path),
-                                        what=f"srsName {name!r}" if name else "the geometry")
+            srid = crs_mod.resolve_srid(
+                declared, self.opts.srid, file=str(self.path), what=f"srsName {name!r}" if name else "the geometry"
+            )
         except CRSError as exc:
             exc.feature_id = fid
             raise
         # GML URNs/URLs follow the EPSG axis order (lat, lon for 4326); a bare 'EPSG:n' is read x-first.
-        swap = bool(declared and name and not name.upper().startswith("EPSG:")
-                    and crs_mod.axis_is_northing_first(srid))
+        swap = bool(declared and name and not name.upper().startswith("EPSG:") and crs_mod.axis_is_northing_first(srid))
         return srid, swap
 
     # -- one member ----------------------------------------------------------------------------------
@@ -287,8 +373,12 @@ class _State:
         geom_el = _child(feature, "geometrie")
         geometry = next(iter(geom_el), None) if geom_el is not None else None
         if geometry is None:
-            raise GeometryError(f"{ftype} has no geometry", feature_id=fid, field="geometrie",
-                                advice="deliver the feature with its geometrie or leave it out")
+            raise GeometryError(
+                f"{ftype} has no geometry",
+                feature_id=fid,
+                field="geometrie",
+                advice="deliver the feature with its geometrie or leave it out",
+            )
         kind, coords, srs_name = _parse_geometry(geometry, fid)
         srid, swap = self.srid_for(srs_name, fid)
         if swap:
@@ -322,24 +412,34 @@ class _State:
         if family == "Troncon" or kind == "line":
             if kind != "line":
                 raise GeometryError(f"{ftype} needs a line geometry, got a {kind}", feature_id=fid, field="geometrie")
-            self.segments.append((self._segment(feature, ftype, gml_id, fid, coords, attrs, codes),
-                                  len(self.segments), networks))
+            self.segments.append(
+                (self._segment(feature, ftype, gml_id, fid, coords, attrs, codes), len(self.segments), networks)
+            )
             self.report.imported[ftype] += 1
         elif kind == "point":
-            self.nodes.append((self._node(feature, ftype, gml_id, fid, coords, attrs, codes),
-                               len(self.nodes), networks))
+            self.nodes.append(
+                (self._node(feature, ftype, gml_id, fid, coords, attrs, codes), len(self.nodes), networks)
+            )
             self.report.imported[ftype] += 1
         else:
             self.report.reject(fid, ftype, f"surface geometry of {ftype} is not modelled in the twin yet")
 
     def _segment(self, feature, ftype, gml_id, fid, coords, attrs, codes) -> NetworkSegmentRecord:
         has_z = all(len(c) > 2 for c in coords)
-        wkt = ("LINESTRING Z (" if has_z else "LINESTRING (") + ", ".join(
-            " ".join(repr(float(v)) for v in c) for c in coords) + ")"
+        wkt = (
+            ("LINESTRING Z (" if has_z else "LINESTRING (")
+            + ", ".join(" ".join(repr(float(v)) for v in c) for c in coords)
+            + ")"
+        )
         seg = NetworkSegmentRecord(
-            source_id=gml_id, feature_type=ftype, network_type=None, geometry_wkt=wkt,
-            srid=self.opts.storage_srid, coords=[tuple(c) for c in coords],
-            material=codes.get("materiau"), status=codes.get("statut"),
+            source_id=gml_id,
+            feature_type=ftype,
+            network_type=None,
+            geometry_wkt=wkt,
+            srid=self.opts.storage_srid,
+            coords=[tuple(c) for c in coords],
+            material=codes.get("materiau"),
+            status=codes.get("statut"),
             precision_xy=self._precision(feature, "precisionXY", ftype, fid),
             precision_z=self._precision(feature, "precisionZ", ftype, fid),
             attributes=attrs,
@@ -351,8 +451,9 @@ class _State:
         if prof is not None and prof > 0:
             if prof > 10:
                 # The CNIG samples write 60 "metre" for a 60 cm regulatory depth.
-                self.soft(ftype, fid, "profondeurMinReg",
-                          "regulatory depth over 10 m is implausible: read as centimetres")
+                self.soft(
+                    ftype, fid, "profondeurMinReg", "regulatory depth over 10 m is implausible: read as centimetres"
+                )
                 prof /= 100.0
             seg.standard_depth_m = prof
         if seg.attributes.get("valideDe", "")[:4].isdigit():
@@ -366,10 +467,15 @@ class _State:
         if "valve" in acc or "vanne" in acc or "vanne" in str(attrs.get("fonction", "")).lower():
             node_type = "valve"
         node = NetworkNodeRecord(
-            source_id=gml_id, feature_type=ftype, node_type=node_type, network_type=None,
+            source_id=gml_id,
+            feature_type=ftype,
+            node_type=node_type,
+            network_type=None,
             geometry_wkt=f"POINT Z ({c[0]!r} {c[1]!r} {c[2]!r})" if len(c) > 2 else f"POINT ({c[0]!r} {c[1]!r})",
-            srid=self.opts.storage_srid, status=codes.get("statut"),
-            z=float(c[2]) if len(c) > 2 else None, z_kind="unknown" if len(c) > 2 else None,
+            srid=self.opts.storage_srid,
+            status=codes.get("statut"),
+            z=float(c[2]) if len(c) > 2 else None,
+            z_kind="unknown" if len(c) > 2 else None,
             attributes=attrs,
         )
         if ftype == "PointLeveOuvrageReseau":
@@ -380,8 +486,12 @@ class _State:
             if leve is None:
                 raise FieldValueError("survey point without its measure", feature_id=fid, field="leve")
             if kind is None:
-                raise CodeListError("survey point without a typeLeve", feature_id=fid, field="typeLeve",
-                                    advice="set typeLeve to AltitudeGeneratrice, ChargeGeneratrice or AltitudeFluide")
+                raise CodeListError(
+                    "survey point without a typeLeve",
+                    feature_id=fid,
+                    field="typeLeve",
+                    advice="set typeLeve to AltitudeGeneratrice, ChargeGeneratrice or AltitudeFluide",
+                )
             node.z, node.z_kind = (leve, kind) if kind != "cover" else (None, "cover")
             node.attributes["leve_m"] = leve
             node.attributes["leve_kind"] = kind
@@ -403,8 +513,12 @@ class _State:
             return self._material(code, ftype, fid, field)
         allowed = CODE_LISTS.get(codelist)
         if allowed is not None and code not in allowed:
-            raise CodeListError(f"{code!r} is not a value of {codelist}", feature_id=fid, field=field,
-                                advice=f"use one of: {', '.join(sorted(allowed))}")
+            raise CodeListError(
+                f"{code!r} is not a value of {codelist}",
+                feature_id=fid,
+                field=field,
+                advice=f"use one of: {', '.join(sorted(allowed))}",
+            )
         return code
 
     def _material(self, code: str, ftype: str, fid: str, field: str) -> str:
@@ -415,8 +529,12 @@ class _State:
         key = code.lower().replace(" ", "").replace("-", "")
         value = by_lower.get(key) or MATERIAL_ALIASES.get(key)
         if value is None:
-            raise CodeListError(f"{code!r} is not a value of PipeMaterialTypeValue", feature_id=fid, field=field,
-                                advice="use an INSPIRE PipeMaterialTypeValue code (castIron, steel, PE, PVC...)")
+            raise CodeListError(
+                f"{code!r} is not a value of PipeMaterialTypeValue",
+                feature_id=fid,
+                field=field,
+                advice="use an INSPIRE PipeMaterialTypeValue code (castIron, steel, PE, PVC...)",
+            )
         self.soft(ftype, fid, field, f"non-standard material {code!r} read as {value!r}")
         return value
 
@@ -429,8 +547,12 @@ class _State:
         if text.startswith("other:"):
             self.soft(ftype, fid, name, f"precision class {text!r} is outside A/B/C: left unknown")
             return None
-        raise CodeListError(f"precision class {text!r} is not A, B or C", feature_id=fid, field=name,
-                            advice="use the DT-DICT classes A, B or C")
+        raise CodeListError(
+            f"precision class {text!r} is not A, B or C",
+            feature_id=fid,
+            field=name,
+            advice="use the DT-DICT classes A, B or C",
+        )
 
     def _cm_class(self, feature, name: str, ftype: str, fid: str, attrs: dict) -> str | None:
         """PCRS survey points give precision in centimetres; map it to the DT-DICT class."""
@@ -441,8 +563,9 @@ class _State:
             cm = float(text)
         except ValueError:
             raise FieldValueError(f"{text!r} is not a number of centimetres", feature_id=fid, field=name) from None
-        validation.check_number(cm, feature_id=fid, field=name, line=_child(feature, name).sourceline, low=0.0,
-                                high=100_000.0, unit=" cm")
+        validation.check_number(
+            cm, feature_id=fid, field=name, line=_child(feature, name).sourceline, low=0.0, high=100_000.0, unit=" cm"
+        )
         attrs[f"{name}_cm"] = cm
         return "A" if cm <= 40 else "B" if cm <= 150 else "C"
 
@@ -457,8 +580,15 @@ class _State:
             raise FieldValueError(f"{text!r} is not a number", feature_id=fid, field=name) from None
         uom = (el.get("uom") or "m").rsplit(":", 1)[-1].lower()
         low, high = validation.Z_RANGE
-        return validation.check_number(value * UOM_TO_M.get(uom, 1.0), feature_id=fid, field=name,
-                                       line=el.sourceline, low=low, high=high, unit=" m")
+        return validation.check_number(
+            value * UOM_TO_M.get(uom, 1.0),
+            feature_id=fid,
+            field=name,
+            line=el.sourceline,
+            low=low,
+            high=high,
+            unit=" m",
+        )
 
     def _maybe_hex(self, text: str, ftype: str, fid: str, field: str) -> str:
         # Some exports write Latin-1 text as hexadecimal bytes (dlva: 426F7563686520E020636CE9).
@@ -484,8 +614,9 @@ class _State:
         if self.extent:
             report.source_srid = next(iter(self.extent))
         for (ftype, field, message), count in sorted(self.grouped.items()):
-            report.warn(f"{message} ({count} × {ftype})", feature_id=self.first_of[(ftype, field, message)],
-                        field=field)
+            report.warn(
+                f"{message} ({count} × {ftype})", feature_id=self.first_of[(ftype, field, message)], field=field
+            )
         self._resolve_references()
         for rec, _, nets in self.segments + self.nodes:
             rec.network_type = self._network_type(rec.feature_type, rec.attributes, nets)
@@ -496,9 +627,13 @@ class _State:
         self._attach_survey_points()
         for seg, _, _ in self.segments:
             seg.axis = compute_axis(
-                seg.coords, seg.depth_observations, outer_diameter_mm=seg.outer_diameter_mm,
-                network_type=seg.network_type, standard_cover_m=seg.standard_depth_m,
-                precision_z=seg.precision_z, terrain_z=self.opts.terrain_z,
+                seg.coords,
+                seg.depth_observations,
+                outer_diameter_mm=seg.outer_diameter_mm,
+                network_type=seg.network_type,
+                standard_cover_m=seg.standard_depth_m,
+                precision_z=seg.precision_z,
+                terrain_z=self.opts.terrain_z,
             )
         return [s for s, _, _ in self.segments] + [n for n, _, _ in self.nodes]
 
@@ -517,13 +652,19 @@ class _State:
         for ref, count in sorted(dangling.items()):
             if fallback:
                 net = self.networks[fallback]
-                then = (f"read as the file's only network {fallback!r} (responsable {net.get('responsable')!r}, "
-                        f"theme {net.get('theme')!r})")
+                then = (
+                    f"read as the file's only network {fallback!r} (responsable {net.get('responsable')!r}, "
+                    f"theme {net.get('theme')!r})"
+                )
             else:
-                then = ("the operator and network type come from --option operator=... network_type=... "
-                        f"({len(self.networks)} network descriptions in the file, none to choose)")
-            self.report.warn(f"xlink:href '#{ref}' of star-dt:reseau points to no element of the file "
-                             f"({count} features): {then}", field="reseau")
+                then = (
+                    "the operator and network type come from --option operator=... network_type=... "
+                    f"({len(self.networks)} network descriptions in the file, none to choose)"
+                )
+            self.report.warn(
+                f"xlink:href '#{ref}' of star-dt:reseau points to no element of the file ({count} features): {then}",
+                field="reseau",
+            )
 
     def _network_type(self, ftype: str, attrs: dict, nets: list[str]) -> str | None:
         if ftype == "CanalisationAssainissementPluviale":
@@ -556,18 +697,26 @@ class _State:
             for seg, _, _ in self.segments:
                 pos, off = project_point(seg.coords, x, y)
                 if off <= tol:
-                    seg.depth_observations.append(DepthObservation(
-                        kind=node.attributes["leve_kind"], value=node.attributes["leve_m"], position=pos,
-                        point=(x, y), source="survey", precision_z=node.precision_z,
-                    ))
+                    seg.depth_observations.append(
+                        DepthObservation(
+                            kind=node.attributes["leve_kind"],
+                            value=node.attributes["leve_m"],
+                            position=pos,
+                            point=(x, y),
+                            source="survey",
+                            precision_z=node.precision_z,
+                        )
+                    )
                     matched.append(seg.source_id)
             node.attributes["segments"] = matched
             if matched:
                 first = next(s for s, _, _ in self.segments if s.source_id == matched[0])
                 node.network_type = node.network_type or first.network_type
             if not matched:
-                self.report.warn("survey point lies on no segment: its measure is not used",
-                                 feature_id=f"PointLeveOuvrageReseau.{node.attributes.get('numeroPoint', node.source_id)}")
+                self.report.warn(
+                    "survey point lies on no segment: its measure is not used",
+                    feature_id=f"PointLeveOuvrageReseau.{node.attributes.get('numeroPoint', node.source_id)}",
+                )
 
 
 def _child(el: etree._Element, name: str) -> etree._Element | None:
@@ -605,8 +754,9 @@ def _dimension(el: etree._Element, default: int, fid: str) -> int:
     if not text:
         return default
     if not text.strip().isdigit():
-        raise GeometryError(f"line {el.sourceline}: srsDimension {text!r} is not a whole number", feature_id=fid,
-                            field="srsDimension")
+        raise GeometryError(
+            f"line {el.sourceline}: srsDimension {text!r} is not a whole number", feature_id=fid, field="srsDimension"
+        )
     return int(text)
 
 
@@ -634,9 +784,12 @@ def _parse_geometry(geom: etree._Element, fid: str) -> tuple[str, list[tuple[flo
                 vals = _numbers(pl.text or "", fid, field)
                 d = _dimension(pl, dim or 2, fid)
                 if d not in (2, 3) or len(vals) % d:
-                    raise GeometryError(f"gml:posList has {len(vals)} values, not a multiple of srsDimension {d}",
-                                        feature_id=fid, field=field)
-                pts = [tuple(vals[i:i + d]) for i in range(0, len(vals), d)]
+                    raise GeometryError(
+                        f"gml:posList has {len(vals)} values, not a multiple of srsDimension {d}",
+                        feature_id=fid,
+                        field=field,
+                    )
+                pts = [tuple(vals[i : i + d]) for i in range(0, len(vals), d)]
                 validation.check_coords(pts, feature_id=fid, field=field, line=pl.sourceline)
                 if coords and pts and coords[-1][:2] == pts[0][:2]:
                     pts = pts[1:]

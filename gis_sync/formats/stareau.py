@@ -9,6 +9,7 @@ tampon', `z_radier` 'cote NGF du point le plus bas du regard'), the lists under
 com_type_reseau.csv, com_precision.csv) and the guide `aide/book/Modèle/Assainissement/ass_canalisation.md`
 (sewers drawn in the direction of flow, fil d'eau in NGF-IGN69).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -18,23 +19,33 @@ from typing import Any
 import shapely
 
 from gis_sync import crs as crs_mod
-from twin.depth import DepthObservation, compute_axis
 from gis_sync.errors import CodeListError, EmptySourceError, FieldValueError, GeometryError, SyncError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.formats.ogr_layers import (
-    FeatureGeometry, OgrSource, check_text, feature_attributes, field_lookup, layer_srid, raw_value, single_line,
-    to_number, to_year,
+    FeatureGeometry,
+    OgrSource,
+    check_text,
+    feature_attributes,
+    field_lookup,
+    layer_srid,
+    raw_value,
+    single_line,
+    to_number,
+    to_year,
 )
 from gis_sync.formats.ogr_values import iter_values
 from gis_sync.records import NetworkNodeRecord, NetworkSegmentRecord, ReadReport
+from twin.depth import DepthObservation, compute_axis
 
 # Layers read, as named in the templates: role, default network, node type (nodes), and where a node's single z
 # comes from (field, what it measures) in order of preference. Areas (génie civil, périmètres) and pieces without
 # topology are not network members of the twin: they are reported as not read.
 SEGMENT_LAYERS = {
-    "aep_canalisation": "water", "aep_canalisation_branchement": "water",
-    "ass_canalisation": "sewer", "ass_canalisation_branchement": "sewer",
+    "aep_canalisation": "water",
+    "aep_canalisation_branchement": "water",
+    "ass_canalisation": "sewer",
+    "ass_canalisation_branchement": "sewer",
 }
 NODE_LAYERS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
     "aep_vanne": ("water", "valve", ()),
@@ -68,10 +79,14 @@ LAYERS = set(SEGMENT_LAYERS) | set(NODE_LAYERS)
 # Finer node types from the layer's own type field (aep_type_appareillage.csv, aep_type_vanne.csv,
 # ass_type_equipement.csv); other codes keep the layer's node type.
 TYPE_FIELDS = {
-    "aep_appareillage": ("type_appareillage", {"ventouse": "air_valve", "purge_auto": "drain",
-                                                "anti_retour": "check_valve", "disconnecteur": "check_valve"}),
-    "ass_equipement": ("type_equipement", {"clapet": "check_valve", "vanne": "valve", "vanne_regul": "valve",
-                                           "ventouse": "air_valve"}),
+    "aep_appareillage": (
+        "type_appareillage",
+        {"ventouse": "air_valve", "purge_auto": "drain", "anti_retour": "check_valve", "disconnecteur": "check_valve"},
+    ),
+    "ass_equipement": (
+        "type_equipement",
+        {"clapet": "check_valve", "vanne": "valve", "vanne_regul": "valve", "ventouse": "air_valve"},
+    ),
 }
 
 # com_type_reseau.csv: aep eau potable, ince incendie, assaep eaux pluviales, assaeu eaux usées, assaru unitaire.
@@ -81,38 +96,95 @@ PRECISION = {"A", "B", "C"}
 # com_etat_service.csv → the StaR-DT ConditionOfFacilityValue the standard's own StaR-DT view
 # (base postgis/star-dt/302-vue_canalisationEau_pour_star-dt.sql) uses; en_arret, comble and depose added alike.
 ETAT_SERVICE = {
-    "en_service": "functional", "en_projet": "projected", "abandon": "decommissioned",
-    "en_construction": "underConstruction", "en_arret": "disused", "comble": "decommissioned",
+    "en_service": "functional",
+    "en_projet": "projected",
+    "abandon": "decommissioned",
+    "en_construction": "underConstruction",
+    "en_arret": "disused",
+    "comble": "decommissioned",
     "depose": "decommissioned",
 }
 UNKNOWN_CODES = {"non_renseigne", "non_concerne", "non_valide", "non_determine", "autre", "nr", "inc"}
 # com_materiau.csv: code → its 5th column, the StaR-DT/INSPIRE PipeMaterialTypeValue; where that column is
 # empty, the nearest value of the same list by the code's label (e.g. 'fd' Fonte Ductile → castIron).
 MATERIAU = {
-    "acier": "steel", "amci": "asbestos", "autre": "other", "ba": "reinforcedConcrete", "beton": "concrete",
-    "bitum": "other", "bois": "wood", "briq": "masonry", "btat": "reinforcedConcrete",
-    "btcp": "compositeConcrete", "btfb": "reinforcedConcrete", "btna": "concrete",
-    "btpc": "prestressedReinforcedConcrete", "btpj": "concrete", "cu": "other", "epx": "other", "fbpj": "other",
-    "fbro": "asbestos", "fbvr": "FRP", "fd": "castIron", "fg": "castIron", "fonte": "castIron", "gres": "clay",
-    "inc": None, "mac": "masonry", "maca": "masonry", "macna": "masonry", "metal": "other", "meul": "masonry",
-    "mrtc": "concrete", "pb": "other", "pbu": "PB", "pe": "PE", "pebd": "PE", "pehd": "PE", "pehda": "PE",
-    "pex": "PEX", "plast": "other", "pp": "PP", "ppa": "PP", "prv": "FRP", "pu": "other", "pvc": "PVC",
-    "pvca": "PVC", "pvcbo": "PVC", "pvcc": "CPVC", "rpmp": "RPMP", "sgbt": "concrete", "tole": "galvanizedSteel",
-    "trct": "terracota", "nr": None,
+    "acier": "steel",
+    "amci": "asbestos",
+    "autre": "other",
+    "ba": "reinforcedConcrete",
+    "beton": "concrete",
+    "bitum": "other",
+    "bois": "wood",
+    "briq": "masonry",
+    "btat": "reinforcedConcrete",
+    "btcp": "compositeConcrete",
+    "btfb": "reinforcedConcrete",
+    "btna": "concrete",
+    "btpc": "prestressedReinforcedConcrete",
+    "btpj": "concrete",
+    "cu": "other",
+    "epx": "other",
+    "fbpj": "other",
+    "fbro": "asbestos",
+    "fbvr": "FRP",
+    "fd": "castIron",
+    "fg": "castIron",
+    "fonte": "castIron",
+    "gres": "clay",
+    "inc": None,
+    "mac": "masonry",
+    "maca": "masonry",
+    "macna": "masonry",
+    "metal": "other",
+    "meul": "masonry",
+    "mrtc": "concrete",
+    "pb": "other",
+    "pbu": "PB",
+    "pe": "PE",
+    "pebd": "PE",
+    "pehd": "PE",
+    "pehda": "PE",
+    "pex": "PEX",
+    "plast": "other",
+    "pp": "PP",
+    "ppa": "PP",
+    "prv": "FRP",
+    "pu": "other",
+    "pvc": "PVC",
+    "pvca": "PVC",
+    "pvcbo": "PVC",
+    "pvcc": "CPVC",
+    "rpmp": "RPMP",
+    "sgbt": "concrete",
+    "tole": "galvanizedSteel",
+    "trct": "terracota",
+    "nr": None,
 }
 # GDAL's shapefile names of the template's fields (10 characters, clashes numbered), as `ogr2ogr -f
 # "ESRI Shapefile"` writes them from the official templates: precision_z becomes precisio_1 and
 # cote_fil_eau_aval cote_fil_1, which only holds for the standard's field order.
 SHAPEFILE_NAMES = {
-    "type_reseau": "type_resea", "etat_service": "etat_servi", "precision_xy": "precision_",
-    "precision_z": "precisio_1", "an_pose_sup": "an_pose_su", "an_pose_inf": "an_pose_in",
-    "id_canalisation": "id_canalis", "id_noeud_reseau": "id_noeud_r", "diametre_equivalent": "diametre_e",
-    "cote_fil_eau_amont": "cote_fil_e", "cote_fil_eau_aval": "cote_fil_1", "type_appareillage": "type_appar",
-    "type_equipement": "type_equip", "cote_tampon": "cote_tampo", "cote_radier": "cote_radie",
+    "type_reseau": "type_resea",
+    "etat_service": "etat_servi",
+    "precision_xy": "precision_",
+    "precision_z": "precisio_1",
+    "an_pose_sup": "an_pose_su",
+    "an_pose_inf": "an_pose_in",
+    "id_canalisation": "id_canalis",
+    "id_noeud_reseau": "id_noeud_r",
+    "diametre_equivalent": "diametre_e",
+    "cote_fil_eau_amont": "cote_fil_e",
+    "cote_fil_eau_aval": "cote_fil_1",
+    "type_appareillage": "type_appar",
+    "type_equipement": "type_equip",
+    "cote_tampon": "cote_tampo",
+    "cote_radier": "cote_radie",
 }
 SEGMENT_DEPTHS = {  # field → (kind, at the start of the line)
-    "cote_debut": ("top", True), "cote_fin": ("top", False),
-    "cote_fil_eau_amont": ("invert", True), "cote_fil_eau_aval": ("invert", False),
+    "cote_debut": ("top", True),
+    "cote_fin": ("top", False),
+    "cote_fil_eau_amont": ("invert", True),
+    "cote_fil_eau_aval": ("invert", False),
 }
 
 
@@ -161,13 +233,14 @@ class StarEauFormat(Format):
 
     def _scan(self, path: Path, opts: ReadOptions, report: ReadReport) -> list[Any]:
         source = OgrSource(path, opts.encoding)
-        names = [l.name for l in source.layers(opts.layer) if l.name.lower() in LAYERS]
-        for other in (l.name for l in source.layers() if l.name.lower() not in LAYERS):
+        names = [lay.name for lay in source.layers(opts.layer) if lay.name.lower() in LAYERS]
+        for other in (lay.name for lay in source.layers() if lay.name.lower() not in LAYERS):
             report.notes.append(f"layer {other} is not a StaR-Eau pipe or node layer: not read")
         if not names:
-            raise EmptySourceError("no StaR-Eau layer (aep_canalisation, ass_canalisation, ass_regard, ...) in "
-                                   "the dataset", advice="deliver the layers under the names of the StaR-Eau "
-                                   "GeoPackage templates")
+            raise EmptySourceError(
+                "no StaR-Eau layer (aep_canalisation, ass_canalisation, ass_regard, ...) in the dataset",
+                advice="deliver the layers under the names of the StaR-Eau GeoPackage templates",
+            )
         records: list[Any] = []
         for name in names:
             layer = check_text(source, name, report)
@@ -187,9 +260,12 @@ class StarEauFormat(Format):
                 fid = f"{name}.{key or feature.fid}"
                 try:
                     if key is None:
-                        raise FieldValueError(f"no {ident}: the feature cannot be followed between deliveries",
-                                              feature_id=fid, field=ident,
-                                              advice=f"fill {ident}, the standard's stable identifier")
+                        raise FieldValueError(
+                            f"no {ident}: the feature cannot be followed between deliveries",
+                            feature_id=fid,
+                            field=ident,
+                            advice=f"fill {ident}, the standard's stable identifier",
+                        )
                     geom = FeatureGeometry.read(feature, fid, srid, opts.storage_srid)
                     common = self._common(feature, fid, fields, soft)
                     if low in SEGMENT_LAYERS:
@@ -214,8 +290,12 @@ class StarEauFormat(Format):
             return code.lower()
         if code.upper() in allowed:
             return code.upper()
-        raise CodeListError(f"{raw!r} is not a code of the StaR-Eau list {field}", feature_id=fid, field=field,
-                            advice=f"use one of: {', '.join(sorted(allowed))}")
+        raise CodeListError(
+            f"{raw!r} is not a code of the StaR-Eau list {field}",
+            feature_id=fid,
+            field=field,
+            advice=f"use one of: {', '.join(sorted(allowed))}",
+        )
 
     def _common(self, feature: Any, fid: str, fields: Fields, soft: Counter) -> dict[str, Any]:
         """What pipes and nodes share (stareau_principale.champ_commun)."""
@@ -231,35 +311,61 @@ class StarEauFormat(Format):
             if raw is not None and str(raw).strip() not in ("-9999", "-8888", "-7777", "-6666"):
                 year = to_year(raw, fid, field)
                 break
-        return {"network_type": TYPE_RESEAU.get(type_reseau or ""), "status": ETAT_SERVICE.get(etat or ""),
-                "precision_xy": pxy, "precision_z": pz, "install_year": year,
-                "operator": fields.value(feature, "exploitant")}
+        return {
+            "network_type": TYPE_RESEAU.get(type_reseau or ""),
+            "status": ETAT_SERVICE.get(etat or ""),
+            "precision_xy": pxy,
+            "precision_z": pz,
+            "install_year": year,
+            "operator": fields.value(feature, "exploitant"),
+        }
 
     def _segment(self, feature, fid, layer_name, key, geom, common, fields, opts) -> NetworkSegmentRecord:
         geom = single_line(geom, fid)
         coords = [tuple(float(v) for v in c) for c in shapely.get_coordinates(geom, include_z=geom.has_z)]
         diameter = to_number(fields.value(feature, "diametre_equivalent"), fid, "diametre_equivalent")
         if diameter is not None and diameter <= 0:
-            raise FieldValueError(f"diameter {diameter} mm is not positive", feature_id=fid,
-                                  field="diametre_equivalent")
+            raise FieldValueError(
+                f"diameter {diameter} mm is not positive", feature_id=fid, field="diametre_equivalent"
+            )
         material = self._code(feature, fid, fields, "materiau", MATERIAU)
         net = common["network_type"] or SEGMENT_LAYERS[layer_name.lower()]
         seg = NetworkSegmentRecord(
-            source_id=key, feature_type=layer_name, network_type=net, geometry_wkt=geom.wkt,
-            srid=opts.storage_srid, coords=coords, material=MATERIAU.get(material or ""),
-            nominal_diameter_mm=diameter, outer_diameter_mm=diameter, inner_diameter_mm=diameter,
-            precision_xy=common["precision_xy"], precision_z=common["precision_z"], status=common["status"],
-            install_year=common["install_year"], operator=common["operator"], attributes=feature_attributes(feature),
+            source_id=key,
+            feature_type=layer_name,
+            network_type=net,
+            geometry_wkt=geom.wkt,
+            srid=opts.storage_srid,
+            coords=coords,
+            material=MATERIAU.get(material or ""),
+            nominal_diameter_mm=diameter,
+            outer_diameter_mm=diameter,
+            inner_diameter_mm=diameter,
+            precision_xy=common["precision_xy"],
+            precision_z=common["precision_z"],
+            status=common["status"],
+            install_year=common["install_year"],
+            operator=common["operator"],
+            attributes=feature_attributes(feature),
         )
         length = geom.length
         for field, (kind, at_start) in SEGMENT_DEPTHS.items():
             z = to_number(fields.value(feature, field), fid, field)
             if z is not None:
-                seg.depth_observations.append(DepthObservation(kind, z, position=0.0 if at_start else length,
-                                                               source=field, precision_z=seg.precision_z))
-        seg.axis = compute_axis(coords, seg.depth_observations, outer_diameter_mm=diameter,
-                                inner_diameter_mm=diameter, network_type=net, precision_z=seg.precision_z,
-                                terrain_z=opts.terrain_z)
+                seg.depth_observations.append(
+                    DepthObservation(
+                        kind, z, position=0.0 if at_start else length, source=field, precision_z=seg.precision_z
+                    )
+                )
+        seg.axis = compute_axis(
+            coords,
+            seg.depth_observations,
+            outer_diameter_mm=diameter,
+            inner_diameter_mm=diameter,
+            network_type=net,
+            precision_z=seg.precision_z,
+            terrain_z=opts.terrain_z,
+        )
         return seg
 
     def _node(self, feature, fid, layer_name, key, geom, common, fields, opts) -> NetworkNodeRecord:
@@ -282,11 +388,20 @@ class StarEauFormat(Format):
             if kind == "invert":
                 invert_z = value  # a manhole's floor, kept even when its lid gave z
         return NetworkNodeRecord(
-            source_id=key, feature_type=layer_name, node_type=node_type,
+            source_id=key,
+            feature_type=layer_name,
+            node_type=node_type,
             network_type=common["network_type"] or default_net,
             # A 3D point (the standard's optional EPSG:5698 storage) keeps its z when no cote field says better.
             geometry_wkt=(geom if z is None else shapely.force_2d(geom)).wkt,
-            srid=opts.storage_srid, z=z, z_kind=z_kind, invert_z=invert_z, precision_xy=common["precision_xy"],
-            precision_z=common["precision_z"], status=common["status"], install_year=common["install_year"],
-            operator=common["operator"], attributes=feature_attributes(feature),
+            srid=opts.storage_srid,
+            z=z,
+            z_kind=z_kind,
+            invert_z=invert_z,
+            precision_xy=common["precision_xy"],
+            precision_z=common["precision_z"],
+            status=common["status"],
+            install_year=common["install_year"],
+            operator=common["operator"],
+            attributes=feature_attributes(feature),
         )

@@ -1,4 +1,5 @@
 """GeoTIFF terrain models (DEM): CRS, nodata, vertical datum."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -77,8 +78,17 @@ class TerrainFormat(Format):
                 stats = (float(valid.min()), float(valid.max()))
         report.members = 1
         report.imported["raster"] += 1
-        return [TerrainRecord(
-            source_id=path.stem, raster_path=str(path.resolve()), srid=srid, vertical_datum=datum,
-            nodata=nodata, width=rst.width, height=rst.height, pixel_size=(rst.scale.x, rst.scale.y),
-            bounds=(minx, miny, maxx, maxy), z_range=stats,
-        )]
+        return [
+            TerrainRecord(
+                source_id=path.stem,
+                raster_path=str(path.resolve()),
+                srid=srid,
+                vertical_datum=datum,
+                nodata=nodata,
+                width=rst.width,
+                height=rst.height,
+                pixel_size=(rst.scale.x, rst.scale.y),
+                bounds=(minx, miny, maxx, maxy),
+                z_range=stats,
+            )
+        ]

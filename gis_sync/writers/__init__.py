@@ -1,4 +1,5 @@
 """Writers: one module per record kind, each turning reader records into twin rows in bulk."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,8 +11,15 @@ Writer = Callable[[list[Any], WriteContext], WriteResult]
 
 # record_type -> writer module; segments and nodes go together (they share operators and networks).
 BY_RECORD_TYPE = {
-    "building": "buildings", "segment": "networks", "node": "networks", "poi": "pois", "street": "streets",
-    "project_model": "projects", "terrain": "terrain", "pointcloud": "pointclouds", "circuit": "circuits",
+    "building": "buildings",
+    "segment": "networks",
+    "node": "networks",
+    "poi": "pois",
+    "street": "streets",
+    "project_model": "projects",
+    "terrain": "terrain",
+    "pointcloud": "pointclouds",
+    "circuit": "circuits",
 }
 # Terrain first: the others may stand on it; circuits last: they name points of interest.
 ORDER = ("terrain", "buildings", "streets", "pois", "networks", "projects", "pointclouds", "circuits")

@@ -1,4 +1,5 @@
 """What every writer shares: its context, its result, and the diff-then-bulk-write of sourced rows."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -54,7 +55,7 @@ class WriteResult:
     dirty: dict[str, list[Box]] = field(default_factory=lambda: defaultdict(list))
     dirty_ids: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
-    def add(self, other: "WriteResult") -> "WriteResult":
+    def add(self, other: WriteResult) -> WriteResult:
         for name in ("created", "updated", "deleted", "unchanged", "outside"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for layer, boxes in other.dirty.items():
@@ -100,7 +101,9 @@ def check_unique_ids(rows: Iterable[Row], what: str) -> None:
     for row in rows:
         if row.source_id in seen:
             raise FieldValueError(
-                f"two {what} have the source id {row.source_id!r}", feature_id=row.source_id, field="source id",
+                f"two {what} have the source id {row.source_id!r}",
+                feature_id=row.source_id,
+                field="source id",
                 advice="source ids must be unique and stable between deliveries; map another id field "
                 "(options mapping.source_id) or fix the duplicates",
             )
@@ -128,8 +131,10 @@ def sync_rows(
     check_unique_ids(rows, what)
     result = WriteResult()
     existing: dict[str, tuple[int, str]] = {
-        sid: (pk, h) for sid, pk, h in model.objects.filter(source_key=ctx.source_key)
-        .values_list("source_id", "pk", "content_hash").iterator(chunk_size=5000)
+        sid: (pk, h)
+        for sid, pk, h in model.objects.filter(source_key=ctx.source_key)
+        .values_list("source_id", "pk", "content_hash")
+        .iterator(chunk_size=5000)
     }
     to_create: list[Row] = []
     to_update: list[tuple[int, Row]] = []
@@ -157,9 +162,11 @@ def sync_rows(
     total = len(to_create) + len(to_update)
     meter = Meter(f"  {what} written", total, ctx.say if total >= PROGRESS_EVERY else None, every_s=PROGRESS_EVERY_S)
     for start in range(0, len(to_create), BATCH):
-        chunk = to_create[start:start + BATCH]
-        objs = [model(source_key=ctx.source_key, source_id=r.source_id, content_hash=r.content_hash,
-                      **r.field_values()) for r in chunk]
+        chunk = to_create[start : start + BATCH]
+        objs = [
+            model(source_key=ctx.source_key, source_id=r.source_id, content_hash=r.content_hash, **r.field_values())
+            for r in chunk
+        ]
         model.objects.bulk_create(objs, batch_size=BATCH)
         saved.extend(zip(objs, chunk))
         meter.advance(len(chunk))
@@ -168,9 +175,18 @@ def sync_rows(
         # bulk_update skips auto_now: stamp updated_at so readers keyed on it (the DSM cache) see the change.
         now = timezone.now()
         for start in range(0, len(to_update), BATCH):
-            chunk = to_update[start:start + BATCH]
-            objs = [model(pk=pk, source_key=ctx.source_key, source_id=r.source_id, content_hash=r.content_hash,
-                          updated_at=now, **r.field_values()) for pk, r in chunk]
+            chunk = to_update[start : start + BATCH]
+            objs = [
+                model(
+                    pk=pk,
+                    source_key=ctx.source_key,
+                    source_id=r.source_id,
+                    content_hash=r.content_hash,
+                    updated_at=now,
+                    **r.field_values(),
+                )
+                for pk, r in chunk
+            ]
             fields = fields or ["content_hash", "updated_at", *chunk[0][1].field_values().keys()]
             model.objects.bulk_update(objs, fields, batch_size=200)
             saved.extend(zip(objs, (r for _, r in chunk)))
@@ -178,7 +194,7 @@ def sync_rows(
     if after_save is not None and saved:
         after_save(saved, [pk for pk, _ in to_update])
     for start in range(0, len(gone), BATCH):
-        model.objects.filter(pk__in=[pk for _, pk in gone[start:start + BATCH]]).delete()
+        model.objects.filter(pk__in=[pk for _, pk in gone[start : start + BATCH]]).delete()
     result.created, result.updated, result.deleted = len(to_create), len(to_update), len(gone)
     return result
 
@@ -187,7 +203,7 @@ def _old_boxes(model: type[Model], geom_field: str, pks: list[int]) -> dict[int,
     """Plan boxes of rows about to change, read only for those rows."""
     boxes: dict[int, Box] = {}
     for start in range(0, len(pks), BATCH):
-        for pk, geom in model.objects.filter(pk__in=pks[start:start + BATCH]).values_list("pk", geom_field):
+        for pk, geom in model.objects.filter(pk__in=pks[start : start + BATCH]).values_list("pk", geom_field):
             if geom is not None:
                 boxes[pk] = tuple(geom.extent)
     return boxes
@@ -201,4 +217,3 @@ def box_of(coords: Iterable[Sequence[float]]) -> Box | None:
     if not xs:
         return None
     return (min(xs), min(ys), max(xs), max(ys))
-

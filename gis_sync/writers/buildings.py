@@ -1,12 +1,13 @@
 """Building records → twin.Building: ground and roof heights, storeys, use, year, LOD2 surfaces."""
+
 from __future__ import annotations
 
 import math
 from collections import Counter
 
 import numpy as np
-from django.conf import settings
 import shapely
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 
 from gis_sync.errors import GeometryError
@@ -27,8 +28,9 @@ def write(records: list[BuildingRecord], ctx: WriteContext) -> WriteResult:
     rows = [_row(r, ctx, soft) for r in records]
     for message, count in soft.items():
         ctx.warn(f"{message} ({count} buildings)")
-    return sync_rows(Building, rows, ctx, geom_field="footprint", layer=LAYER, what="buildings",
-                     extent=settings.JUMEAU_EXTENT)
+    return sync_rows(
+        Building, rows, ctx, geom_field="footprint", layer=LAYER, what="buildings", extent=settings.JUMEAU_EXTENT
+    )
 
 
 def _row(rec: BuildingRecord, ctx: WriteContext, soft: Counter) -> Row:
@@ -39,8 +41,9 @@ def _row(rec: BuildingRecord, ctx: WriteContext, soft: Counter) -> Row:
     if footprint.geom_type == "Polygon":
         footprint = shapely.MultiPolygon([footprint])
     elif footprint.geom_type != "MultiPolygon":
-        raise GeometryError(f"a footprint must be a polygon, got {footprint.geom_type}", feature_id=rec.source_id,
-                            field="geometry")
+        raise GeometryError(
+            f"a footprint must be a polygon, got {footprint.geom_type}", feature_id=rec.source_id, field="geometry"
+        )
     ground = rec.ground_z
     if ground is None:
         ground = _ground_under(footprint, ctx)
@@ -59,17 +62,34 @@ def _row(rec: BuildingRecord, ctx: WriteContext, soft: Counter) -> Row:
     lod2_wkt = _lod2_wkt(rec.lod2_surfaces) if rec.lod2_surfaces else None
     name = next((str(rec.attributes[k]) for k in NAME_FIELDS if rec.attributes.get(k)), "")
     values = {
-        "ground_z": float(ground), "roof_z": float(roof),
+        "ground_z": float(ground),
+        "roof_z": float(roof),
         "storeys": rec.storeys if rec.storeys and rec.storeys > 0 else None,
-        "use": (rec.use or "")[:80], "year": rec.year if rec.year and 0 < rec.year < 32767 else None,
-        "name": name[:200], "height_source": source, "attributes": rec.attributes,
+        "use": (rec.use or "")[:80],
+        "year": rec.year if rec.year and 0 < rec.year < 32767 else None,
+        "name": name[:200],
+        "height_source": source,
+        "attributes": rec.attributes,
     }
-    digest = Building.hash_content(rec.footprint_wkt, values["ground_z"], values["roof_z"], values["storeys"],
-                                   values["use"], values["year"], values["name"], lod2_wkt, source, rec.attributes)
+    digest = Building.hash_content(
+        rec.footprint_wkt,
+        values["ground_z"],
+        values["roof_z"],
+        values["storeys"],
+        values["use"],
+        values["year"],
+        values["name"],
+        lod2_wkt,
+        source,
+        rec.attributes,
+    )
 
     def with_geometries() -> dict:
-        return {**values, "footprint": GEOSGeometry(memoryview(footprint.wkb), srid=rec.srid),
-                "lod2": GEOSGeometry(lod2_wkt, srid=rec.srid) if lod2_wkt else None}
+        return {
+            **values,
+            "footprint": GEOSGeometry(memoryview(footprint.wkb), srid=rec.srid),
+            "lod2": GEOSGeometry(lod2_wkt, srid=rec.srid) if lod2_wkt else None,
+        }
 
     return Row(rec.source_id, digest, with_geometries, tuple(footprint.bounds))
 

@@ -1,4 +1,5 @@
 """Circuit records → twin.WalkingCircuit and its CircuitStops, keyed by source id, stops found by landmark name."""
+
 from __future__ import annotations
 
 from django.utils.text import slugify
@@ -21,23 +22,36 @@ def write(records: list[CircuitRecord], ctx: WriteContext) -> WriteResult:
     kept: set[int] = set()
     for rec in records:
         if rec.source_id in seen:
-            raise FieldValueError(f"two circuits have the id {rec.source_id!r}", feature_id=rec.source_id,
-                                  field="id", advice="give each circuit its own id, stable between deliveries")
+            raise FieldValueError(
+                f"two circuits have the id {rec.source_id!r}",
+                feature_id=rec.source_id,
+                field="id",
+                advice="give each circuit its own id, stable between deliveries",
+            )
         seen.add(rec.source_id)
         stops = []
         for order, (landmark, text) in enumerate(rec.stops, start=1):
             poi = by_name.get(landmark.casefold())
             if poi is None:
-                raise FieldValueError(f"stop {order} names {landmark!r}, which is no point of interest",
-                                      feature_id=rec.source_id, field="stops.landmark",
-                                      advice="import the landmarks first, or fix the name to match one exactly")
+                raise FieldValueError(
+                    f"stop {order} names {landmark!r}, which is no point of interest",
+                    feature_id=rec.source_id,
+                    field="stops.landmark",
+                    advice="import the landmarks first, or fix the name to match one exactly",
+                )
             stops.append((order, poi.pk, text))
         digest = SourcedModel.hash_content(rec.name[:200], rec.description, stops)
         circuit = existing.get(rec.source_id) or _adoptable(rec)
         if circuit is None:
             circuit = WalkingCircuit.objects.create(
-                slug=_free_slug(rec, ctx), name=rec.name[:200], description=rec.description, published=True,
-                source_key=ctx.source_key, source_id=rec.source_id, content_hash=digest)
+                slug=_free_slug(rec, ctx),
+                name=rec.name[:200],
+                description=rec.description,
+                published=True,
+                source_key=ctx.source_key,
+                source_id=rec.source_id,
+                content_hash=digest,
+            )
             result.created += 1
         elif circuit.content_hash == digest and circuit.source_key == ctx.source_key:
             kept.add(circuit.pk)
@@ -53,7 +67,8 @@ def write(records: list[CircuitRecord], ctx: WriteContext) -> WriteResult:
             result.updated += 1
         kept.add(circuit.pk)
         CircuitStop.objects.bulk_create(
-            [CircuitStop(circuit=circuit, order=o, poi_id=pk, text=t) for o, pk, t in stops])
+            [CircuitStop(circuit=circuit, order=o, poi_id=pk, text=t) for o, pk, t in stops]
+        )
     # Only this source's circuits can be gone from it: those curated in the admin (no source) stay.
     gone = [c for c in existing.values() if c.pk not in kept]
     for circuit in gone:
@@ -76,4 +91,3 @@ def _free_slug(rec: CircuitRecord, ctx: WriteContext) -> str:
     if WalkingCircuit.objects.filter(slug=slug).exists():
         slug = slugify(f"{rec.source_id} {ctx.source_key}")[:50]
     return slug
-

@@ -4,6 +4,7 @@ The twin's copy is in the storage CRS with orthometric heights in metres, like e
 delivered in another CRS, height system or unit (US survey feet) is rewritten through gis_sync.crs (PROJ's
 best operation whose grids are here, recorded on the run), so the tiler never guesses a file's units.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -45,8 +46,14 @@ def write(records: list[PointCloudRecord], ctx: WriteContext) -> WriteResult:
             box, (minz, maxz) = _box(rec), (rec.bounds[2], rec.bounds[5])
         else:
             box, minz, maxz = to_storage_las(source, target, rec.srid, ctx.srid, z_unit)
-        values = {"file": str(target), "srid": ctx.srid, "point_count": rec.point_count,
-                  "bounds": Polygon.from_bbox(box), "min_z": minz, "max_z": maxz}
+        values = {
+            "file": str(target),
+            "srid": ctx.srid,
+            "point_count": rec.point_count,
+            "bounds": Polygon.from_bbox(box),
+            "min_z": minz,
+            "max_z": maxz,
+        }
         values["bounds"].srid = ctx.srid
         old_box = tuple(old.bounds.extent) if old is not None and old.bounds else None
         if old is None:
@@ -69,8 +76,9 @@ def _box(rec: PointCloudRecord) -> tuple[float, float, float, float]:
     return (minx, miny, maxx, maxy)
 
 
-def to_storage_las(source: Path, target: Path, srid: crs_mod.SRID, storage_srid: int,
-                   z_unit_m: float) -> tuple[tuple[float, float, float, float], float, float]:
+def to_storage_las(
+    source: Path, target: Path, srid: crs_mod.SRID, storage_srid: int, z_unit_m: float
+) -> tuple[tuple[float, float, float, float], float, float]:
     """Rewrite source (in srid, z in z_unit_m metres a unit) as target in the storage CRS with orthometric metres.
 
     Returns the (minx, miny, maxx, maxy) box in the storage CRS and the height range (m)."""
@@ -84,13 +92,27 @@ def to_storage_las(source: Path, target: Path, srid: crs_mod.SRID, storage_srid:
         out_header = laspy.LasHeader(point_format=header.point_format.id, version=str(header.version))
         out_header.scales = np.array([0.001, 0.001, 0.001])
         mins, maxs = header.mins, header.maxs
-        cx, cy, cz = crs_mod.to_storage([mins[0], maxs[0]], [mins[1], maxs[1]], [mins[2], maxs[2]], srid,
-                                        storage_srid, z_unit_m=z_unit_m, file=str(source))
+        cx, cy, cz = crs_mod.to_storage(
+            [mins[0], maxs[0]],
+            [mins[1], maxs[1]],
+            [mins[2], maxs[2]],
+            srid,
+            storage_srid,
+            z_unit_m=z_unit_m,
+            file=str(source),
+        )
         out_header.offsets = np.round([cx.mean(), cy.mean(), cz.mean()])
         with laspy.open(str(partial), mode="w", header=out_header) as writer:
             for chunk in reader.chunk_iterator(CHUNK):
-                x, y, z = crs_mod.to_storage(np.asarray(chunk.x), np.asarray(chunk.y), np.asarray(chunk.z), srid,
-                                             storage_srid, z_unit_m=z_unit_m, file=str(source))
+                x, y, z = crs_mod.to_storage(
+                    np.asarray(chunk.x),
+                    np.asarray(chunk.y),
+                    np.asarray(chunk.z),
+                    srid,
+                    storage_srid,
+                    z_unit_m=z_unit_m,
+                    file=str(source),
+                )
                 record = laspy.ScaleAwarePointRecord.zeros(len(x), header=out_header)
                 for dim in chunk.point_format.dimension_names:
                     if dim not in ("X", "Y", "Z") and dim in record.point_format.dimension_names:

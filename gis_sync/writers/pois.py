@@ -1,4 +1,5 @@
 """Point-of-interest records → twin.PointOfInterest, z = ground + height above ground (orthometric), synced by id."""
+
 from __future__ import annotations
 
 import math
@@ -36,26 +37,39 @@ def write(records: list[PoiRecord], ctx: WriteContext) -> WriteResult:
     planned: list[tuple[PoiRecord, str, dict, str, object]] = []
     for rec in records:
         if not rec.name:
-            raise FieldValueError("a point of interest needs a name", feature_id=rec.source_id, field="name",
-                                  advice="fill the name: circuits and the viewer refer to it")
+            raise FieldValueError(
+                "a point of interest needs a name",
+                feature_id=rec.source_id,
+                field="name",
+                advice="fill the name: circuits and the viewer refer to it",
+            )
         if rec.source_id in seen_ids:
-            raise FieldValueError(f"two points of interest have the source id {rec.source_id!r}",
-                                  feature_id=rec.source_id, field="source id",
-                                  advice="source ids must be unique and stable between deliveries; map another id "
-                                  "field (options mapping.source_id) or fix the duplicates")
+            raise FieldValueError(
+                f"two points of interest have the source id {rec.source_id!r}",
+                feature_id=rec.source_id,
+                field="source id",
+                advice="source ids must be unique and stable between deliveries; map another id "
+                "field (options mapping.source_id) or fix the duplicates",
+            )
         seen_ids.add(rec.source_id)
         slug = slugify(rec.name)[:50] or slugify(rec.source_id)[:50]
         if slug in taken:
             slug = slugify(f"{rec.name} {ctx.source_key}")[:50]
         if slug in seen_slugs:
-            raise FieldValueError(f"two points of interest are named {rec.name!r}", feature_id=rec.source_id,
-                                  field="name", advice="give each point of interest its own name")
+            raise FieldValueError(
+                f"two points of interest are named {rec.name!r}",
+                feature_id=rec.source_id,
+                field="name",
+                advice="give each point of interest its own name",
+            )
         seen_slugs.add(slug)
         x, y = _xy(rec.geometry_wkt)
         result.outside += outside((x, y, x, y), settings.JUMEAU_EXTENT)
         z = _ground(rec, ctx, x, y, soft) + _first_number(rec.attributes, HEIGHT_FIELDS, 0.0)
         values = {
-            "name": rec.name[:200], "category": (rec.category or "")[:80], "slug": slug,
+            "name": rec.name[:200],
+            "category": (rec.category or "")[:80],
+            "slug": slug,
             "description": next((str(rec.attributes[k]) for k in DESCRIPTION_FIELDS if rec.attributes.get(k)), ""),
         }
         # Rounded to 0.1 mm: a terrain resampled to the same heights must not count as a change.
@@ -69,15 +83,18 @@ def write(records: list[PoiRecord], ctx: WriteContext) -> WriteResult:
         try:
             poi.delete()
         except ProtectedError:
-            raise WriteError(f"point of interest {poi.name!r} is gone from the delivery but a walking circuit "
-                             "stops there", feature_id=poi.source_id or poi.slug, field="name",
-                             advice="remove it from the circuits (or sync the circuits first), then sync again") \
-                from None
+            raise WriteError(
+                f"point of interest {poi.name!r} is gone from the delivery but a walking circuit stops there",
+                feature_id=poi.source_id or poi.slug,
+                field="name",
+                advice="remove it from the circuits (or sync the circuits first), then sync again",
+            ) from None
     result.deleted = len(gone)
     for rec, digest, values, geom, old in planned:
         if old is None:
-            PointOfInterest.objects.create(source_key=ctx.source_key, source_id=rec.source_id, content_hash=digest,
-                                           geom=geom, **values)
+            PointOfInterest.objects.create(
+                source_key=ctx.source_key, source_id=rec.source_id, content_hash=digest, geom=geom, **values
+            )
             result.created += 1
         elif old.content_hash == digest and old.source_id == rec.source_id:
             result.unchanged += 1

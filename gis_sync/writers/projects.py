@@ -1,4 +1,5 @@
 """Project model records → twin PlanningProject + ProjectVariant: a placed mesh (npz), footprint, heights."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,10 @@ def mesh_arrays(parts: list[MeshPart]) -> dict[str, np.ndarray]:
         owner.append(np.full(len(f), i, dtype=np.int32))
         offset += len(v)
     return {
-        "vertices": np.concatenate(verts), "faces": np.concatenate(faces).astype(np.uint32),
-        "face_part": np.concatenate(owner), "part_names": np.array([p.name for p in parts]),
+        "vertices": np.concatenate(verts),
+        "faces": np.concatenate(faces).astype(np.uint32),
+        "face_part": np.concatenate(owner),
+        "part_names": np.array([p.name for p in parts]),
         "part_types": np.array([p.element_type or "" for p in parts]),
     }
 
@@ -42,12 +45,15 @@ def mesh_arrays(parts: list[MeshPart]) -> dict[str, np.ndarray]:
 def footprint_of(vertices: np.ndarray, faces: np.ndarray) -> shapely.Geometry:
     """Union of the triangles seen from above; walls (no plan area) drop out."""
     tri = vertices[faces][:, :, :2]
-    area = 0.5 * np.abs((tri[:, 1, 0] - tri[:, 0, 0]) * (tri[:, 2, 1] - tri[:, 0, 1])
-                        - (tri[:, 2, 0] - tri[:, 0, 0]) * (tri[:, 1, 1] - tri[:, 0, 1]))
+    area = 0.5 * np.abs(
+        (tri[:, 1, 0] - tri[:, 0, 0]) * (tri[:, 2, 1] - tri[:, 0, 1])
+        - (tri[:, 2, 0] - tri[:, 0, 0]) * (tri[:, 1, 1] - tri[:, 0, 1])
+    )
     tri = tri[area > 1e-6]
     if not len(tri):
-        raise GeometryError("the model has no horizontal extent (all its faces are vertical or degenerate)",
-                            field="geometry")
+        raise GeometryError(
+            "the model has no horizontal extent (all its faces are vertical or degenerate)", field="geometry"
+        )
     rings = np.concatenate([tri, tri[:, :1]], axis=1)
     union = shapely.union_all(shapely.polygons(rings)).buffer(0)
     union = shapely.simplify(union, FOOTPRINT_TOLERANCE_M)
@@ -80,15 +86,24 @@ def parts_from_buildings(records: list[BuildingRecord]) -> list[MeshPart]:
         if faces:
             parts.append(MeshPart(name=rec.source_id, vertices=verts, faces=faces, element_type="Building"))
     if not parts:
-        raise GeometryError("the CityJSON model has no LOD2 surface to show", field="geometry",
-                            advice="deliver the project with LOD2 (or LOD1 solid) surfaces")
+        raise GeometryError(
+            "the CityJSON model has no LOD2 surface to show",
+            field="geometry",
+            advice="deliver the project with LOD2 (or LOD1 solid) surfaces",
+        )
     return parts
 
 
 def write(records: list[Any], ctx: WriteContext) -> WriteResult:
     if records and isinstance(records[0], BuildingRecord):
-        model = ProjectModelRecord(source_id=ctx.file.stem, file_path=str(ctx.file), format="cityjson",
-                                   srid=ctx.srid, placement=None, parts=parts_from_buildings(records))
+        model = ProjectModelRecord(
+            source_id=ctx.file.stem,
+            file_path=str(ctx.file),
+            format="cityjson",
+            srid=ctx.srid,
+            placement=None,
+            parts=parts_from_buildings(records),
+        )
         records = [model]
     result = WriteResult()
     for rec in records:
@@ -109,7 +124,8 @@ def _variant(rec: ProjectModelRecord, ctx: WriteContext) -> WriteResult:
         status = "draft"
     project, _ = PlanningProject.objects.get_or_create(
         slug=slugify(project_name)[:50],
-        defaults={"name": project_name, "status": status, "description": opts.get("project_description") or ""})
+        defaults={"name": project_name, "status": status, "description": opts.get("project_description") or ""},
+    )
     if opts.get("project_description") and not project.description:
         project.description = opts["project_description"]
         project.save(update_fields=["description", "updated_at"])
@@ -136,13 +152,17 @@ def _variant(rec: ProjectModelRecord, ctx: WriteContext) -> WriteResult:
     footprint = footprint_of(arrays["vertices"], arrays["faces"])
     zs = arrays["vertices"][:, 2]
     values = {
-        "name": variant_name, "model_file": str(model_path), "model_format": rec.format,
+        "name": variant_name,
+        "model_file": str(model_path),
+        "model_format": rec.format,
         "origin": Point(placement.x, placement.y, srid=ctx.srid) if placement else None,
         "rotation_deg": placement.rotation_deg if placement else 0.0,
         "elevation_m": placement.elevation if placement else 0.0,
-        "mesh_file": str(mesh_path), "footprint": MultiPolygon(
-            *GEOSGeometry(footprint.wkt, srid=ctx.srid), srid=ctx.srid),
-        "min_z": float(zs.min()), "max_z": float(zs.max()), "triangle_count": int(len(arrays["faces"])),
+        "mesh_file": str(mesh_path),
+        "footprint": MultiPolygon(*GEOSGeometry(footprint.wkt, srid=ctx.srid), srid=ctx.srid),
+        "min_z": float(zs.min()),
+        "max_z": float(zs.max()),
+        "triangle_count": int(len(arrays["faces"])),
     }
     old_box = tuple(variant.footprint.extent) if variant is not None and variant.footprint else None
     if variant is None:
@@ -156,6 +176,8 @@ def _variant(rec: ProjectModelRecord, ctx: WriteContext) -> WriteResult:
     box = footprint.bounds
     result.outside += outside(box, settings.JUMEAU_EXTENT)
     result.mark(variant.tile_layer, f"{project.slug}/{vslug}", old_box, box)
-    ctx.say(f"  {project.name} — {variant_name}: {values['triangle_count']} triangles, "
-            f"z {values['min_z']:.1f}..{values['max_z']:.1f} m")
+    ctx.say(
+        f"  {project.name} — {variant_name}: {values['triangle_count']} triangles, "
+        f"z {values['min_z']:.1f}..{values['max_z']:.1f} m"
+    )
     return result

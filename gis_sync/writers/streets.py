@@ -1,4 +1,5 @@
 """Street records → twin.StreetSegment: 3D lines (Z, else Z_INI/Z_FIN, else the terrain) and a walking kind."""
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,9 @@ def write(records: list[StreetRecord], ctx: WriteContext) -> WriteResult:
     rows = [_row(r, ctx, soft) for r in records]
     for message, count in soft.items():
         ctx.warn(f"{message} ({count} street segments)")
-    return sync_rows(StreetSegment, rows, ctx, geom_field="geom", layer=LAYER, what="street segments",
-                     extent=settings.JUMEAU_EXTENT)
+    return sync_rows(
+        StreetSegment, rows, ctx, geom_field="geom", layer=LAYER, what="street segments", extent=settings.JUMEAU_EXTENT
+    )
 
 
 def _row(rec: StreetRecord, ctx: WriteContext, soft: Counter) -> Row:
@@ -48,19 +50,27 @@ def _row(rec: StreetRecord, ctx: WriteContext, soft: Counter) -> Row:
             geom = shapely.line_merge(geom)
         if geom.geom_type == "MultiLineString":
             if len(geom.geoms) != 1:
-                raise GeometryError("a street segment must be one line; this one has several parts",
-                                    feature_id=rec.source_id, field="geometry",
-                                    advice="split it into one feature per part")
+                raise GeometryError(
+                    "a street segment must be one line; this one has several parts",
+                    feature_id=rec.source_id,
+                    field="geometry",
+                    advice="split it into one feature per part",
+                )
             geom = geom.geoms[0]
     coords = shapely.get_coordinates(geom, include_z=True)
     if not geom.has_z or not np.isfinite(coords[:, 2]).all():
         coords[:, 2] = _heights(rec, coords, ctx, soft)
     xyz = [tuple(map(float, c)) for c in coords]
-    values = {"name": (rec.name or "")[:200], "kind": kind_of(rec.nature),
-              "geom": LineString(xyz, srid=rec.srid), "attributes": rec.attributes}
+    values = {
+        "name": (rec.name or "")[:200],
+        "kind": kind_of(rec.nature),
+        "geom": LineString(xyz, srid=rec.srid),
+        "attributes": rec.attributes,
+    }
     digest = StreetSegment.hash_content(xyz, values["name"], values["kind"], rec.attributes)
-    return Row(rec.source_id, digest, values, (coords[:, 0].min(), coords[:, 1].min(),
-                                               coords[:, 0].max(), coords[:, 1].max()))
+    return Row(
+        rec.source_id, digest, values, (coords[:, 0].min(), coords[:, 1].min(), coords[:, 0].max(), coords[:, 1].max())
+    )
 
 
 def _heights(rec: StreetRecord, coords: np.ndarray, ctx: WriteContext, soft: Counter) -> np.ndarray:

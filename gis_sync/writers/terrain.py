@@ -1,4 +1,5 @@
 """Terrain records → a GeoTIFF the twin owns (under JUMEAU_DATA_DIR/terrain) and the active twin.Terrain."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,10 +46,15 @@ def write(records: list[TerrainRecord], ctx: WriteContext) -> WriteResult:
         raster = _owned_copy(Path(rec.raster_path), target, rec.srid, ctx)
         minx, miny, maxx, maxy = raster.extent
         values = {
-            "file": str(target), "srid": ctx.srid, "vertical_datum": (rec.vertical_datum or "")[:50],
-            "extent": Polygon.from_bbox((minx, miny, maxx, maxy)), "pixel_size": abs(raster.scale.x),
-            "width": raster.width, "height": raster.height,
-            "min_z": rec.z_range[0] if rec.z_range else None, "max_z": rec.z_range[1] if rec.z_range else None,
+            "file": str(target),
+            "srid": ctx.srid,
+            "vertical_datum": (rec.vertical_datum or "")[:50],
+            "extent": Polygon.from_bbox((minx, miny, maxx, maxy)),
+            "pixel_size": abs(raster.scale.x),
+            "width": raster.width,
+            "height": raster.height,
+            "min_z": rec.z_range[0] if rec.z_range else None,
+            "max_z": rec.z_range[1] if rec.z_range else None,
             "checksum": digest,
         }
         values["extent"].srid = ctx.srid
@@ -80,8 +86,11 @@ def _owned_copy(source: Path, target: Path, srid: int, ctx: WriteContext) -> GDA
         ctx.warn(f"the DEM is in EPSG:{srid}: resampled to EPSG:{ctx.srid} (bilinear)", field="CRS")
         return warp_to_storage(source, target, srid, ctx.srid)
     except GDALException as exc:
-        raise FormatError(f"GDAL cannot copy the DEM into the twin ({exc})", file=str(source),
-                          advice="check that the file is a complete GeoTIFF and the disk is not full") from None
+        raise FormatError(
+            f"GDAL cannot copy the DEM into the twin ({exc})",
+            file=str(source),
+            advice="check that the file is a complete GeoTIFF and the disk is not full",
+        ) from None
 
 
 def _in_storage(srid, storage_srid: int) -> bool:

@@ -1,5 +1,6 @@
 """Resample a DEM into the storage CRS through gis_sync.crs, heights included: GDAL's warp would pick its own
 PROJ operation (a ballpark when a grid is missing) and never move heights between height systems."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,11 @@ def warp_to_storage(source: Path, target: Path, srid: crs_mod.SRID, storage_srid
     valid = np.isfinite(data) if nodata is None else (data != nodata) & np.isfinite(data)
     gt = src.geotransform
     if gt[2] or gt[4]:
-        raise crs_mod.CRSError("the DEM is rotated (its geotransform has shear terms)", file=str(source),
-                               advice="warp it to a north-up grid first (gdalwarp)")
+        raise crs_mod.CRSError(
+            "the DEM is rotated (its geotransform has shear terms)",
+            file=str(source),
+            advice="warp it to a north-up grid first (gdalwarp)",
+        )
     full = crs_mod.crs_for(srid)
     has_vertical = geodesy.vertical(full) is not None
     target_crs = crs_mod.storage_crs(storage_srid) if has_vertical else crs_mod.crs_for(storage_srid)
@@ -56,14 +60,22 @@ def warp_to_storage(source: Path, target: Path, srid: crs_mod.SRID, storage_srid
             moved = np.full(z.shape, np.nan)
             moved[ok] = op.transform(sx[ok], sy[ok], z[ok])[2]
             z = moved
-        out[r0:r0 + len(cy)] = z.reshape(len(cy), cols)
+        out[r0 : r0 + len(cy)] = z.reshape(len(cy), cols)
     fill = -9999.0
     out[~np.isfinite(out)] = fill
-    return GDALRaster({
-        "driver": "GTiff", "name": str(target), "srid": storage_srid, "width": cols, "height": rows,
-        "origin": (float(x0), float(y1)), "scale": (float(size), -float(size)), "datatype": 6,
-        "bands": [{"data": out, "nodata_value": fill}],
-    })
+    return GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(target),
+            "srid": storage_srid,
+            "width": cols,
+            "height": rows,
+            "origin": (float(x0), float(y1)),
+            "scale": (float(size), -float(size)),
+            "datatype": 6,
+            "bands": [{"data": out, "nodata_value": fill}],
+        }
+    )
 
 
 def _bilinear(data: np.ndarray, valid: np.ndarray, gt, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -36,24 +36,115 @@ class Typology:
 
 
 _TYPES: dict[str, list[tuple[float, Typology]]] = {
-    "vieil_antibes": [(1.0, Typology((5, 11), (7, 13), 3.0, (0.0, 0.4), (3, 5), (1550, 1890),
-                                     ("01", "01", "12"), ("01",), ("Résidentiel",) * 4 + ("Commercial et services",), 0.7))],
-    "port": [(1.0, Typology((14, 36), (12, 24), 7.0, (4, 12), (2, 5), (1960, 2015),
-                            ("03", "05"), ("04", "03"), ("Commercial et services", "Industriel", "Résidentiel"), 0.0))],
-    "centre": [(0.75, Typology((14, 30), (12, 18), 6.5, (20, 40), (5, 10), (1950, 2015),
-                               ("03", "05"), ("04", "01"), ("Résidentiel",) * 3 + ("Commercial et services",), 0.0)),
-               (0.25, Typology((9, 14), (9, 12), 6.0, (4, 12), (2, 4), (1880, 1950),
-                               ("01", "12"), ("01",), ("Résidentiel",), 0.3))],
-    "nord": [(0.6, Typology((10, 15), (9, 13), 9.0, (35, 60), (1, 2), (1955, 2020),
-                            ("05", "03"), ("01",), ("Résidentiel",), 0.0)),
-             (0.4, Typology((18, 34), (12, 16), 10.0, (45, 80), (5, 8), (1965, 2015),
-                            ("03",), ("04",), ("Résidentiel",), 0.0))],
-    "juan_les_pins": [(0.55, Typology((14, 28), (12, 18), 7.0, (18, 34), (4, 8), (1925, 2010),
-                                      ("03", "05", "01"), ("04", "01"), ("Résidentiel",) * 3 + ("Commercial et services",), 0.0)),
-                      (0.45, Typology((10, 15), (9, 13), 8.0, (30, 55), (1, 2), (1900, 2005),
-                                      ("01", "05"), ("01",), ("Résidentiel",), 0.2))],
-    "cap": [(1.0, Typology((13, 24), (11, 18), 14.0, (40, 80), (1, 2), (1880, 2020),
-                           ("01", "05", "03"), ("01",), ("Résidentiel",), 0.1))],
+    "vieil_antibes": [
+        (
+            1.0,
+            Typology(
+                (5, 11),
+                (7, 13),
+                3.0,
+                (0.0, 0.4),
+                (3, 5),
+                (1550, 1890),
+                ("01", "01", "12"),
+                ("01",),
+                ("Résidentiel",) * 4 + ("Commercial et services",),
+                0.7,
+            ),
+        )
+    ],
+    "port": [
+        (
+            1.0,
+            Typology(
+                (14, 36),
+                (12, 24),
+                7.0,
+                (4, 12),
+                (2, 5),
+                (1960, 2015),
+                ("03", "05"),
+                ("04", "03"),
+                ("Commercial et services", "Industriel", "Résidentiel"),
+                0.0,
+            ),
+        )
+    ],
+    "centre": [
+        (
+            0.75,
+            Typology(
+                (14, 30),
+                (12, 18),
+                6.5,
+                (20, 40),
+                (5, 10),
+                (1950, 2015),
+                ("03", "05"),
+                ("04", "01"),
+                ("Résidentiel",) * 3 + ("Commercial et services",),
+                0.0,
+            ),
+        ),
+        (
+            0.25,
+            Typology(
+                (9, 14), (9, 12), 6.0, (4, 12), (2, 4), (1880, 1950), ("01", "12"), ("01",), ("Résidentiel",), 0.3
+            ),
+        ),
+    ],
+    "nord": [
+        (
+            0.6,
+            Typology(
+                (10, 15), (9, 13), 9.0, (35, 60), (1, 2), (1955, 2020), ("05", "03"), ("01",), ("Résidentiel",), 0.0
+            ),
+        ),
+        (
+            0.4,
+            Typology((18, 34), (12, 16), 10.0, (45, 80), (5, 8), (1965, 2015), ("03",), ("04",), ("Résidentiel",), 0.0),
+        ),
+    ],
+    "juan_les_pins": [
+        (
+            0.55,
+            Typology(
+                (14, 28),
+                (12, 18),
+                7.0,
+                (18, 34),
+                (4, 8),
+                (1925, 2010),
+                ("03", "05", "01"),
+                ("04", "01"),
+                ("Résidentiel",) * 3 + ("Commercial et services",),
+                0.0,
+            ),
+        ),
+        (
+            0.45,
+            Typology(
+                (10, 15), (9, 13), 8.0, (30, 55), (1, 2), (1900, 2005), ("01", "05"), ("01",), ("Résidentiel",), 0.2
+            ),
+        ),
+    ],
+    "cap": [
+        (
+            1.0,
+            Typology(
+                (13, 24),
+                (11, 18),
+                14.0,
+                (40, 80),
+                (1, 2),
+                (1880, 2020),
+                ("01", "05", "03"),
+                ("01",),
+                ("Résidentiel",),
+                0.1,
+            ),
+        )
+    ],
     "fort_carre": [],
 }
 
@@ -93,8 +184,10 @@ def _landmark_buildings() -> list[Building]:
         if nature.startswith("Fort") and w > 50:
             # the Fort Carré: a square keep with four arrow-head bastions
             core = _rect(x, y, w * 0.55, d * 0.55, 45)
-            star = [core] + [_rect(x + math.cos(a) * w * 0.33, y + math.sin(a) * w * 0.33, 16, 16, 45)
-                             for a in np.radians([0, 90, 180, 270])]
+            star = [core] + [
+                _rect(x + math.cos(a) * w * 0.33, y + math.sin(a) * w * 0.33, 16, 16, 45)
+                for a in np.radians([0, 90, 180, 270])
+            ]
             fp = shapely.unary_union(star)
         else:
             fp = _rect(x, y, w, d, 20.0)
@@ -183,9 +276,19 @@ def build_buildings(coast: Coastline, terrain: Terrain, streets: StreetNetwork, 
         usage = str(rng.choice(t.usages))
         height = storeys * (3.2 if t.years[1] <= 1900 else 2.9) + rng.uniform(0.3, 1.2)
         dwellings = None if usage != "Résidentiel" else max(1, int(poly.area * storeys / 70.0))
-        out.append(Building(poly, "Indifférenciée", usage, storeys, round(height, 1),
-                            int(rng.integers(t.years[0], t.years[1] + 1)),
-                            str(rng.choice(t.walls)), str(rng.choice(t.roofs)), dwellings))
+        out.append(
+            Building(
+                poly,
+                "Indifférenciée",
+                usage,
+                storeys,
+                round(height, 1),
+                int(rng.integers(t.years[0], t.years[1] + 1)),
+                str(rng.choice(t.walls)),
+                str(rng.choice(t.roofs)),
+                dwellings,
+            )
+        )
     return out
 
 
@@ -198,18 +301,37 @@ def write_buildings(buildings: list[Building], terrain: Terrain, path: Path, see
         ground = terrain.heights_at(xy[:, 0], xy[:, 1])
         zmin, zmax = float(ground.min()), float(ground.max())
         roof = 0.0 if b.roofs == "04" else min(2.5, 0.12 * math.sqrt(b.footprint.area))
-        feats.append(feature(shapely.MultiPolygon([b.footprint]), {
-            "ID": f"BATIMENT0000000{312000000 + k * 7 + int(rng.integers(0, 7)):09d}",
-            "NATURE": b.nature, "USAGE1": b.usage, "USAGE2": None,
-            "CONSTRUCT": "Non", "NB_LOGTS": b.dwellings, "NB_ETAGES": b.storeys,
-            "MAT_MURS": b.walls, "MAT_TOITS": b.roofs, "HAUTEUR": b.height,
-            "Z_MIN_SOL": round(zmin, 1), "Z_MAX_SOL": round(zmax, 1),
-            "Z_MIN_TOIT": round(zmin + b.height, 1), "Z_MAX_TOIT": round(zmin + b.height + roof, 1),
-            "ORIGIN_BAT": "Cadastre", "APP_FF": 0.9 if b.usage == "Résidentiel" else None,
-            "DATE_CREAT": "2012-03-21", "DATE_MAJ": "2024-06-14",
-            "DATE_APP": f"{b.year:04d}-01-01", "DATE_CONF": None,
-            "SOURCE": "BDTOPO", "PREC_PLANI": 2.5, "PREC_ALTI": 1.5,
-        }, ndigits=2))
+        feats.append(
+            feature(
+                shapely.MultiPolygon([b.footprint]),
+                {
+                    "ID": f"BATIMENT0000000{312000000 + k * 7 + int(rng.integers(0, 7)):09d}",
+                    "NATURE": b.nature,
+                    "USAGE1": b.usage,
+                    "USAGE2": None,
+                    "CONSTRUCT": "Non",
+                    "NB_LOGTS": b.dwellings,
+                    "NB_ETAGES": b.storeys,
+                    "MAT_MURS": b.walls,
+                    "MAT_TOITS": b.roofs,
+                    "HAUTEUR": b.height,
+                    "Z_MIN_SOL": round(zmin, 1),
+                    "Z_MAX_SOL": round(zmax, 1),
+                    "Z_MIN_TOIT": round(zmin + b.height, 1),
+                    "Z_MAX_TOIT": round(zmin + b.height + roof, 1),
+                    "ORIGIN_BAT": "Cadastre",
+                    "APP_FF": 0.9 if b.usage == "Résidentiel" else None,
+                    "DATE_CREAT": "2012-03-21",
+                    "DATE_MAJ": "2024-06-14",
+                    "DATE_APP": f"{b.year:04d}-01-01",
+                    "DATE_CONF": None,
+                    "SOURCE": "BDTOPO",
+                    "PREC_PLANI": 2.5,
+                    "PREC_ALTI": 1.5,
+                },
+                ndigits=2,
+            )
+        )
     path.unlink(missing_ok=True)
     write_gpkg_layer(path, "batiment", feats, "MULTIPOLYGON")
     return path

@@ -39,18 +39,54 @@ STOPS: dict[str, tuple[str, float, float]] = {
 }
 # (route_id, short name, long name, colour, stop sequence, headway min weekday/weekend)
 ROUTES = [
-    ("1", "1", "Antibes Pôle d'Échanges – Juan-les-Pins", "E2001A",
-     ["POLE", "GAULLE", "SALIS", "SABLES", "JUAN_GARE", "PINEDE"], (10, 15)),
-    ("2", "2", "Antibes Pôle d'Échanges – Cap d'Antibes", "0072BB",
-     ["POLE", "GAULLE", "SALIS", "WYLLIE", "GAROUPE", "PHARE", "THURET", "CAP", "EILENROC"], (15, 20)),
-    ("3", "3", "Route de Grasse – Port Vauban – Fort Carré", "2E8B57",
-     ["GRASSE", "DUGOMMIER", "POLE", "PORT", "FORT", "BORD_MER"], (12, 20)),
-    ("4", "4", "Juan-les-Pins – Jules Grec – Pôle d'Échanges", "8E44AD",
-     ["PINEDE", "JUAN_GARE", "JULES_GREC", "DUGOMMIER", "POLE"], (15, 20)),
-    ("5", "5", "Juan-les-Pins – Jardin Thuret – La Salis", "F39C12",
-     ["PINEDE", "MAUPASSANT", "THURET", "SALIS", "GAULLE"], (20, 20)),
-    ("NAV", "Navette", "Navette Vieil Antibes", "D4145A",
-     ["GAULLE", "AGUILLON", "PORT", "AGUILLON", "MASSENA", "GAULLE"], (10, 15)),
+    (
+        "1",
+        "1",
+        "Antibes Pôle d'Échanges – Juan-les-Pins",
+        "E2001A",
+        ["POLE", "GAULLE", "SALIS", "SABLES", "JUAN_GARE", "PINEDE"],
+        (10, 15),
+    ),
+    (
+        "2",
+        "2",
+        "Antibes Pôle d'Échanges – Cap d'Antibes",
+        "0072BB",
+        ["POLE", "GAULLE", "SALIS", "WYLLIE", "GAROUPE", "PHARE", "THURET", "CAP", "EILENROC"],
+        (15, 20),
+    ),
+    (
+        "3",
+        "3",
+        "Route de Grasse – Port Vauban – Fort Carré",
+        "2E8B57",
+        ["GRASSE", "DUGOMMIER", "POLE", "PORT", "FORT", "BORD_MER"],
+        (12, 20),
+    ),
+    (
+        "4",
+        "4",
+        "Juan-les-Pins – Jules Grec – Pôle d'Échanges",
+        "8E44AD",
+        ["PINEDE", "JUAN_GARE", "JULES_GREC", "DUGOMMIER", "POLE"],
+        (15, 20),
+    ),
+    (
+        "5",
+        "5",
+        "Juan-les-Pins – Jardin Thuret – La Salis",
+        "F39C12",
+        ["PINEDE", "MAUPASSANT", "THURET", "SALIS", "GAULLE"],
+        (20, 20),
+    ),
+    (
+        "NAV",
+        "Navette",
+        "Navette Vieil Antibes",
+        "D4145A",
+        ["GAULLE", "AGUILLON", "PORT", "AGUILLON", "MASSENA", "GAULLE"],
+        (10, 15),
+    ),
 ]
 SPEED_MS = 5.0  # ~18 km/h commercial speed in town
 DWELL_S = 20
@@ -76,7 +112,7 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
     g = streets.vehicle_graph()
     main = max(nx.connected_components(g), key=lambda c: (len(c), min(c)))
     g = g.subgraph(main)
-    for u, v, d in g.edges(data=True):
+    for _u, _v, d in g.edges(data=True):
         d["cost"] = d["length"] * (1.0 if d["importance"] <= 3 else 1.8)
     geoms = {s.id: s.geom for s in streets.streets}
     node_of = {sid: streets.nearest_node(*to_l93(lon, lat), graph=g) for sid, (_, lon, lat) in STOPS.items()}
@@ -84,13 +120,30 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
     stops = []
     for sid, (name, _, _) in STOPS.items():
         lon, lat = to_wgs84(*node_of[sid])
-        stops.append({"stop_id": sid, "stop_code": sid[:4], "stop_name": name, "stop_lat": f"{lat:.6f}",
-                      "stop_lon": f"{lon:.6f}", "location_type": "0", "wheelchair_boarding": "1"})
+        stops.append(
+            {
+                "stop_id": sid,
+                "stop_code": sid[:4],
+                "stop_name": name,
+                "stop_lat": f"{lat:.6f}",
+                "stop_lon": f"{lon:.6f}",
+                "location_type": "0",
+                "wheelchair_boarding": "1",
+            }
+        )
     routes, trips, stop_times, shapes, freqs = [], [], [], [], []
     for route_id, short, long_name, colour, seq, (hw_week, hw_end) in ROUTES:
-        routes.append({"route_id": route_id, "agency_id": "ENVIBUS", "route_short_name": short,
-                       "route_long_name": long_name, "route_type": "3", "route_color": colour,
-                       "route_text_color": "FFFFFF"})
+        routes.append(
+            {
+                "route_id": route_id,
+                "agency_id": "ENVIBUS",
+                "route_short_name": short,
+                "route_long_name": long_name,
+                "route_type": "3",
+                "route_color": colour,
+                "route_text_color": "FFFFFF",
+            }
+        )
         directions = [seq] if route_id == "NAV" else [seq, seq[::-1]]
         for direction, stop_seq in enumerate(directions):
             shape_id = f"{route_id}_{direction}"
@@ -112,8 +165,15 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
             cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(arr, axis=0).T))])
             for k, ((x, y), dist) in enumerate(zip(pts, cum)):
                 lon, lat = to_wgs84(x, y)
-                shapes.append({"shape_id": shape_id, "shape_pt_lat": f"{lat:.6f}", "shape_pt_lon": f"{lon:.6f}",
-                               "shape_pt_sequence": str(k), "shape_dist_traveled": f"{dist:.1f}"})
+                shapes.append(
+                    {
+                        "shape_id": shape_id,
+                        "shape_pt_lat": f"{lat:.6f}",
+                        "shape_pt_lon": f"{lon:.6f}",
+                        "shape_pt_sequence": str(k),
+                        "shape_dist_traveled": f"{dist:.1f}",
+                    }
+                )
             offsets = [int(round(d / SPEED_MS)) + DWELL_S * i for i, d in enumerate(stop_dist)]
             for service, headway in (("SEMAINE", hw_week), ("WEEKEND", hw_end)):
                 start0 = FIRST_S + direction * 300 + int(rng.integers(0, 5)) * 60
@@ -121,42 +181,110 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
                     # the shuttle runs on a headway (frequencies.txt): one template trip per service
                     trip_id = f"{route_id}_{service}_{direction}"
                     start0 = 7 * 3600 + 30 * 60  # the template trip starts with the frequency window
-                    trips.append({"route_id": route_id, "service_id": service, "trip_id": trip_id,
-                                  "trip_headsign": "Vieil Antibes (boucle)", "direction_id": str(direction),
-                                  "shape_id": shape_id, "wheelchair_accessible": "1"})
+                    trips.append(
+                        {
+                            "route_id": route_id,
+                            "service_id": service,
+                            "trip_id": trip_id,
+                            "trip_headsign": "Vieil Antibes (boucle)",
+                            "direction_id": str(direction),
+                            "shape_id": shape_id,
+                            "wheelchair_accessible": "1",
+                        }
+                    )
                     for i, (sid, off) in enumerate(zip(stop_seq, offsets)):
-                        stop_times.append({"trip_id": trip_id, "arrival_time": _hms(start0 + off),
-                                           "departure_time": _hms(start0 + off + (DWELL_S if i else 0)),
-                                           "stop_id": sid, "stop_sequence": str(i + 1),
-                                           "shape_dist_traveled": f"{stop_dist[i]:.1f}", "timepoint": "0"})
-                    freqs.append({"trip_id": trip_id, "start_time": _hms(7 * 3600 + 30 * 60),
-                                  "end_time": _hms(20 * 3600), "headway_secs": str(headway * 60),
-                                  "exact_times": "0"})
+                        stop_times.append(
+                            {
+                                "trip_id": trip_id,
+                                "arrival_time": _hms(start0 + off),
+                                "departure_time": _hms(start0 + off + (DWELL_S if i else 0)),
+                                "stop_id": sid,
+                                "stop_sequence": str(i + 1),
+                                "shape_dist_traveled": f"{stop_dist[i]:.1f}",
+                                "timepoint": "0",
+                            }
+                        )
+                    freqs.append(
+                        {
+                            "trip_id": trip_id,
+                            "start_time": _hms(7 * 3600 + 30 * 60),
+                            "end_time": _hms(20 * 3600),
+                            "headway_secs": str(headway * 60),
+                            "exact_times": "0",
+                        }
+                    )
                     continue
                 t, n = start0, 0
                 while t <= LAST_S:
                     n += 1
                     trip_id = f"{route_id}_{service}_{direction}_{n:03d}"
-                    trips.append({"route_id": route_id, "service_id": service, "trip_id": trip_id,
-                                  "trip_headsign": STOPS[stop_seq[-1]][0], "direction_id": str(direction),
-                                  "shape_id": shape_id, "wheelchair_accessible": "1"})
+                    trips.append(
+                        {
+                            "route_id": route_id,
+                            "service_id": service,
+                            "trip_id": trip_id,
+                            "trip_headsign": STOPS[stop_seq[-1]][0],
+                            "direction_id": str(direction),
+                            "shape_id": shape_id,
+                            "wheelchair_accessible": "1",
+                        }
+                    )
                     for i, (sid, off) in enumerate(zip(stop_seq, offsets)):
-                        stop_times.append({"trip_id": trip_id, "arrival_time": _hms(t + off),
-                                           "departure_time": _hms(t + off + (DWELL_S if 0 < i < len(stop_seq) - 1 else 0)),
-                                           "stop_id": sid, "stop_sequence": str(i + 1),
-                                           "shape_dist_traveled": f"{stop_dist[i]:.1f}", "timepoint": "1"})
+                        stop_times.append(
+                            {
+                                "trip_id": trip_id,
+                                "arrival_time": _hms(t + off),
+                                "departure_time": _hms(t + off + (DWELL_S if 0 < i < len(stop_seq) - 1 else 0)),
+                                "stop_id": sid,
+                                "stop_sequence": str(i + 1),
+                                "shape_dist_traveled": f"{stop_dist[i]:.1f}",
+                                "timepoint": "1",
+                            }
+                        )
                     # evenings thin out after 21:00, as on the real network
                     t += headway * 60 if t < 21 * 3600 else max(headway, 30) * 60
     files = {
-        "agency.txt": [{"agency_id": "ENVIBUS", "agency_name": "Envibus (démo)", "agency_url": "https://www.envibus.fr",
-                        "agency_timezone": "Europe/Paris", "agency_lang": "fr", "agency_phone": "04 89 87 72 00"}],
-        "stops.txt": stops, "routes.txt": routes, "trips.txt": trips, "stop_times.txt": stop_times,
-        "shapes.txt": shapes, "frequencies.txt": freqs,
+        "agency.txt": [
+            {
+                "agency_id": "ENVIBUS",
+                "agency_name": "Envibus (démo)",
+                "agency_url": "https://www.envibus.fr",
+                "agency_timezone": "Europe/Paris",
+                "agency_lang": "fr",
+                "agency_phone": "04 89 87 72 00",
+            }
+        ],
+        "stops.txt": stops,
+        "routes.txt": routes,
+        "trips.txt": trips,
+        "stop_times.txt": stop_times,
+        "shapes.txt": shapes,
+        "frequencies.txt": freqs,
         "calendar.txt": [
-            {"service_id": "SEMAINE", "monday": "1", "tuesday": "1", "wednesday": "1", "thursday": "1",
-             "friday": "1", "saturday": "0", "sunday": "0", "start_date": "20250101", "end_date": "20261231"},
-            {"service_id": "WEEKEND", "monday": "0", "tuesday": "0", "wednesday": "0", "thursday": "0",
-             "friday": "0", "saturday": "1", "sunday": "1", "start_date": "20250101", "end_date": "20261231"},
+            {
+                "service_id": "SEMAINE",
+                "monday": "1",
+                "tuesday": "1",
+                "wednesday": "1",
+                "thursday": "1",
+                "friday": "1",
+                "saturday": "0",
+                "sunday": "0",
+                "start_date": "20250101",
+                "end_date": "20261231",
+            },
+            {
+                "service_id": "WEEKEND",
+                "monday": "0",
+                "tuesday": "0",
+                "wednesday": "0",
+                "thursday": "0",
+                "friday": "0",
+                "saturday": "1",
+                "sunday": "1",
+                "start_date": "20250101",
+                "end_date": "20261231",
+            },
         ],
         # public holidays run the weekend timetable (Ascension, 14 juillet, 15 août 2025)
         "calendar_dates.txt": [
@@ -164,9 +292,16 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
             for day in ("20250529", "20250714", "20250815")
             for sid, et in (("SEMAINE", "2"), ("WEEKEND", "1"))
         ],
-        "feed_info.txt": [{"feed_publisher_name": "Jumeau", "feed_publisher_url": "https://example.org/jumeau",
-                           "feed_lang": "fr", "feed_start_date": "20250101", "feed_end_date": "20261231",
-                           "feed_version": f"demo-{seed}"}],
+        "feed_info.txt": [
+            {
+                "feed_publisher_name": "Jumeau",
+                "feed_publisher_url": "https://example.org/jumeau",
+                "feed_lang": "fr",
+                "feed_start_date": "20250101",
+                "feed_end_date": "20261231",
+                "feed_version": f"demo-{seed}",
+            }
+        ],
     }
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, rows in files.items():

@@ -15,8 +15,17 @@ from .terrain import Terrain
 from .vector_files import feature, write_gpkg_layer
 
 # RAEPA code lists (CNIG RAEPA v1.2, as shipped in the val_raepa_* tables)
-MATERIAU = {"fonte_ductile": "11", "fonte_grise": "12", "pehd": "18", "pvc": "27", "amiante": "02",
-            "beton_arme": "04", "gres": "13", "pp": "21", "acier": "01"}
+MATERIAU = {
+    "fonte_ductile": "11",
+    "fonte_grise": "12",
+    "pehd": "18",
+    "pvc": "27",
+    "amiante": "02",
+    "beton_arme": "04",
+    "gres": "13",
+    "pp": "21",
+    "acier": "01",
+}
 QUALGLOC = {"A": "01", "B": "02", "C": "03"}
 MOUVRAGE = "Communauté d'Agglomération Sophia Antipolis"
 GEXPLOIT = "Régie des Eaux d'Antibes"
@@ -38,8 +47,7 @@ class Tree:
     edge: dict[tuple[float, float], dict]
 
 
-def _street_tree(streets: StreetNetwork, root_xy: tuple[float, float], max_edges: int,
-                 weight: str = "length") -> Tree:
+def _street_tree(streets: StreetNetwork, root_xy: tuple[float, float], max_edges: int, weight: str = "length") -> Tree:
     g = streets.vehicle_graph()
     main = max(nx.connected_components(g), key=lambda c: (len(c), min(c)))
     g = g.subgraph(main)
@@ -103,10 +111,29 @@ def write_water(streets: StreetNetwork, terrain: Terrain, path: Path, seed: int)
         line = _edge_line(by_id, tree.edge[child], par)
         xy = _shift(np.asarray(line.coords), WATER_SHIFT)
         served = down[child]
-        diam = 300 if served > 150 else 250 if served > 80 else 200 if served > 40 else 150 if served > 12 else 100 if served > 3 else 80
+        diam = (
+            300
+            if served > 150
+            else 250
+            if served > 80
+            else 200
+            if served > 40
+            else 150
+            if served > 12
+            else 100
+            if served > 3
+            else 80
+        )
         year = int(rng.integers(1955, 2022))
-        mat = (MATERIAU["fonte_grise"] if year < 1970 else MATERIAU["amiante"] if year < 1980 and diam <= 150
-               else MATERIAU["fonte_ductile"] if diam >= 150 else MATERIAU["pehd"])
+        mat = (
+            MATERIAU["fonte_grise"]
+            if year < 1970
+            else MATERIAU["amiante"]
+            if year < 1980 and diam <= 150
+            else MATERIAU["fonte_ductile"]
+            if diam >= 150
+            else MATERIAU["pehd"]
+        )
         roll = rng.random()
         cover = round(float(rng.uniform(0.8, 1.4)), 2)
         if roll < 0.2:  # surveyed in class A: the altitude of the generatrix is on each vertex
@@ -119,19 +146,40 @@ def write_water(streets: StreetNetwork, terrain: Terrain, path: Path, seed: int)
         else:  # nothing known about the depth: an importer must estimate it
             cls_xy, cls_z, profgen = "C", "C", None
             geom = LineString(xy)
-        pipes.append(feature(geom, {
-            "idcana": f"AEPC{k + 1:06d}", "mouvrage": MOUVRAGE, "gexploit": GEXPLOIT,
-            "enservice": "O", "relprof": "01" if profgen is not None else "00",
-            "branchemnt": "N", "materiau": mat, "diametre": diam,
-            "andebpose": str(year), "anfinpose": str(year), "modecirc": "02",
-            "contcanaep": "02", "fonccanaep": "01" if diam >= 250 else "02",
-            "profgen": profgen, "qualglocxy": QUALGLOC[cls_xy], "qualglocz": QUALGLOC[cls_z],
-            "datemaj": "2024-11-05", "sourmaj": "Régie des Eaux d'Antibes", "qualannee": "02",
-            "dategeoloc": "2023-06-12" if cls_xy == "A" else None,
-            "sourgeoloc": "Géomètre expert" if cls_xy == "A" else "Plans de récolement",
-            "sourattrib": "SIG régie", "idnini": node_id[par], "idnterm": node_id[child],
-            "idcanppale": None, "longcana": round(line.length, 2), "nbranche": int(rng.integers(0, 9)),
-        }))
+        pipes.append(
+            feature(
+                geom,
+                {
+                    "idcana": f"AEPC{k + 1:06d}",
+                    "mouvrage": MOUVRAGE,
+                    "gexploit": GEXPLOIT,
+                    "enservice": "O",
+                    "relprof": "01" if profgen is not None else "00",
+                    "branchemnt": "N",
+                    "materiau": mat,
+                    "diametre": diam,
+                    "andebpose": str(year),
+                    "anfinpose": str(year),
+                    "modecirc": "02",
+                    "contcanaep": "02",
+                    "fonccanaep": "01" if diam >= 250 else "02",
+                    "profgen": profgen,
+                    "qualglocxy": QUALGLOC[cls_xy],
+                    "qualglocz": QUALGLOC[cls_z],
+                    "datemaj": "2024-11-05",
+                    "sourmaj": "Régie des Eaux d'Antibes",
+                    "qualannee": "02",
+                    "dategeoloc": "2023-06-12" if cls_xy == "A" else None,
+                    "sourgeoloc": "Géomètre expert" if cls_xy == "A" else "Plans de récolement",
+                    "sourattrib": "SIG régie",
+                    "idnini": node_id[par],
+                    "idnterm": node_id[child],
+                    "idcanppale": None,
+                    "longcana": round(line.length, 2),
+                    "nbranche": int(rng.integers(0, 9)),
+                },
+            )
+        )
     children = {}
     for c, p in tree.parent.items():
         children.setdefault(p, []).append(c)
@@ -144,13 +192,26 @@ def write_water(streets: StreetNetwork, terrain: Terrain, path: Path, seed: int)
             continue
         x, y = _shift(np.array([n]), WATER_SHIFT)[0]
         ground = terrain.height_at(x, y)
-        fittings.append(feature(Point(x, y, round(ground, 2)), {
-            "idappareil": f"AEPA{len(fittings) + 1:06d}", "mouvrage": MOUVRAGE, "gexploit": GEXPLOIT,
-            "fnappaep": kind, "diametre": 100 if kind == "06" else None,
-            "anfinpose": str(int(rng.integers(1970, 2022))), "idnoeud": node_id[n],
-            "z": round(ground, 2), "qualglocxy": "02", "qualglocz": "02",
-            "datemaj": "2024-11-05", "sourmaj": "Régie des Eaux d'Antibes", "idouvrage": None,
-        }))
+        fittings.append(
+            feature(
+                Point(x, y, round(ground, 2)),
+                {
+                    "idappareil": f"AEPA{len(fittings) + 1:06d}",
+                    "mouvrage": MOUVRAGE,
+                    "gexploit": GEXPLOIT,
+                    "fnappaep": kind,
+                    "diametre": 100 if kind == "06" else None,
+                    "anfinpose": str(int(rng.integers(1970, 2022))),
+                    "idnoeud": node_id[n],
+                    "z": round(ground, 2),
+                    "qualglocxy": "02",
+                    "qualglocz": "02",
+                    "datemaj": "2024-11-05",
+                    "sourmaj": "Régie des Eaux d'Antibes",
+                    "idouvrage": None,
+                },
+            )
+        )
     rx, ry = _shift(np.array([tree.root]), WATER_SHIFT)[0]
     works = [
         ("AEPO000001", "03", (rx, ry), "Réservoir de la Garoupe", 1962),
@@ -160,13 +221,25 @@ def write_water(streets: StreetNetwork, terrain: Terrain, path: Path, seed: int)
     ouvrages = []
     for oid, kind, (x, y), name, year in works:
         ground = terrain.height_at(x, y)
-        ouvrages.append(feature(Point(x, y, round(ground, 2)), {
-            "idouvrage": oid, "nom": name, "mouvrage": MOUVRAGE, "gexploit": GEXPLOIT,
-            "fnouvaep": kind, "anfinpose": str(year), "z": round(ground, 2),
-            "idnoeud": node_id[tree.root] if kind == "03" else None,
-            "qualglocxy": "01", "qualglocz": "01", "datemaj": "2024-11-05",
-            "sourmaj": "Régie des Eaux d'Antibes",
-        }))
+        ouvrages.append(
+            feature(
+                Point(x, y, round(ground, 2)),
+                {
+                    "idouvrage": oid,
+                    "nom": name,
+                    "mouvrage": MOUVRAGE,
+                    "gexploit": GEXPLOIT,
+                    "fnouvaep": kind,
+                    "anfinpose": str(year),
+                    "z": round(ground, 2),
+                    "idnoeud": node_id[tree.root] if kind == "03" else None,
+                    "qualglocxy": "01",
+                    "qualglocz": "01",
+                    "datemaj": "2024-11-05",
+                    "sourmaj": "Régie des Eaux d'Antibes",
+                },
+            )
+        )
     path.unlink(missing_ok=True)
     write_gpkg_layer(path, "raepa_canalaep_l", pipes, None, z_optional=True)
     write_gpkg_layer(path, "raepa_apparaep_p", fittings, "POINT25D")
@@ -209,38 +282,86 @@ def write_sewer(streets: StreetNetwork, terrain: Terrain, path: Path, seed: int)
         year = int(rng.integers(1950, 2020))
         mat = MATERIAU["gres"] if year < 1975 else MATERIAU["beton_arme"] if diam >= 400 else MATERIAU["pvc"]
         cls = "A" if rng.random() < 0.3 else "B"
-        geom = LineString(np.column_stack([xy, np.linspace(zam, zav, len(xy)).round(3)])) if cls == "A" else LineString(xy)
-        pipes.append(feature(geom, {
-            "idcana": f"ASSC{k + 1:06d}", "mouvrage": MOUVRAGE, "gexploit": GEXPLOIT,
-            "enservice": "O", "branchemnt": "N", "materiau": mat, "diametre": diam,
-            "andebpose": str(year), "anfinpose": str(year),
-            "modecirc": "02" if child in pumped else "01",
-            "contcanass": typ, "fonccanass": "01" if diam >= 400 else "02", "typreseau": typ,
-            "sensecoul": "1", "zamont": zam, "zaval": zav,
-            "qualglocxy": QUALGLOC[cls], "qualglocz": QUALGLOC[cls],
-            "datemaj": "2024-10-21", "sourmaj": "Régie Assainissement", "qualannee": "02",
-            "idnini": node_id[child], "idnterm": node_id[par], "longcana": round(line.length, 2),
-        }))
+        geom = (
+            LineString(np.column_stack([xy, np.linspace(zam, zav, len(xy)).round(3)])) if cls == "A" else LineString(xy)
+        )
+        pipes.append(
+            feature(
+                geom,
+                {
+                    "idcana": f"ASSC{k + 1:06d}",
+                    "mouvrage": MOUVRAGE,
+                    "gexploit": GEXPLOIT,
+                    "enservice": "O",
+                    "branchemnt": "N",
+                    "materiau": mat,
+                    "diametre": diam,
+                    "andebpose": str(year),
+                    "anfinpose": str(year),
+                    "modecirc": "02" if child in pumped else "01",
+                    "contcanass": typ,
+                    "fonccanass": "01" if diam >= 400 else "02",
+                    "typreseau": typ,
+                    "sensecoul": "1",
+                    "zamont": zam,
+                    "zaval": zav,
+                    "qualglocxy": QUALGLOC[cls],
+                    "qualglocz": QUALGLOC[cls],
+                    "datemaj": "2024-10-21",
+                    "sourmaj": "Régie Assainissement",
+                    "qualannee": "02",
+                    "idnini": node_id[child],
+                    "idnterm": node_id[par],
+                    "longcana": round(line.length, 2),
+                },
+            )
+        )
     regards, apps = [], []
     for n in sorted(ground, key=node_id.get):
         x, y = np.array(n) + SEWER_SHIFT
         kind = "02" if n == tree.root else "01" if n in pumped else "06"
-        regards.append(feature(Point(x, y, round(ground[n], 2)), {
-            "idouvrage": f"ASSO{len(regards) + 1:06d}", "idnoeud": node_id[n],
-            "mouvrage": MOUVRAGE, "gexploit": GEXPLOIT, "typreseau": "02", "fnouvass": kind,
-            "nom": "Station d'épuration Antibes Bord de Mer" if kind == "02" else None,
-            "z": round(ground[n], 2), "ztampon": round(ground[n], 2), "zradier": invert[n],
-            "profradier": round(ground[n] - invert[n], 2), "anfinpose": str(int(rng.integers(1950, 2020))),
-            "qualglocxy": "02", "qualglocz": "01" if rng.random() < 0.5 else "02",
-            "datemaj": "2024-10-21", "sourmaj": "Régie Assainissement",
-        }))
+        regards.append(
+            feature(
+                Point(x, y, round(ground[n], 2)),
+                {
+                    "idouvrage": f"ASSO{len(regards) + 1:06d}",
+                    "idnoeud": node_id[n],
+                    "mouvrage": MOUVRAGE,
+                    "gexploit": GEXPLOIT,
+                    "typreseau": "02",
+                    "fnouvass": kind,
+                    "nom": "Station d'épuration Antibes Bord de Mer" if kind == "02" else None,
+                    "z": round(ground[n], 2),
+                    "ztampon": round(ground[n], 2),
+                    "zradier": invert[n],
+                    "profradier": round(ground[n] - invert[n], 2),
+                    "anfinpose": str(int(rng.integers(1950, 2020))),
+                    "qualglocxy": "02",
+                    "qualglocz": "01" if rng.random() < 0.5 else "02",
+                    "datemaj": "2024-10-21",
+                    "sourmaj": "Régie Assainissement",
+                },
+            )
+        )
         if n in pumped:
-            apps.append(feature(Point(x + 2.0, y, round(invert[n], 2)), {
-                "idappareil": f"ASSA{len(apps) + 1:06d}", "idnoeud": node_id[n], "fnappass": "03",
-                "mouvrage": MOUVRAGE, "gexploit": GEXPLOIT, "typreseau": "02", "z": round(invert[n], 2),
-                "qualglocxy": "02", "qualglocz": "02", "datemaj": "2024-10-21",
-                "sourmaj": "Régie Assainissement",
-            }))
+            apps.append(
+                feature(
+                    Point(x + 2.0, y, round(invert[n], 2)),
+                    {
+                        "idappareil": f"ASSA{len(apps) + 1:06d}",
+                        "idnoeud": node_id[n],
+                        "fnappass": "03",
+                        "mouvrage": MOUVRAGE,
+                        "gexploit": GEXPLOIT,
+                        "typreseau": "02",
+                        "z": round(invert[n], 2),
+                        "qualglocxy": "02",
+                        "qualglocz": "02",
+                        "datemaj": "2024-10-21",
+                        "sourmaj": "Régie Assainissement",
+                    },
+                )
+            )
     path.unlink(missing_ok=True)
     write_gpkg_layer(path, "raepa_canalass_l", pipes, None, z_optional=True)
     write_gpkg_layer(path, "raepa_apparass_p", apps, "POINT25D")

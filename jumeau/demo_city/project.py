@@ -45,22 +45,45 @@ def _glb(volumes: list[tuple[str, tuple[float, ...], tuple[float, float, float, 
     for name, extent, rgba in volumes:
         pos, nor, idx = _box(*extent)
         mat = len(gltf.materials)
-        gltf.materials.append(pygltflib.Material(name=f"{name}-material", pbrMetallicRoughness=pygltflib.PbrMetallicRoughness(
-            baseColorFactor=list(rgba), metallicFactor=0.1, roughnessFactor=0.8)))
+        gltf.materials.append(
+            pygltflib.Material(
+                name=f"{name}-material",
+                pbrMetallicRoughness=pygltflib.PbrMetallicRoughness(
+                    baseColorFactor=list(rgba), metallicFactor=0.1, roughnessFactor=0.8
+                ),
+            )
+        )
         acc0 = len(gltf.accessors)
-        for arr, target, kind, extra in ((pos, pygltflib.ARRAY_BUFFER, "VEC3", True),
-                                         (nor, pygltflib.ARRAY_BUFFER, "VEC3", False),
-                                         (idx, pygltflib.ELEMENT_ARRAY_BUFFER, "SCALAR", False)):
+        for arr, target, kind, extra in (
+            (pos, pygltflib.ARRAY_BUFFER, "VEC3", True),
+            (nor, pygltflib.ARRAY_BUFFER, "VEC3", False),
+            (idx, pygltflib.ELEMENT_ARRAY_BUFFER, "SCALAR", False),
+        ):
             data = arr.tobytes()
-            gltf.bufferViews.append(pygltflib.BufferView(buffer=0, byteOffset=len(blob), byteLength=len(data), target=target))
-            gltf.accessors.append(pygltflib.Accessor(
-                bufferView=len(gltf.bufferViews) - 1,
-                componentType=pygltflib.UNSIGNED_INT if kind == "SCALAR" else pygltflib.FLOAT,
-                count=len(arr), type=kind,
-                max=arr.max(axis=0).tolist() if extra else None, min=arr.min(axis=0).tolist() if extra else None))
+            gltf.bufferViews.append(
+                pygltflib.BufferView(buffer=0, byteOffset=len(blob), byteLength=len(data), target=target)
+            )
+            gltf.accessors.append(
+                pygltflib.Accessor(
+                    bufferView=len(gltf.bufferViews) - 1,
+                    componentType=pygltflib.UNSIGNED_INT if kind == "SCALAR" else pygltflib.FLOAT,
+                    count=len(arr),
+                    type=kind,
+                    max=arr.max(axis=0).tolist() if extra else None,
+                    min=arr.min(axis=0).tolist() if extra else None,
+                )
+            )
             blob += data + b"\x00" * (-len(data) % 4)
-        gltf.meshes.append(pygltflib.Mesh(name=name, primitives=[pygltflib.Primitive(
-            attributes=pygltflib.Attributes(POSITION=acc0, NORMAL=acc0 + 1), indices=acc0 + 2, material=mat)]))
+        gltf.meshes.append(
+            pygltflib.Mesh(
+                name=name,
+                primitives=[
+                    pygltflib.Primitive(
+                        attributes=pygltflib.Attributes(POSITION=acc0, NORMAL=acc0 + 1), indices=acc0 + 2, material=mat
+                    )
+                ],
+            )
+        )
         gltf.nodes.append(pygltflib.Node(name=name, mesh=len(gltf.meshes) - 1))
         gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
     gltf.buffers = [pygltflib.Buffer(byteLength=len(blob))]
@@ -74,11 +97,15 @@ def write_project(terrain: Terrain, out_dir: Path) -> dict[str, Path]:
     glass, stone, podium = (0.55, 0.68, 0.78, 1.0), (0.86, 0.80, 0.70, 1.0), (0.75, 0.72, 0.68, 1.0)
     # glTF is Y-up; the model's origin is the centre of its ground floor, +X east, -Z north.
     storey = 3.2
-    variant_a = [("podium", (-22.0, 22.0, 0.0, 2 * 4.5, -14.0, 14.0), podium),
-                 ("tower", (-10.0, 10.0, 9.0, 9.0 + 12 * storey, -10.0, 10.0), glass),
-                 ("crown", (-6.0, 6.0, 9.0 + 12 * storey, 9.0 + 12 * storey + 3.0, -6.0, 6.0), stone)]
-    variant_b = [("block", (-34.0, 34.0, 0.0, 6 * storey, -16.0, 16.0), stone),
-                 ("attic", (-28.0, 28.0, 6 * storey, 6 * storey + 2.5, -12.0, 12.0), glass)]
+    variant_a = [
+        ("podium", (-22.0, 22.0, 0.0, 2 * 4.5, -14.0, 14.0), podium),
+        ("tower", (-10.0, 10.0, 9.0, 9.0 + 12 * storey, -10.0, 10.0), glass),
+        ("crown", (-6.0, 6.0, 9.0 + 12 * storey, 9.0 + 12 * storey + 3.0, -6.0, 6.0), stone),
+    ]
+    variant_b = [
+        ("block", (-34.0, 34.0, 0.0, 6 * storey, -16.0, 16.0), stone),
+        ("attic", (-28.0, 28.0, 6 * storey, 6 * storey + 2.5, -12.0, 12.0), glass),
+    ]
     files = {"variant_a": out_dir / "variant_a.glb", "variant_b": out_dir / "variant_b.glb"}
     _glb(variant_a, files["variant_a"])
     _glb(variant_b, files["variant_b"])
@@ -86,19 +113,32 @@ def write_project(terrain: Terrain, out_dir: Path) -> dict[str, Path]:
     ground = round(max(terrain.height_at(x, y), 0.5), 2)
     meta = {
         "name": "Tour du Port",
-        "description": ("Projet de reconversion du quai ouest du port Vauban : commerces en socle et logements. "
-                        "Deux variantes soumises à la concertation : une tour de 12 étages sur socle, ou un "
-                        "immeuble de 6 étages plus large."),
+        "description": (
+            "Projet de reconversion du quai ouest du port Vauban : commerces en socle et logements. "
+            "Deux variantes soumises à la concertation : une tour de 12 étages sur socle, ou un "
+            "immeuble de 6 étages plus large."
+        ),
         "status": "consultation",
-        "crs": "EPSG:2154", "vertical_crs": "EPSG:5720 (NGF-IGN69)",
+        "crs": "EPSG:2154",
+        "vertical_crs": "EPSG:5720 (NGF-IGN69)",
         "model_axes": "glTF 2.0: metres, +Y up, +X east, -Z north before rotation",
         "variants": [
-            {"id": "variant_a", "name": "Variante A – tour de 12 étages", "file": "variant_a.glb",
-             "storeys": 12, "height_m": round(9.0 + 12 * storey + 3.0, 1),
-             "placement": {"origin": [round(x, 2), round(y, 2)], "rotation_deg": ROTATION_DEG, "elevation": ground}},
-            {"id": "variant_b", "name": "Variante B – immeuble de 6 étages", "file": "variant_b.glb",
-             "storeys": 6, "height_m": round(6 * storey + 2.5, 1),
-             "placement": {"origin": [round(x, 2), round(y, 2)], "rotation_deg": ROTATION_DEG, "elevation": ground}},
+            {
+                "id": "variant_a",
+                "name": "Variante A – tour de 12 étages",
+                "file": "variant_a.glb",
+                "storeys": 12,
+                "height_m": round(9.0 + 12 * storey + 3.0, 1),
+                "placement": {"origin": [round(x, 2), round(y, 2)], "rotation_deg": ROTATION_DEG, "elevation": ground},
+            },
+            {
+                "id": "variant_b",
+                "name": "Variante B – immeuble de 6 étages",
+                "file": "variant_b.glb",
+                "storeys": 6,
+                "height_m": round(6 * storey + 2.5, 1),
+                "placement": {"origin": [round(x, 2), round(y, 2)], "rotation_deg": ROTATION_DEG, "elevation": ground},
+            },
         ],
         "rotation_convention": "degrees, counter-clockwise about the vertical axis, from east (EPSG:2154 x axis)",
         "consultation": {"start": "2025-03-01", "end": "2025-04-30"},

@@ -92,7 +92,6 @@ def build_terrain(coast: Coastline, seed: int) -> Terrain:
     dist_land = ndimage.distance_transform_edt(land) * CELL_SIZE  # metres to the shore, on land
     dist_sea = ndimage.distance_transform_edt(~land) * CELL_SIZE  # metres to the shore, at sea
 
-
     relief = np.zeros((height, width))
     for lon, lat, peak, radius, flatness in _HILLS:
         cx, cy = to_l93(lon, lat)
@@ -125,16 +124,37 @@ def write_terrain(terrain: Terrain, path: Path) -> Path:
 
     h, w = terrain.heights.shape
     t = terrain.transform
-    raster = GDALRaster({
-        "driver": "GTiff", "name": str(path), "srid": DEMO_SRID, "width": w, "height": h, "datatype": 6,
-        "origin": (t.c, t.f), "scale": (t.a, t.e),
-        "bands": [{"data": terrain.heights, "nodata_value": NODATA}],
-        "papsz_options": {"tiled": "yes", "blockxsize": 256, "blockysize": 256, "compress": "deflate", "predictor": 3},
-    })
-    raster.metadata = {"DEFAULT": {
-        "VERTICAL_DATUM": "NGF-IGN69", "VERTICAL_CRS": f"EPSG:{DEMO_VERTICAL_SRID}", "UNITS": "metre",
-        "SEA_MASK": "height < 0", "SOURCE": "Jumeau demo city generator (synthetic, Antibes-like)",
-    }}
-    raster.bands[0].metadata = {"DEFAULT": {"VERTICAL_DATUM": "NGF-IGN69", "VERTICAL_CRS": f"EPSG:{DEMO_VERTICAL_SRID}"}}
+    raster = GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(path),
+            "srid": DEMO_SRID,
+            "width": w,
+            "height": h,
+            "datatype": 6,
+            "origin": (t.c, t.f),
+            "scale": (t.a, t.e),
+            "bands": [{"data": terrain.heights, "nodata_value": NODATA}],
+            "papsz_options": {
+                "tiled": "yes",
+                "blockxsize": 256,
+                "blockysize": 256,
+                "compress": "deflate",
+                "predictor": 3,
+            },
+        }
+    )
+    raster.metadata = {
+        "DEFAULT": {
+            "VERTICAL_DATUM": "NGF-IGN69",
+            "VERTICAL_CRS": f"EPSG:{DEMO_VERTICAL_SRID}",
+            "UNITS": "metre",
+            "SEA_MASK": "height < 0",
+            "SOURCE": "Jumeau demo city generator (synthetic, Antibes-like)",
+        }
+    }
+    raster.bands[0].metadata = {
+        "DEFAULT": {"VERTICAL_DATUM": "NGF-IGN69", "VERTICAL_CRS": f"EPSG:{DEMO_VERTICAL_SRID}"}
+    }
     del raster  # closes and flushes the file
     return path

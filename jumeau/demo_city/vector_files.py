@@ -37,8 +37,9 @@ def feature(geom: BaseGeometry | None, props: dict[str, Any], ndigits: int = 3) 
     return {"type": "Feature", "properties": props, "geometry": g}
 
 
-def write_gpkg_layer(path: Path, layer: str, features: Sequence[dict[str, Any]],
-                     geometry_type: str | None, z_optional: bool = False) -> None:
+def write_gpkg_layer(
+    path: Path, layer: str, features: Sequence[dict[str, Any]], geometry_type: str | None, z_optional: bool = False
+) -> None:
     """Add one layer of EPSG:2154 features to a GeoPackage through ogr2ogr.
 
     Property types follow GeoJSON: quoted codes ('01') stay strings, ISO dates become Date.
@@ -48,11 +49,26 @@ def write_gpkg_layer(path: Path, layer: str, features: Sequence[dict[str, Any]],
     """
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / f"{layer}.geojson"
-        src.write_text(json.dumps({"type": "FeatureCollection", "features": list(features)},
-                                  ensure_ascii=False), encoding="utf-8")
-        cmd = ["ogr2ogr", "-f", "GPKG", str(path), str(src), "-nln", layer,
-               "-a_srs", f"EPSG:{DEMO_SRID}",
-               "-lco", "SPATIAL_INDEX=YES", "-lco", "FID=fid", "-oo", "DATE_AS_STRING=NO"]
+        src.write_text(
+            json.dumps({"type": "FeatureCollection", "features": list(features)}, ensure_ascii=False), encoding="utf-8"
+        )
+        cmd = [
+            "ogr2ogr",
+            "-f",
+            "GPKG",
+            str(path),
+            str(src),
+            "-nln",
+            layer,
+            "-a_srs",
+            f"EPSG:{DEMO_SRID}",
+            "-lco",
+            "SPATIAL_INDEX=YES",
+            "-lco",
+            "FID=fid",
+            "-oo",
+            "DATE_AS_STRING=NO",
+        ]
         if geometry_type:
             cmd += ["-nlt", geometry_type]
         if path.exists():

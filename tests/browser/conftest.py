@@ -1,4 +1,5 @@
 """Browser tests: a real `serve_demo` process on its own database, driven by Debian's Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,15 @@ from tests.live_server import free_port, own_database
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--ignore-gpu-blocklist",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 PERSONAS = {"alice": "planner", "bob": "field_agent"}
 PASSWORD = "correct horse battery"
@@ -32,8 +40,14 @@ class DemoServer:
     extra: dict = field(default_factory=dict)
 
     def manage(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
         return result
@@ -48,9 +62,14 @@ def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
     """The demo city loaded through the importers, served by `manage.py serve_demo` (HTTP + websockets)."""
     base = tmp_path_factory.mktemp("demo-server")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(JUMEAU_TILES_DIR=str(base / "tiles"), DJANGO_SETTINGS_MODULE="jumeau.settings", LOG_LEVEL="warning",
-               # serve_demo's Celery worker: a broker folder and queue of its own, never a running demo's.
-               JUMEAU_CELERY_DIR=str(base / "celery"), JUMEAU_CELERY_QUEUE=f"jumeau-browser-{os.getpid()}")
+    env.update(
+        JUMEAU_TILES_DIR=str(base / "tiles"),
+        DJANGO_SETTINGS_MODULE="jumeau.settings",
+        LOG_LEVEL="warning",
+        # serve_demo's Celery worker: a broker folder and queue of its own, never a running demo's.
+        JUMEAU_CELERY_DIR=str(base / "celery"),
+        JUMEAU_CELERY_QUEUE=f"jumeau-browser-{os.getpid()}",
+    )
     env, drop = own_database(env, f"jumeau_browser_{os.getpid()}")
     port = free_port()
     server = DemoServer(url=f"http://127.0.0.1:{port}", env=env, log_path=str(base / "server.log"))
@@ -61,11 +80,17 @@ def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
         server.manage("collectstatic", "--noinput", "-v", "0", timeout=900)
         users = "; ".join(
             f"u = User.objects.create_user({name!r}, password={PASSWORD!r}); u.groups.add(Group.objects.get(name={role!r}))"
-            for name, role in PERSONAS.items())
+            for name, role in PERSONAS.items()
+        )
         server.manage("shell", "-c", f"from django.contrib.auth.models import User, Group; {users}")
         log = open(server.log_path, "w")
-        server.process = subprocess.Popen([sys.executable, "manage.py", "serve_demo", "--port", str(port), "--interval", "2"],
-                                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server.process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve_demo", "--port", str(port), "--interval", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -120,12 +145,12 @@ class Page:
     def __getattr__(self, name):
         return getattr(self.page, name)
 
-    def open(self, path: str = "/") -> "Page":
+    def open(self, path: str = "/") -> Page:
         self.page.goto(self.server.url + path)
         self.page.wait_for_function("window.jumeau && window.jumeau.ready === true")
         return self
 
-    def login(self, username: str) -> "Page":
+    def login(self, username: str) -> Page:
         self.page.goto(self.server.url + "/accounts/login/?next=/")
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", PASSWORD)
@@ -137,7 +162,9 @@ class Page:
         """Until the layer's tileset has loaded every tile it needs for the current view."""
         self.page.wait_for_function(
             "(name) => { const l = window.jumeau.layers[name]; if (!l) return false;"
-            " window.jumeau.viewer.requestRender(); return l.loaded && l.tileset.tilesLoaded; }", arg=name)
+            " window.jumeau.viewer.requestRender(); return l.loaded && l.tileset.tilesLoaded; }",
+            arg=name,
+        )
 
     def click_feature(self, layer: str) -> None:
         """Find a pixel where `layer` has a feature, then click it like a person would."""
@@ -154,7 +181,9 @@ class Page:
                       if (p instanceof Cesium.Cesium3DTileFeature && p.tileset === ts) return {x, y};
                     }
                 return null;
-            }""", layer)
+            }""",
+            layer,
+        )
         assert spot is not None, f"no feature of {layer} on screen"
         box = self.page.locator("#cesium canvas").first.bounding_box()
         self.page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])

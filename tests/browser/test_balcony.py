@@ -1,4 +1,5 @@
 """My balcony: a citizen clicks a facade, flies to the balcony, reads what it sees, and flips before/after the project."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,7 +27,8 @@ def click_a_facade(page) -> None:
                   && v.scene.pickPosition(new Cesium.Cartesian2(x, y))) return {x: box.left + x, y: box.top + y};
             }
             return null;
-        }""")
+        }"""
+    )
     assert spot is not None, "no building facade on screen"
     page.mouse.click(spot["x"], spot["y"])
 
@@ -61,7 +63,8 @@ def test_a_citizen_sees_the_view_from_a_balcony_before_and_after(page):
     assert page.evaluate(f"{PLUGIN}.imagery !== null")
     page.wait_for_function(
         "(h) => Math.abs(window.jumeau.viewer.cesium.camera.positionCartographic.height - h) < 5",
-        arg=result["observer"]["height"])
+        arg=result["observer"]["height"],
+    )
     assert result["observer"]["height"] < height_before
 
     if result["after"] is not None:
@@ -101,8 +104,10 @@ def test_the_balcony_measures_the_variant_the_scene_shows_and_hides_it_before(pa
     shown = "(n) => window.jumeau.layers[n].tileset.show"
     assert page.evaluate(shown, second) is True and page.evaluate(shown, layers[0]) is False
     sent: list[dict] = []
-    page.on("request", lambda r: sent.append(r.post_data_json)
-            if r.method == "POST" and r.url.endswith("/api/viewshed/") else None)
+    page.on(
+        "request",
+        lambda r: sent.append(r.post_data_json) if r.method == "POST" and r.url.endswith("/api/viewshed/") else None,
+    )
 
     page.locator("button[data-tool=balcony]").click()
     click_a_facade(page)

@@ -1,4 +1,5 @@
 """When the server fails, the app says so in French and offers a retry, instead of a black screen or English."""
+
 from __future__ import annotations
 
 import re
@@ -82,11 +83,18 @@ def test_the_loading_message_shows_until_the_globe_has_drawn(page):
     page.locator("#loading").wait_for(state="hidden")
 
 
-@pytest.mark.parametrize("path, init, status, french", [
-    ("/api/projects/no-such-project/", {}, 404, "introuvable"),
-    ("/api/viewshed/", {"method": "POST", "headers": {"Content-Type": "application/json"}, "body": "{}"}, 400,
-     "pas été acceptée"),
-])
+@pytest.mark.parametrize(
+    "path, init, status, french",
+    [
+        ("/api/projects/no-such-project/", {}, 404, "introuvable"),
+        (
+            "/api/viewshed/",
+            {"method": "POST", "headers": {"Content-Type": "application/json"}, "body": "{}"},
+            400,
+            "pas été acceptée",
+        ),
+    ],
+)
 def test_the_servers_english_errors_read_in_french(page, path, init, status, french):
     page.open("/")
     answer = page.evaluate(
@@ -97,7 +105,9 @@ def test_the_servers_english_errors_read_in_french(page, path, init, status, fre
             if (init.headers) init.headers['X-CSRFToken'] = csrf;
             try { await fetchJson(path, init); return null; }
             catch (err) { return {message: err.message, status: err.status, detail: err.detail}; }
-        }""", [path, init])
+        }""",
+        [path, init],
+    )
     assert answer is not None and answer["status"] == status, answer
     assert french in answer["message"] and not ENGLISH.search(answer["message"]), answer
     assert answer["detail"], "the server's own words are kept for the console"

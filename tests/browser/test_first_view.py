@@ -1,4 +1,5 @@
 """The first 3D view: CesiumJS shows the demo terrain and buildings; a click shows a building's attributes."""
+
 from __future__ import annotations
 
 import pytest

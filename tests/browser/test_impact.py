@@ -1,5 +1,6 @@
 """The impact heat map: a planner switches it on for a draft variant and reads a window's numbers; a citizen never
 sees a draft's impact."""
+
 from __future__ import annotations
 
 import json
@@ -35,31 +36,51 @@ def shell(server, code: str) -> str:
 @pytest.fixture(scope="module")
 def reports(demo_server):
     """The demo's first variant's report computed and stored, the other's not (yet)."""
-    ids = json.loads(shell(demo_server, (
-        "import json; from twin.models import ProjectVariant; "
-        "print(json.dumps(list(ProjectVariant.objects.order_by('pk').values_list('pk', flat=True))))")))
+    ids = json.loads(
+        shell(
+            demo_server,
+            (
+                "import json; from twin.models import ProjectVariant; "
+                "print(json.dumps(list(ProjectVariant.objects.order_by('pk').values_list('pk', flat=True))))"
+            ),
+        )
+    )
     assert len(ids) >= 2, "the demo city has two variants"
     first, other = ids[0], ids[1]
     demo_server.manage("impact_report", str(first), timeout=1800)
-    stored = json.loads(shell(demo_server, (
-        "import json; from viewshed.models import ImpactReport; "
-        f"ImpactReport.objects.filter(pk={other}).delete(); r = ImpactReport.objects.get(pk={first}); "
-        "print(json.dumps({'windows': r.windows, 'summary': r.summary}))")))
+    stored = json.loads(
+        shell(
+            demo_server,
+            (
+                "import json; from viewshed.models import ImpactReport; "
+                f"ImpactReport.objects.filter(pk={other}).delete(); r = ImpactReport.objects.get(pk={first}); "
+                "print(json.dumps({'windows': r.windows, 'summary': r.summary}))"
+            ),
+        )
+    )
     return {"variant": first, "other": other, **stored}
 
 
 @pytest.fixture
 def draft(demo_server, reports):
     """The demo project back to a draft for one test."""
-    statuses = json.loads(shell(demo_server, (
-        "import json; from twin.models import PlanningProject; "
-        "s = dict(PlanningProject.objects.values_list('slug', 'status')); "
-        "PlanningProject.objects.update(status='draft'); print(json.dumps(s))")))
+    statuses = json.loads(
+        shell(
+            demo_server,
+            (
+                "import json; from twin.models import PlanningProject; "
+                "s = dict(PlanningProject.objects.values_list('slug', 'status')); "
+                "PlanningProject.objects.update(status='draft'); print(json.dumps(s))"
+            ),
+        )
+    )
     try:
         yield reports
     finally:
-        code = "; ".join(f"PlanningProject.objects.filter(slug={slug!r}).update(status={status!r})"
-                         for slug, status in statuses.items())
+        code = "; ".join(
+            f"PlanningProject.objects.filter(slug={slug!r}).update(status={status!r})"
+            for slug, status in statuses.items()
+        )
         shell(demo_server, f"from twin.models import PlanningProject; {code}")
 
 
@@ -69,8 +90,7 @@ def show_variant(page, variant: int) -> None:
     box.wait_for()
     if not box.is_checked():
         box.click()
-    page.wait_for_function(
-        f"window.jumeau.tools.ProjectsPlugin.shown() === window.jumeau.layers['project-{variant}']")
+    page.wait_for_function(f"window.jumeau.tools.ProjectsPlugin.shown() === window.jumeau.layers['project-{variant}']")
 
 
 def a_window_on_screen(page, south_only: bool = False) -> dict | None:
@@ -95,7 +115,9 @@ def a_window_on_screen(page, south_only: bool = False) -> dict | None:
                 return {x: box.left + xy.x, y: box.top + xy.y, index: i};
             }
             return null;
-        }""", south_only)
+        }""",
+        south_only,
+    )
 
 
 def one_decimal(value: float) -> str:
@@ -104,37 +126,41 @@ def one_decimal(value: float) -> str:
 
 
 def shown_value(page, key: str) -> str | None:
-    return page.locator(f"#panel dd[data-key=\"{key}\"] span").get_attribute("data-value")
+    return page.locator(f'#panel dd[data-key="{key}"] span').get_attribute("data-value")
 
 
 def check_window_panel(page, w: dict, summary: dict) -> bool:
     """The open panel tells window `w`'s stored numbers in words; True if it had sun numbers to tell."""
     page.locator("#panel").wait_for(state="visible")
     assert page.locator("#panel-title").inner_text().startswith("Fenêtre")
-    building = page.locator("#panel dd[data-key=\"Bâtiment\"]").inner_text()
+    building = page.locator('#panel dd[data-key="Bâtiment"]').inner_text()
     assert building == str(w["building_source_id"] or w["building_id"])
     assert int(shown_value(page, "Bâtiment")) == w["building_id"]
     assert int(shown_value(page, "Étage")) == w["floor"]
-    floor_text = page.locator("#panel dd[data-key=\"Étage\"]").inner_text()
+    floor_text = page.locator('#panel dd[data-key="Étage"]').inner_text()
     ordinal = "er" if w["floor"] == 1 else "e"
     assert floor_text == ("rez-de-chaussée" if w["floor"] == 0 else f"{w['floor']}{ordinal} étage")
     assert float(shown_value(page, "Ciel visible avant")) == w["vsc_before"]
     assert float(shown_value(page, "Ciel visible après")) == w["vsc_after"]
     for key, number in (("Ciel visible avant", w["vsc_before"]), ("Ciel visible après", w["vsc_after"])):
-        assert page.locator(f"#panel dd[data-key=\"{key}\"]").inner_text() == f"{one_decimal(number)}\u00a0%"
+        assert page.locator(f'#panel dd[data-key="{key}"]').inner_text() == f"{one_decimal(number)}\u00a0%"
     assert shown_value(page, "Critère ciel visible (BR 209 2.2.7)") == ("fail" if w["vsc_fails"] else "pass")
     sun_test = shown_value(page, "Critère soleil (BR 209 3.2.11)")
     if w["apsh_before"] is None:
         assert sun_test == "n/a"
-        assert "nord" in page.locator("#panel dd[data-key=\"Critère soleil (BR 209 3.2.11)\"]").inner_text()
-        assert page.locator("#panel dd[data-key=\"Soleil annuel avant\"]").count() == 0
+        assert "nord" in page.locator('#panel dd[data-key="Critère soleil (BR 209 3.2.11)"]').inner_text()
+        assert page.locator('#panel dd[data-key="Soleil annuel avant"]').count() == 0
         return False
     assert sun_test == ("fail" if w["apsh_fails"] else "pass")
     year_hours = summary["apsh"]["sun_positions"] * summary["apsh"]["step_minutes"] / 60
-    for key, share in (("Soleil annuel avant", w["apsh_before"]), ("Soleil annuel après", w["apsh_after"]),
-                       ("Soleil d'hiver avant", w["winter_before"]), ("Soleil d'hiver après", w["winter_after"])):
+    for key, share in (
+        ("Soleil annuel avant", w["apsh_before"]),
+        ("Soleil annuel après", w["apsh_after"]),
+        ("Soleil d'hiver avant", w["winter_before"]),
+        ("Soleil d'hiver après", w["winter_after"]),
+    ):
         assert float(shown_value(page, key)) == share
-        text = re.sub(r"\s", "", page.locator(f"#panel dd[data-key=\"{key}\"]").inner_text())
+        text = re.sub(r"\s", "", page.locator(f'#panel dd[data-key="{key}"]').inner_text())
         hours = Decimal(str(share / 100 * year_hours)).quantize(Decimal(1), ROUND_HALF_UP)
         assert text.endswith(f"desheuresprobables({hours}h)"), text
     return True
@@ -207,7 +233,8 @@ def test_a_citizen_gets_no_impact_of_a_draft(page, draft):
     answers = page.evaluate(
         """async (urls) => Promise.all(urls.map(async (u) => {
             const r = await fetch(u); return [r.status, await r.text()]; }))""",
-        [f"/reports/impact/{variant}/windows.geojson", "/reports/impact/987654321/windows.geojson"])
+        [f"/reports/impact/{variant}/windows.geojson", "/reports/impact/987654321/windows.geojson"],
+    )
     assert answers[0][0] == 404 == answers[1][0]
     assert answers[0][1] == answers[1][1]
 

@@ -1,4 +1,5 @@
 """CesiumJS loads every layer we publish (buildings, terrain, networks, project variants) and picks their features."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,7 +55,9 @@ def click_feature(page, layer: str) -> None:
                   if (p instanceof Cesium.Cesium3DTileFeature && p.tileset === ts) return {x: r.left + x, y: r.top + y};
                 }
             return null;
-        }""", layer)
+        }""",
+        layer,
+    )
     assert spot is not None, f"no feature of {layer} on screen"
     page.mouse.click(spot["x"], spot["y"])
 
@@ -66,7 +69,9 @@ def _look_down_at(page, lon: float, lat: float, height: float) -> None:
             v.camera.setView({destination: Cesium.Cartesian3.fromDegrees(lon, lat, h),
                               orientation: {heading: 0, pitch: Cesium.Math.toRadians(-89), roll: 0}});
             v.scene.requestRender();
-        }""", [lon, lat, height])
+        }""",
+        [lon, lat, height],
+    )
 
 
 def settle(page, layer: str) -> None:
@@ -138,7 +143,9 @@ def test_a_planner_sees_a_project_variant_picks_it_and_compares_two(page):
     page.evaluate(
         """(n) => { const v = window.jumeau.viewer.cesium, s = window.jumeau.layers[n].tileset.boundingSphere;
             v.camera.viewBoundingSphere(s, new Cesium.HeadingPitchRange(0.3, -0.5, Math.max(80, s.radius * 3)));
-            v.camera.lookAtTransform(Cesium.Matrix4.IDENTITY); v.scene.requestRender(); }""", first)
+            v.camera.lookAtTransform(Cesium.Matrix4.IDENTITY); v.scene.requestRender(); }""",
+        first,
+    )
     settle(page, first)
     click_feature(page, first)
     attrs = _panel(page)
@@ -146,7 +153,11 @@ def test_a_planner_sees_a_project_variant_picks_it_and_compares_two(page):
     page.click("[data-testid=projects-compare]")
     split = page.evaluate(
         "(ns) => ns.map(n => [window.jumeau.layers[n].tileset.show, window.jumeau.layers[n].tileset.splitDirection])",
-        layers[:2])
+        layers[:2],
+    )
     assert [s[0] for s in split] == [True, True]
-    assert {s[1] for s in split} == {page.evaluate("Cesium.SplitDirection.LEFT"), page.evaluate("Cesium.SplitDirection.RIGHT")}
+    assert {s[1] for s in split} == {
+        page.evaluate("Cesium.SplitDirection.LEFT"),
+        page.evaluate("Cesium.SplitDirection.RIGHT"),
+    }
     assert not errors, errors

@@ -1,4 +1,5 @@
 """The twin updates live: a building raised in its source file shows taller in an open page, without a reload."""
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,10 @@ def raise_building(source: Path, copy: Path, source_id: str) -> None:
         row = f'SELECT HAUTEUR, Z_MIN_TOIT, Z_MAX_TOIT FROM "{table}" WHERE ID = ?'
         before = db.execute(row, (source_id,)).fetchone()
     assert before is not None, f"no building {source_id} in {source}"
-    sql = (f'UPDATE "{table}" SET HAUTEUR = HAUTEUR + {RAISE_M}, Z_MIN_TOIT = Z_MIN_TOIT + {RAISE_M}, '
-           f"Z_MAX_TOIT = Z_MAX_TOIT + {RAISE_M} WHERE ID = '{source_id}'")
+    sql = (
+        f'UPDATE "{table}" SET HAUTEUR = HAUTEUR + {RAISE_M}, Z_MIN_TOIT = Z_MIN_TOIT + {RAISE_M}, '
+        f"Z_MAX_TOIT = Z_MAX_TOIT + {RAISE_M} WHERE ID = '{source_id}'"
+    )
     subprocess.run(["ogrinfo", str(copy), "-sql", sql], check=True, capture_output=True, timeout=60)
     with closing(sqlite3.connect(copy)) as db:
         after = db.execute(row, (source_id,)).fetchone()
@@ -71,12 +74,17 @@ def test_a_building_raised_in_its_source_reaches_an_open_page_within_10_s_and_sh
     marker = page.evaluate("() => { window.__same_page = true; return performance.timeOrigin; }")
 
     # What the real job does: the source file changes, then sync and an incremental tile build, in other processes.
-    location = demo_server.manage("shell", "-c", "from gis_sync.models import Source; "
-                                  "print(Source.objects.get(key='demo-buildings').location)").stdout.splitlines()[-1]
+    location = demo_server.manage(
+        "shell", "-c", "from gis_sync.models import Source; print(Source.objects.get(key='demo-buildings').location)"
+    ).stdout.splitlines()[-1]
     copy = tmp_path / "buildings.gpkg"
     raise_building(Path(location), copy, building["source_id"])
-    demo_server.manage("shell", "-c", "from gis_sync.models import Source; "
-                       f"Source.objects.filter(key='demo-buildings').update(location={str(copy)!r})")
+    demo_server.manage(
+        "shell",
+        "-c",
+        "from gis_sync.models import Source; "
+        f"Source.objects.filter(key='demo-buildings').update(location={str(copy)!r})",
+    )
     demo_server.manage("sync", "demo-buildings")
     demo_server.manage("build_tiles", "--stale")
     pointer = Path(demo_server.env["JUMEAU_TILES_DIR"]) / "buildings"
@@ -87,7 +95,8 @@ def test_a_building_raised_in_its_source_reaches_an_open_page_within_10_s_and_sh
     # The swap waits until the new tileset has loaded the view: with software WebGL on a busy machine, that is
     # a few slow frames after its tiles arrived (see the printed times).
     page.wait_for_function("(v) => window.jumeau.layers.buildings.version === v", arg=version, timeout=60_000)
-    timings = page.evaluate("""(v) => {
+    timings = page.evaluate(
+        """(v) => {
         // performance.now() is monotonic; map it to the wall clock now (timeOrigin drifts from it on a long page).
         const layer = window.jumeau.layers.buildings, reload = layer.lastReload;
         const origin = Date.now() - performance.now();
@@ -97,16 +106,23 @@ def test_a_building_raised_in_its_source_reaches_an_open_page_within_10_s_and_sh
         return {heard: heard && (origin + heard.at) / 1000, added: (origin + reload.addedAt) / 1000,
                 shown: (origin + reload.shownAt) / 1000, reloaded: reload.version,
                 tiles: tiles.map((e) => (origin + e.responseEnd) / 1000)};
-    }""", version)
+    }""",
+        version,
+    )
     assert timings["heard"] is not None, "the page never heard of the new build on /ws/layers/"
     assert timings["tiles"], f"the page fetched no tile of the new build @{version}"
     assert timings["reloaded"] == version
-    after = {"message": timings["heard"] - published_at, "new tileset in the scene": timings["added"] - published_at,
-             "first new tile received": min(timings["tiles"]) - published_at,
-             "last new tile received": max(timings["tiles"]) - published_at,
-             "new tileset shown, old one removed": timings["shown"] - published_at}
-    print(f"\nlive buildings @{version}, {len(timings['tiles'])} new tiles; seconds after the publish: "
-          + ", ".join(f"{k} {v:.2f}" for k, v in after.items()))
+    after = {
+        "message": timings["heard"] - published_at,
+        "new tileset in the scene": timings["added"] - published_at,
+        "first new tile received": min(timings["tiles"]) - published_at,
+        "last new tile received": max(timings["tiles"]) - published_at,
+        "new tileset shown, old one removed": timings["shown"] - published_at,
+    }
+    print(
+        f"\nlive buildings @{version}, {len(timings['tiles'])} new tiles; seconds after the publish: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in after.items())
+    )
     # Within 10 s the page knows of the build, has put its tileset in the scene and has downloaded its tiles.
     assert after["message"] < 10 and after["new tileset in the scene"] < 10 and after["last new tile received"] < 10
     assert after["new tileset shown, old one removed"] < 60
@@ -123,7 +139,8 @@ def test_a_building_raised_in_its_source_reaches_an_open_page_within_10_s_and_sh
 
     # A dropped socket comes back by itself (after a jittered backoff) and is told what is published now.
     page.evaluate("() => window.jumeau.updates.socket.close()")
-    page.wait_for_function("() => window.jumeau.updates.reconnects === 1 && window.jumeau.updates.connected",
-                           timeout=15_000)
+    page.wait_for_function(
+        "() => window.jumeau.updates.reconnects === 1 && window.jumeau.updates.connected", timeout=15_000
+    )
     assert page.evaluate("() => window.jumeau.layers.buildings.version") == version
     assert not [e for e in page.errors if "favicon" not in e], page.errors

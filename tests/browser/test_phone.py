@@ -1,4 +1,5 @@
 """A citizen's phone (390 x 844): the toolbar folds away, its targets fit a finger, the walks menu never traps it."""
+
 from __future__ import annotations
 
 import pytest

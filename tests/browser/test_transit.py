@@ -1,4 +1,5 @@
 """Live buses, a stop's departure board and the walking circuits in the 3D scene, with the simulator running."""
+
 from __future__ import annotations
 
 import re
@@ -40,15 +41,20 @@ def buses_run_now() -> bool:
 @pytest.fixture(scope="module")
 def published_circuits(demo_server):
     """The city publishes the demo circuits (in real life: a tick in the admin)."""
-    demo_server.manage("shell", "-c", "from twin.models import WalkingCircuit; "
-                                      "[c.save() for c in WalkingCircuit.objects.all() if not setattr(c, 'published', True)]")
+    demo_server.manage(
+        "shell",
+        "-c",
+        "from twin.models import WalkingCircuit; "
+        "[c.save() for c in WalkingCircuit.objects.all() if not setattr(c, 'published', True)]",
+    )
     return demo_server
 
 
 def open_transit(page):
     page.open("/")
-    page.wait_for_function("window.jumeau.tools.TransitPlugin && window.jumeau.tools.TransitPlugin.snapshots > 0",
-                           timeout=60_000)
+    page.wait_for_function(
+        "window.jumeau.tools.TransitPlugin && window.jumeau.tools.TransitPlugin.snapshots > 0", timeout=60_000
+    )
     return page
 
 
@@ -60,12 +66,21 @@ def test_buses_appear_and_move(page):
     first = page.evaluate("JSON.parse(JSON.stringify(window.jumeau.tools.TransitPlugin.vehicles))")
     seq = page.evaluate("window.jumeau.tools.TransitPlugin.lastSeq.vehicles")
     # serve_demo reads the simulator every 2 s in the browser tests: a few cycles later buses have moved.
-    page.wait_for_function("(s) => window.jumeau.tools.TransitPlugin.lastSeq.vehicles >= s + 2", arg=seq, timeout=60_000)
+    page.wait_for_function(
+        "(s) => window.jumeau.tools.TransitPlugin.lastSeq.vehicles >= s + 2", arg=seq, timeout=60_000
+    )
     later = page.evaluate("JSON.parse(JSON.stringify(window.jumeau.tools.TransitPlugin.vehicles))")
-    moved = [vid for vid in first if vid in later and (first[vid]["lon"], first[vid]["lat"]) != (later[vid]["lon"], later[vid]["lat"])]
+    moved = [
+        vid
+        for vid in first
+        if vid in later and (first[vid]["lon"], first[vid]["lat"]) != (later[vid]["lon"], later[vid]["lat"])
+    ]
     assert moved, "no bus moved"
     assert page.evaluate("window.jumeau.tools.TransitPlugin.resyncs") == 0
-    assert page.evaluate("window.jumeau.viewer.cesium.dataSources.getByName('transit-buses')[0].entities.values.length") > 0
+    assert (
+        page.evaluate("window.jumeau.viewer.cesium.dataSources.getByName('transit-buses')[0].entities.values.length")
+        > 0
+    )
     assert not [e for e in page.errors if any(k in e for k in MINE)], page.errors
 
 
@@ -79,7 +94,9 @@ def test_a_click_on_a_stop_shows_its_departure_board(page):
     spot, previous = None, None
     for _ in range(60):
         # Coarse globe tiles put the ground kilometres low at first: wait until two looks agree.
-        page.wait_for_function("() => { const s = window.jumeau.viewer.cesium.scene; s.requestRender(); return s.globe.tilesLoaded; }")
+        page.wait_for_function(
+            "() => { const s = window.jumeau.viewer.cesium.scene; s.requestRender(); return s.globe.tilesLoaded; }"
+        )
         found = page.evaluate(LOCATE_STOP, stop)
         if found and previous and abs(found["x"] - previous["x"]) < 2 and abs(found["y"] - previous["y"]) < 2:
             spot = found
@@ -92,7 +109,9 @@ def test_a_click_on_a_stop_shows_its_departure_board(page):
     board = page.locator("#panel table.board")
     board.wait_for(state="visible")
     if buses_run_now():
-        page.wait_for_function("document.querySelectorAll('#panel table.board tr[data-trip]').length > 0", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelectorAll('#panel table.board tr[data-trip]').length > 0", timeout=30_000
+        )
     updated = page.locator("[data-testid=board-updated]").inner_text()
     assert re.match(r"mis à jour il y a \d+ s", updated), updated
 
@@ -105,14 +124,19 @@ def test_a_published_circuit_is_drawn_on_the_ground(published_circuits, page):
     slug = first.get_attribute("data-circuit")
     first.check()
     page.wait_for_function("(s) => window.jumeau.tools.RoutesPlugin.drawn.includes(s)", arg=slug)
-    entity = page.evaluate("""(s) => { const e = window.jumeau.viewer.cesium.dataSources.getByName('walks')[0]
-        .entities.getById('circuit:' + s); return e && e.polyline.clampToGround.getValue() && e.polyline.positions.getValue().length; }""", slug)
+    entity = page.evaluate(
+        """(s) => { const e = window.jumeau.viewer.cesium.dataSources.getByName('walks')[0]
+        .entities.getById('circuit:' + s); return e && e.polyline.clampToGround.getValue() && e.polyline.positions.getValue().length; }""",
+        slug,
+    )
     assert entity and entity > 10
 
 
 def test_a_route_between_two_places_is_drawn_with_its_profile(page):
     open_transit(page)
-    page.wait_for_function("window.jumeau.tools.RoutesPlugin.pois.length > 1 && window.jumeau.tools.RoutesPlugin.connected")
+    page.wait_for_function(
+        "window.jumeau.tools.RoutesPlugin.pois.length > 1 && window.jumeau.tools.RoutesPlugin.connected"
+    )
     page.click("[data-testid=walks-menu]")
     page.click("[data-testid=route-picker] button[type=submit]")
     # As long as the app waits (45 s): a server that just started may still be building its street graph.

@@ -1,4 +1,5 @@
 """The WebXR field viewer: same tilesets in three.js, pipes for a field agent, an immersive session (iwer emulation)."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,9 @@ def headset(browser, demo_server):
         pytest.fail("frontend/node_modules/iwer is missing: run `make test` (it runs npm ci).")
     context = browser.new_context(viewport={"width": 1024, "height": 700}, locale="fr-FR")
     context.add_init_script(path=str(IWER))
-    context.add_init_script(script="window.__xrDevice = new IWER.XRDevice(IWER.metaQuest3); window.__xrDevice.installRuntime({ forceInstall: true });")
+    context.add_init_script(
+        script="window.__xrDevice = new IWER.XRDevice(IWER.metaQuest3); window.__xrDevice.installRuntime({ forceInstall: true });"
+    )
     page = Page(context.new_page(), demo_server)
     yield page
     context.close()
@@ -165,8 +168,11 @@ def test_a_field_agent_enters_each_immersive_session_and_sees_the_pipes(headset,
     assert state["legend"] is True
     # The right controller aims at a pipe and pulls its trigger: the pick panel appears in the headset.
     hand = [0.25, 1.2, -0.2]
-    page.evaluate("""([p, q]) => { const c = window.__xrDevice.controllers.right;
-        c.position.set(p[0], p[1], p[2]); c.quaternion.set(q.x, q.y, q.z, q.w); }""", [hand, _aim(hand, target["world"])])
+    page.evaluate(
+        """([p, q]) => { const c = window.__xrDevice.controllers.right;
+        c.position.set(p[0], p[1], p[2]); c.quaternion.set(q.x, q.y, q.z, q.w); }""",
+        [hand, _aim(hand, target["world"])],
+    )
     page.evaluate("window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)")
     # The session sees the press on a later frame; select fires when the trigger is released.
     page.wait_for_function("""() => [...window.jumeauXR.xrSession.inputSources].some(

@@ -1,9 +1,10 @@
 """Deploy tests: Debian's nginx runs the shipped docker/nginx.conf.template, with a self-signed certificate,
 in front of uvicorn serving the app with the production environment of docker/env.example."""
+
 from __future__ import annotations
 
-import http.client
 import gzip
+import http.client
 import json
 import os
 import re
@@ -23,11 +24,11 @@ from urllib.parse import urlencode
 
 import pytest
 
+from jumeau.static_files import CompressedStatic, vendor_folders
 from tests.conftest import ROOT
 from tests.deploy.production import app_command, env_example, render_nginx_template, replace_exactly
 from tests.live_server import free_port, own_database
 from tiles.publish import LayerBuild
-from jumeau.static_files import CompressedStatic, vendor_folders
 
 HOST = "127.0.0.1"
 ACCEL_PREFIX = "/_protected_tiles/"
@@ -41,31 +42,40 @@ _CESIUM_PREFIX, _CESIUM = vendor_folders(ROOT / "frontend" / "node_modules")["ce
 # Static files under STATIC_ROOT (as served at /static/<name>) and where collectstatic finds them.
 STATIC_FILES = {
     "jumeau/main.js": ROOT / "frontend" / "static" / "jumeau" / "main.js",
-    f"{_CESIUM_PREFIX}/Workers/createVerticesFromQuantizedTerrainMesh.js":
-        _CESIUM / "Workers" / "createVerticesFromQuantizedTerrainMesh.js",
+    f"{_CESIUM_PREFIX}/Workers/createVerticesFromQuantizedTerrainMesh.js": _CESIUM
+    / "Workers"
+    / "createVerticesFromQuantizedTerrainMesh.js",
 }
 # A draft project: its layer name comes from the model (ProjectVariant.tile_layer), printed by the shell.
-DRAFT_PROJECT = ("from twin.models import PlanningProject, ProjectVariant\n"
-                 "p = PlanningProject.objects.create(name='Îlot Pasteur', slug='ilot-pasteur')\n"
-                 "v = ProjectVariant.objects.create(project=p, name='A', slug='a', model_file='a.glb', "
-                 "model_format='gltf')\n"
-                 "print('LAYER=' + v.tile_layer)")
+DRAFT_PROJECT = (
+    "from twin.models import PlanningProject, ProjectVariant\n"
+    "p = PlanningProject.objects.create(name='Îlot Pasteur', slug='ilot-pasteur')\n"
+    "v = ProjectVariant.objects.create(project=p, name='A', slug='a', model_file='a.glb', "
+    "model_format='gltf')\n"
+    "print('LAYER=' + v.tile_layer)"
+)
 
 
 def _nginx() -> str:
     for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
-    pytest.fail("nginx not found: tests/deploy run Debian's nginx in front of the app with the shipped "
-                "docker/nginx.conf.template. Install it with `make setup` (scripts/bootstrap.sh) or "
-                "`apt-get install nginx openssl`, then run the tests again.", pytrace=False)
+    pytest.fail(
+        "nginx not found: tests/deploy run Debian's nginx in front of the app with the shipped "
+        "docker/nginx.conf.template. Install it with `make setup` (scripts/bootstrap.sh) or "
+        "`apt-get install nginx openssl`, then run the tests again.",
+        pytrace=False,
+    )
 
 
 def _openssl() -> str:
     found = shutil.which("openssl")
     if not found:
-        pytest.fail("openssl not found: tests/deploy make a self-signed certificate with it. "
-                    "`apt-get install openssl`, then run the tests again.", pytrace=False)
+        pytest.fail(
+            "openssl not found: tests/deploy make a self-signed certificate with it. "
+            "`apt-get install openssl`, then run the tests again.",
+            pytrace=False,
+        )
     return found
 
 
@@ -89,11 +99,12 @@ class Client:
     """A browser-like HTTPS client that sends the request target exactly as written (no dot-segment
     cleaning, no re-encoding): traversal spellings must reach nginx as an attacker would send them."""
 
-    stack: "Stack"
+    stack: Stack
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, target: str, headers: dict[str, str] | None = None,
-                body: bytes | None = None) -> Response:
+    def request(
+        self, method: str, target: str, headers: dict[str, str] | None = None, body: bytes | None = None
+    ) -> Response:
         conn = http.client.HTTPSConnection(HOST, self.stack.https_port, context=self.stack.tls, timeout=20)
         probe = uuid.uuid4().hex
         sent = {"Host": self.stack.host, "Accept-Encoding": "identity", "X-Probe": probe, **(headers or {})}
@@ -120,9 +131,16 @@ class Client:
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body).group(1).decode()
         origin = f"https://{self.stack.host}"
         body = urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}).encode()
-        response = self.request("POST", "/accounts/login/", {
-            "Content-Type": "application/x-www-form-urlencoded", "Origin": origin,
-            "Referer": f"{origin}/accounts/login/"}, body)
+        response = self.request(
+            "POST",
+            "/accounts/login/",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": origin,
+                "Referer": f"{origin}/accounts/login/",
+            },
+            body,
+        )
         assert response.status == 302 and "sessionid" in self.cookies, (response.status, response.body[:500])
         return response
 
@@ -175,9 +193,30 @@ class Stack:
 def _certificate(base: Path) -> tuple[Path, Path]:
     cert, key = base / "tls" / "fullchain.pem", base / "tls" / "privkey.pem"
     cert.parent.mkdir()
-    subprocess.run([_openssl(), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", "2", "-subj", f"/CN={HOST}", "-addext", f"subjectAltName=IP:{HOST}",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            _openssl(),
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={HOST}",
+            "-addext",
+            f"subjectAltName=IP:{HOST}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -185,8 +224,9 @@ def _nginx_conf(base: Path, values: dict[str, str], https_port: int, http_port: 
     """The shipped template rendered, with the test's ports, upstream and folders in place of production's."""
     conf = render_nginx_template(values)
     conf = replace_exactly(conf, "listen 80;", f"listen {HOST}:{http_port};", 1, what="plain HTTP port")
-    conf = replace_exactly(conf, "listen 443 ssl http2;", f"listen {HOST}:{https_port} ssl http2;", 1,
-                           what="HTTPS port")
+    conf = replace_exactly(
+        conf, "listen 443 ssl http2;", f"listen {HOST}:{https_port} ssl http2;", 1, what="HTTPS port"
+    )
     conf = replace_exactly(conf, "server app:8000;", f"server {HOST}:{app_port};", 1, what="the app upstream")
     conf = replace_exactly(conf, "/var/jumeau/", f"{base}/var/", 5, what="the shared tiles and static volume")
     (base / "jumeau.conf").write_text(conf)
@@ -223,9 +263,17 @@ def _publish_tiles(tiles: Path, layer: str, mark: bytes) -> str:
     with LayerBuild(tiles, layer) as build:
         (build.path / "t").mkdir()
         (build.path / "t" / "r.glb").write_bytes(b"glTF\x02\x00\x00\x00" + mark)
-        tileset = {"asset": {"version": "1.1"}, "geometricError": 100, "mark": mark.decode(),
-                   "root": {"boundingVolume": {"region": [0.12, 0.76, 0.13, 0.77, 0, 50]}, "geometricError": 0,
-                            "refine": "ADD", "content": {"uri": f"@{build.version}/t/r.glb"}}}
+        tileset = {
+            "asset": {"version": "1.1"},
+            "geometricError": 100,
+            "mark": mark.decode(),
+            "root": {
+                "boundingVolume": {"region": [0.12, 0.76, 0.13, 0.77, 0, 50]},
+                "geometricError": 0,
+                "refine": "ADD",
+                "content": {"uri": f"@{build.version}/t/r.glb"},
+            },
+        }
         (build.path / "tileset.json").write_text(json.dumps(tileset))
     return build.version
 
@@ -235,8 +283,15 @@ def _publish_terrain(tiles: Path) -> str:
     with LayerBuild(tiles, "terrain") as build:
         (build.path / "0" / "0").mkdir(parents=True)
         (build.path / "0" / "0" / "0.terrain").write_bytes(gzip.compress(b"quantized-mesh of Antibes"))
-        (build.path / "layer.json").write_text(json.dumps({"tilejson": "2.1.0", "format": "quantized-mesh-1.0",
-                                                           "tiles": [f"@{build.version}/{{z}}/{{x}}/{{y}}.terrain"]}))
+        (build.path / "layer.json").write_text(
+            json.dumps(
+                {
+                    "tilejson": "2.1.0",
+                    "format": "quantized-mesh-1.0",
+                    "tiles": [f"@{build.version}/{{z}}/{{x}}/{{y}}.terrain"],
+                }
+            )
+        )
     return build.version
 
 
@@ -279,22 +334,35 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     # The app's environment is production's, but for where it runs: this host, these folders, one database.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k not in ("REDIS_URL", "DEBUG")}
     env.update({k: v for k, v in production.items() if k not in ("POSTGRES_PASSWORD",)})
-    env.update(DJANGO_SETTINGS_MODULE="jumeau.settings", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50),
-               ALLOWED_HOSTS=HOST, CSRF_TRUSTED_ORIGINS=f"https://{HOST}:{https_port}",
-               JUMEAU_TILES_ACCEL_PREFIX=ACCEL_PREFIX, JUMEAU_TILES_DIR=str(tiles),
-               VIEWSHED_THROTTLE="3/min", LOG_LEVEL="warning")
+    env.update(
+        DJANGO_SETTINGS_MODULE="jumeau.settings",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=HOST,
+        CSRF_TRUSTED_ORIGINS=f"https://{HOST}:{https_port}",
+        JUMEAU_TILES_ACCEL_PREFIX=ACCEL_PREFIX,
+        JUMEAU_TILES_DIR=str(tiles),
+        VIEWSHED_THROTTLE="3/min",
+        LOG_LEVEL="warning",
+    )
     env, drop = own_database(env, f"jumeau_deploy_{os.getpid()}")
     tls = ssl.create_default_context(cafile=str(cert))
-    versions = {"buildings": _publish_tiles(tiles, "buildings", PUBLIC_MARK),
-                "networks": _publish_tiles(tiles, "networks", NETWORK_SECRET), "terrain": _publish_terrain(tiles)}
+    versions = {
+        "buildings": _publish_tiles(tiles, "buildings", PUBLIC_MARK),
+        "networks": _publish_tiles(tiles, "networks", NETWORK_SECRET),
+        "terrain": _publish_terrain(tiles),
+    }
     stack = Stack(base, https_port, http_port, app_port, tls, tiles, versions)
     try:
         people = "from django.contrib.auth.models import Group, User\n" + "\n".join(
             f"u = User.objects.create_user({name!r}, password={PASSWORD!r})"
-            + (f"; u.groups.add(Group.objects.get(name={role!r}))" if role else "") for name, role in PERSONAS.items())
+            + (f"; u.groups.add(Group.objects.get(name={role!r}))" if role else "")
+            for name, role in PERSONAS.items()
+        )
         for args in (["migrate", "--noinput", "-v", "0"], ["shell", "-c", people + "\n" + DRAFT_PROJECT]):
-            done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                                  text=True, timeout=300)
+            done = subprocess.run(
+                [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+            )
             assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         stack.draft_layer = re.search(r"LAYER=(\S+)", done.stdout).group(1)
         versions[stack.draft_layer] = _publish_tiles(tiles, stack.draft_layer, DRAFT_SECRET)
@@ -304,8 +372,13 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         with open(base / "app.log", "w") as log:
             uvicorn = [str(Path(sys.executable).parent / "uvicorn"), *app_command(HOST, app_port)[1:]]
             stack.processes.append(subprocess.Popen(uvicorn, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-            stack.processes.append(subprocess.Popen([nginx, "-p", str(base), "-c", str(main_conf), "-g", "daemon off;"],
-                                                    stdout=log, stderr=subprocess.STDOUT))
+            stack.processes.append(
+                subprocess.Popen(
+                    [nginx, "-p", str(base), "-c", str(main_conf), "-g", "daemon off;"],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         deadline = time.monotonic() + 60
         _wait(stack, app_port, "uvicorn", stack.processes[0], deadline)
         _wait(stack, https_port, "nginx", stack.processes[1], deadline)

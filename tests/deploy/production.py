@@ -1,9 +1,9 @@
 """The shipped production files, read as the deployment reads them: env.example, the nginx template, compose."""
+
 from __future__ import annotations
 
 import re
 import string
-from pathlib import Path
 
 import yaml
 
@@ -38,8 +38,10 @@ def render_nginx_template(values: dict[str, str]) -> str:
     rendered = string.Template(text).safe_substitute(ours)
     left = sorted(set(re.findall(r"\$\{?(" + TEMPLATE_PREFIX + r"\w+)", rendered)))
     if left:
-        raise ValueError(f"{NGINX_TEMPLATE} uses {', '.join(left)}: give them a value in {ENV_EXAMPLE} "
-                         "and in the nginx service's environment in compose.yaml.")
+        raise ValueError(
+            f"{NGINX_TEMPLATE} uses {', '.join(left)}: give them a value in {ENV_EXAMPLE} "
+            "and in the nginx service's environment in compose.yaml."
+        )
     return rendered
 
 
@@ -47,8 +49,10 @@ def replace_exactly(text: str, old: str, new: str, count: int, *, what: str) -> 
     """Swap a production value for the test's, failing loudly when the template no longer has it."""
     found = text.count(old)
     if found != count:
-        raise ValueError(f"{NGINX_TEMPLATE}: expected {count} x {old!r} ({what}), found {found}: "
-                         "update the substitutions in tests/deploy/conftest.py with the template.")
+        raise ValueError(
+            f"{NGINX_TEMPLATE}: expected {count} x {old!r} ({what}), found {found}: "
+            "update the substitutions in tests/deploy/conftest.py with the template."
+        )
     return text.replace(old, new)
 
 

@@ -1,4 +1,5 @@
 """Tiles through the production nginx: public ones from disk, protected ones only after Django's role check."""
+
 from __future__ import annotations
 
 import gzip
@@ -99,8 +100,11 @@ def test_the_current_public_tileset_goes_through_django_and_revalidates(stack, a
 @pytest.mark.parametrize("who", ["anonymous", "citizen"])
 def test_nobody_without_a_role_gets_a_byte_of_the_networks(stack, who, request):
     client = request.getfixturevalue(who)
-    for target in ("/tiles/networks/tileset.json", f"/tiles/networks/@{stack.versions['networks']}/t/r.glb",
-                   f"/tiles/networks/@{stack.versions['networks']}/tileset.json"):
+    for target in (
+        "/tiles/networks/tileset.json",
+        f"/tiles/networks/@{stack.versions['networks']}/t/r.glb",
+        f"/tiles/networks/@{stack.versions['networks']}/tileset.json",
+    ):
         response = client.get(target)
         assert response.status == 403, (target, response.status)
         assert NETWORK_SECRET not in response.body
@@ -173,7 +177,7 @@ def _spellings(stack) -> list[str]:
         f"/tiles/buildings/@{pub}//{tiles}/networks/tileset.json",
         f"/tiles/buildings/@{pub}/%2F{str(tiles).lstrip('/').replace('/', '%2F')}%2Fnetworks%2Ftileset.json",
         f"/tiles/buildings/@/{tiles}/.builds/networks/{net}/tileset.json",
-        f"/tiles/buildings/@.%2F..%2F..%2Fnetworks%2Ftileset.json",
+        "/tiles/buildings/@.%2F..%2F..%2Fnetworks%2Ftileset.json",
         "/tiles/terrain/@..%2F..%2Fnetworks%2Ftileset.json",
         f"/tiles/buildings/@{pub}/../../../_protected_tiles/.builds/networks/{net}/tileset.json",
         "/tiles/Networks/tileset.json",

@@ -1,4 +1,5 @@
 """TLS as shipped: nginx terminates it, redirects plain HTTP, sends HSTS, and Django knows the request was secure."""
+
 from __future__ import annotations
 
 import http.client
@@ -33,9 +34,13 @@ def test_plain_http_is_redirected_to_https_on_our_own_name(stack):
 def test_every_https_answer_carries_one_hsts_policy_the_same_as_djangos(stack, anonymous):
     expected = _django_hsts_policy()
     assert "max-age=31536000" in expected
-    for target in ("/api/session/", "/tiles/buildings/tileset.json",
-                   f"/tiles/buildings/@{stack.versions['buildings']}/t/r.glb", "/tiles/networks/tileset.json",
-                   "/no/such/page/"):
+    for target in (
+        "/api/session/",
+        "/tiles/buildings/tileset.json",
+        f"/tiles/buildings/@{stack.versions['buildings']}/t/r.glb",
+        "/tiles/networks/tileset.json",
+        "/no/such/page/",
+    ):
         response = anonymous.get(target)
         assert response.all("Strict-Transport-Security") == [expected], target
         assert response.all("X-Content-Type-Options") == ["nosniff"], target

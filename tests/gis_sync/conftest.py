@@ -1,4 +1,5 @@
 """Paths to the shared real files and to the small fixtures of tests/data/gis_sync."""
+
 from pathlib import Path
 
 import pytest

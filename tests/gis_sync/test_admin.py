@@ -1,4 +1,5 @@
 """The admin shows a run's errors readably (its "sync now" queues a job: tests/jobs/test_job_control.py)."""
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -35,6 +36,6 @@ def test_the_sources_list_shows_each_source_s_schedule(admin_client, data):
     PeriodicTask.objects.create(name="bati nightly", task="gis_sync.sync_source", args='["bati"]', crontab=nightly)
     PeriodicTask.objects.create(name="raepa hourly", task="gis_sync.sync_source", args='["raepa"]', interval=hourly)
     page = admin_client.get("/admin/gis_sync/source/").content.decode()
-    rows = {key: page[page.index(f">{key}<"):].split("</tr>")[0] for key in ("bati", "raepa", "manual")}
+    rows = {key: page[page.index(f">{key}<") :].split("</tr>")[0] for key in ("bati", "raepa", "manual")}
     assert "30 2 * * *" in rows["bati"] and "chaque heure" in rows["raepa"]  # the admin speaks French
     assert "none (add a periodic task)" in rows["manual"]

@@ -1,4 +1,5 @@
 """`manage.py sync` and `manage.py import_file`: progress, summary, exit status."""
+
 import io
 import shutil
 
@@ -8,7 +9,6 @@ from django.core.management import CommandError, call_command
 from gis_sync import formats
 from gis_sync.models import Source, SyncRun
 from twin.models import Building, NetworkSegment
-
 
 formats.get("stardt")  # loads every reader, so that each is tried below
 FORMAT_NAMES = sorted(formats.FORMATS)
@@ -35,8 +35,16 @@ def test_import_file_detects_the_format(db, shared, twin_data, strasbourg):
 
 
 def test_import_file_takes_srid_kind_and_options(db, data, twin_data, strasbourg):
-    out = run("import_file", str(data / "batiment.geojson"), "--kind", "buildings", "--srid", "2154",
-              "--option", "source_key=bati")
+    out = run(
+        "import_file",
+        str(data / "batiment.geojson"),
+        "--kind",
+        "buildings",
+        "--srid",
+        "2154",
+        "--option",
+        "source_key=bati",
+    )
     assert "3 created" in out and Building.objects.filter(source_key="bati").count() == 3
 
 
@@ -47,15 +55,25 @@ def test_import_file_exits_non_zero_and_says_what_to_do(db, data, twin_data):
 
 
 def test_sync_runs_a_configured_source_with_progress_and_a_summary(db, shared, twin_data, strasbourg):
-    Source.objects.create(key="grdf", name="GRDF", format="stardt", location=str(shared / "star-dt" / "GRDF.gml"),
-                          options={"operator": "GRDF"})
+    Source.objects.create(
+        key="grdf",
+        name="GRDF",
+        format="stardt",
+        location=str(shared / "star-dt" / "GRDF.gml"),
+        options={"operator": "GRDF"},
+    )
     out = run("sync", "grdf")
     assert "Reading GRDF.gml as stardt" in out and "networks:" in out and "grdf: 40 created" in out
 
 
 def test_sync_prints_the_warnings_and_rejections_it_kept_with_their_file_and_feature(db, shared, twin_data, strasbourg):
-    Source.objects.create(key="grdf", name="GRDF", format="stardt", location=str(shared / "star-dt" / "GRDF.gml"),
-                          options={"operator": "GRDF"})
+    Source.objects.create(
+        key="grdf",
+        name="GRDF",
+        format="stardt",
+        location=str(shared / "star-dt" / "GRDF.gml"),
+        options={"operator": "GRDF"},
+    )
     out = run("sync", "grdf")
     run_ = Source.objects.get(key="grdf").last_run()
     rejected = run_.report["rejected"]
@@ -69,22 +87,30 @@ def test_sync_prints_the_warnings_and_rejections_it_kept_with_their_file_and_fea
     assert warnings[0].endswith(first["message"])
     if len(run_.warnings) > 5:
         rest = len(run_.warnings) - 5
-        assert f"… and {rest} more warning{'' if rest == 1 else 's'} of sync run #{run_.pk}: read them all with " \
-               f"`manage.py sync_report {run_.pk}` or on the admin page /admin/gis_sync/syncrun/{run_.pk}/change/" \
-               in said
+        assert (
+            f"… and {rest} more warning{'' if rest == 1 else 's'} of sync run #{run_.pk}: read them all with "
+            f"`manage.py sync_report {run_.pk}` or on the admin page /admin/gis_sync/syncrun/{run_.pk}/change/" in said
+        )
     # Rejections of one kind (the sample's drawing annotations) make one line with their count.
     cote = [r for r in rejected if r["type"] == "Cote"]
     assert len(cote) > 1
-    assert f"rejected: {len(cote)} × Cote: {cote[0]['reason']} (first: feature {cote[0]['feature']}, " \
-           f"line {cote[0]['line']})" in rejections
+    assert (
+        f"rejected: {len(cote)} × Cote: {cote[0]['reason']} (first: feature {cote[0]['feature']}, "
+        f"line {cote[0]['line']})" in rejections
+    )
     assert sum(int(line.split(": ", 1)[1].split(" × ")[0]) for line in rejections) == len(rejected)
     n = len(run_.warnings)
     assert f"{n} warning{'' if n == 1 else 's'} in" in out
 
 
 def test_sync_says_its_summary_and_each_warning_once(db, shared, twin_data, strasbourg):
-    Source.objects.create(key="grdf", name="GRDF", format="stardt", location=str(shared / "star-dt" / "GRDF.gml"),
-                          options={"operator": "GRDF"})
+    Source.objects.create(
+        key="grdf",
+        name="GRDF",
+        format="stardt",
+        location=str(shared / "star-dt" / "GRDF.gml"),
+        options={"operator": "GRDF"},
+    )
     out = run("sync", "grdf")
     run_ = SyncRun.objects.get()
     assert out.count(run_.summary()) == 1 and out.count(f"sync run #{run_.pk})") == 1
@@ -136,9 +162,11 @@ def test_a_failed_sync_ends_with_its_run_and_where_to_read_every_rejection(db, d
     err, message = run_failing("sync", "bad")
     failed = Source.objects.get(key="bad").last_run()
     assert failed.status == "failed"
-    assert f"bad: sync run #{failed.pk} failed; read every error, warning and rejection with " \
-           f"`manage.py sync_report {failed.pk}` or on the admin page " \
-           f"/admin/gis_sync/syncrun/{failed.pk}/change/" in err
+    assert (
+        f"bad: sync run #{failed.pk} failed; read every error, warning and rejection with "
+        f"`manage.py sync_report {failed.pk}` or on the admin page "
+        f"/admin/gis_sync/syncrun/{failed.pk}/change/" in err
+    )
     assert f"`manage.py sync_report {failed.pk}`" in message
     assert "feature id47b09537-ffc3-4f33-8430-67ba3eff29af, line 4, field materiau" in err
 
@@ -152,8 +180,9 @@ def test_a_failed_import_file_names_its_run(db, data, twin_data, strasbourg):
 def test_on_error_reject_imports_the_good_features_and_lists_the_others(db, shared, tmp_path, twin_data, strasbourg):
     text = (shared / "star-dt" / "GRT.gml").read_text(encoding="utf-8")
     bad = tmp_path / "GRT_one_bad.gml"
-    bad.write_text(text.replace("PipeMaterialTypeValue/steel", "PipeMaterialTypeValue/unobtainium", 1),
-                   encoding="utf-8")
+    bad.write_text(
+        text.replace("PipeMaterialTypeValue/steel", "PipeMaterialTypeValue/unobtainium", 1), encoding="utf-8"
+    )
     assert bad.read_text(encoding="utf-8") != text
     run_failing("import_file", str(bad))
     assert NetworkSegment.objects.count() == 0

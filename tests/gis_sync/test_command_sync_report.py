@@ -1,4 +1,5 @@
 """`manage.py sync_report RUN`: a run's every error, warning and rejection, with file, feature and line."""
+
 import io
 
 import pytest
@@ -29,12 +30,14 @@ def test_it_prints_every_warning_and_rejection_of_a_run(db, shared, twin_data, s
         if w.get("feature"):
             assert f"feature {w['feature']}, line {w['line']}" in line
     first = run.report["rejected"][0]
-    assert rejections[0] == (f"rejected: {first['type']}, feature {first['feature']}, line {first['line']}: "
-                             f"{first['reason']}")
+    assert rejections[0] == (
+        f"rejected: {first['type']}, feature {first['feature']}, line {first['line']}: {first['reason']}"
+    )
 
 
-def test_it_prints_every_error_and_rejection_of_a_failed_run_by_its_source_key(db, shared, tmp_path, twin_data,
-                                                                               strasbourg):
+def test_it_prints_every_error_and_rejection_of_a_failed_run_by_its_source_key(
+    db, shared, tmp_path, twin_data, strasbourg
+):
     text = (shared / "star-dt" / "GRT.gml").read_text(encoding="utf-8")
     bad = tmp_path / "GRT.gml"
     bad.write_text(text.replace("PipeMaterialTypeValue/steel", "PipeMaterialTypeValue/unobtainium"), encoding="utf-8")
@@ -48,8 +51,12 @@ def test_it_prints_every_error_and_rejection_of_a_failed_run_by_its_source_key(d
     rejections = [line for line in out.splitlines() if line.startswith("rejected: ")]
     # All three pipes are wrong: each error is printed, where the terminal's one-line failure names the first.
     assert len(errors) == 3 and len(rejections) == 3
-    assert all("field materiau" in e and "'unobtainium' is not a value of PipeMaterialTypeValue" in e and
-               "— use an INSPIRE PipeMaterialTypeValue code" in e for e in errors)
+    assert all(
+        "field materiau" in e
+        and "'unobtainium' is not a value of PipeMaterialTypeValue" in e
+        and "— use an INSPIRE PipeMaterialTypeValue code" in e
+        for e in errors
+    )
     assert len({e.split(", line ")[1].split(",")[0] for e in errors}) == 3  # three different lines
 
 

@@ -1,15 +1,24 @@
 """CRS resolution: declared wins, configured fills in, neither is refused; area of use; transforms."""
+
 import pytest
 
 from gis_sync import crs
 from gis_sync.errors import CRSError
 
 
-@pytest.mark.parametrize("name, srid", [
-    ("EPSG:2154", 2154), ("urn:ogc:def:crs:EPSG::2154", 2154), ("urn:ogc:def:crs:EPSG:6.3:4326", 4326),
-    ("http://www.opengis.net/def/crs/EPSG/0/7415", 7415), ("https://www.opengis.net/def/crs/EPSG/0/28992", 28992),
-    ("Lambert93", None), ("#srs1", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "name, srid",
+    [
+        ("EPSG:2154", 2154),
+        ("urn:ogc:def:crs:EPSG::2154", 2154),
+        ("urn:ogc:def:crs:EPSG:6.3:4326", 4326),
+        ("http://www.opengis.net/def/crs/EPSG/0/7415", 7415),
+        ("https://www.opengis.net/def/crs/EPSG/0/28992", 28992),
+        ("Lambert93", None),
+        ("#srs1", None),
+        (None, None),
+    ],
+)
 def test_it_reads_epsg_codes_from_srs_names(name, srid):
     assert crs.srid_from_name(name) == srid
 
@@ -35,7 +44,7 @@ def test_lonlat_read_as_lambert93_is_outside_its_area_of_use():
 
 
 def test_it_transforms_planimetry_and_keeps_heights():
-    (x, y, z), = crs.transform_coords([(7.7521, 48.5734, 142.0)], 4326, 2154)
+    ((x, y, z),) = crs.transform_coords([(7.7521, 48.5734, 142.0)], 4326, 2154)
     assert 1050000 < x < 1051000 and 6840000 < y < 6841000 and z == 142.0
 
 

@@ -1,4 +1,5 @@
 """What a sync fetches and unpacks is bounded: download size and total time, archive size, count and paths."""
+
 from __future__ import annotations
 
 import http.server
@@ -15,7 +16,7 @@ from gis_sync.locations import local_path
 class Delivery(http.server.BaseHTTPRequestHandler):
     """/big: 3 MB; /liar: announces 50 GB; /drip: 40 bytes, one every 0.05 s."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         self.send_response(200)
         if self.path == "/liar.gpkg":
             self.send_header("Content-Length", str(50 * 10**9))

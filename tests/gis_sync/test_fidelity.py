@@ -6,6 +6,7 @@ stated accuracy) from the file's CRS to Lambert-93 + NGF-IGN69, then the twin's 
 (twin.geoid.HeightFrame: Lambert-93 to WGS 84 and the configured geoid grid) to ECEF. Each case prints its
 worst horizontal and vertical error in centimetres (pytest -s shows them).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -15,8 +16,7 @@ import laspy
 import numpy as np
 import pytest
 from django.contrib.gis.gdal import GDALRaster
-from laspy.vlrs.known import GeoKeyDirectoryVlr, WktCoordinateSystemVlr
-from laspy.vlrs.known import GeoKeyEntryStruct, GeoKeysHeaderStructs
+from laspy.vlrs.known import GeoKeyDirectoryVlr, GeoKeyEntryStruct, GeoKeysHeaderStructs, WktCoordinateSystemVlr
 from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 from scipy.spatial import cKDTree
@@ -81,29 +81,54 @@ def building_vertices(tiles_root) -> np.ndarray:
     return np.concatenate([p.ecef for c in contents(tiles_root, "buildings") for p in decode(c)[0]])
 
 
-def cityjson_box(path, reference: str, x0: float, y0: float, ground: float, roof: float,
-                 size: tuple[float, float] = (20.0, 12.0)) -> np.ndarray:
+def cityjson_box(
+    path, reference: str, x0: float, y0: float, ground: float, roof: float, size: tuple[float, float] = (20.0, 12.0)
+) -> np.ndarray:
     """A CityJSON 2.0 file with one LOD1 box building; returns its 8 vertices in the file's CRS."""
     w, d = size
     corners = [(x0, y0), (x0 + w, y0), (x0 + w, y0 + d), (x0, y0 + d)]
     verts = [(x, y, ground) for x, y in corners] + [(x, y, roof) for x, y in corners]
     doc = {
-        "type": "CityJSON", "version": "2.0", "metadata": {"referenceSystem": reference},
+        "type": "CityJSON",
+        "version": "2.0",
+        "metadata": {"referenceSystem": reference},
         "transform": {"scale": [1e-7, 1e-7, 0.001], "translate": [x0, y0, 0.0]},
         "vertices": [[round((x - x0) * 1e7), round((y - y0) * 1e7), round(z * 1000)] for x, y, z in verts],
-        "CityObjects": {"b1": {"type": "Building", "attributes": {"function": "house"}, "geometry": [{
-            "type": "Solid", "lod": "1", "boundaries": [[[[0, 3, 2, 1]], [[4, 5, 6, 7]], [[0, 1, 5, 4]],
-                                                          [[1, 2, 6, 5]], [[2, 3, 7, 6]], [[3, 0, 4, 7]]]],
-            "semantics": {"surfaces": [{"type": "GroundSurface"}, {"type": "RoofSurface"},
-                                       {"type": "WallSurface"}], "values": [[0, 1, 2, 2, 2, 2]]}}]}},
+        "CityObjects": {
+            "b1": {
+                "type": "Building",
+                "attributes": {"function": "house"},
+                "geometry": [
+                    {
+                        "type": "Solid",
+                        "lod": "1",
+                        "boundaries": [
+                            [
+                                [[0, 3, 2, 1]],
+                                [[4, 5, 6, 7]],
+                                [[0, 1, 5, 4]],
+                                [[1, 2, 6, 5]],
+                                [[2, 3, 7, 6]],
+                                [[3, 0, 4, 7]],
+                            ]
+                        ],
+                        "semantics": {
+                            "surfaces": [{"type": "GroundSurface"}, {"type": "RoofSurface"}, {"type": "WallSurface"}],
+                            "values": [[0, 1, 2, 2, 2, 2]],
+                        },
+                    }
+                ],
+            }
+        },
     }
     path.write_text(json.dumps(doc))
     return np.array(verts)
 
 
 def test_a_cityjson_in_rd_new_and_nap_lands_where_its_crs_says(tmp_path, tiles_root, twin_data):
-    verts = cityjson_box(tmp_path / "amsterdam.city.json", "https://www.opengis.net/def/crs/EPSG/0/7415",
-                         121000.0, 487000.0, 0.5, 12.5)
+    verts = cityjson_box(
+        tmp_path / "amsterdam.city.json", "https://www.opengis.net/def/crs/EPSG/0/7415", 121000.0, 487000.0, 0.5, 12.5
+    )
     run = import_path(tmp_path / "amsterdam.city.json")
     [op] = [t for t in run.report["transformations"] if t["from"].startswith("EPSG:7415")]
     # A Helmert datum shift (no RDNAPTRANS grid here) and NAP to NGF-IGN69 through EVRF2000, as PROJ states.
@@ -125,8 +150,9 @@ def test_the_rd_new_ballpark_is_refused_when_better_than_a_metre_is_required():
 
 def test_a_cityjson_in_lambert93_and_ngf_needs_no_transformation(tmp_path, tiles_root, twin_data):
     x0, y0 = ANTIBES
-    verts = cityjson_box(tmp_path / "antibes.city.json", "urn:ogc:def:crs,crs:EPSG::2154,crs:EPSG::5720",
-                         x0, y0, 4.0, 19.0)
+    verts = cityjson_box(
+        tmp_path / "antibes.city.json", "urn:ogc:def:crs,crs:EPSG::2154,crs:EPSG::5720", x0, y0, 4.0, 19.0
+    )
     run = import_path(tmp_path / "antibes.city.json")
     assert [t["operation"] for t in run.report["transformations"]] == ["identity"]
     h, v = errors_cm(truth_ecef("EPSG:2154+5720", *verts.T), building_vertices(tiles_root))
@@ -170,8 +196,12 @@ def pointcloud_ecef(tiles_root, name: str) -> np.ndarray:
     layer = f"pointcloud-{name}"
     [record] = build_layers([layer], progress=lambda m: None)
     assert record.status == "published", record
-    return np.concatenate([read_pnts(c.path.read_bytes())[0] @ c.transform[:3, :3].T + c.transform[:3, 3]
-                           for c in contents(tiles_root, layer)])
+    return np.concatenate(
+        [
+            read_pnts(c.path.read_bytes())[0] @ c.transform[:3, :3].T + c.transform[:3, 3]
+            for c in contents(tiles_root, layer)
+        ]
+    )
 
 
 def test_a_las_in_feet_over_ngf_ign69_is_drawn_in_metres(tmp_path, tiles_root, twin_data):
@@ -199,8 +229,7 @@ def test_a_us_feet_las_is_read_as_feet_and_refused_far_from_the_storage_crs(tmp_
     # The known failure: WKT VLR with the horizontal CRS, GeoTIFF keys with NAVD88 and US survey feet.
     x, y, z = cloud(3, 6010000.0, 2110000.0, 3000.0)  # California zone 3, ftUS (San Francisco)
     path = tmp_path / "sf.las"
-    write_las(path, x, y, z, keys={1024: 1, 3072: 2227, 4096: 5703, 4099: 9003},
-              wkt=CRS.from_epsg(2227).to_wkt())
+    write_las(path, x, y, z, keys={1024: 1, 3072: 2227, 4096: 5703, 4099: 9003}, wkt=CRS.from_epsg(2227).to_wkt())
     rec = PointCloudFormat().read(path).records[0]
     assert rec.attributes["z_unit_m"] == pytest.approx(1200 / 3937)
     assert CRS(rec.srid if isinstance(rec.srid, str) else f"EPSG:{rec.srid}").sub_crs_list[1].name == "NAVD88 height"
@@ -221,9 +250,19 @@ def test_a_geotiff_in_lv95_and_ln02_lands_where_its_crs_says(tmp_path, tiles_roo
     def plane(x, y):
         return 400.0 + 0.3 * (x - x0) + 0.2 * (y - y0)
 
-    GDALRaster({"driver": "GTiff", "name": str(path), "srid": 2056, "width": n, "height": n,
-                "origin": [x0, y0 + n * size], "scale": [size, -size], "datatype": 7,
-                "bands": [{"data": plane(gx, gy).ravel().tolist(), "nodata_value": -9999.0}]})
+    GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(path),
+            "srid": 2056,
+            "width": n,
+            "height": n,
+            "origin": [x0, y0 + n * size],
+            "scale": [size, -size],
+            "datatype": 7,
+            "bands": [{"data": plane(gx, gy).ravel().tolist(), "nodata_value": -9999.0}],
+        }
+    )
     raster = GDALRaster(str(path), write=True)
     raster.srs = CRS("EPSG:2056+5728").to_wkt("WKT1_GDAL")
     del raster
@@ -241,15 +280,19 @@ def test_a_geotiff_in_lv95_and_ln02_lands_where_its_crs_says(tmp_path, tiles_roo
     heights, truths = [], []
     for tx in range(r["startX"], r["endX"] + 1):
         for ty in range(r["startY"], r["endY"] + 1):
-            tile = decode_quantized_mesh(gzip.decompress(
-                resolve(tiles_root, "terrain", f"@{record.version}/{top}/{tx}/{ty}.terrain").read_bytes()))
+            tile = decode_quantized_mesh(
+                gzip.decompress(
+                    resolve(tiles_root, "terrain", f"@{record.version}/{top}/{tx}/{ty}.terrain").read_bytes()
+                )
+            )
             w, s, e, nn = TileKey(top, tx, ty).bounds
             lon, lat = w + tile["u"] * (e - w), s + tile["v"] * (nn - s)
             lx, ly = FRAME.from_lonlat(lon, lat)
             # Where each published vertex is, in the file's CRS, by pyproj's best operation (inverse).
             sx, sy, _ = best.transform(lx, ly, np.zeros_like(lx), direction="INVERSE")
-            inside = (sx > x0 + 3 * size) & (sx < x0 + (n - 3) * size) & (sy > y0 + 3 * size) \
-                & (sy < y0 + (n - 3) * size)
+            inside = (
+                (sx > x0 + 3 * size) & (sx < x0 + (n - 3) * size) & (sy > y0 + 3 * size) & (sy < y0 + (n - 3) * size)
+            )
             if not inside.any():
                 continue
             _, _, h_ngf = best.transform(sx[inside], sy[inside], plane(sx[inside], sy[inside]))
@@ -263,9 +306,18 @@ def test_a_geotiff_in_lv95_and_ln02_lands_where_its_crs_says(tmp_path, tiles_roo
 def test_a_geojson_footprint_layer_in_utm_lands_where_its_crs_says(tmp_path, tiles_root, twin_data):
     x0, y0 = 332000.0, 4827000.0
     ring = [[x0, y0], [x0 + 18, y0], [x0 + 18, y0 + 10], [x0, y0 + 10], [x0, y0]]
-    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:32632"}},
-           "features": [{"type": "Feature", "id": "f1", "properties": {"id": "f1", "height": 9.0},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "EPSG:32632"}},
+        "features": [
+            {
+                "type": "Feature",
+                "id": "f1",
+                "properties": {"id": "f1", "height": 9.0},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
     (tmp_path / "footprints.geojson").write_text(json.dumps(doc))
     run = import_path(tmp_path / "footprints.geojson", options={"kind": "buildings", "source_key": "fp"})
     b = Building.objects.get()
@@ -276,7 +328,8 @@ def test_a_geojson_footprint_layer_in_utm_lands_where_its_crs_says(tmp_path, til
 
 
 def test_a_stricter_limit_refuses_rd_new_naming_the_grid_until_the_operator_accepts_the_error(
-        tmp_path, settings, twin_data):
+    tmp_path, settings, twin_data
+):
     from django.core.management import CommandError, call_command
 
     from gis_sync.models import SyncRun
@@ -302,12 +355,10 @@ def test_ellipsoidal_heights_are_refused_when_the_geoid_grid_is_missing(tmp_path
         import_path(tmp_path / "ellipsoid.city.json")
 
 
-def test_ellipsoidal_heights_come_back_to_the_same_place_through_the_configured_geoid(
-        tmp_path, tiles_root, twin_data):
+def test_ellipsoidal_heights_come_back_to_the_same_place_through_the_configured_geoid(tmp_path, tiles_root, twin_data):
     # WGS 84 3D (RFC 7946 style heights on the ellipsoid): stored orthometric with the city's geoid grid,
     # published on the ellipsoid again with the same grid, so the round trip is exact whatever the grid.
-    verts = cityjson_box(tmp_path / "ellipsoid.city.json", "EPSG:4979", 7.1200, 43.5800, 52.0, 64.0,
-                         size=(2e-4, 1e-4))
+    verts = cityjson_box(tmp_path / "ellipsoid.city.json", "EPSG:4979", 7.1200, 43.5800, 52.0, 64.0, size=(2e-4, 1e-4))
     run = import_path(tmp_path / "ellipsoid.city.json")
     assert any("egm96_15.gtx" in t["operation"] for t in run.report["transformations"])
     truth = np.column_stack(Transformer.from_crs(4979, 4978, always_xy=True).transform(*verts.T))

@@ -1,4 +1,5 @@
 """CityJSON buildings: the Hague LOD2 sample (no CRS declared) and a declared LOD1 block."""
+
 import pytest
 import shapely
 

@@ -1,4 +1,5 @@
 """glTF/GLB models: y-up to z-up, node transforms, placement."""
+
 import pytest
 
 from gis_sync.errors import PlacementError

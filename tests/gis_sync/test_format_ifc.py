@@ -1,4 +1,5 @@
 """IFC planning models: placement from the file or from the importer."""
+
 import math
 
 import pytest
@@ -28,8 +29,17 @@ def test_it_places_world_triangles_with_the_given_placement(shared):
     assert "IfcWallStandardCase" in types and "IfcOpeningElement" not in types
 
 
-def georeferenced_house(shared, tmp_path, *, crs: str, eastings: float, northings: float, height: float,
-                        rotation_deg: float = 0.0, scale: float | None = None):
+def georeferenced_house(
+    shared,
+    tmp_path,
+    *,
+    crs: str,
+    eastings: float,
+    northings: float,
+    height: float,
+    rotation_deg: float = 0.0,
+    scale: float | None = None,
+):
     """IfcOpenHouse with an IfcMapConversion to `crs` (IFC4), written as a designer's tool would: the house is
     drawn in millimetres, so Scale (model units to map metres) is 0.001 unless given."""
     import math
@@ -37,39 +47,56 @@ def georeferenced_house(shared, tmp_path, *, crs: str, eastings: float, northing
     import ifcopenshell
 
     model = ifcopenshell.open(str(shared / "ifc" / "IfcOpenHouse_IFC4.ifc"))
-    context = next(c for c in model.by_type("IfcGeometricRepresentationContext")
-                   if not c.is_a("IfcGeometricRepresentationSubContext") and c.ContextType == "Model")
+    context = next(
+        c
+        for c in model.by_type("IfcGeometricRepresentationContext")
+        if not c.is_a("IfcGeometricRepresentationSubContext") and c.ContextType == "Model"
+    )
     target = model.createIfcProjectedCRS(Name=crs, Description="Lambert-93", GeodeticDatum="RGF93 v1")
     model.createIfcMapConversion(
-        SourceCRS=context, TargetCRS=target, Eastings=eastings, Northings=northings, OrthogonalHeight=height,
-        XAxisAbscissa=math.cos(math.radians(rotation_deg)), XAxisOrdinate=math.sin(math.radians(rotation_deg)),
-        Scale=0.001 if scale is None else scale)
+        SourceCRS=context,
+        TargetCRS=target,
+        Eastings=eastings,
+        Northings=northings,
+        OrthogonalHeight=height,
+        XAxisAbscissa=math.cos(math.radians(rotation_deg)),
+        XAxisOrdinate=math.sin(math.radians(rotation_deg)),
+        Scale=0.001 if scale is None else scale,
+    )
     path = tmp_path / "house_georef.ifc"
     model.write(str(path))
     return path
 
 
 def test_it_places_the_model_from_its_ifcmapconversion(shared, tmp_path):
-    path = georeferenced_house(shared, tmp_path, crs="EPSG:2154", eastings=1050900.0, northings=6840600.0,
-                               height=140.0, rotation_deg=30.0)
+    path = georeferenced_house(
+        shared, tmp_path, crs="EPSG:2154", eastings=1050900.0, northings=6840600.0, height=140.0, rotation_deg=30.0
+    )
     placed = IfcFormat().read(path).records[0]
-    assert placed.placement == Placement(x=1050900.0, y=6840600.0, rotation_deg=pytest.approx(30.0),
-                                         elevation=140.0, scale=pytest.approx(1.0), scale_z=1.0,
-                                         source="IfcMapConversion")
+    assert placed.placement == Placement(
+        x=1050900.0,
+        y=6840600.0,
+        rotation_deg=pytest.approx(30.0),
+        elevation=140.0,
+        scale=pytest.approx(1.0),
+        scale_z=1.0,
+        source="IfcMapConversion",
+    )
     # The same triangles as with that placement given at import: the map conversion is applied once, not twice.
-    given = IfcFormat().read(shared / "ifc" / "IfcOpenHouse_IFC4.ifc",
-                             placement=Placement(x=1050900.0, y=6840600.0, rotation_deg=30.0, elevation=140.0))
+    given = IfcFormat().read(
+        shared / "ifc" / "IfcOpenHouse_IFC4.ifc",
+        placement=Placement(x=1050900.0, y=6840600.0, rotation_deg=30.0, elevation=140.0),
+    )
     assert placed.bounds() == pytest.approx(given.records[0].bounds(), abs=1e-6)
     local = IfcFormat().read(shared / "ifc" / "IfcOpenHouse_IFC4.ifc", placement=Placement(x=0.0, y=0.0)).records[0]
     lx, ly, lz = local.parts[0].vertices[0]
     x, y, z = placed.parts[0].vertices[0]
-    c, s = 3 ** 0.5 / 2, 0.5  # 30° counter-clockwise from east, as IfcMapConversion's x axis says
+    c, s = 3**0.5 / 2, 0.5  # 30° counter-clockwise from east, as IfcMapConversion's x axis says
     assert (x, y, z) == pytest.approx((1050900.0 + c * lx - s * ly, 6840600.0 + s * lx + c * ly, 140.0 + lz))
 
 
 def test_the_file_placement_wins_over_the_given_one_with_a_warning(shared, tmp_path):
-    path = georeferenced_house(shared, tmp_path, crs="EPSG:2154", eastings=1050900.0, northings=6840600.0,
-                               height=140.0)
+    path = georeferenced_house(shared, tmp_path, crs="EPSG:2154", eastings=1050900.0, northings=6840600.0, height=140.0)
     result = IfcFormat().read(path, placement=Placement(x=0.0, y=0.0))
     assert result.records[0].placement.source == "IfcMapConversion"
     assert any("wins over the one given" in str(w) for w in result.report.warnings)

@@ -1,4 +1,5 @@
 """GIS layers through GDAL: BD TOPO buildings and roads, POIs, encodings, broken deliveries."""
+
 import pytest
 
 from gis_sync.errors import CRSError, EmptySourceError, GeometryError, MissingFileError, ValidationError
@@ -14,7 +15,13 @@ def test_it_reads_bd_topo_buildings_from_a_shapefile_with_cpg(data):
     result = read(data / "batiment_cpg" / "batiment.shp")
     b1, b2, b3 = result.records
     assert (b1.source_id, b1.height, b1.storeys, b1.ground_z, b1.roof_z, b1.year) == (
-        "BATIMENT0000000001", 12.5, 4, 140.2, 153.1, 1962)
+        "BATIMENT0000000001",
+        12.5,
+        4,
+        140.2,
+        153.1,
+        1962,
+    )
     assert b3.use == "Église Saint-Étienne"
     assert not any("encoding" in (w.field or "") for w in result.report.warnings)
 

@@ -1,4 +1,5 @@
 """LAS point clouds: header facts and the CRS rule."""
+
 import pytest
 
 from gis_sync.errors import CRSError

@@ -1,4 +1,5 @@
 """RAEPA GeoPackage layers: pipes with invert levels and cover depths, fittings and structures."""
+
 import pytest
 
 from gis_sync.errors import CodeListError, ValidationError
@@ -15,7 +16,10 @@ def test_it_reads_every_raepa_layer(data):
     result = RaepaFormat().read(data / "raepa.gpkg")
     assert result.report.accounted
     assert dict(result.report.imported) == {
-        "raepa_canalass_l": 2, "raepa_canalaep_l": 1, "raepa_ouvrass_p": 1, "raepa_apparaep_p": 1,
+        "raepa_canalass_l": 2,
+        "raepa_canalaep_l": 1,
+        "raepa_ouvrass_p": 1,
+        "raepa_apparaep_p": 1,
     }
     by_id = {r.source_id: r for r in result.records}
     assert by_id["ASS-1"].material == "concrete" and by_id["ASS-1"].network_type == "sewer"

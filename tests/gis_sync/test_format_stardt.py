@@ -1,4 +1,5 @@
 """StaR-DT GML reader on the CNIG samples and on broken or odd deliveries."""
+
 import pytest
 
 from gis_sync.errors import CodeListError, CRSError, FormatError, ValidationError
@@ -20,8 +21,12 @@ def test_it_accounts_for_every_member_of_grdf(shared):
     assert report.members == 55
     assert report.accounted
     assert dict(report.imported) == {
-        "Accessoire": 8, "BatimentTechnique": 1, "CanalisationHydrocarbureChimique": 13, "Coffret": 9,
-        "Fourreau": 2, "PointLeveOuvrageReseau": 7,
+        "Accessoire": 8,
+        "BatimentTechnique": 1,
+        "CanalisationHydrocarbureChimique": 13,
+        "Coffret": 9,
+        "Fourreau": 2,
+        "PointLeveOuvrageReseau": 7,
     }
     assert report.metadata["ReseauUtilite"] == 1
     assert len(report.rejected) == 14
@@ -35,8 +40,11 @@ def test_it_accounts_for_every_member_of_grt_and_dlva(shared):
     dlva = read(shared / "star-dt" / "dlva.gml")
     assert dlva.report.accounted and not dlva.report.rejected
     assert dict(dlva.report.imported) == {
-        "CableElectrique": 9, "CanalisationAssainissementPluviale": 72, "CanalisationEau": 82,
-        "Poteau": 53, "RegardNonVisitable": 78,
+        "CableElectrique": 9,
+        "CanalisationAssainissementPluviale": 72,
+        "CanalisationEau": 82,
+        "Poteau": 53,
+        "RegardNonVisitable": 78,
     }
 
 
@@ -155,8 +163,9 @@ def test_it_can_reject_bad_features_and_keep_the_rest(data):
 def test_it_validates_the_official_samples_against_the_shipped_xsd(shared):
     for sample in ("GRDF.gml", "GRT.gml", "dlva.gml"):
         report = read(shared / "star-dt" / sample).report
-        assert any(n.startswith("validated against StaRDT.xsd in ") and n.endswith("no violations")
-                   for n in report.notes)
+        assert any(
+            n.startswith("validated against StaRDT.xsd in ") and n.endswith("no violations") for n in report.notes
+        )
         assert not [w for w in report.warnings if "schema StaRDT.xsd" in w.message]
 
 
@@ -193,5 +202,8 @@ def test_it_imports_a_file_too_big_to_validate_with_a_warning(shared, monkeypatc
     monkeypatch.setattr(xml_schema, "MAX_VALIDATED_BYTES", 100_000)
     report = read(shared / "star-dt" / "dlva.gml").report
     assert report.accounted
-    assert any(w.message == "the file is 0.452 MB, over the 0.1 MB validated in memory: it is imported "
-                              "without validation against StaRDT.xsd" for w in report.warnings)
+    assert any(
+        w.message == "the file is 0.452 MB, over the 0.1 MB validated in memory: it is imported "
+        "without validation against StaRDT.xsd"
+        for w in report.warnings
+    )

@@ -1,4 +1,5 @@
 """StaR-Eau layers (GeoPackage and shapefiles): pipes with top and invert levels, valves, fittings, manholes."""
+
 import pytest
 
 from gis_sync.errors import CodeListError, ValidationError
@@ -17,7 +18,11 @@ def test_it_reads_pipes_and_nodes_by_their_standard_ids(data, name):
     result = StarEauFormat().read(data / name)
     assert result.report.accounted
     assert dict(result.report.imported) == {
-        "aep_canalisation": 1, "ass_canalisation": 2, "ass_regard": 1, "aep_vanne": 1, "aep_appareillage": 1,
+        "aep_canalisation": 1,
+        "ass_canalisation": 2,
+        "ass_regard": 1,
+        "aep_vanne": 1,
+        "aep_appareillage": 1,
     }
     by_id = {r.source_id: r for r in result.records}
     aep = by_id["AEP-C1"]

@@ -1,4 +1,5 @@
 """GeoTIFF terrain: CRS, nodata, vertical datum and sampling."""
+
 import math
 
 import pytest

@@ -1,21 +1,23 @@
 """Every reader, fed mutated copies of the real samples (truncated, corrupt numbers, bad encodings, empty, entity
 declarations, hostile glTF buffers), answers with a gis_sync error naming the file, never another exception; and a
 failed import leaves the twin's rows as they were."""
+
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
 import json
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gis_sync.errors import SyncError, ValidationError
 from gis_sync.formats.cityjson import CityJSONFormat
@@ -54,8 +56,9 @@ SAMPLES = [
     Sample(StarDTFormat, SHARED_DATA / "star-dt" / "GRDF.gml", {}, 200),
     Sample(StarDTFormat, SHARED_DATA / "star-dt" / "dlva.gml", {}, 40),
     Sample(StarDTFormat, DATA / "stardt_undefined_srs_3d.gml", {"srid": 2154}, 200),
-    Sample(CityJSONFormat, SHARED_DATA / "cityjson" / "DH_01_subs.city.json", {"srid": 7415, "storage_srid": 28992},
-           300),
+    Sample(
+        CityJSONFormat, SHARED_DATA / "cityjson" / "DH_01_subs.city.json", {"srid": 7415, "storage_srid": 28992}, 300
+    ),
     Sample(CityJSONFormat, DATA / "block_lod1.city.json", {}, 300),
     Sample(PointCloudFormat, SHARED_DATA / "las" / "simple.las", {"srid": 2154}, 300),
     Sample(IfcFormat, SHARED_DATA / "ifc" / "IfcOpenHouse_IFC4.ifc", {"placement": HERE}, 25),
@@ -70,12 +73,14 @@ SAMPLES = [
 
 BAD_NUMBERS = ["NaN", "nan", "inf", "-Infinity", "1e308", "-1e400", "1e999", "abc", "", "0x1F", "1,5.3", "--1"]
 NUMBER = re.compile(rb"-?\d+\.\d+(?:[eE][-+]?\d+)?|-?\d+")
-ENTITIES = (b'<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY x SYSTEM "file:///etc/passwd">]>\n')
+ENTITIES = (
+    b'<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+)
 
 
 def truncate(data: bytes, draw) -> bytes:
-    return data[:draw(st.integers(0, max(0, len(data) - 1)))]
+    return data[: draw(st.integers(0, max(0, len(data) - 1)))]
 
 
 def corrupt_number(data: bytes, draw) -> bytes:
@@ -118,8 +123,14 @@ def empty(data: bytes, draw) -> bytes:
     return b""
 
 
-MUTATIONS: dict[str, Callable] = {"truncate": truncate, "corrupt_number": corrupt_number, "flip_bytes": flip_bytes,
-                                  "bad_encoding": bad_encoding, "entities": entities, "empty": empty}
+MUTATIONS: dict[str, Callable] = {
+    "truncate": truncate,
+    "corrupt_number": corrupt_number,
+    "flip_bytes": flip_bytes,
+    "bad_encoding": bad_encoding,
+    "entities": entities,
+    "empty": empty,
+}
 
 
 def read_mutated(sample: Sample, data: bytes) -> SyncError | None:
@@ -156,8 +167,13 @@ def test_a_mutated_sample_is_read_or_refused_with_a_sync_error_naming_the_file(s
 
 def fuzz(sample: Sample, original: bytes, mutation: str, budget: int) -> None:
     # The deadline catches readers that believe a corrupt count and loop (laspy over a header's VLR count did).
-    @settings(max_examples=budget, deadline=timedelta(seconds=10), derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=budget,
+        deadline=timedelta(seconds=10),
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(st.data())
     def check(data) -> None:
         mutated = MUTATIONS[mutation](original, data.draw)
@@ -174,17 +190,26 @@ def fuzz(sample: Sample, original: bytes, mutation: str, budget: int) -> None:
 
 def glb_with_buffer(uri: str, byte_length: int = 36) -> bytes:
     """kiosk.glb rewritten as a .gltf whose one buffer is `uri`."""
-    doc = json.loads((DATA / "kiosk.glb").read_bytes()[20:20 + int.from_bytes(
-        (DATA / "kiosk.glb").read_bytes()[12:16], "little")])
+    doc = json.loads(
+        (DATA / "kiosk.glb").read_bytes()[20 : 20 + int.from_bytes((DATA / "kiosk.glb").read_bytes()[12:16], "little")]
+    )
     doc["buffers"] = [{"uri": uri, "byteLength": byte_length}]
     return json.dumps(doc).encode()
 
 
-@pytest.mark.parametrize("uri, says", [
-    ("../../etc/passwd", "outside"), ("/etc/passwd", "outside"), ("file:///etc/passwd", "outside"),
-    ("C:/Windows/win.ini", "outside"), ("..%2F..%2Fetc%2Fpasswd", "outside"), ("http://example.org/b.bin", "outside"),
-    ("missing.bin", "missing"), ("data:application/octet-stream;base64,!!!notbase64", "base64"),
-])
+@pytest.mark.parametrize(
+    "uri, says",
+    [
+        ("../../etc/passwd", "outside"),
+        ("/etc/passwd", "outside"),
+        ("file:///etc/passwd", "outside"),
+        ("C:/Windows/win.ini", "outside"),
+        ("..%2F..%2Fetc%2Fpasswd", "outside"),
+        ("http://example.org/b.bin", "outside"),
+        ("missing.bin", "missing"),
+        ("data:application/octet-stream;base64,!!!notbase64", "base64"),
+    ],
+)
 def test_a_gltf_buffer_pointing_outside_the_delivery_is_refused(uri, says, tmp_path):
     path = tmp_path / "model.gltf"
     path.write_bytes(glb_with_buffer(uri))
@@ -221,8 +246,10 @@ def test_a_las_header_announcing_millions_of_vlrs_is_refused_at_once(tmp_path):
 def twin_rows() -> dict[str, list]:
     from twin.models import Building, NetworkNode, NetworkSegment, PlanningProject, ProjectVariant
 
-    return {m.__name__: sorted(m.objects.values_list("pk", flat=True)) for m in
-            (Building, NetworkSegment, NetworkNode, PlanningProject, ProjectVariant)}
+    return {
+        m.__name__: sorted(m.objects.values_list("pk", flat=True))
+        for m in (Building, NetworkSegment, NetworkNode, PlanningProject, ProjectVariant)
+    }
 
 
 def mutate_copy(src: Path, folder: Path, edit: Callable[[str], str]) -> Path:
@@ -231,12 +258,16 @@ def mutate_copy(src: Path, folder: Path, edit: Callable[[str], str]) -> Path:
     return out
 
 
-@pytest.mark.parametrize("edit", [
-    lambda t: t[: len(t) // 2],
-    lambda t: re.sub(r"(<gml:posList[^>]*>\S+ \S+ )\S+", r"\1NaN", t, count=2),
-    lambda t: t.replace("?>\n", "?>\n" + ENTITIES.decode(), 1),
-    lambda t: re.sub(r"(<gml:posList[^>]*>\S+ )\S+", r"\g<1>1e308", t, count=1),
-], ids=["truncated", "nan", "entities", "1e308"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t[: len(t) // 2],
+        lambda t: re.sub(r"(<gml:posList[^>]*>\S+ \S+ )\S+", r"\1NaN", t, count=2),
+        lambda t: t.replace("?>\n", "?>\n" + ENTITIES.decode(), 1),
+        lambda t: re.sub(r"(<gml:posList[^>]*>\S+ )\S+", r"\g<1>1e308", t, count=1),
+    ],
+    ids=["truncated", "nan", "entities", "1e308"],
+)
 def test_a_failed_stardt_import_leaves_the_twin_as_it_was(db, shared, tmp_path, twin_data, strasbourg, edit):
     from gis_sync.importer import import_path
     from gis_sync.models import SyncRun
@@ -250,11 +281,15 @@ def test_a_failed_stardt_import_leaves_the_twin_as_it_was(db, shared, tmp_path, 
     assert SyncRun.objects.order_by("pk").last().status == SyncRun.Status.FAILED
 
 
-@pytest.mark.parametrize("edit", [
-    lambda t: t[: len(t) * 2 // 3],
-    lambda t: re.sub(r'("vertices": \[\[)-?\d+', r"\1NaN", t, count=1),
-    lambda t: re.sub(r'("vertices": \[\[-?\d+, )-?\d+', r"\g<1>1e308", t, count=1),
-], ids=["truncated", "nan", "1e308"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t[: len(t) * 2 // 3],
+        lambda t: re.sub(r'("vertices": \[\[)-?\d+', r"\1NaN", t, count=1),
+        lambda t: re.sub(r'("vertices": \[\[-?\d+, )-?\d+', r"\g<1>1e308", t, count=1),
+    ],
+    ids=["truncated", "nan", "1e308"],
+)
 def test_a_failed_cityjson_import_leaves_the_twin_as_it_was(db, data, tmp_path, twin_data, strasbourg, edit):
     from gis_sync.importer import import_path
 
@@ -266,4 +301,3 @@ def test_a_failed_cityjson_import_leaves_the_twin_as_it_was(db, data, tmp_path, 
     with pytest.raises(SyncError):
         import_path(copy, options={"source_key": "block"})
     assert twin_rows() == before
-

@@ -1,4 +1,5 @@
 """Ellipsoidal heights become orthometric through the geoid grid; without the grid they are refused."""
+
 import pytest
 from pyproj import Transformer
 
@@ -15,7 +16,8 @@ def gps_delivery(data, tmp_path):
     text = (data / "stardt_undefined_srs_3d.gml").read_text(encoding="utf-8")
     text = text.replace('srsName="Lambert93"', 'srsName="EPSG:4979"').replace(
         "1050859.9875235807 6840660.371346956 139.20 1051376.19063932 6840478.4699414885 138.70",
-        " ".join(f"{v}" for point in GPS for v in point))
+        " ".join(f"{v}" for point in GPS for v in point),
+    )
     path = tmp_path / "gps.gml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -24,14 +26,17 @@ def gps_delivery(data, tmp_path):
 def egm96_undulation(lon: float, lat: float) -> float:
     """N from the grid file itself, through a pipeline that fails rather than fall back to 'ballpark'."""
     grid = find_grid("egm96_15.gtx")
-    pipe = Transformer.from_pipeline(f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
-                                     f"+step +proj=vgridshift +grids={grid} +multiplier=1 "
-                                     "+step +proj=unitconvert +xy_in=rad +xy_out=deg")
+    pipe = Transformer.from_pipeline(
+        f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=vgridshift +grids={grid} +multiplier=1 "
+        "+step +proj=unitconvert +xy_in=rad +xy_out=deg"
+    )
     return pipe.transform(lon, lat, 0.0)[2]
 
 
-def test_heights_on_the_wgs84_ellipsoid_are_made_orthometric_with_the_geoid_grid(db, data, tmp_path, twin_data,
-                                                                                   settings):
+def test_heights_on_the_wgs84_ellipsoid_are_made_orthometric_with_the_geoid_grid(
+    db, data, tmp_path, twin_data, settings
+):
     settings.JUMEAU_GEOID_GRID = "egm96_15.gtx"
     run = import_path(gps_delivery(data, tmp_path))
     pipe = NetworkSegment.objects.get()
@@ -67,9 +72,19 @@ def test_a_2d_source_in_degrees_is_fine(db, data, twin_data):
 def _lod1_building():
     from gis_sync.records import BuildingRecord
 
-    return BuildingRecord(source_id="b", footprint_wkt="POLYGON ((0 0, 1 0, 1 1, 0 0))", srid=2154, ground_z=1.0,
-                          roof_z=9.0, height=8.0, storeys=None, use=None, year=None, lod="1",
-                          z_from_coordinates=True)
+    return BuildingRecord(
+        source_id="b",
+        footprint_wkt="POLYGON ((0 0, 1 0, 1 1, 0 0))",
+        srid=2154,
+        ground_z=1.0,
+        roof_z=9.0,
+        height=8.0,
+        storeys=None,
+        use=None,
+        year=None,
+        lod="1",
+        z_from_coordinates=True,
+    )
 
 
 def test_heights_in_another_system_that_a_reader_keeps_are_refused_unless_the_operator_accepts_them():

@@ -1,4 +1,5 @@
 """IFC georeferencing: a box's corners land where geodesy says, from IfcSite references or an IfcMapConversion."""
+
 from __future__ import annotations
 
 import math
@@ -30,9 +31,15 @@ def dms(degrees: float) -> tuple[int, int, int, int]:
     return sign * d, sign * m, sign * s, sign * u
 
 
-def box_model(path: Path, *, prefix: str | None = None, north_turn_deg: float | None = None,
-              site_ref: tuple[float, float, float] | None = None, site_origin=(0.0, 0.0, 0.0),
-              map_conversion: dict | None = None) -> Path:
+def box_model(
+    path: Path,
+    *,
+    prefix: str | None = None,
+    north_turn_deg: float | None = None,
+    site_ref: tuple[float, float, float] | None = None,
+    site_origin=(0.0, 0.0, 0.0),
+    map_conversion: dict | None = None,
+) -> Path:
     """An IFC4 file with one proxy box, written with ifcopenshell's authoring API.
 
     prefix: the length unit's SI prefix ('MILLI' for millimetres). north_turn_deg: TrueNorth turned that many
@@ -51,8 +58,9 @@ def box_model(path: Path, *, prefix: str | None = None, north_turn_deg: float | 
     project = ifcopenshell.api.root.create_entity(f, ifc_class="IfcProject", name="Box")
     ifcopenshell.api.unit.assign_unit(f, units=[ifcopenshell.api.unit.add_si_unit(f, "LENGTHUNIT", prefix)])
     model = ifcopenshell.api.context.add_context(f, context_type="Model")
-    body = ifcopenshell.api.context.add_context(f, context_type="Model", context_identifier="Body",
-                                                target_view="MODEL_VIEW", parent=model)
+    body = ifcopenshell.api.context.add_context(
+        f, context_type="Model", context_identifier="Body", target_view="MODEL_VIEW", parent=model
+    )
     if north_turn_deg is not None:
         a = math.radians(north_turn_deg)
         model.TrueNorth = f.createIfcDirection((-math.sin(a), math.cos(a)))
@@ -70,12 +78,18 @@ def box_model(path: Path, *, prefix: str | None = None, north_turn_deg: float | 
     matrix[:3, 3] = np.add(site_origin, OFFSET)
     ifcopenshell.api.geometry.edit_object_placement(f, product=box, matrix=matrix, is_si=True)
     w, d, h = (v / unit for v in BOX)
-    profile = f.createIfcRectangleProfileDef("AREA", None, f.createIfcAxis2Placement2D(
-        f.createIfcCartesianPoint((w / 2, d / 2))), w, d)
-    solid = f.createIfcExtrudedAreaSolid(profile, f.createIfcAxis2Placement3D(f.createIfcCartesianPoint(
-        (0.0, 0.0, 0.0))), f.createIfcDirection((0.0, 0.0, 1.0)), h)
+    profile = f.createIfcRectangleProfileDef(
+        "AREA", None, f.createIfcAxis2Placement2D(f.createIfcCartesianPoint((w / 2, d / 2))), w, d
+    )
+    solid = f.createIfcExtrudedAreaSolid(
+        profile,
+        f.createIfcAxis2Placement3D(f.createIfcCartesianPoint((0.0, 0.0, 0.0))),
+        f.createIfcDirection((0.0, 0.0, 1.0)),
+        h,
+    )
     box.Representation = f.createIfcProductDefinitionShape(
-        None, None, [f.createIfcShapeRepresentation(body, "Body", "SweptSolid", [solid])])
+        None, None, [f.createIfcShapeRepresentation(body, "Body", "SweptSolid", [solid])]
+    )
     if map_conversion is not None:
         conv = dict(map_conversion)
         target = f.createIfcProjectedCRS(Name=conv.pop("crs"), MapUnit=conv.pop("map_unit", None))
@@ -141,8 +155,9 @@ def test_compound_angles_carry_their_sign_on_every_part():
 
 @pytest.mark.parametrize("north_turn_deg", [50.0, -20.0, 0.0])
 def test_a_site_reference_with_true_north_puts_every_corner_within_5_cm(tmp_path, north_turn_deg):
-    path = box_model(tmp_path / "site.ifc", north_turn_deg=north_turn_deg, site_ref=(LAT, LON, 12.5),
-                     site_origin=(100.0, -40.0, 3.0))
+    path = box_model(
+        tmp_path / "site.ifc", north_turn_deg=north_turn_deg, site_ref=(LAT, LON, 12.5), site_origin=(100.0, -40.0, 3.0)
+    )
     result = IfcFormat().read(path)
     expected = expected_from_site(LAT, LON, 12.5, north_turn_deg)
     # 5 mm, not just 5 cm: leaving out Lambert-93's scale factor there (1.00034) would move a corner 2 cm.
@@ -152,8 +167,13 @@ def test_a_site_reference_with_true_north_puts_every_corner_within_5_cm(tmp_path
 
 
 def test_a_model_in_millimetres_is_placed_like_one_in_metres(tmp_path):
-    path = box_model(tmp_path / "mm.ifc", prefix="MILLI", north_turn_deg=50.0, site_ref=(LAT, LON, 12.5),
-                     site_origin=(100.0, -40.0, 3.0))
+    path = box_model(
+        tmp_path / "mm.ifc",
+        prefix="MILLI",
+        north_turn_deg=50.0,
+        site_ref=(LAT, LON, 12.5),
+        site_origin=(100.0, -40.0, 3.0),
+    )
     assert_corners(footprint(IfcFormat().read(path).records[0]), expected_from_site(LAT, LON, 12.5, 50.0), tol=0.005)
 
 
@@ -179,10 +199,20 @@ def map_corners(e: float, n: float, h: float, rotation_deg: float, scale: float)
 def test_a_map_conversion_in_lambert_93_with_rotation_and_scale(tmp_path):
     e, n = best(4326, 2154).transform(LON, LAT)
     rotation, grid_scale = 32.5, 1.00034
-    path = box_model(tmp_path / "l93.ifc", prefix="MILLI", site_ref=(10.0, 10.0, 0.0), map_conversion=dict(
-        crs="EPSG:2154", Eastings=e, Northings=n, OrthogonalHeight=12.5,
-        XAxisAbscissa=math.cos(math.radians(rotation)), XAxisOrdinate=math.sin(math.radians(rotation)),
-        Scale=0.001 * grid_scale))
+    path = box_model(
+        tmp_path / "l93.ifc",
+        prefix="MILLI",
+        site_ref=(10.0, 10.0, 0.0),
+        map_conversion=dict(
+            crs="EPSG:2154",
+            Eastings=e,
+            Northings=n,
+            OrthogonalHeight=12.5,
+            XAxisAbscissa=math.cos(math.radians(rotation)),
+            XAxisOrdinate=math.sin(math.radians(rotation)),
+            Scale=0.001 * grid_scale,
+        ),
+    )
     result = IfcFormat().read(path)
     # The map conversion wins over the site's (here deliberately wrong) references.
     assert result.records[0].placement.source == "IfcMapConversion"
@@ -192,24 +222,41 @@ def test_a_map_conversion_in_lambert_93_with_rotation_and_scale(tmp_path):
 def test_a_map_conversion_in_utm_32n_is_carried_to_lambert_93(tmp_path):
     e, n = best(4326, 32632).transform(LON, LAT)
     rotation, scale = -12.0, 0.99962
-    path = box_model(tmp_path / "utm.ifc", map_conversion=dict(
-        crs="EPSG:32632", Eastings=e, Northings=n, OrthogonalHeight=12.5,
-        XAxisAbscissa=math.cos(math.radians(rotation)), XAxisOrdinate=math.sin(math.radians(rotation)), Scale=scale))
+    path = box_model(
+        tmp_path / "utm.ifc",
+        map_conversion=dict(
+            crs="EPSG:32632",
+            Eastings=e,
+            Northings=n,
+            OrthogonalHeight=12.5,
+            XAxisAbscissa=math.cos(math.radians(rotation)),
+            XAxisOrdinate=math.sin(math.radians(rotation)),
+            Scale=scale,
+        ),
+    )
     imported = footprint(IfcFormat().read(path).records[0])
     to_l93 = best(32632, 2154)
     expected = [(*to_l93.transform(x, y), z) for x, y, z in map_corners(e, n, 12.5, rotation, scale)]
     assert_corners(imported, expected)
 
 
-@pytest.mark.parametrize("crs, said", [
-    ("Chantier local", "'Chantier local', which names no EPSG coordinate reference system — name the CRS as "
-                       "'EPSG:<code>'"),
-    ("EPSG:999999", "'EPSG:999999': EPSG:999999 is not a known CRS"),
-    ("EPSG:4326", "'EPSG:4326' (WGS 84), which is not a projected CRS"),
-])
+@pytest.mark.parametrize(
+    "crs, said",
+    [
+        (
+            "Chantier local",
+            "'Chantier local', which names no EPSG coordinate reference system — name the CRS as 'EPSG:<code>'",
+        ),
+        ("EPSG:999999", "'EPSG:999999': EPSG:999999 is not a known CRS"),
+        ("EPSG:4326", "'EPSG:4326' (WGS 84), which is not a projected CRS"),
+    ],
+)
 def test_it_refuses_a_map_conversion_to_a_crs_it_cannot_use(tmp_path, crs, said):
-    path = box_model(tmp_path / "local.ifc", site_ref=(LAT, LON, 0.0), map_conversion=dict(
-        crs=crs, Eastings=1000.0, Northings=2000.0, OrthogonalHeight=0.0))
+    path = box_model(
+        tmp_path / "local.ifc",
+        site_ref=(LAT, LON, 0.0),
+        map_conversion=dict(crs=crs, Eastings=1000.0, Northings=2000.0, OrthogonalHeight=0.0),
+    )
     with pytest.raises(PlacementError) as exc:
         IfcFormat().read(path)
     assert said in str(exc.value) and "local.ifc" in str(exc.value)
@@ -217,8 +264,11 @@ def test_it_refuses_a_map_conversion_to_a_crs_it_cannot_use(tmp_path, crs, said)
 
 def test_it_refuses_a_scale_that_would_make_the_model_a_thousand_times_too_big(tmp_path):
     # Millimetres drawn, metres on the map, and no Scale to say so.
-    path = box_model(tmp_path / "mm.ifc", prefix="MILLI", map_conversion=dict(
-        crs="EPSG:2154", Eastings=1033000.0, Northings=6285000.0, OrthogonalHeight=0.0))
+    path = box_model(
+        tmp_path / "mm.ifc",
+        prefix="MILLI",
+        map_conversion=dict(crs="EPSG:2154", Eastings=1033000.0, Northings=6285000.0, OrthogonalHeight=0.0),
+    )
     with pytest.raises(PlacementError) as exc:
         IfcFormat().read(path)
     assert "1000 times its size" in str(exc.value) and "0.001" in str(exc.value)

@@ -1,4 +1,5 @@
 """Walking circuits: ordered stops found among the points of interest, published."""
+
 import json
 
 import pytest
@@ -10,10 +11,19 @@ from twin.models import WalkingCircuit
 
 @pytest.fixture
 def landmarks(db, tmp_path, twin_data):
-    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 43.58]},
-              "properties": {"name": name, "category": "patrimoine", "height_above_ground": 5.0,
-                             "ground_altitude_ngf": 10.0}}
-             for name, lon in (("Porte Marine", 7.128), ("Tour Sarrazine", 7.127))]
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, 43.58]},
+            "properties": {
+                "name": name,
+                "category": "patrimoine",
+                "height_above_ground": 5.0,
+                "ground_altitude_ngf": 10.0,
+            },
+        }
+        for name, lon in (("Porte Marine", 7.128), ("Tour Sarrazine", 7.127))
+    ]
     path = tmp_path / "landmarks.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
     import_path(path, options={"kind": "poi"})
@@ -21,8 +31,10 @@ def landmarks(db, tmp_path, twin_data):
 
 def write(tmp_path, stops):
     path = tmp_path / "circuits.json"
-    path.write_text(json.dumps({"circuits": [{"id": "remparts", "name": "Remparts", "description": "d",
-                                              "stops": stops}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"circuits": [{"id": "remparts", "name": "Remparts", "description": "d", "stops": stops}]}),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -53,22 +65,30 @@ def circuit(ident: str, title: str, *landmarks: str) -> dict:
 
 
 def test_a_second_circuits_delivery_creates_updates_and_deletes_exactly_what_changed(landmarks, tmp_path):
-    first = circuits_file(tmp_path, "circuits-v1.json", [
-        circuit("remparts", "Remparts", "Tour Sarrazine", "Porte Marine"),
-        circuit("port", "Le port", "Porte Marine"),
-        circuit("tour", "La tour", "Tour Sarrazine"),
-    ])
+    first = circuits_file(
+        tmp_path,
+        "circuits-v1.json",
+        [
+            circuit("remparts", "Remparts", "Tour Sarrazine", "Porte Marine"),
+            circuit("port", "Le port", "Porte Marine"),
+            circuit("tour", "La tour", "Tour Sarrazine"),
+        ],
+    )
     run1 = import_path(first, options={"source_key": "circuits"})
     assert (run1.created, run1.updated, run1.deleted, run1.unchanged) == (3, 0, 0, 0)
     curated = WalkingCircuit.objects.create(name="Choix de l'office", slug="choix", published=True)
     untouched = WalkingCircuit.objects.get(source_id="remparts").updated_at
 
     # 'port' gains a stop, 'tour' is withdrawn, 'plage' is new; 'remparts' is as before.
-    second = circuits_file(tmp_path, "circuits-v2.json", [
-        circuit("remparts", "Remparts", "Tour Sarrazine", "Porte Marine"),
-        circuit("port", "Le port", "Porte Marine", "Tour Sarrazine"),
-        circuit("plage", "La plage", "Porte Marine"),
-    ])
+    second = circuits_file(
+        tmp_path,
+        "circuits-v2.json",
+        [
+            circuit("remparts", "Remparts", "Tour Sarrazine", "Porte Marine"),
+            circuit("port", "Le port", "Porte Marine", "Tour Sarrazine"),
+            circuit("plage", "La plage", "Porte Marine"),
+        ],
+    )
     run2 = import_path(second, options={"source_key": "circuits"})
     assert (run2.created, run2.updated, run2.deleted, run2.unchanged) == (1, 1, 1, 1)
     assert sorted(WalkingCircuit.objects.values_list("slug", flat=True)) == ["choix", "plage", "port", "remparts"]

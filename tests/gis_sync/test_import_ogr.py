@@ -1,4 +1,5 @@
 """GIS layers into the twin: buildings, streets, points of interest; odd and broken deliveries."""
+
 import pytest
 
 from gis_sync.errors import CRSError, EmptySourceError, MissingFileError
@@ -11,8 +12,13 @@ def test_buildings_get_ground_roof_storeys_use_and_year(db, data, terrain):
     run = import_path(data / "batiment.geojson", options={"kind": "buildings"})
     assert run.created == 3
     first = Building.objects.get(source_id="BATIMENT0000000001")
-    assert (first.ground_z, first.roof_z, first.storeys, first.year, first.height_source) == \
-        (140.2, 153.1, 4, 1962, "field")
+    assert (first.ground_z, first.roof_z, first.storeys, first.year, first.height_source) == (
+        140.2,
+        153.1,
+        4,
+        1962,
+        "field",
+    )
     estimated = Building.objects.get(source_id="BATIMENT0000000002")
     assert estimated.height_source == "storeys" and estimated.height == pytest.approx(9.0)
     assert 140.0 <= estimated.ground_z < 142.0  # from the terrain: no Z_MIN_SOL
@@ -62,8 +68,10 @@ def test_an_invalid_geometry_names_feature_and_field_and_changes_nothing(db, dat
     with pytest.raises(ValueError):
         import_path(data / "batiment_bad_values.geojson", options={"kind": "buildings"})
     errors = SyncRun.objects.get().errors
-    assert {(e["feature"], e["field"]) for e in errors} >= {("batiment_bad_values.B1", "HAUTEUR"),
-                                                            ("batiment_bad_values.B2", "geometry")}
+    assert {(e["feature"], e["field"]) for e in errors} >= {
+        ("batiment_bad_values.B1", "HAUTEUR"),
+        ("batiment_bad_values.B2", "geometry"),
+    }
     assert not Building.objects.exists()
 
 
@@ -78,15 +86,23 @@ def test_streets_are_3d_lines_with_a_walking_kind(db, data, terrain):
 def test_street_kind_follows_the_bd_topo_nature():
     from gis_sync.writers.streets import kind_of
 
-    assert [kind_of(n) for n in ("Escalier", "Chemin", "Sentier", "Route à 1 chaussée", None)] == \
-        ["stairs", "footpath", "footpath", "street", "street"]
+    assert [kind_of(n) for n in ("Escalier", "Chemin", "Sentier", "Route à 1 chaussée", None)] == [
+        "stairs",
+        "footpath",
+        "footpath",
+        "street",
+        "street",
+    ]
 
 
 def test_points_of_interest_stand_at_ground_plus_their_height(db, tmp_path, twin_data):
     path = tmp_path / "landmarks.geojson"
-    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point",'
-                    ' "coordinates": [7.1278, 43.5857]}, "properties": {"name": "Port Vauban", "category": "port",'
-                    ' "height_above_ground": 2.0, "ground_altitude_ngf": 0.5}}]}', encoding="utf-8")
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point",'
+        ' "coordinates": [7.1278, 43.5857]}, "properties": {"name": "Port Vauban", "category": "port",'
+        ' "height_above_ground": 2.0, "ground_altitude_ngf": 0.5}}]}',
+        encoding="utf-8",
+    )
     run = import_path(path, options={"kind": "poi"})
     poi = PointOfInterest.objects.get(slug="port-vauban")
     assert run.created == 1 and poi.geom.z == pytest.approx(2.5)

@@ -1,4 +1,5 @@
 """LAS point clouds: kept for tiling under the twin's data folder."""
+
 from pathlib import Path
 
 from gis_sync.importer import import_path

@@ -1,4 +1,5 @@
 """Planning projects into the twin: glTF variants placed by the demo's convention, IFC, CityJSON."""
+
 import math
 
 import numpy as np
@@ -29,9 +30,14 @@ def demo_project(tmp_path):
 
 
 def options_for(meta: dict, variant: dict) -> dict:
-    return {"project": meta["name"], "project_status": meta["status"], "project_description": meta["description"],
-            "variant": variant["name"], "placement": variant["placement"],
-            "rotation_convention": meta["rotation_convention"]}
+    return {
+        "project": meta["name"],
+        "project_status": meta["status"],
+        "project_description": meta["description"],
+        "variant": variant["name"],
+        "placement": variant["placement"],
+        "rotation_convention": meta["rotation_convention"],
+    }
 
 
 def test_the_placed_tower_lands_on_the_west_quay_of_port_vauban(db, demo_project, twin_data):
@@ -46,10 +52,16 @@ def test_the_placed_tower_lands_on_the_west_quay_of_port_vauban(db, demo_project
     # The podium (44 m east-west, 28 m north-south) turned 25° counter-clockwise: its east-north-east corner
     # goes up (north), not down as it would clockwise.
     a = math.radians(25.0)
-    ccw = Point(tower.origin.x + 21 * math.cos(a) - 13 * math.sin(a),
-                tower.origin.y + 21 * math.sin(a) + 13 * math.cos(a), srid=2154)
-    cw = Point(tower.origin.x + 21 * math.cos(a) + 13 * math.sin(a),
-               tower.origin.y - 21 * math.sin(a) + 13 * math.cos(a), srid=2154)
+    ccw = Point(
+        tower.origin.x + 21 * math.cos(a) - 13 * math.sin(a),
+        tower.origin.y + 21 * math.sin(a) + 13 * math.cos(a),
+        srid=2154,
+    )
+    cw = Point(
+        tower.origin.x + 21 * math.cos(a) + 13 * math.sin(a),
+        tower.origin.y - 21 * math.sin(a) + 13 * math.cos(a),
+        srid=2154,
+    )
     assert tower.footprint.contains(ccw) and not tower.footprint.contains(cw)
     assert tower.min_z == pytest.approx(1.8) and tower.max_z == pytest.approx(1.8 + 9.0 + 12 * 3.2 + 3.0, abs=0.01)
     assert tower.triangle_count == 36
@@ -67,8 +79,12 @@ def test_two_variants_share_their_project(db, demo_project, twin_data):
 
 
 def test_a_clockwise_from_north_convention_is_turned_into_ours():
-    p = placement_from_options({"placement": {"origin": [0, 0], "rotation_deg": 30, "elevation": 0},
-                                "rotation_convention": "degrees clockwise from grid north"})
+    p = placement_from_options(
+        {
+            "placement": {"origin": [0, 0], "rotation_deg": 30, "elevation": 0},
+            "rotation_convention": "degrees clockwise from grid north",
+        }
+    )
     assert p.rotation_deg == pytest.approx(330.0)
     with pytest.raises(PlacementError):
         placement_from_options({"placement": {"origin": [0, 0]}, "rotation_convention": "gradians, sideways"})
@@ -81,9 +97,14 @@ def test_a_gltf_without_placement_is_refused(db, data, twin_data):
 
 
 def test_an_ifc_model_is_placed_where_it_is_told(db, shared, twin_data):
-    run = import_path(shared / "ifc" / "IfcOpenHouse_IFC4.ifc", options={
-        "project": "Maison test", "variant": "IFC",
-        "placement": {"origin": [1033000.0, 6284000.0], "rotation_deg": 0, "elevation": 12.0}})
+    run = import_path(
+        shared / "ifc" / "IfcOpenHouse_IFC4.ifc",
+        options={
+            "project": "Maison test",
+            "variant": "IFC",
+            "placement": {"origin": [1033000.0, 6284000.0], "rotation_deg": 0, "elevation": 12.0},
+        },
+    )
     house = ProjectVariant.objects.get()
     assert run.created == 1 and house.model_format == "ifc" and house.triangle_count > 500
     assert house.footprint.extent[0] > 1032980 and house.footprint.extent[2] < 1033020
@@ -91,8 +112,9 @@ def test_an_ifc_model_is_placed_where_it_is_told(db, shared, twin_data):
 
 
 def test_a_cityjson_project_becomes_a_triangulated_variant(db, shared, twin_data):
-    run = import_path(shared / "cityjson" / "DH_01_subs.city.json", srid=7415,
-                      options={"project": "Blocs NL", "variant": "LOD2"})
+    run = import_path(
+        shared / "cityjson" / "DH_01_subs.city.json", srid=7415, options={"project": "Blocs NL", "variant": "LOD2"}
+    )
     variant = ProjectVariant.objects.get()
     assert run.created == 1 and variant.model_format == "cityjson" and variant.triangle_count > 100
     assert any("NAP" in w["message"] for w in run.warnings)

@@ -1,4 +1,5 @@
 """StaR-DT deliveries into the twin: the CNIG samples, broken files, depth to 3D."""
+
 import pytest
 
 from gis_sync.errors import CodeListError, FormatError
@@ -24,8 +25,7 @@ def test_the_official_grdf_sample_imports_with_every_member_accounted_for(db, sh
     assert run.dirty_layers == ["networks"] and run.dirty_area is not None
 
 
-def test_the_official_grt_and_dlva_samples_import_with_every_member_accounted_for(db, shared, twin_data,
-                                                                                   strasbourg):
+def test_the_official_grt_and_dlva_samples_import_with_every_member_accounted_for(db, shared, twin_data, strasbourg):
     grt = import_path(shared / "star-dt" / "GRT.gml")
     assert accounted(grt) == grt.report["members"] and grt.created == 3
     dlva = import_path(shared / "star-dt" / "dlva.gml", options={"operator": "DLVA"})
@@ -89,13 +89,17 @@ def test_survey_points_become_depth_observations_and_the_axis_can_be_recomputed(
     assert DepthObservation.objects.filter(segment__network__network_type="gas").exists()
 
 
-def test_a_delivery_off_the_schema_imports_with_the_violations_in_the_run_warnings(db, shared, tmp_path, twin_data,
-                                                                                    strasbourg):
+def test_a_delivery_off_the_schema_imports_with_the_violations_in_the_run_warnings(
+    db, shared, tmp_path, twin_data, strasbourg
+):
     text = (shared / "star-dt" / "GRT.gml").read_text(encoding="utf-8")
     off = tmp_path / "GRT.gml"
-    off.write_text(text.replace("<star-dt:precisionXY>B</star-dt:precisionXY>",
-                                "<star-dt:precisionXY>other: GNSS</star-dt:precisionXY>")
-                       .replace('<star-dt:reseau xlink:href="#Reseau"/>', "", 1), encoding="utf-8")
+    off.write_text(
+        text.replace(
+            "<star-dt:precisionXY>B</star-dt:precisionXY>", "<star-dt:precisionXY>other: GNSS</star-dt:precisionXY>"
+        ).replace('<star-dt:reseau xlink:href="#Reseau"/>', "", 1),
+        encoding="utf-8",
+    )
     run = import_path(off)
     assert run.status == SyncRun.Status.SUCCESS and run.created == 3
     schema = [w for w in run.warnings if "StaRDT.xsd" in w["message"]]

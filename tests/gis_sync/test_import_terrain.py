@@ -1,9 +1,9 @@
 """Terrain GeoTIFF into the twin: an owned copy, the Terrain row, activation, unchanged re-delivery."""
+
 from pathlib import Path
 
 from gis_sync.importer import import_path
-from twin.models import Change
-from twin.models import Terrain
+from twin.models import Change, Terrain
 
 
 def test_the_dem_is_copied_into_the_twin_and_activated(db, data, twin_data, strasbourg):

@@ -1,4 +1,5 @@
 """A second delivery updates exactly what changed, reports it, and marks only those areas for new tiles."""
+
 import json
 
 import pytest
@@ -6,8 +7,7 @@ from django.contrib.gis.geos import Point
 
 from gis_sync.importer import import_path
 from gis_sync.models import SyncRun
-from twin.models import Change
-from twin.models import Building, NetworkSegment
+from twin.models import Building, Change, NetworkSegment
 
 X0, Y0 = 1032000.0, 6283000.0  # in Antibes
 
@@ -18,10 +18,22 @@ def delivery(path, buildings: dict[str, tuple[float, float]]) -> None:
     for ident, (dx, height) in buildings.items():
         x, y = X0 + dx, Y0
         ring = [[x, y], [x + 10, y], [x + 10, y + 10], [x, y + 10], [x, y]]
-        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                      "properties": {"ID": ident, "HAUTEUR": height, "NB_ETAGES": 2, "Z_MIN_SOL": 10.0}})
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats,
-                                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}}}))
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"ID": ident, "HAUTEUR": height, "NB_ETAGES": 2, "Z_MIN_SOL": 10.0},
+            }
+        )
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": feats,
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}},
+            }
+        )
+    )
 
 
 def test_a_second_delivery_updates_exactly_what_changed(db, tmp_path, twin_data):
@@ -67,8 +79,9 @@ def test_a_run_is_one_transaction(db, tmp_path, twin_data):
     import_path(good, options={"kind": "buildings", "source_key": "bati"})
     broken = json.loads(good.read_text())
     broken["features"][0]["properties"]["HAUTEUR"] = 12.0  # a change that must not land...
-    broken["features"][1]["geometry"]["coordinates"] = [[[X0, Y0], [X0 + 10, Y0 + 10], [X0 + 10, Y0],
-                                                          [X0, Y0 + 10], [X0, Y0]]]  # ...beside a bow-tie
+    broken["features"][1]["geometry"]["coordinates"] = [
+        [[X0, Y0], [X0 + 10, Y0 + 10], [X0 + 10, Y0], [X0, Y0 + 10], [X0, Y0]]
+    ]  # ...beside a bow-tie
     good.write_text(json.dumps(broken))
     with pytest.raises(ValueError):
         import_path(good, options={"kind": "buildings", "source_key": "bati"})
@@ -86,11 +99,23 @@ def test_segments_of_a_second_network_delivery_keep_their_observations_in_step(d
 
 def poi_delivery(path, pois: dict[str, tuple[str, float]]) -> None:
     """Points of interest with an id field: id -> (name, x offset m)."""
-    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [X0 + dx, Y0]},
-              "properties": {"id": ident, "name": name, "category": "patrimoine", "ground_altitude_ngf": 10.0}}
-             for ident, (name, dx) in pois.items()]
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats,
-                                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}}}))
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [X0 + dx, Y0]},
+            "properties": {"id": ident, "name": name, "category": "patrimoine", "ground_altitude_ngf": 10.0},
+        }
+        for ident, (name, dx) in pois.items()
+    ]
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": feats,
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}},
+            }
+        )
+    )
 
 
 def test_a_second_poi_delivery_updates_exactly_what_changed(db, tmp_path, twin_data):
@@ -107,5 +132,8 @@ def test_a_second_poi_delivery_updates_exactly_what_changed(db, tmp_path, twin_d
     run2 = import_path(path, options={"kind": "poi", "source_key": "poi"})
     assert (run2.created, run2.updated, run2.deleted, run2.unchanged) == (1, 1, 1, 1)
     assert sorted(PointOfInterest.objects.values_list("source_id", "name")) == [
-        ("1", "Fort Carré d'Antibes"), ("2", "Tour Sarrazine"), ("4", "Phare")]
+        ("1", "Fort Carré d'Antibes"),
+        ("2", "Tour Sarrazine"),
+        ("4", "Phare"),
+    ]
     assert PointOfInterest.objects.get(source_id="1").slug == "fort-carre-dantibes"

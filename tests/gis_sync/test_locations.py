@@ -1,4 +1,5 @@
 """Zipped deliveries: one dataset per archive, unpacked for the run, keyed by the archive's name."""
+
 import zipfile
 
 import pytest
@@ -16,16 +17,16 @@ def zip_of(path, members: dict[str, bytes]):
 
 
 def test_a_zipped_folder_of_shapefiles_is_read_as_that_folder(data, tmp_path):
-    archive = zip_of(tmp_path / "reseau_eau.zip", {
-        p.name: p.read_bytes() for p in (data / "stareau_shp").iterdir()})
+    archive = zip_of(tmp_path / "reseau_eau.zip", {p.name: p.read_bytes() for p in (data / "stareau_shp").iterdir()})
     with local_path(archive) as local:
         assert local.is_dir() and sorted(p.stem for p in local.glob("*.shp"))[0] == "aep_appareillage"
     assert not local.exists()  # unpacked for the run only
 
 
 def test_a_zipped_delivery_syncs_twice_under_the_archive_name(db, data, tmp_path, twin_data, strasbourg):
-    archive = zip_of(tmp_path / "reseau_eau.zip", {
-        f"livraison/{p.name}": p.read_bytes() for p in (data / "stareau_shp").iterdir()})
+    archive = zip_of(
+        tmp_path / "reseau_eau.zip", {f"livraison/{p.name}": p.read_bytes() for p in (data / "stareau_shp").iterdir()}
+    )
     first = import_path(archive)
     assert first.format == "stareau" and first.created == 6
     again = import_path(archive)
@@ -33,8 +34,10 @@ def test_a_zipped_delivery_syncs_twice_under_the_archive_name(db, data, tmp_path
 
 
 def test_a_zipped_geopackage_is_that_file(data, tmp_path):
-    archive = zip_of(tmp_path / "eau.zip", {"eau/stareau.gpkg": (data / "stareau.gpkg").read_bytes(),
-                                            "eau/LISEZMOI.txt": b"livraison 2024"})
+    archive = zip_of(
+        tmp_path / "eau.zip",
+        {"eau/stareau.gpkg": (data / "stareau.gpkg").read_bytes(), "eau/LISEZMOI.txt": b"livraison 2024"},
+    )
     with local_path(archive) as local:
         assert local.name == "stareau.gpkg"
 

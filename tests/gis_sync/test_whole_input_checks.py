@@ -1,5 +1,6 @@
 """Whole-input checks before anything is written: non-finite numbers, entity declarations, and StaR-DT network
 links that point nowhere (real samples, modified copies)."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,8 @@ def nan_in_first_cable(text: str) -> str:
 
 
 def test_a_nan_in_a_stardt_cable_is_refused_before_writing_naming_file_feature_and_line(
-        db, shared, tmp_path, twin_data, strasbourg):
+    db, shared, tmp_path, twin_data, strasbourg
+):
     path = dlva_copy(shared, tmp_path, nan_in_first_cable)
     with pytest.raises(ValidationError) as exc:
         import_path(path, options={"operator": "DLVA"})
@@ -55,7 +57,9 @@ def test_infinite_and_absurd_coordinates_are_refused_too(shared, tmp_path, value
 
 
 def test_a_regulatory_depth_that_is_not_finite_names_its_field(shared, tmp_path):
-    path = dlva_copy(shared, tmp_path, lambda t: re.sub(r"(<star-dt:profondeurMinReg[^>]*>)[^<]*", r"\1nan", t, 1))
+    path = dlva_copy(
+        shared, tmp_path, lambda t: re.sub(r"(<star-dt:profondeurMinReg[^>]*>)[^<]*", r"\1nan", t, count=1)
+    )
     with pytest.raises(ValidationError) as exc:
         StarDTFormat().read(path, srid=2154)
     assert {e.field for e in exc.value.errors} == {"profondeurMinReg"}
@@ -63,7 +67,8 @@ def test_a_regulatory_depth_that_is_not_finite_names_its_field(shared, tmp_path)
 
 
 def test_a_nan_in_a_mid_ring_vertex_of_a_cityjson_surface_fails_the_import_naming_the_building(
-        db, shared, tmp_path, twin_data):
+    db, shared, tmp_path, twin_data
+):
     doc = json.loads((shared / "cityjson" / "DH_01_subs.city.json").read_text())
     oid, obj = next((k, o) for k, o in doc["CityObjects"].items() if o["type"] == "Building" and o.get("geometry"))
     ring = obj["geometry"][0]["boundaries"][0][0][0]
@@ -93,10 +98,15 @@ def test_a_cityjson_part_with_a_broken_vertex_fails_its_building_too(shared, tmp
 
 
 def test_a_gml_declaring_entities_is_refused_as_such(shared, tmp_path):
-    doctype = ('<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-               '<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')
-    path = dlva_copy(shared, tmp_path, lambda t: t.replace("?>\n", "?>\n" + doctype, 1).replace(
-        "<star-dt:nom>", "<star-dt:nom>&lol2;&xxe;", 1))
+    doctype = (
+        '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        '<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    )
+    path = dlva_copy(
+        shared,
+        tmp_path,
+        lambda t: t.replace("?>\n", "?>\n" + doctype, 1).replace("<star-dt:nom>", "<star-dt:nom>&lol2;&xxe;", 1),
+    )
     with pytest.raises(FormatError) as exc:
         StarDTFormat().read(path, srid=2154)
     assert "entity declarations are not allowed" in str(exc.value)
@@ -104,7 +114,8 @@ def test_a_gml_declaring_entities_is_refused_as_such(shared, tmp_path):
 
 
 def test_links_to_a_network_that_is_not_in_the_file_fall_back_to_its_only_network(
-        db, shared, tmp_path, twin_data, strasbourg):
+    db, shared, tmp_path, twin_data, strasbourg
+):
     # FME writes xlink:href="#Reseau" whatever gml:id it gives the ReseauUtilite.
     path = dlva_copy(shared, tmp_path, lambda t: t.replace('gml:id="Reseau"', 'gml:id="ReseauDLVA"'))
     run = import_path(path)
@@ -123,7 +134,6 @@ def test_links_that_point_nowhere_take_the_operator_from_the_options(db, shared,
     assert set(NetworkOperator.objects.values_list("name", flat=True)) == {"GRTgaz"}
 
 
-
 @pytest.mark.parametrize("fill", [math.nan, 1e30, -3.4e38])
 def test_a_dem_with_undeclared_fill_values_is_refused_with_what_to_do(data, tmp_path, fill):
     from django.contrib.gis.gdal import GDALRaster
@@ -133,9 +143,19 @@ def test_a_dem_with_undeclared_fill_values_is_refused_with_what_to_do(data, tmp_
     src = GDALRaster(str(data / "dem_l93.tif"))
     cells = src.bands[0].data().astype("float32")
     cells[3, 4] = fill
-    GDALRaster({"driver": "GTiff", "name": str(tmp_path / "dem.tif"), "srid": src.srid, "width": src.width,
-                "height": src.height, "origin": list(src.origin), "scale": list(src.scale), "datatype": 6,
-                "bands": [{"data": cells.ravel().tolist(), "nodata_value": src.bands[0].nodata_value}]})
+    GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(tmp_path / "dem.tif"),
+            "srid": src.srid,
+            "width": src.width,
+            "height": src.height,
+            "origin": list(src.origin),
+            "scale": list(src.scale),
+            "datatype": 6,
+            "bands": [{"data": cells.ravel().tolist(), "nodata_value": src.bands[0].nodata_value}],
+        }
+    )
     with pytest.raises(SyncError) as exc:
         TerrainFormat().read(tmp_path / "dem.tif")
     assert "1 cells" in str(exc.value) and "dem.tif" in str(exc.value) and "-a_nodata" in str(exc.value)

@@ -1,4 +1,5 @@
 """Offline XML Schema validation of StaR-DT deliveries against the StaRDT.xsd shipped in gis_sync."""
+
 import hashlib
 from pathlib import Path
 
@@ -22,8 +23,10 @@ def edited(shared: Path, tmp_path: Path, old: str, new: str, count: int = 1, nam
 
 def test_it_ships_the_official_schema_unmodified(shared):
     digest = hashlib.sha256
-    assert digest(xml_schema.STARDT_XSD.read_bytes()).digest() == \
-        digest((shared / "star-dt" / "StaRDT.xsd").read_bytes()).digest()
+    assert (
+        digest(xml_schema.STARDT_XSD.read_bytes()).digest()
+        == digest((shared / "star-dt" / "StaRDT.xsd").read_bytes()).digest()
+    )
 
 
 def test_it_compiles_the_schema_offline_once_per_process():
@@ -56,12 +59,14 @@ def test_it_finds_a_missing_mandatory_element(shared, tmp_path):
 
 
 def test_it_finds_a_value_outside_an_enumeration(shared, tmp_path):
-    text_path = edited(shared, tmp_path, "<star-dt:precisionXY>B</star-dt:precisionXY>",
-                       "<star-dt:precisionXY>D</star-dt:precisionXY>")
+    text_path = edited(
+        shared, tmp_path, "<star-dt:precisionXY>B</star-dt:precisionXY>", "<star-dt:precisionXY>D</star-dt:precisionXY>"
+    )
     (v,) = xml_schema.validate(text_path).violations
     assert (v.line, v.feature_id, v.field) == (38, GRT_SECOND_PIPE, "precisionXY")
-    assert v.message == ("Element 'star-dt:precisionXY': 'D' is not a valid value of the union type "
-                         "'star-dt:ClassePrecisionReseauType'.")
+    assert v.message == (
+        "Element 'star-dt:precisionXY': 'D' is not a valid value of the union type 'star-dt:ClassePrecisionReseauType'."
+    )
 
 
 def test_it_checks_the_gml_geometries_it_declares(shared, tmp_path):
@@ -73,18 +78,23 @@ def test_it_checks_the_gml_geometries_it_declares(shared, tmp_path):
 
 
 def test_it_accepts_a_valid_gml_curve_outside_the_shipped_gml_subset(shared, tmp_path):
-    line = ('<gml:LineString gml:id="id47b09537-ffc3-4f33-8430-67ba3eff29af-0" srsName="EPSG:2154" srsDimension="2">'
-            "\n\t\t\t\t\t<gml:posList>1050859.9875235807 6840660.371346956 1051376.19063932 6840478.4699414885"
-            "</gml:posList>\n\t\t\t\t</gml:LineString>")
-    curve = ('<gml:Curve gml:id="c1" srsName="EPSG:2154"><gml:segments><gml:LineStringSegment>'
-             "<gml:posList>1050859.98 6840660.37 1051376.19 6840478.46</gml:posList>"
-             "</gml:LineStringSegment></gml:segments></gml:Curve>")
+    line = (
+        '<gml:LineString gml:id="id47b09537-ffc3-4f33-8430-67ba3eff29af-0" srsName="EPSG:2154" srsDimension="2">'
+        "\n\t\t\t\t\t<gml:posList>1050859.9875235807 6840660.371346956 1051376.19063932 6840478.4699414885"
+        "</gml:posList>\n\t\t\t\t</gml:LineString>"
+    )
+    curve = (
+        '<gml:Curve gml:id="c1" srsName="EPSG:2154"><gml:segments><gml:LineStringSegment>'
+        "<gml:posList>1050859.98 6840660.37 1051376.19 6840478.46</gml:posList>"
+        "</gml:LineStringSegment></gml:segments></gml:Curve>"
+    )
     assert xml_schema.validate(edited(shared, tmp_path, line, curve)).valid
 
 
 def test_it_lists_the_first_violations_and_counts_the_others(shared, tmp_path):
-    path = edited(shared, tmp_path, "<star-dt:visibleSurface>false<", "<star-dt:visibleSurface>non<", -1,
-                  name="dlva.gml")
+    path = edited(
+        shared, tmp_path, "<star-dt:visibleSurface>false<", "<star-dt:visibleSurface>non<", -1, name="dlva.gml"
+    )
     check = xml_schema.validate(path, limit=5)
     assert len(check.violations) == 5 and check.total == 294
     assert len({v.feature_id for v in check.violations}) == 5
@@ -108,7 +118,9 @@ def test_it_never_fetches_a_schema_it_has_no_copy_of(tmp_path, data):
     xsd.write_text(
         '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:y="urn:y" targetNamespace="urn:x">'
         '<xs:import namespace="urn:y" schemaLocation="http://schemas.example.invalid/y.xsd"/>'
-        '<xs:element name="a" type="y:T"/></xs:schema>', encoding="utf-8")
+        '<xs:element name="a" type="y:T"/></xs:schema>',
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaLoadError) as exc:
         xml_schema.validate(data / "stardt_unknown_material.gml", xsd)
     assert "remote.xsd cannot be compiled" in str(exc.value)

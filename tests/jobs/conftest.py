@@ -1,4 +1,5 @@
 """A real Celery worker process on this session's test database and broker, and what the job tests wait on."""
+
 from __future__ import annotations
 
 import json
@@ -52,18 +53,48 @@ def worker(django_db_setup, django_db_blocker, job_broker, tmp_path_factory) -> 
     folders = {"var": root / "var", "tiles": root / "tiles", "data": root / "data"}
     for folder in folders.values():
         folder.mkdir()
-    env = {**os.environ, **job_broker, "DJANGO_SETTINGS_MODULE": "jumeau.settings", "SECRET_KEY": settings.SECRET_KEY,
-           "JUMEAU_VAR_DIR": str(folders["var"]), "JUMEAU_TILES_DIR": str(folders["tiles"]),
-           "JUMEAU_DATA_DIR": str(folders["data"]), "JUMEAU_EXTENT": ",".join(map(str, EXTENT)),
-           "JUMEAU_JOB_LOCK_WAIT_S": "1", "JUMEAU_JOB_RETRY_BACKOFF_S": "1", "LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        **job_broker,
+        "DJANGO_SETTINGS_MODULE": "jumeau.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "JUMEAU_VAR_DIR": str(folders["var"]),
+        "JUMEAU_TILES_DIR": str(folders["tiles"]),
+        "JUMEAU_DATA_DIR": str(folders["data"]),
+        "JUMEAU_EXTENT": ",".join(map(str, EXTENT)),
+        "JUMEAU_JOB_LOCK_WAIT_S": "1",
+        "JUMEAU_JOB_RETRY_BACKOFF_S": "1",
+        "LOG_LEVEL": "INFO",
+    }
     _database_env(env)
     log_path = root / "worker.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "jumeau.celery", "worker", "--pool=solo", "-c", "1",
-             "-Q", job_broker["JUMEAU_CELERY_QUEUE"], "-n", f"test-{os.getpid()}@%h", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "-l", "INFO"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "jumeau.celery",
+                "worker",
+                "--pool=solo",
+                "-c",
+                "1",
+                "-Q",
+                job_broker["JUMEAU_CELERY_QUEUE"],
+                "-n",
+                f"test-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     started = Worker(process, log_path, folders)
     deadline = time.monotonic() + 60
     while " ready." not in log_path.read_text(errors="replace"):
@@ -88,7 +119,7 @@ def jobs_env(worker, transactional_db, settings) -> Worker:
     return worker
 
 
-def wait_for(task_ids, worker: Worker, timeout: float = 40.0) -> dict[str, "object"]:
+def wait_for(task_ids, worker: Worker, timeout: float = 40.0) -> dict[str, object]:
     """The TaskResult of every id once each is finished (success or failure)."""
     from django_celery_results.models import TaskResult
 

@@ -1,4 +1,5 @@
 """A local HTTP server standing in for a city's download portal: it can fail the first requests or answer slowly."""
+
 from __future__ import annotations
 
 import threading
@@ -26,7 +27,7 @@ class Portal(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: Portal
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.server.requests.append(time.monotonic())
         if len(self.server.requests) <= self.server.failures:
             self.send_error(503, "portal under maintenance")

@@ -1,5 +1,6 @@
 """Job control on a real worker: one build of a layer at a time across processes, downloads retried with backoff,
 the admin's 'sync now' answering at once with the sync queued."""
+
 from __future__ import annotations
 
 import re
@@ -73,8 +74,9 @@ def test_sync_now_in_the_admin_answers_at_once_and_a_worker_syncs(jobs_env, admi
     try:
         source = Source.objects.create(key="slow", name="slow", location=portal.url)
         started = time.monotonic()
-        response = admin_client.post("/admin/gis_sync/source/",
-                                     {"action": "sync_now", "_selected_action": [source.pk]}, follow=True)
+        response = admin_client.post(
+            "/admin/gis_sync/source/", {"action": "sync_now", "_selected_action": [source.pk]}, follow=True
+        )
         answered = time.monotonic()
         assert answered - started < portal.delay_s  # a sync inside the request could not answer before
         message = " ".join(str(m) for m in response.context["messages"])

@@ -1,4 +1,5 @@
 """`make demo` (manage.py serve_demo) runs a real Celery worker beside the server, and stops it with the server."""
+
 from __future__ import annotations
 
 import os
@@ -31,14 +32,26 @@ def test_serve_demo_runs_jobs_on_its_own_worker_and_stops_it(jobs_env, job_broke
     from gis_sync.tasks import sync_source
 
     queue = f"{job_broker['JUMEAU_CELERY_QUEUE']}-demo"  # not the session worker's queue
-    env = {**os.environ, **job_broker, "JUMEAU_CELERY_QUEUE": queue, "DJANGO_SETTINGS_MODULE": "jumeau.settings",
-           "SECRET_KEY": settings.SECRET_KEY, "JUMEAU_VAR_DIR": str(jobs_env.folders["var"]),
-           "JUMEAU_TILES_DIR": str(jobs_env.folders["tiles"]), "JUMEAU_DATA_DIR": str(jobs_env.folders["data"])}
+    env = {
+        **os.environ,
+        **job_broker,
+        "JUMEAU_CELERY_QUEUE": queue,
+        "DJANGO_SETTINGS_MODULE": "jumeau.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "JUMEAU_VAR_DIR": str(jobs_env.folders["var"]),
+        "JUMEAU_TILES_DIR": str(jobs_env.folders["tiles"]),
+        "JUMEAU_DATA_DIR": str(jobs_env.folders["data"]),
+    }
     _database_env(env)
     log_path = tmp_path / "serve_demo.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "manage.py", "serve_demo", "--no-realtime", "--port",
-                                   str(_free_port())], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "serve_demo", "--no-realtime", "--port", str(_free_port())],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     workers: list[psutil.Process] = []
     try:
         Source.objects.create(key="bati", name="bati", location=str(DATA / "batiment.geojson"))
@@ -46,8 +59,7 @@ def test_serve_demo_runs_jobs_on_its_own_worker_and_stops_it(jobs_env, job_broke
         row = wait_for([job.id], jobs_env, timeout=60)[job.id]
         assert row.status == "SUCCESS" and result_of(row)["created"] == 3
         assert row.worker.startswith(f"demo-{server.pid}@"), log_path.read_text()
-        workers = [p for p in psutil.Process(server.pid).children(recursive=True)
-                   if "celery" in " ".join(p.cmdline())]
+        workers = [p for p in psutil.Process(server.pid).children(recursive=True) if "celery" in " ".join(p.cmdline())]
         assert workers, "serve_demo runs no Celery worker process"
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl-C

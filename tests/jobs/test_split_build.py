@@ -1,4 +1,5 @@
 """A layer's build split over jobs on a real worker writes the very bytes one job writes, and publishes once."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _files(folder: Path, version: str) -> dict[str, bytes]:
     """Every file of a build and its bytes; the build's own version name (tileset.json carries it) set aside."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes().replace(version.encode(), b"VERSION")
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes().replace(version.encode(), b"VERSION")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_a_split_build_writes_what_one_job_writes_and_publishes_once(jobs_env, settings):
@@ -40,5 +44,7 @@ def test_a_split_build_writes_what_one_job_writes_and_publishes_once(jobs_env, s
     assert [name for name in split if split[name] != single[name]] == []
     # One publish per build, and no work folder or lock left behind.
     assert list(TileBuild.objects.order_by("pk").values_list("version", "status")) == [
-        (builds[3], "superseded"), (builds[1], "published")]
-    assert not list(root.glob("*.work")) and not JobLock.objects.exists()
+        (builds[3], "superseded"),
+        (builds[1], "published"),
+    ]
+    assert not any((root / f"{v}.work").exists() for v in builds.values()) and not JobLock.objects.exists()

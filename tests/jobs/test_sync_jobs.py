@@ -1,5 +1,6 @@
 """Syncs as jobs on a real worker: a sync that lands queues exactly the builds it made stale, which publish; a failed
 sync queues nothing, leaves the tiles as they were and stops no other source."""
+
 from __future__ import annotations
 
 import pytest

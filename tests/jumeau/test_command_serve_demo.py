@@ -1,4 +1,5 @@
 """manage.py serve_demo: a clear message when the port is taken, not a traceback from uvicorn."""
+
 from __future__ import annotations
 
 import socket

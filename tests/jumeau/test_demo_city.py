@@ -14,12 +14,12 @@ import networkx as nx
 import numpy as np
 import pygltflib
 import pytest
-from django.contrib.gis.gdal import GDALRaster
 import shapely
+from django.contrib.gis.gdal import GDALRaster
 from shapely import wkb
 
-from tests.conftest import SHARED_DATA
 from jumeau.demo_city import DEMO_EXTENT, DEMO_SRID, generate
+from tests.conftest import SHARED_DATA
 
 STAR_DT = SHARED_DATA / "star-dt"
 
@@ -43,18 +43,20 @@ def _ogr_layers(path: Path) -> dict[str, tuple[str, int]]:
 
 def _geoms(path: Path, layer: str) -> list[shapely.Geometry]:
     import sqlite3
+
     with sqlite3.connect(path) as db:
         blobs = [row[0] for row in db.execute(f'SELECT geom FROM "{layer}" ORDER BY fid')]
     out = []
     for b in blobs:
         flags = b[3]
         env = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 7]
-        out.append(wkb.loads(bytes(b[8 + env:])))
+        out.append(wkb.loads(bytes(b[8 + env :])))
     return out
 
 
 def _gpkg_rows(path: Path, layer: str) -> list[dict]:
     import sqlite3
+
     with sqlite3.connect(path) as db:
         db.row_factory = sqlite3.Row
         return [dict(r) for r in db.execute(f'SELECT * FROM "{layer}" ORDER BY fid')]
@@ -67,8 +69,20 @@ def _rowcol(raster: GDALRaster, x, y):
 
 
 def test_it_writes_every_file(city):
-    for key in ("terrain", "buildings", "streets", "water", "sewer", "gas", "gtfs", "landmarks",
-                "circuits", "project", "project_variant_a", "project_variant_b"):
+    for key in (
+        "terrain",
+        "buildings",
+        "streets",
+        "water",
+        "sewer",
+        "gas",
+        "gtfs",
+        "landmarks",
+        "circuits",
+        "project",
+        "project_variant_a",
+        "project_variant_b",
+    ):
         assert city[key].exists() and city[key].stat().st_size > 0, key
 
 
@@ -98,8 +112,18 @@ def test_buildings_follow_bd_topo_and_stand_on_land(city):
     assert geom == "Multi Polygon"
     assert 5000 <= count <= 9000
     rows = _gpkg_rows(city["buildings"], "batiment")
-    for field in ("ID", "NATURE", "USAGE1", "NB_LOGTS", "NB_ETAGES", "HAUTEUR", "Z_MIN_SOL", "Z_MAX_TOIT",
-                  "DATE_APP", "MAT_MURS"):
+    for field in (
+        "ID",
+        "NATURE",
+        "USAGE1",
+        "NB_LOGTS",
+        "NB_ETAGES",
+        "HAUTEUR",
+        "Z_MIN_SOL",
+        "Z_MAX_TOIT",
+        "DATE_APP",
+        "MAT_MURS",
+    ):
         assert field in rows[0]
     assert all(re.fullmatch(r"BATIMENT\d{16}", r["ID"]) for r in rows)
     assert len({r["ID"] for r in rows}) == len(rows)
@@ -166,8 +190,10 @@ def test_gas_validates_against_stardt_xsd(city):
 
 def test_gtfs_feed(city):
     with zipfile.ZipFile(city["gtfs"]) as zf:
+
         def rows(name):
             return list(csv.DictReader(io.TextIOWrapper(zf.open(name), encoding="utf-8")))
+
         assert rows("agency.txt")[0]["agency_timezone"] == "Europe/Paris"
         routes = rows("routes.txt")
         assert len(routes) == 6
@@ -213,8 +239,12 @@ def test_the_same_seed_gives_the_same_city(city, tmp_path):
     again = generate(tmp_path / "again", seed=42)
     for key in ("terrain", "gas", "gtfs", "landmarks", "circuits", "project_variant_a", "project"):
         assert city[key].read_bytes() == again[key].read_bytes(), key
-    for key, layer in (("buildings", "batiment"), ("streets", "troncon_de_route"), ("water", "raepa_canalaep_l"),
-                       ("sewer", "raepa_canalass_l")):
+    for key, layer in (
+        ("buildings", "batiment"),
+        ("streets", "troncon_de_route"),
+        ("water", "raepa_canalaep_l"),
+        ("sewer", "raepa_canalass_l"),
+    ):
         assert _gpkg_rows(city[key], layer) == _gpkg_rows(again[key], layer), key
 
 

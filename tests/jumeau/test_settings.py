@@ -1,4 +1,5 @@
 """Settings come from the environment: embedded by default, PostGIS and Redis when asked."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,11 @@ import sys
 
 from tests.conftest import ROOT
 
-PRINT = ("import django, json; django.setup(); from django.conf import settings as s; "
-         "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'layer': s.CHANNEL_LAYERS['default']['BACKEND'], "
-         "'debug': s.DEBUG, 'name': str(s.DATABASES['default'].get('NAME'))}))")
+PRINT = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'layer': s.CHANNEL_LAYERS['default']['BACKEND'], "
+    "'debug': s.DEBUG, 'name': str(s.DATABASES['default'].get('NAME'))}))"
+)
 
 
 def _settings(**env: str) -> subprocess.CompletedProcess:
@@ -55,8 +58,10 @@ def test_a_database_url_that_is_not_postgis_is_refused():
 def test_a_client_written_x_forwarded_proto_counts_only_behind_the_tls_proxy():
     """Embedded, nobody sets the header but the client: trusting it would pass plain HTTP off as HTTPS.
     (tests/deploy runs `check --deploy` with the production environment and the app behind nginx.)"""
-    code = ("import django; django.setup(); from django.test import RequestFactory; "
-            "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())")
+    code = (
+        "import django; django.setup(); from django.test import RequestFactory; "
+        "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())"
+    )
     for behind, secure in (("0", "False"), ("1", "True")):
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
         env.update(DJANGO_SETTINGS_MODULE="jumeau.settings", SECRET_KEY="x" * 60, JUMEAU_BEHIND_TLS_PROXY=behind)

@@ -1,4 +1,5 @@
 """The embedded server (manage.py serve_demo) sends static files compressed, and says how long to keep them."""
+
 from __future__ import annotations
 
 import gzip
@@ -34,8 +35,13 @@ def server(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(base / "server.log", "w+")
-    process = subprocess.Popen([sys.executable, "manage.py", "serve_demo", "--port", str(port), "--no-realtime",
-                                "--no-worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve_demo", "--port", str(port), "--no-realtime", "--no-worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -101,8 +107,9 @@ def test_a_client_that_asks_for_no_encoding_gets_the_plain_file(server):
 def test_the_app_modules_are_revalidated_by_etag_so_a_new_release_is_seen_on_the_next_load(server):
     _, headers, _ = _get(f"{server}/static/jumeau/main.js", **{"Accept-Encoding": "br"})
     assert headers["cache-control"] == "no-cache"
-    status, _, body = _get(f"{server}/static/jumeau/main.js",
-                           **{"Accept-Encoding": "br", "If-None-Match": headers["etag"]})
+    status, _, body = _get(
+        f"{server}/static/jumeau/main.js", **{"Accept-Encoding": "br", "If-None-Match": headers["etag"]}
+    )
     assert status == 304 and body == b""
 
 
@@ -126,4 +133,3 @@ def test_the_page_loads_cesium_from_its_versioned_folder_compressed_and_cached_f
     status, headers, body = _get(f"{server}{base}Workers/{worker.name}", **{"Accept-Encoding": "gzip"})
     assert status == 200 and headers["content-encoding"] == "gzip"
     assert gzip.decompress(body) == worker.read_bytes()
-

@@ -1,4 +1,5 @@
 """Realtime fixtures: a Redis namespace per test (Redis is shared with parallel runs), the sample feed, a street grid."""
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,12 @@ def realtime_namespace(settings):
     tag = f"jumeau-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     settings.REALTIME_REDIS_PREFIX = f"{tag}:"
     if settings.REDIS_URL:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                               "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": tag, "capacity": 1500,
-                                                          "expiry": 30}}}
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": tag, "capacity": 1500, "expiry": 30},
+            }
+        }
     hub.reset()
     yield tag
     hub.reset()
@@ -67,10 +71,24 @@ def street_grid(db):
                     continue
                 a, b = xy(i, j), xy(i + di, j + dj)
                 mid = tuple((p + q) / 2 for p, q in zip(a, b))
-                segments.append(StreetSegment(source_key="test-streets", source_id=f"s{i}{j}{di}{dj}", kind="street",
-                                              name=f"Rue {i}-{j}", geom=LineString([a, mid, b], srid=2154)))
-    segments.append(StreetSegment(source_key="test-streets", source_id="stairs", kind="stairs", name="Montée du Château",
-                                  geom=LineString([xy(0, 5), xy(1, 5)], srid=2154)))
+                segments.append(
+                    StreetSegment(
+                        source_key="test-streets",
+                        source_id=f"s{i}{j}{di}{dj}",
+                        kind="street",
+                        name=f"Rue {i}-{j}",
+                        geom=LineString([a, mid, b], srid=2154),
+                    )
+                )
+    segments.append(
+        StreetSegment(
+            source_key="test-streets",
+            source_id="stairs",
+            kind="stairs",
+            name="Montée du Château",
+            geom=LineString([xy(0, 5), xy(1, 5)], srid=2154),
+        )
+    )
     StreetSegment.objects.bulk_create(segments)
     places = {
         "port-vauban": (X0 + 3, Y0 - 2, 2.0),
@@ -80,8 +98,9 @@ def street_grid(db):
     }
     pois = {}
     for slug, (x, y, z) in places.items():
-        pois[slug] = PointOfInterest.objects.create(name=slug.replace("-", " ").title(), slug=slug, category="patrimoine",
-                                                    geom=Point(x, y, z, srid=2154))
+        pois[slug] = PointOfInterest.objects.create(
+            name=slug.replace("-", " ").title(), slug=slug, category="patrimoine", geom=Point(x, y, z, srid=2154)
+        )
     return pois
 
 

@@ -1,4 +1,5 @@
 """GET /api/routes/, /api/circuits/, /api/transit/stops/ and a stop's departures."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,8 @@ def test_a_citizen_gets_a_walk_between_two_places(citizen, street_grid):
 
 
 def test_a_walk_from_coordinates(citizen, street_grid):
-    from twin.geoid import city_frame
     from tests.realtime.conftest import X0, Y0
+    from twin.geoid import city_frame
 
     lon, lat = city_frame().to_lonlat(X0 + 100.0, Y0 + 100.0)
     response = citizen.get("/api/routes/", {"from_lon": float(lon), "from_lat": float(lat), "to": "chateau"})
@@ -75,9 +76,13 @@ def test_departures_come_from_the_worker_when_it_runs(citizen, imported):
 
     from realtime.hub import Change, default_publisher
 
-    board = [{"trip": "L1_A_0730", "route": "L1", "line": "1", "expected": 1, "scheduled": 1, "delay": 60, "realtime": True}]
-    changes = [Change("stop:PL_GAULLE", 7, "{}", json.dumps({"seq": 7, "feed_timestamp": 1, "departures": board})),
-               Change("status", 3, "{}", json.dumps({"seq": 3, "feed_timestamp": 1, "state": "ok"}))]
+    board = [
+        {"trip": "L1_A_0730", "route": "L1", "line": "1", "expected": 1, "scheduled": 1, "delay": 60, "realtime": True}
+    ]
+    changes = [
+        Change("stop:PL_GAULLE", 7, "{}", json.dumps({"seq": 7, "feed_timestamp": 1, "departures": board})),
+        Change("status", 3, "{}", json.dumps({"seq": 3, "feed_timestamp": 1, "state": "ok"})),
+    ]
     asyncio.run(default_publisher().publish(changes))
     body = citizen.get("/api/transit/stops/PL_GAULLE/departures/").json()
     assert body["source"] == "worker" and body["departures"][0]["delay"] == 60 and body["status"] == "ok"
@@ -120,7 +125,15 @@ def test_a_page_of_more_than_5000_stops_is_never_served(citizen, imported):
     from realtime.models import Feed, Stop
 
     feed = Feed.objects.current()
-    Stop.objects.bulk_create(Stop(feed=feed, stop_id=f"ZZ{i:05d}", name=f"Arrêt {i}", location_type=0,
-                                  geom=Point(7.1 + i * 1e-6, 43.58, srid=4326)) for i in range(5001))
+    Stop.objects.bulk_create(
+        Stop(
+            feed=feed,
+            stop_id=f"ZZ{i:05d}",
+            name=f"Arrêt {i}",
+            location_type=0,
+            geom=Point(7.1 + i * 1e-6, 43.58, srid=4326),
+        )
+        for i in range(5001)
+    )
     body = citizen.get("/api/transit/stops/", {"limit": 100000}).json()
     assert len(body["features"]) == 5000 and body["numberMatched"] > 5000 and body["next"]

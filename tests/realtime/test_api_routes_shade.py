@@ -1,7 +1,8 @@
 """GET /api/routes/ with a shade preference: the shade job's table read at the walker's time."""
+
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -25,8 +26,9 @@ def _store(shares_for):
 
     g = current_graph().graph
     start = np.datetime64(datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0), "s")
-    table = ShadeTable.from_shares(shares_for(g), start - np.timedelta64(60, "s"), 15,
-                                   graph_key(g.x, g.y, g.edge_u, g.edge_v), "test")
+    table = ShadeTable.from_shares(
+        shares_for(g), start - np.timedelta64(60, "s"), 15, graph_key(g.x, g.y, g.edge_u, g.edge_v), "test"
+    )
     table.save(shade_path())
     return g
 
@@ -73,7 +75,7 @@ def test_the_job_casts_a_tower_shadow_on_the_streets_north_of_it(street_grid, va
     ground = (2.0 + 4.0 * (y - Y0) / 50.0).astype(np.float32)  # the street grid's own slope
     dsm = ground.copy()
     r0, c0 = grid.cell_of(X0 + 103, Y0 + 76)
-    dsm[r0:r0 + 16, c0:c0 + 44] += 60.0  # a 60 m block, 44 m wide, south of the street y = Y0 + 100
+    dsm[r0 : r0 + 16, c0 : c0 + 44] += 60.0  # a 60 m block, 44 m wide, south of the street y = Y0 + 100
     surface = SurfaceModel(grid, dsm, np.zeros_like(dsm, bool), "test")
     g = current_graph().graph
     noon = np.datetime64("2026-12-21T11:30:00")  # winter solar noon: the sun 23° up in the south

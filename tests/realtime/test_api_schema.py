@@ -1,4 +1,5 @@
 """The realtime HTTP endpoints are in the OpenAPI schema, with the shapes they answer."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Production serves websockets as serve_demo and the load bench do: same uvicorn options, paced collections."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """manage.py compute_shade: the shade job on a small city's surface model, rerun only when something changed."""
+
 from __future__ import annotations
 
 from io import StringIO
@@ -19,9 +20,13 @@ def street(city):  # noqa: F811
 
     from twin.models import StreetSegment
 
-    StreetSegment.objects.create(source_key="test-streets", source_id="rue", kind="street", name="Rue du Nord",
-                                 geom=LineString([(X0 + 150, Y0 + 230, LAND_Z), (X0 + 250, Y0 + 230, LAND_Z)],
-                                                 srid=2154))
+    StreetSegment.objects.create(
+        source_key="test-streets",
+        source_id="rue",
+        kind="street",
+        name="Rue du Nord",
+        geom=LineString([(X0 + 150, Y0 + 230, LAND_Z), (X0 + 250, Y0 + 230, LAND_Z)], srid=2154),
+    )
     return city
 
 
@@ -53,8 +58,14 @@ def test_a_new_building_makes_the_job_cast_the_shade_again(street):
 
     run()
     noon = int(ShadeTable.load(shade_path()).seconds_from_start(np.datetime64("2026-12-21T11:30:00")) // 900)
-    Building.objects.create(source_key="test", source_id="NEW", footprint=box(X0 + 140, Y0 + 200, X0 + 180, Y0 + 220),
-                            ground_z=LAND_Z, roof_z=LAND_Z + 15.0, storeys=5)
+    Building.objects.create(
+        source_key="test",
+        source_id="NEW",
+        footprint=box(X0 + 140, Y0 + 200, X0 + 180, Y0 + 220),
+        ground_z=LAND_Z,
+        roof_z=LAND_Z + 15.0,
+        storeys=5,
+    )
     assert "shade computed" in run()
     # The new building's shadow covers the street from x + 150 (its start) to + 180: 70 m of 100 m now.
     assert ShadeTable.load(shade_path()).shade[0, noon] / 255 == pytest.approx(0.7, abs=0.05)

@@ -1,4 +1,5 @@
 """/ws/transit/ and /ws/routes/ through jumeau.asgi.application, on whichever channel layer the settings give."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,12 +11,12 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from jumeau.asgi import application
 from realtime.feed_simulator import FeedSimulator
 from realtime.gtfs_feed import read_feed
 from realtime.gtfs_rt import parse_feed
 from realtime.hub import default_publisher, hub
 from realtime.worker import TransitState
-from jumeau.asgi import application
 
 # AuthMiddlewareStack reads the session through the ORM (in a worker thread): every test needs the real database.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -118,7 +119,9 @@ async def test_a_feed_outage_reaches_subscribers_as_a_status(network):
     client = await connect("/ws/transit/")
     await client.send_json_to({"type": "subscribe", "stops": ["PL_GAULLE"]})
     await receive(client)
-    changes = network.state.status_change("down", int(MORNING.timestamp()), MORNING.timestamp() + 42, "connection refused")
+    changes = network.state.status_change(
+        "down", int(MORNING.timestamp()), MORNING.timestamp() + 42, "connection refused"
+    )
     await default_publisher().publish(changes)
     status = await receive(client)
     assert status["type"] == "status" and status["state"] == "down" and status["message"] == "updated 42 s ago"
@@ -253,7 +256,9 @@ async def test_a_crowd_subscribing_at_once_all_get_their_snapshot(network):
     # After a restart every browser subscribes within a second; on Redis that is a snapshot read each, at once.
     await network.publish_at(MORNING)
     clients = [await connect("/ws/transit/") for _ in range(150)]
-    await asyncio.gather(*(c.send_json_to({"type": "subscribe", "stops": ["PONT_DULYS"], "routes": ["*"]}) for c in clients))
+    await asyncio.gather(
+        *(c.send_json_to({"type": "subscribe", "stops": ["PONT_DULYS"], "routes": ["*"]}) for c in clients)
+    )
     snapshots = await asyncio.gather(*(receive(c, timeout=20) for c in clients))
     assert {s["type"] for s in snapshots} == {"snapshot"}
     assert all(s["departures"]["PONT_DULYS"] for s in snapshots)
@@ -289,7 +294,9 @@ async def test_changes_that_arrive_while_the_snapshot_is_read_follow_it(network,
         states = await read(topics)
         seq = states["vehicles"][0]
         hub.deliver("vehicles", seq, json.dumps({"topic": "vehicles", "seq": seq, "type": "vehicles", "old": True}))
-        hub.deliver("vehicles", seq + 1, json.dumps({"topic": "vehicles", "seq": seq + 1, "type": "vehicles", "vehicles": []}))
+        hub.deliver(
+            "vehicles", seq + 1, json.dumps({"topic": "vehicles", "seq": seq + 1, "type": "vehicles", "vehicles": []})
+        )
         return states
 
     monkeypatch.setattr(hub, "snapshot_state", slow_read)

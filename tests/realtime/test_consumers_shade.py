@@ -1,4 +1,5 @@
 """/ws/routes/: walks with a shade preference, and circuits' shade for the coming hours pushed as the sun moves."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -25,8 +26,9 @@ def store_table(shade: float) -> None:
 
 
 @pytest.mark.asyncio
-async def test_circuits_come_with_their_shade_and_get_it_again_as_the_sun_moves(circuit, settings, tmp_path,
-                                                                               monkeypatch):
+async def test_circuits_come_with_their_shade_and_get_it_again_as_the_sun_moves(
+    circuit, settings, tmp_path, monkeypatch
+):
     import realtime.consumers
 
     settings.VAR_DIR = tmp_path
@@ -47,8 +49,16 @@ async def test_circuits_come_with_their_shade_and_get_it_again_as_the_sun_moves(
     assert pushed["type"] == "circuits_shade"
     [item] = pushed["circuits"]
     assert item["slug"] == "vieil-antibes" and [h["shade_share"] for h in item["shade_by_hour"]] == [0.0] * 4
-    await client.send_json_to({"type": "route", "id": 1, "from": {"poi": "port-vauban"}, "to": {"poi": "chateau"},
-                               "shade": "most", "max_detour": 0.1})
+    await client.send_json_to(
+        {
+            "type": "route",
+            "id": 1,
+            "from": {"poi": "port-vauban"},
+            "to": {"poi": "chateau"},
+            "shade": "most",
+            "max_detour": 0.1,
+        }
+    )
     answer = await receive(client, timeout=10)
     while answer["type"] == "circuits_shade":
         answer = await receive(client, timeout=10)

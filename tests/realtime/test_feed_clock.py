@@ -41,7 +41,8 @@ def test_a_delay_propagates_to_later_stops(feed: GTFSFeed) -> None:
 
 def test_a_later_update_replaces_the_propagated_delay(feed: GTFSFeed) -> None:
     update = TripUpdateRecord(
-        "L1_A_0730", stop_time_updates=(STU(stop_sequence=2, departure_delay=120), STU(stop_sequence=4, arrival_delay=30))
+        "L1_A_0730",
+        stop_time_updates=(STU(stop_sequence=2, departure_delay=120), STU(stop_sequence=4, arrival_delay=30)),
     )
     assert delays(feed, update) == [None, 120, 120, 30, 30]
 
@@ -53,14 +54,19 @@ def test_a_trip_wide_delay_covers_stops_before_the_first_update(feed: GTFSFeed) 
 
 def test_an_absolute_time_becomes_a_delay(feed: GTFSFeed) -> None:
     at = datetime(2025, 7, 10, 7, 36, 30, tzinfo=PARIS)  # Place de Gaulle is due 07:34:30
-    update = TripUpdateRecord("L1_A_0730", stop_time_updates=(STU(stop_id="PL_GAULLE", departure_time=int(at.timestamp())),))
+    update = TripUpdateRecord(
+        "L1_A_0730", stop_time_updates=(STU(stop_id="PL_GAULLE", departure_time=int(at.timestamp())),)
+    )
     assert delays(feed, update) == [None, 120, 120, 120, 120]
 
 
 def test_a_skipped_stop_lets_the_delay_flow_past_it(feed: GTFSFeed) -> None:
     update = TripUpdateRecord(
         "L1_A_0730",
-        stop_time_updates=(STU(stop_sequence=2, departure_delay=90), STU(stop_sequence=3, schedule_relationship="SKIPPED")),
+        stop_time_updates=(
+            STU(stop_sequence=2, departure_delay=90),
+            STU(stop_sequence=3, schedule_relationship="SKIPPED"),
+        ),
     )
     estimates = propagate_delays(feed.stop_times["L1_A_0730"], update, service_day_origin(THURSDAY, PARIS))
     assert [e.skipped for e in estimates] == [False, False, True, False, False]
@@ -70,14 +76,19 @@ def test_a_skipped_stop_lets_the_delay_flow_past_it(feed: GTFSFeed) -> None:
 def test_no_data_stops_propagation(feed: GTFSFeed) -> None:
     update = TripUpdateRecord(
         "L1_A_0730",
-        stop_time_updates=(STU(stop_sequence=1, departure_delay=90), STU(stop_sequence=3, schedule_relationship="NO_DATA")),
+        stop_time_updates=(
+            STU(stop_sequence=1, departure_delay=90),
+            STU(stop_sequence=3, schedule_relationship="NO_DATA"),
+        ),
     )
     assert delays(feed, update) == [90, 90, None, None, None]
 
 
 def test_departures_are_flagged_realtime_or_scheduled(clock: DepartureClock) -> None:
     at = datetime(2025, 7, 10, 7, 25, tzinfo=PARIS)
-    update = TripUpdateRecord("L1_A_0730", start_date=THURSDAY, stop_time_updates=(STU(stop_sequence=1, departure_delay=180),))
+    update = TripUpdateRecord(
+        "L1_A_0730", start_date=THURSDAY, stop_time_updates=(STU(stop_sequence=1, departure_delay=180),)
+    )
     [live] = clock.next_departures("ANT_PEM_A", at, [update], limit=1)
     assert live.realtime and live.delay == 180
     assert live.expected.astimezone(PARIS) == datetime(2025, 7, 10, 7, 33, tzinfo=PARIS)
@@ -94,7 +105,9 @@ def test_a_late_bus_still_shows_after_its_scheduled_time(clock: DepartureClock) 
 
 def test_an_update_for_another_day_is_ignored(clock: DepartureClock) -> None:
     at = datetime(2025, 7, 10, 7, 25, tzinfo=PARIS)
-    update = TripUpdateRecord("L1_A_0730", start_date=date(2025, 7, 9), stop_time_updates=(STU(stop_sequence=1, departure_delay=180),))
+    update = TripUpdateRecord(
+        "L1_A_0730", start_date=date(2025, 7, 9), stop_time_updates=(STU(stop_sequence=1, departure_delay=180),)
+    )
     assert not clock.next_departures("ANT_PEM_A", at, [update], limit=1)[0].realtime
 
 
@@ -138,9 +151,14 @@ def test_no_weekday_bus_on_bastille_day(clock: DepartureClock) -> None:
 
 def test_frequency_instances_are_matched_by_start_time(clock: DepartureClock) -> None:
     at = datetime(2025, 7, 10, 10, 15, tzinfo=PARIS)
-    update = TripUpdateRecord("L1_A_FREQ", start_time="10:20:00", stop_time_updates=(STU(stop_sequence=1, departure_delay=60),))
+    update = TripUpdateRecord(
+        "L1_A_FREQ", start_time="10:20:00", stop_time_updates=(STU(stop_sequence=1, departure_delay=60),)
+    )
     boards = clock.next_departures("ANT_PEM_A", at, [update], limit=2)
-    assert [(d.trip_id, d.realtime, d.delay) for d in boards] == [("L1_A_FREQ@10:20:00", True, 60), ("L1_A_FREQ@10:40:00", False, 0)]
+    assert [(d.trip_id, d.realtime, d.delay) for d in boards] == [
+        ("L1_A_FREQ@10:20:00", True, 60),
+        ("L1_A_FREQ@10:40:00", False, 0),
+    ]
 
 
 def test_it_refuses_a_naive_time(clock: DepartureClock) -> None:
@@ -228,7 +246,9 @@ def test_a_geographic_shape_measures_metres() -> None:
 
 
 def test_the_timetable_places_the_running_trip_between_its_stops(clock: DepartureClock) -> None:
-    at = datetime(2025, 7, 10, 7, 32, tzinfo=PARIS)  # L1_A_0730 left the Pôle d'Échanges at 07:30, due Place de Gaulle 07:34
+    at = datetime(
+        2025, 7, 10, 7, 32, tzinfo=PARIS
+    )  # L1_A_0730 left the Pôle d'Échanges at 07:30, due Place de Gaulle 07:34
     [bus] = clock.positions_at(at)
     assert (bus.trip_id, bus.route_id, bus.service_day) == ("L1_A_0730", "L1", THURSDAY)
     assert bus.status == "IN_TRANSIT_TO" and bus.stop_id == "PL_GAULLE" and bus.delay is None
@@ -251,7 +271,9 @@ def test_no_trip_is_on_the_road_between_services(clock: DepartureClock) -> None:
 def test_known_delays_move_the_estimate_back(clock: DepartureClock) -> None:
     at = datetime(2025, 7, 10, 7, 32, tzinfo=PARIS)
     [on_time] = clock.positions_at(at)
-    update = TripUpdateRecord("L1_A_0730", start_date=THURSDAY, stop_time_updates=(STU(stop_sequence=1, departure_delay=60),))
+    update = TripUpdateRecord(
+        "L1_A_0730", start_date=THURSDAY, stop_time_updates=(STU(stop_sequence=1, departure_delay=60),)
+    )
     [late] = clock.positions_at(at, [update])
     assert late.delay == 60 and late.distance < on_time.distance
 

@@ -1,4 +1,5 @@
 """Full garbage collections run after a broadcast, not whenever CPython's counters say."""
+
 from __future__ import annotations
 
 import asyncio

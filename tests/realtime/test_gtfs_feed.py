@@ -108,7 +108,14 @@ def test_it_expands_frequencies_into_named_trips() -> None:
     assert feed.frequencies[0].headway_secs == 1200 and feed.frequencies[0].exact_times
     expanded = expand_frequencies(feed)
     instances = sorted(t for t in expanded.trips if t.startswith("L1_A_FREQ@"))
-    assert instances == ["L1_A_FREQ@10:00:00", "L1_A_FREQ@10:20:00", "L1_A_FREQ@10:40:00", "L1_A_FREQ@11:00:00", "L1_A_FREQ@11:20:00", "L1_A_FREQ@11:40:00"]
+    assert instances == [
+        "L1_A_FREQ@10:00:00",
+        "L1_A_FREQ@10:20:00",
+        "L1_A_FREQ@10:40:00",
+        "L1_A_FREQ@11:00:00",
+        "L1_A_FREQ@11:20:00",
+        "L1_A_FREQ@11:40:00",
+    ]
     assert "L1_A_FREQ" not in expanded.trips
     assert expanded.stop_times["L1_A_FREQ@10:20:00"][-1].arrival == parse_gtfs_time("10:36:00")
     assert expanded.frequencies == []
@@ -127,7 +134,15 @@ def test_it_reads_a_zip_whose_files_sit_in_a_folder() -> None:
 
 
 def test_it_tolerates_missing_optional_files() -> None:
-    data = sample_zip({"shapes.txt": None, "frequencies.txt": None, "calendar_dates.txt": None, "feed_info.txt": None, "trips.txt": (SAMPLE / "trips.txt").read_text().replace("SHP_1_A", "")})
+    data = sample_zip(
+        {
+            "shapes.txt": None,
+            "frequencies.txt": None,
+            "calendar_dates.txt": None,
+            "feed_info.txt": None,
+            "trips.txt": (SAMPLE / "trips.txt").read_text().replace("SHP_1_A", ""),
+        }
+    )
     feed = read_feed(data)
     assert feed.shapes == {} and feed.frequencies == [] and feed.calendar_dates == []
 

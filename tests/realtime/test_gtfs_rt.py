@@ -42,7 +42,17 @@ def sample_bytes() -> bytes:
             TripUpdateRecord("L1_R_0810", schedule_relationship="CANCELED"),
         ],
         vehicle_positions=[
-            VehiclePositionRecord(43.5808, 7.1235, trip_id="L1_A_0730", vehicle_id="envibus-412", bearing=200.0, speed=8.5, timestamp=NOW - 5, current_stop_sequence=2, current_status="STOPPED_AT")
+            VehiclePositionRecord(
+                43.5808,
+                7.1235,
+                trip_id="L1_A_0730",
+                vehicle_id="envibus-412",
+                bearing=200.0,
+                speed=8.5,
+                timestamp=NOW - 5,
+                current_stop_sequence=2,
+                current_status="STOPPED_AT",
+            )
         ],
         alerts=[
             AlertRecord(
@@ -63,7 +73,13 @@ def test_a_built_feed_parses_back_to_the_same_records() -> None:
     snap = parse_feed(sample_bytes())
     assert snap.timestamp == NOW and snap.version == "2.0" and snap.incrementality == "FULL_DATASET"
     tu = snap.trip_updates[0]
-    assert (tu.trip_id, tu.route_id, tu.start_date, tu.vehicle_id, tu.delay) == ("L1_A_0730", "L1", date(2025, 7, 10), "envibus-412", 30)
+    assert (tu.trip_id, tu.route_id, tu.start_date, tu.vehicle_id, tu.delay) == (
+        "L1_A_0730",
+        "L1",
+        date(2025, 7, 10),
+        "envibus-412",
+        30,
+    )
     first, second, third = tu.stop_time_updates
     assert (first.stop_sequence, first.arrival_delay, first.departure_delay, first.stop_id) == (2, 120, 150, None)
     assert (second.stop_id, second.departure_time, second.departure_delay) == ("PONT_DULYS", NOW + 600, None)
@@ -83,7 +99,11 @@ def test_alerts_keep_translations_and_informed_entities() -> None:
     assert alert.header == {"fr": "Travaux boulevard Wilson", "en": "Roadworks on boulevard Wilson"}
     assert alert.active_periods == ((NOW, None),)
     assert [e.route_id or e.stop_id for e in alert.informed] == ["L1", "PONT_DULYS"]
-    assert (alert.cause, alert.effect, alert.url) == ("CONSTRUCTION", "STOP_MOVED", "https://www.envibus.fr/infos-trafic")
+    assert (alert.cause, alert.effect, alert.url) == (
+        "CONSTRUCTION",
+        "STOP_MOVED",
+        "https://www.envibus.fr/infos-trafic",
+    )
 
 
 def test_it_rejects_garbage_protobuf() -> None:

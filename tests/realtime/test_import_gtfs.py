@@ -1,4 +1,5 @@
 """manage.py import_gtfs / import_feed: real-feed quirks, atomic re-import, clear errors, URLs on loopback."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Pedestrian graph from StreetSegment rows, walks draped on the terrain, circuits."""
+
 from __future__ import annotations
 
 import math
@@ -8,17 +9,26 @@ import pytest
 from django.contrib.gis.geos import LineString
 
 from realtime import pedestrian
-from realtime.pedestrian import RouteError, circuit_feature, current_graph, graph_from_lines, kind_of_nature, route_feature
+from realtime.pedestrian import (
+    RouteError,
+    circuit_feature,
+    current_graph,
+    graph_from_lines,
+    kind_of_nature,
+    route_feature,
+)
 from tests.realtime.conftest import STEP, X0, Y0
 
 pytestmark = pytest.mark.django_db
 
 
 def test_segments_that_meet_within_a_centimetre_share_a_node():
-    walk = graph_from_lines([
-        ([(0, 0, 1), (10, 0, 1), (20, 0, 2)], "street"),
-        ([(20.004, 0.003, 2), (20, 30, 5)], "stairs"),
-    ])
+    walk = graph_from_lines(
+        [
+            ([(0, 0, 1), (10, 0, 1), (20, 0, 2)], "street"),
+            ([(20.004, 0.003, 2), (20, 30, 5)], "stairs"),
+        ]
+    )
     assert walk.n_nodes == 4
     route = walk.graph.route(0, 3)
     assert route is not None and route.length_m == pytest.approx(50, abs=0.01)
@@ -29,8 +39,10 @@ def test_an_empty_network_is_a_clear_error():
         graph_from_lines([])
 
 
-@pytest.mark.parametrize("nature, kind", [("Escalier", "stairs"), ("Sentier", "footpath"), ("Chemin", "footpath"),
-                                          ("Route à 1 chaussée", "street")])
+@pytest.mark.parametrize(
+    "nature, kind",
+    [("Escalier", "stairs"), ("Sentier", "footpath"), ("Chemin", "footpath"), ("Route à 1 chaussée", "street")],
+)
 def test_bd_topo_natures_map_to_edge_kinds(nature, kind):
     assert kind_of_nature(nature) == kind
 
@@ -87,8 +99,12 @@ def test_the_graph_is_rebuilt_when_the_streets_change(street_grid):
 
     before = current_graph()
     assert current_graph() is before  # cached
-    StreetSegment.objects.create(source_key="test-streets", source_id="new", kind="footpath",
-                                 geom=LineString([(X0, Y0, 2), (X0 - 40, Y0 - 40, 1)], srid=2154))
+    StreetSegment.objects.create(
+        source_key="test-streets",
+        source_id="new",
+        kind="footpath",
+        geom=LineString([(X0, Y0, 2), (X0 - 40, Y0 - 40, 1)], srid=2154),
+    )
     after = current_graph()
     assert after is not before and after.n_nodes == before.n_nodes + 1
 
@@ -120,11 +136,27 @@ def test_walks_are_draped_on_the_active_terrain(street_grid, tmp_path):
     from twin.models import Terrain
 
     path = tmp_path / "dem.tif"
-    GDALRaster({"driver": "GTiff", "name": str(path), "srid": 2154, "width": 100, "height": 100,
-                "origin": (X0 - 500, Y0 + 1000), "scale": (15.0, -15.0),
-                "bands": [{"data": np.full(100 * 100, 30.0, dtype=np.float32), "nodata_value": -9999}]})
-    Terrain.objects.create(name="test", file=str(path), extent=Polygon.from_bbox((X0 - 500, Y0 - 500, X0 + 1000, Y0 + 1000)),
-                           pixel_size=15, width=100, height=100, checksum="t1")
+    GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(path),
+            "srid": 2154,
+            "width": 100,
+            "height": 100,
+            "origin": (X0 - 500, Y0 + 1000),
+            "scale": (15.0, -15.0),
+            "bands": [{"data": np.full(100 * 100, 30.0, dtype=np.float32), "nodata_value": -9999}],
+        }
+    )
+    Terrain.objects.create(
+        name="test",
+        file=str(path),
+        extent=Polygon.from_bbox((X0 - 500, Y0 - 500, X0 + 1000, Y0 + 1000)),
+        pixel_size=15,
+        width=100,
+        height=100,
+        checksum="t1",
+    )
     feature = route_feature({"poi": "port-vauban"}, {"poi": "chateau"})
     heights = [z for _, z in feature["properties"]["profile"]]
     assert heights == pytest.approx([30.0] * len(heights))

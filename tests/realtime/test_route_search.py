@@ -28,7 +28,9 @@ def hill_square() -> PedestrianGraph:
     x = [0.0, 100.0, 200.0, 100.0, 500.0]
     y = [0.0, -60.0, 0.0, 60.0, 500.0]
     z = [0.0, 0.0, 0.0, 30.0, 0.0]
-    return PedestrianGraph(x, y, z, [0, 1, 0, 3], [1, 2, 3, 2], [120.0, 120.0, 100.0, 100.0], ["street", "footpath", "street", "street"])
+    return PedestrianGraph(
+        x, y, z, [0, 1, 0, 3], [1, 2, 3, 2], [120.0, 120.0, 100.0, 100.0], ["street", "footpath", "street", "street"]
+    )
 
 
 def test_tobler_gives_five_kilometres_an_hour_on_the_flat() -> None:

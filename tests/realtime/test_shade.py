@@ -1,4 +1,5 @@
 """Shade on street edges: a street canyon checked by hand, and a small street against brute-force sampling."""
+
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -90,8 +91,8 @@ def test_a_small_street_agrees_with_brute_force_sampling():
     dsm = np.zeros((60, 80), np.float32)
     for _ in range(14):
         r, c = rng.integers(0, 54), rng.integers(0, 74)
-        dsm[r:r + rng.integers(3, 8), c:c + rng.integers(3, 8)] = rng.uniform(5, 18)
-    street = (dsm < 1.0)
+        dsm[r : r + rng.integers(3, 8), c : c + rng.integers(3, 8)] = rng.uniform(5, 18)
+    street = dsm < 1.0
     # A winding street: edges between points on open ground.
     open_cells = np.argwhere(street[5:55, 5:75]) + 5
     picks = open_cells[rng.choice(len(open_cells), 13, replace=False)]
@@ -102,8 +103,10 @@ def test_a_small_street_agrees_with_brute_force_sampling():
     shares = shade_shares(dsm, grid, samples, [p[0] for p in positions], [p[1] for p in positions])
     worst, mean = [], []
     for j, (az, el) in enumerate(positions):
-        brute = np.array([brute_force_shaded(dsm, grid, sx, sy, sz, az, el)
-                          for sx, sy, sz in zip(samples.x, samples.y, samples.z)], float)
+        brute = np.array(
+            [brute_force_shaded(dsm, grid, sx, sy, sz, az, el) for sx, sy, sz in zip(samples.x, samples.y, samples.z)],
+            float,
+        )
         expected = np.bincount(samples.edge, brute, 12) / np.bincount(samples.edge, minlength=12)
         # The sweep reads one cell per step of its sun line and judges a sample at its cell's centre: a ray
         # that only grazes a building's corner, or a sample near a cell edge, can go the other way.

@@ -1,4 +1,5 @@
 """Shade-aware walks: the shaded parallel street within the detour, the walker's own clock on each edge."""
+
 import numpy as np
 import pytest
 

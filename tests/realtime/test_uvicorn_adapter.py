@@ -1,4 +1,5 @@
 """Shared frame bytes written straight to uvicorn's sockets, only on the versions that were checked; else ASGI."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,13 +14,13 @@ import uvicorn
 from channels.testing import WebsocketCommunicator
 from websockets.asyncio.client import connect
 
+from jumeau.asgi import application
 from realtime import uvicorn_adapter
 from realtime.asgi_server import uvicorn_config
 from realtime.consumers import TransitConsumer
 from realtime.hub import Change, default_publisher
-from realtime.uvicorn_adapter import CHECKED, frame_writer, unchecked_versions
+from realtime.uvicorn_adapter import CHECKED, unchecked_versions
 from tests.conftest import ROOT
-from jumeau.asgi import application
 
 
 def test_the_installed_channels_uvicorn_and_websockets_are_the_versions_the_adapter_was_checked_against():
@@ -27,16 +28,21 @@ def test_the_installed_channels_uvicorn_and_websockets_are_the_versions_the_adap
         f"realtime/uvicorn_adapter.py reads private attributes of channels and uvicorn, checked against {CHECKED}; "
         f"installed here: {unchecked_versions()}. Re-read AsyncConsumer.base_send, InstanceSessionWrapper.real_send "
         "and WebSocketsSansIOProtocol (send, conn, transport, writable, close_sent) in the new versions, then update "
-        "CHECKED. Until then every transit frame goes through the ASGI send: correct, but broadcasts are slower.")
+        "CHECKED. Until then every transit frame goes through the ASGI send: correct, but broadcasts are slower."
+    )
 
 
 def test_pyproject_pins_the_versions_the_adapter_was_checked_against():
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    pins = {m["name"]: m["version"] for m in (re.match(r"(?P<name>[\w-]+)(\[[\w,]+\])?==(?P<version>\S+)$", d)
-                                                  for d in dependencies) if m}
+    pins = {
+        m["name"]: m["version"]
+        for m in (re.match(r"(?P<name>[\w-]+)(\[[\w,]+\])?==(?P<version>\S+)$", d) for d in dependencies)
+        if m
+    }
     assert {name: pins.get(name) for name in CHECKED} == CHECKED, (
         "a pin in pyproject.toml moved away from what realtime/uvicorn_adapter.py was checked against: "
-        "re-check the adapter on the new version and update its CHECKED")
+        "re-check the adapter on the new version and update its CHECKED"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -93,16 +99,20 @@ async def serve_and_subscribe(deflate: bool, monkeypatch) -> tuple[list[dict], l
     """
     sent_through_asgi = count_changes_sent_through_asgi(monkeypatch)
     port = free_port()
-    server = uvicorn.Server(uvicorn_config("jumeau.asgi:application", "127.0.0.1", port, log_level="warning",
-                                           ws_per_message_deflate=deflate))
+    server = uvicorn.Server(
+        uvicorn_config(
+            "jumeau.asgi:application", "127.0.0.1", port, log_level="warning", ws_per_message_deflate=deflate
+        )
+    )
     task = asyncio.create_task(server.serve())
     try:
         for _ in range(200):
             if server.started:
                 break
             await asyncio.sleep(0.05)
-        async with connect(f"ws://127.0.0.1:{port}/ws/transit/", origin="http://127.0.0.1",
-                           compression="deflate" if deflate else None) as ws:
+        async with connect(
+            f"ws://127.0.0.1:{port}/ws/transit/", origin="http://127.0.0.1", compression="deflate" if deflate else None
+        ) as ws:
             await ws.send(json.dumps({"type": "subscribe", "stops": ["PL_GAULLE"]}))
             received = [json.loads(await asyncio.wait_for(ws.recv(), 5))]
             await publish_three_changes()
@@ -128,8 +138,9 @@ def versions_read_afresh():
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_uvicorn_sockets_get_the_shared_bytes_without_an_asgi_send(loopback_hosts, versions_read_afresh,
-                                                                         monkeypatch):
+async def test_uvicorn_sockets_get_the_shared_bytes_without_an_asgi_send(
+    loopback_hosts, versions_read_afresh, monkeypatch
+):
     received, sent_through_asgi = await serve_and_subscribe(False, monkeypatch)
     assert received[0]["type"] == "snapshot"
     assert [(m["seq"], m["departures"]) for m in received[1:]] == [(s, [{"n": s, "é": "ü"}]) for s in (1, 2, 3)]
@@ -138,8 +149,9 @@ async def test_uvicorn_sockets_get_the_shared_bytes_without_an_asgi_send(loopbac
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_a_compressed_connection_gets_the_same_frames_through_asgi(loopback_hosts, versions_read_afresh,
-                                                                         monkeypatch):
+async def test_a_compressed_connection_gets_the_same_frames_through_asgi(
+    loopback_hosts, versions_read_afresh, monkeypatch
+):
     received, sent_through_asgi = await serve_and_subscribe(True, monkeypatch)
     assert [m["seq"] for m in received[1:]] == [1, 2, 3]
     assert len(sent_through_asgi) == 3  # permessage-deflate: every socket has its own compressor
@@ -148,7 +160,8 @@ async def test_a_compressed_connection_gets_the_same_frames_through_asgi(loopbac
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_on_a_version_nobody_checked_every_frame_still_arrives_through_asgi_and_the_log_says_why(
-        loopback_hosts, versions_read_afresh, monkeypatch, caplog):
+    loopback_hosts, versions_read_afresh, monkeypatch, caplog
+):
     monkeypatch.setitem(CHECKED, "uvicorn", "0.0.1")
     with caplog.at_level(logging.WARNING, logger="realtime.uvicorn_adapter"):
         received, sent_through_asgi = await serve_and_subscribe(False, monkeypatch)

@@ -1,4 +1,5 @@
 """Transit frames encoded once as websocket bytes, the same for every socket."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The feed worker against the real simulator over loopback HTTP: delays, a feed going down, garbage."""
+
 from __future__ import annotations
 
 import asyncio
@@ -159,7 +160,7 @@ def test_when_the_feed_is_gone_buses_run_where_the_timetable_puts_them(simulator
 @pytest.fixture
 def garbage_server():
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             body = b"<html><body>502 Bad Gateway</body></html>"
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -202,8 +203,13 @@ def test_a_stale_producer_is_reported_stale(schedule, clock, tmp_path):
 
 def test_run_loops_until_stopped(simulator, schedule, clock):
     recorder = Recorder()
-    worker = FeedWorker(f"http://127.0.0.1:{simulator.server_address[1]}/feed", interval_s=0.05,
-                        publisher=recorder, schedule=schedule, clock=clock.posix)
+    worker = FeedWorker(
+        f"http://127.0.0.1:{simulator.server_address[1]}/feed",
+        interval_s=0.05,
+        publisher=recorder,
+        schedule=schedule,
+        clock=clock.posix,
+    )
 
     async def main():
         stop = asyncio.Event()
@@ -223,8 +229,9 @@ def test_the_worker_reads_the_imported_schedule(sample_dir, simulator, clock):
 
     import_feed(str(sample_dir))
     recorder = Recorder()
-    worker = FeedWorker(f"http://127.0.0.1:{simulator.server_address[1]}/feed", interval_s=1,
-                        publisher=recorder, clock=clock.posix)
+    worker = FeedWorker(
+        f"http://127.0.0.1:{simulator.server_address[1]}/feed", interval_s=1, publisher=recorder, clock=clock.posix
+    )
     run(worker.step())
     assert any(f["stop"] == "PL_GAULLE" for f in recorder.frames("departures"))
     # The worker's ORM thread keeps its connection (CONN_MAX_AGE); close it before the test database goes.
@@ -239,7 +246,9 @@ def test_a_feed_of_trip_updates_only_moves_the_timetable_buses_by_their_delays(s
     from realtime.worker import TransitState
 
     now = clock.posix()
-    late = TripUpdateRecord("L1_A_0730", stop_time_updates=(StopTimeUpdateRecord(stop_sequence=1, departure_delay=240),))
+    late = TripUpdateRecord(
+        "L1_A_0730", stop_time_updates=(StopTimeUpdateRecord(stop_sequence=1, departure_delay=240),)
+    )
     snapshot = FeedSnapshot(int(now), "2.0", "FULL_DATASET", trip_updates=(late,))
     on_time = TransitState(schedule).estimated_vehicles(now, None)
     changes = TransitState(schedule).step(now, snapshot, "ok")

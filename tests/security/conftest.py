@@ -3,13 +3,13 @@
 Secret rows carry marker strings so that any response can be searched for them: a network segment and node, and a
 draft project with its variant. A planner's responses contain them (the markers are real), a citizen's never.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from django.contrib.auth.models import User
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.test import Client
 
@@ -50,32 +50,73 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     from realtime.models import Stop
     from tests.conftest import _person
     from tiles.models import TileBuild
-    from twin.models import (Change, ChangeCursor, CircuitStop, NetworkNode, NetworkSegment, PlanningProject, PointCloud, PointOfInterest,
-                             ProjectStatus, ProjectVariant, StreetSegment, WalkingCircuit)
+    from twin.models import (
+        Change,
+        ChangeCursor,
+        CircuitStop,
+        NetworkNode,
+        NetworkSegment,
+        PlanningProject,
+        PointCloud,
+        PointOfInterest,
+        ProjectStatus,
+        ProjectVariant,
+        StreetSegment,
+        WalkingCircuit,
+    )
 
     [building, *_] = make_buildings(3)
     network = make_network("water", "Régie des Eaux")
     segment = NetworkSegment.objects.create(
-        network=network, source_key="matrix", source_id=NETWORK_MARKERS[0], feature_type="Canalisation",
-        geom=LineString([(X0 + 300, Y0 + 300), (X0 + 400, Y0 + 310)], srid=2154), precision_xy="B")
-    NetworkNode.objects.create(network=network, source_key="matrix", source_id=NETWORK_MARKERS[1], node_type="valve",
-                               geom=Point(X0 + 350, Y0 + 305, 10.0, srid=2154))
+        network=network,
+        source_key="matrix",
+        source_id=NETWORK_MARKERS[0],
+        feature_type="Canalisation",
+        geom=LineString([(X0 + 300, Y0 + 300), (X0 + 400, Y0 + 310)], srid=2154),
+        precision_xy="B",
+    )
+    NetworkNode.objects.create(
+        network=network,
+        source_key="matrix",
+        source_id=NETWORK_MARKERS[1],
+        node_type="valve",
+        geom=Point(X0 + 350, Y0 + 305, 10.0, srid=2154),
+    )
     draft = PlanningProject.objects.create(name=DRAFT_MARKERS[1], slug=DRAFT_MARKERS[0], status=ProjectStatus.DRAFT)
-    public = PlanningProject.objects.create(name="Place du marché", slug="place-du-marche",
-                                            status=ProjectStatus.CONSULTATION)
+    public = PlanningProject.objects.create(
+        name="Place du marché", slug="place-du-marche", status=ProjectStatus.CONSULTATION
+    )
     # Both stand beside the first building, so that each has an impact report with windows in it.
     site_z = float(terrain_height(np.array([X0 + 140.0]), np.array([Y0 + 100.0]))[0])
     variants = {
         "draft project": ProjectVariant.objects.create(
-            project=draft, name="Tour", slug=DRAFT_MARKERS[2], model_file="tour.ifc", model_format="ifc",
-            footprint=MultiPolygon(_square(X0 + 130, Y0 + 90, 20.0), srid=2154), min_z=site_z, max_z=site_z + 40.0),
+            project=draft,
+            name="Tour",
+            slug=DRAFT_MARKERS[2],
+            model_file="tour.ifc",
+            model_format="ifc",
+            footprint=MultiPolygon(_square(X0 + 130, Y0 + 90, 20.0), srid=2154),
+            min_z=site_z,
+            max_z=site_z + 40.0,
+        ),
         "public project": ProjectVariant.objects.create(
-            project=public, name="Halle", slug="halle", model_file="halle.glb", model_format="glb",
-            footprint=MultiPolygon(_square(X0 + 130, Y0 + 90, 20.0), srid=2154), min_z=site_z, max_z=site_z + 12.0),
+            project=public,
+            name="Halle",
+            slug="halle",
+            model_file="halle.glb",
+            model_format="glb",
+            footprint=MultiPolygon(_square(X0 + 130, Y0 + 90, 20.0), srid=2154),
+            min_z=site_z,
+            max_z=site_z + 12.0,
+        ),
     }
     poi = PointOfInterest.objects.create(name="Fort Carré", slug="fort-carre", geom=Point(X0, Y0, 20.0, srid=2154))
-    StreetSegment.objects.create(source_key="matrix", source_id="rue-1", name="Rue du Port",
-                                 geom=LineString([(X0, Y0, 2.0), (X0 + 50, Y0, 3.0)], srid=2154))
+    StreetSegment.objects.create(
+        source_key="matrix",
+        source_id="rue-1",
+        name="Rue du Port",
+        geom=LineString([(X0, Y0, 2.0), (X0 + 50, Y0, 3.0)], srid=2154),
+    )
     circuit = WalkingCircuit.objects.create(name="Vieil Antibes", slug="vieil-antibes", published=True)
     CircuitStop.objects.create(circuit=circuit, poi=poi, order=1, text="Le fort")
     PointCloud.objects.create(name="falaise", file="falaise.laz", point_count=0)
@@ -87,8 +128,13 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     # django-axes' records, so its admin pages are asked with a real row: a sign-in that failed, one that worked.
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    seen = {"username": "mallory", "ip_address": "203.0.113.7", "user_agent": "curl", "http_accept": "*/*",
-            "path_info": "/accounts/login/"}
+    seen = {
+        "username": "mallory",
+        "ip_address": "203.0.113.7",
+        "user_agent": "curl",
+        "http_accept": "*/*",
+        "path_info": "/accounts/login/",
+    }
     AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
     AccessFailureLog.objects.create(**seen, locked_out=False)
     AccessLog.objects.create(**seen)
@@ -96,8 +142,13 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     from datetime import timedelta
 
     from django.utils import timezone
-    from django_celery_beat.models import (ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask,
-                                           SolarSchedule)
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
     from django_celery_results.models import GroupResult, TaskResult
 
     from twin.models import JobLock
@@ -106,8 +157,9 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     CrontabSchedule.objects.create(minute="0", hour="3")
     SolarSchedule.objects.create(event="sunrise", latitude=43.58, longitude=7.12)
     hourly = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
-    PeriodicTask.objects.create(name="reseau-eau hourly", task="gis_sync.sync_source", interval=hourly,
-                                args='["reseau-eau"]')
+    PeriodicTask.objects.create(
+        name="reseau-eau hourly", task="gis_sync.sync_source", interval=hourly, args='["reseau-eau"]'
+    )
     TaskResult.objects.create(task_id="matrix-task", task_name="tiles.build_layer", status="SUCCESS")
     GroupResult.objects.create(group_id="matrix-group")
     JobLock.objects.create(key="tiles:buildings", owner="matrix:1", expires_at=timezone.now() + timedelta(hours=1))
@@ -125,13 +177,20 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
     for variant in variants.values():
         ImpactReport.refresh(variant, Parameters(radius_m=100.0))
     users = {
-        CITIZEN: _person("charlie", None), PLANNER: _person("alice", "planner"),
-        FIELD_AGENT: _person("bob", "field_agent"), ADMIN: admin_user,
+        CITIZEN: _person("charlie", None),
+        PLANNER: _person("alice", "planner"),
+        FIELD_AGENT: _person("bob", "field_agent"),
+        ADMIN: admin_user,
     }
-    return City(building=building, segment=segment, poi=poi, projects={"draft project": draft,
-                "public project": public}, variants=variants,
-                stop_id=Stop.objects.filter(location_type=0).order_by("stop_id").values_list("stop_id", flat=True)[0],
-                users=users)
+    return City(
+        building=building,
+        segment=segment,
+        poi=poi,
+        projects={"draft project": draft, "public project": public},
+        variants=variants,
+        stop_id=Stop.objects.filter(location_type=0).order_by("stop_id").values_list("stop_id", flat=True)[0],
+        users=users,
+    )
 
 
 @pytest.fixture
@@ -150,7 +209,10 @@ def published_layers(city, tiles_root) -> dict[str, tuple[str, str]]:
     from tiles.publish import LayerBuild
 
     names = {
-        "buildings": "buildings", "terrain": "terrain", "basemap": "basemap", "networks": "networks",
+        "buildings": "buildings",
+        "terrain": "terrain",
+        "basemap": "basemap",
+        "networks": "networks",
         "draft project": city.variants["draft project"].tile_layer,
         "public project": city.variants["public project"].tile_layer,
         "pointcloud": "pointcloud-falaise",
@@ -160,7 +222,8 @@ def published_layers(city, tiles_root) -> dict[str, tuple[str, str]]:
         with LayerBuild(tiles_root, layer) as build:
             (build.path / "tileset.json").write_text(
                 '{"asset": {"version": "1.1"}, "geometricError": 100, "root": {"boundingVolume": '
-                '{"region": [0.12, 0.75, 0.13, 0.76, 0, 100]}, "geometricError": 0, "content": {"uri": "0/0.glb"}}}')
+                '{"region": [0.12, 0.75, 0.13, 0.76, 0, 100]}, "geometricError": 0, "content": {"uri": "0/0.glb"}}}'
+            )
             (build.path / "0").mkdir()
             (build.path / "0" / "0.glb").write_bytes(b"glTF" + layer.encode())
         out[kind] = (layer, build.version)
@@ -177,6 +240,7 @@ def forbidden(city) -> dict[str, tuple[str, ...]]:
     out = {}
     for persona in ex.PERSONAS:
         user = city.users.get(persona, AnonymousUser())
-        out[persona] = ((() if roles.can_see_networks(user) else NETWORK_MARKERS)
-                        + (() if roles.can_see_drafts(user) else city.draft_markers()))
+        out[persona] = (() if roles.can_see_networks(user) else NETWORK_MARKERS) + (
+            () if roles.can_see_drafts(user) else city.draft_markers()
+        )
     return out

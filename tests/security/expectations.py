@@ -5,20 +5,21 @@ here fails test_permission_matrix; so does an entry no pattern matches. A value 
 or, where one pattern serves rows of different secrecy, each case (a draft or a public project, a tile layer kind)
 to such a map.
 """
+
 from __future__ import annotations
 
 ANONYMOUS, CITIZEN, PLANNER, FIELD_AGENT, ADMIN = "anonymous", "citizen", "planner", "field_agent", "admin"
 PERSONAS = (ANONYMOUS, CITIZEN, PLANNER, FIELD_AGENT, ADMIN)
 
 # What a persona receives, as the status a browser sees.
-OK = "ok"                    # 200: the content
-LOGIN = "login"              # 302 to a login page, and nothing else
-REDIRECT = "redirect"        # 302 elsewhere (a page that checks again)
+OK = "ok"  # 200: the content
+LOGIN = "login"  # 302 to a login page, and nothing else
+REDIRECT = "redirect"  # 302 elsewhere (a page that checks again)
 BAD_REQUEST = "bad request"  # 400: the view ran and wants parameters; nothing refused, nothing given
-DENIED = "denied"            # 403
-ABSENT = "absent"            # 404: for a citizen, a draft does not exist
+DENIED = "denied"  # 403
+ABSENT = "absent"  # 404: for a citizen, a draft does not exist
 NOT_ALLOWED = "not allowed"  # 405: the method (GET) is not served, to anyone
-ACCEPTED = "accepted"        # a websocket opened
+ACCEPTED = "accepted"  # a websocket opened
 STATUS = {OK: 200, LOGIN: 302, REDIRECT: 302, BAD_REQUEST: 400, DENIED: 403, ABSENT: 404, NOT_ALLOWED: 405}
 
 
@@ -85,8 +86,7 @@ URLS: dict[str, dict] = {
     "api/projects/$": PUBLIC,  # drafts are filtered out, checked on the content
     "api/projects\\.(?P<format>[a-z0-9]+)/?$": PUBLIC,
     "api/projects/(?P<slug>[^/.]+)/$": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
-    "api/projects/(?P<slug>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$": {"draft project": DRAFT_ROWS,
-                                                                 "public project": PUBLIC},
+    "api/projects/(?P<slug>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
     "api/pois/$": PUBLIC,
     "api/pois\\.(?P<format>[a-z0-9]+)/?$": PUBLIC,
     "api/pois/(?P<pk>[^/.]+)/$": PUBLIC,
@@ -127,16 +127,23 @@ URLS: dict[str, dict] = {
 # Every ModelAdmin serves these six URLs, all behind admin_view (staff only); a ModelAdmin that adds URLs of its
 # own (get_urls) adds routes this loop does not write, and the matrix fails until they are listed above.
 ADMIN_MODEL_PAGES = {
-    "": STAFF, "add/": STAFF, "<path:object_id>/history/": STAFF, "<path:object_id>/delete/": STAFF,
-    "<path:object_id>/change/": STAFF, "<path:object_id>/": {**every(LOGIN), ADMIN: REDIRECT},
+    "": STAFF,
+    "add/": STAFF,
+    "<path:object_id>/history/": STAFF,
+    "<path:object_id>/delete/": STAFF,
+    "<path:object_id>/change/": STAFF,
+    "<path:object_id>/": {**every(LOGIN), ADMIN: REDIRECT},
 }
 
 
 def admin_model_routes() -> dict[str, dict]:
     from django.contrib import admin
 
-    routes = {f"admin/{model._meta.app_label}/{model._meta.model_name}/{page}": outcomes
-              for model in admin.site._registry for page, outcomes in ADMIN_MODEL_PAGES.items()}
+    routes = {
+        f"admin/{model._meta.app_label}/{model._meta.model_name}/{page}": outcomes
+        for model in admin.site._registry
+        for page, outcomes in ADMIN_MODEL_PAGES.items()
+    }
     # The app index pattern lists every app with a registered model, in registration order (AdminSite.get_urls).
     labels = list(dict.fromkeys(model._meta.app_label for model in admin.site._registry))
     routes[f"admin/(?P<app_label>{'|'.join(labels)})/$"] = STAFF

@@ -1,26 +1,38 @@
 """Every operation of the OpenAPI schema, fuzzed by Schemathesis as a citizen and as a planner: no server error,
 and every answer is what the schema says."""
+
 from __future__ import annotations
 
 import pytest
 import schemathesis
-from django.core.wsgi import get_wsgi_application
 from django.contrib.gis.geos import Point
+from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_headers_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 from tests.tiles.conftest import make_buildings, make_network
 
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
 # A few examples per operation keep both passes (about 15 operations each) well under a minute and a half.
 EXAMPLES = 10
-RUN = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                      HealthCheck.filter_too_much])
+RUN = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 @pytest.fixture(autouse=True)
@@ -41,18 +53,28 @@ def connection_kept_open():
 def city(db):
     """A building, a public project, a water pipe and a point of interest: list and detail answers have rows."""
     from django.contrib.gis.geos import LineString
+
     from twin.models import NetworkSegment, PlanningProject, PointOfInterest
 
     make_buildings(2)
-    PlanningProject.objects.create(name="Place Nationale", slug="place-nationale", status="consultation",
-                                   description="A shaded square")
+    PlanningProject.objects.create(
+        name="Place Nationale", slug="place-nationale", status="consultation", description="A shaded square"
+    )
     PlanningProject.objects.create(name="Secret draft", slug="secret-draft")
     NetworkSegment.objects.create(
-        network=make_network("water"), source_key="test", source_id="CAN-1", feature_type="CanalisationEau",
-        geom=LineString([(1031300, 6280300), (1031400, 6280310)], srid=2154), material="PE",
-        diameter_nominal_mm=110, precision_xy="A", precision_z="B")
-    PointOfInterest.objects.create(name="Fort Carré", slug="fort-carre", category="monument",
-                                   geom=Point(1031500, 6280500, 12.0, srid=2154))
+        network=make_network("water"),
+        source_key="test",
+        source_id="CAN-1",
+        feature_type="CanalisationEau",
+        geom=LineString([(1031300, 6280300), (1031400, 6280310)], srid=2154),
+        material="PE",
+        diameter_nominal_mm=110,
+        precision_xy="A",
+        precision_z="B",
+    )
+    PointOfInterest.objects.create(
+        name="Fort Carré", slug="fort-carre", category="monument", geom=Point(1031500, 6280500, 12.0, srid=2154)
+    )
 
 
 # The schema as the app serves it, and the app itself called in-process (WSGI, no server).

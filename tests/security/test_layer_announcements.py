@@ -3,6 +3,7 @@
 The builds are published by another process, as `build_tiles` or a Celery worker does: the server hears of them
 only through the tiles folder (tiles/announce.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,16 +36,25 @@ print(json.dumps(out))
 
 async def publish_elsewhere(root, layers: list[str]) -> dict[str, tuple[str, float]]:
     """Publish a new build of each layer from another Python process; {layer: (version, time of the swap)}."""
-    process = await asyncio.create_subprocess_exec(sys.executable, "-c", PUBLISH, str(root), *layers, cwd=ROOT,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        PUBLISH,
+        str(root),
+        *layers,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     return {layer: (version, at) for layer, (version, at) in json.loads(out).items()}
 
 
 def expected_layers(persona: str, published_layers) -> set[str]:
-    everyone = {published_layers[kind][0] for kind in ("buildings", "terrain", "basemap", "pointcloud",
-                                                       "public project")}
+    everyone = {
+        published_layers[kind][0] for kind in ("buildings", "terrain", "basemap", "pointcloud", "public project")
+    }
     if persona in (ex.FIELD_AGENT, ex.PLANNER, ex.ADMIN):
         everyone.add("networks")
     if persona in (ex.PLANNER, ex.ADMIN):
@@ -69,9 +79,11 @@ async def frames_until_quiet(communicator: WebsocketCommunicator, want: int, tim
     frames, deadline = [], time.monotonic() + timeout
     while len(frames) < want and time.monotonic() < deadline:
         try:
-            frames.append(json.loads(await communicator.receive_from(timeout=deadline - time.monotonic())) |
-                          {"received": time.time()})
-        except asyncio.TimeoutError:
+            frames.append(
+                json.loads(await communicator.receive_from(timeout=deadline - time.monotonic()))
+                | {"received": time.time()}
+            )
+        except TimeoutError:
             break
     while not await communicator.receive_nothing(timeout=1.5):
         frames.append(json.loads(await communicator.receive_from()) | {"received": time.time()})
@@ -85,8 +97,9 @@ async def close_all(sockets) -> None:
     await sync_to_async(connections.close_all)()
 
 
-async def test_each_persona_hears_of_the_builds_it_may_load_and_of_no_other(city, clients, published_layers,
-                                                                            forbidden, tiles_root):
+async def test_each_persona_hears_of_the_builds_it_may_load_and_of_no_other(
+    city, clients, published_layers, forbidden, tiles_root
+):
     sockets = {persona: await open_socket(persona, clients) for persona in ex.PERSONAS}
     try:
         for persona, communicator in sockets.items():
@@ -98,9 +111,12 @@ async def test_each_persona_hears_of_the_builds_it_may_load_and_of_no_other(city
         every_layer = sorted(layer for layer, _ in published_layers.values())
         published = await publish_elsewhere(tiles_root, every_layer)
         # All read at once: a frame is stamped when it arrives, not when an earlier persona's wait is over.
-        frames = await asyncio.gather(*(
-            frames_until_quiet(communicator, len(expected_layers(persona, published_layers)))
-            for persona, communicator in sockets.items()))
+        frames = await asyncio.gather(
+            *(
+                frames_until_quiet(communicator, len(expected_layers(persona, published_layers)))
+                for persona, communicator in sockets.items()
+            )
+        )
         heard = dict(zip(sockets, frames))
     finally:
         await close_all(sockets.values())
@@ -118,14 +134,17 @@ async def test_each_persona_hears_of_the_builds_it_may_load_and_of_no_other(city
     assert f"/tiles/{published_layers['draft project'][0]}/" in json.dumps(heard[ex.PLANNER])
     assert '"layer": "networks"' in json.dumps(heard[ex.FIELD_AGENT])
     assert '"networks"' not in json.dumps(heard[ex.CITIZEN]) + json.dumps(heard[ex.ANONYMOUS])
-    print(f"\n/ws/layers/: publish (another process) to message, {len(latencies)} messages: "
-          f"max {max(latencies):.3f} s, mean {sum(latencies) / len(latencies):.3f} s")
+    print(
+        f"\n/ws/layers/: publish (another process) to message, {len(latencies)} messages: "
+        f"max {max(latencies):.3f} s, mean {sum(latencies) / len(latencies):.3f} s"
+    )
     # One look a second (JUMEAU_LAYER_WATCH_S), and the permission check of that look.
     assert max(latencies) < 2.0
 
 
-async def test_a_planner_whose_role_is_withdrawn_no_longer_hears_of_draft_builds(city, clients, published_layers,
-                                                                                tiles_root):
+async def test_a_planner_whose_role_is_withdrawn_no_longer_hears_of_draft_builds(
+    city, clients, published_layers, tiles_root
+):
     draft = published_layers["draft project"][0]
     communicator = await open_socket(ex.PLANNER, clients)
     try:
@@ -138,8 +157,9 @@ async def test_a_planner_whose_role_is_withdrawn_no_longer_hears_of_draft_builds
     assert [f["layer"] for f in frames] == ["buildings"]
 
 
-async def test_an_app_that_reconnects_learns_what_was_published_while_it_was_away(city, clients, published_layers,
-                                                                                 tiles_root):
+async def test_an_app_that_reconnects_learns_what_was_published_while_it_was_away(
+    city, clients, published_layers, tiles_root
+):
     first = await open_socket(ex.CITIZEN, clients)
     await first.receive_from(timeout=5)
     await close_all([first])

@@ -3,6 +3,7 @@
 The patterns come from the resolver itself (includes, DRF routers with their format suffixes, the admin), so a
 new URL cannot slip by: without an entry in the table it fails here.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,10 @@ def test_every_url_pattern_has_an_entry_and_every_entry_a_pattern():
     table, routes = ex.url_table(), resolver_routes()
     missing = [r for r in routes if r not in table]
     stale = [r for r in table if r not in routes]
-    assert not missing, ("URL patterns with no entry in tests/security/expectations.py; add each to URLS with "
-                         "what every persona may receive:\n  " + "\n  ".join(missing))
+    assert not missing, (
+        "URL patterns with no entry in tests/security/expectations.py; add each to URLS with "
+        "what every persona may receive:\n  " + "\n  ".join(missing)
+    )
     assert not stale, "entries in tests/security/expectations.py that no URL pattern has:\n  " + "\n  ".join(stale)
 
 
@@ -58,9 +61,15 @@ def test_every_websocket_route_has_an_entry():
 def _parameters(route: str, case: str, city, layers) -> dict[str, str]:
     """Real values for a route's parameters, from the rows the city fixture created."""
     user = city.users[ex.CITIZEN]
-    values = {"format": ".json" if "drf_format_suffix" in route else "json", "app_label": "twin",
-              "url": "no-such-page/", "stop_id": city.stop_id, "id": str(user.pk),
-              "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+    values = {
+        "format": ".json" if "drf_format_suffix" in route else "json",
+        "app_label": "twin",
+        "url": "no-such-page/",
+        "stop_id": city.stop_id,
+        "id": str(user.pk),
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
     if route.startswith("admin/r/"):
         values["content_type_id"] = str(ContentType.objects.get_for_model(city.segment).pk)
         values["object_id"] = str(city.segment.pk)
@@ -109,7 +118,8 @@ def _outcome(response) -> str:
         location = response["Location"]
         return ex.LOGIN if "/login/" in location else ex.REDIRECT
     return {status: name for name, status in ex.STATUS.items() if name not in (ex.LOGIN, ex.REDIRECT)}.get(
-        response.status_code, f"HTTP {response.status_code}")
+        response.status_code, f"HTTP {response.status_code}"
+    )
 
 
 def _leaks(markers: tuple[str, ...], body: str, asked: str = "") -> list[str]:
@@ -145,12 +155,15 @@ def test_each_persona_receives_from_every_url_exactly_what_the_table_says(city, 
                     failures.append(f"{persona:11} GET {url} ({case or route}): {got}, expected {outcomes[persona]}")
                 if leaked := _leaks(forbidden[persona], body, url):
                     failures.append(f"{persona:11} GET {url}: received {leaked}")
-    assert not failures, f"{len(failures)} of {asked} answers differ from tests/security/expectations.py:\n" + \
-        "\n".join(failures)
+    assert not failures, (
+        f"{len(failures)} of {asked} answers differ from tests/security/expectations.py:\n" + "\n".join(failures)
+    )
     # Someone allowed does receive every marker: the leak check searches for strings that really travel.
     assert seen == markers, f"no answer carried {sorted(markers - seen)}: the leak check would miss them"
-    print(f"\npermission matrix: {len(ex.url_table())} URL patterns ({rows} with their cases) x "
-          f"{len(ex.PERSONAS)} personas = {asked} answers")
+    print(
+        f"\npermission matrix: {len(ex.url_table())} URL patterns ({rows} with their cases) x "
+        f"{len(ex.PERSONAS)} personas = {asked} answers"
+    )
 
 
 @pytest.mark.django_db
@@ -174,8 +187,10 @@ def test_a_citizen_lists_no_network_segment_and_no_draft_project(city, clients):
 @pytest.mark.django_db
 def test_the_session_offers_each_persona_only_the_layers_it_may_load(city, clients, published_layers):
     draft, public = published_layers["draft project"][0], published_layers["public project"][0]
-    offered = {persona: {layer["name"] for layer in clients[persona].get("/api/session/").json()["layers"]}
-               for persona in ex.PERSONAS}
+    offered = {
+        persona: {layer["name"] for layer in clients[persona].get("/api/session/").json()["layers"]}
+        for persona in ex.PERSONAS
+    }
     base = {"buildings", "terrain", "basemap", "pointcloud-falaise", public}
     assert offered[ex.ANONYMOUS] == offered[ex.CITIZEN] == base
     assert offered[ex.FIELD_AGENT] == base | {"networks"}
@@ -208,8 +223,11 @@ async def _ws_session(route: str, headers: list, stop_id: str) -> tuple[bool, li
     frames = []
     if connected:
         if route == "ws/transit/":
-            await communicator.send_to(text_data=json.dumps({"type": "subscribe", "stops": [stop_id], "routes": ["*"],
-                                                             "bbox": [6.9, 43.4, 7.3, 43.7]}))
+            await communicator.send_to(
+                text_data=json.dumps(
+                    {"type": "subscribe", "stops": [stop_id], "routes": ["*"], "bbox": [6.9, 43.4, 7.3, 43.7]}
+                )
+            )
         while not await communicator.receive_nothing(timeout=0.5):
             frames.append(await communicator.receive_from())
         await communicator.disconnect()
@@ -218,8 +236,9 @@ async def _ws_session(route: str, headers: list, stop_id: str) -> tuple[bool, li
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_each_websocket_route_accepts_whom_the_table_says_and_sends_no_secret(city, clients, forbidden,
-                                                                                    published_layers):
+async def test_each_websocket_route_accepts_whom_the_table_says_and_sends_no_secret(
+    city, clients, forbidden, published_layers
+):
     from realtime.ws_routes import websocket_urlpatterns
 
     failures, asked = [], 0

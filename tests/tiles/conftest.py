@@ -1,4 +1,5 @@
 """Fixtures of the tile build tests: a small synthetic terrain, buildings standing on it, pipes under it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,15 +32,33 @@ def terrain(db, tmp_path):
     gx, gy = np.meshgrid(xs, ys)
     z = terrain_height(gx, gy).astype(np.float32)
     path = tmp_path / "dem.tif"
-    GDALRaster({
-        "driver": "GTiff", "name": str(path), "srid": 2154, "width": SIZE, "height": SIZE,
-        "origin": [X0, Y0 + SIZE * PIXEL], "scale": [PIXEL, -PIXEL], "datatype": 6,
-        "bands": [{"data": z.ravel().tolist(), "nodata_value": -9999.0}],
-    })
+    GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(path),
+            "srid": 2154,
+            "width": SIZE,
+            "height": SIZE,
+            "origin": [X0, Y0 + SIZE * PIXEL],
+            "scale": [PIXEL, -PIXEL],
+            "datatype": 6,
+            "bands": [{"data": z.ravel().tolist(), "nodata_value": -9999.0}],
+        }
+    )
     extent = Polygon.from_bbox((X0, Y0, X0 + SIZE * PIXEL, Y0 + SIZE * PIXEL))
     extent.srid = 2154
-    return Terrain.objects.create(name="synthetic", file=str(path), srid=2154, extent=extent, pixel_size=PIXEL,
-                                  width=SIZE, height=SIZE, min_z=float(z.min()), max_z=float(z.max()), active=True)
+    return Terrain.objects.create(
+        name="synthetic",
+        file=str(path),
+        srid=2154,
+        extent=extent,
+        pixel_size=PIXEL,
+        width=SIZE,
+        height=SIZE,
+        min_z=float(z.min()),
+        max_z=float(z.max()),
+        active=True,
+    )
 
 
 def make_buildings(n: int, *, seed: int = 1, source_key: str = "test") -> list:
@@ -56,8 +75,13 @@ def make_buildings(n: int, *, seed: int = 1, source_key: str = "test") -> list:
         w, d = rng.uniform(6, min(20, spacing * 0.4), 2)
         outer = ((cx - w, cy - d), (cx + w, cy - d), (cx + w, cy + d), (cx - w, cy + d), (cx - w, cy - d))
         if i % 7 == 3:
-            hole = ((cx - w / 3, cy - d / 3), (cx - w / 3, cy + d / 3), (cx + w / 3, cy + d / 3),
-                    (cx + w / 3, cy - d / 3), (cx - w / 3, cy - d / 3))
+            hole = (
+                (cx - w / 3, cy - d / 3),
+                (cx - w / 3, cy + d / 3),
+                (cx + w / 3, cy + d / 3),
+                (cx + w / 3, cy - d / 3),
+                (cx - w / 3, cy - d / 3),
+            )
             polys = [Polygon(outer, hole)]
         elif i % 11 == 5:
             annex = ((cx + w + 1, cy), (cx + w + 4, cy), (cx + w + 4, cy + 3), (cx + w + 1, cy + 3), (cx + w + 1, cy))
@@ -67,12 +91,19 @@ def make_buildings(n: int, *, seed: int = 1, source_key: str = "test") -> list:
         xy = np.array(outer)
         ground = float(terrain_height(xy[:, 0], xy[:, 1]).min())
         storeys = int(rng.integers(1, 8))
-        rows.append(Building(
-            source_key=source_key, source_id=f"BATIMENT{i:010d}", footprint=MultiPolygon(*polys, srid=2154),
-            ground_z=round(ground, 2), roof_z=round(ground + storeys * 3.0 + rng.uniform(0, 2), 2), storeys=storeys,
-            use=["Résidentiel", "Commercial et services", "Religieux"][i % 3], year=1900 + i % 120,
-            name=f"Bâtiment {i}" if i % 5 == 0 else "",
-        ))
+        rows.append(
+            Building(
+                source_key=source_key,
+                source_id=f"BATIMENT{i:010d}",
+                footprint=MultiPolygon(*polys, srid=2154),
+                ground_z=round(ground, 2),
+                roof_z=round(ground + storeys * 3.0 + rng.uniform(0, 2), 2),
+                storeys=storeys,
+                use=["Résidentiel", "Commercial et services", "Religieux"][i % 3],
+                year=1900 + i % 120,
+                name=f"Bâtiment {i}" if i % 5 == 0 else "",
+            )
+        )
     Building.objects.bulk_create(rows, batch_size=500)
     return list(Building.objects.order_by("pk"))
 
@@ -110,23 +141,52 @@ def pipes(terrain):
         return LineString([(x, y) for x, y, _ in points], srid=2154)
 
     specs = [
-        (water, "CAN-EAU-1", [(X0 + 300, Y0 + 300, 1.2), (X0 + 400, Y0 + 310, 1.2), (X0 + 420, Y0 + 400, 1.0)], 200, "A", "B"),
+        (
+            water,
+            "CAN-EAU-1",
+            [(X0 + 300, Y0 + 300, 1.2), (X0 + 400, Y0 + 310, 1.2), (X0 + 420, Y0 + 400, 1.0)],
+            200,
+            "A",
+            "B",
+        ),
         (gas, "CAN-GAZ-1", [(X0 + 320, Y0 + 290, 0.8), (X0 + 600, Y0 + 290, 0.9)], 110, "B", "C"),
         (sewer, "CAN-EU-1", [(X0 + 500, Y0 + 500, 2.0), (X0 + 550, Y0 + 500, 2.1)], 400, "C", "C"),
     ]
     out = []
     for net, sid, pts, dn, pxy, pz in specs:
-        out.append(NetworkSegment.objects.create(
-            network=net, source_key="test", source_id=sid, feature_type="Canalisation", geom=line(pts), axis=axis(pts),
-            axis_method="cover", material="PEHD", diameter_nominal_mm=dn, precision_xy=pxy, precision_z=pz))
+        out.append(
+            NetworkSegment.objects.create(
+                network=net,
+                source_key="test",
+                source_id=sid,
+                feature_type="Canalisation",
+                geom=line(pts),
+                axis=axis(pts),
+                axis_method="cover",
+                material="PEHD",
+                diameter_nominal_mm=dn,
+                precision_xy=pxy,
+                precision_z=pz,
+            )
+        )
     # A vertical riser: the same plan point twice, 3 m apart in height, then a horizontal run.
     x, y = X0 + 700, Y0 + 700
     g = float(terrain_height(x, y))
     riser = LineString([(x, y, g - 4.0), (x, y, g - 1.0), (x + 30, y, g - 1.0)], srid=2154)
-    out.append(NetworkSegment.objects.create(
-        network=sewer, source_key="test", source_id="CAN-EU-RISER", feature_type="Canalisation",
-        geom=LineString([(x, y), (x + 0.001, y), (x + 30, y)], srid=2154), axis=riser, axis_method="survey",
-        diameter_nominal_mm=300, precision_xy="A", precision_z="A"))
+    out.append(
+        NetworkSegment.objects.create(
+            network=sewer,
+            source_key="test",
+            source_id="CAN-EU-RISER",
+            feature_type="Canalisation",
+            geom=LineString([(x, y), (x + 0.001, y), (x + 30, y)], srid=2154),
+            axis=riser,
+            axis_method="survey",
+            diameter_nominal_mm=300,
+            precision_xy="A",
+            precision_z="A",
+        )
+    )
     return out
 
 
@@ -143,8 +203,17 @@ def nodes(pipes):
         g = float(terrain_height(x, y))
         z = cover if cover is not None else invert if invert is not None else g
         return NetworkNode.objects.create(
-            network=net, source_key="test", source_id=sid, node_type=node_type, geom=Point(x, y, z, srid=2154),
-            cover_z=cover, invert_z=invert, precision_xy=pxy, precision_z="B", attributes=attributes or {})
+            network=net,
+            source_key="test",
+            source_id=sid,
+            node_type=node_type,
+            geom=Point(x, y, z, srid=2154),
+            cover_z=cover,
+            invert_z=invert,
+            precision_xy=pxy,
+            precision_z="B",
+            attributes=attributes or {},
+        )
 
     g1 = float(terrain_height(X0 + 500, Y0 + 500))
     g4 = float(terrain_height(X0 + 800, Y0 + 300))
@@ -156,11 +225,23 @@ def nodes(pipes):
         # Far from any pipe, nothing known: the network's standard depth (an estimate).
         node(water, "REG-3", "manhole", X0 + 900, Y0 + 900),
         # A rectangular chamber whose size and invert only the delivered attributes give.
-        node(water, "CH-1", "meter_chamber", X0 + 800, Y0 + 300,
-             attributes={"forme": "rectangulaire", "longueur": 2000, "largeur": 1200, "z_radier": round(g4 - 1.8, 2)}),
+        node(
+            water,
+            "CH-1",
+            "meter_chamber",
+            X0 + 800,
+            Y0 + 300,
+            attributes={"forme": "rectangulaire", "longueur": 2000, "largeur": 1200, "z_radier": round(g4 - 1.8, 2)},
+        ),
         # A rectangular chamber on the water main's second leg (north-north-east): it lies along the pipe.
-        node(water, "CH-2", "chamber", X0 + 410.3, Y0 + 355,
-             attributes={"forme": "rectangulaire", "longueur": 2.5, "largeur": 1.0, "profondeur": 2.0}),
+        node(
+            water,
+            "CH-2",
+            "chamber",
+            X0 + 410.3,
+            Y0 + 355,
+            attributes={"forme": "rectangulaire", "longueur": 2.5, "largeur": 1.0, "profondeur": 2.0},
+        ),
         # A valve 30 cm off the water main: drawn on its axis.
         node(water, "V-1", "valve", X0 + 350, Y0 + 305.3),
         # A gas valve next to the water main but 15 m from any gas pipe: standard gas depth, an estimate.

@@ -19,9 +19,7 @@ def validate_glb(data: bytes, tmp_path: Path, name: str = "tile.glb") -> dict:
         pytest.fail("node or frontend/node_modules/gltf-validator is missing: run `make test` (it runs npm ci).")
     path = tmp_path / name
     path.write_bytes(data)
-    done = subprocess.run(
-        ["node", str(_SCRIPT), str(path)], capture_output=True, text=True, timeout=120, check=False
-    )
+    done = subprocess.run(["node", str(_SCRIPT), str(path)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)[0]
 

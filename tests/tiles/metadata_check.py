@@ -3,6 +3,7 @@ applies them (BinaryPropertyTableValidator, FeatureIdValidator), in pure Python:
 
 check_glb(data) returns one message per broken rule, each naming the JSON path the validator would report.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,11 +12,31 @@ import numpy as np
 
 from tiles.glb import read_accessor, read_glb
 
-_SIZES = {"INT8": 1, "UINT8": 1, "INT16": 2, "UINT16": 2, "INT32": 4, "UINT32": 4,
-          "INT64": 8, "UINT64": 8, "FLOAT32": 4, "FLOAT64": 8}
+_SIZES = {
+    "INT8": 1,
+    "UINT8": 1,
+    "INT16": 2,
+    "UINT16": 2,
+    "INT32": 4,
+    "UINT32": 4,
+    "INT64": 8,
+    "UINT64": 8,
+    "FLOAT32": 4,
+    "FLOAT64": 8,
+}
 _DTYPES = {name: np.dtype(name.lower()).newbyteorder("<") for name in _SIZES}
-_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16,
-               "STRING": 1, "BOOLEAN": 1, "ENUM": 1}
+_COMPONENTS = {
+    "SCALAR": 1,
+    "VEC2": 2,
+    "VEC3": 3,
+    "VEC4": 4,
+    "MAT2": 4,
+    "MAT3": 9,
+    "MAT4": 16,
+    "STRING": 1,
+    "BOOLEAN": 1,
+    "ENUM": 1,
+}
 _OFFSET_TYPES = ("UINT8", "UINT16", "UINT32", "UINT64")
 
 
@@ -87,15 +108,19 @@ def _offsets(tile: _Tile, path: str, entry: dict, key: str, type_key: str, how_m
         tile.problem(f"{path}/{key}", f"byteOffset {view.get('byteOffset', 0)} is not aligned to {size} bytes")
     expected = (how_many + 1) * size
     if view["byteLength"] != expected:
-        tile.problem(f"{path}/{key}", f"byteLength is {view['byteLength']}, expected ({how_many} + 1) * {size} "
-                     f"= {expected} for {offset_type} offsets")
+        tile.problem(
+            f"{path}/{key}",
+            f"byteLength is {view['byteLength']}, expected ({how_many} + 1) * {size} "
+            f"= {expected} for {offset_type} offsets",
+        )
         return None
     offsets = np.frombuffer(tile.view_bytes(view), dtype=_DTYPES[offset_type]).astype(np.int64)
     falling = np.flatnonzero(np.diff(offsets) < 0)
     if falling.size:
         i = int(falling[0])
-        tile.problem(f"{path}/{key}", f"offsets must ascend, but value {i} is {offsets[i]} and value {i + 1} "
-                     f"is {offsets[i + 1]}")
+        tile.problem(
+            f"{path}/{key}", f"offsets must ascend, but value {i} is {offsets[i]} and value {i + 1} is {offsets[i + 1]}"
+        )
         return None
     return offsets
 
@@ -165,8 +190,9 @@ def _check_column(tile: _Tile, schema: dict, definition: dict, entry: dict, coun
         return
     size = _SIZES[component]
     if size > 1 and view.get("byteOffset", 0) % size:
-        tile.problem(f"{path}/values", f"byteOffset {view.get('byteOffset', 0)} is not aligned to {size} bytes "
-                     f"for {component}")
+        tile.problem(
+            f"{path}/values", f"byteOffset {view.get('byteOffset', 0)} is not aligned to {size} bytes for {component}"
+        )
 
     if type_ == "STRING":
         string_offsets = _offsets(tile, path, entry, "stringOffsets", "stringOffsetType", values_count)
@@ -194,8 +220,10 @@ def _check_column(tile: _Tile, schema: dict, definition: dict, entry: dict, coun
         stored = np.frombuffer(tile.view_bytes(view), dtype=_DTYPES[component])
         unknown = sorted(set(stored.tolist()) - allowed)
         if unknown:
-            tile.problem(f"{path}/values", f"enum values {unknown[:5]} are not values of "
-                         f"{definition['enumType']!r} ({sorted(allowed)})")
+            tile.problem(
+                f"{path}/values",
+                f"enum values {unknown[:5]} are not values of {definition['enumType']!r} ({sorted(allowed)})",
+            )
 
 
 def _check_feature_ids(tile: _Tile, meta: dict) -> None:
@@ -228,5 +256,8 @@ def _check_feature_ids(tile: _Tile, meta: dict) -> None:
                     continue
                 rows = tables[table].get("count", 0)
                 if min(ids) < 0 or max(ids) >= rows:
-                    tile.problem(path, f"feature ids span [{int(min(ids))}, {int(max(ids))}] but property table "
-                                 f"{table} has {rows} rows")
+                    tile.problem(
+                        path,
+                        f"feature ids span [{int(min(ids))}, {int(max(ids))}] but property table "
+                        f"{table} has {rows} rows",
+                    )

@@ -1,4 +1,5 @@
 """tiles.announce: one watch per server process, started by the first open app and stopped with the last."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,16 +34,27 @@ async def test_apps_that_connect_together_share_one_watch_and_the_last_to_leave_
     first_version = publish(tiles_root, "buildings")
     watch, one, two = LayerWatch(), App(), App()
     snapshots = await asyncio.gather(watch.join(one, None), watch.join(two, None))
-    assert [json.loads(s)["layers"] for s in snapshots] == [[{"layer": "buildings", "version": first_version,
-                                                              "url": "/tiles/buildings/tileset.json"}]] * 2
+    assert [json.loads(s)["layers"] for s in snapshots] == [
+        [{"layer": "buildings", "version": first_version, "url": "/tiles/buildings/tileset.json"}]
+    ] * 2
     task = watch.task
     version = await asyncio.to_thread(publish, tiles_root, "buildings")
     for _ in range(100):
         if one.frames and two.frames:
             break
         await asyncio.sleep(0.02)
-    assert one.frames == two.frames == [{"type": "layer_published", "layer": "buildings", "version": version,
-                                         "url": "/tiles/buildings/tileset.json"}]
+    assert (
+        one.frames
+        == two.frames
+        == [
+            {
+                "type": "layer_published",
+                "layer": "buildings",
+                "version": version,
+                "url": "/tiles/buildings/tileset.json",
+            }
+        ]
+    )
     watch.leave(one)
     assert not task.done()
     watch.leave(two)

@@ -1,4 +1,5 @@
 """The basemap: sea blue by depth, land lit from the north-west, a valid PNG."""
+
 from __future__ import annotations
 
 import struct
@@ -13,9 +14,9 @@ def _decode_png(data: bytes) -> np.ndarray:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, w, h = 8, b"", 0, 0
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
         if kind == b"IHDR":
             w, h = struct.unpack(">II", body[:8])
@@ -47,7 +48,9 @@ def test_a_slope_facing_north_west_is_lighter_than_one_facing_south_east():
 
 
 def test_outside_the_dem_is_transparent_and_the_rectangle_is_kept():
-    png, meta = render_basemap(lambda lon, lat: np.where(lon < 7.1, np.nan, (lat - 43.5) * 1000), (7.0, 43.5, 7.2, 43.6), width=64)
+    png, meta = render_basemap(
+        lambda lon, lat: np.where(lon < 7.1, np.nan, (lat - 43.5) * 1000), (7.0, 43.5, 7.2, 43.6), width=64
+    )
     img = _decode_png(png)
     assert meta["rectangle"] == [7.0, 43.5, 7.2, 43.6]
     assert img.shape == (meta["height"], 64, 4)

@@ -1,5 +1,6 @@
 """The buildings layer decodes back to its source footprints and heights within 5 cm, pickable with its attributes;
 parent tiles draw the most significant buildings of their subtree, simplified, at their true heights."""
+
 from __future__ import annotations
 
 import json
@@ -196,8 +197,7 @@ def test_a_degenerate_footprint_does_not_cost_the_tile(buildings, tiles_root, mo
     assert seen == {b.source_id for b in buildings} - {bad.source_id}
 
 
-def test_parent_tiles_draw_the_largest_buildings_simplified_at_their_true_heights(buildings, tiles_root,
-                                                                                            monkeypatch):
+def test_parent_tiles_draw_the_largest_buildings_simplified_at_their_true_heights(buildings, tiles_root, monkeypatch):
     from tiles.builders import buildings as builder
     from tiles.lod import significance
 
@@ -224,9 +224,13 @@ def test_parent_tiles_draw_the_largest_buildings_simplified_at_their_true_height
         assert 0 < len(ids) <= 10 and set(ids) <= subtree
         # The kept buildings are the largest of the subtree (height or plan extent, then footprint area ×
         # height): what the parent leaves out, its error, is as small as its budget allows.
-        weight = {sid: (round(_largest_dimension(by_id[sid]), 6),
-                        float(significance(by_id[sid].footprint.area, max(by_id[sid].roof_z - by_id[sid].ground_z, 1.0))))
-                  for sid in subtree}
+        weight = {
+            sid: (
+                round(_largest_dimension(by_id[sid]), 6),
+                float(significance(by_id[sid].footprint.area, max(by_id[sid].roof_z - by_id[sid].ground_z, 1.0))),
+            )
+            for sid in subtree
+        }
         left_out = subtree - set(ids)
         assert min(weight[s] for s in ids) >= max((weight[s] for s in left_out), default=(0.0, 0.0))
         # Its error bounds the largest building it leaves out (height or plan extent), and exceeds its children's.

@@ -1,5 +1,6 @@
 """The networks layer: tubes around each 3D axis, risers included, coloured by type, in a translucent sleeve;
 manholes as shafts from lid to floor and valves as markers on the axis, pickable in the same tiles."""
+
 from __future__ import annotations
 
 import json
@@ -112,8 +113,12 @@ def test_manholes_are_shafts_from_lid_to_floor_and_say_where_their_depth_comes_f
     expected = {  # lid, floor, depth source, estimate
         "REG-1": (by_id["REG-1"].cover_z, by_id["REG-1"].invert_z, "invert", False),
         "REG-2": (g2, pipe_end - 0.2, "pipes", True),
-        "REG-3": (float(terrain_height(X0 + 900, Y0 + 900)), float(terrain_height(X0 + 900, Y0 + 900)) - 1.5,
-                  "standard", True),
+        "REG-3": (
+            float(terrain_height(X0 + 900, Y0 + 900)),
+            float(terrain_height(X0 + 900, Y0 + 900)) - 1.5,
+            "standard",
+            True,
+        ),
         "CH-1": (float(terrain_height(X0 + 800, Y0 + 300)), by_id["CH-1"].attributes["z_radier"], "attributes", False),
     }
     for sid, (lid, floor, source, estimate) in expected.items():
@@ -134,7 +139,9 @@ def test_manholes_are_shafts_from_lid_to_floor_and_say_where_their_depth_comes_f
     reg1, _ = drawn["REG-1"]["node"]
     assert np.hypot(reg1[:, 0] - X0 - 500, reg1[:, 1] - Y0 - 500).max() == pytest.approx(0.5, abs=TOLERANCE_M)
     box, _ = drawn["CH-1"]["node"]
-    assert np.ptp(box[:, 0]) == pytest.approx(2.0, abs=TOLERANCE_M) and np.ptp(box[:, 1]) == pytest.approx(1.2, abs=TOLERANCE_M)
+    assert np.ptp(box[:, 0]) == pytest.approx(2.0, abs=TOLERANCE_M) and np.ptp(box[:, 1]) == pytest.approx(
+        1.2, abs=TOLERANCE_M
+    )
 
 
 def test_a_rectangular_chamber_lies_along_the_pipe_it_serves(nodes, tiles_root):
@@ -190,6 +197,7 @@ def test_a_node_changed_by_a_sync_rewrites_only_its_tile(nodes, tiles_root, monk
 
 # Far views: parent tiles of the most significant pipes.
 
+
 @pytest.fixture
 def street_mains(nodes):
     """Thirty-one wavy mains (a vertex every 4 m, zigzagging 0.3 m in plan, 1.1 m under the hilly ground) of
@@ -213,10 +221,21 @@ def street_mains(nodes):
         x = x0 + s * np.cos(angle) - zig * np.sin(angle)
         y = y0 + s * np.sin(angle) + zig * np.cos(angle)
         z = terrain_height(x, y) - 1.1 - 2.0 * ((k == 30) & (np.abs(s - 300) < 20))
-        out.append(NetworkSegment.objects.create(
-            network=water, source_key="test", source_id=f"MAIN-{k:02d}", feature_type="Canalisation",
-            geom=LineString(list(zip(x, y)), srid=2154), axis=LineString(list(zip(x, y, z)), srid=2154),
-            axis_method="cover", material="Fonte", diameter_nominal_mm=dn, precision_xy="B", precision_z="B"))
+        out.append(
+            NetworkSegment.objects.create(
+                network=water,
+                source_key="test",
+                source_id=f"MAIN-{k:02d}",
+                feature_type="Canalisation",
+                geom=LineString(list(zip(x, y)), srid=2154),
+                axis=LineString(list(zip(x, y, z)), srid=2154),
+                axis_method="cover",
+                material="Fonte",
+                diameter_nominal_mm=dn,
+                precision_xy="B",
+                precision_z="B",
+            )
+        )
     return out
 
 
@@ -247,7 +266,8 @@ def _tree(tiles_root) -> tuple[dict, dict]:
 
 
 def test_parents_draw_the_heaviest_pipes_of_their_subtree_coarse_without_sleeve_or_node(
-        street_mains, tiles_root, small_network_tiles):
+    street_mains, tiles_root, small_network_tiles
+):
     from tiles.builders.networks import ERROR_FACTOR, PARENT_FEATURES
     from twin.models import NetworkSegment
 
@@ -257,8 +277,10 @@ def test_parents_draw_the_heaviest_pipes_of_their_subtree_coarse_without_sleeve_
     parents = {k: t for k, t in tiles.items() if t[0].tile["geometricError"] > 0}
     assert len(parents) >= 5 and "r" in parents
     segments = {s.source_id: s for s in NetworkSegment.objects.select_related("network")}
-    sleeve = {sid: 2 * (max(0.05, s.diameter_m / 2) + uncertainty_m(s.precision_xy, s.network.network_type))
-              for sid, s in segments.items()}
+    sleeve = {
+        sid: 2 * (max(0.05, s.diameter_m / 2) + uncertainty_m(s.precision_xy, s.network.network_type))
+        for sid, s in segments.items()
+    }
     for key, (content, table, below) in parents.items():
         assert [t["refine"] for t in content.parents if "refine" in t][-1] == "REPLACE"
         drawn = set(table["source_id"])
@@ -273,8 +295,10 @@ def test_parents_draw_the_heaviest_pipes_of_their_subtree_coarse_without_sleeve_
             assert child["geometricError"] < content.tile["geometricError"]
         assert manifest["tiles"][key].get("lod")
     # The root keeps the mains that show most from afar: outer diameter × length.
-    weight = {sid: max(0.05, s.diameter_m / 2) * np.linalg.norm(np.diff(s.axis.coords, axis=0), axis=1).sum()
-              for sid, s in segments.items()}
+    weight = {
+        sid: max(0.05, s.diameter_m / 2) * np.linalg.norm(np.diff(s.axis.coords, axis=0), axis=1).sum()
+        for sid, s in segments.items()
+    }
     root_drawn = set(parents["r"][1]["source_id"])
     heaviest = sorted(weight, key=lambda sid: -weight[sid])[: len(root_drawn)]
     assert root_drawn == set(heaviest)
@@ -283,7 +307,8 @@ def test_parents_draw_the_heaviest_pipes_of_their_subtree_coarse_without_sleeve_
 
 
 def test_parent_pipes_follow_their_axis_within_the_simplification_and_stay_underground(
-        street_mains, tiles_root, small_network_tiles):
+    street_mains, tiles_root, small_network_tiles
+):
     from tiles.builders.networks import PARENT_Z_TOLERANCE_M
     from tiles.lod import tolerance_for
     from twin.models import NetworkSegment
@@ -310,8 +335,12 @@ def test_parent_pipes_follow_their_axis_within_the_simplification_and_stay_under
             # Every vertex of the coarse tube: within its radius (mitred) plus the plan and height tolerances of
             # a point of the true axis (densified every 5 cm).
             axis = np.asarray(segments[sid].axis.coords)
-            dense = np.concatenate([a + np.linspace(0, 1, max(2, int(np.linalg.norm(b - a) / 0.05)))[:, None] * (b - a)
-                                    for a, b in zip(axis[:-1], axis[1:])])
+            dense = np.concatenate(
+                [
+                    a + np.linspace(0, 1, max(2, int(np.linalg.norm(b - a) / 0.05)))[:, None] * (b - a)
+                    for a, b in zip(axis[:-1], axis[1:])
+                ]
+            )
             reach = max(0.05, segments[sid].diameter_m / 2) / np.cos(np.pi / 4) + 0.01
             for vx, vy, vh in zip(x[sel], y[sel], h[sel]):
                 plan = np.hypot(dense[:, 0] - vx, dense[:, 1] - vy) <= reach + tol_xy
@@ -324,8 +353,9 @@ def test_parent_pipes_follow_their_axis_within_the_simplification_and_stay_under
             local = np.column_stack([x, y, h])
             a, b = local[edges[:, 0]], local[edges[:, 1]]
             steps = np.maximum(2, np.ceil(np.linalg.norm(b - a, axis=1) / 0.5).astype(int) + 1)
-            surface = np.concatenate([a[i] + np.linspace(0, 1, steps[i])[:, None] * (b[i] - a[i])
-                                      for i in range(len(a))])
+            surface = np.concatenate(
+                [a[i] + np.linspace(0, 1, steps[i])[:, None] * (b[i] - a[i]) for i in range(len(a))]
+            )
             for px, py, pz in axis:
                 plan = np.hypot(surface[:, 0] - px, surface[:, 1] - py) <= reach + tol_xy
                 assert (np.abs(surface[plan, 2] - pz) <= reach + tol_z).any(), (key, sid, px, py, pz)
@@ -336,7 +366,8 @@ def test_parent_pipes_follow_their_axis_within_the_simplification_and_stay_under
 
 
 def test_a_pipe_changed_by_a_sync_rewrites_its_leaf_and_the_parents_that_draw_it(
-        street_mains, tiles_root, small_network_tiles):
+    street_mains, tiles_root, small_network_tiles
+):
     build_layers(["networks"], progress=lambda m: None)
     before = {c.path.name: c.path.stat().st_ino for c in contents(tiles_root, "networks")}
     tiles, _ = _tree(tiles_root)

@@ -1,4 +1,5 @@
 """Point clouds: py3dtiles tiles (pnts) whose points land where twin.geoid puts them, published like any layer."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ def read_pnts(data: bytes) -> tuple[np.ndarray, dict]:
 
 
 def test_a_point_cloud_becomes_its_own_layer_with_points_in_place(db, tiles_root):
-    cloud = PointCloud.objects.create(name="Simple LAS", file=str(SIMPLE), srid=3857, point_count=1065)
+    PointCloud.objects.create(name="Simple LAS", file=str(SIMPLE), srid=3857, point_count=1065)
     assert "pointcloud-simple-las" in known_layers()
     [record] = build_layers(["pointcloud-simple-las"], progress=lambda m: None)
     assert record.status == "published" and record.features == 1065 and record.tiles >= 1

@@ -1,4 +1,5 @@
 """Each project variant is its own tileset: the placed mesh, one pickable feature per part, with project and status."""
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -16,22 +17,52 @@ pytestmark = pytest.mark.django_db
 
 
 def make_variant(tmp_path, slug: str, height: float) -> ProjectVariant:
-    project, _ = PlanningProject.objects.get_or_create(slug="ilot-pasteur", defaults={"name": "Îlot Pasteur",
-                                                                                     "status": "consultation"})
+    project, _ = PlanningProject.objects.get_or_create(
+        slug="ilot-pasteur", defaults={"name": "Îlot Pasteur", "status": "consultation"}
+    )
     # A box (tower) and a flat square (plaza) placed in the storage CRS.
     x, y, z = X0 + 500, Y0 + 500, 20.0
-    box = np.array([[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0], [0, 0, 1], [10, 0, 1], [10, 10, 1], [0, 10, 1]], float)
+    box = np.array(
+        [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0], [0, 0, 1], [10, 0, 1], [10, 10, 1], [0, 10, 1]], float
+    )
     box[:, 2] *= height
-    faces = np.array([[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4], [1, 2, 6], [1, 6, 5],
-                      [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]])
+    faces = np.array(
+        [
+            [0, 2, 1],
+            [0, 3, 2],
+            [4, 5, 6],
+            [4, 6, 7],
+            [0, 1, 5],
+            [0, 5, 4],
+            [1, 2, 6],
+            [1, 6, 5],
+            [2, 3, 7],
+            [2, 7, 6],
+            [3, 0, 4],
+            [3, 4, 7],
+        ]
+    )
     plaza = np.array([[-20, -20, 0], [-2, -20, 0], [-2, -2, 0], [-20, -2, 0]], float)
     vertices = np.concatenate([box, plaza]) + [x, y, z]
     faces = np.concatenate([faces, np.array([[8, 9, 10], [8, 10, 11]])])
     path = tmp_path / f"{slug}.npz"
-    np.savez(path, vertices=vertices, faces=faces.astype(np.uint32), face_part=np.array([0] * 12 + [1] * 2, np.int32),
-             part_names=np.array(["Tour", "Place"]), part_types=np.array(["Building", "Site"]))
-    return ProjectVariant.objects.create(project=project, name=f"Variante {slug}", slug=slug, model_file="m.ifc",
-                                         model_format="ifc", mesh_file=str(path), triangle_count=14)
+    np.savez(
+        path,
+        vertices=vertices,
+        faces=faces.astype(np.uint32),
+        face_part=np.array([0] * 12 + [1] * 2, np.int32),
+        part_names=np.array(["Tour", "Place"]),
+        part_types=np.array(["Building", "Site"]),
+    )
+    return ProjectVariant.objects.create(
+        project=project,
+        name=f"Variante {slug}",
+        slug=slug,
+        model_file="m.ifc",
+        model_format="ifc",
+        mesh_file=str(path),
+        triangle_count=14,
+    )
 
 
 def test_each_variant_is_its_own_layer_with_its_mesh_in_place(db, tmp_path, tiles_root):
@@ -50,7 +81,9 @@ def test_each_variant_is_its_own_layer_with_its_mesh_in_place(db, tmp_path, tile
         x, y, h = frame.from_ecef(prim.ecef)
         tower = prim.feature_ids == 0
         assert h[tower].max() == pytest.approx(20.0 + height, abs=0.05)
-        assert x[tower].min() == pytest.approx(X0 + 500, abs=0.05) and y[tower].max() == pytest.approx(Y0 + 510, abs=0.05)
+        assert x[tower].min() == pytest.approx(X0 + 500, abs=0.05) and y[tower].max() == pytest.approx(
+            Y0 + 510, abs=0.05
+        )
         assert set(np.unique(prim.feature_ids)) == {0, 1}
         assert prim.material.get("doubleSided") is True
 
@@ -76,17 +109,18 @@ def test_areas_waiting_under_an_old_layer_name_are_rebuilt_under_the_variant_key
         a = make_variant(tmp_path, "a", 30.0)
         other = PlanningProject.objects.create(name="Îlot", slug="ilot")
         # "ilot" + "pasteur-a" read as "ilot-pasteur" + "a" did: the old name meant both variants.
-        twin = ProjectVariant.objects.create(project=other, name="Pasteur A", slug="pasteur-a", model_file="m.ifc",
-                                             model_format="ifc")
+        twin = ProjectVariant.objects.create(
+            project=other, name="Pasteur A", slug="pasteur-a", model_file="m.ifc", model_format="ifc"
+        )
         b = make_variant(tmp_path, "b", 12.0)
         area = MultiPolygon(Polygon.from_bbox((X0, Y0, X0 + 10, Y0 + 10)), srid=2154)
         DirtyArea.objects.create(layer="project-ilot-pasteur-a", area=area)
         DirtyArea.objects.create(layer="project-ilot-pasteur-b", area=area)
-        TileBuild.objects.create(layer="project-ilot-pasteur-b", version="20261204T154113123456Z-1",
-                                 status="published")
+        TileBuild.objects.create(layer="project-ilot-pasteur-b", version="20261204T154113123456Z-1", status="published")
         import_module("tiles.migrations.0002_project_layers_named_by_variant_key").to_variant_keys(old, None)
         assert sorted(DirtyArea.objects.values_list("layer", flat=True)) == sorted(
-            [a.tile_layer, twin.tile_layer, b.tile_layer])
+            [a.tile_layer, twin.tile_layer, b.tile_layer]
+        )
         assert TileBuild.objects.get().layer == b.tile_layer
     finally:
         MigrationExecutor(connection).migrate(latest)

@@ -1,4 +1,5 @@
 """The terrain layer: quantized-mesh tiles whose heights are the DEM plus the geoid, and a layer.json Cesium reads."""
+
 from __future__ import annotations
 
 import gzip
@@ -60,8 +61,16 @@ def decode_quantized_mesh(data: bytes) -> dict:
         extensions[ext_id] = data[offset + 5 : offset + 5 + length]
         offset += 5 + length
     min_h, max_h = header[3], header[4]
-    return {"header": header, "u": u / 32767, "v": v / 32767, "height": min_h + h / 32767 * (max_h - min_h),
-            "triangles": indices.reshape(-1, 3), "edges": edges, "extensions": extensions, "count": count}
+    return {
+        "header": header,
+        "u": u / 32767,
+        "v": v / 32767,
+        "height": min_h + h / 32767 * (max_h - min_h),
+        "triangles": indices.reshape(-1, 3),
+        "edges": edges,
+        "extensions": extensions,
+        "count": count,
+    }
 
 
 def test_layer_json_describes_a_tms_quantized_mesh_with_normals(terrain, tiles_root):
@@ -80,7 +89,10 @@ def test_layer_json_describes_a_tms_quantized_mesh_with_normals(terrain, tiles_r
                     assert resolve(tiles_root, "terrain", f"@{record.version}/{z}/{x}/{y}.terrain").is_file()
                     if z:
                         parent = layer["available"][z - 1][0]
-                        assert parent["startX"] <= x // 2 <= parent["endX"] and parent["startY"] <= y // 2 <= parent["endY"]
+                        assert (
+                            parent["startX"] <= x // 2 <= parent["endX"]
+                            and parent["startY"] <= y // 2 <= parent["endY"]
+                        )
 
 
 def test_heights_are_the_dem_plus_the_geoid_at_every_vertex(terrain, tiles_root):
@@ -100,16 +112,21 @@ def test_heights_are_the_dem_plus_the_geoid_at_every_vertex(terrain, tiles_root)
             assert tri.max() < tile["count"]
             # Counter-clockwise from above, none degenerate: the high-water-mark coding decoded right.
             uu, vv = tile["u"], tile["v"]
-            cross = (uu[tri[:, 1]] - uu[tri[:, 0]]) * (vv[tri[:, 2]] - vv[tri[:, 0]]) \
-                - (uu[tri[:, 2]] - uu[tri[:, 0]]) * (vv[tri[:, 1]] - vv[tri[:, 0]])
+            cross = (uu[tri[:, 1]] - uu[tri[:, 0]]) * (vv[tri[:, 2]] - vv[tri[:, 0]]) - (
+                uu[tri[:, 2]] - uu[tri[:, 0]]
+            ) * (vv[tri[:, 1]] - vv[tri[:, 0]])
             assert (cross > 0).all()
             w, s, e, n = TileKey(top, x, y).bounds
             lon = w + tile["u"] * (e - w)
             lat = s + tile["v"] * (n - s)
             px, py = frame.from_lonlat(lon, lat)
             expected = terrain_height(px, py) + frame.undulation(lon, lat)
-            inside = (px > terrain.extent.extent[0] + 15) & (px < terrain.extent.extent[2] - 15) \
-                & (py > terrain.extent.extent[1] + 15) & (py < terrain.extent.extent[3] - 15)
+            inside = (
+                (px > terrain.extent.extent[0] + 15)
+                & (px < terrain.extent.extent[2] - 15)
+                & (py > terrain.extent.extent[1] + 15)
+                & (py < terrain.extent.extent[3] - 15)
+            )
             if inside.any():
                 # The DEM is a 10 m grid of the analytic surface: bilinear resampling adds a few cm.
                 worst = max(worst, float(np.abs(tile["height"][inside] - expected[inside]).max()))
@@ -155,11 +172,19 @@ def test_a_new_dem_that_differs_in_one_district_rewrites_only_the_tiles_over_it(
     rows, cols = slice(SIZE - 50, SIZE - 30), slice(30, 50)  # x 300–500 m, y 300–500 m from the corner
     z[rows, cols] += 12.0
     path = tmp_path / "dem-survey.tif"
-    GDALRaster({
-        "driver": "GTiff", "name": str(path), "srid": 2154, "width": SIZE, "height": SIZE,
-        "origin": [X0, Y0 + SIZE * PIXEL], "scale": [PIXEL, -PIXEL], "datatype": 6,
-        "bands": [{"data": z.ravel().tolist(), "nodata_value": -9999.0}],
-    })
+    GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(path),
+            "srid": 2154,
+            "width": SIZE,
+            "height": SIZE,
+            "origin": [X0, Y0 + SIZE * PIXEL],
+            "scale": [PIXEL, -PIXEL],
+            "datatype": 6,
+            "bands": [{"data": z.ravel().tolist(), "nodata_value": -9999.0}],
+        }
+    )
     terrain.file = str(path)
     terrain.save()
     messages: list[str] = []
@@ -196,10 +221,12 @@ def test_a_new_dem_that_differs_in_one_district_rewrites_only_the_tiles_over_it(
             assert key.path in rewritten, f"level {zl}: the tile over the embankment was kept"
     assert sampled_levels >= 3
     # The rewritten tile shows the embankment.
-    key = TileKey(top, int((centre_lon[0] + 180.0) // (180.0 / (1 << top))),
-                  int((centre_lat[0] + 90.0) // (180.0 / (1 << top))))
-    tile = decode_quantized_mesh(gzip.decompress(resolve(tiles_root, "terrain", f"@{survey.version}/{key.path}")
-                                                 .read_bytes()))
+    key = TileKey(
+        top, int((centre_lon[0] + 180.0) // (180.0 / (1 << top))), int((centre_lat[0] + 90.0) // (180.0 / (1 << top)))
+    )
+    tile = decode_quantized_mesh(
+        gzip.decompress(resolve(tiles_root, "terrain", f"@{survey.version}/{key.path}").read_bytes())
+    )
     w, s, e, n = key.bounds
     px, py = frame.from_lonlat(w + tile["u"] * (e - w), s + tile["v"] * (n - s))
     lon, lat = w + tile["u"] * (e - w), s + tile["v"] * (n - s)

@@ -1,4 +1,5 @@
 """manage.py build_tiles: progress, a summary table, and a non-zero exit with advice when it cannot build."""
+
 from __future__ import annotations
 
 from io import StringIO
@@ -20,7 +21,7 @@ def test_it_builds_the_named_layers_and_prints_a_summary(buildings, tiles_root):
     assert "Building buildings" in text and "Building terrain" in text
     summary = text.split("layer ")[-1]
     assert "features" in summary and "tiles" in summary and "MB" in summary
-    line = next(l for l in text.splitlines() if l.startswith("buildings ") and "published" in l)
+    line = next(t for t in text.splitlines() if t.startswith("buildings ") and "published" in t)
     assert f" {len(buildings)} " in line
     assert "total" in text
 
@@ -56,18 +57,26 @@ def test_it_says_how_many_network_features_it_left_out_and_why(nodes, tiles_root
     from tests.tiles.conftest import X0, Y0, make_network
     from twin.models import NetworkNode, NetworkSegment
 
-    NetworkSegment.objects.create(network=make_network("water"), source_key="test", source_id="NO-AXIS",
-                                  feature_type="Canalisation",
-                                  geom=LineString([(X0 + 10, Y0 + 10), (X0 + 40, Y0 + 10)], srid=2154))
+    NetworkSegment.objects.create(
+        network=make_network("water"),
+        source_key="test",
+        source_id="NO-AXIS",
+        feature_type="Canalisation",
+        geom=LineString([(X0 + 10, Y0 + 10), (X0 + 40, Y0 + 10)], srid=2154),
+    )
     surveys = NetworkNode.objects.filter(node_type="survey_point").count()
     assert surveys >= 1
     text = run("networks")
     summary = text.split("total")[-1]
-    assert ("networks: left out 1 feature: a segment with no 3D axis (no depth in the delivery and no terrain to "
-            "hang a standard cover from): import a terrain or the depths, then sync again") in summary
+    assert (
+        "networks: left out 1 feature: a segment with no 3D axis (no depth in the delivery and no terrain to "
+        "hang a standard cover from): import a terrain or the depths, then sync again"
+    ) in summary
     s = "" if surveys == 1 else "s"
-    assert (f"networks: left out {surveys} feature{s}: a node of type survey_point: a measurement, not an object, "
-            "never drawn") in summary
+    assert (
+        f"networks: left out {surveys} feature{s}: a node of type survey_point: a measurement, not an object, "
+        "never drawn"
+    ) in summary
 
 
 def test_it_says_which_model_parts_it_left_out_of_a_project_variant(tiles_root, tmp_path):
@@ -87,5 +96,7 @@ def test_it_says_which_model_parts_it_left_out_of_a_project_variant(tiles_root, 
     mesh["part_types"] = np.array(["Building", "Site", "Roof"])
     np.savez(variant.mesh_file, **mesh)
     text = run(variant.tile_layer)
-    assert (f"{variant.tile_layer}: left out 1 feature: a model part with no triangle that has an area (Auvent): "
-            "check it in the model") in text.split("total")[-1]
+    assert (
+        f"{variant.tile_layer}: left out 1 feature: a model part with no triangle that has an area (Auvent): "
+        "check it in the model"
+    ) in text.split("total")[-1]

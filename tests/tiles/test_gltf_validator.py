@@ -1,4 +1,5 @@
 """Every glb of every built layer passes the Khronos glTF-Validator with no error and no warning."""
+
 from __future__ import annotations
 
 import json

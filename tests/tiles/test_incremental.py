@@ -1,5 +1,6 @@
 """Incremental, atomic builds: a sync that changes 3 buildings rewrites only the tiles (leaves and parents) that draw
 them; a failed build changes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,8 @@ from tests.tiles.tile_reading import contents, decode
 from tiles.build import BuildFailed, build_layers, stale_layers
 from tiles.builders import buildings as builder
 from tiles.models import TileBuild
-from twin.models import Change, ChangeCursor
 from tiles.publish import current_dir, current_version
+from twin.models import Change, ChangeCursor
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +33,9 @@ def _tile_files(tiles_root) -> dict[str, os.stat_result]:
 def _dirty(buildings) -> None:
     """What gis_sync writes after a sync: the changed features' boxes, per layer."""
     boxes = [Polygon.from_bbox(b.footprint.extent) for b in buildings]
-    Change.objects.create(layer="buildings", area=MultiPolygon(*boxes, srid=2154),
-                          source_ids=[b.source_id for b in buildings])
+    Change.objects.create(
+        layer="buildings", area=MultiPolygon(*boxes, srid=2154), source_ids=[b.source_id for b in buildings]
+    )
 
 
 def _body(response) -> bytes:

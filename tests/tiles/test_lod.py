@@ -1,4 +1,5 @@
 """The level-of-detail core: parents keep their subtree's heaviest features; their errors bound what they miss."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -100,8 +101,11 @@ def test_a_budget_or_thinning_below_one_is_refused():
 
 def test_simplified_footprints_stay_within_the_tolerance_and_are_solid():
     # A 40 m block with a 0.3 m notch and a wavy side, a 0.2 m shed, and a zero-area sliver.
-    wavy = ([(0, 0), (40, 0)] + [(40 + 0.2 * (i % 2), 2 * i) for i in range(1, 20)]
-            + [(40, 40), (0, 40), (0, 20.3), (0.3, 20.3), (0.3, 20), (0, 20), (0, 0)])
+    wavy = (
+        [(0, 0), (40, 0)]
+        + [(40 + 0.2 * (i % 2), 2 * i) for i in range(1, 20)]
+        + [(40, 40), (0, 40), (0, 20.3), (0.3, 20.3), (0.3, 20), (0, 20), (0, 0)]
+    )
     block = shapely.Polygon(wavy)
     shed = shapely.MultiPolygon([shapely.box(100, 100, 100.2, 100.2)])
     courtyard = shapely.MultiPolygon([shapely.box(200, 0, 260, 60).difference(shapely.box(220, 20, 240, 40))])

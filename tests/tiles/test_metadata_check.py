@@ -1,5 +1,6 @@
 """Every tile the real builders publish keeps the binary rules of 3d-tiles-validator's property-table checks, columns
 of empty strings included; and the check itself catches each broken rule the validator reports."""
+
 from __future__ import annotations
 
 import json
@@ -73,6 +74,7 @@ def test_every_project_tile_keeps_the_property_table_rules(db, tmp_path, tiles_r
 
 # The check itself: each rule the validator applies, broken once on an otherwise valid tile.
 
+
 def _tile(columns: dict | None = None, ids=("a", "b")) -> bytes:
     positions = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [5, 0, 0], [6, 0, 0], [5, 1, 0]], np.float32)
     fids = np.array([0, 0, 0, 1, 1, 1])
@@ -84,8 +86,13 @@ def _pack(document: dict, binary: bytes) -> bytes:
     text += b" " * (-len(text) % 4)
     binary += b"\0" * (-len(binary) % 4)
     total = 28 + len(text) + len(binary)
-    return struct.pack("<III", 0x46546C67, 2, total) + struct.pack("<II", len(text), 0x4E4F534A) + text \
-        + struct.pack("<II", len(binary), 0x004E4942) + binary
+    return (
+        struct.pack("<III", 0x46546C67, 2, total)
+        + struct.pack("<II", len(text), 0x4E4F534A)
+        + text
+        + struct.pack("<II", len(binary), 0x004E4942)
+        + binary
+    )
 
 
 def _edit(data: bytes, change) -> bytes:
@@ -123,7 +130,8 @@ def test_the_check_passes_a_valid_tile_and_catches_the_one_byte_values_of_empty_
 def test_the_check_catches_offsets_of_the_wrong_count_or_order():
     def descending(document, binary):
         _table(document)["properties"]["label"]["stringOffsets"] = _add_view(
-            document, binary, np.array([0, 2, 1], np.uint32).tobytes())
+            document, binary, np.array([0, 2, 1], np.uint32).tobytes()
+        )
 
     def one_row_more(document, binary):
         _table(document)["count"] = 3
@@ -162,17 +170,21 @@ def test_the_check_reads_arrays_and_enums_and_catches_values_outside_the_enum():
     def add_array_and_enum(values: bytes):
         def change(document, binary):
             meta = document["extensions"]["EXT_structural_metadata"]
-            meta["schema"]["enums"] = {"kind": {"valueType": "UINT8", "values": [{"name": "pipe", "value": 0},
-                                                                                   {"name": "node", "value": 1}]}}
+            meta["schema"]["enums"] = {
+                "kind": {"valueType": "UINT8", "values": [{"name": "pipe", "value": 0}, {"name": "node", "value": 1}]}
+            }
             props = meta["schema"]["classes"]["feature"]["properties"]
             props["kind"] = {"type": "ENUM", "enumType": "kind"}
             props["depths"] = {"type": "SCALAR", "componentType": "UINT16", "array": True}
             props["corner"] = {"type": "VEC2", "componentType": "FLOAT32", "array": True, "count": 2}
             table = _table(document)["properties"]
             table["kind"] = {"values": _add_view(document, binary, values)}
-            table["depths"] = {"values": _add_view(document, binary, np.array([1, 2, 3], np.uint16).tobytes()),
-                               "arrayOffsets": _add_view(document, binary, np.array([0, 1, 3], np.uint32).tobytes())}
+            table["depths"] = {
+                "values": _add_view(document, binary, np.array([1, 2, 3], np.uint16).tobytes()),
+                "arrayOffsets": _add_view(document, binary, np.array([0, 1, 3], np.uint32).tobytes()),
+            }
             table["corner"] = {"values": _add_view(document, binary, np.zeros(8, np.float32).tobytes())}
+
         return change
 
     assert check_glb(_edit(_tile(), add_array_and_enum(bytes([0, 1])))) == []

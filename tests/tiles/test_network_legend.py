@@ -1,4 +1,5 @@
 """The legends' network colours (frontend core/networkColours.js) are the colours the networks builder paints."""
+
 from __future__ import annotations
 
 import json

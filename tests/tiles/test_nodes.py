@@ -1,4 +1,5 @@
 """The network node core: shafts and markers are closed, span the heights asked, and sit on the pipe axes."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -83,11 +84,24 @@ def test_a_manhole_floor_is_the_lowest_pipe_bottom_ending_in_it():
 
 def test_a_chamber_turns_along_the_widest_pipe_near_it_past_any_riser():
     # Pipe 0 (r 0.1) runs east; pipe 1 (r 0.3) rises at (0, 0.5), then runs north-east; pipe 2 runs north far away.
-    points = np.array([[-10, 0, -1.0], [10, 0, -1.0],
-                       [0, 0.5, -3.0], [0, 0.5, -1.0], [10, 10.5, -1.0],
-                       [100, 0, -1.0], [100, 10, -1.0]])
-    azimuth = pipe_azimuths(np.array([[0.0, 0.0], [-5.0, 0.2], [100.5, 5.0], [50.0, 50.0]]), points, [0, 2, 5, 7],
-                            np.array([0.1, 0.3, 0.1]), 1.5)
+    points = np.array(
+        [
+            [-10, 0, -1.0],
+            [10, 0, -1.0],
+            [0, 0.5, -3.0],
+            [0, 0.5, -1.0],
+            [10, 10.5, -1.0],
+            [100, 0, -1.0],
+            [100, 10, -1.0],
+        ]
+    )
+    azimuth = pipe_azimuths(
+        np.array([[0.0, 0.0], [-5.0, 0.2], [100.5, 5.0], [50.0, 50.0]]),
+        points,
+        [0, 2, 5, 7],
+        np.array([0.1, 0.3, 0.1]),
+        1.5,
+    )
     assert azimuth[0] == pytest.approx(np.pi / 4), "the wider pipe, its riser passed over"
     assert azimuth[1] == pytest.approx(0.0), "only the eastward pipe within reach"
     assert azimuth[2] == pytest.approx(np.pi / 2)

@@ -48,16 +48,14 @@ def test_a_riser_between_two_runs_keeps_its_radius_and_volume(sides):
     assert _signed_volume(mesh) == pytest.approx(_polygon_area(r, sides) * 20.0, rel=1e-9)
     # Ring points at the ends and joints sit at least r from every neighbouring axis segment.
     ring = mesh.positions[: 4 * sides]
-    nearest = np.min(
-        [_distance_to_segment(ring, path[i], path[i + 1]) for i in range(3)], axis=0
-    )
+    nearest = np.min([_distance_to_segment(ring, path[i], path[i + 1]) for i in range(3)], axis=0)
     assert nearest.min() == pytest.approx(r, rel=1e-9)
 
 
 def test_straight_collinear_pipes_do_not_twist():
     path = np.stack([np.linspace(0.0, 50.0, 11), np.linspace(0.0, 20.0, 11), np.linspace(0.0, -5.0, 11)], axis=1)
     mesh = sweep_pipes(path, [0, 11], 0.5, sides=10, caps=False)
-    offsets = (mesh.positions.reshape(11, 10, 3) - path[:, None, :])
+    offsets = mesh.positions.reshape(11, 10, 3) - path[:, None, :]
     assert np.allclose(offsets, offsets[0][None], atol=1e-9)
 
 
@@ -92,9 +90,15 @@ def test_a_hairpin_turn_stays_finite():
 
 def test_duplicate_points_are_dropped_and_degenerate_pipes_skipped():
     points = np.array(
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0],  # pipe 0: a duplicate
-         [7.0, 7.0, 7.0], [7.0, 7.0, 7.0],  # pipe 1: one distinct point
-         [0.0, 5.0, 0.0], [0.0, 5.0, -2.0]]  # pipe 2: a riser
+        [
+            [0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],  # pipe 0: a duplicate
+            [7.0, 7.0, 7.0],
+            [7.0, 7.0, 7.0],  # pipe 1: one distinct point
+            [0.0, 5.0, 0.0],
+            [0.0, 5.0, -2.0],
+        ]  # pipe 2: a riser
     )
     mesh = sweep_pipes(points, [0, 3, 5, 7], [0.1, 0.1, 0.2], sides=8, feature_ids=[4, 5, 6])
     assert sorted(np.unique(mesh.feature_ids).tolist()) == [4, 6]
@@ -107,8 +111,16 @@ def test_it_rejects_a_non_positive_radius():
 
 
 def test_pipes_and_their_translucent_sleeves_make_a_valid_glb(tmp_path):
-    points = np.array([[0.0, 0.0, -1.0], [20.0, 0.0, -1.0], [20.0, 0.0, -2.5], [20.0, 15.0, -2.5],
-                       [0.0, 5.0, -0.8], [0.0, 30.0, -0.8]])
+    points = np.array(
+        [
+            [0.0, 0.0, -1.0],
+            [20.0, 0.0, -1.0],
+            [20.0, 0.0, -2.5],
+            [20.0, 15.0, -2.5],
+            [0.0, 5.0, -0.8],
+            [0.0, 30.0, -0.8],
+        ]
+    )
     offsets = [0, 4, 6]
     pipe = sweep_pipes(points, offsets, [0.1, 0.05], sides=10)
     sleeve = sweep_pipes(points, offsets, [0.6, 0.6], sides=10)
@@ -117,7 +129,10 @@ def test_pipes_and_their_translucent_sleeves_make_a_valid_glb(tmp_path):
         [
             Primitive((pipe.positions - centre).astype(np.float32), pipe.indices, pipe.feature_ids, pipe.normals),
             Primitive(
-                (sleeve.positions - centre).astype(np.float32), sleeve.indices, sleeve.feature_ids, sleeve.normals,
+                (sleeve.positions - centre).astype(np.float32),
+                sleeve.indices,
+                sleeve.feature_ids,
+                sleeve.normals,
                 material=Material(base_color=(1.0, 0.5, 0.0, 0.3), alpha_mode="BLEND", double_sided=True),
             ),
         ],
@@ -160,7 +175,7 @@ def test_simplified_axes_keep_their_ends_and_stay_within_the_plan_and_height_tol
     kept = out[: out_offsets[1]]
     assert 4 < len(kept) < 60, "the zigzag goes, the valley stays"
     assert np.array_equal(kept[0], main[0]) and np.array_equal(kept[-1], main[-1])
-    assert np.array_equal(out[out_offsets[2]:], short)
+    assert np.array_equal(out[out_offsets[2] :], short)
     worst_xy, worst_z = _chord_deviation(main, kept)
     assert worst_xy <= 2.0 + 1e-9 and worst_z <= 0.1 + 1e-9
     with pytest.raises(ValueError, match="positive"):

@@ -1,4 +1,5 @@
 """tiles.pointers: what each layer publishes now, read from the pointers alone, and which layers changed."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Version names of published builds: what new_version writes is exactly what the tile server accepts."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,10 +13,22 @@ def test_new_versions_match_the_pattern_the_server_accepts():
     assert versions == sorted(versions)  # build order is name order: prune keeps the newest
 
 
-@pytest.mark.parametrize("name", ["", ".", "..", "20261204T154113123456Z", "20261204T154113123456Z-",
-                                  "20261204T154113123456Z-4242/..", "../20261204T154113123456Z-4242",
-                                  "20261204T154113123456Z-4242\n", "20261204t154113123456z-4242",
-                                  "20261204T154113123456Z-4242.partial", "２0261204T154113123456Z-4242"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        ".",
+        "..",
+        "20261204T154113123456Z",
+        "20261204T154113123456Z-",
+        "20261204T154113123456Z-4242/..",
+        "../20261204T154113123456Z-4242",
+        "20261204T154113123456Z-4242\n",
+        "20261204t154113123456z-4242",
+        "20261204T154113123456Z-4242.partial",
+        "２0261204T154113123456Z-4242",
+    ],
+)
 def test_other_names_are_not_versions(name):
     assert not is_version(name)
 

@@ -1,4 +1,5 @@
 """The tile service: permissions on every file, validators, caching, gzip, CORS, atomic publish."""
+
 from __future__ import annotations
 
 import gzip
@@ -54,7 +55,9 @@ def test_network_tiles_are_403_for_citizens_tileset_json_included(citizen, field
 
 def test_draft_project_tiles_are_for_planners_only(citizen, field_agent, planner, tiles_root):
     project = PlanningProject.objects.create(name="Îlot Pasteur", slug="ilot-pasteur")
-    variant = ProjectVariant.objects.create(project=project, name="A", slug="a", model_file="a.glb", model_format="gltf")
+    variant = ProjectVariant.objects.create(
+        project=project, name="A", slug="a", model_file="a.glb", model_format="gltf"
+    )
     publish(tiles_root, variant.tile_layer, "draft")
     url = f"/tiles/{variant.tile_layer}/tileset.json"
     assert citizen.get(url).status_code == 403
@@ -122,13 +125,16 @@ def test_two_variants_whose_slugs_join_alike_have_their_own_layers(citizen, plan
     public = PlanningProject.objects.create(name="A B", slug="a-b", status=ProjectStatus.CONSULTATION)
     draft = PlanningProject.objects.create(name="A", slug="a")
     shown = ProjectVariant.objects.create(project=public, name="C", slug="c", model_file="c.glb", model_format="gltf")
-    hidden = ProjectVariant.objects.create(project=draft, name="B C", slug="b-c", model_file="bc.glb",
-                                           model_format="gltf")
+    hidden = ProjectVariant.objects.create(
+        project=draft, name="B C", slug="b-c", model_file="bc.glb", model_format="gltf"
+    )
     assert shown.tile_layer == f"project-{shown.pk}" and hidden.tile_layer == f"project-{hidden.pk}"
     publish(tiles_root, shown.tile_layer, "public")
     publish(tiles_root, hidden.tile_layer, "draft")
-    assert json.loads(b"".join(citizen.get(f"/tiles/{shown.tile_layer}/tileset.json").streaming_content))["marker"] \
+    assert (
+        json.loads(b"".join(citizen.get(f"/tiles/{shown.tile_layer}/tileset.json").streaming_content))["marker"]
         == "public"
+    )
     assert citizen.get(f"/tiles/{hidden.tile_layer}/tileset.json").status_code == 403
     assert planner.get(f"/tiles/{hidden.tile_layer}/tileset.json").status_code == 200
     names = [layer["name"] for layer in citizen.get("/api/session/").json()["layers"]]
@@ -143,5 +149,6 @@ def test_the_session_names_the_build_each_layer_publishes_so_the_app_knows_a_new
     assert layers["basemap"]["url"] == "/tiles/basemap/basemap.json"
     second = publish(tiles_root, "buildings", "v2")
     assert second > first
-    assert {layer["name"]: layer["version"] for layer in citizen.get("/api/session/").json()["layers"]}["buildings"] \
-        == second
+    assert {layer["name"]: layer["version"] for layer in citizen.get("/api/session/").json()["layers"]}[
+        "buildings"
+    ] == second

@@ -1,4 +1,5 @@
 """No URL spelling and no symlink gets a layer's bytes to anyone its permissions leave out; the entitled get theirs."""
+
 from __future__ import annotations
 
 import itertools
@@ -20,8 +21,12 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "citizen account", "planner", "field agent", "admin"]
 # The persona (tests/conftest.py) and Django group of each role; no password, so no hashing per case.
-PERSONAS = {"citizen account": ("charlie", None), "planner": ("alice", "planner"),
-            "field agent": ("bob", "field_agent"), "admin": ("dana", "admin")}
+PERSONAS = {
+    "citizen account": ("charlie", None),
+    "planner": ("alice", "planner"),
+    "field agent": ("bob", "field_agent"),
+    "admin": ("dana", "admin"),
+}
 LAYERS = ["buildings", "terrain", "basemap", "networks", "draft project", "public project", "pointcloud"]
 VICTIMS = ["networks", "draft project"]
 # Who may load each layer; every other layer is for everyone.
@@ -53,8 +58,9 @@ def publish(root: Path, layer: str, marker: bytes) -> tuple[str, dict[str, bytes
 
 
 def variant_of(project: PlanningProject) -> ProjectVariant:
-    return ProjectVariant.objects.create(project=project, name="Variante A", slug="a", model_file="a.ifc",
-                                         model_format="ifc")
+    return ProjectVariant.objects.create(
+        project=project, name="Variante A", slug="a", model_file="a.ifc", model_format="ifc"
+    )
 
 
 @pytest.fixture
@@ -62,9 +68,15 @@ def world(tiles_root) -> World:
     draft = PlanningProject.objects.create(name="Îlot Pasteur", slug="ilot-pasteur")
     public = PlanningProject.objects.create(name="Port Vauban", slug="port-vauban", status=ProjectStatus.CONSULTATION)
     assert not draft.is_public() and public.is_public()
-    names = {"buildings": "buildings", "terrain": "terrain", "basemap": "basemap", "networks": "networks",
-             "draft project": variant_of(draft).tile_layer, "public project": variant_of(public).tile_layer,
-             "pointcloud": "pointcloud-cap-d-antibes"}
+    names = {
+        "buildings": "buildings",
+        "terrain": "terrain",
+        "basemap": "basemap",
+        "networks": "networks",
+        "draft project": variant_of(draft).tile_layer,
+        "public project": variant_of(public).tile_layer,
+        "pointcloud": "pointcloud-cap-d-antibes",
+    }
     versions, files, markers = {}, {}, {}
     for kind, name in names.items():
         markers[kind] = f"{kind.replace(' ', '-')}-{secrets.token_hex(12)}".encode()
@@ -130,8 +142,14 @@ def attack_cases():
 
 @pytest.mark.parametrize(("attack", "victim", "layer", "role"), list(attack_cases()))
 def test_no_spelling_reaches_another_layer(world, client_as, attack: Attack, victim, layer, role):
-    url = attack_url(attack, layer=world.names[layer], own=world.versions[layer], victim=world.names[victim],
-                     version=world.versions[victim], root=str(world.root))
+    url = attack_url(
+        attack,
+        layer=world.names[layer],
+        own=world.versions[layer],
+        victim=world.names[victim],
+        version=world.versions[victim],
+        root=str(world.root),
+    )
     response = client_as(role).get(url)
     # Not a traversal succeeds, for anyone: the entitled read their layers by their own URLs.
     assert response.status_code in (403, 404), url
@@ -171,8 +189,15 @@ LINKS = {
     "to-etc-passwd": ("passwd", "/etc/passwd"),
     "to-older-buildings-build": ("t/old.glb", "../../{old_version}/t/0.glb"),
 }
-LINK_URLS = {"t/evil.glb": "t/evil.glb", "evil.json": "evil.json", "net": "net/tileset.json",
-             "ptr": "ptr/tileset.json", "t/draft.glb": "t/draft.glb", "passwd": "passwd", "t/old.glb": "t/old.glb"}
+LINK_URLS = {
+    "t/evil.glb": "t/evil.glb",
+    "evil.json": "evil.json",
+    "net": "net/tileset.json",
+    "ptr": "ptr/tileset.json",
+    "t/draft.glb": "t/draft.glb",
+    "passwd": "passwd",
+    "t/old.glb": "t/old.glb",
+}
 
 
 @pytest.fixture
@@ -180,9 +205,13 @@ def linked_world(world) -> World:
     """The world, with a buildings build published again carrying LINKS and one link inside itself."""
     root = world.root
     old_version = world.versions["buildings"]
-    fields = {"root": str(root), "networks": str(root / BUILDS / "networks" / world.versions["networks"]),
-              "networks_version": world.versions["networks"], "old_version": old_version,
-              "draft": str(root / BUILDS / world.names["draft project"] / world.versions["draft project"])}
+    fields = {
+        "root": str(root),
+        "networks": str(root / BUILDS / "networks" / world.versions["networks"]),
+        "networks_version": world.versions["networks"],
+        "old_version": old_version,
+        "draft": str(root / BUILDS / world.names["draft project"] / world.versions["draft project"]),
+    }
     with LayerBuild(root, "buildings") as build:
         for rel, content in world.files["buildings"].items():
             (build.path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -220,8 +249,11 @@ def test_a_symlink_inside_its_build_is_served(linked_world, client_as, role):
 
 @pytest.mark.parametrize("target", ["networks build", "tiles folder", "etc"])
 def test_a_layer_pointer_aimed_out_of_its_layer_serves_nothing(world, client_as, target):
-    aim = {"networks build": Path(BUILDS) / "networks" / world.versions["networks"], "tiles folder": Path("."),
-           "etc": Path("/etc")}[target]
+    aim = {
+        "networks build": Path(BUILDS) / "networks" / world.versions["networks"],
+        "tiles folder": Path("."),
+        "etc": Path("/etc"),
+    }[target]
     pointer = world.root / "buildings"
     pointer.unlink()
     pointer.symlink_to(aim)
@@ -232,8 +264,23 @@ def test_a_layer_pointer_aimed_out_of_its_layer_serves_nothing(world, client_as,
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", ["project-0", "project-01", "project-abc", "project-1-2", "project-", "pointcloud-",
-                                  "pointcloud-Big", "buildings2", "NETWORKS", ".builds", "networks.", "-"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "project-0",
+        "project-01",
+        "project-abc",
+        "project-1-2",
+        "project-",
+        "pointcloud-",
+        "pointcloud-Big",
+        "buildings2",
+        "NETWORKS",
+        ".builds",
+        "networks.",
+        "-",
+    ],
+)
 def test_a_name_that_is_no_layer_is_a_404_for_everyone(world, client_as, name, role):
     response = client_as(role).get(f"/tiles/{name}/tileset.json")
     assert response.status_code == 404

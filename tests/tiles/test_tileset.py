@@ -137,9 +137,13 @@ def _full_quadtree(key: str, depth: int, east: float = 0.0, north: float = 0.0, 
     if depth == 0:
         return _leaf(key, east, north, size)
     half = size / 2
-    return TileNode(key=key, children=[
-        _full_quadtree(key + str(i), depth - 1, east + half * (i % 2), north + half * (i // 2), half)
-        for i in range(4)])
+    return TileNode(
+        key=key,
+        children=[
+            _full_quadtree(key + str(i), depth - 1, east + half * (i % 2), north + half * (i // 2), half)
+            for i in range(4)
+        ],
+    )
 
 
 def _documents_tiles(docs: dict) -> tuple[dict[str, int], list[str]]:
@@ -210,14 +214,23 @@ def test_a_layer_built_end_to_end_decodes_back_to_ecef_inside_its_regions(tmp_pa
         if qnode.is_leaf and qnode.count:
             feats = qnode.features
             mesh = extrude_footprints(
-                footprints[feats].reshape(-1, 2), np.arange(feats.size + 1) * 8, np.arange(feats.size + 1),
-                np.zeros(feats.size), heights[feats],
+                footprints[feats].reshape(-1, 2),
+                np.arange(feats.size + 1) * 8,
+                np.arange(feats.size + 1),
+                np.zeros(feats.size),
+                heights[feats],
             )
             ecef = _enu_to_ecef(mesh.positions)
             centre = ecef.mean(axis=0)
             data = write_glb(
-                [Primitive((ecef - centre).astype(np.float32), mesh.indices, mesh.feature_ids,
-                           (mesh.normals @ rot.T).astype(np.float32))],
+                [
+                    Primitive(
+                        (ecef - centre).astype(np.float32),
+                        mesh.indices,
+                        mesh.feature_ids,
+                        (mesh.normals @ rot.T).astype(np.float32),
+                    )
+                ],
                 [ids[i] for i in feats],
                 {"height": heights[feats].astype(np.float32)},
                 class_name="building",
@@ -234,6 +247,7 @@ def test_a_layer_built_end_to_end_decodes_back_to_ecef_inside_its_regions(tmp_pa
     assert_valid_glb(next(iter(written.values()))[0], tmp_path)
 
     seen = 0
+
     def check(doc_path: str, tile: dict, accumulated: np.ndarray) -> None:
         nonlocal seen
         matrix = np.array(tile.get("transform", np.eye(4).ravel().tolist())).reshape(4, 4, order="F")

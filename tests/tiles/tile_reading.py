@@ -1,4 +1,5 @@
 """Read a published layer back as a client does: tileset.json, external tilesets, glb content, transforms."""
+
 from __future__ import annotations
 
 import json
@@ -74,6 +75,13 @@ def decode(content: Content) -> tuple[list[DecodedPrimitive], dict, dict]:
         normals = None
         if "NORMAL" in prim["attributes"]:
             normals = gltf_to_ecef(read_accessor(document, binary, prim["attributes"]["NORMAL"]))
-        prims.append(DecodedPrimitive(ecef, fids, read_accessor(document, binary, prim["indices"]).astype(np.int64),
-                                      document["materials"][prim["material"]], normals))
+        prims.append(
+            DecodedPrimitive(
+                ecef,
+                fids,
+                read_accessor(document, binary, prim["indices"]).astype(np.int64),
+                document["materials"][prim["material"]],
+                normals,
+            )
+        )
     return prims, read_property_table(document, binary), document

@@ -3,6 +3,7 @@
 Each is a raw request path, percent-encoding as sent on the wire, to be filled by `attack_urls`. The Django tests
 send them to the view; a test through nginx can send the same strings (raw, without normalising them).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple

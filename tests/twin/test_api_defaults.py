@@ -1,4 +1,5 @@
 """The API's defaults: closed unless a view opens it, no HTTP Basic, and a ceiling on every page."""
+
 from __future__ import annotations
 
 import base64
@@ -47,7 +48,8 @@ def test_a_list_gives_at_most_500_rows_however_many_are_asked(citizen):
 
     PointOfInterest.objects.bulk_create(
         PointOfInterest(name=f"Lieu {i}", slug=f"lieu-{i}", geom=Point(1031000.0 + i, 6280000.0, 5.0, srid=2154))
-        for i in range(501))
+        for i in range(501)
+    )
     body = citizen.get("/api/pois/", {"limit": 100000}).json()
     assert body["count"] == 501
     assert len(body["results"]["features"]) == 500

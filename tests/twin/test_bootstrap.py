@@ -1,4 +1,5 @@
 """`make demo` / `make test` setup: what is wrong and how to fix it, never a bare stack trace."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ def run(env: dict[str, str], user: str | None = None, script: Path = BOOTSTRAP) 
     cmd = ["bash", str(script)]
     if user:
         cmd = ["runuser", "-u", user, "--", *cmd]
-    return subprocess.run(cmd, cwd=script.parent.parent, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        cmd, cwd=script.parent.parent, env={**os.environ, **env}, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_a_user_without_root_or_sudo_is_told_which_packages_to_install():
@@ -34,8 +37,11 @@ def test_a_user_without_root_or_sudo_is_told_which_packages_to_install():
         for folder in (repo, repo / "scripts"):
             folder.chmod(0o777)
         # `sl` is a real Debian package that nobody needs here: missing on purpose.
-        result = run({"JUMEAU_EXTRA_DEB_PACKAGES": "sl", "HOME": str(repo)}, user="nobody",
-                     script=repo / "scripts" / "bootstrap.sh")
+        result = run(
+            {"JUMEAU_EXTRA_DEB_PACKAGES": "sl", "HOME": str(repo)},
+            user="nobody",
+            script=repo / "scripts" / "bootstrap.sh",
+        )
     finally:
         shutil.rmtree(repo, ignore_errors=True)
     assert result.returncode != 0

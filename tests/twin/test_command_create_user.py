@@ -1,4 +1,5 @@
 """`manage.py create_user`: an account with its role in one step, usable at once; bad input changes nothing."""
+
 import io
 
 import pytest

@@ -1,8 +1,9 @@
 """3D axis of pipes from top, invert, cover, survey points, vertex z or standard depth."""
+
 import pytest
 
-from twin.depth import compute_axis, project_point
 from twin.depth import DepthObservation as Obs
+from twin.depth import compute_axis, project_point
 
 LINE = [(0.0, 0.0), (100.0, 0.0)]
 
@@ -17,8 +18,12 @@ def test_top_of_pipe_minus_half_the_outer_diameter():
 
 
 def test_invert_plus_half_the_inner_diameter_interpolated_along_the_line():
-    axis = compute_axis(LINE, [Obs("invert", 137.0, position=0.0), Obs("invert", 136.0, position=100.0)],
-                        inner_diameter_mm=300, outer_diameter_mm=360)
+    axis = compute_axis(
+        LINE,
+        [Obs("invert", 137.0, position=0.0), Obs("invert", 136.0, position=100.0)],
+        inner_diameter_mm=300,
+        outer_diameter_mm=360,
+    )
     assert axis.method == "invert"
     assert [p[2] for p in axis.coords] == pytest.approx([137.15, 136.15])
 
@@ -31,9 +36,11 @@ def test_cover_depth_needs_the_terrain():
 
 def test_survey_points_win_and_are_interpolated_by_distance():
     line = [(0.0, 0.0), (50.0, 0.0), (100.0, 0.0)]
-    obs = [Obs("top", 139.0, point=(0.0, 0.05), source="survey", precision_z="A"),
-           Obs("top", 138.0, point=(100.0, -0.05), source="survey", precision_z="A"),
-           Obs("invert", 120.0, position=0.0)]
+    obs = [
+        Obs("top", 139.0, point=(0.0, 0.05), source="survey", precision_z="A"),
+        Obs("top", 138.0, point=(100.0, -0.05), source="survey", precision_z="A"),
+        Obs("invert", 120.0, position=0.0),
+    ]
     axis = compute_axis(line, obs)
     assert axis.method == "survey"
     assert [p[2] for p in axis.coords] == pytest.approx([139.0, 138.5, 138.0])

@@ -1,4 +1,5 @@
 """twin.geodesy: PROJ's best operation whose grids are here, never a ballpark; refusals name the missing grid."""
+
 import numpy as np
 import pytest
 from pyproj import Transformer

@@ -1,4 +1,5 @@
 """Orthometric heights become ellipsoidal only through a real geoid grid."""
+
 from __future__ import annotations
 
 import numpy as np

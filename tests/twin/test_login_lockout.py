@@ -1,4 +1,5 @@
 """Sign-in under attack: the Nth wrong password locks (address, account) out until the cool-off, for every form."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The progress line of long jobs: counts, percent, rate and the time left, not more often than asked."""
+
 from twin.progress import Meter, eta_text
 
 
@@ -19,8 +20,10 @@ def test_it_says_counts_rate_and_time_left_at_most_every_interval_then_at_the_en
     meter.advance(150)  # 250 done in 2.5 s: 100/s, 750 left
     clock.now += 5.0
     meter.advance(750)
-    assert lines == ["buildings written: 250/1,000 (25 %), 100.0/s, about 8 s left",
-                     "buildings written: 1,000/1,000 (100 %), 133.3/s, done in 8 s"]
+    assert lines == [
+        "buildings written: 250/1,000 (25 %), 100.0/s, about 8 s left",
+        "buildings written: 1,000/1,000 (100 %), 133.3/s, done in 8 s",
+    ]
 
 
 def test_durations_read_as_a_person_says_them():

@@ -1,4 +1,5 @@
 """RasterSampler: bilinear heights, and the digest that tells a terrain build which tiles a new DEM changes."""
+
 from __future__ import annotations
 
 import numpy as np

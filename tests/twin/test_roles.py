@@ -1,4 +1,5 @@
 """Network data and draft projects reach no citizen, anywhere in the API."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,15 +14,22 @@ pytestmark = pytest.mark.django_db
 def water_main(db) -> NetworkSegment:
     operator = NetworkOperator.objects.create(name="Régie des Eaux d'Antibes")
     network = Network.objects.create(operator=operator, network_type="water", name="AEP Antibes")
-    return NetworkSegment.objects.create(network=network, source_key="raepa", source_id="AEP-1", feature_type="Canalisation",
-                                         geom=LineString((1033400, 6284460), (1033450, 6284470), srid=2154))
+    return NetworkSegment.objects.create(
+        network=network,
+        source_key="raepa",
+        source_id="AEP-1",
+        feature_type="Canalisation",
+        geom=LineString((1033400, 6284460), (1033450, 6284470), srid=2154),
+    )
 
 
 @pytest.fixture
 def projects(db) -> dict[str, PlanningProject]:
     return {
         "draft": PlanningProject.objects.create(name="Îlot Pasteur", slug="ilot-pasteur"),
-        "public": PlanningProject.objects.create(name="Tour du Port", slug="tour-du-port", status=ProjectStatus.CONSULTATION),
+        "public": PlanningProject.objects.create(
+            name="Tour du Port", slug="tour-du-port", status=ProjectStatus.CONSULTATION
+        ),
     }
 
 

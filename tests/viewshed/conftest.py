@@ -30,9 +30,19 @@ def write_terrain(path: Path) -> Path:
     n = int(SIZE / PIXEL)
     ys = Y0 + SIZE - (np.arange(n) + 0.5) * PIXEL
     z = np.where(ys[:, None] < SEA_EDGE_Y, -6.0, LAND_Z) * np.ones((1, n))
-    raster = GDALRaster({"driver": "GTiff", "name": str(path), "srid": 2154, "width": n, "height": n, "datatype": 6,
-                         "origin": (X0, Y0 + SIZE), "scale": (PIXEL, -PIXEL),
-                         "bands": [{"data": z.astype(np.float32), "nodata_value": -9999.0}]})
+    raster = GDALRaster(
+        {
+            "driver": "GTiff",
+            "name": str(path),
+            "srid": 2154,
+            "width": n,
+            "height": n,
+            "datatype": 6,
+            "origin": (X0, Y0 + SIZE),
+            "scale": (PIXEL, -PIXEL),
+            "bands": [{"data": z.astype(np.float32), "nodata_value": -9999.0}],
+        }
+    )
     del raster
     return path
 
@@ -55,17 +65,46 @@ def city(db, tmp_path, settings) -> City:
     settings.JUMEAU_EXTENT = (X0, Y0, X0 + SIZE, Y0 + SIZE)
     settings.JUMEAU_VIEWSHED_MAX_RADIUS_M = 3000.0
     path = write_terrain(tmp_path / "terrain.tif")
-    Terrain.objects.create(name="test", file=str(path), extent=Polygon.from_bbox((X0, Y0, X0 + SIZE, Y0 + SIZE)),
-                           pixel_size=PIXEL, width=200, height=200, min_z=-6, max_z=LAND_Z, active=True)
-    home = Building.objects.create(source_key="test", source_id="HOME", footprint=box(X0 + 180, Y0 + 200, X0 + 220, Y0 + 220),
-                                   ground_z=LAND_Z, roof_z=LAND_Z + 15.0, storeys=5, name="Résidence")
-    Building.objects.create(source_key="test", source_id="NEIGHBOUR",
-                            footprint=box(X0 + 60, Y0 + 250, X0 + 90, Y0 + 290, clockwise=True),
-                            ground_z=LAND_Z, roof_z=LAND_Z + 9.0, storeys=3)
+    Terrain.objects.create(
+        name="test",
+        file=str(path),
+        extent=Polygon.from_bbox((X0, Y0, X0 + SIZE, Y0 + SIZE)),
+        pixel_size=PIXEL,
+        width=200,
+        height=200,
+        min_z=-6,
+        max_z=LAND_Z,
+        active=True,
+    )
+    home = Building.objects.create(
+        source_key="test",
+        source_id="HOME",
+        footprint=box(X0 + 180, Y0 + 200, X0 + 220, Y0 + 220),
+        ground_z=LAND_Z,
+        roof_z=LAND_Z + 15.0,
+        storeys=5,
+        name="Résidence",
+    )
+    Building.objects.create(
+        source_key="test",
+        source_id="NEIGHBOUR",
+        footprint=box(X0 + 60, Y0 + 250, X0 + 90, Y0 + 290, clockwise=True),
+        ground_z=LAND_Z,
+        roof_z=LAND_Z + 9.0,
+        storeys=3,
+    )
     project = PlanningProject.objects.create(name="Tour du port", slug="tour", status="consultation")
-    tower = ProjectVariant.objects.create(project=project, name="Haute", slug="haute", model_file="none.glb",
-                                          model_format="glb", footprint=box(X0 + 170, Y0 + 172, X0 + 230, Y0 + 190),
-                                          min_z=LAND_Z, max_z=LAND_Z + 60.0)
-    lighthouse = PointOfInterest.objects.create(name="Phare", slug="phare", category="monument",
-                                                geom=Point(X0 + 200, Y0 + 40, 12.0, srid=2154))
+    tower = ProjectVariant.objects.create(
+        project=project,
+        name="Haute",
+        slug="haute",
+        model_file="none.glb",
+        model_format="glb",
+        footprint=box(X0 + 170, Y0 + 172, X0 + 230, Y0 + 190),
+        min_z=LAND_Z,
+        max_z=LAND_Z + 60.0,
+    )
+    lighthouse = PointOfInterest.objects.create(
+        name="Phare", slug="phare", category="monument", geom=Point(X0 + 200, Y0 + 40, 12.0, srid=2154)
+    )
     return City(home, tower, lighthouse, tmp_path)

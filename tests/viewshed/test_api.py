@@ -59,8 +59,15 @@ def test_a_citizen_sees_the_sea_from_a_belvedere(citizen, city) -> None:
 
 
 def test_a_balcony_before_and_after_the_tower(citizen, city) -> None:
-    r = post(citizen, {"observer": {"building": city.home.pk, "floor": 2, "facade_azimuth": 180},
-                       "eye_height": 1.6, "radius": 400, "variant": city.tower.pk})
+    r = post(
+        citizen,
+        {
+            "observer": {"building": city.home.pk, "floor": 2, "facade_azimuth": 180},
+            "eye_height": 1.6,
+            "radius": 400,
+            "variant": city.tower.pk,
+        },
+    )
     assert r.status_code == 200, r.content
     body = r.json()
     before, after, change = body["before"], body["after"], body["change"]
@@ -81,8 +88,14 @@ def test_a_click_on_a_facade_is_a_balcony(citizen, city) -> None:
 
     lon, lat = lonlat(X0 + 200.0, Y0 + 199.95)
     h = LAND_Z + 4.0 + float(city_frame().undulation(lon, lat))
-    r = post(citizen, {"observer": {"lon": lon, "lat": lat, "height": h, "building_source_id": "HOME"},
-                       "radius": 300, "shapes": False})
+    r = post(
+        citizen,
+        {
+            "observer": {"lon": lon, "lat": lat, "height": h, "building_source_id": "HOME"},
+            "radius": 300,
+            "shapes": False,
+        },
+    )
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["observer"]["floor"] == 1 and body["observer"]["facing_deg"] == pytest.approx(180.0)
@@ -171,5 +184,11 @@ def test_the_schema_documents_the_viewshed(citizen, db) -> None:
     response = schema["components"]["schemas"]["ViewshedResponse"]["properties"]
     assert {"before", "after", "change", "overlay", "observer"} <= set(response)
     numbers = schema["components"]["schemas"]["ViewNumbers"]["properties"]
-    assert {"visible_area_m2", "sea_share_of_azimuths", "sea_solid_angle_sr", "sky_view_factor", "horizon_deg",
-            "landmarks"} <= set(numbers)
+    assert {
+        "visible_area_m2",
+        "sea_share_of_azimuths",
+        "sea_solid_angle_sr",
+        "sky_view_factor",
+        "horizon_deg",
+        "landmarks",
+    } <= set(numbers)

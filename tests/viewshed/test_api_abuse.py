@@ -60,8 +60,11 @@ def fresh_throttle():
 
 def test_a_client_forging_x_forwarded_for_is_still_slowed_down(citizen, built, settings, fresh_throttle) -> None:
     # Behind nginx (one trusted proxy) the address nginx appends is the client, whatever came before it.
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1,
-                               "DEFAULT_THROTTLE_RATES": {"viewshed": "2/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "NUM_PROXIES": 1,
+        "DEFAULT_THROTTLE_RATES": {"viewshed": "2/min"},
+    }
     codes = [post(citizen, body(), HTTP_X_FORWARDED_FOR=f"10.0.0.{i}, 203.0.113.9").status_code for i in range(3)]
     assert codes == [200, 200, 429]
     r = post(citizen, body(), HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9")
@@ -72,8 +75,11 @@ def test_a_client_forging_x_forwarded_for_is_still_slowed_down(citizen, built, s
 
 def test_without_a_proxy_a_forged_header_is_ignored(citizen, built, settings, fresh_throttle) -> None:
     # The embedded server has no proxy: the socket's address is the client, the header is the client's own words.
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0,
-                               "DEFAULT_THROTTLE_RATES": {"viewshed": "2/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "NUM_PROXIES": 0,
+        "DEFAULT_THROTTLE_RATES": {"viewshed": "2/min"},
+    }
     codes = [post(citizen, body(), HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code for i in range(3)]
     assert codes == [200, 200, 429]
     assert int(post(citizen, body(), HTTP_X_FORWARDED_FOR="10.1.1.1")["Retry-After"]) > 0

@@ -84,10 +84,24 @@ def test_after_a_sync_and_a_tile_build_the_surface_model_is_patched_not_rebuilt(
     ensure_surface()
     delivery = tmp_path / "kiosque.geojson"
     x, y = X0 + 300, Y0 + 300
-    delivery.write_text(json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
-        "name": "urn:ogc:def:crs:EPSG::2154"}}, "features": [{"type": "Feature", "properties": {
-            "ID": "KIOSK", "HAUTEUR": 4.0, "Z_MIN_SOL": LAND_Z}, "geometry": {"type": "Polygon", "coordinates": [[
-                [x, y], [x + 10, y], [x + 10, y + 6], [x, y + 6], [x, y]]]}}]}))
+    delivery.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"ID": "KIOSK", "HAUTEUR": 4.0, "Z_MIN_SOL": LAND_Z},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[[x, y], [x + 10, y], [x + 10, y + 6], [x, y + 6], [x, y]]],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     run = import_path(delivery, options={"kind": "buildings", "source_key": "kiosques"})
     assert run.dirty_layers == ["buildings"]
     [record] = build_layers(["buildings"], progress=lambda m: None)
@@ -102,8 +116,13 @@ def test_a_change_no_sync_recorded_rebuilds_everything(city) -> None:
 
     ensure_surface()
     Change.objects.create(layer="buildings", area=box(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20))
-    Building.objects.create(source_key="test", source_id="SHED", footprint=box(X0 + 300, Y0 + 300, X0 + 304, Y0 + 304),
-                            ground_z=LAND_Z, roof_z=LAND_Z + 3)
+    Building.objects.create(
+        source_key="test",
+        source_id="SHED",
+        footprint=box(X0 + 300, Y0 + 300, X0 + 304, Y0 + 304),
+        ground_z=LAND_Z,
+        roof_z=LAND_Z + 3,
+    )
     ensure_surface()
     assert SurfaceCache(dsm_dir()).meta()["mode"] == "full"
 
@@ -166,8 +185,13 @@ def test_a_nearby_change_no_sync_recorded_grows_the_patch(city) -> None:
     kiosk = box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 306)
     Building.objects.create(source_key="test", source_id="KIOSK", footprint=kiosk, ground_z=LAND_Z, roof_z=LAND_Z + 4)
     Change.objects.create(layer="buildings", area=kiosk, source_ids=["KIOSK"])
-    Building.objects.create(source_key="test", source_id="SHED", footprint=box(X0 + 330, Y0 + 290, X0 + 334, Y0 + 294),
-                            ground_z=LAND_Z, roof_z=LAND_Z + 3)
+    Building.objects.create(
+        source_key="test",
+        source_id="SHED",
+        footprint=box(X0 + 330, Y0 + 290, X0 + 334, Y0 + 294),
+        ground_z=LAND_Z,
+        roof_z=LAND_Z + 3,
+    )
     surface = ensure_surface()
     meta = SurfaceCache(dsm_dir()).meta()
     assert meta["mode"] == "patch"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.viewshed.conftest import LAND_Z, X0, Y0
+from tests.viewshed.conftest import LAND_Z, X0
 from viewshed.br209 import VSC_TARGET_PCT
 from viewshed.daylight import UNOBSTRUCTED_VSC
 from viewshed.impact import Parameters
@@ -81,8 +81,9 @@ def test_a_variant_without_geometry_is_refused_with_what_to_do(city) -> None:
     from viewshed.errors import ImpactError
     from viewshed.models import ImpactReport
 
-    bare = ProjectVariant.objects.create(project=city.tower.project, name="Vide", slug="vide", model_file="x.glb",
-                                         model_format="glb")
+    bare = ProjectVariant.objects.create(
+        project=city.tower.project, name="Vide", slug="vide", model_file="x.glb", model_format="glb"
+    )
     with pytest.raises(ImpactError, match="import its model again"):
         ImpactReport.refresh(bare)
     assert np.isfinite(city.tower.max_z)

@@ -21,9 +21,16 @@ def reports(city):
     from viewshed.models import ImpactReport
 
     draft = PlanningProject.objects.create(name=DRAFT_NAME, slug=DRAFT_SLUG, status="draft")
-    hidden = ProjectVariant.objects.create(project=draft, name="Haute", slug=DRAFT_VARIANT, model_file="none.glb",
-                                           model_format="glb", footprint=city.tower.footprint,
-                                           min_z=city.tower.min_z, max_z=city.tower.max_z)
+    hidden = ProjectVariant.objects.create(
+        project=draft,
+        name="Haute",
+        slug=DRAFT_VARIANT,
+        model_file="none.glb",
+        model_format="glb",
+        footprint=city.tower.footprint,
+        min_z=city.tower.min_z,
+        max_z=city.tower.max_z,
+    )
     public, _ = ImpactReport.refresh(city.tower, Parameters(radius_m=150.0))
     secret, _ = ImpactReport.refresh(hidden, Parameters(radius_m=150.0))
     return public, secret

@@ -14,8 +14,16 @@ from viewshed.facade_horizon import facade_horizons
 
 def vsc_at(dsm: np.ndarray, x: float, y: float, z: float, facing_deg: float, max_distance_m: float = 2000.0) -> float:
     """VSC of one window over a 1 m DSM whose NW corner is (0, rows)."""
-    h = facade_horizons(dsm, (0.0, float(dsm.shape[0])), 1.0, np.array([x]), np.array([y]), np.array([z]),
-                        np.radians([facing_deg]), max_distance_m=max_distance_m)
+    h = facade_horizons(
+        dsm,
+        (0.0, float(dsm.shape[0])),
+        1.0,
+        np.array([x]),
+        np.array([y]),
+        np.array([z]),
+        np.radians([facing_deg]),
+        max_distance_m=max_distance_m,
+    )
     return float(vertical_sky_component(h)[0])
 
 
@@ -25,9 +33,15 @@ def cie_vsc_of_parallel_wall(angle_deg: float) -> float:
 
     def f(el: float, az: float) -> float:
         return (1 + 2 * math.sin(el)) / 3 * math.cos(el) ** 2 * math.cos(az)
+
     vertical, _ = dblquad(f, -math.pi / 2, math.pi / 2, lambda az: math.atan(t * math.cos(az)), lambda az: math.pi / 2)
-    horizontal, _ = dblquad(lambda el, az: (1 + 2 * math.sin(el)) / 3 * math.sin(el) * math.cos(el),
-                            0, 2 * math.pi, lambda az: 0.0, lambda az: math.pi / 2)
+    horizontal, _ = dblquad(
+        lambda el, az: (1 + 2 * math.sin(el)) / 3 * math.sin(el) * math.cos(el),
+        0,
+        2 * math.pi,
+        lambda az: 0.0,
+        lambda az: math.pi / 2,
+    )
     return 100 * vertical / horizontal
 
 

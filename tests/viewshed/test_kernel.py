@@ -18,7 +18,7 @@ def city(rows: int, cols: int, seed: int) -> np.ndarray:
     for _ in range(rows * cols // 300):
         r, c = rng.integers(0, rows), rng.integers(0, cols)
         h, w = rng.integers(3, 18, 2)
-        dsm[r:r + h, c:c + w] += rng.uniform(3.0, 40.0)
+        dsm[r : r + h, c : c + w] += rng.uniform(3.0, 40.0)
     return dsm.astype(np.float32)
 
 
@@ -37,8 +37,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("rows", "cols", "seed", "orow", "ocol", "oh", "th"), CASES)
-def test_it_matches_gdal_on_every_cell(rows: int, cols: int, seed: int, orow: int, ocol: int,
-                                       oh: float, th: float) -> None:
+def test_it_matches_gdal_on_every_cell(
+    rows: int, cols: int, seed: int, orow: int, ocol: int, oh: float, th: float
+) -> None:
     dsm = city(rows, cols, seed)
     ours = viewshed(dsm, orow, ocol, oh, th)
     assert np.array_equal(ours, gdal_viewshed(dsm, orow, ocol, oh, th))
@@ -60,13 +61,17 @@ def test_it_matches_gdal_with_range_and_curvature(cell_size: float, max_distance
     assert np.array_equal(viewshed(*args), gdal_viewshed(*args))
 
 
-@pytest.mark.parametrize(("orow", "ocol", "max_distance", "curvature"), [
-    (300, 420, None, 0.0),  # row wedges longer than one block of transposed rings, both ways
-    (620, 35, 380.0, 0.0),  # the range ends inside blocks: cells past it stay 0
-    (40, 600, 250.0, STANDARD_REFRACTION),
-])
-def test_it_matches_gdal_on_a_window_wider_than_a_block(orow: int, ocol: int, max_distance: float | None,
-                                                         curvature: float) -> None:
+@pytest.mark.parametrize(
+    ("orow", "ocol", "max_distance", "curvature"),
+    [
+        (300, 420, None, 0.0),  # row wedges longer than one block of transposed rings, both ways
+        (620, 35, 380.0, 0.0),  # the range ends inside blocks: cells past it stay 0
+        (40, 600, 250.0, STANDARD_REFRACTION),
+    ],
+)
+def test_it_matches_gdal_on_a_window_wider_than_a_block(
+    orow: int, ocol: int, max_distance: float | None, curvature: float
+) -> None:
     dsm = city(650, 700, 11)
     args = (dsm, orow, ocol, 1.7, 0.0, max_distance, 1.0, curvature)
     assert np.array_equal(viewshed(*args), gdal_viewshed(*args))

@@ -23,7 +23,7 @@ def street_canyon(height: float, width: int, length: int = 2001) -> np.ndarray:
     side = 40
     dsm = np.zeros((length, width + 2 * side), dtype=np.float32)
     dsm[:, :side] = height
-    dsm[:, side + width:] = height
+    dsm[:, side + width :] = height
     return dsm
 
 
@@ -68,8 +68,10 @@ def test_visible_area_counts_square_metres() -> None:
 
 def rectangle_solid_angle(x1: float, x2: float, y1: float, y2: float, h: float) -> float:
     """Solid angle of the flat rectangle [x1, x2] x [y1, y2] seen from height h above the origin."""
+
     def f(x: float, y: float) -> float:
         return math.atan(x * y / (h * math.sqrt(h * h + x * x + y * y)))
+
     return f(x2, y2) - f(x1, y2) - f(x2, y1) + f(x1, y1)
 
 
@@ -97,11 +99,13 @@ def test_a_landmark_behind_a_building_is_hidden() -> None:
     dsm[40:60, 70:75] = 20.0  # a building east of the observer
     # CRS: origin (x_min, y_max) = (1000, 5000), 1 m cells; observer cell (50, 50).
     origin = (1000.0, 5000.0)
-    landmarks = np.array([
-        [1000 + 90.5, 5000 - 50.5, 15.0],  # behind the building, lower than it
-        [1000 + 90.5, 5000 - 50.5, 60.0],  # behind it, tall enough to clear it
-        [1000 + 20.5, 5000 - 50.5, 5.0],  # west, open ground
-    ])
+    landmarks = np.array(
+        [
+            [1000 + 90.5, 5000 - 50.5, 15.0],  # behind the building, lower than it
+            [1000 + 90.5, 5000 - 50.5, 60.0],  # behind it, tall enough to clear it
+            [1000 + 20.5, 5000 - 50.5, 5.0],  # west, open ground
+        ]
+    )
     seen = landmarks_visible(dsm, 50, 50, 1.7, landmarks, origin=origin)
     assert seen.tolist() == [False, True, True]
 
@@ -117,12 +121,13 @@ def test_the_horizon_after_a_project_walks_only_the_rays_over_it() -> None:
     before = horizon_profile(dsm, 150, 150, 1.7, 360, max_distance=140.0, max_height=20.0)
     for r0, c0, h, w in [(60, 170, 12, 30), (200, 90, 40, 8), (148, 152, 3, 3), (140, 140, 3, 25)]:
         after_dsm = dsm.copy()
-        after_dsm[r0:r0 + h, c0:c0 + w] = 60.0
+        after_dsm[r0 : r0 + h, c0 : c0 + w] = 60.0
         rr, cc = np.nonzero(after_dsm != dsm)
         todo = azimuths_crossing(rr, cc, 150, 150, 360)
         full = horizon_profile(after_dsm, 150, 150, 1.7, 360, max_distance=140.0, max_height=60.0)
-        reused = horizon_profile(after_dsm, 150, 150, 1.7, 360, max_distance=140.0, max_height=60.0,
-                                 known=before, todo=todo)
+        reused = horizon_profile(
+            after_dsm, 150, 150, 1.7, 360, max_distance=140.0, max_height=60.0, known=before, todo=todo
+        )
         assert np.array_equal(full, reused)
         assert (full != before).any() and todo[full != before].all()
     # A block far to the north-east is a narrow sector; a ring around the eye is every ray.

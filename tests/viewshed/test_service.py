@@ -21,8 +21,11 @@ FROM_LONLAT = lambda lon, lat: (np.asarray(lon, float) * 1e5, np.asarray(lat, fl
 
 def surface(dsm: np.ndarray, sea: np.ndarray | None = None) -> SurfaceModel:
     rows, cols = dsm.shape
-    return SurfaceModel(Grid(0.0, float(rows), 1.0, rows, cols), dsm.astype(np.float32),
-                        sea if sea is not None else np.zeros(dsm.shape, dtype=bool))
+    return SurfaceModel(
+        Grid(0.0, float(rows), 1.0, rows, cols),
+        dsm.astype(np.float32),
+        sea if sea is not None else np.zeros(dsm.shape, dtype=bool),
+    )
 
 
 def eye_at(s: SurfaceModel, row: int, col: int, height: float, facing: float | None = None) -> Eye:
@@ -62,7 +65,7 @@ def test_a_street_canyon_has_the_textbook_sky_view_factor() -> None:
     height, width = 15.0, 21
     dsm = np.zeros((1601, width + 80))
     dsm[:, :40] = height
-    dsm[:, 40 + width:] = height
+    dsm[:, 40 + width :] = height
     s = surface(dsm)
     result = view(s, eye_at(s, 800, 40 + width // 2, 0.0), 790.0)
     assert result["before"]["sky_view_factor"] == pytest.approx(math.cos(math.atan(2 * height / width)), abs=0.01)
@@ -78,8 +81,9 @@ def seaside() -> tuple[SurfaceModel, Eye, object]:
     s = surface(dsm, sea)
     x, y = s.grid.centre(150, 300)
     eye = Eye(float(x), float(y) - 0.25, 20.0, 180.0)
-    tower = footprint_patch(((((270.0, 601 - 160.0), (330.0, 601 - 160.0), (330.0, 601 - 175.0),
-                               (270.0, 601 - 175.0)),),), 80.0, s.grid)
+    tower = footprint_patch(
+        ((((270.0, 601 - 160.0), (330.0, 601 - 160.0), (330.0, 601 - 175.0), (270.0, 601 - 175.0)),),), 80.0, s.grid
+    )
     return s, eye, tower
 
 
@@ -94,7 +98,8 @@ def test_a_tower_in_front_of_a_window_takes_away_sea() -> None:
     assert after["sea_share_of_azimuths"] < before["sea_share_of_azimuths"] - 0.2
     assert after["sea_solid_angle_sr"] < before["sea_solid_angle_sr"]
     assert change["lost_m2"] > 10_000 and change["lost_m2"] == pytest.approx(
-        before["visible_area_m2"] - after["visible_area_m2"] + change["gained_m2"])
+        before["visible_area_m2"] - after["visible_area_m2"] + change["gained_m2"]
+    )
     assert before["landmarks"][0]["visible"] and not after["landmarks"][0]["visible"]
     # At most half the sky (the building behind), plus the one azimuth grazing the facade plane.
     assert after["sky_view_factor"] < before["sky_view_factor"] <= 0.5 + 1 / 360 + 1e-12
@@ -166,7 +171,7 @@ def test_the_update_after_a_local_change_equals_a_fresh_viewshed() -> None:
         r0, c0 = int(rng.integers(0, rows)), int(rng.integers(0, cols))
         h, w = int(rng.integers(1, 8)), int(rng.integers(1, 8))
         changed = dsm.copy()
-        changed[r0:r0 + h, c0:c0 + w] += 30.0
+        changed[r0 : r0 + h, c0 : c0 + w] += 30.0
         rr, cc = np.nonzero(changed != dsm)
         new_height = 1.7 + float(dsm[orow, ocol]) - float(changed[orow, ocol])
         fresh = viewshed(changed, orow, ocol, new_height, max_distance=md)

@@ -1,4 +1,5 @@
 """Shadows on the DSM: the sweep against a plain ray cast, cell for cell; sun hours with and without a variant."""
+
 import math
 
 import numpy as np
@@ -42,12 +43,14 @@ def town():
     dsm = (rng.random((31, 43)) * 2).astype(np.float32)
     for _ in range(12):
         r, c = rng.integers(0, 28), rng.integers(0, 40)
-        dsm[r:r + rng.integers(2, 6), c:c + rng.integers(2, 6)] = rng.uniform(6, 25)
+        dsm[r : r + rng.integers(2, 6), c : c + rng.integers(2, 6)] = rng.uniform(6, 25)
     return dsm
 
 
-@pytest.mark.parametrize("azimuth,elevation", [(135, 30), (200, 10), (290, 45), (10, 5), (90, 20), (180, 60),
-                                               (45, 45), (250.5, 3), (333, 25)])
+@pytest.mark.parametrize(
+    "azimuth,elevation",
+    [(135, 30), (200, 10), (290, 45), (10, 5), (90, 20), (180, 60), (45, 45), (250.5, 3), (333, 25)],
+)
 def test_the_sweep_agrees_with_a_ray_cast_from_every_cell(town, azimuth, elevation):
     expected = brute_force_shadow(town, 1.0, azimuth, elevation)
     heights, transposed = shadow_heights(town, 1.0, azimuth, elevation)

@@ -1,4 +1,5 @@
 """The sun's position: pvlib's SPA against the published NREL SPA test values, and the local days it walks."""
+
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -9,8 +10,15 @@ from viewshed.sun import day_times, sun_positions
 def test_it_matches_the_nrel_spa_reference_to_a_hundredth_of_a_degree():
     # Reda & Andreas (2004), NREL/TP-560-34302, appendix A.5: Golden, Colorado, 17 Oct 2003
     # 12:30:30 local (UTC-7), 820 mbar, 11 °C, delta T 67 s -> zenith 50.11162°, azimuth 194.34024°.
-    sun = sun_positions([datetime(2003, 10, 17, 19, 30, 30, tzinfo=UTC)], 39.742476, -105.1786, 1830.14,
-                        pressure_mbar=820, temperature_c=11, delta_t=67)
+    sun = sun_positions(
+        [datetime(2003, 10, 17, 19, 30, 30, tzinfo=UTC)],
+        39.742476,
+        -105.1786,
+        1830.14,
+        pressure_mbar=820,
+        temperature_c=11,
+        delta_t=67,
+    )
     assert abs((90 - sun.elevation[0]) - 50.11162) < 0.01
     assert abs(sun.azimuth[0] - 194.34024) < 0.01
 

@@ -7,6 +7,7 @@ whole layer from a few tiles. Each tile's manifest entry keeps a hash of what we
 rebuild rewrites only the tiles whose content changed and hard-links the others from the published
 build (LayerBuild.reuse).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -135,8 +136,7 @@ _JOB: dict = {}
 
 def _run_tile(args: tuple[str, np.ndarray, float | None]) -> tuple[str, int, Region, tuple[float, float, float]]:
     key, idx, tolerance = args
-    glb, region, centre = (_JOB["make_tile"](key, idx) if tolerance is None
-                           else _JOB["make_parent"](key, idx, tolerance))
+    glb, region, centre = _JOB["make_tile"](key, idx) if tolerance is None else _JOB["make_parent"](key, idx, tolerance)
     path = _JOB["folder"] / TILE_FOLDER / f"{key}.glb"
     path.write_bytes(glb)
     return key, len(glb), region, centre
@@ -197,8 +197,15 @@ def plan_tiles(
     previous = read_manifest(build.previous)
     old_tiles = reusable_tiles(previous, salt)
     bounds = previous.get("root_bounds")
-    if bounds is None or not len(layer) or not (
-        layer.x.min() >= bounds[0] and layer.y.min() >= bounds[1] and layer.x.max() <= bounds[2] and layer.y.max() <= bounds[3]
+    if (
+        bounds is None
+        or not len(layer)
+        or not (
+            layer.x.min() >= bounds[0]
+            and layer.y.min() >= bounds[1]
+            and layer.x.max() <= bounds[2]
+            and layer.y.max() <= bounds[3]
+        )
     ):
         # Keys stay stable while the data stays inside the previous root cell.
         bounds = aligned_root_bounds(layer.x, layer.y)
@@ -207,14 +214,22 @@ def plan_tiles(
     plans: dict[str, ParentPlan] = {}
     if with_parents:
         weight = layer.weight if layer.weight is not None else layer.size
-        plans = plan_parents(tree.root, weight, layer.size, parent_features or max_features,
-                             error_factor=error_factor, min_error=min_error, drawable=layer.drawable,
-                             coarse_size=layer.coarse_size)
+        plans = plan_parents(
+            tree.root,
+            weight,
+            layer.size,
+            parent_features or max_features,
+            error_factor=error_factor,
+            min_error=min_error,
+            drawable=layer.drawable,
+            coarse_size=layer.coarse_size,
+        )
     # (key, features, tolerance or None for a leaf), leaves first, then parents bottom-up; a parent with
     # nothing it may draw (a cell of manholes only) stays an empty tile.
     jobs = [(leaf.key, leaf.features, None) for leaf in leaves]
-    jobs += [(p.key, p.features, p.tolerance) for p in sorted(plans.values(), key=lambda p: -len(p.key))
-             if p.features.size]
+    jobs += [
+        (p.key, p.features, p.tolerance) for p in sorted(plans.values(), key=lambda p: -len(p.key)) if p.features.size
+    ]
     reused: dict[str, TileResult] = {}
     todo: list[tuple[str, np.ndarray, float | None]] = []
     hashes: dict[str, str] = {}
@@ -230,21 +245,34 @@ def plan_tiles(
         uri = f"{TILE_FOLDER}/{key}.glb"
         old = old_tiles.get(key)
         if old and old["hash"] == digest and build.reuse(uri):
-            reused[key] = TileResult(key, uri, tuple(old["region"]), tuple(old["centre"]), old["bytes"],
-                                     len(features), digest, reused=True)
+            reused[key] = TileResult(
+                key, uri, tuple(old["region"]), tuple(old["centre"]), old["bytes"], len(features), digest, reused=True
+            )
         else:
             todo.append((key, features, tolerance))
     size_below: dict[str, float] = {}
     for q in tree.root.walk():
         if not q.is_leaf and q.key not in plans:
             below = np.concatenate([c.features for c in q.walk() if c.is_leaf and c.features is not None])
-            size_below[q.key] = (max(min_error, error_factor * float(layer.size[below].max())) if below.size
-                                 else min_error)
+            size_below[q.key] = (
+                max(min_error, error_factor * float(layer.size[below].max())) if below.size else min_error
+            )
     (build.path / TILE_FOLDER).mkdir(parents=True, exist_ok=True)
-    return TilePlan(salt=salt, bounds=list(bounds), max_features=max_features, error_factor=error_factor,
-                    min_error=min_error, refine="ADD" if not with_parents else "REPLACE", tree=tree, plans=plans,
-                    counts={key: len(features) for key, features, _ in jobs}, hashes=hashes, reused=reused,
-                    todo=todo, size_below=size_below)
+    return TilePlan(
+        salt=salt,
+        bounds=list(bounds),
+        max_features=max_features,
+        error_factor=error_factor,
+        min_error=min_error,
+        refine="ADD" if not with_parents else "REPLACE",
+        tree=tree,
+        plans=plans,
+        counts={key: len(features) for key, features, _ in jobs},
+        hashes=hashes,
+        reused=reused,
+        todo=todo,
+        size_below=size_below,
+    )
 
 
 TileMaker = Callable[[str, np.ndarray], tuple[bytes, Region, tuple[float, float, float]]]
@@ -252,9 +280,15 @@ ParentMaker = Callable[[str, np.ndarray, float], tuple[bytes, Region, tuple[floa
 TileOutput = tuple[str, int, Region, tuple[float, float, float]]
 
 
-def write_tiles(folder: Path, todo: Sequence[tuple[str, np.ndarray, float | None]], make_tile: TileMaker,
-                make_parent: ParentMaker | None, *, workers: int = 1,
-                advance: Callable[[], None] = lambda: None) -> list[TileOutput]:
+def write_tiles(
+    folder: Path,
+    todo: Sequence[tuple[str, np.ndarray, float | None]],
+    make_tile: TileMaker,
+    make_parent: ParentMaker | None,
+    *,
+    workers: int = 1,
+    advance: Callable[[], None] = lambda: None,
+) -> list[TileOutput]:
     """Write these tiles of a plan into the build folder; (key, bytes, region, centre) of each, in any order.
 
     workers > 1 forks that many processes; a Celery worker part passes 1 (it is one process on one core)."""
@@ -275,19 +309,27 @@ def write_tiles(folder: Path, todo: Sequence[tuple[str, np.ndarray, float | None
     return outputs
 
 
-def finish_tiles(build: LayerBuild, plan: TilePlan, outputs: Sequence[TileOutput], *, features: int,
-                 schema: dict | None = None) -> LayerStats:
+def finish_tiles(
+    build: LayerBuild, plan: TilePlan, outputs: Sequence[TileOutput], *, features: int, schema: dict | None = None
+) -> LayerStats:
     """Write tileset.json (plus external tilesets) and the manifest once every tile of the plan is written."""
     missing = {key for key, _, _ in plan.todo} - {key for key, *_ in outputs}
     if missing:
-        raise ValueError(f"{len(missing)} tiles of layer {build.layer!r} were never written "
-                         f"(e.g. {sorted(missing)[0]}); the build cannot be published")
+        raise ValueError(
+            f"{len(missing)} tiles of layer {build.layer!r} were never written "
+            f"(e.g. {sorted(missing)[0]}); the build cannot be published"
+        )
     results = dict(plan.reused)
     for key, size, region, centre in outputs:
-        results[key] = TileResult(key, f"{TILE_FOLDER}/{key}.glb", tuple(region), tuple(centre), size,
-                                  plan.counts[key], plan.hashes[key])
-    stats = LayerStats(features=features, tiles=len(results), tiles_rewritten=len(outputs),
-                       bytes=sum(r.bytes for r in results.values()))
+        results[key] = TileResult(
+            key, f"{TILE_FOLDER}/{key}.glb", tuple(region), tuple(centre), size, plan.counts[key], plan.hashes[key]
+        )
+    stats = LayerStats(
+        features=features,
+        tiles=len(results),
+        tiles_rewritten=len(outputs),
+        bytes=sum(r.bytes for r in results.values()),
+    )
     plans = plan.plans
 
     def node_of(q: QuadNode) -> TileNode:
@@ -297,8 +339,14 @@ def finish_tiles(build: LayerBuild, plan: TilePlan, outputs: Sequence[TileOutput
         children = [node_of(c) for c in q.children if c.count]
         if q.key in results:
             r = results[q.key]
-            return TileNode(key=q.key, region=r.region, content_uri=r.uri, centre=r.centre, children=children,
-                            geometric_error=plans[q.key].geometric_error)
+            return TileNode(
+                key=q.key,
+                region=r.region,
+                content_uri=r.uri,
+                centre=r.centre,
+                children=children,
+                geometric_error=plans[q.key].geometric_error,
+            )
         if q.key in plans:
             return TileNode(key=q.key, children=children, geometric_error=plans[q.key].geometric_error)
         return TileNode(key=q.key, children=children, geometric_error=plan.size_below[q.key])
@@ -306,18 +354,32 @@ def finish_tiles(build: LayerBuild, plan: TilePlan, outputs: Sequence[TileOutput
     root = node_of(plan.tree.root)
     if not root.children and root.content_uri is None:
         raise ValueError("no tile was written")
-    documents = build_tilesets(root, refine=plan.refine, max_document_tiles=DOCUMENT_TILES, schema=schema,
-                               tileset_version=build.version)
+    documents = build_tilesets(
+        root, refine=plan.refine, max_document_tiles=DOCUMENT_TILES, schema=schema, tileset_version=build.version
+    )
     for path, document in documents.items():
         if path == "tileset.json":
             prefix_root_uris(document, build.version)
         stats.bytes += write_json(build.path / path, document)
-    write_json(build.path / MANIFEST, {
-        "salt": plan.salt, "root_bounds": list(plan.bounds), "max_features": plan.max_features,
-        "tiles": {k: {"hash": r.hash, "region": list(r.region), "centre": list(r.centre), "bytes": r.bytes,
-                      "features": r.features, **({"lod": True} if k in plans else {})}
-                  for k, r in sorted(results.items())},
-    })
+    write_json(
+        build.path / MANIFEST,
+        {
+            "salt": plan.salt,
+            "root_bounds": list(plan.bounds),
+            "max_features": plan.max_features,
+            "tiles": {
+                k: {
+                    "hash": r.hash,
+                    "region": list(r.region),
+                    "centre": list(r.centre),
+                    "bytes": r.bytes,
+                    "features": r.features,
+                    **({"lod": True} if k in plans else {}),
+                }
+                for k, r in sorted(results.items())
+            },
+        },
+    )
     return stats
 
 
@@ -343,12 +405,22 @@ def write_feature_tiles(
     make_parent(key, indices, tolerance): the same for a parent tile, footprints simplified by tolerance
         (metres, storage CRS); see plan_tiles' with_parents.
     """
-    plan = plan_tiles(build, layer, salt=salt, max_features=max_features, error_factor=error_factor,
-                      min_error=min_error, with_parents=make_parent is not None, parent_features=parent_features)
+    plan = plan_tiles(
+        build,
+        layer,
+        salt=salt,
+        max_features=max_features,
+        error_factor=error_factor,
+        min_error=min_error,
+        with_parents=make_parent is not None,
+        parent_features=parent_features,
+    )
     total = len(plan.todo) + len(plan.reused)
     if plan.todo:
-        progress(f"  {build.layer}: writing {len(plan.todo)} of {total} tiles"
-                 + (f" ({len(plan.reused)} unchanged, reused)" if plan.reused else ""))
+        progress(
+            f"  {build.layer}: writing {len(plan.todo)} of {total} tiles"
+            + (f" ({len(plan.reused)} unchanged, reused)" if plan.reused else "")
+        )
     meter = Meter(f"  {build.layer}", len(plan.todo), progress, unit="tiles written")
     outputs = write_tiles(build.path, plan.todo, make_tile, make_parent, workers=workers, advance=meter.advance)
     return finish_tiles(build, plan, outputs, features=len(layer), schema=schema)

@@ -1,4 +1,5 @@
 """The basemap layer: a shaded-relief image of the active terrain, draped by the app under everything."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,12 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
     xmin, ymin, xmax, ymax = terrain.extent.extent
     # The rectangle inside the DEM: the four corners' inner bounds, so no edge falls outside it.
     lon, lat = frame.to_lonlat([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
-    rectangle = (float(max(lon[0], lon[2])), float(max(lat[0], lat[1])), float(min(lon[1], lon[3])), float(min(lat[2], lat[3])))
+    rectangle = (
+        float(max(lon[0], lon[2])),
+        float(max(lat[0], lat[1])),
+        float(min(lon[1], lon[3])),
+        float(min(lat[2], lat[3])),
+    )
 
     def heights_at(lo: np.ndarray, la: np.ndarray) -> np.ndarray:
         x, y = frame.from_lonlat(lo, la)

@@ -1,5 +1,6 @@
 """The buildings layer: LOD1 prisms from footprint, ground and roof heights; LOD2 surfaces where imported;
 parent tiles of the most significant buildings, simplified, for far views."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,17 @@ import mapbox_earcut
 import numpy as np
 import shapely
 
-from tiles.builders.base import (FeatureLayer, LayerStats, ParentMaker, Progress, TileMaker, TilePlan, cpu_workers,
-                                 plan_tiles, write_feature_tiles)
+from tiles.builders.base import (
+    FeatureLayer,
+    LayerStats,
+    ParentMaker,
+    Progress,
+    TileMaker,
+    TilePlan,
+    cpu_workers,
+    plan_tiles,
+    write_feature_tiles,
+)
 from tiles.errors import NothingToBuild
 from tiles.extrude import Mesh, extrude_footprints
 from tiles.georef import TileGeoref
@@ -114,8 +124,9 @@ def fetch(pk_range: tuple[int, int] | None = None) -> BuildingArrays:
     if pk_range is not None:
         buildings = buildings.filter(pk__gte=pk_range[0], pk__lte=pk_range[1])
     rows = list(
-        buildings.annotate(wkb=AsWKB("footprint"))
-        .values_list("source_id", "wkb", "ground_z", "roof_z", "storeys", "use", "year", "name")
+        buildings.annotate(wkb=AsWKB("footprint")).values_list(
+            "source_id", "wkb", "ground_z", "roof_z", "storeys", "use", "year", "name"
+        )
     )
     lod2: dict[str, list] = {}
     for sid, geom in buildings.filter(lod2__isnull=False).values_list("source_id", "lod2"):
@@ -143,9 +154,13 @@ def concat(parts: list[BuildingArrays]) -> BuildingArrays:
         lod2.update({base + row: surfaces for row, surfaces in part.lod2.items()})
         base += len(part)
     return BuildingArrays(
-        *(np.concatenate([getattr(p, name) for p in parts]) for name in
-          ("source_ids", "footprints", "ground_z", "roof_z", "storeys", "year", "use", "name")),
-        lod2=lod2, digests=[d for p in parts for d in p.digests])
+        *(
+            np.concatenate([getattr(p, name) for p in parts])
+            for name in ("source_ids", "footprints", "ground_z", "roof_z", "storeys", "year", "use", "name")
+        ),
+        lod2=lod2,
+        digests=[d for p in parts for d in p.digests],
+    )
 
 
 def save(data: BuildingArrays, path: Path) -> None:
@@ -153,12 +168,20 @@ def save(data: BuildingArrays, path: Path) -> None:
     wkb = shapely.to_wkb(data.footprints) if len(data) else np.empty(0, dtype=object)
     lengths = np.fromiter((len(w) for w in wkb), dtype=np.int64, count=len(wkb))
     with open(path, "wb") as out:
-        np.savez(out, wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8), wkb_lengths=lengths,
-                 source_ids=np.array(data.source_ids.tolist(), dtype=str), use=np.array(data.use.tolist(), dtype=str),
-                 name=np.array(data.name.tolist(), dtype=str), ground_z=data.ground_z, roof_z=data.roof_z,
-                 storeys=data.storeys, year=data.year,
-                 digests=np.frombuffer(b"".join(data.digests), dtype=np.uint8).reshape(len(data), -1),
-                 lod2=np.array(json.dumps({str(k): v for k, v in data.lod2.items()})))
+        np.savez(
+            out,
+            wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8),
+            wkb_lengths=lengths,
+            source_ids=np.array(data.source_ids.tolist(), dtype=str),
+            use=np.array(data.use.tolist(), dtype=str),
+            name=np.array(data.name.tolist(), dtype=str),
+            ground_z=data.ground_z,
+            roof_z=data.roof_z,
+            storeys=data.storeys,
+            year=data.year,
+            digests=np.frombuffer(b"".join(data.digests), dtype=np.uint8).reshape(len(data), -1),
+            lod2=np.array(json.dumps({str(k): v for k, v in data.lod2.items()})),
+        )
 
 
 def load(path: Path) -> BuildingArrays:
@@ -178,10 +201,17 @@ def load(path: Path) -> BuildingArrays:
             return out
 
         return BuildingArrays(
-            source_ids=strings("source_ids"), footprints=footprints, ground_z=f["ground_z"], roof_z=f["roof_z"],
-            storeys=f["storeys"], year=f["year"], use=strings("use"), name=strings("name"),
+            source_ids=strings("source_ids"),
+            footprints=footprints,
+            ground_z=f["ground_z"],
+            roof_z=f["roof_z"],
+            storeys=f["storeys"],
+            year=f["year"],
+            use=strings("use"),
+            name=strings("name"),
             lod2={int(k): v for k, v in json.loads(str(f["lod2"])).items()},
-            digests=[bytes(row) for row in f["digests"]])
+            digests=[bytes(row) for row in f["digests"]],
+        )
 
 
 def feature_layer(data: BuildingArrays) -> FeatureLayer:
@@ -189,8 +219,13 @@ def feature_layer(data: BuildingArrays) -> FeatureLayer:
     height = np.maximum(data.roof_z - data.ground_z, 1.0)
     # Leaving a building out of a tile costs its largest dimension: its height, or a long low hall's length.
     size = np.maximum(height, np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]))
-    return FeatureLayer(x=(b[:, 0] + b[:, 2]) / 2, y=(b[:, 1] + b[:, 3]) / 2, digests=data.digests,
-                        size=size, weight=size_first(size, significance(shapely.area(data.footprints), height)))
+    return FeatureLayer(
+        x=(b[:, 0] + b[:, 2]) / 2,
+        y=(b[:, 1] + b[:, 3]) / 2,
+        digests=data.digests,
+        size=size,
+        weight=size_first(size, significance(shapely.area(data.footprints), height)),
+    )
 
 
 def _lod2_mesh(surfaces_by_feature: list[tuple[int, list]]) -> Mesh | None:
@@ -206,11 +241,13 @@ def _lod2_mesh(surfaces_by_feature: list[tuple[int, list]]) -> Mesh | None:
             outer = rings[0]
             # Newell's method: robust normal of a planar polygon.
             nxt = np.roll(outer, -1, axis=0)
-            normal = np.array([
-                np.sum((outer[:, 1] - nxt[:, 1]) * (outer[:, 2] + nxt[:, 2])),
-                np.sum((outer[:, 2] - nxt[:, 2]) * (outer[:, 0] + nxt[:, 0])),
-                np.sum((outer[:, 0] - nxt[:, 0]) * (outer[:, 1] + nxt[:, 1])),
-            ])
+            normal = np.array(
+                [
+                    np.sum((outer[:, 1] - nxt[:, 1]) * (outer[:, 2] + nxt[:, 2])),
+                    np.sum((outer[:, 2] - nxt[:, 2]) * (outer[:, 0] + nxt[:, 0])),
+                    np.sum((outer[:, 0] - nxt[:, 0]) * (outer[:, 1] + nxt[:, 1])),
+                ]
+            )
             length = np.linalg.norm(normal)
             if length < 1e-12:
                 continue
@@ -233,8 +270,12 @@ def _lod2_mesh(surfaces_by_feature: list[tuple[int, list]]) -> Mesh | None:
             base += len(verts)
     if not pos:
         return None
-    return Mesh(np.concatenate(pos), np.concatenate(nrm).astype(np.float32), np.concatenate(idx).astype(np.uint32),
-                np.concatenate(fid))
+    return Mesh(
+        np.concatenate(pos),
+        np.concatenate(nrm).astype(np.float32),
+        np.concatenate(idx).astype(np.uint32),
+        np.concatenate(fid),
+    )
 
 
 def _extrude_each(data: BuildingArrays, idx: np.ndarray, lod1: np.ndarray, footprints: np.ndarray) -> Mesh | None:
@@ -248,20 +289,32 @@ def _extrude_each(data: BuildingArrays, idx: np.ndarray, lod1: np.ndarray, footp
         row = int(idx[k])
         _, coords, (ring_off, poly_off, multi_off) = shapely.to_ragged_array(footprints[k : k + 1])
         try:
-            parts.append(extrude_footprints(coords, ring_off, poly_off, data.ground_z[row], data.roof_z[row],
-                                            feature_ids=np.full(len(poly_off) - 1, k)))
+            parts.append(
+                extrude_footprints(
+                    coords,
+                    ring_off,
+                    poly_off,
+                    data.ground_z[row],
+                    data.roof_z[row],
+                    feature_ids=np.full(len(poly_off) - 1, k),
+                )
+            )
         except ValueError:
             continue
     if not parts:
         return None
     offsets = np.cumsum([0] + [p.vertex_count for p in parts[:-1]])
-    return Mesh(np.concatenate([p.positions for p in parts]), np.concatenate([p.normals for p in parts]),
-                np.concatenate([p.indices + o for p, o in zip(parts, offsets)]).astype(np.uint32),
-                np.concatenate([p.feature_ids for p in parts]))
+    return Mesh(
+        np.concatenate([p.positions for p in parts]),
+        np.concatenate([p.normals for p in parts]),
+        np.concatenate([p.indices + o for p, o in zip(parts, offsets)]).astype(np.uint32),
+        np.concatenate([p.feature_ids for p in parts]),
+    )
 
 
-def tile_glb(data: BuildingArrays, idx: np.ndarray, frame: HeightFrame,
-             tolerance: float | None = None) -> tuple[bytes, tuple, tuple]:
+def tile_glb(
+    data: BuildingArrays, idx: np.ndarray, frame: HeightFrame, tolerance: float | None = None
+) -> tuple[bytes, tuple, tuple]:
     """One tile's glb of the buildings at rows idx, its region and its centre (ECEF metres).
 
     tolerance: for a parent tile, metres (storage CRS) by which footprints are simplified; every
@@ -282,8 +335,9 @@ def tile_glb(data: BuildingArrays, idx: np.ndarray, frame: HeightFrame,
         poly_feature = np.repeat(lod1, np.diff(multi_off))
         rows = idx[poly_feature]
         try:
-            mesh = extrude_footprints(coords, ring_off, poly_off, data.ground_z[rows], data.roof_z[rows],
-                                      feature_ids=poly_feature)
+            mesh = extrude_footprints(
+                coords, ring_off, poly_off, data.ground_z[rows], data.roof_z[rows], feature_ids=poly_feature
+            )
         except ValueError:
             mesh = _extrude_each(data, idx, lod1, footprints)
         if mesh is not None:
@@ -300,8 +354,13 @@ def tile_glb(data: BuildingArrays, idx: np.ndarray, frame: HeightFrame,
     lo, hi = ecef.min(axis=0), ecef.max(axis=0)
     centre = (lo + hi) / 2.0
     primitives = [
-        Primitive(positions=e - centre, indices=m.indices, feature_ids=m.feature_ids,
-                  normals=m.normals.astype(np.float64) @ axes.T, material=material)
+        Primitive(
+            positions=e - centre,
+            indices=m.indices,
+            feature_ids=m.feature_ids,
+            normals=m.normals.astype(np.float64) @ axes.T,
+            material=material,
+        )
         for e, (m, material) in zip(ecef_parts, meshes)
     ]
     height = data.roof_z[idx] - data.ground_z[idx]
@@ -325,32 +384,57 @@ def salt(frame: HeightFrame) -> str:
 
 def makers(data: BuildingArrays, frame: HeightFrame) -> tuple[TileMaker, ParentMaker]:
     """What writes a leaf tile and a parent tile of these buildings."""
-    return (lambda key, idx: tile_glb(data, idx, frame),
-            lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance))
+    return (
+        lambda key, idx: tile_glb(data, idx, frame),
+        lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance),
+    )
 
 
 def plan(build: LayerBuild, frame: HeightFrame, data: BuildingArrays) -> TilePlan:
     """The tiles of the layer (tiles.builders.base.plan_tiles); unchanged ones are linked from the published build."""
     if not len(data):
-        raise NothingToBuild("There are no buildings to tile: import a buildings file first "
-                             "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`).")
-    return plan_tiles(build, feature_layer(data), salt=salt(frame), max_features=MAX_FEATURES,
-                      error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, with_parents=True,
-                      parent_features=PARENT_FEATURES)
+        raise NothingToBuild(
+            "There are no buildings to tile: import a buildings file first "
+            "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`)."
+        )
+    return plan_tiles(
+        build,
+        feature_layer(data),
+        salt=salt(frame),
+        max_features=MAX_FEATURES,
+        error_factor=ERROR_FACTOR,
+        min_error=MIN_ERROR_M,
+        with_parents=True,
+        parent_features=PARENT_FEATURES,
+    )
 
 
-def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: BuildingArrays | None = None,
-          workers: int | None = None) -> LayerStats:
+def build(
+    build: LayerBuild,
+    frame: HeightFrame,
+    progress: Progress,
+    data: BuildingArrays | None = None,
+    workers: int | None = None,
+) -> LayerStats:
     """Write the buildings layer into build.path."""
     data = fetch() if data is None else data
     if not len(data):
-        raise NothingToBuild("There are no buildings to tile: import a buildings file first "
-                             "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`).")
+        raise NothingToBuild(
+            "There are no buildings to tile: import a buildings file first "
+            "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`)."
+        )
     progress(f"  buildings: {len(data)} buildings fetched")
     make_tile, make_parent = makers(data, frame)
     return write_feature_tiles(
-        build, feature_layer(data), make_tile, salt=salt(frame), max_features=MAX_FEATURES,
-        error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
-        workers=cpu_workers() if workers is None else workers, make_parent=make_parent,
+        build,
+        feature_layer(data),
+        make_tile,
+        salt=salt(frame),
+        max_features=MAX_FEATURES,
+        error_factor=ERROR_FACTOR,
+        min_error=MIN_ERROR_M,
+        progress=progress,
+        workers=cpu_workers() if workers is None else workers,
+        make_parent=make_parent,
         parent_features=PARENT_FEATURES,
     )

@@ -6,6 +6,7 @@ Segments and nodes are the features of one quadtree and share one property table
 `network_feature`): `feature_kind` says which a row is; columns that do not apply hold their empty value
 ("", -1 or 0).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,14 +15,22 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 
 from tiles.builders.base import FeatureLayer, LayerStats, Progress, cpu_workers, write_feature_tiles
 from tiles.errors import NothingToBuild
 from tiles.georef import TileGeoref
 from tiles.glb import GLB_WRITER_VERSION, Material, Primitive, write_glb
-from tiles.nodes import (ABOVE_GROUND_TYPES, SKIPPED_TYPES, axis_heights, chambers, concat_meshes, lowest_pipe_ends,
-                         markers, node_shape, pipe_azimuths)
+from tiles.nodes import (
+    ABOVE_GROUND_TYPES,
+    SKIPPED_TYPES,
+    axis_heights,
+    chambers,
+    concat_meshes,
+    lowest_pipe_ends,
+    markers,
+    node_shape,
+    pipe_azimuths,
+)
 from tiles.pipes import simplify_axes, sweep_pipes
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
@@ -87,17 +96,36 @@ WIDTH_ATTRIBUTES = ("largeur_interieure", "largeur")
 DIAMETER_ATTRIBUTES = ("diametre_interieur", "diametre")
 
 PIPE = Material(base_color=(1.0, 1.0, 1.0, 1.0), roughness=0.6, name="pipe")
-SLEEVE = Material(base_color=(1.0, 1.0, 1.0, 0.22), roughness=1.0, alpha_mode="BLEND", double_sided=True,
-                  name="uncertainty-sleeve")
+SLEEVE = Material(
+    base_color=(1.0, 1.0, 1.0, 0.22), roughness=1.0, alpha_mode="BLEND", double_sided=True, name="uncertainty-sleeve"
+)
 NODE = Material(base_color=(1.0, 1.0, 1.0, 1.0), roughness=0.8, name="network-node")
 
 # Every column of the property table and its empty value, in table order.
 COLUMNS: dict[str, object] = {
-    "feature_kind": "", "feature_type": "", "node_type": "", "network_type": "", "operator": "", "material": "",
-    "precision_xy": "", "precision_z": "", "axis_method": "", "status": "",
-    "diameter_mm": 0.0, "radius_m": 0.0, "uncertainty_m": 0.0, "axis_is_estimate": False, "axis_uncertainty_m": -1.0,
-    "cover_depth_min": -1.0, "cover_depth_max": -1.0, "z_top": 0.0, "z_bottom": 0.0, "depth_m": -1.0,
-    "depth_source": "", "depth_is_estimate": False, "install_year": 0,
+    "feature_kind": "",
+    "feature_type": "",
+    "node_type": "",
+    "network_type": "",
+    "operator": "",
+    "material": "",
+    "precision_xy": "",
+    "precision_z": "",
+    "axis_method": "",
+    "status": "",
+    "diameter_mm": 0.0,
+    "radius_m": 0.0,
+    "uncertainty_m": 0.0,
+    "axis_is_estimate": False,
+    "axis_uncertainty_m": -1.0,
+    "cover_depth_min": -1.0,
+    "cover_depth_max": -1.0,
+    "z_top": 0.0,
+    "z_bottom": 0.0,
+    "depth_m": -1.0,
+    "depth_source": "",
+    "depth_is_estimate": False,
+    "install_year": 0,
 }
 _DTYPES = {"axis_is_estimate": bool, "depth_is_estimate": bool, "install_year": np.uint16}
 
@@ -136,24 +164,63 @@ class SegmentArrays:
         return len(self.source_ids)
 
 
-def fetch(terrain_z=None) -> "NetworkArrays":
+def fetch(terrain_z=None) -> NetworkArrays:
     """Every NetworkSegment with a 3D axis and every drawable NetworkNode; terrain_z(xs, ys) gives ground heights
     (orthometric metres at storage-CRS points) for cover depths and lids, when a terrain exists."""
     from twin.models import STANDARD_DEPTH_M, NetworkNode, NetworkSegment
 
     rows = list(
-        NetworkSegment.objects.filter(axis__isnull=False).order_by("pk").values_list(
-            "source_id", "axis", "network__network_type", "network__operator__name", "material",
-            "diameter_outer_mm", "diameter_nominal_mm", "diameter_inner_mm", "precision_xy", "precision_z",
-            "axis_method", "axis_is_estimate", "axis_uncertainty_m", "feature_type", "status", "install_year")
+        NetworkSegment.objects.filter(axis__isnull=False)
+        .order_by("pk")
+        .values_list(
+            "source_id",
+            "axis",
+            "network__network_type",
+            "network__operator__name",
+            "material",
+            "diameter_outer_mm",
+            "diameter_nominal_mm",
+            "diameter_inner_mm",
+            "precision_xy",
+            "precision_z",
+            "axis_method",
+            "axis_is_estimate",
+            "axis_uncertainty_m",
+            "feature_type",
+            "status",
+            "install_year",
+        )
     )
     segments = from_rows(rows, terrain_z)
     node_rows = [
-        (sid, geom, ntype, net, op, cover, invert, pxy, pz, attrs,
-         std if std is not None else STANDARD_DEPTH_M.get(net, STANDARD_DEPTH_M["other"]))
-        for sid, geom, ntype, net, op, cover, invert, pxy, pz, attrs, std in NetworkNode.objects.order_by("pk").values_list(
-            "source_id", "geom", "node_type", "network__network_type", "network__operator__name", "cover_z",
-            "invert_z", "precision_xy", "precision_z", "attributes", "network__standard_depth_m")
+        (
+            sid,
+            geom,
+            ntype,
+            net,
+            op,
+            cover,
+            invert,
+            pxy,
+            pz,
+            attrs,
+            std if std is not None else STANDARD_DEPTH_M.get(net, STANDARD_DEPTH_M["other"]),
+        )
+        for sid, geom, ntype, net, op, cover, invert, pxy, pz, attrs, std in NetworkNode.objects.order_by(
+            "pk"
+        ).values_list(
+            "source_id",
+            "geom",
+            "node_type",
+            "network__network_type",
+            "network__operator__name",
+            "cover_z",
+            "invert_z",
+            "precision_xy",
+            "precision_z",
+            "attributes",
+            "network__standard_depth_m",
+        )
     ]
     return NetworkArrays(segments, nodes_from_rows(node_rows, segments, terrain_z))
 
@@ -172,15 +239,42 @@ def from_rows(rows: list[tuple], terrain_z=None) -> SegmentArrays:
     diam = np.zeros(n)
     radius = np.zeros(n)
     sleeve = np.zeros(n)
-    cols: dict[str, list] = {k: [] for k in (
-        "network_type", "operator", "material", "precision_xy", "precision_z", "axis_method", "feature_type", "status")}
+    cols: dict[str, list] = {
+        k: []
+        for k in (
+            "network_type",
+            "operator",
+            "material",
+            "precision_xy",
+            "precision_z",
+            "axis_method",
+            "feature_type",
+            "status",
+        )
+    }
     estimate = np.zeros(n, bool)
     year = np.zeros(n, np.uint16)
     axis_unc = np.full(n, -1.0)
     digests: list[bytes] = []
     ids: list[str] = []
-    for i, (sid, axis, ntype, operator, material, d_out, d_nom, d_in, pxy, pz, method, is_est, unc, ftype, status,
-            inst) in enumerate(rows):
+    for i, (
+        sid,
+        axis,
+        ntype,
+        operator,
+        material,
+        d_out,
+        d_nom,
+        d_in,
+        pxy,
+        pz,
+        method,
+        is_est,
+        unc,
+        ftype,
+        status,
+        inst,
+    ) in enumerate(rows):
         coords = np.asarray(axis.coords if hasattr(axis, "coords") else axis, float).reshape(-1, 3)
         pts.append(coords)
         offsets[i + 1] = offsets[i] + len(coords)
@@ -197,7 +291,9 @@ def from_rows(rows: list[tuple], terrain_z=None) -> SegmentArrays:
         axis_unc[i] = unc if unc is not None else -1.0
         h = hashlib.blake2b(coords.tobytes(), digest_size=16)
         h.update(struct.pack("<2d?", mm, unc or -1.0, bool(is_est)))
-        h.update("\x1f".join(str(v) for v in (sid, ntype, operator, material, pxy, pz, method, ftype, status, inst)).encode())
+        h.update(
+            "\x1f".join(str(v) for v in (sid, ntype, operator, material, pxy, pz, method, ftype, status, inst)).encode()
+        )
         digests.append(h.digest())
     points = np.concatenate(pts) if pts else np.zeros((0, 3))
     cover_min = np.full(n, -1.0)
@@ -216,8 +312,9 @@ def from_rows(rows: list[tuple], terrain_z=None) -> SegmentArrays:
         cover_min[has] = np.round(lo[has], 2)
         cover_max[has] = np.round(hi[has], 2)
         for i in range(n):
-            digests[i] = hashlib.blake2b(digests[i] + struct.pack("<2d", cover_min[i], cover_max[i]),
-                                         digest_size=16).digest()
+            digests[i] = hashlib.blake2b(
+                digests[i] + struct.pack("<2d", cover_min[i], cover_max[i]), digest_size=16
+            ).digest()
     seg = np.repeat(np.arange(n), np.diff(offsets))
     z_top = np.full(n, -np.inf)
     z_bottom = np.full(n, np.inf)
@@ -298,8 +395,9 @@ def nodes_from_rows(rows: list[tuple], segments: SegmentArrays, terrain_z=None) 
     """
     rows = [r for r in rows if node_shape(r[2] or "") != "skip"]
     n = len(rows)
-    xyz = np.array([tuple(g.coords if hasattr(g, "coords") else g)[:3] for g in (r[1] for r in rows)],
-                   float).reshape(n, 3)
+    xyz = np.array([tuple(g.coords if hasattr(g, "coords") else g)[:3] for g in (r[1] for r in rows)], float).reshape(
+        n, 3
+    )
     ground = np.full(n, np.nan)
     if terrain_z is not None and n:
         ground = np.asarray(terrain_z(xyz[:, 0], xyz[:, 1]), float)
@@ -322,10 +420,10 @@ def nodes_from_rows(rows: list[tuple], segments: SegmentArrays, terrain_z=None) 
         snap_z[mine[ok]] = z[ok]
         snap_radius[mine[ok]] = segments.radius[pipes[hit[ok]]]
         snap_diameter[mine[ok]] = segments.columns["diameter_mm"][pipes[hit[ok]]]
-        pipe_azimuth[mine] = pipe_azimuths(xyz[mine, :2], segments.points[take], sub_offsets, segments.radius[pipes],
-                                           CHAMBER_PIPE_SNAP_M)
-    floor_pipes = lowest_pipe_ends(xyz[:, :2], segments.points, segments.offsets, segments.radius,
-                                   CHAMBER_PIPE_SNAP_M)
+        pipe_azimuth[mine] = pipe_azimuths(
+            xyz[mine, :2], segments.points[take], sub_offsets, segments.radius[pipes], CHAMBER_PIPE_SNAP_M
+        )
+    floor_pipes = lowest_pipe_ends(xyz[:, :2], segments.points, segments.offsets, segments.radius, CHAMBER_PIPE_SNAP_M)
 
     is_chamber = np.zeros(n, bool)
     bottom = np.zeros(n)
@@ -387,23 +485,46 @@ def nodes_from_rows(rows: list[tuple], segments: SegmentArrays, terrain_z=None) 
             depth = (g - centre) if g is not None else -1.0
             cover = (g - centre - radius) if g is not None else -1.0
         values = {
-            "feature_kind": "node", "node_type": ntype, "network_type": net, "operator": operator,
-            "precision_xy": pxy, "precision_z": pz, "diameter_mm": round(2000 * hl[i]) if is_chamber[i] else snap_diameter[i],
-            "radius_m": round(hl[i], 3), "uncertainty_m": round(uncertainty_m(pxy, net or "other"), 2),
-            "cover_depth_min": round(cover, 2), "cover_depth_max": round(cover, 2),
+            "feature_kind": "node",
+            "node_type": ntype,
+            "network_type": net,
+            "operator": operator,
+            "precision_xy": pxy,
+            "precision_z": pz,
+            "diameter_mm": round(2000 * hl[i]) if is_chamber[i] else snap_diameter[i],
+            "radius_m": round(hl[i], 3),
+            "uncertainty_m": round(uncertainty_m(pxy, net or "other"), 2),
+            "cover_depth_min": round(cover, 2),
+            "cover_depth_max": round(cover, 2),
             "z_top": round(top[i] + (0 if is_chamber[i] else hl[i]), 2),
             "z_bottom": round(bottom[i] - (0 if is_chamber[i] else hl[i]), 2),
-            "depth_m": round(depth, 2), "depth_source": source, "depth_is_estimate": estimate,
+            "depth_m": round(depth, 2),
+            "depth_source": source,
+            "depth_is_estimate": estimate,
         }
         for key, empty in COLUMNS.items():
             cols[key].append(values.get(key, empty))
-        h = hashlib.blake2b(struct.pack("<8d?", x, y, bottom[i], top[i], hl[i], hw[i], azimuth[i], cover,
-                                        bool(is_round[i])), digest_size=16)
+        h = hashlib.blake2b(
+            struct.pack("<8d?", x, y, bottom[i], top[i], hl[i], hw[i], azimuth[i], cover, bool(is_round[i])),
+            digest_size=16,
+        )
         h.update("\x1f".join(str(values[k]) for k in sorted(values)).encode())
         h.update(sid.encode())
         digests.append(h.digest())
-    return NodeArrays([r[0] for r in rows], xyz[:, 0].copy(), xyz[:, 1].copy(), is_chamber, bottom, top, hl, hw,
-                      is_round, azimuth, {k: _column(k, v) for k, v in cols.items()}, digests)
+    return NodeArrays(
+        [r[0] for r in rows],
+        xyz[:, 0].copy(),
+        xyz[:, 1].copy(),
+        is_chamber,
+        bottom,
+        top,
+        hl,
+        hw,
+        is_round,
+        azimuth,
+        {k: _column(k, v) for k, v in cols.items()},
+        digests,
+    )
 
 
 @dataclass
@@ -430,20 +551,25 @@ def feature_layer(data: NetworkArrays) -> FeatureLayer:
     np.maximum.at(ymax, seg, segs.points[:, 1])
     nodes = data.nodes
     length = np.zeros(len(segs))
-    np.add.at(length, seg[1:][seg[1:] == seg[:-1]],
-              np.linalg.norm(np.diff(segs.points, axis=0), axis=1)[seg[1:] == seg[:-1]])
+    np.add.at(
+        length, seg[1:][seg[1:] == seg[:-1]], np.linalg.norm(np.diff(segs.points, axis=0), axis=1)[seg[1:] == seg[:-1]]
+    )
     # A parent draws a pipe without its sleeve: what it leaves out of it is the sleeve's width.
     sleeve_width = 2 * segs.sleeve
-    return FeatureLayer(x=np.concatenate([(xmin + xmax) / 2, nodes.x]), y=np.concatenate([(ymin + ymax) / 2, nodes.y]),
-                        digests=segs.digests + nodes.digests,
-                        size=np.concatenate([sleeve_width, 2 * np.maximum(nodes.half_length, nodes.half_width)]),
-                        weight=np.concatenate([2 * segs.radius * length, np.zeros(len(nodes))]),
-                        drawable=np.arange(len(segs) + len(nodes)) < len(segs),
-                        coarse_size=np.concatenate([sleeve_width, np.zeros(len(nodes))]))
+    return FeatureLayer(
+        x=np.concatenate([(xmin + xmax) / 2, nodes.x]),
+        y=np.concatenate([(ymin + ymax) / 2, nodes.y]),
+        digests=segs.digests + nodes.digests,
+        size=np.concatenate([sleeve_width, 2 * np.maximum(nodes.half_length, nodes.half_width)]),
+        weight=np.concatenate([2 * segs.radius * length, np.zeros(len(nodes))]),
+        drawable=np.arange(len(segs) + len(nodes)) < len(segs),
+        coarse_size=np.concatenate([sleeve_width, np.zeros(len(nodes))]),
+    )
 
 
-def tile_glb(data: NetworkArrays, idx: np.ndarray, frame: HeightFrame,
-             tolerance: float | None = None) -> tuple[bytes, tuple, tuple]:
+def tile_glb(
+    data: NetworkArrays, idx: np.ndarray, frame: HeightFrame, tolerance: float | None = None
+) -> tuple[bytes, tuple, tuple]:
     """One tile's glb for the features at rows idx: pipes, sleeves, then nodes, one property table.
 
     Feature id k of the tile is row idx[k] of the layer.
@@ -477,22 +603,41 @@ def tile_glb(data: NetworkArrays, idx: np.ndarray, frame: HeightFrame,
     centre = (everything.min(axis=0) + everything.max(axis=0)) / 2.0
     local = ecef - centre
     # Tubes are swept in ECEF itself: a projected CRS is not isometric, ECEF is.
-    pipe = sweep_pipes(local, offsets, segs.radius[seg_rows], sides=PIPE_SIDES if tolerance is None else
-                       PARENT_PIPE_SIDES, feature_ids=seg_pos)
-    sleeve = (sweep_pipes(local, offsets, segs.sleeve[seg_rows], sides=SLEEVE_SIDES, feature_ids=seg_pos)
-              if tolerance is None else sweep_pipes(local[:0], offsets[:1], 1.0))
+    pipe = sweep_pipes(
+        local,
+        offsets,
+        segs.radius[seg_rows],
+        sides=PIPE_SIDES if tolerance is None else PARENT_PIPE_SIDES,
+        feature_ids=seg_pos,
+    )
+    sleeve = (
+        sweep_pipes(local, offsets, segs.sleeve[seg_rows], sides=SLEEVE_SIDES, feature_ids=seg_pos)
+        if tolerance is None
+        else sweep_pipes(local[:0], offsets[:1], 1.0)
+    )
     # Shafts rise along the local vertical; the CRS's x and y at the tile centre orient boxes.
     axes = georef.local_axes()
     ch = nodes.is_chamber[node_rows]
     height = np.linalg.norm(node_top - node_base, axis=1)
-    node_mesh = concat_meshes([
-        chambers(node_base[ch] - centre, height[ch], nodes.half_length[node_rows[ch]],
-                 nodes.half_width[node_rows[ch]], nodes.is_round[node_rows[ch]], nodes.azimuth[node_rows[ch]],
-                 axes=axes, sides=CHAMBER_SIDES, feature_ids=node_pos[ch]),
-        markers(node_base[~ch] - centre, nodes.half_length[node_rows[~ch]], axes=axes, feature_ids=node_pos[~ch]),
-    ])
-    kind_types = [segs.columns["network_type"][i] for i in seg_rows] + [nodes.columns["network_type"][i]
-                                                                       for i in node_rows]
+    node_mesh = concat_meshes(
+        [
+            chambers(
+                node_base[ch] - centre,
+                height[ch],
+                nodes.half_length[node_rows[ch]],
+                nodes.half_width[node_rows[ch]],
+                nodes.is_round[node_rows[ch]],
+                nodes.azimuth[node_rows[ch]],
+                axes=axes,
+                sides=CHAMBER_SIDES,
+                feature_ids=node_pos[ch],
+            ),
+            markers(node_base[~ch] - centre, nodes.half_length[node_rows[~ch]], axes=axes, feature_ids=node_pos[~ch]),
+        ]
+    )
+    kind_types = [segs.columns["network_type"][i] for i in seg_rows] + [
+        nodes.columns["network_type"][i] for i in node_rows
+    ]
     types = [""] * len(idx)
     for pos, t in zip(np.concatenate([seg_pos, node_pos]).tolist(), kind_types):
         types[pos] = t
@@ -505,7 +650,8 @@ def tile_glb(data: NetworkArrays, idx: np.ndarray, frame: HeightFrame,
 
     primitives = [
         Primitive(m.positions, m.indices, m.feature_ids, m.normals, rgba(m), material)
-        for m, material in ((pipe, PIPE), (sleeve, SLEEVE), (node_mesh, NODE)) if m.vertex_count
+        for m, material in ((pipe, PIPE), (sleeve, SLEEVE), (node_mesh, NODE))
+        if m.vertex_count
     ]
     properties = {}
     for key in COLUMNS:
@@ -531,8 +677,13 @@ def tile_glb(data: NetworkArrays, idx: np.ndarray, frame: HeightFrame,
     return glb, region, tuple(float(c) for c in centre)
 
 
-def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: NetworkArrays | None = None,
-          workers: int | None = None) -> LayerStats:
+def build(
+    build: LayerBuild,
+    frame: HeightFrame,
+    progress: Progress,
+    data: NetworkArrays | None = None,
+    workers: int | None = None,
+) -> LayerStats:
     """Write the networks layer into build.path."""
     from twin.models import Terrain
 
@@ -541,16 +692,24 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, data: Netwo
     if data is None:
         data = fetch(terrain.sampler() if terrain is not None and terrain.path.is_file() else None)
     if not len(data.segments):
-        raise NothingToBuild("No network segment has a 3D axis to tile: import a network delivery first "
-                             "(RAEPA, StaR-DT) with `manage.py import_file`, or `manage.py load_demo`.")
+        raise NothingToBuild(
+            "No network segment has a 3D axis to tile: import a network delivery first "
+            "(RAEPA, StaR-DT) with `manage.py import_file`, or `manage.py load_demo`."
+        )
     progress(f"  networks: {len(data.segments)} segments and {len(data.nodes)} nodes fetched")
     skipped = left_out(data) if fetched else Counter()  # arrays handed in have no rows to compare with
     stats = write_feature_tiles(
-        build, feature_layer(data), lambda key, idx: tile_glb(data, idx, frame),
-        salt=f"{WRITER_VERSION}|{GLB_WRITER_VERSION}|{frame.srid}|{frame.grid}", max_features=MAX_FEATURES,
-        error_factor=ERROR_FACTOR, min_error=MIN_ERROR_M, progress=progress,
+        build,
+        feature_layer(data),
+        lambda key, idx: tile_glb(data, idx, frame),
+        salt=f"{WRITER_VERSION}|{GLB_WRITER_VERSION}|{frame.srid}|{frame.grid}",
+        max_features=MAX_FEATURES,
+        error_factor=ERROR_FACTOR,
+        min_error=MIN_ERROR_M,
+        progress=progress,
         workers=cpu_workers() if workers is None else workers,
-        make_parent=lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance), parent_features=PARENT_FEATURES,
+        make_parent=lambda key, idx, tolerance: tile_glb(data, idx, frame, tolerance),
+        parent_features=PARENT_FEATURES,
     )
     stats.skipped.update(skipped)
     return stats
@@ -563,8 +722,10 @@ def left_out(data: NetworkArrays) -> Counter:
     reasons: Counter = Counter()
     no_axis = NetworkSegment.objects.filter(axis__isnull=True).count()
     if no_axis:
-        reasons["a segment with no 3D axis (no depth in the delivery and no terrain to hang a standard cover "
-                "from): import a terrain or the depths, then sync again"] += no_axis
+        reasons[
+            "a segment with no 3D axis (no depth in the delivery and no terrain to hang a standard cover "
+            "from): import a terrain or the depths, then sync again"
+        ] += no_axis
     flat = NetworkSegment.objects.filter(axis__isnull=False).count() - len(data.segments)
     if flat > 0:
         reasons["a segment whose 3D axis has zero length: no tube to draw"] += flat

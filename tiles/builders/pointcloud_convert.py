@@ -3,6 +3,7 @@
 Kept out of the Django process: py3dtiles starts worker processes, and forking a process that holds
 SpatiaLite, PROJ and a database connection is asking for trouble; "spawn" workers start clean.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -11,13 +12,22 @@ import sys
 
 def main(source: str, target: str) -> None:
     multiprocessing.set_start_method("spawn", force=True)
-    from pyproj import CRS
     from py3dtiles.convert import convert
+    from pyproj import CRS
 
     ecef = CRS.from_epsg(4978)
     # pnts content: py3dtiles' 1.1 glb with RGB fails glTF validation (COLOR_0 not normalized).
-    convert(source, outfolder=target, overwrite=True, jobs=2, crs_in=ecef, force_crs_in=True, crs_out=ecef,
-            rgb=True, verbose=0)
+    convert(
+        source,
+        outfolder=target,
+        overwrite=True,
+        jobs=2,
+        crs_in=ecef,
+        force_crs_in=True,
+        crs_out=ecef,
+        rgb=True,
+        verbose=0,
+    )
 
 
 if __name__ == "__main__":

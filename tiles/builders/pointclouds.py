@@ -4,6 +4,7 @@ py3dtiles would reproject on its own, but through PROJ's CRS-to-CRS path, which 
 heights as they are (about 50 m off near Antibes). The points are moved to ECEF here, by the same
 HeightFrame as buildings, pipes and terrain, and py3dtiles is told input and output are both EPSG:4978.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,15 +36,18 @@ def to_ecef_las(source: Path, target: Path, frame: HeightFrame) -> int:
         out_header = laspy.LasHeader(point_format=point_format, version="1.2" if point_format <= 3 else "1.4")
         out_header.scales = np.array([0.001, 0.001, 0.001])
         mins, maxs = header.mins, header.maxs
-        corner = frame.to_ecef(np.array([mins[0], maxs[0]]), np.array([mins[1], maxs[1]]),
-                               np.array([mins[2], maxs[2]])).mean(axis=0)
+        corner = frame.to_ecef(
+            np.array([mins[0], maxs[0]]), np.array([mins[1], maxs[1]]), np.array([mins[2], maxs[2]])
+        ).mean(axis=0)
         out_header.offsets = np.round(corner)
         with laspy.open(str(target), mode="w", header=out_header) as writer:
             for chunk in reader.chunk_iterator(CHUNK):
                 ecef = frame.to_ecef(np.asarray(chunk.x), np.asarray(chunk.y), np.asarray(chunk.z))
                 if not np.isfinite(ecef).all():
-                    raise TilesError(f"Points of {source.name} fall outside the area of EPSG:{frame.srid}: "
-                                     "check the cloud's CRS (PointCloud.srid).")
+                    raise TilesError(
+                        f"Points of {source.name} fall outside the area of EPSG:{frame.srid}: "
+                        "check the cloud's CRS (PointCloud.srid)."
+                    )
                 record = laspy.ScaleAwarePointRecord.zeros(len(ecef), header=out_header)
                 record.x, record.y, record.z = ecef[:, 0], ecef[:, 1], ecef[:, 2]
                 names = chunk.point_format.dimension_names
@@ -70,8 +74,13 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, cloud) -> L
     count = to_ecef_las(source, ecef_las, HeightFrame(cloud.srid, frame.grid))
     progress(f"  {cloud.name}: {count} points moved to ECEF; py3dtiles convert")
     out = build.path / "pc"
-    done = subprocess.run([sys.executable, "-m", "tiles.builders.pointcloud_convert", str(ecef_las), str(out)],
-                          capture_output=True, text=True, timeout=TIMEOUT_S, cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-m", "tiles.builders.pointcloud_convert", str(ecef_las), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     if done.returncode != 0:
         raise TilesError(f"py3dtiles could not convert {source.name}: {done.stderr.strip()[-1500:]}")
     ecef_las.unlink()

@@ -1,4 +1,5 @@
 """One tileset per planning project variant, from its placed mesh (npz, storage CRS, orthometric z)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,9 @@ def load_mesh(path: Path) -> dict[str, np.ndarray]:
         return {k: npz[k] for k in npz.files}
 
 
-def variant_glb(mesh: dict[str, np.ndarray], frame: HeightFrame,
-                properties: dict[str, str]) -> tuple[bytes, tuple, tuple, int, list[str]]:
+def variant_glb(
+    mesh: dict[str, np.ndarray], frame: HeightFrame, properties: dict[str, str]
+) -> tuple[bytes, tuple, tuple, int, list[str]]:
     """glb of a variant's mesh (one feature per part), its region, centre (ECEF m), feature count, and the names
     of the parts left out because none of their triangles has an area."""
     vertices = np.asarray(mesh["vertices"], np.float64)
@@ -37,7 +39,9 @@ def variant_glb(mesh: dict[str, np.ndarray], frame: HeightFrame,
     types = [str(t) for t in mesh.get("part_types", np.array([""] * len(names)))]
     # Parts with no faces would leave gaps in the feature ids: number the parts present, densely.
     present, dense = np.unique(face_part, return_inverse=True)
-    georef = TileGeoref.fit(frame, (vertices[:, 0].min(), vertices[:, 1].min(), vertices[:, 0].max(), vertices[:, 1].max()))
+    georef = TileGeoref.fit(
+        frame, (vertices[:, 0].min(), vertices[:, 1].min(), vertices[:, 0].max(), vertices[:, 1].max())
+    )
     ecef = georef.to_ecef(vertices[:, 0], vertices[:, 1], vertices[:, 2])
     centre = (ecef.min(axis=0) + ecef.max(axis=0)) / 2.0
     # Flat shading: every triangle its own three vertices and its face normal.
@@ -49,10 +53,18 @@ def variant_glb(mesh: dict[str, np.ndarray], frame: HeightFrame,
     if not len(tri):
         raise NothingToBuild("The variant's mesh has no triangle with an area.")
     positions = tri.reshape(-1, 3)
-    prim = Primitive(positions, np.arange(len(positions), dtype=np.uint32), np.repeat(fid, 3),
-                     np.repeat(normal, 3, axis=0), material=PROPOSAL)
+    prim = Primitive(
+        positions,
+        np.arange(len(positions), dtype=np.uint32),
+        np.repeat(fid, 3),
+        np.repeat(normal, 3, axis=0),
+        material=PROPOSAL,
+    )
     n = len(present)
-    columns = {"name": [names[i] for i in present], "element_type": [types[i] if i < len(types) else "" for i in present]}
+    columns = {
+        "name": [names[i] for i in present],
+        "element_type": [types[i] if i < len(types) else "" for i in present],
+    }
     columns.update({k: [v] * n for k, v in properties.items()})
     ids = [f"{properties.get('project', '')}/{properties.get('variant', '')}/{names[i]}" for i in present]
     glb = write_glb([prim], ids, columns, class_name="proposal")
@@ -65,8 +77,13 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, variant) ->
     if not variant.mesh_file:
         raise NothingToBuild(f"Variant {variant} has no mesh yet: sync its model file first.")
     mesh = load_mesh(Path(variant.mesh_file))
-    props = {"project": variant.project.name, "project_slug": variant.project.slug, "variant": variant.name,
-             "variant_slug": variant.slug, "status": variant.project.status}
+    props = {
+        "project": variant.project.name,
+        "project_slug": variant.project.slug,
+        "variant": variant.name,
+        "variant_slug": variant.slug,
+        "status": variant.project.status,
+    }
     glb, region, centre, count, flat = variant_glb(mesh, frame, props)
     (build.path / CONTENT).parent.mkdir(parents=True, exist_ok=True)
     (build.path / CONTENT).write_bytes(glb)

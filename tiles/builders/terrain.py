@@ -10,6 +10,7 @@ error and the DEM pixels its samples can read), kept in manifest.json, and a til
 linked from the published build instead of being triangulated again. A new DEM that differs in one district
 rewrites the tiles over that district and their ancestors only.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,7 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from pymartini import Martini
-from quantized_mesh_encoder.encode import compute_header, encode_header, write_edge_indices, write_indices, write_vertices
+from quantized_mesh_encoder.encode import (
+    compute_header,
+    encode_header,
+    write_edge_indices,
+    write_indices,
+    write_vertices,
+)
 from quantized_mesh_encoder.extensions import VertexNormalsExtension
 
 from tiles.builders.base import MANIFEST, LayerStats, Progress, read_manifest, reusable_tiles, write_json
@@ -58,7 +65,12 @@ class TileKey:
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north) in degrees."""
         size = 180.0 / (1 << self.z)
-        return (-180.0 + self.x * size, -90.0 + self.y * size, -180.0 + (self.x + 1) * size, -90.0 + (self.y + 1) * size)
+        return (
+            -180.0 + self.x * size,
+            -90.0 + self.y * size,
+            -180.0 + (self.x + 1) * size,
+            -90.0 + (self.y + 1) * size,
+        )
 
     @property
     def path(self) -> str:
@@ -203,11 +215,14 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
 
     terrain = Terrain.current()
     if terrain is None:
-        raise NothingToBuild("There is no active terrain: import a DEM GeoTIFF first "
-                             "(`manage.py import_file dem.tif --format terrain`, or `manage.py load_demo`).")
+        raise NothingToBuild(
+            "There is no active terrain: import a DEM GeoTIFF first "
+            "(`manage.py import_file dem.tif --format terrain`, or `manage.py load_demo`)."
+        )
     if not terrain.path.is_file():
-        raise NothingToBuild(f"The active terrain {terrain.name!r} points at {terrain.file}, which does not exist: "
-                             "import the DEM again.")
+        raise NothingToBuild(
+            f"The active terrain {terrain.name!r} points at {terrain.file}, which does not exist: import the DEM again."
+        )
     sampler = terrain.sampler()
     xmin, ymin, xmax, ymax = terrain.extent.extent
     cx = np.linspace(xmin, xmax, 9)
@@ -223,8 +238,9 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
     salt = f"{WRITER}|{GRID}|{frame.srid}|{frame.grid}|dem-window-2"
     old_tiles = reusable_tiles(read_manifest(build.previous), salt)
     digests: dict[str, str] = {}
-    progress(f"  terrain: {terrain.name}, {terrain.width}×{terrain.height} px of {terrain.pixel_size:g} m, "
-             f"levels 0–{top}")
+    progress(
+        f"  terrain: {terrain.name}, {terrain.width}×{terrain.height} px of {terrain.pixel_size:g} m, levels 0–{top}"
+    )
     for z in range(top + 1):
         x0, y0, x1, y1 = (0, 0, 1, 0) if z == 0 else tiles_over(bbox, z)
         available.append([{"startX": x0, "startY": y0, "endX": x1, "endY": y1}])
@@ -266,6 +282,8 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
     stats.bytes += write_json(build.path / "layer.json", layer)
     write_json(build.path / MANIFEST, {"salt": salt, "tiles": digests})
     unchanged = stats.tiles - stats.tiles_rewritten
-    progress(f"  terrain: {stats.tiles} tiles ({stats.tiles_rewritten} written, {unchanged} unchanged, reused), "
-             f"max error {max_error(top, top):g} m at level {top}")
+    progress(
+        f"  terrain: {stats.tiles} tiles ({stats.tiles_rewritten} written, {unchanged} unchanged, reused), "
+        f"max error {max_error(top, top):g} m at level {top}"
+    )
     return stats

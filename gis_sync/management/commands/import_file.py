@@ -1,4 +1,5 @@
 """`manage.py import_file PATH [--format F] [--srid N] [--kind K] [--option key=value ...]`: one file, no source."""
+
 from __future__ import annotations
 
 import json
@@ -24,19 +25,42 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path")
-        parser.add_argument("--format", help="reader name (ogr, raepa, stardt, cityjson, terrain, ifc, gltf, "
-                            "pointcloud, circuits); detected from the file when not given")
+        parser.add_argument(
+            "--format",
+            help="reader name (ogr, raepa, stardt, cityjson, terrain, ifc, gltf, "
+            "pointcloud, circuits); detected from the file when not given",
+        )
         parser.add_argument("--srid", type=int, help="EPSG code of the coordinates if the file declares none")
-        parser.add_argument("--allow-approximate", type=float, metavar="METRES", dest="allow_approximate",
-                            help="accept transformations PROJ can only do approximately here (a grid is missing), "
-                            "up to this many metres of error; recorded on the sync run")
+        parser.add_argument(
+            "--allow-approximate",
+            type=float,
+            metavar="METRES",
+            dest="allow_approximate",
+            help="accept transformations PROJ can only do approximately here (a grid is missing), "
+            "up to this many metres of error; recorded on the sync run",
+        )
         parser.add_argument("--kind", choices=["buildings", "streets", "poi"], help="what a GIS layer holds")
-        parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                            help="reader/writer option, e.g. operator=GRDF network_type=gas "
-                            "placement='{\"origin\": [x, y], \"rotation_deg\": 0, \"elevation\": 5}'")
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="reader/writer option, e.g. operator=GRDF network_type=gas "
+            'placement=\'{"origin": [x, y], "rotation_deg": 0, "elevation": 5}\'',
+        )
 
-    def handle(self, *args, path: str, format: str | None, srid: int | None, kind: str | None,
-               option: list[str], verbosity: int, allow_approximate: float | None = None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        path: str,
+        format: str | None,
+        srid: int | None,
+        kind: str | None,
+        option: list[str],
+        verbosity: int,
+        allow_approximate: float | None = None,
+        **options,
+    ) -> None:
         from gis_sync.importer import import_path
 
         opts = dict(parse_option(o) for o in option)
@@ -48,8 +72,9 @@ class Command(BaseCommand):
 
         try:
             # The run prints its own summary, warnings and rejections, once.
-            import_path(path, format=format, srid=srid, options=opts,
-                        progress=self.stdout.write if verbosity >= 1 else None)
+            import_path(
+                path, format=format, srid=srid, options=opts, progress=self.stdout.write if verbosity >= 1 else None
+            )
         except SyncError as exc:
             run = SyncRun.objects.filter(pk=exc.run_id).first() if exc.run_id else None
             more = f" Sync run #{run.pk} failed: read it in full {run.where_to_read()}." if run else ""

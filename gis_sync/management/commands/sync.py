@@ -1,4 +1,5 @@
 """`manage.py sync KEY [KEY...]` or `sync --all`: run configured sources, one transaction each."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,12 +14,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("keys", nargs="*", metavar="KEY", help="source keys to sync")
         parser.add_argument("--all", action="store_true", help="sync every enabled source")
-        parser.add_argument("--allow-approximate", type=float, metavar="METRES", dest="allow_approximate",
-                            help="accept transformations PROJ can only do approximately here (a grid is missing), "
-                            "up to this many metres of error; recorded on the sync run")
+        parser.add_argument(
+            "--allow-approximate",
+            type=float,
+            metavar="METRES",
+            dest="allow_approximate",
+            help="accept transformations PROJ can only do approximately here (a grid is missing), "
+            "up to this many metres of error; recorded on the sync run",
+        )
 
-    def handle(self, *args, keys: list[str], all: bool, verbosity: int, allow_approximate: float | None = None,
-               **options) -> None:
+    def handle(
+        self, *args, keys: list[str], all: bool, verbosity: int, allow_approximate: float | None = None, **options
+    ) -> None:
         from gis_sync.models import Source, SyncRun
 
         if all == bool(keys):
@@ -50,12 +57,19 @@ class Command(BaseCommand):
                 run = SyncRun.objects.filter(pk=exc.run_id).first() if exc.run_id else None
                 if run is not None:
                     runs.append(f"#{run.pk}")
-                    self.stderr.write(f"{source.key}: sync run #{run.pk} failed; read every error, warning and "
-                                      f"rejection {run.where_to_read()}")
+                    self.stderr.write(
+                        f"{source.key}: sync run #{run.pk} failed; read every error, warning and "
+                        f"rejection {run.where_to_read()}"
+                    )
             meter.advance()
         if failed:
             raise CommandError(
                 f"{len(failed)} of {len(sources)} sources failed ({', '.join(failed)}); nothing of them was "
                 "changed. Fix what the messages above name, then run `manage.py sync "
-                f"{' '.join(failed)}` again" + (f" (failed sync runs {', '.join(runs)}: `manage.py sync_report "
-                f"{runs[-1][1:]}` prints one in full)." if runs else "."))
+                f"{' '.join(failed)}` again"
+                + (
+                    f" (failed sync runs {', '.join(runs)}: `manage.py sync_report {runs[-1][1:]}` prints one in full)."
+                    if runs
+                    else "."
+                )
+            )

@@ -1,4 +1,5 @@
 """`manage.py sync_report RUN`: one sync run in full — every error, warning and rejection, with file, feature, line."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,8 +8,10 @@ from gis_sync.models import where
 
 
 class Command(BaseCommand):
-    help = ("Print a sync run in full: its summary, then every error, warning and rejection with its file, "
-            "feature, line and field. RUN is a run number, or a source key for that source's last run.")
+    help = (
+        "Print a sync run in full: its summary, then every error, warning and rejection with its file, "
+        "feature, line and field. RUN is a run number, or a source key for that source's last run."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("run", metavar="RUN", help="sync run number (as `sync` prints it) or a source key")
@@ -16,8 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args, run: str, **options) -> None:
         from gis_sync.models import SyncRun
 
-        found = SyncRun.objects.filter(pk=int(run)).first() if run.isdigit() else \
-            SyncRun.objects.filter(source__key=run).order_by("-started_at").first()
+        found = (
+            SyncRun.objects.filter(pk=int(run)).first()
+            if run.isdigit()
+            else SyncRun.objects.filter(source__key=run).order_by("-started_at").first()
+        )
         if found is None:
             last = SyncRun.objects.order_by("-started_at").values_list("pk", flat=True)[:5]
             known = ", ".join(f"#{pk}" for pk in last) or "none yet"

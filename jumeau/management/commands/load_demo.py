@@ -1,4 +1,5 @@
 """manage.py load_demo: the demo city through the real importers, once; later runs only check."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from gis_sync.errors import SyncError
@@ -6,8 +7,10 @@ from viewshed.errors import SurfaceModelError
 
 
 class Command(BaseCommand):
-    help = ("Generate the Antibes-like demo city (once), import it through the importers, build its tiles "
-            "and the surface model for views.")
+    help = (
+        "Generate the Antibes-like demo city (once), import it through the importers, build its tiles "
+        "and the surface model for views."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=42)
@@ -19,8 +22,12 @@ class Command(BaseCommand):
         try:
             load_demo(seed=seed, tiles=not no_tiles, progress=lambda msg: self.stdout.write(msg))
         except SurfaceModelError as exc:
-            raise CommandError(f"The demo city is loaded but its surface model for views could not be built: {exc}\n"
-                               "Fix the cause, then run `manage.py build_dsm`.") from exc
+            raise CommandError(
+                f"The demo city is loaded but its surface model for views could not be built: {exc}\n"
+                "Fix the cause, then run `manage.py build_dsm`."
+            ) from exc
         except SyncError as exc:
-            raise CommandError(f"The demo city could not be loaded: {exc}\n"
-                               "Nothing was half-written. Fix the cause above, or start afresh with `make clean-demo && make demo`.") from exc
+            raise CommandError(
+                f"The demo city could not be loaded: {exc}\n"
+                "Nothing was half-written. Fix the cause above, or start afresh with `make clean-demo && make demo`."
+            ) from exc

@@ -1,4 +1,5 @@
 """manage.py import_gtfs PATH_OR_URL: validate a GTFS feed, then replace the active feed atomically."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from realtime.gtfs_feed import GTFSError

@@ -1,4 +1,5 @@
 """manage.py run_feed_simulator --port 8089: serve a simulated GTFS-realtime feed of the active schedule."""
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,7 +19,9 @@ class Command(BaseCommand):
 
         schedule = demo_schedule()
         if schedule is None:
-            raise CommandError("No GTFS feed is imported: run `manage.py import_gtfs PATH_OR_URL` or `manage.py load_demo` first.")
+            raise CommandError(
+                "No GTFS feed is imported: run `manage.py import_gtfs PATH_OR_URL` or `manage.py load_demo` first."
+            )
         try:
             server = serve(schedule, host=host, port=port, seed=seed)
         except OSError as exc:

@@ -1,4 +1,5 @@
 """manage.py run_transit_worker --feed URL_OR_FILE: poll GTFS-realtime and publish changes (production, Redis)."""
+
 import asyncio
 import signal
 
@@ -10,10 +11,16 @@ class Command(BaseCommand):
     help = "Read a GTFS-realtime feed every --interval seconds and publish departures, vehicles and status changes."
 
     def add_arguments(self, parser):
-        parser.add_argument("--feed", required=True, help="http(s) URL, file:// URL or path of a GTFS-realtime FeedMessage.")
+        parser.add_argument(
+            "--feed", required=True, help="http(s) URL, file:// URL or path of a GTFS-realtime FeedMessage."
+        )
         parser.add_argument("--interval", type=float, default=5.0, help="Seconds between reads (default 5).")
-        parser.add_argument("--stale-after", type=float, default=90.0,
-                            help="Seconds after which the feed's predictions are dropped for the timetable (default 90).")
+        parser.add_argument(
+            "--stale-after",
+            type=float,
+            default=90.0,
+            help="Seconds after which the feed's predictions are dropped for the timetable (default 90).",
+        )
 
     def handle(self, *args, feed: str, interval: float, stale_after: float, **options):
         from realtime.worker import FeedWorker
@@ -22,8 +29,10 @@ class Command(BaseCommand):
             raise CommandError("--interval must be positive")
         if not settings.REDIS_URL:
             # The in-memory layer lives inside one process: a separate worker would talk to nobody.
-            raise CommandError("run_transit_worker publishes through Redis: set REDIS_URL, "
-                               "or let `manage.py serve_demo --feed-url URL` run the worker inside the web process.")
+            raise CommandError(
+                "run_transit_worker publishes through Redis: set REDIS_URL, "
+                "or let `manage.py serve_demo --feed-url URL` run the worker inside the web process."
+            )
 
         async def main() -> None:
             stop = asyncio.Event()

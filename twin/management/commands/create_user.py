@@ -1,4 +1,5 @@
 """manage.py create_user: an account for a planner or a field agent, with its role, in one step."""
+
 from __future__ import annotations
 
 import getpass
@@ -11,16 +12,24 @@ PASSWORD_ENV = "JUMEAU_NEW_USER_PASSWORD"
 
 
 class Command(BaseCommand):
-    help = ("Create a user (or take an existing one) and give it roles: planner, field_agent, admin. "
-            f"The password is asked twice in a terminal, or read from ${PASSWORD_ENV} in a script.")
+    help = (
+        "Create a user (or take an existing one) and give it roles: planner, field_agent, admin. "
+        f"The password is asked twice in a terminal, or read from ${PASSWORD_ENV} in a script."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--role", action="append", required=True, dest="roles",
-                            help="planner, field_agent or admin; repeat for several")
+        parser.add_argument(
+            "--role",
+            action="append",
+            required=True,
+            dest="roles",
+            help="planner, field_agent or admin; repeat for several",
+        )
         parser.add_argument("--email", default="")
-        parser.add_argument("--set-password", action="store_true",
-                            help="for an existing user: replace its password too")
+        parser.add_argument(
+            "--set-password", action="store_true", help="for an existing user: replace its password too"
+        )
 
     def handle(self, *args, username: str, roles: list[str], email: str, set_password: bool, **options):
         from django.contrib.auth.models import User
@@ -42,7 +51,9 @@ class Command(BaseCommand):
             try:
                 validate_password(password, candidate)
             except ValidationError as exc:
-                raise CommandError(f"Password refused for {username}: {' '.join(exc.messages)} Nothing was changed.") from exc
+                raise CommandError(
+                    f"Password refused for {username}: {' '.join(exc.messages)} Nothing was changed."
+                ) from exc
         with transaction.atomic():
             created = user is None
             if created:
@@ -52,8 +63,11 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             added = grant(user, roles)
         state = "created" if created else "password replaced" if password is not None else "already there"
-        self.stdout.write(self.style.SUCCESS(f"{username}: {state}; roles {', '.join(roles)}"
-                                             + ("" if added else " (it had them already)")))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{username}: {state}; roles {', '.join(roles)}" + ("" if added else " (it had them already)")
+            )
+        )
         for role in dict.fromkeys(roles):
             self.stdout.write(f"  {role}: {GRANTS[role]}")
         self.stdout.write("Sign in with « Connexion » in the app (/accounts/login/).")

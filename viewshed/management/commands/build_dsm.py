@@ -1,4 +1,5 @@
 """manage.py build_dsm: build (or patch after syncs) the surface model the viewshed reads."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,6 +22,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         meta = SurfaceCache(dsm_dir()).meta() or {}
         g = surface.grid
-        self.stdout.write(self.style.SUCCESS(
-            f"DSM {surface.fingerprint}: {g.rows:,} x {g.cols:,} cells of {g.cell:g} m "
-            f"({meta.get('mode', 'cached')}, {meta.get('building_count', 0):,} buildings) in {dsm_dir()}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"DSM {surface.fingerprint}: {g.rows:,} x {g.cols:,} cells of {g.cell:g} m "
+                f"({meta.get('mode', 'cached')}, {meta.get('building_count', 0):,} buildings) in {dsm_dir()}"
+            )
+        )

@@ -1,4 +1,5 @@
 """manage.py impact_report: compute (or refresh) the BR 209 impact report of project variants and store it."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,8 +8,10 @@ from viewshed.errors import ViewshedError
 
 
 class Command(BaseCommand):
-    help = ("Compute the daylight impact (BRE BR 209) of project variants on every window around them, and store "
-            "the report; a report whose inputs did not change is kept.")
+    help = (
+        "Compute the daylight impact (BRE BR 209) of project variants on every window around them, and store "
+        "the report; a report whose inputs did not change is kept."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("variants", nargs="*", type=int, help="Variant ids (default: every variant).")
@@ -29,8 +32,10 @@ class Command(BaseCommand):
             qs = qs.filter(pk__in=variants)
             missing = sorted(set(variants) - set(qs.values_list("pk", flat=True)))
             if missing:
-                raise CommandError(f"No project variant with id {', '.join(map(str, missing))}: "
-                                   "see the variants in the admin (Twin > Project variants).")
+                raise CommandError(
+                    f"No project variant with id {', '.join(map(str, missing))}: "
+                    "see the variants in the admin (Twin > Project variants)."
+                )
         params = Parameters()
         if radius is not None:
             params = replace(params, radius_m=radius)
@@ -39,12 +44,16 @@ class Command(BaseCommand):
         try:
             surface = ensure_surface(progress=self.stdout.write)
             for variant in qs:
-                report, computed = ImpactReport.refresh(variant, params, force=force, surface=surface,
-                                                        progress=self.stdout.write)
+                report, computed = ImpactReport.refresh(
+                    variant, params, force=force, surface=surface, progress=self.stdout.write
+                )
                 s = report.summary
                 verb = f"computed in {report.seconds:.1f} s" if computed else "unchanged, kept"
-                self.stdout.write(self.style.SUCCESS(
-                    f"{variant} (variant {variant.pk}): {verb}; {s['windows']} windows of {s['buildings']} "
-                    f"buildings, {s['vsc_fails']} fail the VSC test ({s['vsc_fails_residential']} in dwellings)"))
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"{variant} (variant {variant.pk}): {verb}; {s['windows']} windows of {s['buildings']} "
+                        f"buildings, {s['vsc_fails']} fail the VSC test ({s['vsc_fails_residential']} in dwellings)"
+                    )
+                )
         except ViewshedError as exc:
             raise CommandError(str(exc)) from None
