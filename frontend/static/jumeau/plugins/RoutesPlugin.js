@@ -1,5 +1,6 @@
 // Walking circuits ("Balades") and routes between points of interest, drawn on the ground; fed by /ws/routes/.
 import { fetchJson } from "../core/http.js";
+import { pickLanguage } from "../core/language.js";
 import { LiveSocket } from "../core/LiveSocket.js";
 
 const Cesium = window.Cesium;
@@ -36,15 +37,8 @@ const TEXTS = {
         noReply: "keine Antwort", legend: "blau: Schatten, gelb: Sonne" },
 };
 
-function pickLanguage() {
-  for (const tag of navigator.languages || [navigator.language || "fr"]) {
-    const code = String(tag).slice(0, 2).toLowerCase();
-    if (TEXTS[code]) return code;
-  }
-  return "fr";
-}
 
-const LANG = pickLanguage();
+const LANG = pickLanguage(Object.keys(TEXTS));
 const T = TEXTS[LANG];
 
 function minutes(seconds) {
