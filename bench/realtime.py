@@ -374,7 +374,7 @@ def run_clients(url: str, first: int, count: int, ramp_per_s: float, end_at: flo
                 ),
                 HANDSHAKE_TIMEOUT_S,
             )
-        except Exception as exc:  # noqa: BLE001 - every failure is counted, whatever it is
+        except Exception as exc:  # noqa: BLE001 - every failure of a client is counted, whatever it is - every failure is counted, whatever it is
             failures.append(f"connect: {type(exc).__name__}: {exc}"[:200])
             return
         try:

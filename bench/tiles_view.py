@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bench.tiles as city_generator  # noqa: E402  (the generator of bench/tiles.py: X0, Y0, WIDTH, HEIGHT)
-from tiles.builders import buildings as builder  # noqa: E402
+from tiles.builders import buildings as builder  # noqa: E402 - after sys.path: the bench runs as a script
 from tiles.publish import LayerBuild  # noqa: E402
 from twin.geoid import HeightFrame  # noqa: E402
 

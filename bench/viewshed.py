@@ -293,7 +293,9 @@ def main() -> None:
     # Other jobs share this machine's cores, and their load comes and goes: each round times ours on
     # every core, ours on one thread and GDAL back to back, so that both sides of the ratio see the
     # same load. CPU time (one thread, best of the rounds) is the load-independent check.
-    run_ours = lambda: viewshed(dsm, centre, centre, OBSERVER_HEIGHT)  # noqa: E731
+    def run_ours():
+        return viewshed(dsm, centre, centre, OBSERVER_HEIGHT)
+
     ours_times, one_times, gdal_times, one_cpu, gdal_cpu = [], [], [], [], []
     ours = gdal = None
     for _ in range(REPEATS):

@@ -8,6 +8,8 @@ from django.core.asgi import get_asgi_application
 
 django_http = get_asgi_application()
 
+# Channels' auth stack and the consumers import Django's models: they may load only once
+# get_asgi_application() has set Django up, hence imports below code (E402).
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from collections.abc import Callable
 
 import numpy as np
+from PIL import Image
 
 # Colour ramps (height in metres → RGB): a calm sea, then beaches, garrigue and hills.
 SEA_RAMP = [(-60.0, (20, 62, 102)), (-15.0, (34, 92, 138)), (-2.0, (62, 134, 170)), (0.0, (96, 166, 190))]
@@ -48,23 +48,16 @@ def shaded_relief(z: np.ndarray, pixel_m: tuple[float, float]) -> np.ndarray:
     return np.dstack([np.clip(rgb, 0, 255), alpha]).astype(np.uint8)
 
 
-def encode_png(rgba: np.ndarray) -> bytes:
-    """PNG bytes of an (h, w, 4) uint8 image (8-bit RGBA, no filtering)."""
-    h, w, _ = rgba.shape
-    raw = np.empty((h, w * 4 + 1), dtype=np.uint8)
-    raw[:, 0] = 0  # filter type None on every row
-    raw[:, 1:] = rgba.reshape(h, w * 4)
+def encode_webp(rgba: np.ndarray, quality: int = 82) -> bytes:
+    """WebP bytes of an (h, w, 4) uint8 image: lossy colour, lossless alpha.
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
-        + chunk(b"IEND", b"")
-    )
+    A shaded relief is smooth gradients, which lossy WebP keeps with no visible loss at a twentieth of the
+    PNG's bytes (the demo city's: 1.29 MB as PNG, about 50 KB as WebP); every browser the app supports
+    (Chromium, Firefox, Safari 14+, the Quest browser) decodes it. Pillow is a maintained encoder over libwebp.
+    """
+    out = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(out, "WEBP", quality=quality, method=6, exact=False)
+    return out.getvalue()
 
 
 def render_basemap(
@@ -72,7 +65,7 @@ def render_basemap(
     rectangle_deg: tuple[float, float, float, float],
     width: int = 2048,
 ) -> tuple[bytes, dict]:
-    """The basemap PNG over a lon/lat rectangle (west, south, east, north in degrees, WGS84).
+    """The basemap image (WebP) over a lon/lat rectangle (west, south, east, north in degrees, WGS84).
 
     `heights_at(lon, lat)` returns orthometric heights in metres (NaN outside the DEM). The image
     is a plate carrée grid so that Cesium drapes it with a plain rectangle.
@@ -87,5 +80,5 @@ def render_basemap(
     glon, glat = np.meshgrid(lon, lat)
     z = np.asarray(heights_at(glon.ravel(), glat.ravel()), dtype=np.float64).reshape(height, width)
     pixel_m = ((east - west) / width * metres_per_deg_lon, (north - south) / height * metres_per_deg_lat)
-    png = encode_png(shaded_relief(z, pixel_m))
-    return png, {"rectangle": [west, south, east, north], "width": width, "height": height, "format": "png"}
+    image = encode_webp(shaded_relief(z, pixel_m))
+    return image, {"rectangle": [west, south, east, north], "width": width, "height": height, "format": "webp"}

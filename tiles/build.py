@@ -200,7 +200,7 @@ def build_layers(
         progress(f"Building {name}")
         try:
             builds.append(build_layer(name, progress))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - one layer failing must not stop the others
             progress(f"  {name}: FAILED — {exc}")
             record = TileBuild.objects.filter(layer=name).order_by("-started_at", "-pk").first()
             if record is None or record.status != TileBuild.Status.FAILED:

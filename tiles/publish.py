@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tiles.errors import PublishError
+from tiles.precompress import sibling
 
 BUILDS = ".builds"
 KEEP_VERSIONS = 3  # a client that loaded an older tileset.json keeps finding its tiles for a while
@@ -138,10 +139,15 @@ class LayerBuild:
             return False
         dst = self.path / relative
         dst.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
+        # The tile's gzip copy (tiles.precompress) comes with it, or a client would get the tile uncompressed.
+        pairs = [(src, dst)]
+        if sibling(src).is_file():
+            pairs.append((sibling(src), sibling(dst)))
+        for a, b in pairs:
+            try:
+                os.link(a, b)
+            except OSError:
+                shutil.copy2(a, b)
         return True
 
 

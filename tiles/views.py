@@ -13,6 +13,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from tiles.layers import is_layer_name, may_load
+from tiles.precompress import PRECOMPRESSED, sibling
 from tiles.publish import BUILDS, build_file, current_version, is_plain_relative, is_version, version_dir
 
 CONTENT_TYPES = {
@@ -22,8 +23,10 @@ CONTENT_TYPES = {
     ".pnts": "application/octet-stream",
     ".terrain": "application/vnd.quantized-mesh",
     ".subtree": "application/octet-stream",
+    ".webp": "image/webp",
 }
-# JSON compresses ~10x; glb vertex data barely does and costs CPU, quantized-mesh is already gzipped on disk.
+# JSON is compressed per request (~10x); tiles have a gzip copy written at build time (tiles.precompress),
+# quantized-mesh is stored gzipped.
 GZIP_TYPES = {".json"}
 
 
@@ -77,6 +80,13 @@ def tile_view(request, layer: str, rel: str):
     stat = path.stat()
     etag = '"' + hashlib.blake2s(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=12).hexdigest() + '"'
     last_modified = http_date(stat.st_mtime)
+    # The gzip copy is another representation of the tile: it gets its own validator.
+    # Behind nginx, gzip_static picks the copy itself.
+    packed = sibling(path) if path.suffix.lower() in PRECOMPRESSED and not settings.JUMEAU_TILES_ACCEL_PREFIX else None
+    if packed is not None and not ("gzip" in request.headers.get("Accept-Encoding", "") and packed.is_file()):
+        packed = None
+    if packed is not None:
+        etag = etag[:-1] + '-gz"'
     # Network and draft tiles must never sit in a shared cache.
     scope = "public" if may_load(layer, None) else "private"
     cache = f"{scope}, max-age=31536000, immutable" if immutable else f"{scope}, max-age=60, must-revalidate"
@@ -100,6 +110,10 @@ def tile_view(request, layer: str, rel: str):
         content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if suffix in GZIP_TYPES and "gzip" in request.headers.get("Accept-Encoding", ""):
             response = HttpResponse(gzip.compress(path.read_bytes(), compresslevel=5), content_type=content_type)
+            response["Content-Encoding"] = "gzip"
+        elif packed is not None:
+            # The copy the build wrote (tiles.precompress): nothing is compressed per request.
+            response = FileResponse(packed.open("rb"), content_type=content_type)
             response["Content-Encoding"] = "gzip"
         elif suffix == ".terrain":
             # quantized-mesh tiles are stored gzipped, as Cesium's terrain servers send them.

@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
+from django_celery_results.admin import TaskResultAdmin
+from django_celery_results.models import TaskResult
 
 from twin import models
 
@@ -159,8 +161,6 @@ class PointCloudAdmin(WktAdmin):
 
 
 # --- Background jobs: django-celery-results keeps every job; this list says what a person asks first.
-from django_celery_results.admin import TaskResultAdmin  # noqa: E402
-from django_celery_results.models import TaskResult  # noqa: E402
 
 JOB_STATES = {
     "PENDING": "queued",

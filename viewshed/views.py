@@ -69,8 +69,13 @@ def warm_up() -> None:
         sea[40:] = True
         surface = SurfaceModel(grid, dsm, sea, "warm-up")
         patch = footprint_patch((((1040.0, 1980.0), (1050.0, 1980.0), (1050.0, 1990.0), (1040.0, 1990.0)),), 30.0, grid)
-        ident = lambda x, y: (np.asarray(x, float) / 1e5, np.asarray(y, float) / 1e5)  # noqa: E731
-        back = lambda lon, lat: (np.asarray(lon, float) * 1e5, np.asarray(lat, float) * 1e5)  # noqa: E731
+
+        def ident(x, y):
+            return np.asarray(x, float) / 1e5, np.asarray(y, float) / 1e5
+
+        def back(lon, lat):
+            return np.asarray(lon, float) * 1e5, np.asarray(lat, float) * 1e5
+
         for facing in (None, 135.0):
             compute_view(
                 surface,
@@ -214,7 +219,7 @@ class ViewshedView(APIView):
             return _bad(str(exc))
         except ComputationTimeout as exc:
             return _bad(str(exc), status.HTTP_503_SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER_S)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - any failure is told to the user without their position
             logger.error("viewshed computation failed: %s", type(exc).__name__)
             return _bad(
                 "The view could not be computed: the error was reported without your position.",

@@ -218,7 +218,10 @@ class RaepaFormat(Format):
     def _segment(self, feature, fid, layer_name, geom, codes, fields, default_net, opts) -> NetworkSegmentRecord:
         geom = single_line(geom, fid)
         coords = [tuple(float(v) for v in c) for c in shapely.get_coordinates(geom, include_z=geom.has_z)]
-        num = lambda f: to_number(raw_value(feature, fields[f]), fid, f) if f in fields else None  # noqa: E731
+
+        def num(f):
+            return to_number(raw_value(feature, fields[f]), fid, f) if f in fields else None
+
         diameter = num("diametre")
         net = TYPRESEAU.get(codes.get("typreseau") or "", default_net)
         seg = NetworkSegmentRecord(

@@ -28,6 +28,7 @@ from jumeau.static_files import CompressedStatic, vendor_folders
 from tests.conftest import ROOT
 from tests.deploy.production import app_command, env_example, render_nginx_template, replace_exactly
 from tests.live_server import free_port, own_database
+from tiles.precompress import write_tile
 from tiles.publish import LayerBuild
 
 HOST = "127.0.0.1"
@@ -262,7 +263,8 @@ def _publish_tiles(tiles: Path, layer: str, mark: bytes) -> str:
     """A small 3D Tiles layer published as the builders publish it: tileset.json and one versioned glb."""
     with LayerBuild(tiles, layer) as build:
         (build.path / "t").mkdir()
-        (build.path / "t" / "r.glb").write_bytes(b"glTF\x02\x00\x00\x00" + mark)
+        # Vertex data repeats as a real tile's does, so the build's gzip copy is written beside it.
+        write_tile(build.path / "t" / "r.glb", b"glTF\x02\x00\x00\x00" + bytes(2000) + mark)
         tileset = {
             "asset": {"version": "1.1"},
             "geometricError": 100,

@@ -24,8 +24,21 @@ def test_a_versioned_public_tile_comes_from_disk_and_is_immutable(stack, anonymo
     assert response.header("Content-Type") == "model/gltf-binary"
     assert response.header("Cache-Control") == "public, max-age=31536000, immutable"
     assert response.header("Access-Control-Allow-Origin") == "*"
-    # Django marks every tile it sends with Vary: Cookie; nginx's own answer has none and no upstream.
-    assert response.header("Vary") is None
+    # Django marks every tile it sends with Vary: Cookie; nginx's own answer varies only by encoding (the
+    # build's gzip copy) and asked no upstream.
+    assert response.header("Vary") == "Accept-Encoding"
+    assert _from_disk(stack, response)
+
+
+def test_a_public_tile_comes_gzipped_from_the_copy_the_build_wrote(stack, anonymous):
+    target = f"/tiles/buildings/@{stack.versions['buildings']}/t/r.glb"
+    response = anonymous.get(target, **{"Accept-Encoding": "gzip, deflate, br"})
+    assert response.status == 200
+    assert response.header("Content-Encoding") == "gzip"
+    assert response.header("Content-Type") == "model/gltf-binary"
+    tile = stack.base / "var" / "tiles" / ".builds" / "buildings" / stack.versions["buildings"] / "t" / "r.glb"
+    assert gzip.decompress(response.body) == tile.read_bytes()
+    assert response.body == tile.with_name("r.glb.gz").read_bytes()
     assert _from_disk(stack, response)
 
 
@@ -125,6 +138,10 @@ def test_a_role_gets_network_tiles_sent_by_nginx_after_django_said_yes(stack, wh
     assert tile.header("Content-Type") == "model/gltf-binary"
     # Never in a shared cache, though the versioned URL never changes.
     assert tile.header("Cache-Control") == "private, max-age=31536000, immutable"
+    zipped = client.get(f"/tiles/networks/@{version}/t/r.glb", **{"Accept-Encoding": "gzip"})
+    assert zipped.header("Content-Encoding") == "gzip"
+    assert gzip.decompress(zipped.body) == tile.body
+    assert zipped.header("Cache-Control") == "private, max-age=31536000, immutable"
     # Django decided (an upstream was asked) and sent no bytes itself: X-Accel-Redirect is consumed by nginx.
     assert not _from_disk(stack, tile)
     assert tile.header("X-Accel-Redirect") is None

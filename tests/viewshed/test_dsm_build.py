@@ -17,7 +17,7 @@ def in_thread(target, results: list, index: int):
     def run() -> None:
         try:
             results[index] = target()
-        except Exception as exc:  # noqa: BLE001 - handed to the test to fail on
+        except Exception as exc:  # noqa: BLE001 - the reader thread reports whatever it met - handed to the test to fail on
             results[index] = exc
         finally:
             connections.close_all()

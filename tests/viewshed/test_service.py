@@ -14,9 +14,14 @@ from viewshed.kernel import viewshed, viewshed_update, wedges_touched
 from viewshed.observer import Eye
 from viewshed.service import Landmark, compute_view
 
+
 # Pure tests: a flat "projection" (metres / 1e5 = degrees) stands in for pyproj.
-TO_LONLAT = lambda x, y: (np.asarray(x, float) / 1e5, np.asarray(y, float) / 1e5)  # noqa: E731
-FROM_LONLAT = lambda lon, lat: (np.asarray(lon, float) * 1e5, np.asarray(lat, float) * 1e5)  # noqa: E731
+def TO_LONLAT(x, y):  # noqa: N802 - named as the constants the service is given
+    return np.asarray(x, float) / 1e5, np.asarray(y, float) / 1e5
+
+
+def FROM_LONLAT(lon, lat):  # noqa: N802
+    return np.asarray(lon, float) * 1e5, np.asarray(lat, float) * 1e5
 
 
 def surface(dsm: np.ndarray, sea: np.ndarray | None = None) -> SurfaceModel:

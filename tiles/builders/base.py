@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tiles.lod import ParentPlan, plan_parents
+from tiles.precompress import write_tile
 from tiles.publish import LayerBuild
 from tiles.quadtree import QuadNode, aligned_root_bounds, build_quadtree
 from tiles.tileset import Region, TileNode, build_tilesets
@@ -137,8 +138,7 @@ _JOB: dict = {}
 def _run_tile(args: tuple[str, np.ndarray, float | None]) -> tuple[str, int, Region, tuple[float, float, float]]:
     key, idx, tolerance = args
     glb, region, centre = _JOB["make_tile"](key, idx) if tolerance is None else _JOB["make_parent"](key, idx, tolerance)
-    path = _JOB["folder"] / TILE_FOLDER / f"{key}.glb"
-    path.write_bytes(glb)
+    write_tile(_JOB["folder"] / TILE_FOLDER / f"{key}.glb", glb)
     return key, len(glb), region, centre
 
 

@@ -12,7 +12,7 @@ from twin.geoid import HeightFrame
 
 
 def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerStats:
-    """Write basemap.png and basemap.json (rectangle in degrees, versioned image URL) into build.path."""
+    """Write basemap.webp and basemap.json (rectangle in degrees, versioned image URL) into build.path."""
     from twin.models import Terrain
 
     terrain = Terrain.current()
@@ -34,10 +34,10 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerSta
         return sampler(x, y)
 
     width = int(min(4096, max(512, (xmax - xmin) / max(terrain.pixel_size / 2, 1.0))))
-    png, meta = render_basemap(heights_at, rectangle, width=width)
-    (build.path / "basemap.png").write_bytes(png)
-    meta["url"] = f"@{build.version}/basemap.png"
+    image, meta = render_basemap(heights_at, rectangle, width=width)
+    (build.path / "basemap.webp").write_bytes(image)
+    meta["url"] = f"@{build.version}/basemap.webp"
     stats = LayerStats(features=1, tiles=1, tiles_rewritten=1)
-    stats.bytes = len(png) + write_json(build.path / "basemap.json", meta)
-    progress(f"  basemap: {meta['width']}×{meta['height']} px shaded relief, {len(png) / 1e6:.1f} MB")
+    stats.bytes = len(image) + write_json(build.path / "basemap.json", meta)
+    progress(f"  basemap: {meta['width']}×{meta['height']} px shaded relief, {len(image) / 1e3:.0f} kB WebP")
     return stats

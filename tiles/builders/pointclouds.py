@@ -16,6 +16,7 @@ import numpy as np
 
 from tiles.builders.base import LayerStats, Progress, prefix_root_uris, write_json
 from tiles.errors import NothingToBuild, TilesError
+from tiles.precompress import write_tile
 from tiles.publish import LayerBuild
 from twin.geoid import HeightFrame
 
@@ -98,6 +99,9 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, cloud) -> L
     prefix_root_uris(document, build.version)
     stats = LayerStats(features=count)
     files = [p for p in out.rglob("*") if p.is_file()]
+    for tile in files:
+        if tile.suffix in (".pnts", ".glb"):
+            write_tile(tile, tile.read_bytes())
     stats.tiles = stats.tiles_rewritten = sum(1 for p in files if p.suffix in (".pnts", ".glb"))
     stats.bytes = sum(p.stat().st_size for p in files) + write_json(build.path / "tileset.json", document)
     return stats

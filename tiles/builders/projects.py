@@ -10,6 +10,7 @@ from tiles.builders.base import LayerStats, Progress, prefix_root_uris, write_js
 from tiles.errors import NothingToBuild
 from tiles.georef import TileGeoref
 from tiles.glb import Material, Primitive, write_glb
+from tiles.precompress import write_tile
 from tiles.publish import LayerBuild
 from tiles.tileset import TileNode, build_tilesets, region_from_ecef
 from twin.geoid import HeightFrame
@@ -86,7 +87,7 @@ def build(build: LayerBuild, frame: HeightFrame, progress: Progress, variant) ->
     }
     glb, region, centre, count, flat = variant_glb(mesh, frame, props)
     (build.path / CONTENT).parent.mkdir(parents=True, exist_ok=True)
-    (build.path / CONTENT).write_bytes(glb)
+    write_tile(build.path / CONTENT, glb)
     root = TileNode(key="r", region=region, content_uri=CONTENT, centre=centre, geometric_error=0.0)
     stats = LayerStats(features=count, tiles=1, tiles_rewritten=1, bytes=len(glb))
     if flat:
