@@ -110,7 +110,9 @@ def _streets() -> Iterator[Placed]:
     # One result per street: its segments (one per block, between two junctions) are merged by name.
     lines: dict[str, list[np.ndarray]] = defaultdict(list)
     first_id: dict[str, int] = {}
-    for pk, name, geom in models.StreetSegment.objects.exclude(name="").order_by("id").values_list("id", "name", "geom"):
+    for pk, name, geom in (
+        models.StreetSegment.objects.exclude(name="").order_by("id").values_list("id", "name", "geom")
+    ):
         lines[name].append(np.asarray(geom.coords, dtype=float).reshape(-1, 3))
         first_id.setdefault(name, pk)
     for name, parts in lines.items():

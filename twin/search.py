@@ -34,7 +34,9 @@ PREFIX_MIN_CHARS = 3
 # query ("carre" is one letter from the stops' hidden "arret"): they count only when nearly exact.
 KEYWORD_MATCH = 90.0
 # French and English articles and prepositions: "rue de la republique" and "republique" find the same street.
-STOP_WORDS = frozenset(("a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "sur", "the", "of"))
+STOP_WORDS = frozenset(
+    ("a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "sur", "the", "of")
+)
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _WORD = re.compile(r"[0-9a-z]+")
 

@@ -57,7 +57,10 @@ def city():
     # One stop per side of the road under one name: one result.
     Stop.objects.create(feed=feed, stop_id="POLE_A", name="Antibes Pôle d'Échanges SNCF", geom=Point(*POLE, srid=4326))
     Stop.objects.create(
-        feed=feed, stop_id="POLE_B", name="Antibes Pôle d'Échanges SNCF", geom=Point(POLE[0] + 0.0002, POLE[1], srid=4326)
+        feed=feed,
+        stop_id="POLE_B",
+        name="Antibes Pôle d'Échanges SNCF",
+        geom=Point(POLE[0] + 0.0002, POLE[1], srid=4326),
     )
     Building.objects.create(
         source_key="test",
@@ -176,7 +179,12 @@ def test_the_index_follows_a_sync_an_admin_edit_and_a_new_bus_feed(city, citizen
 
 @pytest.mark.parametrize(
     ("params", "says"),
-    [({}, "q"), ({"q": "a"}, "at least 2"), ({"q": "rue", "limit": "0"}, "limit"), ({"q": "rue", "limit": "99"}, "limit")],
+    [
+        ({}, "q"),
+        ({"q": "a"}, "at least 2"),
+        ({"q": "rue", "limit": "0"}, "limit"),
+        ({"q": "rue", "limit": "99"}, "limit"),
+    ],
 )
 def test_bad_input_gets_a_message_naming_the_parameter(city, citizen, params, says):
     response = citizen.get("/api/search/", params)

@@ -120,7 +120,9 @@ def test_a_street_of_several_segments_is_looked_at_on_its_longest_stretch():
 
 
 def test_ten_thousand_entries_answer_within_20_ms():
-    names = [f"Rue {a} {b}" for a in ("des Lilas", "du Moulin", "Saint-Roch", "Pasteur", "Jean Jaurès") for b in range(2000)]
+    names = [
+        f"Rue {a} {b}" for a in ("des Lilas", "du Moulin", "Saint-Roch", "Pasteur", "Jean Jaurès") for b in range(2000)
+    ]
     big = SearchIndex([entry("street", n) for n in names])
     big.search("moulin 1999")  # first call warms RapidFuzz
     t0 = time.perf_counter()
