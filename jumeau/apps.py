@@ -23,6 +23,13 @@ class JumeauConfig(AppConfig):
         from jumeau.search import bump_generation
         from twin import models
 
-        for model in (models.PointOfInterest, models.PlanningProject, models.ProjectVariant, models.Building):
+        for model in (
+            models.PointOfInterest,
+            models.PlanningProject,
+            models.ProjectVariant,
+            models.Building,
+            models.NetworkNode,
+            models.StreetSegment,
+        ):
             for signal in (post_save, post_delete):
                 signal.connect(bump_generation, sender=model, dispatch_uid=f"jumeau.search.{model.__name__}.{signal}")

@@ -125,7 +125,17 @@ class SearchIndex:
         for i, (row, flags) in enumerate(zip(rows, named, strict=True)):
             self._grid[i, : len(row)] = row
             self._named[i, : len(flags)] = flags
-        self._rank_kind = {k: i for i, k in enumerate(self.kind_order)}
+        rank_kind = {k: i for i, k in enumerate(self.kind_order)}
+        self._audience = np.array([e.audience for e in self.entries], dtype=object)
+        # Tie-breakers for equal scores, as arrays: kind (streets first), shorter label, then alphabetical.
+        self._kind_rank = np.array([rank_kind.get(e.kind, len(rank_kind)) for e in self.entries], dtype=np.int64)
+        self._label_length = np.array([len(e.label) for e in self.entries], dtype=np.int64)
+        alphabetical = sorted(range(len(self.entries)), key=lambda i: self.entries[i].label)
+        self._label_rank = np.empty(len(self.entries), dtype=np.int64)
+        self._label_rank[alphabetical] = np.arange(len(self.entries))
+        self._vocabulary_array = np.array(self.vocabulary, dtype=str)
+        self._lengths = np.array([len(w) for w in self.vocabulary], dtype=np.int64)
+        self._heads_by_length: dict[int, list[str]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -134,16 +144,21 @@ class SearchIndex:
         """(query words, vocabulary + 1) similarities 0-100; the last column is the padding's zero."""
         full = process.cdist(query_words, self.vocabulary, scorer=fuzz.ratio, dtype=np.float32)
         for i, q in enumerate(query_words):
+            longer = self._lengths > len(q)
             if len(q) < PREFIX_MIN_CHARS:
                 # Two letters are the start of too many words: they must be a whole word or the start of one.
-                starts = np.array([w.startswith(q) for w in self.vocabulary], dtype=bool)
-                full[i] = np.maximum(full[i], np.where(starts, 100.0 * PREFIX_WEIGHT, 0.0))
+                starts = np.char.startswith(self._vocabulary_array, q)
+                full[i] = np.maximum(full[i], np.where(starts & longer, 100.0 * PREFIX_WEIGHT, 0.0))
                 continue
-            heads = [w[: len(q)] for w in self.vocabulary]
-            prefix = process.cdist([q], heads, scorer=fuzz.ratio, dtype=np.float32)[0]
-            longer = np.array([len(w) > len(q) for w in self.vocabulary], dtype=bool)
+            prefix = process.cdist([q], self._heads(len(q)), scorer=fuzz.ratio, dtype=np.float32)[0]
             full[i] = np.maximum(full[i], np.where(longer, prefix * PREFIX_WEIGHT, 0.0))
         return np.hstack([full, np.zeros((len(query_words), 1), dtype=np.float32)])
+
+    def _heads(self, n: int) -> list[str]:
+        """Each vocabulary word cut to n letters, kept per length: a city has tens of thousands of words."""
+        if n not in self._heads_by_length:
+            self._heads_by_length[n] = [w[:n] for w in self.vocabulary]
+        return self._heads_by_length[n]
 
     def search(self, query: str, *, audiences: Iterable[str] = (PUBLIC,), limit: int = 10) -> list[Hit]:
         """The best entries for a query among those the caller may receive, best first.
@@ -153,26 +168,20 @@ class SearchIndex:
         query_words = words(check_query(query))
         if not self.entries or not self.vocabulary:
             return []
-        allowed = np.array([e.audience in set(audiences) for e in self.entries], dtype=bool)
-        per_word = self.word_scores(query_words)[:, self._grid]  # (query words, entries, entry words)
-        per_word[(per_word < KEYWORD_MATCH) & ~self._named[None]] = 0.0
+        # Only the rows this caller may receive are scored: a citizen does not pay for the network nodes.
+        rows = np.flatnonzero(np.isin(self._audience, list(set(audiences))))
+        grid, named = self._grid[rows], self._named[rows]
+        per_word = self.word_scores(query_words)[:, grid]  # (query words, entries, entry words)
+        per_word[(per_word < KEYWORD_MATCH) & ~named[None]] = 0.0
         best = per_word.max(axis=2)  # each query word's best match in each entry
         every_word = (best >= WORD_MATCH).all(axis=0)
-        matched_label_words = ((per_word.max(axis=0) >= WORD_MATCH) & self._named).sum(axis=1)
-        coverage = matched_label_words / np.maximum(self._named.sum(axis=1), 1)
-        score = best.mean(axis=0) * (0.85 + 0.15 * coverage)
-        keep = np.flatnonzero(every_word & allowed)
-        order = sorted(
-            keep,
-            key=lambda i: (
-                -round(float(score[i]), 3),
-                self._rank_kind.get(self.entries[i].kind, len(self._rank_kind)),
-                len(self.entries[i].label),
-                self.entries[i].label,
-            ),
-        )
-        return [Hit(self.entries[i], round(float(score[i]), 1)) for i in order[:limit]]
-
+        matched_label_words = ((per_word.max(axis=0) >= WORD_MATCH) & named).sum(axis=1)
+        coverage = matched_label_words / np.maximum(named.sum(axis=1), 1)
+        score = np.round(best.mean(axis=0) * (0.85 + 0.15 * coverage), 3)
+        keep = np.flatnonzero(every_word)
+        found = rows[keep]
+        order = np.lexsort((self._label_rank[found], self._label_length[found], self._kind_rank[found], -score[keep]))
+        return [Hit(self.entries[found[j]], round(float(score[keep[j]]), 1)) for j in order[:limit]]
 
 def street_anchor(lines: Sequence[np.ndarray]) -> tuple[float, float, float, float]:
     """Where to look at a street made of several segments: (x, y, z, size).

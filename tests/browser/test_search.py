@@ -123,6 +123,8 @@ def test_a_search_nobody_matches_and_a_failing_server_are_told_in_french(page):
 
 def test_on_a_phone_the_box_and_its_results_are_44_px_tall(phone):
     phone.open("/")
+    # A phone opens on the map with the tools folded (core/toolbarToggle.js): a visitor unfolds them first.
+    phone.locator("[data-testid=toolbar-toggle]").tap()
     field = type_and_wait(phone, "republique", "Rue de la République")
     assert field.bounding_box()["height"] >= 44
     option = results(phone).first

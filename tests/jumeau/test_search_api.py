@@ -91,7 +91,7 @@ def city():
         network=network,
         source_key="test",
         source_id="EU-4411",
-        node_type="Regard",
+        node_type="manhole",
         geom=Point(*to_l93(7.1250, 43.5810), 8.0, srid=2154),
         cover_z=8.0,
     )
