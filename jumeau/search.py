@@ -105,6 +105,9 @@ def current_index() -> SearchIndex:
         if _built is not None and _built[0] == key:
             return _built[1]
         index = SearchIndex(entries())
+        # The citizens' and the field agents' indexes too, before anyone waits for them (planners use the whole).
+        for allowed in ({PUBLIC}, {PUBLIC, NETWORKS}):
+            index.for_audiences(frozenset(allowed))
         _built = (key, index)
         return index
 

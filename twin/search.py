@@ -126,7 +126,8 @@ class SearchIndex:
             self._grid[i, : len(row)] = row
             self._named[i, : len(flags)] = flags
         rank_kind = {k: i for i, k in enumerate(self.kind_order)}
-        self._audience = np.array([e.audience for e in self.entries], dtype=object)
+        self._audiences = frozenset(e.audience for e in self.entries)
+        self._subsets: dict[frozenset[str], SearchIndex] = {}
         # Tie-breakers for equal scores, as arrays: kind (streets first), shorter label, then alphabetical.
         self._kind_rank = np.array([rank_kind.get(e.kind, len(rank_kind)) for e in self.entries], dtype=np.int64)
         self._label_length = np.array([len(e.label) for e in self.entries], dtype=np.int64)
@@ -166,22 +167,31 @@ class SearchIndex:
         Score 0-100: the mean over the query's words of their best match in the entry, times a small bonus for
         the share of the label's words the query covers (so "rue sade" ranks "Rue Sade" before a longer name)."""
         query_words = words(check_query(query))
+        allowed = frozenset(audiences)
+        if not self._audiences <= allowed:
+            return self.for_audiences(allowed).search(query, audiences=allowed, limit=limit)
         if not self.entries or not self.vocabulary:
             return []
-        # Only the rows this caller may receive are scored: a citizen does not pay for the network nodes.
-        rows = np.flatnonzero(np.isin(self._audience, list(set(audiences))))
-        grid, named = self._grid[rows], self._named[rows]
-        per_word = self.word_scores(query_words)[:, grid]  # (query words, entries, entry words)
-        per_word[(per_word < KEYWORD_MATCH) & ~named[None]] = 0.0
+        per_word = self.word_scores(query_words)[:, self._grid]  # (query words, entries, entry words)
+        per_word[(per_word < KEYWORD_MATCH) & ~self._named[None]] = 0.0
         best = per_word.max(axis=2)  # each query word's best match in each entry
         every_word = (best >= WORD_MATCH).all(axis=0)
-        matched_label_words = ((per_word.max(axis=0) >= WORD_MATCH) & named).sum(axis=1)
-        coverage = matched_label_words / np.maximum(named.sum(axis=1), 1)
+        matched_label_words = ((per_word.max(axis=0) >= WORD_MATCH) & self._named).sum(axis=1)
+        coverage = matched_label_words / np.maximum(self._named.sum(axis=1), 1)
         score = np.round(best.mean(axis=0) * (0.85 + 0.15 * coverage), 3)
-        keep = np.flatnonzero(every_word)
-        found = rows[keep]
-        order = np.lexsort((self._label_rank[found], self._label_length[found], self._kind_rank[found], -score[keep]))
-        return [Hit(self.entries[found[j]], round(float(score[keep[j]]), 1)) for j in order[:limit]]
+        found = np.flatnonzero(every_word)
+        order = np.lexsort((self._label_rank[found], self._label_length[found], self._kind_rank[found], -score[found]))
+        return [Hit(self.entries[found[j]], round(float(score[found[j]]), 1)) for j in order[:limit]]
+
+    def for_audiences(self, allowed: frozenset[str]) -> SearchIndex:
+        """The index of the entries one audience may receive, built once: a citizen's query then compares its
+        words with the public vocabulary only, not with the tens of thousands of network node ids."""
+        sub = self._subsets.get(allowed)
+        if sub is None:
+            sub = SearchIndex([e for e in self.entries if e.audience in allowed], kind_order=self.kind_order)
+            self._subsets[allowed] = sub  # two threads building it at once only do the work twice
+        return sub
+
 
 def street_anchor(lines: Sequence[np.ndarray]) -> tuple[float, float, float, float]:
     """Where to look at a street made of several segments: (x, y, z, size).
