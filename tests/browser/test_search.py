@@ -72,6 +72,7 @@ def test_a_street_typed_with_a_typo_is_found_and_enter_flies_there(page):
     assert page.locator("#panel-title").inner_text() == "Rue de la République"
     assert "Rue" in page.locator("[data-testid=attributes]").inner_text()
     assert page.locator("#search-list").is_hidden()
+    assert page.locator("[data-testid=search-message]").is_hidden()  # "1 résultat" is done with
     (ROOT / "test-results").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "test-results" / "search-street.png"))
     assert page.errors == []

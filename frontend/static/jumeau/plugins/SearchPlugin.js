@@ -283,6 +283,7 @@ export default class SearchPlugin {
     const result = this.results[i];
     if (!result) return;
     this.close();
+    this._say("");
     this.input.value = result.label;
     this.flyTo(result);
     this.showPanel(result);
