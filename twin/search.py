@@ -37,6 +37,23 @@ KEYWORD_MATCH = 90.0
 STOP_WORDS = frozenset(
     ("a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "sur", "the", "of")
 )
+# Abbreviations of street kinds and saints as people type them (and as some sources write them), read as words.
+ABBREVIATIONS = {
+    "bd": "boulevard",
+    "bld": "boulevard",
+    "bvd": "boulevard",
+    "av": "avenue",
+    "ave": "avenue",
+    "ch": "chemin",
+    "che": "chemin",
+    "imp": "impasse",
+    "pl": "place",
+    "rte": "route",
+    "all": "allee",
+    "sq": "square",
+    "st": "saint",
+    "ste": "sainte",
+}
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _WORD = re.compile(r"[0-9a-z]+")
 
@@ -55,7 +72,7 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The normalised words of a text, articles dropped unless the text is nothing else."""
-    all_words = normalise(text).split()
+    all_words = [ABBREVIATIONS.get(w, w) for w in normalise(text).split()]
     meaningful = [w for w in all_words if w not in STOP_WORDS]
     return meaningful or all_words
 

@@ -48,6 +48,7 @@ def test_normalise_strips_accents_case_and_punctuation():
     assert normalise("Cœur de ville") == "coeur de ville"
     assert words("Rue de la République") == ["rue", "republique"]
     assert words("de la") == ["de", "la"]  # nothing else to search for: the articles stay
+    assert words("Bd St-Roch") == ["boulevard", "saint", "roch"]
 
 
 @pytest.mark.parametrize(
@@ -62,6 +63,8 @@ def test_normalise_strips_accents_case_and_punctuation():
         ("fort carre", "Fort Carré"),
         ("boulevard aguilon", "Boulevard d'Aguillon"),
         ("edouard baudouin", "Boulevard Édouard Baudoin"),
+        ("bd aguillon", "Boulevard d'Aguillon"),  # an abbreviation
+        ("av libération", "Avenue de la Libération"),
     ],
 )
 def test_it_finds_a_name_despite_typos_and_accents(index, query, found):
