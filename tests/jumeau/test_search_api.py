@@ -70,6 +70,17 @@ def city():
         ground_z=12.0,
         roof_z=28.0,
     )
+    Building.objects.create(
+        source_key="test",
+        source_id="b-2",
+        attributes={"adresse": "12 Rue Sade"},
+        footprint=_square(7.1263, 43.5820, 12.0),
+        ground_z=10.0,
+        roof_z=22.0,
+    )
+    Building.objects.create(  # neither name nor address: nothing to find it by
+        source_key="test", source_id="b-3", footprint=_square(7.1266, 43.5822, 10.0), ground_z=10.0, roof_z=19.0
+    )
     public = PlanningProject.objects.create(name="Tour du Port", slug="tour-du-port", status=ProjectStatus.CONSULTATION)
     draft = PlanningProject.objects.create(
         name="Projet Zeta confidentiel", slug="zeta-confidentiel", status=ProjectStatus.DRAFT
@@ -130,6 +141,12 @@ def test_a_place_and_a_named_building_are_found(city, citizen):
     [building] = search(citizen, "musee picaso")
     assert building["kind"] == "building"
     assert 28 + UNDULATION_M[0] < building["height"] < 28 + UNDULATION_M[1]
+
+
+def test_a_building_is_found_by_the_address_its_source_gave(city, citizen):
+    results = search(citizen, "12 rue sade")
+    assert [(r["kind"], r["label"]) for r in results][0] == ("building", "12 Rue Sade")
+    assert 22 + UNDULATION_M[0] < results[0]["height"] < 22 + UNDULATION_M[1]
 
 
 def test_an_anonymous_or_signed_in_citizen_never_gets_a_draft_nor_a_network_node(city, citizen, charlie):
@@ -194,7 +211,8 @@ def test_bad_input_gets_a_message_naming_the_parameter(city, citizen, params, sa
 
 def test_the_limit_caps_the_results(city, citizen):
     assert len(search(citizen, "rue", limit=1)) == 1
-    assert len(search(citizen, "rue")) == 2  # République and Sade; not the stop, the place nor the building
+    # République, Sade and the building at "12 Rue Sade"; not the stop, the place nor the museum.
+    assert [r["kind"] for r in search(citizen, "rue")] == ["street", "street", "building"]
 
 
 def test_search_is_throttled_per_client(city, citizen, settings):
