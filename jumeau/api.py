@@ -8,9 +8,14 @@ from rest_framework import exceptions, permissions, viewsets
 from rest_framework import serializers as drf
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
+from jumeau import search
 from twin import models, roles, serializers
 from twin.geoid import city_frame
+from twin.search import QueryError
 
 
 class CanSeeNetworks(permissions.BasePermission):
@@ -98,3 +103,70 @@ def session_view(request):
             "layers": layers_for(request.user),
         }
     )
+
+
+class SearchThrottle(ScopedRateThrottle):
+    """Per-client rate for the 'search' scope, read when asked so settings overrides apply."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class SearchQuerySerializer(drf.Serializer):
+    q = drf.CharField(help_text="Words of a street, place, stop, building or project name; typos and accents allowed.")
+    limit = drf.IntegerField(required=False, default=10, min_value=1, max_value=search.MAX_LIMIT)
+
+
+class SearchResultSerializer(drf.Serializer):
+    kind = drf.ChoiceField(choices=["street", "place", "stop", "building", "project", "network"])
+    id = drf.CharField(help_text="The thing's id for its own URL: a project's or place's slug, a stop_id, a pk.")
+    label = drf.CharField()
+    detail = drf.CharField(help_text="A second line: a place's category, a project's status, a node's network.")
+    lon = drf.FloatField(help_text="WGS84 degrees.")
+    lat = drf.FloatField(help_text="WGS84 degrees.")
+    height = drf.FloatField(help_text="Ellipsoidal height (m) of the point to look at.")
+    range = drf.FloatField(help_text="Distance (m) from which the camera shows the whole thing.")
+    score = drf.FloatField(help_text="0-100, how well the words match.")
+
+
+class SearchView(APIView):
+    """Search the twin's own names, best match first, each with where to fly to."""
+
+    # Public: streets, places, stops and named buildings are the public city; draft projects and network nodes are
+    # only in the answer of a role that may see them (search.audiences_of, twin.roles), and projects are re-checked.
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [SearchThrottle]
+    throttle_scope = "search"
+
+    @extend_schema(
+        summary="Find a street, place, bus stop, building or project by name, with typos",
+        parameters=[SearchQuerySerializer],
+        responses=inline_serializer("SearchResults", {"results": SearchResultSerializer(many=True)}),
+    )
+    def get(self, request):
+        params = SearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            hits = search.current_index().search(
+                params.validated_data["q"],
+                audiences=search.audiences_of(request.user),
+                limit=params.validated_data["limit"],
+            )
+        except QueryError as err:
+            raise exceptions.ValidationError({"q": [str(err)]}) from err
+        return Response({"results": [_result(h) for h in search.still_visible(hits, request.user)]})
+
+
+def _result(hit) -> dict:
+    e = hit.entry
+    return {
+        "kind": e.kind,
+        "id": e.key,
+        "label": e.label,
+        "detail": e.detail,
+        "lon": round(e.lon, 7),
+        "lat": round(e.lat, 7),
+        "height": round(e.height, 2),
+        "range": round(e.range_m, 1),
+        "score": hit.score,
+    }

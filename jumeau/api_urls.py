@@ -22,6 +22,7 @@ router.register("pois", api.PointOfInterestViewSet, basename="poi")
 
 urlpatterns = [
     path("session/", api.session_view, name="session"),
+    path("search/", api.SearchView.as_view(), name="search"),
     path("viewshed/", include("viewshed.urls")),
     path("", include(router.urls)),
     path("", include("realtime.urls")),

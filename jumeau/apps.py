@@ -12,3 +12,24 @@ class JumeauConfig(AppConfig):
         from twin.signals import layers_changed
 
         layers_changed.connect(on_layers_changed, dispatch_uid="jumeau.rebuilds")
+        self._watch_search_sources()
+
+    @staticmethod
+    def _watch_search_sources() -> None:
+        """An edit in the admin (a renamed place, a project put back to draft) reaches the search index at once;
+        syncs are seen by the index's own fingerprint (jumeau/search.py)."""
+        from django.db.models.signals import post_delete, post_save
+
+        from jumeau.search import bump_generation
+        from twin import models
+
+        for model in (
+            models.PointOfInterest,
+            models.PlanningProject,
+            models.ProjectVariant,
+            models.Building,
+            models.NetworkNode,
+            models.StreetSegment,
+        ):
+            for signal in (post_save, post_delete):
+                signal.connect(bump_generation, sender=model, dispatch_uid=f"jumeau.search.{model.__name__}.{signal}")

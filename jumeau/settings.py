@@ -263,7 +263,11 @@ REST_FRAMEWORK = {
     # ?limit is capped (max_limit 500): no single request lists the whole city.
     "DEFAULT_PAGINATION_CLASS": "twin.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 200,
-    "DEFAULT_THROTTLE_RATES": {"viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min")},
+    # Search is cheap but typed letter by letter (debounced): generous, yet a scraper cannot list the city.
+    "DEFAULT_THROTTLE_RATES": {
+        "viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min"),
+        "search": os.getenv("SEARCH_THROTTLE", "120/min"),
+    },
     "NUM_PROXIES": JUMEAU_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {

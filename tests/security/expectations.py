@@ -72,6 +72,8 @@ URLS: dict[str, dict] = {
     "accounts/reset/done/": PUBLIC,
     # --- The JSON API.
     "api/session/": PUBLIC,  # its content (the layers offered) is checked per persona
+    # Public; asked for the draft's and the network node's names: only the leak check tells who receives them.
+    "api/search/": {"draft project": PUBLIC, "network node": PUBLIC},
     "api/viewshed/": PUBLIC,  # POST; drafts are refused by variant, not by persona
     "api/": PUBLIC,
     "api/<drf_format_suffix:format>": PUBLIC,

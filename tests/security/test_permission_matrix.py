@@ -127,8 +127,16 @@ def _leaks(markers: tuple[str, ...], body: str, asked: str = "") -> list[str]:
     return [m for m in markers if m in body and m not in asked]
 
 
-def _ask(client, route: str, url: str):
-    """GET, but for the viewshed, which only computes: a small view from a square of the synthetic terrain."""
+# What the matrix types in the search box: words of the draft's and the valve's names that are not the markers
+# themselves (a marker written in the request would not count as leaked).
+SEARCHES = {"draft project": "zeta confidentiel", "network node": "valve 7732"}
+
+
+def _ask(client, route: str, url: str, case: str = ""):
+    """GET, but for the viewshed, which only computes: a small view from a square of the synthetic terrain; and
+    the search, asked for a secret row's name."""
+    if route == "api/search/":
+        return client.get(url, {"q": SEARCHES[case]})
     if route == "api/viewshed/":
         from twin.geoid import city_frame
 
@@ -147,7 +155,7 @@ def test_each_persona_receives_from_every_url_exactly_what_the_table_says(city, 
             rows += 1
             url = url_for(route, _parameters(route, case, city, published_layers))
             for persona in ex.PERSONAS:
-                response = _ask(clients[persona], route, url)
+                response = _ask(clients[persona], route, url, case)
                 asked += 1
                 got, body = _outcome(response), _body(response)
                 seen |= {m for m in markers if m in body}

@@ -9,6 +9,7 @@ import { setUpToolbarToggle } from "./core/toolbarToggle.js";
 // Tool plugins: each module's default export is a class with `static wants(session)`,
 // `init(viewer, jumeau)` and `dispose()`; networks and project layers belong to their plugins.
 const TOOL_PLUGINS = [
+  "./plugins/SearchPlugin.js",
   "./plugins/NetworksPlugin.js",
   "./plugins/ProjectsPlugin.js",
   "./plugins/ImpactPlugin.js",
