@@ -125,7 +125,7 @@ def shaded_graphs(draw):
 def test_the_shade_walk_is_the_one_the_reference_finds(case):
     graph, table, a, b, t0, preference, detour = case
     sun = table.sun_shares()
-    walk = shade_walk(graph, a, b, table, sun, t0, preference, detour)
+    walk = shade_walk(graph, a, b, table, graph.slot_shade(table.shade), t0, preference, detour)
     expected = reference_shade_walk(graph, a, b, table, sun, t0, preference, detour)
     if expected is None:
         assert walk is None
@@ -141,8 +141,8 @@ def test_the_shade_walk_is_the_one_the_reference_finds(case):
 @given(shaded_graphs())
 def test_without_sun_the_sun_search_is_the_fastest_walk(case):
     graph, table, a, b, t0, _, _ = case
-    no_sun = np.zeros_like(table.sun_shares())
-    found = graph.sun_route(a, b, no_sun, t0, SLOT_S, 3.0)
+    all_shade = np.full_like(table.shade, 255)
+    found = graph.sun_route(a, b, graph.slot_shade(all_shade), t0, SLOT_S, 3.0)
     fastest = graph.route(a, b)
     assert (found is None) == (fastest is None)
     if fastest is not None:
