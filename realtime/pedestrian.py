@@ -384,6 +384,21 @@ def _feature(
     }
 
 
+def parse_depart(text: str | None) -> datetime | None:
+    """A departure written in ISO 8601 with its zone (None or empty: now); RouteError saying the form otherwise."""
+    if not text:
+        return None
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        depart = parse_datetime(str(text))
+    except ValueError:
+        depart = None
+    if depart is None or depart.tzinfo is None:
+        raise RouteError("depart is an ISO 8601 date and time with its zone, e.g. 2026-07-14T16:30:00+02:00")
+    return depart
+
+
 def route_feature(origin: dict, destination: dict, shade: str | None = None, max_detour=None, depart=None) -> dict:
     """A walk between two places ({"poi": slug} or {"lon", "lat"} WGS84) as a GeoJSON Feature.
 
