@@ -72,11 +72,14 @@ def demo_city_files() -> dict[str, Path]:
 
     folder = ROOT / "var" / "demo"
     if all((folder / name).is_file() for name in ("streets.gpkg", "terrain.tif", "buildings.gpkg")):
-        return {
+        found = {
             "streets": folder / "streets.gpkg",
             "terrain": folder / "terrain.tif",
             "buildings": folder / "buildings.gpkg",
         }
+        if (folder / "trees.geojson").is_file():  # a demo generated before the trees has none
+            found["trees"] = folder / "trees.geojson"
+        return found
     from jumeau.demo_city import generate
 
     return generate(Path(tempfile.mkdtemp(prefix="jumeau-bench-")), seed=42)
