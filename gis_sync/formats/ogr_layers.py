@@ -312,7 +312,8 @@ def guess_kind(layer: Any, forced: str | None) -> str:
     if forced:
         return forced
     name = layer.name.lower()
-    if "arbre" in name or "tree" in name:
+    # "tree" as a word: "streets" holds it too.
+    if "arbre" in name or re.search(r"(?<![a-z])trees?(?![a-z])", name):
         return "trees"
     if "bati" in name or "building" in name:
         return "buildings"

@@ -54,6 +54,7 @@ def test_a_shade_walk_on_a_phone_tells_its_shade_and_detour_in_french_and_draws_
     # A winter afternoon (the demo's shade covers today and tomorrow): a low sun, long shadows, sunny squares.
     depart = picker.locator("[data-testid=route-depart]")
     assert depart.get_attribute("aria-label") == "heure de départ (vide : maintenant)"
+    assert depart.bounding_box()["height"] >= 44  # a finger's target, like the selects beside it
     depart.fill("14:00")
     picker.locator("button[type=submit]").click()
     phone.wait_for_function("window.jumeau.tools.RoutesPlugin.lastRoute !== null", timeout=60_000)

@@ -54,3 +54,16 @@ def test_the_good_trees_come_in_when_the_broken_ones_are_rejected(db, data, terr
     run = import_path(data / "arbres_bad.geojson", options={"on_error": "reject"})
     assert run.created == 1 and run.rejected == 2
     assert Tree.objects.get().species == "Platane"
+
+
+def test_a_layer_is_read_as_trees_by_its_name_and_streets_stay_streets():
+    from types import SimpleNamespace
+
+    from gis_sync.formats.ogr_layers import guess_kind
+
+    def layer(name, geom="Point"):
+        return SimpleNamespace(name=name, geom_type=SimpleNamespace(name=geom))
+
+    assert guess_kind(layer("arbres_alignement"), None) == "trees"
+    assert guess_kind(layer("street_trees"), None) == "trees"
+    assert guess_kind(layer("streets", "LineString"), None) == "streets"
