@@ -129,6 +129,22 @@ class StreetRecord:
 
 
 @dataclass
+class TreeRecord:
+    """A tree: its foot (a point), heights above the ground (metres) and crown radius (metres)."""
+
+    source_id: str
+    geometry_wkt: str
+    srid: int
+    height_m: float
+    crown_radius_m: float
+    crown_base_m: float
+    species: str | None = None
+    ground_z: float | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    record_type: str = field(default="tree", init=False)
+
+
+@dataclass
 class MeshPart:
     """Triangles of one element: vertices (x, y, z) in the storage CRS with orthometric z, faces as index triples."""
 

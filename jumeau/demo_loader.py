@@ -90,6 +90,17 @@ def demo_sources(files: dict[str, Path]) -> list[dict]:
             "location": files["circuits"],
         },
     ]
+    if "trees" in files:  # a demo folder generated before the trees keeps working without them
+        sources.insert(
+            2,
+            {
+                "key": "demo-trees",
+                "name": "Arbres d'alignement (démo)",
+                "format": "ogr",
+                "location": files["trees"],
+                "options": {"kind": "trees"},
+            },
+        )
     project = json.loads(files["project"].read_text())
     for variant in project["variants"]:
         sources.append(

@@ -14,7 +14,7 @@ write frames that were serialised once elsewhere. Protocol (JSON text):
            seq is per topic and consecutive: a client that sees seq > last + 1 sends "resync".
 /ws/routes/
   client → {"type": "route", "id": any, "from": {"poi": slug} | {"lon", "lat"}, "to": {...},
-            "shade": "none" | "some" | "most", "max_detour": 0.2}
+            "shade": "none" | "some" | "most", "max_detour": 0.2, "depart": ISO 8601 with zone (default now)}
   server → {"type": "route", "id": ..., "feature": GeoJSON Feature} | {"type": "error", "id": ..., "message": ...}
   server → {"type": "circuits", "features": [...]} on connect, {"type": "circuit", "feature": ...} when one is
            published, {"type": "circuit_removed", "slug": ...} when unpublished, and every shade slot
@@ -340,7 +340,7 @@ class RoutesConsumer(GuardedConsumer):
             await self.send(text_data=dumps({"type": "circuits_shade", "circuits": circuits}))
 
     async def handle(self, message: dict) -> None:
-        from realtime.pedestrian import RouteError, route_feature
+        from realtime.pedestrian import RouteError, parse_depart, route_feature
 
         if message.get("type") != "route":
             await self.send(
@@ -349,8 +349,9 @@ class RoutesConsumer(GuardedConsumer):
             return
         request_id = message.get("id")
         try:
+            depart = parse_depart(message.get("depart"))
             feature = await database_sync_to_async(route_feature)(
-                message.get("from"), message.get("to"), message.get("shade"), message.get("max_detour")
+                message.get("from"), message.get("to"), message.get("shade"), message.get("max_detour"), depart
             )
         except RouteError as exc:
             await self.send(text_data=dumps({"type": "error", "id": request_id, "message": str(exc)}))

@@ -271,12 +271,12 @@ def _walk(
             raise RouteError(
                 f"{place.label} is {distance:.0f} m from the nearest street or path (more than {MAX_SNAP_M:.0f} m)"
             )
-    table, sun = current_table(g)
+    table, slot_shade = current_table(g)
     depart = depart or datetime.now(UTC)
     if table is not None and not table.covers(depart):
-        table = sun = None  # the job has not cast today's shade yet: walk without it rather than on stale shade
+        table = slot_shade = None  # the job has not cast today's shade yet: walk without it rather than on stale shade
     depart_s = table.seconds_from_start(depart) + da / FLAT_SPEED_M_S if table is not None else 0.0
-    found = shade_walk(g, a, b, table, sun, depart_s, preference, max_detour)
+    found = shade_walk(g, a, b, table, slot_shade, depart_s, preference, max_detour)
     if found is None:
         raise RouteError(f"no walkable way between {start.label} and {end.label} on the network")
     route = found.route
@@ -293,7 +293,7 @@ def _walk(
         "fastest_length_m": round(found.fastest.length_m + da + db, 1),
         "detour": round(found.detour, 3),
         "share": None,
-        "trees": False,
+        "trees": table is not None and table.trees > 0,
     }
     if found.edge_shade is not None:
         edge_shade = found.edge_shade if len(found.edge_shade) else np.array([0.0])
@@ -382,6 +382,21 @@ def _feature(
             "height_reference": height_reference,
         },
     }
+
+
+def parse_depart(text: str | None) -> datetime | None:
+    """A departure written in ISO 8601 with its zone (None or empty: now); RouteError saying the form otherwise."""
+    if not text:
+        return None
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        depart = parse_datetime(str(text))
+    except ValueError:
+        depart = None
+    if depart is None or depart.tzinfo is None:
+        raise RouteError("depart is an ISO 8601 date and time with its zone, e.g. 2026-07-14T16:30:00+02:00")
+    return depart
 
 
 def route_feature(origin: dict, destination: dict, shade: str | None = None, max_detour=None, depart=None) -> dict:

@@ -147,26 +147,55 @@ def _astar(
 
 
 @njit(cache=True)
+def _walk_back(pred_edge: np.ndarray, src: np.ndarray, origin: int, destination: int) -> np.ndarray:
+    """The directed edges from origin to destination, following each node's predecessor edge back."""
+    # Written in numba: the same loop in Python read numpy scalars at about 1 us an edge (0.5 ms for a
+    # 493-edge walk across the demo city, a fifth of the search itself).
+    count = 0
+    node = destination
+    while node != origin:
+        node = src[pred_edge[node]]
+        count += 1
+    edges = np.empty(count, dtype=np.int64)
+    node = destination
+    for i in range(count - 1, -1, -1):
+        e = pred_edge[node]
+        edges[i] = e
+        node = src[e]
+    return edges
+
+
+# The sun share of each stored shade byte, computed in float32 exactly as ShadeTable.sun_shares does, so a
+# search reading bytes through this table weighs every edge as one reading the float table would.
+SUN_OF_SHADE = (1.0 - np.arange(256, dtype=np.float32) / 255).astype(np.float32)
+
+
+@njit(cache=True)
 def _astar_sun(
-    indptr, indices, weights, lengths, edge_of, sun, t0, slot_s, penalty, max_len, x, y, rate, source, target
+    indptr, indices, weights, lengths, shade, sun_of_shade, t0, slot_s, penalty, max_len, x, y, rate, source, target
 ):
     """A* on walking time plus `penalty` times the time spent in direct sun, the sun read at the walker's clock.
 
-    sun[slot, edge]: share of an undirected edge in direct sun (a slot's row stays in cache while the
-    search reads it, where an edge-major table missed it on almost every read); the walker reaches a node at t0 plus the
-    walking time of the best path so far (seconds from slot 0), and the edge's slot is taken then.
-    A node whose path length so far plus its straight distance to the target exceeds `max_len` metres
-    is never entered: the detour limit bounds the search to an ellipse around the fastest walk.
+    shade[slot, e]: shade byte (255 = all in shade) of directed edge e, in the search's edge order, so a node's
+    edges are read side by side in one slot's row, which stays in cache while the search reads it;
+    sun_of_shade maps a byte to its sun share. The walker reaches a node at t0 plus the walking time of the
+    best path so far (seconds from slot 0), and the edge's slot is taken then. A node whose path length so
+    far plus its straight distance to the target exceeds `max_len` metres is never entered: the detour limit
+    bounds the search to an ellipse around the fastest walk.
     """
     # The heap's pop and push are written out again here, as in _astar, on purpose: moved into two shared
     # numba functions (even inline="always") the distance-only search ran 10 % slower (0.76 -> 0.85 ms p50, same
     # costs, 300 pairs on bench/routes.py's grid).
+    # Per relaxed edge this reads one byte next to the previous edge's and one straight distance (the detour
+    # test and the heuristic share it); clock, plan length and predecessor are written only when a label
+    # improves, so they need no fill. Against reading float sun shares through edge_of and computing the
+    # distance twice: 1.36 -> 0.75 ms p50 on the demo city at 13:00 (same costs on all 200 pairs).
     n = indptr.shape[0] - 1
-    n_slots = sun.shape[0]
+    n_slots = shade.shape[0]
     g = np.full(n, np.inf)
-    clock = np.zeros(n)
-    plen = np.zeros(n)
-    pred_edge = np.full(n, -1, dtype=np.int64)
+    clock = np.empty(n)
+    plen = np.empty(n)
+    pred_edge = np.empty(n, dtype=np.int64)
     closed = np.zeros(n, dtype=np.bool_)
     cap = indices.shape[0] + 1
     heap_f = np.empty(cap, dtype=np.float64)
@@ -175,6 +204,8 @@ def _astar_sun(
     ty = y[target]
     g[source] = 0.0
     clock[source] = t0
+    plen[source] = 0.0
+    pred_edge[source] = -1
     heap_f[0] = rate * math.hypot(x[source] - tx, y[source] - ty)
     heap_n[0] = source
     size = 1
@@ -204,26 +235,30 @@ def _astar_sun(
         if node == target:
             break
         gn = g[node]
-        slot = int(clock[node] // slot_s)
+        cn = clock[node]
+        pn = plen[node]
+        slot = int(cn // slot_s)
         if slot < 0:
             slot = 0
         elif slot >= n_slots:
             slot = n_slots - 1
+        row = shade[slot]
         for e in range(indptr[node], indptr[node + 1]):
             m = indices[e]
             if closed[m]:
                 continue
-            nl = plen[node] + lengths[e]
-            if nl + math.hypot(x[m] - tx, y[m] - ty) > max_len:
+            nl = pn + lengths[e]
+            eu = math.hypot(x[m] - tx, y[m] - ty)
+            if nl + eu > max_len:
                 continue
             w = weights[e]
-            cand = gn + w * (1.0 + penalty * sun[slot, edge_of[e]])
+            cand = gn + w * (1.0 + penalty * sun_of_shade[row[e]])
             if cand < g[m]:
                 g[m] = cand
                 plen[m] = nl
-                clock[m] = clock[node] + w
+                clock[m] = cn + w
                 pred_edge[m] = e
-                f = cand + rate * math.hypot(x[m] - tx, y[m] - ty)
+                f = cand + rate * eu
                 i = size
                 size += 1
                 while i > 0:
@@ -319,11 +354,22 @@ class PedestrianGraph:
             return None
         return self._unwind(origin, destination, pred_edge)
 
+    def slot_shade(self, shade: np.ndarray) -> np.ndarray:
+        """A shade table laid out for `sun_route`: uint8 (n slots, n directed edges) in the search's edge order.
+
+        shade: uint8 (n undirected edges, n slots), the edges in the order of the u, v arrays the graph was
+        built from (ShadeTable.shade). Two days of 15-minute slots on the demo city: 14 MB.
+        """
+        shade = np.asarray(shade)
+        if shade.dtype != np.uint8 or shade.ndim != 2 or shade.shape[0] != len(self.edge_u):
+            raise ValueError(f"shade must be uint8 (edges, slots) with one row per edge ({len(self.edge_u)})")
+        return np.ascontiguousarray(shade[self.edge_of].T)
+
     def sun_route(
         self,
         origin: int,
         destination: int,
-        sun: np.ndarray,
+        shade: np.ndarray,
         t0_s: float,
         slot_s: float,
         penalty: float,
@@ -331,21 +377,23 @@ class PedestrianGraph:
     ) -> Route | None:
         """The walk minimising time plus `penalty` x the time in direct sun, or None when none is found.
 
-        sun: (n slots, n undirected edges) float32 share of each edge in direct sun per slot of `slot_s`
-        seconds; t0_s: departure, seconds from slot 0. Penalty 0 gives the fastest walk. Only walks no
-        longer than `max_length_m` plan metres are searched; the bound prunes by each node's best walk
-        so far, so a longer but sunnier way to a node can hide a feasible one: None then.
+        shade: `slot_shade(...)` of a shade table, each directed edge's shade byte (255 = all in shade) per
+        slot of `slot_s` seconds; t0_s: departure, seconds from slot 0. Penalty 0 gives the fastest walk.
+        Only walks no longer than `max_length_m` plan metres are searched; the bound prunes by each node's
+        best walk so far, so a longer but sunnier way to a node can hide a feasible one: None then.
         """
         for node in (origin, destination):
             if not 0 <= node < self.n_nodes:
                 raise ValueError(f"node {node} is not in the graph (0..{self.n_nodes - 1})")
+        if shade.dtype != np.uint8 or shade.ndim != 2 or shade.shape[1] != len(self.indices):
+            raise ValueError("shade must be slot_shade(...) of a table of this graph: uint8 (slots, directed edges)")
         cost, pred_edge = _astar_sun(
             self.indptr,
             self.indices,
             self.weights,
             self.lengths,
-            self.edge_of,
-            sun,
+            shade,
+            SUN_OF_SHADE,
             float(t0_s),
             float(slot_s),
             float(penalty),
@@ -361,14 +409,7 @@ class PedestrianGraph:
         return self._unwind(origin, destination, pred_edge)
 
     def _unwind(self, origin: int, destination: int, pred_edge: np.ndarray) -> Route:
-        edges = []
-        node = destination
-        while node != origin:
-            e = pred_edge[node]
-            edges.append(e)
-            node = self.src[e]
-        edges.reverse()
-        edge_idx = np.asarray(edges, dtype=np.int64)
+        edge_idx = _walk_back(pred_edge, self.src, origin, destination)
         nodes = np.concatenate([[origin], self.indices[edge_idx]]).astype(np.int64)
         dist = np.concatenate([[0.0], np.cumsum(self.lengths[edge_idx])])
         arrival = np.concatenate([[0.0], np.cumsum(self.weights[edge_idx])])

@@ -2,11 +2,10 @@
 
 Pure: arrays in, arrays out. Coordinates are the storage CRS (metres), heights
 orthometric metres, sun directions in the DSM grid's frame (viewshed.shadow).
-What casts the shade is the surface model: terrain and buildings, and a
-project variant when one is burnt in. The city model has no trees yet (no
-layer with a crown height and radius), so trees cast no shade here; once
-they exist, burning their crowns into the DSM as discs at crown height makes
-them count with no change to this module.
+What casts the shade is the surface model (terrain and buildings, and a
+project variant when one is burnt in) and the city's trees where it has them:
+their crowns cast exactly as ellipsoids (realtime.crowns), not burnt into the
+DSM, because the sun shines under a crown onto the pavement beside its trunk.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from realtime.crowns import Crowns, crown_shade
 from viewshed.shadow import shaded_points, shadow_heights
 
 SLOT_MINUTES = 15
@@ -56,13 +56,16 @@ def edge_samples(x, y, z, u, v, step_m: float = SAMPLE_STEP_M) -> EdgeSamples:
     )
 
 
-def shade_shares(dsm: np.ndarray, grid, samples: EdgeSamples, azimuth_deg, elevation_deg) -> np.ndarray:
+def shade_shares(
+    dsm: np.ndarray, grid, samples: EdgeSamples, azimuth_deg, elevation_deg, crowns: Crowns | None = None
+) -> np.ndarray:
     """Share of each edge out of direct sun (float32 0..1), shape (n_edges, n_positions).
 
     dsm: the surface (metres) on `grid` (viewshed.dsm.Grid); azimuth_deg, elevation_deg: one sun
     position per column, in the grid frame (viewshed.shadow.grid_azimuth). A sun below the horizon
     leaves every edge in shade. A sample whose own cell is a roof more than COVER_CLEARANCE_M above
     the street stands under it; samples off the grid count as sunny (nothing known casts shade there).
+    crowns: the trees' crowns (storage CRS, orthometric metres), casting shade with the buildings.
     """
     rows_f, cols_f = grid.pixel(samples.x, samples.y)
     r, c = np.floor(rows_f).astype(np.int64), np.floor(cols_f).astype(np.int64)
@@ -80,6 +83,7 @@ def shade_shares(dsm: np.ndarray, grid, samples: EdgeSamples, azimuth_deg, eleva
     dsm_t = None
     buffers: dict[bool, np.ndarray] = {}
     edge_in = samples.edge[inside]
+    x_in, y_in = samples.x[inside], samples.y[inside]
     for i, (az, el) in enumerate(zip(np.atleast_1d(azimuth_deg), np.atleast_1d(elevation_deg))):
         if el <= 0.0:
             continue
@@ -93,6 +97,8 @@ def shade_shares(dsm: np.ndarray, grid, samples: EdgeSamples, azimuth_deg, eleva
         heights, transposed = shadow_heights(dsm, grid.cell, float(az), float(el), dsm_t=dsm_t, out=buf, only=(r, c))
         sh = heights[c, r] if transposed else heights[r, c]
         shaded = shaded_points(sh.astype(np.float64), own, z)
+        if crowns is not None and len(crowns):
+            shaded |= crown_shade(crowns, x_in, y_in, z, float(az), float(el))
         out[:, i] = np.bincount(edge_in, weights=shaded, minlength=samples.n_edges) / np.maximum(counts, 1)
     return out
 
@@ -120,12 +126,15 @@ class ShadeTable:
     start: np.datetime64  # UTC start of slot 0
     slot_minutes: int
     graph_key: str
-    surface: str  # fingerprint of the surface model the shade was cast on
+    surface: str  # fingerprint of the surface model and the trees the shade was cast on
+    trees: int = 0  # how many tree crowns cast shade with the buildings
 
     @classmethod
-    def from_shares(cls, shares: np.ndarray, start, slot_minutes: int, graph_key: str, surface: str) -> ShadeTable:
+    def from_shares(
+        cls, shares: np.ndarray, start, slot_minutes: int, graph_key: str, surface: str, trees: int = 0
+    ) -> ShadeTable:
         q = np.clip(np.rint(np.asarray(shares) * SHARE_SCALE), 0, SHARE_SCALE).astype(np.uint8)
-        return cls(q, np.datetime64(start, "s"), slot_minutes, graph_key, surface)
+        return cls(q, np.datetime64(start, "s"), slot_minutes, graph_key, surface, trees)
 
     @property
     def n_slots(self) -> int:
@@ -164,6 +173,7 @@ class ShadeTable:
                     slot_minutes=np.asarray(self.slot_minutes),
                     graph_key=np.asarray(self.graph_key),
                     surface=np.asarray(self.surface),
+                    trees=np.asarray(self.trees),
                 )
             os.replace(tmp, path)
         except BaseException:
@@ -179,6 +189,7 @@ class ShadeTable:
                 int(npz["slot_minutes"]),
                 str(npz["graph_key"]),
                 str(npz["surface"]),
+                int(npz["trees"]) if "trees" in npz.files else 0,
             )
 
 

@@ -67,14 +67,15 @@ def shade_walk(
     origin: int,
     destination: int,
     table: ShadeTable | None,
-    sun: np.ndarray | None,
+    slot_shade: np.ndarray | None,
     depart_s: float,
     preference: str = "none",
     max_detour: float = DEFAULT_MAX_DETOUR,
 ) -> ShadeWalk | None:
     """The walk between two node ids for a shade preference, or None when they are not connected.
 
-    table / sun: the graph's ShadeTable and its `sun_shares()` (None: no shade known, the fastest walk);
+    table / slot_shade: the graph's ShadeTable and `graph.slot_shade(table.shade)` (None: no shade known, the
+    fastest walk);
     depart_s: the departure in seconds from the table's slot 0. The walk is at most `max_detour` longer
     (plan metres) than the fastest one; when the preferred walk is longer, the sun weighs less and the
     search runs again, down to the fastest walk.
@@ -90,11 +91,11 @@ def shade_walk(
     # A fastest walk with no sun on it at the walker's time (the night, a shaded lane) cannot be beaten.
     if fastest_shade is not None and (fastest_shade >= 1.0).all():
         return ShadeWalk(fastest, fastest, fastest_shade, 0.0)
-    if sun is not None and penalty > 0:
+    if slot_shade is not None and penalty > 0:
         limit = fastest.length_m * (1.0 + max_detour) + 1e-6
         slot_s = table.slot_minutes * 60.0
         for _ in range(RETRIES + 1):
-            found = graph.sun_route(origin, destination, sun, depart_s, slot_s, penalty, limit)
+            found = graph.sun_route(origin, destination, slot_shade, depart_s, slot_s, penalty, limit)
             if found is not None and found.length_m <= limit:
                 chosen, used = found, penalty
                 break

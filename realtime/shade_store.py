@@ -11,12 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from realtime.crowns import Crowns
 from realtime.shade import SLOT_MINUTES, ShadeTable, edge_samples, graph_key, shade_shares
 
 Progress = Callable[[str], None]
@@ -52,10 +54,13 @@ def slot_starts(first_day: date, tz: str, days: int = DAYS) -> np.ndarray:
     return np.concatenate([day_times(first_day + timedelta(days=i), tz, SLOT_MINUTES) for i in range(days)])
 
 
-def compute_table(graph, surface, starts: np.ndarray, progress: Progress | None = None) -> ShadeTable:
+def compute_table(
+    graph, surface, starts: np.ndarray, progress: Progress | None = None, crowns: Crowns | None = None
+) -> ShadeTable:
     """The shade of every edge of `graph` (PedestrianGraph) on `surface` (SurfaceModel) for the slots at `starts`.
 
-    Each slot is judged by the sun at its middle. Seconds: a day of 96 slots on the demo city's 1 m DSM.
+    crowns: the city's trees, casting shade with the buildings. Each slot is judged by the sun at its
+    middle. Seconds: a day of 96 slots on the demo city's 1 m DSM.
     """
     from viewshed.shadow import grid_azimuth
     from viewshed.sun import sun_positions
@@ -67,15 +72,28 @@ def compute_table(graph, surface, starts: np.ndarray, progress: Progress | None 
     if progress:
         progress(
             f"Casting shade on {samples.n_edges:,} street edges ({len(samples.edge):,} points) "
-            f"for {int(sun.up.sum())} daylight slots of {SLOT_MINUTES} min"
+            f"for {int(sun.up.sum())} daylight slots of {SLOT_MINUTES} min, "
+            f"{len(crowns) if crowns is not None else 0:,} tree crowns"
         )
-    shares = shade_shares(surface.dsm, surface.grid, samples, grid_azimuth(sun.azimuth, north), sun.elevation)
+    azimuth = grid_azimuth(sun.azimuth, north)
+    shares = shade_shares(surface.dsm, surface.grid, samples, azimuth, sun.elevation, crowns)
     key = graph_key(graph.x, graph.y, graph.edge_u, graph.edge_v)
-    return ShadeTable.from_shares(shares, starts[0], SLOT_MINUTES, key, surface.fingerprint)
+    n_trees = len(crowns) if crowns is not None else 0
+    return ShadeTable.from_shares(shares, starts[0], SLOT_MINUTES, key, surface.fingerprint, n_trees)
+
+
+def city_crowns() -> tuple[Crowns, str]:
+    """The twin's tree crowns and their fingerprint ("" without trees): a table cast before a tree changed is stale."""
+    from twin.models import Tree
+
+    trees = Tree.objects.all()
+    if not trees.exists():
+        return Crowns.none(), ""
+    return Crowns(**trees.crown_arrays()), trees.fingerprint()
 
 
 def refresh_shade(progress: Progress | None = None, force: bool = False, today: date | None = None) -> dict:
-    """Recompute the stored table unless it already covers today and tomorrow for this graph and surface.
+    """Recompute the stored table unless it already covers today and tomorrow for this graph, surface and trees.
 
     Builds or patches the surface model first when buildings changed (`ensure_surface`): a job, never a
     request. Returns what was done: {"status": "current" | "computed", "seconds", "edges", "slots"}.
@@ -86,6 +104,8 @@ def refresh_shade(progress: Progress | None = None, force: bool = False, today: 
     from viewshed.dsm import ensure_surface
 
     surface = ensure_surface(progress=progress)
+    crowns, trees_key = city_crowns()
+    cast_on = f"{surface.fingerprint}+trees:{trees_key}" if trees_key else surface.fingerprint
     graph = current_graph().graph
     tz = settings.TIME_ZONE
     first = today or datetime.now(ZoneInfo(tz)).date()
@@ -100,13 +120,14 @@ def refresh_shade(progress: Progress | None = None, force: bool = False, today: 
         if (
             old is not None
             and old.graph_key == key
-            and old.surface == surface.fingerprint
+            and old.surface == cast_on
             and old.start == starts[0]
             and old.n_slots == len(starts)
         ):
             return {"status": "current", "seconds": 0.0, "edges": int(old.shade.shape[0]), "slots": old.n_slots}
     t0 = time.perf_counter()
-    table = compute_table(graph, surface, starts, progress)
+    table = compute_table(graph, surface, starts, progress, crowns)
+    table = replace(table, surface=cast_on)
     table.save(path)
     seconds = time.perf_counter() - t0
     if progress:
@@ -116,17 +137,18 @@ def refresh_shade(progress: Progress | None = None, force: bool = False, today: 
         "seconds": round(seconds, 2),
         "edges": int(table.shade.shape[0]),
         "slots": table.n_slots,
+        "trees": table.trees,
     }
 
 
 _lock = threading.Lock()
-_memo: dict = {"stamp": None, "table": None, "sun": None}
+_memo: dict = {"stamp": None, "table": None, "slot_shade": {}}
 
 
 def current_table(graph) -> tuple[ShadeTable | None, np.ndarray | None]:
-    """The stored table and its sun shares when it fits `graph` (PedestrianGraph), else (None, None).
+    """The stored table and its `graph.slot_shade` layout when it fits `graph` (PedestrianGraph), else (None, None).
 
-    Reread when the file changes (its mtime and size), checked at most once a second.
+    Reread when the file changes (its mtime and size).
     """
     path = shade_path()
     try:
@@ -134,17 +156,20 @@ def current_table(graph) -> tuple[ShadeTable | None, np.ndarray | None]:
     except OSError:
         return None, None
     stamp = (st.st_mtime_ns, st.st_size)
+    key = getattr(graph, "_shade_key", None)
+    if key is None:
+        key = graph._shade_key = graph_key(graph.x, graph.y, graph.edge_u, graph.edge_v)
     with _lock:
         if _memo["stamp"] != stamp:
             try:
                 table = ShadeTable.load(path)
             except (OSError, ValueError, KeyError):
                 return None, None
-            _memo.update(stamp=stamp, table=table, sun=table.sun_shares())
-        table, sun = _memo["table"], _memo["sun"]
-    key = getattr(graph, "_shade_key", None)
-    if key is None:
-        key = graph._shade_key = graph_key(graph.x, graph.y, graph.edge_u, graph.edge_v)
-    if table.graph_key != key:
-        return None, None
-    return table, sun
+            _memo.update(stamp=stamp, table=table, slot_shade={})
+        table = _memo["table"]
+        if table.graph_key != key:
+            return None, None
+        layout = _memo["slot_shade"].get(key)
+        if layout is None:
+            layout = _memo["slot_shade"][key] = graph.slot_shade(table.shade)
+    return table, layout

@@ -83,7 +83,7 @@ def _end(end: str, label: str) -> list[OpenApiParameter]:
 @permission_classes([AllowAny])
 def route_view(request: Request) -> Response:
     """GET /api/routes/?from=<poi>&to=<poi> (or from_lon/from_lat, to_lon/to_lat in WGS84 degrees): a walk as GeoJSON."""
-    from realtime.pedestrian import PlaceNotFound, RouteError, route_feature
+    from realtime.pedestrian import PlaceNotFound, RouteError, parse_depart, route_feature
 
     origin, destination = _place(request, "from"), _place(request, "to")
     if origin is None or destination is None:
@@ -94,16 +94,10 @@ def route_view(request: Request) -> Response:
         shade, max_detour = check_preference(request.query_params.get("shade"), request.query_params.get("max_detour"))
     except ShadePreferenceError as exc:
         return _error(str(exc))
-    depart = None
-    if request.query_params.get("depart"):
-        from django.utils.dateparse import parse_datetime
-
-        try:
-            depart = parse_datetime(request.query_params["depart"])
-        except ValueError:
-            depart = None
-        if depart is None or depart.tzinfo is None:
-            return _error("depart is an ISO 8601 date and time with its zone, e.g. 2026-07-14T16:30:00+02:00")
+    try:
+        depart = parse_depart(request.query_params.get("depart"))
+    except RouteError as exc:
+        return _error(str(exc))
     try:
         return Response(route_feature(origin, destination, shade, max_detour, depart))
     except PlaceNotFound as exc:

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db import connection
@@ -450,6 +451,61 @@ class PointOfInterest(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TreeQuerySet(SourcedQuerySet):
+    def crown_arrays(self) -> dict[str, np.ndarray]:
+        """Every crown as arrays: x, y (storage CRS, metres), base_z, top_z (orthometric metres), radius (metres)."""
+        rows = np.array(
+            [
+                (t.location.x, t.location.y, t.crown_base_z, t.crown_top_z, t.crown_radius_m)
+                for t in self.only("location", "ground_z", "height_m", "crown_base_m", "crown_radius_m")
+            ],
+            dtype=np.float64,
+        ).reshape(-1, 5)
+        return dict(zip(("x", "y", "base_z", "top_z", "radius"), rows.T))
+
+    def fingerprint(self) -> str:
+        """A digest of the trees as they cast shade: a shade table cast before any tree changed is stale."""
+        h = hashlib.sha256()
+        for row in self.order_by("pk").values_list("pk", "content_hash"):
+            h.update(repr(row).encode())
+        return h.hexdigest()[:16]
+
+
+class Tree(SourcedModel):
+    """A tree of the city's inventory: its foot, and its crown as heights above the ground and a radius."""
+
+    location = models.PointField(srid=SRID, help_text="The foot of the trunk (2D).")
+    ground_z = models.FloatField(help_text="Ground height at the foot, orthometric metres.")
+    height_m = models.FloatField(help_text="Top of the crown above the ground, metres.")
+    crown_base_m = models.FloatField(help_text="Bottom of the crown above the ground, metres.")
+    crown_radius_m = models.FloatField(help_text="Half the crown's width, metres.")
+    species = models.CharField(max_length=200, blank=True)
+
+    objects = TreeQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source_key", "source_id"], name="tree_source_unique"),
+            models.CheckConstraint(
+                condition=models.Q(crown_radius_m__gt=0) & models.Q(height_m__gt=models.F("crown_base_m")),
+                name="tree_crown_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.species or 'tree'} {self.source_id}"
+
+    @property
+    def crown_base_z(self) -> float:
+        """Bottom of the crown, orthometric metres."""
+        return self.ground_z + self.crown_base_m
+
+    @property
+    def crown_top_z(self) -> float:
+        """Top of the crown, orthometric metres."""
+        return self.ground_z + self.height_m
 
 
 class StreetSegment(SourcedModel):

@@ -25,7 +25,7 @@ from gis_sync.errors import (
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.formats.ogr_values import iter_values
-from gis_sync.records import BuildingRecord, PoiRecord, ReadReport, StreetRecord
+from gis_sync.records import BuildingRecord, PoiRecord, ReadReport, StreetRecord, TreeRecord
 
 # IGN BD TOPO v3: shapefile names (upper case, 10 characters) and GeoPackage names.
 BDTOPO_BATIMENT: dict[str, tuple[str, ...]] = {
@@ -71,8 +71,36 @@ GENERIC_POI: dict[str, tuple[str, ...]] = {
     "name": ("name", "nom", "toponyme", "libelle"),
     "category": ("category", "amenity", "nature", "type", "categorie", "shop", "tourism"),
 }
-DEFAULT_MAPPINGS = {"buildings": GENERIC_BUILDING, "streets": GENERIC_STREET, "poi": GENERIC_POI}
-NUMERIC = {"height", "ground_z", "roof_z", "width_m"}
+# Tree inventories as cities publish them (OpenData Paris "les arbres", Lyon, Bordeaux, Nice, OSM natural=tree).
+GENERIC_TREE: dict[str, tuple[str, ...]] = {
+    "source_id": ("id", "fid", "gid", "idbase", "id_arbre", "identifiant", "objectid", "osm_id"),
+    "height": ("height", "hauteur", "hauteur_m", "hauteurenm", "hauteur_totale", "haut_tot"),
+    "crown_diameter": (
+        "crown_diameter",
+        "diameter_crown",
+        "diametre_couronne",
+        "diametre_houppier",
+        "diam_couronne",
+        "couronne",
+        "envergure",
+    ),
+    "crown_radius": ("crown_radius", "rayon_couronne", "rayon_houppier"),
+    "crown_base": ("crown_base", "hauteur_fut", "haut_fut", "hauteur_tronc", "base_couronne"),
+    "species": ("species", "espece", "essence", "libellefrancais", "genre_espece", "nom_latin", "taxon", "genus"),
+    "ground_z": ("ground_z", "z_sol", "altitude_sol"),
+}
+DEFAULT_MAPPINGS = {
+    "buildings": GENERIC_BUILDING,
+    "streets": GENERIC_STREET,
+    "poi": GENERIC_POI,
+    "trees": GENERIC_TREE,
+}
+NUMERIC = {"height", "ground_z", "roof_z", "width_m", "crown_diameter", "crown_radius", "crown_base"}
+# A tree's crown starts this share of its height up when the inventory does not say (a street tree pruned
+# to clear walkers and vans: 2.5 to 4 m under a 10 m crown).
+CROWN_BASE_SHARE = 0.35
+MAX_TREE_HEIGHT_M = 100.0
+MAX_CROWN_RADIUS_M = 30.0
 INTEGER = {"storeys", "lanes", "level"}
 
 
@@ -284,6 +312,9 @@ def guess_kind(layer: Any, forced: str | None) -> str:
     if forced:
         return forced
     name = layer.name.lower()
+    # "tree" as a word: "streets" holds it too.
+    if "arbre" in name or re.search(r"(?<![a-z])trees?(?![a-z])", name):
+        return "trees"
     if "bati" in name or "building" in name:
         return "buildings"
     if "troncon" in name or "route" in name or "road" in name or "street" in name:
@@ -310,7 +341,10 @@ def default_mapping(layer: Any, kind: str) -> dict[str, tuple[str, ...]]:
 
 @register
 class OgrLayersFormat(Format):
-    """Any vector layer GDAL reads; the record kind comes from the layer name or its geometry type."""
+    """Any vector layer GDAL reads; the record kind comes from the layer name or its geometry type.
+
+    Kinds: buildings, streets, poi, and trees (a layer named like "arbres" or "trees", or kind="trees").
+    """
 
     name = "ogr"
     kind = "buildings"  # also 'poi' and 'streets', decided per layer
@@ -444,6 +478,8 @@ class OgrLayersFormat(Format):
                 level=v.get("level"),
                 attributes=attrs,
             )
+        if kind == "trees":
+            return _tree(fid, str(sid), geom2d, v, opts, attrs, soft)
         point = geom2d if geom2d.geom_type == "Point" else geom2d.representative_point()
         if not v.get("source_id") and v.get("name"):
             # Without an id field the OGR fid is only a position in the file: a point of interest is then followed
@@ -457,3 +493,65 @@ class OgrLayersFormat(Format):
             category=v.get("category"),
             attributes=attrs,
         )
+
+
+def _tree(
+    fid: str, sid: str, geom: shapely.Geometry, v: dict[str, Any], opts: ReadOptions, attrs: dict, soft: Counter
+) -> TreeRecord:
+    """A tree record, its crown checked: a height, a crown width, and a crown base under the top."""
+    if geom.geom_type != "Point":
+        raise GeometryError(f"a tree must be a point, got {geom.geom_type}", feature_id=fid, field="geometry")
+    height = v.get("height")
+    if height is None:
+        raise FieldValueError(
+            "the tree has no height",
+            feature_id=fid,
+            field="height",
+            advice="fill its height in metres, or map the field that holds it (options mapping.height)",
+        )
+    if not 0 < height <= MAX_TREE_HEIGHT_M:
+        raise FieldValueError(
+            f"a tree height of {height} m is not plausible (0 to {MAX_TREE_HEIGHT_M:.0f} m)",
+            feature_id=fid,
+            field="height",
+            advice="heights are in metres: check the unit of the field",
+        )
+    radius = v.get("crown_radius")
+    if radius is None and v.get("crown_diameter") is not None:
+        radius = v["crown_diameter"] / 2.0
+    if radius is None:
+        raise FieldValueError(
+            "the tree has no crown diameter",
+            feature_id=fid,
+            field="crown_diameter",
+            advice="fill the crown's width in metres, or map the field that holds it (options mapping.crown_diameter)",
+        )
+    if not 0 < radius <= MAX_CROWN_RADIUS_M:
+        raise FieldValueError(
+            f"a crown radius of {radius} m is not plausible (0 to {MAX_CROWN_RADIUS_M:.0f} m)",
+            feature_id=fid,
+            field="crown_diameter",
+            advice="diameters are in metres: check the unit of the field",
+        )
+    base = v.get("crown_base")
+    if base is None:
+        base = round(CROWN_BASE_SHARE * height, 2)
+        soft[f"no crown base: {CROWN_BASE_SHARE:.0%} of the height used"] += 1
+    if not 0 <= base < height:
+        raise FieldValueError(
+            f"the crown starts at {base} m, not under the tree's top ({height} m)",
+            feature_id=fid,
+            field="crown_base",
+            advice="the crown base is the height of the lowest branches, in metres above the ground",
+        )
+    return TreeRecord(
+        source_id=sid,
+        geometry_wkt=geom.wkt,
+        srid=opts.storage_srid,
+        height_m=float(height),
+        crown_radius_m=float(radius),
+        crown_base_m=float(base),
+        species=v.get("species"),
+        ground_z=v.get("ground_z"),
+        attributes=attrs,
+    )

@@ -20,9 +20,10 @@ BY_RECORD_TYPE = {
     "terrain": "terrain",
     "pointcloud": "pointclouds",
     "circuit": "circuits",
+    "tree": "trees",
 }
 # Terrain first: the others may stand on it; circuits last: they name points of interest.
-ORDER = ("terrain", "buildings", "streets", "pois", "networks", "projects", "pointclouds", "circuits")
+ORDER = ("terrain", "buildings", "trees", "streets", "pois", "networks", "projects", "pointclouds", "circuits")
 
 
 def plan(records: list[Any], *, as_project: bool = False) -> list[tuple[str, list[Any]]]:

@@ -16,6 +16,7 @@ from .networks_raepa import write_sewer, write_water
 from .project import write_project
 from .streets import build_streets, write_streets
 from .terrain import build_terrain, write_terrain
+from .trees import write_trees
 
 __all__ = ["DEMO_EXTENT", "DEMO_SRID", "generate"]
 
@@ -44,7 +45,9 @@ def generate(out_dir: Path, seed: int = 42, progress: Callable[[str], None] | No
     say(f"{len(streets.streets)} street segments; buildings")
     buildings = build_buildings(coast, terrain, streets, seed)
     files["buildings"] = write_buildings(buildings, terrain, out_dir / "buildings.gpkg", seed)
-    say(f"{len(buildings)} buildings; water and sewer (RAEPA)")
+    say(f"{len(buildings)} buildings; street trees")
+    files["trees"] = write_trees(streets, buildings, out_dir / "trees.geojson", seed)
+    say("water and sewer (RAEPA)")
     files["water"] = write_water(streets, terrain, out_dir / "water.gpkg", seed)
     files["sewer"] = write_sewer(streets, terrain, out_dir / "sewer.gpkg", seed)
     say("gas (StaR-DT)")

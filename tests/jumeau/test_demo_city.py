@@ -79,6 +79,7 @@ def test_it_writes_every_file(city):
         "gtfs",
         "landmarks",
         "circuits",
+        "trees",
         "project",
         "project_variant_a",
         "project_variant_b",
@@ -237,7 +238,7 @@ def test_project_variants_are_gltf_placed_near_the_port(city):
 
 def test_the_same_seed_gives_the_same_city(city, tmp_path):
     again = generate(tmp_path / "again", seed=42)
-    for key in ("terrain", "gas", "gtfs", "landmarks", "circuits", "project_variant_a", "project"):
+    for key in ("terrain", "gas", "gtfs", "landmarks", "circuits", "trees", "project_variant_a", "project"):
         assert city[key].read_bytes() == again[key].read_bytes(), key
     for key, layer in (
         ("buildings", "batiment"),
@@ -261,3 +262,18 @@ def test_the_gas_delivery_imports_every_member(city, db):
     assert run.status == run.Status.SUCCESS and run.rejected == 0
     assert run.report["imported"] == {"CanalisationHydrocarbureChimique": pipes, "PointLeveOuvrageReseau": points}
     assert NetworkSegment.objects.count() == pipes
+
+
+def test_the_street_trees_read_as_an_inventory_and_stand_beside_the_buildings(city):
+    from gis_sync.formats import get
+    from gis_sync.formats.base import ReadOptions
+
+    result = get("ogr")().read(city["trees"], options=ReadOptions(kind="trees", storage_srid=2154))
+    assert not result.report.rejected and not result.report.warnings
+    trees = result.records
+    assert 500 <= len(trees) <= 1500
+    assert {t.species for t in trees} >= {"Platane", "Micocoulier", "Pin parasol"}
+    assert all(0 < t.crown_base_m < t.height_m and t.crown_radius_m >= 2.5 for t in trees)
+    footprints = shapely.STRtree(_geoms(city["buildings"], "batiment"))
+    feet = [shapely.from_wkt(t.geometry_wkt) for t in trees]
+    assert not any(len(footprints.query(p, predicate="intersects")) for p in feet)

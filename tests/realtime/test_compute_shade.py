@@ -85,3 +85,35 @@ def test_a_city_without_streets_is_told_what_is_missing(city):  # noqa: F811
 
     with pytest.raises(CommandError, match="import streets"):
         run()
+
+
+def test_a_new_tree_makes_the_job_cast_its_crown_on_the_street(street):
+    from django.contrib.gis.geos import Point
+
+    from realtime.shade import ShadeTable
+    from realtime.shade_store import shade_path
+    from twin.models import Tree
+
+    run()
+    before = ShadeTable.load(shade_path())
+    noon = int(before.seconds_from_start(np.datetime64("2026-12-21T11:30:00")) // 900)
+    assert before.trees == 0
+    # A pine 15 m south of the street at x + 240, its crown 5 to 13 m up and 10 m across.
+    Tree.objects.create(
+        source_key="test",
+        source_id="PIN",
+        location=Point(X0 + 240, Y0 + 215, srid=2154),
+        ground_z=LAND_Z,
+        height_m=13.0,
+        crown_base_m=5.0,
+        crown_radius_m=5.0,
+        content_hash="1",
+    )
+    assert "shade computed" in run()
+    after = ShadeTable.load(shade_path())
+    assert after.trees == 1
+    # By hand: the winter noon ray from the street, 23° up towards the south, is 6.4 m up 15 m away, 2.6 m
+    # under the crown's middle: inside the crown up to about 4 m either side of the pine, so the 2 m samples at
+    # x + 237, 239, 241 and 243 are shaded besides the building's 40 %: 8 % more of the street.
+    assert after.shade[0, noon] / 255 == pytest.approx(before.shade[0, noon] / 255 + 0.08, abs=0.01)
+    assert "shade current" in run()

@@ -65,3 +65,31 @@ async def test_circuits_come_with_their_shade_and_get_it_again_as_the_sun_moves(
     assert answer["feature"]["properties"]["shade"]["share"] == 0.0
     assert answer["feature"]["properties"]["shade"]["max_detour"] == 0.1
     await client.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_walk_leaves_when_the_walker_says_and_a_wrong_time_is_named(circuit, settings, tmp_path):
+    from datetime import timedelta
+
+    settings.VAR_DIR = tmp_path
+    await database_sync_to_async(store_table)(1.0)  # six hours of shade from now
+    client = await connect("/ws/routes/")
+    await receive(client, timeout=10)
+    ask = {"type": "route", "from": {"poi": "port-vauban"}, "to": {"poi": "chateau"}, "shade": "most"}
+
+    async def answer(**extra):
+        await client.send_json_to({**ask, **extra})
+        reply = await receive(client, timeout=10)
+        while reply["type"] == "circuits_shade":
+            reply = await receive(client, timeout=10)
+        return reply
+
+    later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    shade = (await answer(id=1, depart=later))["feature"]["properties"]["shade"]
+    assert shade["available"] and shade["share"] == 1.0
+    # Past the table's six hours nothing is known of the shade: said, not guessed.
+    tonight = (datetime.now(UTC) + timedelta(hours=10)).isoformat()
+    assert (await answer(id=2, depart=tonight))["feature"]["properties"]["shade"]["available"] is False
+    wrong = await answer(id=3, depart="demain 14h")
+    assert wrong["type"] == "error" and wrong["id"] == 3 and "ISO 8601" in wrong["message"]
+    await client.disconnect()

@@ -126,3 +126,18 @@ def test_a_table_round_trips_through_its_file(tmp_path):
     assert np.allclose(again.shade_at([0, 1, 1], [0, 16 * 60, 45 * 60 + 1]), [0.0, 1.0, 0.25], atol=1 / 255)
     assert again.covers(datetime(2026, 7, 14, 0, 40, tzinfo=UTC))
     assert not again.covers(datetime(2026, 7, 14, 0, 45, tzinfo=UTC))
+
+
+def test_a_tree_shades_the_street_beyond_its_foot_and_not_its_foot():
+    # A street 20 m long, north-south through the foot of a tree whose crown spans 4-10 m up, 3 m across
+    # the middle; flat ground, the sun due south 45 degrees up (grid frame).
+    from realtime.crowns import Crowns
+
+    grid = Grid(-30.0, 30.0, 1.0, 60, 60)
+    dsm = np.zeros((grid.rows, grid.cols), np.float32)
+    samples = edge_samples([0.0, 0.0], [-10.0, 10.0], [0.0, 0.0], [0], [1])
+    crowns = Crowns([0.0], [0.0], [4.0], [10.0], [3.0])
+    # By hand: the ray from (0, y0) meets the crown when (y0 - 7)^2 / 2 <= 9, y0 in [2.76, 11.24]; the 2 m
+    # samples at y = -9, -7, ..., 9 are shaded at 3, 5, 7, 9: four in ten.
+    assert shade_shares(dsm, grid, samples, [180.0], [45.0], crowns)[0, 0] == pytest.approx(0.4)
+    assert shade_shares(dsm, grid, samples, [180.0], [45.0])[0, 0] == 0.0

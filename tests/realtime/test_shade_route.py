@@ -28,7 +28,7 @@ def parallel_streets(offset_m: float):
 @pytest.mark.parametrize("preference", ["some", "most"])
 def test_it_takes_the_shaded_parallel_street_when_it_is_at_most_20_percent_longer(preference):
     graph, table = parallel_streets(9.0)  # 118 m against 100 m
-    walk = shade_walk(graph, 0, 1, table, table.sun_shares(), 0.0, preference)
+    walk = shade_walk(graph, 0, 1, table, graph.slot_shade(table.shade), 0.0, preference)
     assert list(walk.route.nodes) == [0, 2, 3, 1]
     assert walk.detour == pytest.approx(0.18)
     assert walk.shade_share(graph.lengths[walk.route.edges]) == pytest.approx(1.0)
@@ -36,17 +36,17 @@ def test_it_takes_the_shaded_parallel_street_when_it_is_at_most_20_percent_longe
 
 def test_it_keeps_the_sunny_street_when_the_shaded_one_is_40_percent_longer():
     graph, table = parallel_streets(20.0)  # 140 m against 100 m
-    walk = shade_walk(graph, 0, 1, table, table.sun_shares(), 0.0, "most")
+    walk = shade_walk(graph, 0, 1, table, graph.slot_shade(table.shade), 0.0, "most")
     assert list(walk.route.nodes) == [0, 1]
     assert walk.detour == 0.0
     assert walk.shade_share(graph.lengths[walk.route.edges]) == 0.0
-    wider = shade_walk(graph, 0, 1, table, table.sun_shares(), 0.0, "most", max_detour=0.5)
+    wider = shade_walk(graph, 0, 1, table, graph.slot_shade(table.shade), 0.0, "most", max_detour=0.5)
     assert list(wider.route.nodes) == [0, 2, 3, 1]
 
 
 def test_without_a_preference_it_walks_the_shortest_way():
     graph, table = parallel_streets(9.0)
-    walk = shade_walk(graph, 0, 1, table, table.sun_shares(), 0.0, "none")
+    walk = shade_walk(graph, 0, 1, table, graph.slot_shade(table.shade), 0.0, "none")
     assert list(walk.route.nodes) == [0, 1]
 
 
@@ -59,7 +59,7 @@ def test_the_shade_of_each_edge_is_read_when_the_walker_gets_there():
     shares = np.zeros((n - 1, SLOTS))
     shares[:, 1:] = 1.0
     table = ShadeTable.from_shares(shares, np.datetime64("2026-07-14T12:00:00"), 15, graph_key(x, y, u, v), "t")
-    walk = shade_walk(graph, 0, n - 1, table, table.sun_shares(), 10 * 60.0, "none")
+    walk = shade_walk(graph, 0, n - 1, table, graph.slot_shade(table.shade), 10 * 60.0, "none")
     # Leaving 10 min into the first slot at ~1.4 m/s: the first ~420 m are walked in sun, the rest in shade.
     sunny = np.flatnonzero(walk.edge_shade == 0.0)
     assert list(sunny) == list(range(len(sunny))) and 3 <= len(sunny) <= 5

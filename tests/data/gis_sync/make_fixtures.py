@@ -193,7 +193,70 @@ def main() -> None:
     make_dem()
     make_glb()
     make_cityjson()
+    make_trees()
     shutil.rmtree(tmp)
+
+
+def make_trees() -> None:
+    """A street-tree inventory as cities publish it (French field names), and one with broken crowns."""
+    write(
+        "arbres.geojson",
+        fc(
+            [
+                feat(
+                    "Point",
+                    [X0 + 5, Y0 + 5],
+                    idbase=101,
+                    libellefrancais="Platane",
+                    hauteur=14.0,
+                    diametre_couronne=10.0,
+                    hauteur_fut=4.0,
+                ),
+                feat(
+                    "Point",
+                    [X0 + 25, Y0 + 5],
+                    idbase=102,
+                    libellefrancais="Micocoulier",
+                    hauteur=9.0,
+                    diametre_couronne=6.0,
+                ),
+                feat(
+                    "Point",
+                    [X0 + 45, Y0 + 5],
+                    idbase=103,
+                    libellefrancais="Pin parasol",
+                    hauteur="12,5",
+                    diametre_couronne=12.0,
+                    hauteur_fut=7.0,
+                ),
+            ]
+        ),
+    )
+    write(
+        "arbres_bad.geojson",
+        fc(
+            [
+                feat(
+                    "Point",
+                    [X0 + 5, Y0 + 5],
+                    idbase=201,
+                    libellefrancais="Platane",
+                    hauteur=14.0,
+                    diametre_couronne=10.0,
+                ),
+                feat("Point", [X0 + 25, Y0 + 5], idbase=202, libellefrancais="Olivier", hauteur=6.0),
+                feat(
+                    "Point",
+                    [X0 + 45, Y0 + 5],
+                    idbase=203,
+                    libellefrancais="Palmier",
+                    hauteur=8.0,
+                    diametre_couronne=4.0,
+                    hauteur_fut=9.5,
+                ),
+            ]
+        ),
+    )
 
 
 def write_tmp(tmp: Path, name: str, data: dict) -> Path:

@@ -19,22 +19,22 @@ const TEXTS = {
         duration: "Durée à pied", climb: "Dénivelé", profile: "Profil", circuit: "Balade", stop: "Étape",
         durationShort: "Durée", shade: "Ombre", shadeNone: "peu importe", shadeSome: "un peu", shadeMost: "le plus possible",
         inShade: "à l'ombre", detour: "détour", shadeUnknown: "ombre pas encore calculée", shadeHours: "Ombre si départ à",
-        noReply: "pas de réponse", legend: "bleu : ombre, jaune : soleil" },
+        noReply: "pas de réponse", legend: "bleu : ombre, jaune : soleil", depart: "départ", departLabel: "heure de départ (vide : maintenant)" },
   en: { walks: "Walks", route: "Route", from: "From", to: "to", none: "No published walk", distance: "Distance",
         duration: "Walking time", climb: "Climb", profile: "Profile", circuit: "Walk", stop: "Stop",
         durationShort: "Time", shade: "Shade", shadeNone: "don't mind", shadeSome: "some", shadeMost: "as much as possible",
         inShade: "in the shade", detour: "detour", shadeUnknown: "shade not computed yet", shadeHours: "Shade if leaving at",
-        noReply: "no reply", legend: "blue: shade, yellow: sun" },
+        noReply: "no reply", legend: "blue: shade, yellow: sun", depart: "leaving", departLabel: "leaving time (empty: now)" },
   it: { walks: "Passeggiate", route: "Percorso", from: "Da", to: "a", none: "Nessuna passeggiata", distance: "Distanza",
         duration: "A piedi", climb: "Dislivello", profile: "Profilo", circuit: "Passeggiata", stop: "Tappa",
         durationShort: "Durata", shade: "Ombra", shadeNone: "indifferente", shadeSome: "un po'", shadeMost: "il più possibile",
         inShade: "all'ombra", detour: "deviazione", shadeUnknown: "ombra non ancora calcolata", shadeHours: "Ombra partendo alle",
-        noReply: "nessuna risposta", legend: "blu: ombra, giallo: sole" },
+        noReply: "nessuna risposta", legend: "blu: ombra, giallo: sole", depart: "partenza", departLabel: "ora di partenza (vuoto: adesso)" },
   de: { walks: "Spaziergänge", route: "Route", from: "Von", to: "nach", none: "Kein Spaziergang", distance: "Strecke",
         duration: "Gehzeit", climb: "Höhenmeter", profile: "Profil", circuit: "Spaziergang", stop: "Station",
         durationShort: "Dauer", shade: "Schatten", shadeNone: "egal", shadeSome: "etwas", shadeMost: "so viel wie möglich",
         inShade: "im Schatten", detour: "Umweg", shadeUnknown: "Schatten noch nicht berechnet", shadeHours: "Schatten bei Start um",
-        noReply: "keine Antwort", legend: "blau: Schatten, gelb: Sonne" },
+        noReply: "keine Antwort", legend: "blau: Schatten, gelb: Sonne", depart: "Start", departLabel: "Startzeit (leer: jetzt)" },
 };
 
 
@@ -53,6 +53,20 @@ function shadeText(shade) {
   if (!shade) return null;
   if (!shade.available || shade.share === null || shade.share === undefined) return T.shadeUnknown;
   return `${percent(shade.share)} ${T.inShade}`;
+}
+
+// The next time the walker's clock shows "HH:MM" (today, else tomorrow), in ISO 8601 with the browser's
+// offset: the shade of a walk planned tonight for tomorrow afternoon is the afternoon's.
+function nextDeparture(hhmm) {
+  const [h, m] = hhmm.split(":").map(Number);
+  const now = new Date();
+  const at = new Date(now);
+  at.setHours(h, m, 0, 0);
+  if (at < now) at.setDate(at.getDate() + 1);
+  const pad = (n) => String(Math.abs(n)).padStart(2, "0");
+  const offset = -at.getTimezoneOffset();
+  const zone = `${offset >= 0 ? "+" : "-"}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(h)}:${pad(m)}:00${zone}`;
 }
 
 function clock(iso) {
@@ -175,13 +189,21 @@ export default class RoutesPlugin {
     this.shadeSelect.dataset.testid = "route-shade";
     this.shadeSelect.append(new Option(T.shadeNone, "none"), new Option(T.shadeSome, "some"),
                             new Option(T.shadeMost, "most", true, true));
+    // Empty: leave now. A time: the next time the clock shows it (the shade is known for today and tomorrow).
+    this.departInput = document.createElement("input");
+    this.departInput.type = "time";
+    this.departInput.name = "depart";
+    this.departInput.dataset.testid = "route-depart";
+    this.departInput.setAttribute("aria-label", T.departLabel);
     const go = document.createElement("button");
     go.type = "submit";
     go.textContent = T.route;
-    picker.append(`${T.from} `, this.fromSelect, ` ${T.to} `, this.toSelect, `${T.shade} `, this.shadeSelect, go);
+    picker.append(`${T.from} `, this.fromSelect, ` ${T.to} `, this.toSelect, `${T.shade} `, this.shadeSelect,
+                  `${T.depart} `, this.departInput, go);
     picker.addEventListener("submit", (event) => {
       event.preventDefault();
-      this.requestRoute({ poi: this.fromSelect.value }, { poi: this.toSelect.value }, this.shadeSelect.value);
+      const depart = this.departInput.value ? nextDeparture(this.departInput.value) : null;
+      this.requestRoute({ poi: this.fromSelect.value }, { poi: this.toSelect.value }, this.shadeSelect.value, depart);
     });
     this.list.append(head, this.circuitItems, picker);
     wrap.append(button, this.list);
@@ -355,7 +377,10 @@ export default class RoutesPlugin {
   _routePanel(feature) {
     const p = feature.properties;
     const rows = [];
-    const detour = p.shade && p.shade.detour > 0.005 ? ` (+${percent(p.shade.detour)} ${T.detour})` : "";
+    // The detour stands next to the distance whenever the walker asked for shade, +0 % included: what the
+    // shade cost them is part of the answer.
+    const askedShade = p.shade && p.shade.available && p.shade.preference !== "none";
+    const detour = askedShade ? ` (+${percent(Math.max(0, p.shade.detour))} ${T.detour})` : "";
     rows.push([T.distance, `${metres(p.length_m)}${detour}`]);
     rows.push([T.duration, minutes(p.duration_s)]);
     const shade = shadeText(p.shade);
@@ -406,14 +431,14 @@ export default class RoutesPlugin {
     }
   }
 
-  async requestRoute(from, to, shade = "most") {
+  async requestRoute(from, to, shade = "most", depart = null) {
     let feature;
     try {
       if (this.connected) {
         const id = this._nextId++;
         feature = await new Promise((resolve, reject) => {
           this._pending.set(id, { resolve, reject });
-          this.live.send({ type: "route", id, from, to, shade });
+          this.live.send(depart ? { type: "route", id, from, to, shade, depart } : { type: "route", id, from, to, shade });
           // A walk asked for while a server that just started still builds its street graph waits for it
           // (realtime.pedestrian.warm_up_in_background: seconds on a busy machine).
           setTimeout(() => this._pending.has(id) && (this._pending.delete(id), reject(new Error(T.noReply))),
@@ -421,6 +446,7 @@ export default class RoutesPlugin {
         });
       } else {
         const params = new URLSearchParams({ from: from.poi, to: to.poi, shade });
+        if (depart) params.set("depart", depart);
         feature = await fetchJson(`/api/routes/?${params}`);
       }
     } catch (err) {

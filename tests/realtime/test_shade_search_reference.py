@@ -1,0 +1,150 @@
+"""The shade search against plain references: networkx for the fastest walk, a heapq Dijkstra for the sun's.
+
+The numba search is an A* with a straight-line heuristic, written for speed; the reference below is the
+rule it implements, written for reading: label-setting by cost (walking seconds plus the penalty times the
+seconds in direct sun, the sun read at each node's clock), a node never entered when its walk so far plus
+its straight distance to the target exceeds the detour limit. With a consistent heuristic A* closes every
+node with the same label as Dijkstra, so both must give the same walk on any graph without exact ties
+(random coordinates make ties vanishingly unlikely).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import networkx as nx
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from realtime.route_search import PedestrianGraph
+from realtime.shade import ShadeTable, graph_key
+from realtime.shade_route import PREFERENCES, RETRIES, shade_walk
+
+SLOT_S = 900.0
+
+
+def reference_sun_route(graph: PedestrianGraph, source, target, sun, t0, penalty, max_len):
+    """Dijkstra by sun cost, returning the directed edges walked, or None."""
+    src, dst, weights = graph.directed_edges()
+    out: dict[int, list[int]] = {}
+    for e, a in enumerate(src.tolist()):
+        out.setdefault(a, []).append(e)
+    tx, ty = graph.x[target], graph.y[target]
+    g = {source: 0.0}
+    clock = {source: t0}
+    plen = {source: 0.0}
+    pred: dict[int, int] = {}
+    closed = set()
+    heap = [(0.0, source)]
+    while heap:
+        cost, node = heapq.heappop(heap)
+        if node in closed:
+            continue
+        closed.add(node)
+        if node == target:
+            break
+        slot = min(max(int(clock[node] // SLOT_S), 0), sun.shape[0] - 1)
+        for e in out.get(node, []):
+            m = int(dst[e])
+            if m in closed:
+                continue
+            nl = plen[node] + graph.lengths[e]
+            if nl + math.hypot(graph.x[m] - tx, graph.y[m] - ty) > max_len:
+                continue
+            w = weights[e]
+            cand = cost + w * (1.0 + penalty * float(sun[slot, graph.edge_of[e]]))
+            if cand < g.get(m, math.inf):
+                g[m], plen[m], clock[m], pred[m] = cand, nl, clock[node] + w, e
+                heapq.heappush(heap, (cand, m))
+    if target not in closed:
+        return None
+    edges = []
+    node = target
+    while node != source:
+        edges.append(pred[node])
+        node = int(src[pred[node]])
+    return edges[::-1]
+
+
+def reference_shade_walk(graph, source, target, table, sun, t0, preference, max_detour):
+    """(nodes of the fastest walk, nodes of the chosen walk, penalty used) by the rule shade_walk documents."""
+    src, dst, weights = graph.directed_edges()
+    nxg = nx.DiGraph()
+    nxg.add_nodes_from(range(graph.n_nodes))
+    nxg.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), weights.tolist()), weight="time")
+    try:
+        fastest = nx.dijkstra_path(nxg, source, target, weight="time")
+    except nx.NetworkXNoPath:
+        return None
+    edge_id = {(int(a), int(b)): e for e, (a, b) in enumerate(zip(src, dst))}
+    fastest_edges = [edge_id[p] for p in zip(fastest, fastest[1:])]
+    length = float(sum(graph.lengths[e] for e in fastest_edges))
+    arrival = np.concatenate([[0.0], np.cumsum([weights[e] for e in fastest_edges])])
+    shade = table.shade_at(graph.edge_of[fastest_edges], t0 + arrival[:-1])
+    penalty = PREFERENCES[preference]
+    if (shade >= 1.0).all() or penalty == 0:
+        return fastest, fastest, 0.0
+    limit = length * (1.0 + max_detour) + 1e-6
+    for _ in range(RETRIES + 1):
+        edges = reference_sun_route(graph, source, target, sun, t0, penalty, limit)
+        if edges is not None and sum(graph.lengths[e] for e in edges) <= limit:
+            return fastest, [source] + [int(dst[e]) for e in edges], penalty
+        penalty /= 2.0
+    return fastest, fastest, 0.0
+
+
+@st.composite
+def shaded_graphs(draw):
+    """A random street graph (metres) with hills, a random shade table of 8 slots, and a question."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    n = draw(st.integers(4, 60))
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(0, 600, n), rng.uniform(0, 600, n)
+    z = rng.uniform(0, 25, n)
+    # Each node joins a few of its nearest neighbours: a street-like planar-ish mesh, sometimes split in two.
+    d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    pairs = {tuple(sorted((i, int(j)))) for i in range(n) for j in np.argsort(d[i])[1 : 1 + rng.integers(1, 4)]}
+    u, v = (list(t) for t in zip(*sorted(pairs)))
+    # Streets wind: a plan length up to 40 % over the straight line, and a few stairs.
+    length = np.hypot(x[v] - x[u], y[v] - y[u]) * rng.uniform(1.0, 1.4, len(u))
+    kind = rng.choice([0, 0, 0, 1, 2], len(u))
+    graph = PedestrianGraph(x, y, z, u, v, length, kind)
+    shares = rng.choice([0.0, 0.3, 1.0], size=(len(u), 8)) * rng.uniform(0.5, 1.0, size=(len(u), 8))
+    table = ShadeTable.from_shares(shares, np.datetime64("2026-07-14T10:00:00"), 15, graph_key(x, y, u, v), "t")
+    a, b = (int(k) for k in rng.integers(0, n, 2))
+    t0 = float(rng.uniform(0, 8 * SLOT_S))
+    preference = draw(st.sampled_from(["none", "some", "most"]))
+    detour = draw(st.sampled_from([0.0, 0.1, 0.2, 0.5]))
+    return graph, table, a, b, t0, preference, detour
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shaded_graphs())
+def test_the_shade_walk_is_the_one_the_reference_finds(case):
+    graph, table, a, b, t0, preference, detour = case
+    sun = table.sun_shares()
+    walk = shade_walk(graph, a, b, table, graph.slot_shade(table.shade), t0, preference, detour)
+    expected = reference_shade_walk(graph, a, b, table, sun, t0, preference, detour)
+    if expected is None:
+        assert walk is None
+        return
+    fastest, chosen, penalty = expected
+    assert list(walk.fastest.nodes) == fastest
+    assert list(walk.route.nodes) == chosen
+    assert walk.penalty == penalty
+    assert walk.edge_shade is not None and len(walk.edge_shade) == len(chosen) - 1
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shaded_graphs())
+def test_without_sun_the_sun_search_is_the_fastest_walk(case):
+    graph, table, a, b, t0, _, _ = case
+    all_shade = np.full_like(table.shade, 255)
+    found = graph.sun_route(a, b, graph.slot_shade(all_shade), t0, SLOT_S, 3.0)
+    fastest = graph.route(a, b)
+    assert (found is None) == (fastest is None)
+    if fastest is not None:
+        assert list(found.nodes) == list(fastest.nodes)
+        assert math.isclose(found.duration_s, fastest.duration_s, rel_tol=1e-12)
