@@ -263,7 +263,11 @@ REST_FRAMEWORK = {
     # ?limit is capped (max_limit 500): no single request lists the whole city.
     "DEFAULT_PAGINATION_CLASS": "twin.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 200,
-    "DEFAULT_THROTTLE_RATES": {"viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min"),
+        # New comments on a project in consultation, per client: a citizen writes a few, a script is stopped.
+        "comments": os.getenv("COMMENT_THROTTLE", "10/hour"),
+    },
     "NUM_PROXIES": JUMEAU_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
