@@ -1,5 +1,8 @@
 """API representations of the city's core model."""
 
+import math
+
+from django.conf import settings
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -153,6 +156,11 @@ class ProjectCommentSerializer(serializers.ModelSerializer):
         frame = city_frame()
         (x,), (y,) = frame.from_lonlat([attrs["lon"]], [attrs["lat"]])
         z = attrs["height"] - float(frame.undulation([attrs["lon"]], [attrs["lat"]])[0])
+        xmin, ymin, xmax, ymax = settings.JUMEAU_EXTENT
+        if not (math.isfinite(z) and xmin <= x <= xmax and ymin <= y <= ymax):
+            raise serializers.ValidationError(
+                {"lon": "The point lies outside the city the twin covers; tap a point on the project itself."}
+            )
         point = Point(float(x), float(y), z, srid=models.SRID)
         project = self.context["project"]
         # A pin belongs on the project: a point far from all its variants is a mistake or an abuse of the form.

@@ -128,6 +128,8 @@ def test_a_decided_project_takes_no_more_comments(consultation):
         ({"text": "ok ok", "author_name": "n" * (ProjectComment.MAX_AUTHOR + 1)}, "author_name"),
         ({"text": "ok ok", "lon": "est"}, "lon"),
         ({"text": "ok ok", "height": 1e9}, "height"),
+        ({"text": "ok ok", "lon": 2.35, "lat": 48.85}, "lon"),  # Paris: outside the city
+        ({"text": "ok ok", "lon": 180.0, "lat": 90.0}, "lon"),  # no Lambert-93 coordinates at all
     ],
 )
 def test_bad_input_is_refused_naming_the_field(consultation, body, field):
