@@ -120,16 +120,21 @@ def test_a_comment_goes_through_moderation_and_a_citizen_never_gets_the_draft(br
     open_project(other, slug)
     other.wait_for_function(f"{PLUGIN}.pins.entities.values.filter((e) => e.comment).length === 1")
     assert COMMENT in other.locator("[data-testid=consultation-comments]").inner_text()
+    other.click("#panel-close")  # the whole scene free to tap
     spot = other.evaluate(
         f"""() => {{
             const v = window.jumeau.viewer.cesium, e = {PLUGIN}.pins.entities.values.find((x) => x.comment);
+            v.scene.render();
             const p = e.position.getValue(Cesium.JulianDate.now());
-            const to = Cesium.SceneTransforms.worldToWindowCoordinates || Cesium.SceneTransforms.wgs84ToWindowCoordinates;
-            const w = to(v.scene, p);
-            return w ? {{x: w.x, y: w.y}} : null;
+            const w = Cesium.SceneTransforms.worldToWindowCoordinates(v.scene, p);
+            if (!w) return null;
+            const r = v.scene.canvas.getBoundingClientRect(), picked = v.scene.pick(w);
+            const under = document.elementFromPoint(r.left + w.x, r.top + w.y);
+            return {{x: w.x, y: w.y, picked: Boolean(picked && picked.id === e),
+                     under: under === v.scene.canvas ? "canvas" : under && (under.id || under.tagName)}};
         }}"""
     )
-    assert spot is not None
+    assert spot is not None and spot["picked"] and spot["under"] == "canvas", spot
     box = other.locator("#cesium canvas").first.bounding_box()
     other.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
     other.wait_for_function("(t) => document.getElementById('panel-body').textContent.includes(t)", arg=COMMENT)
