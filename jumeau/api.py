@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework import serializers as drf
 from rest_framework.decorators import action, api_view, permission_classes
@@ -75,15 +75,27 @@ class PlanningProjectViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        summary="A project's comments, or a new one pinned to a point of it",
+        methods=["GET"],
+        summary="A project's comments",
         description=(
-            "GET: the approved comments (planners and admins also get pending and rejected ones, with their status). "
-            "POST: anyone, signed in or not, pins a comment while the project is in consultation; it waits for a "
-            "planner's moderation before anyone else sees it. Rate-limited per client (scope 'comments'). "
-            "A draft's comments do not exist for whoever may not see drafts (404)."
+            "The approved comments, pinned to points of the project (planners and admins also get pending and "
+            "rejected ones, with their status). A draft's comments do not exist for whoever may not see drafts (404)."
+        ),
+        responses=serializers.ProjectCommentSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="A new comment pinned to a point of a project",
+        description=(
+            "Anyone, signed in or not, pins a comment while the project is in consultation; it waits for a "
+            "planner's moderation before anyone else sees it. Rate-limited per client (scope 'comments')."
         ),
         request=serializers.ProjectCommentSerializer,
-        responses=serializers.ProjectCommentSerializer(many=True),
+        responses={
+            201: serializers.ProjectCommentSerializer,
+            403: OpenApiResponse(serializers.DetailSerializer, description="The project is not in consultation."),
+            429: OpenApiResponse(serializers.DetailSerializer, description="Too many comments: wait a little."),
+        },
     )
     @action(
         detail=True,

@@ -103,6 +103,12 @@ class PointOfInterestSerializer(GeoFeatureModelSerializer):
         fields = ["id", "name", "slug", "category", "description"]
 
 
+class DetailSerializer(serializers.Serializer):
+    """An answer that says why, in words: {"detail": message}."""
+
+    detail = serializers.CharField()
+
+
 class ProjectCommentSerializer(serializers.ModelSerializer):
     """A comment as the app draws it: a pin at lon/lat (WGS84 degrees) and ellipsoidal height (m), as Cesium uses.
 
