@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, permissions, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework import serializers as drf
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
@@ -50,16 +50,94 @@ class NetworkSegmentViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+class CommentThrottle(ScopedRateThrottle):
+    """Per-client rate of new comments (scope 'comments'); reading them is not throttled."""
+
+    scope_attr = "comment_throttle_scope"
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+    def get_rate(self):
+        # Read when asked, so that a test's settings override applies.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
 class PlanningProjectViewSet(viewsets.ReadOnlyModelViewSet):
     # Public because projects in consultation are shown to citizens; drafts are filtered out by visible_to.
     permission_classes = [permissions.AllowAny]
     serializer_class = serializers.PlanningProjectSerializer
     lookup_field = "slug"
+    comment_throttle_scope = "comments"
 
     def get_queryset(self):
         return (
             models.PlanningProject.objects.visible_to(self.request.user).prefetch_related("variants").order_by("name")
         )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="A project's comments",
+        description=(
+            "The approved comments, pinned to points of the project (planners and admins also get pending and "
+            "rejected ones, with their status). A draft's comments do not exist for whoever may not see drafts (404)."
+        ),
+        responses=serializers.ProjectCommentSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="A new comment pinned to a point of a project",
+        description=(
+            "Anyone, signed in or not, pins a comment while the project is in consultation; it waits for a "
+            "planner's moderation before anyone else sees it. Rate-limited per client (scope 'comments')."
+        ),
+        request=serializers.ProjectCommentSerializer,
+        responses={
+            201: serializers.ProjectCommentSerializer,
+            403: OpenApiResponse(serializers.DetailSerializer, description="The project is not in consultation."),
+            429: OpenApiResponse(serializers.DetailSerializer, description="Too many comments: wait a little."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        throttle_classes=[CommentThrottle],
+        serializer_class=serializers.ProjectCommentSerializer,
+        pagination_class=None,
+    )
+    def comments(self, request, slug=None, format=None):
+        project = self.get_object()  # 404 for a draft the caller may not see
+        if request.method == "GET":
+            rows = (
+                models.ProjectComment.objects.visible_to(request.user)
+                .filter(project=project)
+                .order_by("created_at", "id")
+            )
+            return Response(serializers.ProjectCommentSerializer(rows[:500], many=True).data)
+        if not project.accepts_comments():
+            return Response(
+                {
+                    "detail": (
+                        f"Comments on this project are closed: it takes comments only while in consultation "
+                        f"(it is {project.get_status_display().lower()})."
+                    )
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        incoming = serializers.ProjectCommentSerializer(data=request.data, context={"project": project})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        comment = models.ProjectComment.submit(
+            project,
+            data["point"],
+            data["text"],
+            variant=data.get("variant"),
+            author_name=data.get("author_name", ""),
+            user=request.user,
+        )
+        return Response(serializers.ProjectCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
 class PointOfInterestViewSet(viewsets.ReadOnlyModelViewSet):

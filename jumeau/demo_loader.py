@@ -18,6 +18,11 @@ OPERATORS = {
 }
 
 
+# The files demo_sources reads.
+NEEDED = ("terrain", "buildings", "streets", "landmarks", "water", "sewer", "gas", "circuits", "gtfs")
+NEEDED += ("project", "draft_project")
+
+
 def demo_dir() -> Path:
     return settings.VAR_DIR / "demo"
 
@@ -29,7 +34,9 @@ def ensure_files(folder: Path, seed: int, progress: Progress) -> dict[str, Path]
     manifest = folder / "MANIFEST.json"
     if manifest.is_file():
         data = json.loads(manifest.read_text())
-        if data.get("seed") == seed and all(Path(p).exists() for p in data["files"].values()):
+        # A manifest from before a file was added to the demo (the draft project) asks for a new generation.
+        complete = set(NEEDED) <= set(data["files"]) and all(Path(p).exists() for p in data["files"].values())
+        if data.get("seed") == seed and complete:
             return {k: Path(v) for k, v in data["files"].items()}
     progress(f"Generating the demo city (seed {seed}) in {folder}")
     files = generate(folder, seed=seed, progress=progress)
@@ -101,14 +108,22 @@ def demo_sources(files: dict[str, Path]) -> list[dict]:
                 "options": {"kind": "trees"},
             },
         )
-    project = json.loads(files["project"].read_text())
+    for key in ("project", "draft_project"):
+        sources.extend(_project_sources(files[key]))
+    return sources
+
+
+def _project_sources(path: Path) -> list[dict]:
+    """One glTF source per variant of a project.json (the consultation's project, the planners' draft)."""
+    sources = []
+    project = json.loads(path.read_text())
     for variant in project["variants"]:
         sources.append(
             {
-                "key": f"demo-project-{variant['id'].replace('_', '-')}",
+                "key": f"demo-{path.parent.name}-{variant['id'].replace('_', '-')}",
                 "name": f"{project['name']} — {variant['name']}",
                 "format": "gltf",
-                "location": files["project"].parent / variant["file"],
+                "location": path.parent / variant["file"],
                 "options": {
                     "project": project["name"],
                     "project_status": project.get("status", "consultation"),

@@ -263,10 +263,12 @@ REST_FRAMEWORK = {
     # ?limit is capped (max_limit 500): no single request lists the whole city.
     "DEFAULT_PAGINATION_CLASS": "twin.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 200,
-    # Search is cheap but typed letter by letter (debounced): generous, yet a scraper cannot list the city.
     "DEFAULT_THROTTLE_RATES": {
         "viewshed": os.getenv("VIEWSHED_THROTTLE", "30/min"),
+        # Search is cheap but typed letter by letter (debounced): generous, yet a scraper cannot list the city.
         "search": os.getenv("SEARCH_THROTTLE", "120/min"),
+        # New comments on a project in consultation, per client: a citizen writes a few, a script is stopped.
+        "comments": os.getenv("COMMENT_THROTTLE", "10/hour"),
     },
     "NUM_PROXIES": JUMEAU_TRUSTED_PROXIES,
 }

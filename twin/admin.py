@@ -6,7 +6,7 @@ from django.contrib.gis.db import models as gis_models
 from django_celery_results.admin import TaskResultAdmin
 from django_celery_results.models import TaskResult
 
-from twin import models
+from twin import models, roles
 
 # GeoDjango's map widgets load OpenLayers from a CDN; the twin runs on-premise without one.
 WKT_WIDGET = {gis_models.GeometryField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})}}
@@ -122,6 +122,58 @@ class ProjectVariantAdmin(WktAdmin):
     list_display = ["name", "project", "model_format", "triangle_count", "max_z"]
     list_filter = ["model_format", "project__status"]
     search_fields = ["name", "project__name"]
+
+
+@admin.register(models.ProjectComment)
+class ProjectCommentAdmin(WktAdmin):
+    """Planners moderate citizens' comments here. Access follows the role (planner, admin), not Django's model
+    permissions: a planner's account is staff only to reach this page (twin.roles.grant)."""
+
+    list_display = ["created_at", "project", "variant", "short_text", "author_name", "status", "moderated_by"]
+    list_filter = ["status", "project"]
+    search_fields = ["text", "author_name", "project__name"]
+    readonly_fields = ["project", "variant", "point", "text", "author_name", "author", "created_at"]
+    fields = [*readonly_fields, "status", "moderated_by", "moderated_at"]
+    actions = ["approve", "reject"]
+    list_select_related = ["project", "variant", "moderated_by"]
+
+    @admin.display(description="comment")
+    def short_text(self, obj: models.ProjectComment) -> str:
+        return obj.text if len(obj.text) <= 80 else obj.text[:79] + "…"
+
+    def _moderator(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and roles.can_see_drafts(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return self._moderator(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._moderator(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._moderator(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._moderator(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # comments come from citizens, through the app
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moderation goes through the model's methods (the actions), so who and when are always recorded.
+        return [*self.readonly_fields, "status", "moderated_by", "moderated_at"]
+
+    @admin.action(description="Approve: show to everyone")
+    def approve(self, request, queryset):
+        for comment in queryset:
+            comment.approve(request.user)
+        self.message_user(request, f"{queryset.count()} comment(s) approved and shown in the app.")
+
+    @admin.action(description="Reject: never shown")
+    def reject(self, request, queryset):
+        for comment in queryset:
+            comment.reject(request.user)
+        self.message_user(request, f"{queryset.count()} comment(s) rejected.")
 
 
 @admin.register(models.PointOfInterest)

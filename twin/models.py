@@ -375,6 +375,10 @@ class PlanningProject(models.Model):
     def is_public(self) -> bool:
         return self.status != ProjectStatus.DRAFT
 
+    def accepts_comments(self) -> bool:
+        """Citizens comment while the project is in consultation: never a draft, never once it is decided."""
+        return self.status == ProjectStatus.CONSULTATION
+
     def advance(self) -> str:
         """Move to the next status (draft → consultation → approved → built)."""
         nxt = _NEXT_STATUS.get(self.status)
@@ -383,6 +387,10 @@ class PlanningProject(models.Model):
         self.status = nxt
         self.save(update_fields=["status", "updated_at"])
         return self.status
+
+
+# The storey height the key figures assume (the model files carry volumes, not floors): a usual 3 m slab to slab.
+STOREY_HEIGHT_M = 3.0
 
 
 class ProjectVariant(models.Model):
@@ -417,11 +425,119 @@ class ProjectVariant(models.Model):
         return f"{self.project.name} — {self.name}"
 
     @property
+    def height_m(self) -> float | None:
+        """From the lowest to the highest point of the model, metres."""
+        if self.min_z is None or self.max_z is None:
+            return None
+        return self.max_z - self.min_z
+
+    @property
+    def storeys(self) -> int | None:
+        """Storeys at STOREY_HEIGHT_M each: an estimate from the height, as the model files carry no floors."""
+        height = self.height_m
+        return None if height is None else max(1, round(height / STOREY_HEIGHT_M))
+
+    @property
+    def footprint_area_m2(self) -> float | None:
+        """The ground the variant covers, m² (the storage CRS is projected, in metres)."""
+        return None if self.footprint is None else float(self.footprint.area)
+
+    @property
+    def floor_area_m2(self) -> float | None:
+        """Footprint × storeys: an upper bound of the gross floor area (set-backs and atria are not known)."""
+        area, storeys = self.footprint_area_m2, self.storeys
+        return None if area is None or storeys is None else area * storeys
+
+    @property
     def tile_layer(self) -> str:
         """The variant's tile layer, named by its key: slugs joined by "-" could name two variants."""
         if self.pk is None:
             raise ValueError(f"Variant {self.slug!r} has no tile layer before it is saved.")
         return f"project-{self.pk}"
+
+
+class CommentStatus(models.TextChoices):
+    PENDING = "pending", "En attente de modération"
+    APPROVED = "approved", "Publié"
+    REJECTED = "rejected", "Refusé"
+
+
+class CommentClosed(ValueError):
+    """A comment on a project that is not in consultation (a draft, or a project already decided)."""
+
+
+class ProjectCommentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProjectCommentQuerySet:
+        """Moderators (planners, admins) see every comment of every project; others the approved ones of public
+        projects only: a pending or rejected comment, or any comment of a draft, reaches nobody else."""
+        if roles.can_see_drafts(user):
+            return self
+        return self.filter(status=CommentStatus.APPROVED).exclude(project__status=ProjectStatus.DRAFT)
+
+
+class ProjectComment(models.Model):
+    """A citizen's comment pinned to a 3D point of a project, shown to others once a planner approves it."""
+
+    MAX_TEXT = 1000
+    MAX_AUTHOR = 80
+
+    project = models.ForeignKey(PlanningProject, on_delete=models.CASCADE, related_name="comments")
+    variant = models.ForeignKey(
+        ProjectVariant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        help_text="The variant the citizen was looking at, if any.",
+    )
+    point = models.PointField(srid=SRID, dim=3, help_text="Where it is pinned: storage CRS, orthometric height (m).")
+    text = models.TextField(max_length=MAX_TEXT)
+    author_name = models.CharField(max_length=MAX_AUTHOR, blank=True, help_text="The name the citizen gave, if any.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="project_comments"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=CommentStatus.choices, default=CommentStatus.PENDING)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProjectCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["project", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.name}: {self.text[:40]}"
+
+    @classmethod
+    def submit(cls, project: PlanningProject, point, text: str, *, variant=None, author_name: str = "", user=None):
+        """A new pending comment; CommentClosed when the project is not in consultation."""
+        if not project.accepts_comments():
+            raise CommentClosed(
+                f"Comments on {project.name!r} are closed: a project takes comments only while in consultation "
+                f"(it is {project.get_status_display().lower()})."
+            )
+        if variant is not None and variant.project_id != project.pk:
+            raise ValueError(f"Variant {variant.pk} is not a variant of {project.name!r}.")
+        author = user if user is not None and user.is_authenticated else None
+        return cls.objects.create(
+            project=project, variant=variant, point=point, text=text, author_name=author_name, author=author
+        )
+
+    def approve(self, by) -> None:
+        self._moderate(CommentStatus.APPROVED, by)
+
+    def reject(self, by) -> None:
+        self._moderate(CommentStatus.REJECTED, by)
+
+    def _moderate(self, status: str, by) -> None:
+        if not roles.can_see_drafts(by):
+            raise PermissionError("Only planners and admins moderate comments.")
+        self.status, self.moderated_by, self.moderated_at = status, by, timezone.now()
+        self.save(update_fields=["status", "moderated_by", "moderated_at"])
 
 
 class PointOfInterest(models.Model):

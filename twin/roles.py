@@ -8,7 +8,7 @@ ADMIN = "admin"
 ALL_ROLES = (PLANNER, FIELD_AGENT, ADMIN)
 # What each role may do, in the words a city's administrator reads.
 GRANTS = {
-    PLANNER: "sees the buried networks and the draft projects",
+    PLANNER: "sees the buried networks and the draft projects, moderates citizens' comments in the admin (/admin/)",
     FIELD_AGENT: "sees the buried networks (in the app and in a WebXR headset)",
     ADMIN: "sees everything the app shows: the buried networks and the draft projects",
 }
@@ -29,6 +29,8 @@ def grant(user, roles) -> list[str]:
     """Give a user roles (Django groups); returns the ones it did not have. UnknownRole names the valid ones.
 
     The admin role is what the app shows (a superuser has it anyway); the admin site also needs is_staff.
+    A planner is made staff: the admin site is where comments are moderated, and a planner's staff account sees
+    nothing else there (twin.admin.ProjectCommentAdmin checks the role; other pages need model permissions).
     """
     from django.contrib.auth.models import Group
 
@@ -37,6 +39,9 @@ def grant(user, roles) -> list[str]:
     added = [role for role in dict.fromkeys(roles) if role not in had]
     for role in added:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if PLANNER in roles and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     if hasattr(user, "_jumeau_roles"):
         del user._jumeau_roles
     return added

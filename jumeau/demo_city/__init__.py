@@ -13,7 +13,7 @@ from .gas_stardt import write_gas
 from .gtfs import write_gtfs
 from .landmarks import write_circuits, write_landmarks
 from .networks_raepa import write_sewer, write_water
-from .project import write_project
+from .project import write_draft_project, write_project
 from .streets import build_streets, write_streets
 from .terrain import build_terrain, write_terrain
 from .trees import write_trees
@@ -59,5 +59,7 @@ def generate(out_dir: Path, seed: int = 42, progress: Callable[[str], None] | No
     files["circuits"] = write_circuits(out_dir / "circuits.json")
     for key, path in write_project(terrain, out_dir / "project").items():
         files[f"project_{key}" if key != "project" else "project"] = path
+    for key, path in write_draft_project(terrain, out_dir / "draft").items():
+        files[f"draft_{key}" if key != "project" else "draft_project"] = path
     say("done")
     return files

@@ -1,4 +1,4 @@
-"""The planning project "Tour du Port": two glTF 2.0 variants in local metres and their placement."""
+"""The demo's planning projects: "Tour du Port" in consultation (two glTF 2.0 variants), "Îlot Fersen" a draft."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from .terrain import Terrain
 # between the balconies and the Baie des Anges.
 SITE_LONLAT = (7.1243, 43.5862)
 ROTATION_DEG = 25.0
+# The draft: a block behind the old town's market, not yet shown to citizens. One small variant, so that the demo
+# loads as fast as before while a planner sees a draft and a citizen provably does not (tests/security/).
+DRAFT_SITE_LONLAT = (7.1225, 43.5815)
+DRAFT_NAME = "Îlot Fersen"
 
 
 def _box(x0: float, x1: float, y0: float, y1: float, z0: float, z1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,6 +146,45 @@ def write_project(terrain: Terrain, out_dir: Path) -> dict[str, Path]:
         ],
         "rotation_convention": "degrees, counter-clockwise about the vertical axis, from east (EPSG:2154 x axis)",
         "consultation": {"start": "2025-03-01", "end": "2025-04-30"},
+    }
+    files["project"] = out_dir / "project.json"
+    files["project"].write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return files
+
+
+def write_draft_project(terrain: Terrain, out_dir: Path) -> dict[str, Path]:
+    """draft/: variant.glb (a 5-storey block round a courtyard) and project.json with status "draft"."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    render, roof = (0.93, 0.78, 0.62, 1.0), (0.70, 0.36, 0.28, 1.0)
+    storey = 3.0
+    volumes = [
+        ("north-wing", (-18.0, 18.0, 0.0, 5 * storey, -12.0, -6.0), render),
+        ("south-wing", (-18.0, 18.0, 0.0, 5 * storey, 6.0, 12.0), render),
+        ("west-wing", (-18.0, -12.0, 0.0, 5 * storey, -6.0, 6.0), render),
+        ("roof", (-18.0, 18.0, 5 * storey, 5 * storey + 1.0, -12.0, -6.0), roof),
+    ]
+    files = {"variant": out_dir / "variant.glb"}
+    _glb(volumes, files["variant"])
+    x, y = to_l93(*DRAFT_SITE_LONLAT)
+    ground = round(max(terrain.height_at(x, y), 0.5), 2)
+    meta = {
+        "name": DRAFT_NAME,
+        "description": "Étude interne : logements autour d'une cour derrière le marché provençal. Brouillon.",
+        "status": "draft",
+        "crs": "EPSG:2154",
+        "vertical_crs": "EPSG:5720 (NGF-IGN69)",
+        "model_axes": "glTF 2.0: metres, +Y up, +X east, -Z north before rotation",
+        "variants": [
+            {
+                "id": "variant",
+                "name": "Esquisse – îlot de 5 étages",
+                "file": "variant.glb",
+                "storeys": 5,
+                "height_m": 5 * storey + 1.0,
+                "placement": {"origin": [round(x, 2), round(y, 2)], "rotation_deg": 10.0, "elevation": ground},
+            }
+        ],
+        "rotation_convention": "degrees, counter-clockwise about the vertical axis, from east (EPSG:2154 x axis)",
     }
     files["project"] = out_dir / "project.json"
     files["project"].write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

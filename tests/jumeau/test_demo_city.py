@@ -83,6 +83,8 @@ def test_it_writes_every_file(city):
         "project",
         "project_variant_a",
         "project_variant_b",
+        "draft_project",
+        "draft_variant",
     ):
         assert city[key].exists() and city[key].stat().st_size > 0, key
 
@@ -234,6 +236,23 @@ def test_project_variants_are_gltf_placed_near_the_port(city):
         assert DEMO_EXTENT[0] < x < DEMO_EXTENT[2] and DEMO_EXTENT[1] < y < DEMO_EXTENT[3]
         assert v["placement"]["elevation"] > 0
     assert heights["variant_a"] > 40 > heights["variant_b"]
+
+
+def test_the_demo_holds_a_draft_that_planners_see_and_citizens_never(city, db, settings, tmp_path, citizen, planner):
+    """The draft's source imports as a draft project: listed for a planner, absent (404, no layer) for a citizen."""
+    from gis_sync.importer import import_path
+    from jumeau.demo_loader import demo_sources
+
+    settings.JUMEAU_DATA_DIR = tmp_path
+    [draft] = [s for s in demo_sources(city) if s["key"].startswith("demo-draft-")]
+    import_path(draft["location"], format=draft["format"], options=draft["options"])
+    slug = "ilot-fersen"
+    [project] = planner.get("/api/projects/").json()["results"]
+    assert (project["slug"], project["status"], project["accepts_comments"]) == (slug, "draft", False)
+    assert project["variants"][0]["storeys"] >= 5
+    assert citizen.get("/api/projects/").json()["results"] == []
+    assert citizen.get(f"/api/projects/{slug}/").status_code == 404
+    assert citizen.get(f"/api/projects/{slug}/comments/").status_code == 404
 
 
 def test_the_same_seed_gives_the_same_city(city, tmp_path):

@@ -20,6 +20,9 @@ from tests.tiles.conftest import X0, Y0, make_buildings, make_network, terrain, 
 
 NETWORK_MARKERS = ("SECRET-PIPE-7731", "SECRET-VALVE-7732")
 DRAFT_MARKERS = ("zeta-confidentiel", "Projet Zeta confidentiel", "tour-zeta-secrete")
+# Comments only moderators (planners, admins) read: waiting for moderation, refused, or pinned to a draft.
+UNMODERATED_MARKERS = ("SECRET-PENDING-COMMENT-5521", "SECRET-REJECTED-COMMENT-5522", "SECRET-DRAFT-COMMENT-5523")
+APPROVED_COMMENT = "Une halle bienvenue sur la place"
 
 
 @dataclass
@@ -35,8 +38,9 @@ class City:
     users: dict = field(default_factory=dict)  # persona -> User (none for anonymous)
 
     def draft_markers(self) -> tuple[str, ...]:
+        """What only those who see drafts receive: the draft's names and layer, and unmoderated comments."""
         # The layer name follows variant.tile_layer, whatever its spelling.
-        return DRAFT_MARKERS + (f"/tiles/{self.variants['draft project'].tile_layer}/",)
+        return DRAFT_MARKERS + UNMODERATED_MARKERS + (f"/tiles/{self.variants['draft project'].tile_layer}/",)
 
 
 def _square(x: float, y: float, side: float) -> Polygon:
@@ -110,6 +114,7 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
             max_z=site_z + 12.0,
         ),
     }
+    _comments(variants, admin_user)
     poi = PointOfInterest.objects.create(name="Fort Carré", slug="fort-carre", geom=Point(X0, Y0, 20.0, srid=2154))
     StreetSegment.objects.create(
         source_key="matrix",
@@ -190,6 +195,24 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
         variants=variants,
         stop_id=Stop.objects.filter(location_type=0).order_by("stop_id").values_list("stop_id", flat=True)[0],
         users=users,
+    )
+
+
+def _comments(variants: dict, moderator) -> None:
+    """One comment of each state on the public project, and one on the draft (written as a planner could have
+    before it went back to draft: the model refuses new ones)."""
+    from twin.models import CommentStatus, ProjectComment
+
+    public, draft = variants["public project"], variants["draft project"]
+    pin = Point(X0 + 140.0, Y0 + 100.0, (public.min_z or 0.0) + 6.0, srid=2154)
+    for text, state in (
+        (APPROVED_COMMENT, CommentStatus.APPROVED),
+        (UNMODERATED_MARKERS[0], CommentStatus.PENDING),
+        (UNMODERATED_MARKERS[1], CommentStatus.REJECTED),
+    ):
+        ProjectComment.objects.create(project=public.project, variant=public, point=pin, text=text, status=state)
+    ProjectComment.objects.create(
+        project=draft.project, variant=draft, point=pin, text=UNMODERATED_MARKERS[2], status=CommentStatus.APPROVED
     )
 
 

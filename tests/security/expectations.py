@@ -89,6 +89,12 @@ URLS: dict[str, dict] = {
     "api/projects\\.(?P<format>[a-z0-9]+)/?$": PUBLIC,
     "api/projects/(?P<slug>[^/.]+)/$": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
     "api/projects/(?P<slug>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
+    # Comments: approved ones to anyone, pending and rejected ones to moderators; a draft's exist for planners only.
+    "api/projects/(?P<slug>[^/.]+)/comments/$": {"draft project": DRAFT_ROWS, "public project": PUBLIC},
+    "api/projects/(?P<slug>[^/.]+)/comments\\.(?P<format>[a-z0-9]+)/?$": {
+        "draft project": DRAFT_ROWS,
+        "public project": PUBLIC,
+    },
     "api/pois/$": PUBLIC,
     "api/pois\\.(?P<format>[a-z0-9]+)/?$": PUBLIC,
     "api/pois/(?P<pk>[^/.]+)/$": PUBLIC,
@@ -124,6 +130,7 @@ URLS: dict[str, dict] = {
     "admin/axes/accesslog/add/": {**every(LOGIN), ADMIN: DENIED},
     "admin/twin/joblock/add/": {**every(LOGIN), ADMIN: DENIED},  # jobs take locks; the admin only frees them
     "admin/twin/change/add/": {**every(LOGIN), ADMIN: DENIED},  # syncs append to the change log, never a person
+    "admin/twin/projectcomment/add/": {**every(LOGIN), ADMIN: DENIED},  # comments come from citizens, in the app
 }
 
 # Every ModelAdmin serves these six URLs, all behind admin_view (staff only); a ModelAdmin that adds URLs of its

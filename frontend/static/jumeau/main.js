@@ -8,9 +8,11 @@ import { setUpToolbarToggle } from "./core/toolbarToggle.js";
 
 // Tool plugins: each module's default export is a class with `static wants(session)`,
 // `init(viewer, jumeau)` and `dispose()`; networks and project layers belong to their plugins.
+// The consultation comes before the projects: in its comment mode a tap on a variant pins a comment, not its attributes.
 const TOOL_PLUGINS = [
   "./plugins/SearchPlugin.js",
   "./plugins/NetworksPlugin.js",
+  "./plugins/ConsultationPlugin.js",
   "./plugins/ProjectsPlugin.js",
   "./plugins/ImpactPlugin.js",
   "./plugins/BalconyPlugin.js",
