@@ -162,6 +162,9 @@ else:
         "control_folder": str(_celery_dir / "control"),
         "processed_folder": str(_celery_dir / "processed"),
         "store_processed": False,
+        # Seconds an idle worker waits before looking at the folder again (kombu's default: 1). Each hand-off
+        # between jobs (a chord's parts, then its callback) waits up to this long; a listdir is cheap.
+        "polling_interval": envfloat("JUMEAU_CELERY_POLL_S", "0.1"),
     }
 # A queue name of its own lets a test session run its worker beside the demo's on the same broker.
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("JUMEAU_CELERY_QUEUE", "jumeau")
@@ -179,6 +182,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 JUMEAU_JOB_TIME_LIMIT_S = envint("JUMEAU_JOB_TIME_LIMIT_S", str(3 * 3600))
 if JUMEAU_JOB_TIME_LIMIT_S < 60:
     raise ImproperlyConfigured(f"JUMEAU_JOB_TIME_LIMIT_S={JUMEAU_JOB_TIME_LIMIT_S} must be at least 60.")
+# Seconds a job's lock outlives its holder: a running job renews it (a heartbeat every quarter of it), so a worker
+# killed mid-job frees its layer or source after this long, and a build it left is abandoned and queued again.
+JUMEAU_JOB_LEASE_S = envfloat("JUMEAU_JOB_LEASE_S", "300")
+if JUMEAU_JOB_LEASE_S < 2:
+    raise ImproperlyConfigured(f"JUMEAU_JOB_LEASE_S={JUMEAU_JOB_LEASE_S} must be at least 2 (seconds).")
 # Seconds between tries of a job that found another run of itself holding its lock.
 JUMEAU_JOB_LOCK_WAIT_S = envfloat("JUMEAU_JOB_LOCK_WAIT_S", "30")
 # Seconds before the first retry of a failed download; each next retry waits twice as long.
