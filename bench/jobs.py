@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results" / "jobs.json"
 QUEUE = f"bench-jobs-{os.getpid()}"
+OWN_SESSIONS = os.environ.get("BENCH_JOBS_SESSIONS", "own") == "own"
 
 
 def _env(tmp: Path, tiles: Path) -> dict[str, str]:
@@ -112,6 +113,10 @@ class Workers:
                             env=env,
                             stdout=out,
                             stderr=subprocess.STDOUT,
+                            # A session of its own per worker: with the kernel's autogroup scheduling, CPU is shared
+                            # between sessions, so workers in one session would split one share, as no two
+                            # machines (or containers) do.
+                            start_new_session=OWN_SESSIONS,
                         ),
                         log,
                     )

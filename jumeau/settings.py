@@ -112,7 +112,13 @@ else:
         "default": {
             "ENGINE": "django.contrib.gis.db.backends.spatialite",
             "NAME": str(VAR_DIR / os.getenv("SPATIALITE_NAME", "jumeau.sqlite3")),
-            "OPTIONS": {"timeout": 30},
+            "OPTIONS": {
+                "timeout": 30,
+                # Write-ahead log: readers (the web server, a job polling results) no longer block a writer's
+                # commit, nor it them; the embedded demo runs workers and the server on this one file. NORMAL
+                # syncs at checkpoints only: still never corrupt, a power cut may lose the last commits.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             # One file per test process: parallel runs must not share a test database.
             "TEST": {"NAME": str(VAR_DIR / f"test_jumeau_{os.getpid()}.sqlite3")},
         }
@@ -173,6 +179,10 @@ CELERY_RESULT_EXTENDED = True  # task name, arguments and worker in the admin's 
 CELERY_TASK_TRACK_STARTED = True  # a running job shows as STARTED, not PENDING
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-job leaves the message for another one
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long jobs: a worker takes one at a time
+# A worker keeps its database connection for this many jobs (then twice as many more) instead of closing it after
+# each: a split build's parts are short, and opening SpatiaLite (loading the extension) cost about a tenth of a
+# part's time (py-spy, bench/jobs.py).
+CELERY_DB_REUSE_MAX = 20
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = os.getenv("TIME_ZONE", "Europe/Paris")
