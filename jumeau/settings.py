@@ -182,7 +182,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long jobs: a worker takes one at a time
 # A worker keeps its database connection for this many jobs (then twice as many more) instead of closing it after
 # each: a split build's parts are short, and opening SpatiaLite (loading the extension) cost about a tenth of a
 # part's time (py-spy, bench/jobs.py).
-CELERY_DB_REUSE_MAX = 20
+CELERY_DB_REUSE_MAX = envint("JUMEAU_CELERY_DB_REUSE_MAX", "20") or None
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = os.getenv("TIME_ZONE", "Europe/Paris")
