@@ -3,8 +3,11 @@ the speedup, and whether the builds are byte for byte the same. Writes bench/res
 
     .venv/bin/python bench/jobs.py [--buildings 200000] [--parts 8]
 
-Each worker is `celery worker --pool=solo -c 1`: one process, one task at a time, one core, no pool of its own
-(the in-process fork pool of `manage.py build_tiles` is not used). The embedded setup: a SpatiaLite file and
+Each worker is `celery worker --pool=solo -c 1`: one process, one task at a time. The split builds' parts use one
+core each; the one-job build is tiles.build's, which forks its own pool (tiles.builders.base.cpu_workers, here
+every core): it is the reference for the bytes, not a one-core time. Each worker runs in a session of its own
+(BENCH_JOBS_SESSIONS=shared to change that): Linux's autogroup scheduling shares the CPU between sessions, so on a
+machine shared with other work, two workers in one session would split one session's share. The embedded setup: a SpatiaLite file and
 kombu's filesystem broker, both in a throwaway folder. Three builds of the same rows, each into a tiles folder
 of its own (so nothing is reused from a previous build):
 - one job: `tiles.build_layer(parts=1)` on 1 worker, the whole build in one task;
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results" / "jobs.json"
 QUEUE = f"bench-jobs-{os.getpid()}"
+OWN_SESSIONS = os.environ.get("BENCH_JOBS_SESSIONS", "own") == "own"
 
 
 def _env(tmp: Path, tiles: Path) -> dict[str, str]:
@@ -112,6 +116,10 @@ class Workers:
                             env=env,
                             stdout=out,
                             stderr=subprocess.STDOUT,
+                            # A session of its own per worker: with the kernel's autogroup scheduling, CPU is shared
+                            # between sessions, so workers in one session would split one share, as no two
+                            # machines (or containers) do.
+                            start_new_session=OWN_SESSIONS,
                         ),
                         log,
                     )
@@ -287,7 +295,7 @@ def main() -> None:
         f"{'build':<26} {'workers':>7} {'jobs':>5} {'seconds':>8} {'buildings/s':>12} {'tiles':>6} {'MB':>7}"
         f"  load average (1, 5, 15 min) before → after"
     )
-    for label, workers, r in (("one job (parts=1)", 1, one), ("split", 1, s1), ("split", 2, s2)):
+    for label, workers, r in (("one job (forks a pool)", 1, one), ("split", 1, s1), ("split", 2, s2)):
         print(
             f"{label:<26} {workers:>7} {r['jobs']:>5} {r['seconds']:>8.2f} {n / r['seconds']:>12.0f} "
             f"{r['tiles']:>6} {r['bytes'] / 1e6:>7.1f}  {r['load_before']} → {r['load_after']}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import after_task_publish
+from celery.signals import after_task_publish, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
 
@@ -22,7 +22,18 @@ app.autodiscover_tasks(["gis_sync", "tiles", "viewshed", "realtime"])
 # database scheduler this entry shows (and can be changed) in the admin's Periodic tasks.
 app.conf.beat_schedule = {
     "shade: today and tomorrow": {"task": "realtime.compute_shade", "schedule": crontab(minute=5, hour=0)},
+    # A tile build whose worker died is abandoned once its lease lapses, and queued again (tiles.tasks).
+    "tiles: redo builds a dead worker left": {"task": "tiles.recover_builds", "schedule": 60.0},
 }
+
+
+@worker_ready.connect
+def _recover_builds(sender=None, **kwargs) -> None:
+    """A worker that starts (often: restarted after one died) looks for builds left by a dead one, and looks again
+    until the running ones end or are redone: recovery does not wait for beat, which the demo may not run."""
+    from tiles.tasks import recover_builds
+
+    recover_builds.apply_async(kwargs={"watch": True})
 
 
 @app.on_after_configure.connect

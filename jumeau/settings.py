@@ -112,7 +112,13 @@ else:
         "default": {
             "ENGINE": "django.contrib.gis.db.backends.spatialite",
             "NAME": str(VAR_DIR / os.getenv("SPATIALITE_NAME", "jumeau.sqlite3")),
-            "OPTIONS": {"timeout": 30},
+            "OPTIONS": {
+                "timeout": 30,
+                # Write-ahead log: readers (the web server, a job polling results) no longer block a writer's
+                # commit, nor it them; the embedded demo runs workers and the server on this one file. NORMAL
+                # syncs at checkpoints only: still never corrupt, a power cut may lose the last commits.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             # One file per test process: parallel runs must not share a test database.
             "TEST": {"NAME": str(VAR_DIR / f"test_jumeau_{os.getpid()}.sqlite3")},
         }
@@ -162,6 +168,9 @@ else:
         "control_folder": str(_celery_dir / "control"),
         "processed_folder": str(_celery_dir / "processed"),
         "store_processed": False,
+        # Seconds an idle worker waits before looking at the folder again (kombu's default: 1). Each hand-off
+        # between jobs (a chord's parts, then its callback) waits up to this long; a listdir is cheap.
+        "polling_interval": envfloat("JUMEAU_CELERY_POLL_S", "0.1"),
     }
 # A queue name of its own lets a test session run its worker beside the demo's on the same broker.
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("JUMEAU_CELERY_QUEUE", "jumeau")
@@ -170,6 +179,10 @@ CELERY_RESULT_EXTENDED = True  # task name, arguments and worker in the admin's 
 CELERY_TASK_TRACK_STARTED = True  # a running job shows as STARTED, not PENDING
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-job leaves the message for another one
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long jobs: a worker takes one at a time
+# A worker keeps its database connection for this many jobs (then twice as many more) instead of closing it after
+# each: a split build's parts are short, and opening SpatiaLite (loading the extension) cost about a tenth of a
+# part's time (py-spy, bench/jobs.py).
+CELERY_DB_REUSE_MAX = envint("JUMEAU_CELERY_DB_REUSE_MAX", "20") or None
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = os.getenv("TIME_ZONE", "Europe/Paris")
@@ -179,6 +192,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 JUMEAU_JOB_TIME_LIMIT_S = envint("JUMEAU_JOB_TIME_LIMIT_S", str(3 * 3600))
 if JUMEAU_JOB_TIME_LIMIT_S < 60:
     raise ImproperlyConfigured(f"JUMEAU_JOB_TIME_LIMIT_S={JUMEAU_JOB_TIME_LIMIT_S} must be at least 60.")
+# Seconds a job's lock outlives its holder: a running job renews it (a heartbeat every quarter of it), so a worker
+# killed mid-job frees its layer or source after this long, and a build it left is abandoned and queued again.
+JUMEAU_JOB_LEASE_S = envfloat("JUMEAU_JOB_LEASE_S", "300")
+if JUMEAU_JOB_LEASE_S < 2:
+    raise ImproperlyConfigured(f"JUMEAU_JOB_LEASE_S={JUMEAU_JOB_LEASE_S} must be at least 2 (seconds).")
 # Seconds between tries of a job that found another run of itself holding its lock.
 JUMEAU_JOB_LOCK_WAIT_S = envfloat("JUMEAU_JOB_LOCK_WAIT_S", "30")
 # Seconds before the first retry of a failed download; each next retry waits twice as long.

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from twin.gates import jobs_monitor
 from twin.login_guard import GuardedPasswordChangeView, ThrottledPasswordResetView
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     # sign-in, reset e-mails are rate-limited per client address.
     path("accounts/password_change/", GuardedPasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_reset/", ThrottledPasswordResetView.as_view(), name="password_reset"),
+    # nginx's auth_request for /flower/ (docker/nginx.conf.template): 204 for admins only.
+    path("accounts/gate/jobs-monitor/", jobs_monitor, name="jobs-monitor-gate"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("jumeau.api_urls")),
     # Public on purpose: the schema and its docs describe endpoints and shapes, never data, and each endpoint

@@ -15,3 +15,7 @@ class UnknownLayer(TilesError, LookupError):
 
 class PublishError(TilesError, OSError):
     """A build could not be published; the previous build still serves."""
+
+
+class BuildGone(TilesError):
+    """A step of a split build whose lease lapsed: the build was (or is being) abandoned, the step must not touch it."""

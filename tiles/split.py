@@ -24,11 +24,12 @@ from django.utils import timezone
 from tiles.build import record_failure, record_published
 from tiles.builders import buildings
 from tiles.builders.base import Progress, TileOutput, TilePlan, finish_tiles, write_tiles
-from tiles.errors import NothingToBuild
+from tiles.errors import BuildGone, NothingToBuild
 from tiles.layers import BUILDINGS
 from tiles.models import TileBuild
 from tiles.publish import LayerBuild, version_dir
 from twin.geoid import city_frame
+from twin.job_lock import reap
 from twin.models import Change
 from twin.progress import Meter
 
@@ -36,6 +37,9 @@ from twin.progress import Meter
 SPLITTABLE = frozenset({BUILDINGS})
 STATE = "build.json"
 PLAN = "plan.pickle"
+# Times one step may start: a step whose worker died is delivered again (task_reject_on_worker_lost), but one
+# that kills its worker each time (out of memory) must end the build, not loop.
+MAX_ATTEMPTS = 3
 
 # What this process last loaded of a build (its version, arrays and plan): a worker that runs several parts of
 # one build reads the work folder once. One build at a time, so memory stays that of one build.
@@ -44,6 +48,11 @@ _memo: dict = {}
 
 def splittable(layer: str) -> bool:
     return layer in SPLITTABLE
+
+
+def lock_key(layer: str) -> str:
+    """The lock of a layer's builds, split or not: one build of a layer at a time."""
+    return f"tiles:{layer}"
 
 
 def lock_owner(layer: str, version: str) -> str:
@@ -66,6 +75,22 @@ class SplitBuild:
 
     def record(self) -> TileBuild:
         return TileBuild.objects.get(pk=self.state()["record"])
+
+    def attempt(self, step: str) -> None:
+        """Count one start of `step`; BuildGone when the build is gone, an error past MAX_ATTEMPTS starts."""
+        path = self.work / f"attempts-{step}"
+        try:
+            count = int(path.read_text()) + 1 if path.exists() else 1
+            path.write_text(str(count))
+        except FileNotFoundError as exc:
+            raise BuildGone(
+                f"Build {self.version} of layer {self.layer!r} was abandoned; this step is dropped."
+            ) from exc
+        if count > MAX_ATTEMPTS:
+            raise RuntimeError(
+                f"Step {step} of build {self.version} of layer {self.layer!r} started {count} times, its worker "
+                "lost each time (out of memory?): the build is abandoned; see the worker's log and memory."
+            )
 
     def scan_path(self, part: int) -> Path:
         return self.work / f"scan-{part:04d}.npz"
@@ -182,6 +207,35 @@ def abandon(layer: str, version: str, error: BaseException | str) -> TileBuild |
     split.build.discard()
     _forget(split)
     return record
+
+
+def reap_dead(layer: str, lease_s: float) -> list[str]:
+    """Abandon the layer's split builds whose lease lapsed (no step of theirs ran for lease_s seconds: their worker
+    died, or their jobs were lost with a broker that forgets a dead worker's message); the versions abandoned.
+
+    Safe to run from any number of workers at once: the lapsed lock goes in one DELETE, and one conditional UPDATE
+    of the build's row decides which caller undoes the build."""
+    gone = []
+    building = TileBuild.objects.filter(layer=layer, status=TileBuild.Status.BUILDING)
+    for record in building.exclude(version=""):
+        split = SplitBuild(layer, record.version)
+        if not split.work.exists() or not reap(lock_key(layer), lock_owner(layer, record.version)):
+            continue  # a build in one job (tiles.build has no work folder), or one still alive
+        now = timezone.now()
+        claimed = TileBuild.objects.filter(pk=record.pk, status=TileBuild.Status.BUILDING).update(
+            status=TileBuild.Status.FAILED,
+            finished_at=now,
+            seconds=(now - record.started_at).total_seconds(),
+            error=(
+                f"Abandoned: no step of this build ran for {lease_s:g} s (a worker died mid-build, or its jobs "
+                "were lost). The previous build still serves; the build is queued again."
+            ),
+        )
+        if claimed:
+            split.build.discard()
+            _forget(split)
+            gone.append(record.version)
+    return gone
 
 
 def _forget(split: SplitBuild) -> None:

@@ -9,10 +9,15 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from twin.job_lock import JobLocked, acquire, default_owner, holder, release
+from twin.job_lock import JobLocked, acquire, default_owner, heartbeat, holder, release
 
 # Retries of a job that found its lock held, `lock_wait_s` apart: together longer than any job may run.
 LOCK_WAIT_MAX_RETRIES = 500
+
+
+def lease_s() -> float:
+    """Seconds a job's lock outlives a dead holder (a live one renews it)."""
+    return float(settings.JUMEAU_JOB_LEASE_S)
 
 
 def lock_wait_s() -> float:
@@ -24,11 +29,11 @@ def exclusive(task, key: str) -> Iterator[None]:
     """Run the block of a bound Celery task while holding `key`; when another job holds it, the task is
     retried later (Retry is raised), so a second build of a layer waits for the first instead of racing it."""
     owner = getattr(task.request, "id", None) or default_owner()
-    ttl = settings.JUMEAU_JOB_TIME_LIMIT_S + 600
-    if not acquire(key, owner, ttl):
+    if not acquire(key, owner, lease_s()):
         raise task.retry(exc=JobLocked(key, holder(key)), countdown=lock_wait_s(), max_retries=LOCK_WAIT_MAX_RETRIES)
     try:
-        yield
+        with heartbeat(key, owner, lease_s()):
+            yield
     finally:
         release(key, owner)
 

@@ -69,6 +69,14 @@ def can_see_drafts(user) -> bool:
     return bool(role_names(user) & {PLANNER, ADMIN})
 
 
+def can_watch_jobs(user) -> bool:
+    """The job monitor (Flower) shows every job's arguments and results, network layers' included: staff who are
+    admins (a superuser, or is_staff with the admin role), as the admin site's job pages."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser or (user.is_staff and ADMIN in role_names(user)))
+
+
 def describe(user) -> str:
     names = role_names(user)
     if not names:

@@ -34,7 +34,7 @@ from tiles.publish import LayerBuild
 HOST = "127.0.0.1"
 ACCEL_PREFIX = "/_protected_tiles/"
 PASSWORD = "correct horse battery"
-PERSONAS = {"alice": "planner", "bob": "field_agent", "charlie": None}
+PERSONAS = {"alice": "planner", "bob": "field_agent", "charlie": None, "dora": "admin"}  # dora: staff too
 # Bytes of the buried networks: no response to a citizen may ever contain them.
 NETWORK_SECRET = b"water main DN300 under rue Thuret"
 DRAFT_SECRET = b"draft tower at Pasteur, not yet public"
@@ -156,6 +156,8 @@ class Stack:
     tiles: Path
     versions: dict[str, str]
     draft_layer: str = ""
+    flower_port: int = 0  # where nginx looks for Flower; tests/deploy/test_flower_behind_nginx.py starts it there
+    env: dict[str, str] = field(default_factory=dict)  # the app's environment
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -221,7 +223,9 @@ def _certificate(base: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def _nginx_conf(base: Path, values: dict[str, str], https_port: int, http_port: int, app_port: int) -> Path:
+def _nginx_conf(
+    base: Path, values: dict[str, str], https_port: int, http_port: int, app_port: int, flower_port: int
+) -> Path:
     """The shipped template rendered, with the test's ports, upstream and folders in place of production's."""
     conf = render_nginx_template(values)
     conf = replace_exactly(conf, "listen 80;", f"listen {HOST}:{http_port};", 1, what="plain HTTP port")
@@ -229,6 +233,9 @@ def _nginx_conf(base: Path, values: dict[str, str], https_port: int, http_port: 
         conf, "listen 443 ssl http2;", f"listen {HOST}:{https_port} ssl http2;", 1, what="HTTPS port"
     )
     conf = replace_exactly(conf, "server app:8000;", f"server {HOST}:{app_port};", 1, what="the app upstream")
+    conf = replace_exactly(
+        conf, "http://flower:5555;", f"http://{HOST}:{flower_port};", 1, what="the Flower service's address"
+    )
     conf = replace_exactly(conf, "/var/jumeau/", f"{base}/var/", 5, what="the shared tiles and static volume")
     (base / "jumeau.conf").write_text(conf)
     for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -327,11 +334,11 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     (base / "var" / "static" / "jumeau.css").write_text("body { margin: 0 }\n")
     _collect_static(base / "var" / "static")
     tiles = base / "var" / "tiles"
-    https_port, http_port, app_port = free_port(), free_port(), free_port()
+    https_port, http_port, app_port, flower_port = free_port(), free_port(), free_port(), free_port()
     cert, key = _certificate(base)
     production = env_example()
     values = {**production, "JUMEAU_SERVER_NAME": HOST, "JUMEAU_TLS_CERT": str(cert), "JUMEAU_TLS_KEY": str(key)}
-    main_conf = _nginx_conf(base, values, https_port, http_port, app_port)
+    main_conf = _nginx_conf(base, values, https_port, http_port, app_port, flower_port)
 
     # The app's environment is production's, but for where it runs: this host, these folders, one database.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k not in ("REDIS_URL", "DEBUG")}
@@ -354,10 +361,10 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "networks": _publish_tiles(tiles, "networks", NETWORK_SECRET),
         "terrain": _publish_terrain(tiles),
     }
-    stack = Stack(base, https_port, http_port, app_port, tls, tiles, versions)
+    stack = Stack(base, https_port, http_port, app_port, tls, tiles, versions, flower_port=flower_port, env=env)
     try:
         people = "from django.contrib.auth.models import Group, User\n" + "\n".join(
-            f"u = User.objects.create_user({name!r}, password={PASSWORD!r})"
+            f"u = User.objects.create_user({name!r}, password={PASSWORD!r}, is_staff={role == 'admin'})"
             + (f"; u.groups.add(Group.objects.get(name={role!r}))" if role else "")
             for name, role in PERSONAS.items()
         )

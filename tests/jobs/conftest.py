@@ -43,32 +43,9 @@ def _database_env(env: dict[str, str]) -> None:
         env["DATABASE_URL"] = parts._replace(path=f"/{db['NAME']}").geturl()
 
 
-@pytest.fixture(scope="session")
-def worker(django_db_setup, django_db_blocker, job_broker, tmp_path_factory) -> Iterator[Worker]:
-    """`celery -A jumeau.celery worker --pool=solo`, started once for the session; tests use transactional_db so
-    that what they write is committed and visible to it."""
-    from django.conf import settings
-
-    root = tmp_path_factory.mktemp("worker")
-    folders = {"var": root / "var", "tiles": root / "tiles", "data": root / "data"}
-    for folder in folders.values():
-        folder.mkdir()
-    env = {
-        **os.environ,
-        **job_broker,
-        "DJANGO_SETTINGS_MODULE": "jumeau.settings",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "JUMEAU_VAR_DIR": str(folders["var"]),
-        "JUMEAU_TILES_DIR": str(folders["tiles"]),
-        "JUMEAU_DATA_DIR": str(folders["data"]),
-        "JUMEAU_EXTENT": ",".join(map(str, EXTENT)),
-        "JUMEAU_JOB_LOCK_WAIT_S": "1",
-        "JUMEAU_JOB_RETRY_BACKOFF_S": "1",
-        "LOG_LEVEL": "INFO",
-    }
-    _database_env(env)
-    log_path = root / "worker.log"
-    with log_path.open("wb") as log:
+def start_worker(env: dict[str, str], queue: str, name: str, log_path: Path, folders=None) -> Worker:
+    """`celery worker --pool=solo -c 1` on `queue`, started and ready (its log says so)."""
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -81,9 +58,9 @@ def worker(django_db_setup, django_db_blocker, job_broker, tmp_path_factory) -> 
                 "-c",
                 "1",
                 "-Q",
-                job_broker["JUMEAU_CELERY_QUEUE"],
+                queue,
                 "-n",
-                f"test-{os.getpid()}@%h",
+                f"{name}@%h",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -95,19 +72,59 @@ def worker(django_db_setup, django_db_blocker, job_broker, tmp_path_factory) -> 
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    started = Worker(process, log_path, folders)
+    started = Worker(process, log_path, folders or {})
+    ready = log_path.read_text(errors="replace").count(" ready.") + 1
     deadline = time.monotonic() + 60
-    while " ready." not in log_path.read_text(errors="replace"):
+    while log_path.read_text(errors="replace").count(" ready.") < ready:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"the Celery worker did not start:\n{started.log()}")
-        time.sleep(0.2)
+        time.sleep(0.1)
+    return started
+
+
+def worker_env(job_broker: dict[str, str], folders: dict[str, Path], **extra: str) -> dict[str, str]:
+    """A worker's environment: this session's database and broker, its own folders."""
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        **job_broker,
+        "DJANGO_SETTINGS_MODULE": "jumeau.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "JUMEAU_VAR_DIR": str(folders["var"]),
+        "JUMEAU_TILES_DIR": str(folders["tiles"]),
+        "JUMEAU_DATA_DIR": str(folders["data"]),
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+    _database_env(env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def worker(django_db_setup, django_db_blocker, job_broker, tmp_path_factory) -> Iterator[Worker]:
+    """`celery -A jumeau.celery worker --pool=solo`, started once for the session; tests use transactional_db so
+    that what they write is committed and visible to it."""
+    root = tmp_path_factory.mktemp("worker")
+    folders = {"var": root / "var", "tiles": root / "tiles", "data": root / "data"}
+    for folder in folders.values():
+        folder.mkdir()
+    env = worker_env(
+        job_broker,
+        folders,
+        JUMEAU_EXTENT=",".join(map(str, EXTENT)),
+        JUMEAU_JOB_LOCK_WAIT_S="1",
+        JUMEAU_JOB_RETRY_BACKOFF_S="1",
+    )
+    name = f"test-{os.getpid()}"
+    started = start_worker(env, job_broker["JUMEAU_CELERY_QUEUE"], name, root / "worker.log", folders)
     yield started
-    process.terminate()
+    started.process.terminate()
     try:
-        process.wait(timeout=10)
+        started.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        process.kill()
+        started.process.kill()
 
 
 @pytest.fixture

@@ -20,7 +20,19 @@ DENIED = "denied"  # 403
 ABSENT = "absent"  # 404: for a citizen, a draft does not exist
 NOT_ALLOWED = "not allowed"  # 405: the method (GET) is not served, to anyone
 ACCEPTED = "accepted"  # a websocket opened
-STATUS = {OK: 200, LOGIN: 302, REDIRECT: 302, BAD_REQUEST: 400, DENIED: 403, ABSENT: 404, NOT_ALLOWED: 405}
+GRANTED = "granted"  # 204: an auth_request gate lets the request through to the tool nginx proxies
+UNAUTHORIZED = "unauthorized"  # 401: an auth_request gate asks to sign in first
+STATUS = {
+    OK: 200,
+    GRANTED: 204,
+    LOGIN: 302,
+    REDIRECT: 302,
+    BAD_REQUEST: 400,
+    UNAUTHORIZED: 401,
+    DENIED: 403,
+    ABSENT: 404,
+    NOT_ALLOWED: 405,
+}
 
 
 def every(outcome: str) -> dict[str, str]:
@@ -70,6 +82,8 @@ URLS: dict[str, dict] = {
     "accounts/password_reset/done/": PUBLIC,
     "accounts/reset/<uidb64>/<token>/": every(REDIRECT),  # a valid link moves on to its set-password page
     "accounts/reset/done/": PUBLIC,
+    # nginx's gate to Flower (/flower/): it passes admins only (tests/jobs/test_jobs_monitor_gate.py).
+    "accounts/gate/jobs-monitor/": {**every(DENIED), ANONYMOUS: UNAUTHORIZED, ADMIN: GRANTED},
     # --- The JSON API.
     "api/session/": PUBLIC,  # its content (the layers offered) is checked per persona
     # Public; asked for the draft's and the network node's names: only the leak check tells who receives them.

@@ -296,10 +296,20 @@ def write_tiles(
     outputs: list[TileOutput] = []
     try:
         if workers > 1 and len(todo) > 2 and "fork" in multiprocessing.get_all_start_methods():
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pool = multiprocessing.get_context("fork").Pool(workers)
+            try:
                 for output in pool.imap_unordered(_run_tile, todo, chunksize=1):
                     outputs.append(output)
                     advance()
+                # Let the children finish and leave (close + join), never terminate(): its SIGTERM reaches children
+                # that inherited a Celery worker's signal handlers, which ignore it outside the main process, and
+                # one killed while holding the pool's queue lock leaves the others waiting for it forever (seen:
+                # a one-job build hung in Pool.__exit__ inside a worker).
+                pool.close()
+                pool.join()
+            except BaseException:
+                pool.terminate()
+                raise
         else:
             for job in todo:
                 outputs.append(_run_tile(job))
