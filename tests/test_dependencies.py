@@ -25,6 +25,7 @@ LOADED_BY_NAME = {
     "psycopg": "Django's PostGIS backend with DATABASE_URL",
     "whitenoise": "MIDDLEWARE (static files from the embedded server)",
     "brotli": "WhiteNoise's compressor, for the .br copy of each static file",
+    "flower": "the optional compose service `flower` (celery -A jumeau.celery flower), behind nginx's gate",
 }
 # Test-only packages loaded as plugins or tools, not imported by a test file.
 TEST_TOOLS = {"pytest-django": "pytest plugin", "pytest-asyncio": "pytest plugin", "ruff": "the linter CI runs"}
