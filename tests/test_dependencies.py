@@ -89,7 +89,9 @@ def test_every_runtime_dependency_is_used():
     settings_text = (ROOT / "jumeau" / "settings.py").read_text(encoding="utf-8")
     for dist in LOADED_BY_NAME:
         assert dist in declared(None), f"{dist} is listed as loaded by name but not declared"
-        if dist not in ("psycopg", "channels-redis", "brotli"):  # chosen by URL scheme, backend path, WhiteNoise
+        if dist == "flower":
+            assert '"jumeau.celery", "flower"' in (ROOT / "docker" / "compose.yaml").read_text(encoding="utf-8")
+        elif dist not in ("psycopg", "channels-redis", "brotli"):  # chosen by URL scheme, backend path, WhiteNoise
             assert (
                 normalise(dist).replace("-", "_") in settings_text.replace("-", "_").lower()
                 or dist.split("-")[-1] in settings_text
