@@ -26,7 +26,9 @@ def open_walks(phone):
     menu = phone.locator("[data-testid=walks-list]")
     menu.wait_for(state="visible")
     # Inside the sheet, never over its handle or above the screen's edge.
-    assert phone.evaluate("document.getElementById('toolbar').contains(document.querySelector('[data-testid=walks-list]'))")
+    assert phone.evaluate(
+        "document.getElementById('toolbar').contains(document.querySelector('[data-testid=walks-list]'))"
+    )
     assert phone.evaluate(HANDLE_ON_TOP)
     return menu
 

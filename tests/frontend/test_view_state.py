@@ -33,7 +33,9 @@ def test_a_view_written_to_a_hash_reads_back_within_a_decimetre_and_a_tenth_of_a
         "pick": {"layer": "buildings", "id": "BATIMENT0000000241~x"},
         "tool": "balcony",
     }
-    hash_, back = run(tmp_path, f"(() => {{ const h = encodeView({json.dumps(view)}); return [h, decodeView('#' + h)]; }})()")
+    hash_, back = run(
+        tmp_path, f"(() => {{ const h = encodeView({json.dumps(view)}); return [h, decodeView('#' + h)]; }})()"
+    )
     assert "view=7.123457,43.580123,312.3,271.3,-32.0" in hash_  # commas left readable
     assert back["camera"] == pytest.approx(
         {"lon": 7.123457, "lat": 43.580123, "height": 312.3, "heading": 271.3, "pitch": -32.0}

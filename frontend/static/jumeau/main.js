@@ -86,6 +86,8 @@ async function addBaseLayer(viewer, jumeau, layer) {
   const notice = `layer-${layer.name}`;
   try {
     jumeau.layers[layer.name] = await viewer.use(new TilesetLayerPlugin(layer, options));
+    // The city is there once its buildings are, even while the globe still refines the far horizon.
+    if (layer.name === "buildings") jumeau.layers[layer.name].tileset.initialTilesLoaded.addEventListener(hideLoading);
     clearNotice(notice);
   } catch (err) {
     console.error(`layer ${layer.name} (${layer.url}):`, err);
@@ -168,7 +170,7 @@ async function start() {
   }
   // After the layers: the first snapshot then reloads any layer published while they were loading.
   jumeau.updates = viewer.updates = new LayerUpdates(viewer).start();
-  await link.restoreRest();
+  link.restoreRest();
   link.follow();
   jumeau.ready = true;
   viewer.setStatus("");

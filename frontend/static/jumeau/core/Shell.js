@@ -7,8 +7,6 @@ import { showNotice } from "./notices.js";
 export const TEXTS = {
   fr: {
     sheet: "Couches et outils",
-    sheetOpen: "Afficher les couches et les outils",
-    sheetClose: "Replier les couches et les outils",
     tools: "Outils",
     layers: "Couches",
     results: "Informations",
@@ -36,8 +34,6 @@ export const TEXTS = {
   },
   en: {
     sheet: "Layers and tools",
-    sheetOpen: "Show the layers and tools",
-    sheetClose: "Fold the layers and tools",
     tools: "Tools",
     layers: "Layers",
     results: "Information",
@@ -119,8 +115,6 @@ export class Shell {
   expand(expanded) {
     this.body.hidden = !expanded;
     this.toggle.setAttribute("aria-expanded", String(expanded));
-    this.toggle.dataset.i18nLabel = expanded ? "shell:sheetClose" : "shell:sheetOpen";
-    this.toggle.setAttribute("aria-label", t(this.toggle.dataset.i18nLabel));
     this.measure();
     this.doc.dispatchEvent(new CustomEvent("jumeau:toolbar", { detail: { expanded } }));
   }

@@ -35,8 +35,9 @@ export class ViewLink {
     return [...this.root.querySelectorAll("#tools [data-tool]")];
   }
 
-  // Once every plugin has put its controls up: the layers, then the tool, then the picked feature.
-  async restoreRest() {
+  // Once every plugin has put its controls up: the layers, then the tool; the picked feature comes when its
+  // tile has loaded (this.picking resolves then).
+  restoreRest() {
     const { layers, tool, pick } = this.wanted;
     if (layers) {
       // A click, as a person would: each plugin's own rules run (one variant at a time, the networks' ground).
@@ -44,23 +45,41 @@ export class ViewLink {
         if (input.checked !== layers.includes(input.dataset.layer)) input.click();
       }
     }
-    if (pick) await this.restorePick(pick);
     if (tool) {
       const control = this.toolControls().find((c) => c.dataset.tool === tool);
       if (control && control.getAttribute("aria-pressed") !== "true") control.click();
     }
+    this.picking = pick ? this.restorePick(pick) : Promise.resolve(false);
   }
 
-  // The feature is in a tile of the shared view: wait (up to 20 s) for the layer's tiles, then pick it.
-  async restorePick({ layer, id }) {
-    const deadline = Date.now() + 20000;
-    while (Date.now() < deadline) {
-      if (this.viewer.pickFeature(layer, id)) return true;
-      this.viewer.requestRender();
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    console.warn(`shared link: feature ${id} of ${layer} not found in the loaded tiles`);
-    return false;
+  // The feature is in a tile of the shared view: looked for each time the layer loads tiles, for up to two
+  // minutes (a phone on a slow network), then given up with a word in the console.
+  restorePick({ layer, id }, patienceMs = 120000) {
+    const plugin = this.viewer.tilesetLayers.get(layer);
+    if (!plugin || !plugin.tileset) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const tileset = plugin.tileset;
+      let done = false;
+      const finish = (found) => {
+        if (done) return;
+        done = true;
+        removeLoad();
+        removeAll();
+        clearInterval(timer);
+        clearTimeout(giveUp);
+        if (!found) console.warn(`shared link: feature ${id} of ${layer} was not found in the view`);
+        resolve(found);
+      };
+      const tryNow = () => {
+        if (!done && this.viewer.pickFeature(layer, id)) finish(true);
+      };
+      const removeLoad = tileset.tileLoad.addEventListener(() => setTimeout(tryNow, 0));
+      const removeAll = tileset.allTilesLoaded.addEventListener(tryNow);
+      // Tiles load when a frame asks for them, and this render mode draws only on request.
+      const timer = setInterval(() => { this.viewer.requestRender(); tryNow(); }, 500);
+      const giveUp = setTimeout(() => finish(false), patienceMs);
+      tryNow();
+    });
   }
 
   current() {

@@ -192,8 +192,11 @@ export class Viewer {
       for (let i = 0; i < content.featuresLength; i += 1) {
         const feature = content.getFeature(i);
         if (featureId(feature) !== id) continue;
+        // As a tap would, but only by the plugins that show a feature: a tool waiting for a tap on the map (the
+        // balcony) needs the tap's position, which a link does not have.
         for (const candidate of this.plugins) {
-          if (candidate.handlePick && candidate.handlePick(feature, null)) {
+          if (!candidate.handlePick || !candidate.owns || !candidate.owns(feature)) continue;
+          if (candidate.handlePick(feature, null)) {
             this.select({ layer, id });
             return true;
           }
