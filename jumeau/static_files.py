@@ -3,7 +3,7 @@
 How long a browser may keep a file is decided here, for WhiteNoise (the embedded server) and by the same rule in
 docker/nginx.conf.template:
 
-- Cesium, three and 3d-tiles-renderer are served under ``vendor/<package>-<version>/``, the version read from the
+- Cesium, three, 3d-tiles-renderer and i18next are served under ``vendor/<package>-<version>/``, the version read from the
   installed package.json: a file there never changes, so it is cached for a year (``immutable``). Cesium fetches
   its workers and assets itself from CESIUM_BASE_URL by their plain names, which a per-file content hash
   (ManifestStaticFilesStorage) could not rename; the version in the folder covers them all.
@@ -34,6 +34,8 @@ def vendor_folders(node_modules: Path) -> dict[str, tuple[str, Path]]:
         # The WebXR viewer's ES modules (import map in xr.html).
         "three": node_modules / "three",
         "3d-tiles-renderer": node_modules / "3d-tiles-renderer",
+        # The interface language (core/i18n.js imports it through the import map in index.html).
+        "i18next": node_modules / "i18next" / "dist" / "esm",
     }
     out = {}
     for name, folder in folders.items():

@@ -36,7 +36,8 @@ def test_a_citizen_does_not_get_the_network_layer(page):
 def test_a_planner_signs_in_and_gets_the_networks(page):
     page.login("alice")
     page.open("/")
-    assert page.locator("#role").inner_text().endswith("planner")
+    assert page.locator("#role").get_attribute("data-role") == "planner"
+    assert page.locator("#role").inner_text().endswith("urbaniste")
     assert "networks" in page.evaluate("window.jumeau.session.layers.map(l => l.name)")
 
 

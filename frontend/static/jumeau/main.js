@@ -4,7 +4,36 @@ import { Viewer } from "./core/Viewer.js";
 import { TilesetLayerPlugin } from "./plugins/TilesetLayerPlugin.js";
 import { describeError, fetchJson } from "./core/http.js";
 import { clearNotice, showNotice } from "./core/notices.js";
-import { setUpToolbarToggle } from "./core/toolbarToggle.js";
+import { addResources, t } from "./core/i18n.js";
+import { Shell } from "./core/Shell.js";
+import { ViewLink } from "./core/ViewLink.js";
+import { watchConnection } from "./core/connectivity.js";
+
+const TEXTS = {
+  fr: {
+    scene: "Vue 3D de la ville",
+    loading: "Chargement de la ville en 3D…",
+    signIn: "Connexion",
+    signOut: "{{user}} · Déconnexion",
+    basemap: "Fond de plan",
+    layerFailed: "{{title}} : la couche n'a pas pu être chargée. {{reason}}",
+    sessionFailed: "Impossible d'ouvrir le jumeau numérique. {{reason}}",
+    startFailed: "Le jumeau numérique n'a pas pu démarrer. {{reason}}",
+    role: { citizen: "citoyen", planner: "urbaniste", field_agent: "agent de terrain" },
+  },
+  en: {
+    scene: "3D view of the city",
+    loading: "Loading the city in 3D…",
+    signIn: "Sign in",
+    signOut: "{{user}} · Sign out",
+    basemap: "Base map",
+    layerFailed: "{{title}}: the layer could not be loaded. {{reason}}",
+    sessionFailed: "The digital twin could not be opened. {{reason}}",
+    startFailed: "The digital twin could not start. {{reason}}",
+    role: { citizen: "citizen", planner: "planner", field_agent: "field agent" },
+  },
+};
+addResources("main", TEXTS);
 
 // Tool plugins: each module's default export is a class with `static wants(session)`,
 // `init(viewer, jumeau)` and `dispose()`; networks and project layers belong to their plugins.
@@ -37,8 +66,8 @@ function accountControl(session) {
   if (!session.user) {
     const link = document.createElement("a");
     link.href = "/accounts/login/?next=/";
-    link.textContent = "Connexion";
-    link.style.color = "inherit";
+    link.dataset.i18n = "main:signIn";
+    link.textContent = t("main:signIn");
     return link;
   }
   const form = document.createElement("form");
@@ -49,7 +78,7 @@ function accountControl(session) {
   form.innerHTML = `<input type="hidden" name="csrfmiddlewaretoken" value="${token ? token.split("=")[1] : ""}">`;
   const button = document.createElement("button");
   button.type = "submit";
-  button.textContent = `${session.user} · Déconnexion`;
+  button.textContent = t("main:signOut", { user: session.user });
   form.append(button);
   return form;
 }
@@ -60,12 +89,42 @@ async function addBaseLayer(viewer, jumeau, layer) {
   const notice = `layer-${layer.name}`;
   try {
     jumeau.layers[layer.name] = await viewer.use(new TilesetLayerPlugin(layer, options));
+    // The city is there once its buildings are, even while the globe still refines the far horizon.
+    if (layer.name === "buildings") jumeau.layers[layer.name].tileset.initialTilesLoaded.addEventListener(hideLoading);
     clearNotice(notice);
   } catch (err) {
     console.error(`layer ${layer.name} (${layer.url}):`, err);
-    showNotice(notice, `${layer.title} : la couche n'a pas pu être chargée. ${describeError(err)}`,
+    showNotice(notice, t("main:layerFailed", { title: layer.title, reason: describeError(err) }),
       () => addBaseLayer(viewer, jumeau, layer));
   }
+}
+
+// The role in words (its code stays in data-role for scripts and tests).
+function showRole(session) {
+  const role = document.getElementById("role");
+  role.dataset.role = session.role;
+  const words = () => `${session.city} · ${t(`main:role.${session.role}`, { defaultValue: session.role })}`;
+  role.textContent = words();
+  document.addEventListener("jumeau:relabel", () => { role.textContent = words(); });
+}
+
+// The shaded relief under the buildings, in the terrain group: hidden, the globe shows its plain colour.
+function addBasemapControl(viewer) {
+  if (!viewer.basemapLayer) return;
+  const label = document.createElement("label");
+  const input = document.createElement("input");
+  input.type = "checkbox";
+  input.checked = true;
+  input.dataset.layer = "basemap";
+  input.addEventListener("change", () => {
+    viewer.basemapLayer.show = input.checked;
+    viewer.requestRender();
+  });
+  const text = document.createElement("span");
+  text.dataset.i18n = "main:basemap";
+  text.textContent = t("main:basemap");
+  label.append(input, text);
+  viewer.addControl(label, { group: "terrain" });
 }
 
 function hideLoading() {
@@ -80,18 +139,22 @@ async function start() {
     // Nothing is built yet: trying again is simply starting again.
     console.error("session (/api/session/):", err.detail || err);
     hideLoading();
-    showNotice("session", `Impossible d'ouvrir le jumeau numérique. ${describeError(err)}`, () => {
+    showNotice("session", t("main:sessionFailed", { reason: describeError(err) }), () => {
       document.getElementById("loading").hidden = false;
       start();
     });
     return;
   }
-  document.getElementById("role").textContent = `${session.city} · ${session.role}`;
+  showRole(session);
   document.getElementById("account").replaceChildren(accountControl(session));
-  const viewer = await new Viewer("cesium", session).init();
+  const viewer = await new Viewer("cesium", session, shell).init();
+  shell.bindViewer(viewer);
+  const link = new ViewLink(viewer);
+  link.restoreCamera();
   viewer.firstRender.then(hideLoading);
-  const jumeau = { viewer, session, layers: {}, tools: {}, ready: false };
+  const jumeau = { viewer, session, layers: {}, tools: {}, link, ready: false };
   window.jumeau = jumeau;
+  addBasemapControl(viewer);
   for (const layer of session.layers) {
     if (layer.kind !== "3dtiles" || !(layer.name === "buildings" || layer.name.startsWith("pointcloud-"))) continue;
     await addBaseLayer(viewer, jumeau, layer);
@@ -110,14 +173,17 @@ async function start() {
   }
   // After the layers: the first snapshot then reloads any layer published while they were loading.
   jumeau.updates = viewer.updates = new LayerUpdates(viewer).start();
+  link.restoreRest();
+  link.follow();
   jumeau.ready = true;
   viewer.setStatus("");
 }
 
-setUpToolbarToggle();
+const shell = new Shell().setUp();
+watchConnection();
 start().catch((err) => {
   // The scene itself failed (terrain, basemap, WebGL): start over from a fresh page.
   console.error(err);
   hideLoading();
-  showNotice("start", `Le jumeau numérique n'a pas pu démarrer. ${describeError(err)}`, () => window.location.reload());
+  showNotice("start", t("main:startFailed", { reason: describeError(err) }), () => window.location.reload());
 });

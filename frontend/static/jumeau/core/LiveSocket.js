@@ -4,6 +4,11 @@
 // After a drop it waits a jittered, doubling delay (from firstBackoffMs up to maxBackoffMs) before it tries
 // again: thousands of open apps must not reconnect in lockstep after a server restart. Each (re)connection
 // calls onOpen, where a caller subscribes again or expects the server's fresh snapshot.
+// core/connectivity.js tells the visitor when a live connection drops, and when it is back.
+function announce(path, connected, wasConnected) {
+  window.dispatchEvent(new CustomEvent("jumeau:socket", { detail: { path, connected, wasConnected } }));
+}
+
 export class LiveSocket {
   constructor(path, { onMessage, onOpen = () => {}, firstBackoffMs = 500, maxBackoffMs = 30000 }) {
     this.path = path;
@@ -26,13 +31,16 @@ export class LiveSocket {
     this.socket = socket;
     socket.onopen = () => {
       this.connected = true;
+      announce(this.path, true, false);
       this._attempt = 0;
       this.onOpen();
     };
     socket.onmessage = (event) => this.onMessage(JSON.parse(event.data));
     socket.onclose = () => {
+      const wasConnected = this.connected;
       this.connected = false;
       if (this._closed) return;
+      announce(this.path, false, wasConnected);
       const base = Math.min(this.maxBackoffMs, this.firstBackoffMs * 2 ** this._attempt);
       this._attempt += 1;
       this.reconnects += 1;

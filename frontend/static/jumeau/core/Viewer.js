@@ -16,10 +16,22 @@ export function raiseRequestLimits(url = window.location.href, limits = REQUEST_
   scheduler.maximumRequests = Math.max(scheduler.maximumRequests, limits.perServer);
 }
 
+// The property that names a feature in a shared link, first found wins; else Cesium's feature id in its tile.
+const FEATURE_ID_PROPERTIES = ["source_id", "id", "gml_id"];
+
+export function featureId(feature) {
+  for (const name of FEATURE_ID_PROPERTIES) {
+    const value = feature.getProperty(name);
+    if (value !== undefined && value !== null && value !== "") return String(value);
+  }
+  return null;
+}
+
 export class Viewer {
-  constructor(container, session) {
+  constructor(container, session, shell = null) {
     this.container = container;
     this.session = session;
+    this.shell = shell; // core/Shell.js: where controls and results go (none in a bare test page)
     this.plugins = [];
     this.tilesetLayers = new Map(); // layer name -> the plugin showing it, reloaded when a new build is published
     this.cesium = null;
@@ -27,6 +39,9 @@ export class Viewer {
     this.firstRender = new Promise((resolve) => { this._firstRendered = resolve; });
     // Raised when the attribute panel closes, whoever closed it (its × button, or a click on empty ground).
     this.panelClosed = new Cesium.Event();
+    // The picked feature a shared link names ({layer, id}, or null), raised whenever it changes.
+    this.selection = null;
+    this.selectionChanged = new Cesium.Event();
   }
 
   async init() {
@@ -136,15 +151,65 @@ export class Viewer {
   dispatchPick(position) {
     const picked = this.cesium.scene.pick(position);
     for (const plugin of this.plugins) {
-      if (plugin.handlePick && plugin.handlePick(picked, position)) return true;
+      if (plugin.handlePick && plugin.handlePick(picked, position)) {
+        this.select(this.describeFeature(picked));
+        return true;
+      }
     }
     this.hidePanel();
+    return false;
+  }
+
+  // {layer, id} of a picked tile feature of a known layer, else null (a bus, a walk, empty ground).
+  describeFeature(picked) {
+    if (!(picked instanceof Cesium.Cesium3DTileFeature)) return null;
+    for (const [name, plugin] of this.tilesetLayers) {
+      if (plugin.tileset === picked.tileset) {
+        const id = featureId(picked);
+        return id === null ? null : { layer: name, id };
+      }
+    }
+    return null;
+  }
+
+  select(selection) {
+    const same = JSON.stringify(selection) === JSON.stringify(this.selection);
+    this.selection = selection;
+    if (!same) this.selectionChanged.raiseEvent(selection);
+  }
+
+  // A shared link's feature: found among the loaded tiles of its layer and picked as if tapped.
+  // False while it is not loaded (the caller waits for the layer's tiles and asks again).
+  pickFeature(layer, id) {
+    const plugin = this.tilesetLayers.get(layer);
+    if (!plugin || !plugin.tileset || !plugin.tileset.root) return false;
+    const stack = [plugin.tileset.root];
+    while (stack.length) {
+      const tile = stack.pop();
+      stack.push(...tile.children);
+      const content = tile.contentReady ? tile.content : null;
+      if (!content || !content.featuresLength) continue;
+      for (let i = 0; i < content.featuresLength; i += 1) {
+        const feature = content.getFeature(i);
+        if (featureId(feature) !== id) continue;
+        // As a tap would, but only by the plugins that show a feature: a tool waiting for a tap on the map (the
+        // balcony) needs the tap's position, which a link does not have.
+        for (const candidate of this.plugins) {
+          if (!candidate.handlePick || !candidate.owns || !candidate.owns(feature)) continue;
+          if (candidate.handlePick(feature, null)) {
+            this.select({ layer, id });
+            return true;
+          }
+        }
+      }
+    }
     return false;
   }
 
   showPanel(title, entries) {
     const panel = document.getElementById("panel");
     document.getElementById("panel-title").textContent = title;
+    if (this.shell) this.shell.revealPanel();
     const body = document.getElementById("panel-body");
     body.replaceChildren();
     for (const [key, value] of entries) {
@@ -163,6 +228,7 @@ export class Viewer {
     const panel = document.getElementById("panel");
     if (panel.hidden) return;
     panel.hidden = true;
+    this.select(null);
     this.panelClosed.raiseEvent();
   }
 
@@ -170,8 +236,19 @@ export class Viewer {
     document.getElementById("status").textContent = text;
   }
 
+  // A plugin's control: "layers" (a layer's checkbox goes to its kind's group) or "tools".
   addToolbar(element, where = "layers") {
-    document.getElementById(where).append(element);
+    if (this.shell) this.shell.place(element, { where });
+    else document.getElementById(where).append(element);
+  }
+
+  // A control in a named place: `group` one of the layer groups (core/Shell.js GROUPS) or "tools";
+  // `label` its accessible name when it shows no text of its own (an icon).
+  addControl(element, { group = "tools", label = null } = {}) {
+    if (this.shell) return this.shell.place(element, { group, label });
+    if (label && !element.textContent.trim()) element.setAttribute("aria-label", label);
+    document.getElementById(group === "tools" ? "tools" : "layers").append(element);
+    return element;
   }
 
   requestRender() {

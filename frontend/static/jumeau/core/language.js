@@ -1,5 +1,19 @@
-// The visitor's language: the first of the browser's languages a plugin has texts for, else French (the city's).
+// The visitor's language: the one chosen with the language switch (kept in localStorage), else the first of the
+// browser's languages that has texts, else French (the city's). Plugins with their own `{fr, en}` texts call
+// pickLanguage; core/i18n.js starts i18next with the same answer.
+export const STORAGE_KEY = "jumeau.language";
+
+export function storedLanguage() {
+  try {
+    return window.localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null; // storage refused (private mode, a sandboxed frame): the browser's language then
+  }
+}
+
 export function pickLanguage(available) {
+  const chosen = storedLanguage();
+  if (chosen && available.includes(chosen)) return chosen;
   for (const tag of navigator.languages || [navigator.language || "fr"]) {
     const code = String(tag).slice(0, 2).toLowerCase();
     if (available.includes(code)) return code;

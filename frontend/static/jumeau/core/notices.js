@@ -1,13 +1,20 @@
 // Messages that must not go unnoticed (a layer that failed, a session that did not load), each with a retry.
+import { addResources, t } from "./i18n.js";
+
+addResources("notices", {
+  fr: { retry: "Réessayer", close: "Fermer ce message" },
+  en: { retry: "Try again", close: "Close this message" },
+});
+
 const AREA_ID = "notices";
 
 function area() {
   return document.getElementById(AREA_ID);
 }
 
-// One notice per key: showing it again replaces its text. `retry` (optional) runs when "Réessayer" is pressed;
-// the notice goes away first and comes back if the retry fails again.
-export function showNotice(key, text, retry = null) {
+// One notice per key: showing it again replaces its text. `retry` (optional) runs when its button ("Réessayer"
+// unless `retryLabel` says otherwise) is pressed; the notice goes away first and comes back if the retry fails.
+export function showNotice(key, text, retry = null, retryLabel = null) {
   clearNotice(key);
   const notice = document.createElement("div");
   notice.className = "notice";
@@ -20,7 +27,7 @@ export function showNotice(key, text, retry = null) {
   if (retry) {
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Réessayer";
+    button.textContent = retryLabel || t("notices:retry");
     button.dataset.testid = "notice-retry";
     button.addEventListener("click", () => {
       clearNotice(key);
@@ -31,7 +38,7 @@ export function showNotice(key, text, retry = null) {
   const close = document.createElement("button");
   close.type = "button";
   close.className = "notice-close";
-  close.setAttribute("aria-label", "Fermer ce message");
+  close.setAttribute("aria-label", t("notices:close"));
   close.textContent = "×";
   close.addEventListener("click", () => clearNotice(key));
   notice.append(close);
@@ -42,4 +49,8 @@ export function showNotice(key, text, retry = null) {
 export function clearNotice(key) {
   const old = area().querySelector(`[data-notice="${CSS.escape(key)}"]`);
   if (old) old.remove();
+}
+
+export function hasNotice(key) {
+  return Boolean(area().querySelector(`[data-notice="${CSS.escape(key)}"]`));
 }

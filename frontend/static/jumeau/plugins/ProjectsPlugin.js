@@ -164,6 +164,11 @@ export default class ProjectsPlugin {
     this.slider = null;
   }
 
+  // Whether a picked feature is one of the variants' (the viewer asks before showing a shared link's feature).
+  owns(picked) {
+    return this.variants.some((plugin) => plugin.owns(picked));
+  }
+
   handlePick(picked, position) {
     for (const plugin of this.variants) {
       if (plugin.owns(picked)) {

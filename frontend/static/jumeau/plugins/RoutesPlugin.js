@@ -121,7 +121,7 @@ export default class RoutesPlugin {
     this.source = new Cesium.CustomDataSource("walks");
     await viewer.cesium.dataSources.add(this.source);
     this.menu = this._makeMenu();
-    viewer.addToolbar(this.menu, "tools");
+    viewer.addControl(this.menu, { group: "walks" });
     // The menu must never trap a phone: a tap on the map or Escape closes it, like its × button.
     this._onMapPointer = () => this.closeMenu();
     viewer.cesium.canvas.addEventListener("pointerdown", this._onMapPointer);
@@ -226,16 +226,9 @@ export default class RoutesPlugin {
     this.menuButton.setAttribute("aria-expanded", "false");
   }
 
-  // Just under the toolbar, whatever its height, and never over it: the toolbar stays reachable.
+  // The list opens in the sheet, under its button (core/Shell.js): it scrolls with the sheet and covers nothing.
   _placeMenu() {
-    const toolbar = document.getElementById("toolbar").getBoundingClientRect();
-    const top = Math.round(toolbar.bottom + 6);
-    this.list.style.top = `${top}px`;
-    this.list.style.maxHeight = `${Math.max(120, window.innerHeight - top - 8)}px`;
-    if (!window.matchMedia("(max-width: 600px)").matches) {
-      const anchor = this.menuButton.getBoundingClientRect();
-      this.list.style.left = `${Math.round(Math.min(anchor.left, window.innerWidth - this.list.offsetWidth - 8))}px`;
-    }
+    this.list.scrollIntoView({ block: "nearest" });
   }
 
   _renderCircuitList() {
