@@ -27,6 +27,9 @@ export class Viewer {
     this.firstRender = new Promise((resolve) => { this._firstRendered = resolve; });
     // Raised when the attribute panel closes, whoever closed it (its × button, or a click on empty ground).
     this.panelClosed = new Cesium.Event();
+    // A tool that takes the map's clicks for itself (a measurement, a clipping box): one at a time; the one it
+    // replaces is told through its `release` callback, so two tools never both think they own the next click.
+    this.pickCapture = null;
   }
 
   async init() {
@@ -133,7 +136,21 @@ export class Viewer {
     return null;
   }
 
+  // `owner` gets every click on the map (its window position) until it or another tool releases them.
+  capturePicks(owner, onClick, release = () => {}) {
+    if (this.pickCapture && this.pickCapture.owner !== owner) this.pickCapture.release();
+    this.pickCapture = { owner, onClick, release };
+  }
+
+  releasePicks(owner) {
+    if (this.pickCapture && this.pickCapture.owner === owner) this.pickCapture = null;
+  }
+
   dispatchPick(position) {
+    if (this.pickCapture) {
+      this.pickCapture.onClick(position);
+      return true;
+    }
     const picked = this.cesium.scene.pick(position);
     for (const plugin of this.plugins) {
       if (plugin.handlePick && plugin.handlePick(picked, position)) return true;
