@@ -18,7 +18,7 @@ const TEXTS = {
     noSurface: "Aucune surface sous ce point : cliquez sur le sol ou sur un bâtiment.",
     distance: (ground, straight) => `${ground} (en ligne droite : ${straight})`,
     straightTitle: "en ligne droite, dénivelé compris",
-    result: "Résultat",
+    result: "Résultat", what: "Que mesurer",
   },
   en: {
     button: "Measure", title: "Measure a distance, a height or an area",
@@ -32,7 +32,7 @@ const TEXTS = {
     noSurface: "No surface under this point: click the ground or a building.",
     distance: (ground, straight) => `${ground} (straight line: ${straight})`,
     straightTitle: "in a straight line, including the climb",
-    result: "Result",
+    result: "Result", what: "What to measure",
   },
 };
 const LANG = pickLanguage(Object.keys(TEXTS));
@@ -110,6 +110,7 @@ export default class MeasurePlugin {
     const modes = document.createElement("div");
     modes.className = "tool-row";
     modes.setAttribute("role", "group");
+    modes.setAttribute("aria-label", T.what);
     this.modeButtons = {};
     for (const mode of ["distance", "height", "area"]) {
       const b = button(T.modes[mode], () => this.setMode(mode), { measure: mode });
