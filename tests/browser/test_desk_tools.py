@@ -109,18 +109,24 @@ def test_the_hour_slider_moves_the_shadows_and_the_solstices_are_one_tap_away(pa
     assert page.evaluate(clock) == f"{day[:4]}-12-21T11:00:00Z"
 
     page.click("[data-testid=sun-june]")
+    # Buses move between shots: that is not what the hour changes.
+    page.uncheck("input[data-layer=transit]")
     shots = {}
     for name, minutes in (("morning", "540"), ("evening", "1110"), ("morning-again", "540")):
         page.fill("[data-testid=sun-hour]", minutes)
         settle(page)
         shots[name] = canvas_pixels(page)
         page.screenshot(path=str(SHOTS / f"sun-{name}.png"))
-    noise = np.abs(shots["morning"] - shots["morning-again"]).mean()
+    # The same hour twice differs only by what was still loading: the noise the hour's change must stand out of.
+    noise = np.abs(shots["morning"] - shots["morning-again"])
     change = np.abs(shots["morning"] - shots["evening"])
-    changed_share = (change > 20).mean()
-    print(f"sun: mean |9h-18h30| {change.mean():.2f}, noise {noise:.2f}, share changed {changed_share:.3f}")
-    assert change.mean() > 5 * noise + 1.0
-    assert changed_share > 0.05
+    changed_share, noise_share = (change > 20).mean(), (noise > 20).mean()
+    print(
+        f"sun: mean |9h-18h30| {change.mean():.2f}, noise {noise.mean():.2f}; "
+        f"pixels changed by > 20 levels {changed_share:.3f}, by noise {noise_share:.3f}"
+    )
+    assert change.mean() > 3 * noise.mean() + 1.0
+    assert changed_share > 0.05 and changed_share > 3 * noise_share
 
 
 def test_a_measured_distance_is_the_geodesic_distance_between_the_picked_points(page):

@@ -25,6 +25,9 @@ export function makeToolCard({ name, label, title, onToggle }) {
   card.hidden = true;
   group.append(button, card);
   const setOpen = (open) => {
+    // Just under the toolbar, whose height depends on how many layers and tools this role has.
+    const bar = document.getElementById("toolbar");
+    if (open && bar) card.style.setProperty("--tool-top", `${Math.round(bar.getBoundingClientRect().bottom) + 6}px`);
     card.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
     button.setAttribute("aria-pressed", String(open));
