@@ -158,6 +158,7 @@ class PointOfInterestViewSet(viewsets.ReadOnlyModelViewSet):
             "city": drf.CharField(),
             "extent_degrees": drf.ListField(child=drf.FloatField()),
             "home": drf.DictField(child=drf.FloatField()),
+            "time_zone": drf.CharField(),
             "layers": drf.ListField(child=drf.DictField()),
         },
     ),
@@ -178,6 +179,8 @@ def session_view(request):
             "city": settings.JUMEAU_CITY_NAME,
             "extent_degrees": [float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])],
             "home": dict(zip(["lon", "lat", "height", "heading", "pitch"], settings.JUMEAU_HOME_VIEW)),
+            # The city's clock: the sun tool sets its hours in it (summer time included).
+            "time_zone": settings.TIME_ZONE,
             "layers": layers_for(request.user),
         }
     )

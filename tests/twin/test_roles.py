@@ -77,6 +77,11 @@ def test_the_session_tells_the_frontend_who_is_there(citizen, planner):
     assert 7.0 < west < east < 7.3 and 43.4 < south < north < 43.7
 
 
+def test_the_session_names_the_citys_time_zone_for_the_sun_tool(citizen, settings):
+    assert settings.TIME_ZONE == "Europe/Paris"  # the default: Antibes' clock
+    assert citizen.get("/api/session/").json()["time_zone"] == "Europe/Paris"
+
+
 def test_a_project_moves_through_its_statuses_in_order(projects):
     project = projects["draft"]
     assert [project.advance() for _ in range(3)] == ["consultation", "approved", "built"]

@@ -47,6 +47,10 @@ const TOOL_PLUGINS = [
   "./plugins/BalconyPlugin.js",
   "./plugins/TransitPlugin.js",
   "./plugins/RoutesPlugin.js",
+  "./plugins/SunPlugin.js",
+  "./plugins/MeasurePlugin.js",
+  "./plugins/ClipPlugin.js",
+  "./plugins/StylePlugin.js",
 ];
 
 const BUILDING_STYLE = {

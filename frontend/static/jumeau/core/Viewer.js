@@ -42,6 +42,9 @@ export class Viewer {
     // The picked feature a shared link names ({layer, id}, or null), raised whenever it changes.
     this.selection = null;
     this.selectionChanged = new Cesium.Event();
+    // A tool that takes the map's clicks for itself (a measurement, a clipping box): one at a time; the one it
+    // replaces is told through its `release` callback, so two tools never both think they own the next click.
+    this.pickCapture = null;
   }
 
   async init() {
@@ -148,7 +151,21 @@ export class Viewer {
     return null;
   }
 
+  // `owner` gets every click on the map (its window position) until it or another tool releases them.
+  capturePicks(owner, onClick, release = () => {}) {
+    if (this.pickCapture && this.pickCapture.owner !== owner) this.pickCapture.release();
+    this.pickCapture = { owner, onClick, release };
+  }
+
+  releasePicks(owner) {
+    if (this.pickCapture && this.pickCapture.owner === owner) this.pickCapture = null;
+  }
+
   dispatchPick(position) {
+    if (this.pickCapture) {
+      this.pickCapture.onClick(position);
+      return true;
+    }
     const picked = this.cesium.scene.pick(position);
     for (const plugin of this.plugins) {
       if (plugin.handlePick && plugin.handlePick(picked, position)) {

@@ -1,0 +1,54 @@
+// A tool's place in the toolbar: one toggle button and the card of controls it opens, built alike for every tool.
+// The card sits right after its button (keyboard order follows what the eye sees) and is labelled by it.
+let serial = 0;
+
+// `name`: the tool's short id (data-tool, test ids); `label`: the button's text; `title`: its longer description.
+// Returns { group, button, card, setOpen(open) }; `onToggle(open)` runs whenever the button opens or closes it.
+export function makeToolCard({ name, label, title, onToggle }) {
+  const id = `tool-card-${name}-${++serial}`;
+  const group = document.createElement("div");
+  group.className = "tool-group";
+  group.dataset.toolGroup = name;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = label;
+  if (title) button.title = title;
+  button.dataset.tool = name;
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-pressed", "false");
+  button.setAttribute("aria-controls", id);
+  const card = document.createElement("section");
+  card.className = "tool-card";
+  card.id = id;
+  card.dataset.testid = `${name}-card`;
+  card.setAttribute("aria-label", label);
+  card.hidden = true;
+  group.append(button, card);
+  const setOpen = (open) => {
+    card.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    button.setAttribute("aria-pressed", String(open));
+    onToggle && onToggle(open);
+  };
+  button.addEventListener("click", () => setOpen(card.hidden));
+  return { group, button, card, setOpen };
+}
+
+// A labelled control in a card: <label>text <control></label>, so screen readers name the control by its text.
+export function labelled(text, control) {
+  const label = document.createElement("label");
+  label.className = "tool-field";
+  const span = document.createElement("span");
+  span.textContent = text;
+  label.append(span, control);
+  return label;
+}
+
+export function button(text, onClick, data = {}) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  for (const [k, v] of Object.entries(data)) b.dataset[k] = v;
+  b.addEventListener("click", onClick);
+  return b;
+}

@@ -1,0 +1,256 @@
+"""The desk tools: sun and shadows and measurement for everyone; the clipping box and building styles for planners."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from pyproj import Geod
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "test-results"
+
+
+def settle(page) -> None:
+    """Until the buildings have loaded what the view needs and the globe too (given a minute: under a planner's
+    translucent ground it may keep refining), then two more frames are drawn."""
+    page.wait_for_function(
+        """() => { const v = window.jumeau.viewer; v.requestRender();
+                   return window.jumeau.layers.buildings.tileset.tilesLoaded; }"""
+    )
+    try:
+        page.wait_for_function(
+            "() => { window.jumeau.viewer.requestRender(); return window.jumeau.viewer.cesium.scene.globe.tilesLoaded; }",
+            timeout=60_000,
+        )
+    except PlaywrightTimeout:
+        print("settle: the globe was still loading after 60 s")
+    page.evaluate(
+        """() => new Promise((resolve) => {
+            const scene = window.jumeau.viewer.cesium.scene;
+            let frames = 0;
+            const count = () => { if (++frames >= 2) { scene.postRender.removeEventListener(count); resolve(); }
+                                  else scene.requestRender(); };
+            scene.postRender.addEventListener(count);
+            scene.requestRender();
+        })"""
+    )
+
+
+def canvas_pixels(page) -> np.ndarray:
+    """The scene's right 60 %, as grey levels: the tool cards sit on the left."""
+    png = page.locator("#cesium canvas").first.screenshot()
+    grey = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float64)
+    return grey[grey.shape[0] // 5 :, int(grey.shape[1] * 0.4) :]
+
+
+def free_spots(page, want_building: bool | None = None, step: int = 30) -> list[dict]:
+    """Canvas pixels not under any control where pickPosition finds a surface, with its lon/lat/height, and whether
+    a building of the buildings layer is drawn there."""
+    return page.evaluate(
+        """([wantBuilding, step]) => {
+            const v = window.jumeau.viewer.cesium, scene = v.scene, c = scene.canvas, r = c.getBoundingClientRect();
+            const ts = window.jumeau.layers.buildings.tileset, spots = [];
+            for (let y = Math.round(c.clientHeight * 0.3); y < c.clientHeight - step; y += step)
+              for (let x = Math.round(c.clientWidth * 0.4); x < c.clientWidth - step; x += step) {
+                if (document.elementFromPoint(r.left + x, r.top + y) !== c) continue;
+                const xy = new Cesium.Cartesian2(x, y);
+                const picked = scene.pick(xy);
+                const building = picked instanceof Cesium.Cesium3DTileFeature && picked.tileset === ts;
+                if (wantBuilding !== null && building !== wantBuilding) continue;
+                const p = scene.pickPosition(xy);
+                if (!Cesium.defined(p)) continue;
+                const g = Cesium.Cartographic.fromCartesian(p);
+                spots.push({x, y, pageX: r.left + x, pageY: r.top + y, building,
+                            lon: Cesium.Math.toDegrees(g.longitude), lat: Cesium.Math.toDegrees(g.latitude),
+                            height: g.height});
+              }
+            return spots;
+        }""",
+        [want_building, step],
+    )
+
+
+def french_length(metres: float) -> str:
+    """As the app writes a length: metres to the decimetre under a kilometre, else kilometres to 10 m."""
+    text = f"{metres:.1f}\u00a0m" if metres < 1000 else f"{metres / 1000:.2f}\u00a0km"
+    return text.replace(".", ",")
+
+
+def building_at(page, spot: dict) -> bool:
+    return page.evaluate(
+        """(s) => { const scene = window.jumeau.viewer.cesium.scene; const p = scene.pick(new Cesium.Cartesian2(s.x, s.y));
+                   return p instanceof Cesium.Cesium3DTileFeature && p.tileset === window.jumeau.layers.buildings.tileset; }""",
+        spot,
+    )
+
+
+def test_the_hour_slider_moves_the_shadows_and_the_solstices_are_one_tap_away(page):
+    page.open("/")
+    page.wait_for_layer("buildings")
+    page.click("button[data-tool=sun]")
+    assert page.evaluate("window.jumeau.viewer.cesium.shadows") is True
+    page.click("[data-testid=sun-june]")
+    day = page.input_value("[data-testid=sun-date]")
+    assert day.endswith("-06-21")
+    page.fill("[data-testid=sun-hour]", "720")
+    assert page.inner_text("[data-testid=sun-time]") == "12 h 00"
+    # Noon in Antibes on 21 June is 10:00 UTC (summer time); on 21 December 11:00 UTC.
+    clock = "Cesium.JulianDate.toIso8601(window.jumeau.viewer.cesium.clock.currentTime, 0)"
+    assert page.evaluate(clock) == f"{day}T10:00:00Z"
+    page.click("[data-testid=sun-december]")
+    assert page.input_value("[data-testid=sun-date]") == f"{day[:4]}-12-21"
+    assert page.evaluate(clock) == f"{day[:4]}-12-21T11:00:00Z"
+
+    page.click("[data-testid=sun-june]")
+    # Buses move between shots: that is not what the hour changes.
+    page.uncheck("input[data-layer=transit]")
+    shots = {}
+    for name, minutes in (("morning", "540"), ("evening", "1110"), ("morning-again", "540")):
+        page.fill("[data-testid=sun-hour]", minutes)
+        settle(page)
+        shots[name] = canvas_pixels(page)
+        page.screenshot(path=str(SHOTS / f"sun-{name}.png"))
+    # The same hour twice differs only by what was still loading: the noise the hour's change must stand out of.
+    noise = np.abs(shots["morning"] - shots["morning-again"])
+    change = np.abs(shots["morning"] - shots["evening"])
+    changed_share, noise_share = (change > 20).mean(), (noise > 20).mean()
+    print(
+        f"sun: mean |9h-18h30| {change.mean():.2f}, noise {noise.mean():.2f}; "
+        f"pixels changed by > 20 levels {changed_share:.3f}, by noise {noise_share:.3f}"
+    )
+    assert change.mean() > 3 * noise.mean() + 1.0
+    assert changed_share > 0.05 and changed_share > 3 * noise_share
+
+
+def test_a_measured_distance_is_the_geodesic_distance_between_the_picked_points(page):
+    page.open("/")
+    page.wait_for_layer("buildings")
+    page.click("button[data-tool=measure]")
+    settle(page)
+    spots = free_spots(page)
+    assert len(spots) >= 2, "no surface on screen to measure"
+    # The two spots farthest apart across the screen.
+    a = min(spots, key=lambda s: s["x"] - s["y"])
+    b = max(spots, key=lambda s: s["x"] - s["y"])
+    page.mouse.click(a["pageX"], a["pageY"])
+    page.mouse.click(b["pageX"], b["pageY"])
+    page.click("[data-testid=measure-finish]")
+    result = page.locator("[data-testid=measure-result]")
+    shown = float(result.get_attribute("data-geodesic"))
+    _, _, expected = Geod(ellps="WGS84").inv(a["lon"], a["lat"], b["lon"], b["lat"])
+    print(f"measure: shown {shown:.2f} m, pyproj {expected:.2f} m")
+    assert expected > 20
+    assert shown == pytest.approx(expected, rel=0.01)
+    straight = float(result.get_attribute("data-straight"))
+    assert straight >= shown * 0.99
+    # In words with its unit, in the card and on the scene's label at the last point.
+    assert result.inner_text().startswith(french_length(shown))
+    labels = page.evaluate(
+        "window.jumeau.tools.MeasurePlugin.source.entities.values.filter((e) => e.label)"
+        ".map((e) => e.label.text.getValue())"
+    )
+    assert labels == [french_length(shown)]
+    settle(page)
+    page.screenshot(path=str(SHOTS / "measure-distance.png"))
+
+    # Height: the vertical difference between the two points, whichever is clicked first.
+    page.click("[data-measure=height]")
+    page.mouse.click(b["pageX"], b["pageY"])
+    page.mouse.click(a["pageX"], a["pageY"])
+    height = float(result.get_attribute("data-height"))
+    assert height == pytest.approx(abs(a["height"] - b["height"]), abs=0.5)
+
+    page.click("[data-testid=measure-clear]")
+    assert page.evaluate("window.jumeau.tools.MeasurePlugin.source.entities.values.length") == 0
+
+
+def test_a_citizen_has_the_sun_and_the_measure_but_no_clipping_or_styles(page):
+    page.open("/")
+    assert page.locator("button[data-tool=sun]").count() == 1
+    assert page.locator("button[data-tool=measure]").count() == 1
+    assert page.locator("button[data-tool=clip]").count() == 0
+    assert page.locator("button[data-tool=style]").count() == 0
+
+
+def test_a_planners_clipping_box_cuts_away_the_buildings_around_a_point(page):
+    page.login("alice").open("/")
+    page.wait_for_layer("buildings")
+    settle(page)
+    spots = free_spots(page, want_building=True, step=20)
+    assert spots, "no building on screen"
+    # The building spot nearest the middle of the free part of the screen.
+    box = page.locator("#cesium canvas").first.bounding_box()
+    mid = (box["width"] * 0.7, box["height"] * 0.6)
+    spot = min(spots, key=lambda s: (s["x"] - mid[0]) ** 2 + (s["y"] - mid[1]) ** 2)
+    page.click("button[data-tool=clip]")
+    page.mouse.click(spot["pageX"], spot["pageY"])
+    page.locator("[data-testid=clip-card][data-clipped=true]").wait_for()
+    settle(page)
+    assert not building_at(page, spot), "the building under the picked point is still drawn"
+    page.screenshot(path=str(SHOTS / "clip-box.png"))
+    page.click("[data-testid=clip-off]")
+    settle(page)
+    assert building_at(page, spot)
+
+
+def test_styling_by_height_shows_a_legend_whose_classes_colour_the_buildings(page):
+    page.login("alice").open("/")
+    page.wait_for_layer("buildings")
+    page.click("button[data-tool=style]")
+    page.select_option("[data-testid=style-attribute]", "height")
+    legend = page.locator("[data-testid=style-legend]")
+    assert legend.is_visible()
+    items = legend.locator("li")
+    classes = [
+        (
+            float(items.nth(i).get_attribute("data-min")),
+            float(items.nth(i).get_attribute("data-max") or "inf"),
+            items.nth(i).get_attribute("data-color"),
+        )
+        for i in range(items.count())
+    ]
+    assert [(lo, hi) for lo, hi, _ in classes] == [(0, 6), (6, 12), (12, 20), (20, 35), (35, float("inf"))]
+    assert "Hauteur" in legend.inner_text()
+    settle(page)
+    page.screenshot(path=str(SHOTS / "style-height.png"))
+    # The buildings of the tiles drawn in the next frame (Cesium styles exactly those), not pixel picks: a pick
+    # is a whole render on a software GPU.
+    drawn = page.evaluate(
+        """() => new Promise((resolve) => {
+            const viewer = window.jumeau.viewer, ts = window.jumeau.layers.buildings.tileset, seen = [];
+            const visit = (tile) => {
+              const content = tile.content;
+              for (let i = 0; i < Math.min(content.featuresLength, 50); i++) {
+                const f = content.getFeature(i);
+                seen.push({height: f.getProperty("height"), color: f.color.toCssHexString()});
+              }
+            };
+            ts.tileVisible.addEventListener(visit);
+            const done = () => {
+              viewer.cesium.scene.postRender.removeEventListener(done);
+              ts.tileVisible.removeEventListener(visit);
+              resolve(seen);
+            };
+            viewer.cesium.scene.postRender.addEventListener(done);
+            viewer.requestRender();
+        })"""
+    )
+    assert len(drawn) >= 20, "too few buildings on screen"
+    used = set()
+    for building in drawn:
+        colour = next(col for lo, hi, col in classes if building["height"] < hi)
+        assert building["color"] == colour, building
+        used.add(colour)
+    print(f"style: {len(drawn)} buildings checked, {len(used)} classes seen")
+    assert len(used) >= 2
+
+    page.click("[data-testid=style-reset]")
+    assert legend.is_hidden()
+    assert page.input_value("[data-testid=style-attribute]") == ""
