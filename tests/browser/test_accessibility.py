@@ -19,7 +19,13 @@ NAME = """e => { const own = e.getAttribute('aria-label') || (e.labels && e.labe
     || e.textContent || e.getAttribute('title') || ''; return own.trim(); }"""
 
 
-@pytest.fixture(params=[(v, who) for v in VIEWPORTS for who in ("citizen", "planner")], ids=lambda p: f"{p[0]}-{p[1]}")
+# One page per viewport and persona, shared by the module's checks (a page load is most of a check's time in
+# software WebGL); the first check opens a picked feature's panel, so the others also check what it adds.
+@pytest.fixture(
+    scope="module",
+    params=[(v, who) for v in VIEWPORTS for who in ("citizen", "planner")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
 def shell_page(request, browser, demo_server):
     from tests.browser.conftest import Page
 
