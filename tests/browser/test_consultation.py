@@ -10,7 +10,7 @@ import pytest
 from tests.browser.conftest import PASSWORD, Page
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_backend]
 PLUGIN = "window.jumeau.tools.ConsultationPlugin"
 COMMENT = "Le socle commercial masque la vue depuis le quai"
 DRAFT_WORDS = ("Îlot Fersen", "ilot-fersen", "Esquisse")

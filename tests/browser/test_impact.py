@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_backend]
 
 PLUGIN = "window.jumeau.tools.ImpactPlugin"
 # The same rules as the legend's classes (ImpactPlugin.windowClass): BR 209's tests first, then the sky lost.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_backend]
 
 RAISE_M = 40.0
 # A building at this pixel of the home view is the one raised: the same pixel then shows it taller.

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_backend]
 
 # How far the camera is from the chosen result, and from where it was before, in metres.
 CAMERA_TO = """(r) => {

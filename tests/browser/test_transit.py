@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_backend]
 
 # Centre the camera on a stop and return where its (ground-clamped) point is drawn, once a pick there finds it.
 LOCATE_STOP = """(s) => {
