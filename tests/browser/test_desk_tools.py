@@ -1,4 +1,4 @@
-"""The desk tools: sun and shadows and measurement for everyone; the clipping box and building styles for planners."""
+"""The desk tools: sun and shadows and measurement for everyone; building styles for planners."""
 
 from __future__ import annotations
 
@@ -91,14 +91,6 @@ def french_length(metres: float) -> str:
     return text.replace(".", ",")
 
 
-def building_at(page, spot: dict) -> bool:
-    return page.evaluate(
-        """(s) => { const scene = window.jumeau.viewer.cesium.scene; const p = scene.pick(new Cesium.Cartesian2(s.x, s.y));
-                   return p instanceof Cesium.Cesium3DTileFeature && p.tileset === window.jumeau.layers.buildings.tileset; }""",
-        spot,
-    )
-
-
 def test_the_hour_slider_moves_the_shadows_and_the_solstices_are_one_tap_away(page):
     page.open("/")
     page.wait_for_layer("buildings")
@@ -185,27 +177,6 @@ def test_a_citizen_has_the_sun_and_the_measure_but_no_clipping_or_styles(page):
     assert page.locator("button[data-tool=measure]").count() == 1
     assert page.locator("button[data-tool=clip]").count() == 0
     assert page.locator("button[data-tool=style]").count() == 0
-
-
-def test_a_planners_clipping_box_cuts_away_the_buildings_around_a_point(page):
-    page.login("alice").open("/")
-    page.wait_for_layer("buildings")
-    settle(page)
-    spots = free_spots(page, want_building=True, step=40)
-    assert spots, "no building on screen"
-    # The building spot nearest the middle of the free part of the screen.
-    box = page.locator("#cesium canvas").first.bounding_box()
-    mid = (box["width"] * 0.7, box["height"] * 0.6)
-    spot = min(spots, key=lambda s: (s["x"] - mid[0]) ** 2 + (s["y"] - mid[1]) ** 2)
-    page.click("button[data-tool=clip]")
-    page.mouse.click(spot["pageX"], spot["pageY"])
-    page.locator("[data-testid=clip-card][data-clipped=true]").wait_for()
-    settle(page)
-    assert not building_at(page, spot), "the building under the picked point is still drawn"
-    page.screenshot(path=str(SHOTS / "clip-box.png"))
-    page.click("[data-testid=clip-off]")
-    settle(page)
-    assert building_at(page, spot)
 
 
 def test_styling_by_height_shows_a_legend_whose_classes_colour_the_buildings(page):

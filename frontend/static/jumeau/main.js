@@ -49,7 +49,6 @@ const TOOL_PLUGINS = [
   "./plugins/RoutesPlugin.js",
   "./plugins/SunPlugin.js",
   "./plugins/MeasurePlugin.js",
-  "./plugins/ClipPlugin.js",
   "./plugins/StylePlugin.js",
 ];
 
