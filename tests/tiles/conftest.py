@@ -249,3 +249,12 @@ def nodes(pipes):
         # Survey points measured the axes; they are not objects to draw.
         node(water, "PL-1", "survey_point", X0 + 360, Y0 + 306),
     ]
+
+
+@pytest.fixture
+def small_tiles(monkeypatch):
+    """Tiles of 12 buildings: the small test city then fills a quadtree of many leaves and parents."""
+    from tiles.builders import buildings as builder
+
+    monkeypatch.setattr(builder, "MAX_FEATURES", 12)
+    monkeypatch.setattr(builder, "PARENT_FEATURES", 12)

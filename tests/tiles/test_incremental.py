@@ -19,12 +19,6 @@ from twin.models import Change, ChangeCursor
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def small_tiles(monkeypatch):
-    monkeypatch.setattr(builder, "MAX_FEATURES", 12)
-    monkeypatch.setattr(builder, "PARENT_FEATURES", 12)
-
-
 def _tile_files(tiles_root) -> dict[str, os.stat_result]:
     folder = current_dir(tiles_root, "buildings")
     return {str(p.relative_to(folder)): p.stat() for p in sorted((folder / "t").glob("*.glb"))}

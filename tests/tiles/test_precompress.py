@@ -10,18 +10,11 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from tiles.build import build_layers
-from tiles.builders import buildings as builder
 from tiles.precompress import write_tile
 from tiles.publish import current_dir, current_version
 from twin.models import Change
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def small_tiles(monkeypatch):
-    monkeypatch.setattr(builder, "MAX_FEATURES", 12)
-    monkeypatch.setattr(builder, "PARENT_FEATURES", 12)
 
 
 def _body(response) -> bytes:
