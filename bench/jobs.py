@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.tiles import load_city  # noqa: E402  (the same generated city as bench/tiles.py, after sys.path)
+
 RESULTS = ROOT / "bench" / "results" / "jobs.json"
 QUEUE = f"bench-jobs-{os.getpid()}"
 OWN_SESSIONS = os.environ.get("BENCH_JOBS_SESSIONS", "own") == "own"
@@ -53,32 +55,6 @@ def _env(tmp: Path, tiles: Path) -> dict[str, str]:
         JUMEAU_DATA_DIR=str(tmp / "data"),
     )
     return env
-
-
-def _load_city(n: int) -> None:
-    from django.contrib.gis.geos import GEOSGeometry
-    from django.core.management import call_command
-
-    from bench.tiles import buildings
-    from twin.models import Building
-
-    call_command("migrate", verbosity=0)
-    Building.objects.bulk_create(
-        [
-            Building(
-                source_key="bench",
-                source_id=sid,
-                footprint=GEOSGeometry(wkt, srid=2154),
-                ground_z=gz,
-                roof_z=rz,
-                storeys=st,
-                use="Résidentiel",
-                year=1970,
-            )
-            for sid, wkt, gz, rz, st in buildings(n)
-        ],
-        batch_size=5000,
-    )
 
 
 class Workers:
@@ -254,7 +230,7 @@ def main() -> None:
 
         django.setup()
         if args.phase == "load":
-            _load_city(args.buildings)
+            load_city(args.buildings)
             return
         with Workers(args.workers, dict(os.environ), args.tmp) as workers:
             out = _build(args.parts, workers, args.timeout)

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -75,13 +76,13 @@ def buildings(n: int, seed: int = 7) -> list[tuple]:
 # --- worker side: one process per database, Django configured for it -----------------------------------------
 
 
-def _load(rows: list[tuple]) -> None:
+def insert_buildings(rows: Iterable[Sequence]) -> None:
+    """Rows of `buildings` (source id, footprint WKT, ground z, roof z, storeys) as twin Buildings of source "bench",
+    in the database Django is set up with. bench/jobs.py and tests/jobs load their city with it too."""
     from django.contrib.gis.geos import GEOSGeometry
-    from django.core.management import call_command
 
     from twin.models import Building
 
-    call_command("migrate", verbosity=0)
     Building.objects.bulk_create(
         [
             Building(
@@ -98,6 +99,14 @@ def _load(rows: list[tuple]) -> None:
         ],
         batch_size=2000,
     )
+
+
+def load_city(n: int) -> None:
+    """Migrate the database Django is set up with, then insert `n` generated buildings."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    insert_buildings(buildings(n))
 
 
 def _ours(tiles_dir: Path) -> dict:
@@ -167,8 +176,10 @@ def worker(kind: str, data: Path, result: Path, tmp: Path) -> None:
     import django
 
     django.setup()
-    rows = json.loads(data.read_text())
-    _load(rows)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    insert_buildings(json.loads(data.read_text()))
     out: dict = {"ours": _ours(tmp / "tiles")}
     if kind == "postgis":
         out["py3dtiles"] = _py3dtiles(os.environ["DATABASE_URL"], tmp / "py3dtiles")

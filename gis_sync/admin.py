@@ -3,10 +3,14 @@ shown readably)."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
+from django_celery_beat.models import PeriodicTask
 
 from gis_sync.models import Source, SyncRun
+from gis_sync.tasks import sync_source
 
 
 @admin.register(Source)
@@ -23,8 +27,6 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sync now (queued for a worker)")
     def sync_now(self, request, queryset) -> None:
-        from gis_sync.tasks import sync_source
-
         for source in queryset:
             task = sync_source.delay(source.key)
             self.message_user(
@@ -36,8 +38,6 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.display(description="schedule")
     def schedule(self, obj: Source) -> str:
-        from django_celery_beat.models import PeriodicTask
-
         tasks = [
             t
             for t in PeriodicTask.objects.filter(task="gis_sync.sync_source", enabled=True)
@@ -50,8 +50,6 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 def _first_arg(args: str) -> str | None:
-    import json
-
     try:
         values = json.loads(args or "[]")
     except ValueError:

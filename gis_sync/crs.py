@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from pyproj import CRS
+from pyproj import CRS, Proj
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from gis_sync.errors import CRSError
@@ -288,6 +288,4 @@ def grid_convergence_deg(srid: SRID, lon: float, lat: float) -> float:
     crs = geodesy.horizontal(crs_for(srid))
     if crs.is_geographic:
         return 0.0
-    from pyproj import Proj
-
     return float(Proj(crs).get_factors(lon, lat).meridian_convergence)

@@ -8,10 +8,13 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import shapely
 
 from gis_sync import crs as crs_mod
 from gis_sync.errors import CRSError
 from twin import geodesy
+from twin.depth import compute_axis
+from twin.geoid import GeoidGridMissing, city_frame
 
 # Observations whose altitude is measured in the source's coordinates (StaR-DT survey points), not in a field
 # that a standard defines as NGF (RAEPA zamont, StaR-Eau cote_*).
@@ -84,8 +87,6 @@ def check_heights(
 
 
 def _convert(source_srid: int, records: list[Any], *, file: str, terrain_z: Callable | None, frame: Any) -> str:
-    from twin.geoid import GeoidGridMissing, city_frame
-
     name = crs_mod.crs_for(source_srid).name
     if any(r.record_type == "pointcloud" for r in records):
         raise CRSError(
@@ -154,8 +155,6 @@ class _Undulation:
 
 
 def _segment(rec: Any, geoid: _Undulation, terrain_z: Callable | None) -> None:
-    from twin.depth import compute_axis
-
     if rec.coords and len(rec.coords[0]) > 2:
         n = geoid([c[0] for c in rec.coords], [c[1] for c in rec.coords])
         rec.coords = [(c[0], c[1], float(c[2] - dn), *c[3:]) for c, dn in zip(rec.coords, n)]
@@ -181,8 +180,6 @@ def _segment(rec: Any, geoid: _Undulation, terrain_z: Callable | None) -> None:
 
 def _building(rec: Any, geoid: _Undulation) -> None:
     # LOD2 surfaces, and the ground and roof altitudes read from the same vertices (the footprint's for LOD1).
-    import shapely
-
     pts = [p for s in rec.lod2_surfaces or [] for ring in s["rings"] for p in ring]
     if not pts:
         pts = [(*xy, 0.0) for xy in shapely.get_coordinates(shapely.from_wkt(rec.footprint_wkt))]
@@ -213,8 +210,6 @@ def _first_xy(wkt: str) -> tuple[float, float]:
 
 
 def _shift_wkt(wkt: str, geoid: _Undulation) -> str:
-    import shapely
-
     geom = shapely.from_wkt(wkt)
     xyz = shapely.get_coordinates(geom, include_z=True)
     xyz[:, 2] -= geoid(xyz[:, 0], xyz[:, 1])

@@ -23,10 +23,11 @@ from gis_sync.errors import CRSError, EmptySourceError, SyncError, ValidationErr
 from gis_sync.formats.base import ReadOptions
 from gis_sync.heights import check_heights
 from gis_sync.locations import local_path
+from gis_sync.models import SyncRun
 from gis_sync.placement import placement_from_options
 from gis_sync.records import ReadReport
 from twin import geodesy
-from twin.models import Change
+from twin.models import Change, Terrain
 
 if TYPE_CHECKING:
     from gis_sync.models import Source, SyncRun
@@ -67,8 +68,6 @@ def import_path(
     source's key (or 'file-<name>' without a source) so that the next delivery updates exactly what changed.
     On failure the failed SyncRun is recorded outside the rolled-back transaction and the SyncError raised.
     """
-    from gis_sync.models import SyncRun
-
     options = dict(options or {})
     say = progress or (lambda message: None)
     run = SyncRun.objects.create(source=source, path=str(path), format=format or "")
@@ -190,8 +189,6 @@ def _read_options(reader: formats.Format, srid: int | None, options: dict[str, A
 
 def _terrain_sampler() -> Callable | None:
     """Ground heights from the active terrain, or None when the twin has none yet."""
-    from twin.models import Terrain
-
     terrain = Terrain.current()
     if terrain is None or not terrain.path.is_file():
         return None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -35,7 +36,7 @@ class Source(models.Model):
 
         allow_approximate_m: the coordinate error (m) the operator accepts when PROJ lacks a grid.
         Returns the successful SyncRun; on failure the failed run is recorded and the SyncError raised."""
-        from gis_sync.importer import import_path
+        from gis_sync.importer import import_path  # a real cycle: the importer records its runs in these models
 
         options = dict(self.options or {})
         if self.field_mapping:
@@ -126,8 +127,6 @@ class SyncRun(models.Model):
 
     def admin_path(self) -> str:
         """The URL path of this run's page in the admin, where every warning, error and rejection is listed."""
-        from django.urls import reverse
-
         return reverse("admin:gis_sync_syncrun_change", args=[self.pk])
 
     def where_to_read(self) -> str:

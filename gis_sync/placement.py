@@ -7,6 +7,8 @@ import math
 import re
 from typing import Any
 
+from pyproj import Proj
+
 from gis_sync import crs as crs_mod
 from gis_sync.errors import PlacementError
 from gis_sync.records import Placement
@@ -66,8 +68,6 @@ def grid_north_at(srid: int, lon: float, lat: float) -> tuple[float, float]:
     PROJ's meridian_convergence is the opposite of the grid azimuth of the meridian (at Antibes in Lambert-93 it is
     +2.99° while a point carried north along the meridian lands 2.99° west of grid north); the tests check it by
     carrying such a point. The scale is the meridional one (conformal projections: the same in every direction)."""
-    from pyproj import Proj
-
     crs = crs_mod.crs_for(crs_mod.horizontal_srid(srid))
     if crs.is_geographic:
         raise PlacementError(

@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jumeau import search
+from tiles.layers import layers_for
 from twin import models, roles, serializers
 from twin.geoid import city_frame
 from twin.search import QueryError
@@ -168,8 +169,6 @@ class PointOfInterestViewSet(viewsets.ReadOnlyModelViewSet):
 @permission_classes([permissions.AllowAny])
 def session_view(request):
     """The role of the caller, the tile layers it may load, and the city's extent in degrees."""
-    from tiles.layers import layers_for
-
     xmin, ymin, xmax, ymax = settings.JUMEAU_EXTENT
     lon, lat = city_frame().to_lonlat([xmin, xmax], [ymin, ymax])
     return Response(

@@ -1,6 +1,9 @@
 """The project package as a Django app: its commands (load_demo, serve_demo) and the wiring of the apps' signals."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+from twin.signals import layers_changed
 
 
 class JumeauConfig(AppConfig):
@@ -9,7 +12,6 @@ class JumeauConfig(AppConfig):
 
     def ready(self) -> None:
         from jumeau.rebuilds import on_layers_changed  # the apps' models must be loaded first
-        from twin.signals import layers_changed
 
         layers_changed.connect(on_layers_changed, dispatch_uid="jumeau.rebuilds")
         self._watch_search_sources()
@@ -18,9 +20,7 @@ class JumeauConfig(AppConfig):
     def _watch_search_sources() -> None:
         """An edit in the admin (a renamed place, a project put back to draft) reaches the search index at once;
         syncs are seen by the index's own fingerprint (jumeau/search.py)."""
-        from django.db.models.signals import post_delete, post_save
-
-        from jumeau.search import bump_generation
+        from jumeau.search import bump_generation  # the models must be loaded first, as in ready()
         from twin import models
 
         for model in (

@@ -14,6 +14,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from realtime import gc_pacing  # noqa: E402
+from realtime.pedestrian import warm_up_in_background  # noqa: E402
 from realtime.ws_routes import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter(
@@ -27,9 +29,6 @@ router = ProtocolTypeRouter(
 def on_server_start() -> None:
     """What a server process does once, before it serves: a websocket worker paces its full collections where
     that helps (gc_pacing.suited), and builds its walk graph in the background (pedestrian.warm_up_in_background)."""
-    from realtime import gc_pacing
-    from realtime.pedestrian import warm_up_in_background
-
     if gc_pacing.suited():
         gc_pacing.install()
     warm_up_in_background()

@@ -31,6 +31,8 @@ app.conf.beat_schedule = {
 def _recover_builds(sender=None, **kwargs) -> None:
     """A worker that starts (often: restarted after one died) looks for builds left by a dead one, and looks again
     until the running ones end or are redone: recovery does not wait for beat, which the demo may not run."""
+    # Lazy, as below: jumeau/__init__.py imports this module before Django is set up (loading the settings
+    # imports the package), and tasks and models may load only once the app registry is ready.
     from tiles.tasks import recover_builds
 
     recover_builds.apply_async(kwargs={"watch": True})
@@ -50,7 +52,7 @@ def _record_queued(sender=None, headers=None, **kwargs) -> None:
     """A queued job shows in the admin's task results (PENDING) before a worker picks it up."""
     if not headers or "id" not in headers:
         return
-    from django_celery_results.models import TaskResult
+    from django_celery_results.models import TaskResult  # lazy: see _recover_builds
 
     TaskResult.objects.get_or_create(
         task_id=headers["id"],

@@ -9,6 +9,13 @@ from pathlib import Path
 
 from django.conf import settings
 
+from gis_sync.models import Source, SyncRun
+from jumeau.demo_city import generate
+from realtime.gtfs_import import feed_is_loaded, import_feed
+from realtime.shade_store import refresh_shade
+from tiles.build import build_layers, unpublished_layers
+from viewshed.dsm import ensure_surface
+
 Progress = Callable[[str], None]
 
 OPERATORS = {
@@ -29,8 +36,6 @@ def demo_dir() -> Path:
 
 def ensure_files(folder: Path, seed: int, progress: Progress) -> dict[str, Path]:
     """The demo files, generated once; a manifest marks a complete generation."""
-    from jumeau.demo_city import generate
-
     manifest = folder / "MANIFEST.json"
     if manifest.is_file():
         data = json.loads(manifest.read_text())
@@ -139,10 +144,6 @@ def _project_sources(path: Path) -> list[dict]:
 
 def load_demo(*, seed: int = 42, progress: Progress = print, tiles: bool = True) -> None:
     """Generate (once), sync every demo source that has not synced yet, import GTFS, build tiles, then the DSM."""
-    from gis_sync.models import Source, SyncRun
-    from realtime.gtfs_import import feed_is_loaded, import_feed
-    from tiles.build import build_layers, unpublished_layers
-
     started = time.perf_counter()
     files = ensure_files(demo_dir(), seed, progress)
     for spec in demo_sources(files):
@@ -182,8 +183,6 @@ def build_surface_model(progress: Progress) -> None:
     docker/compose.yaml's jobs loop. The order is wired here, in the project package, because tiles
     must not import the viewshed; the DSM's own lock keeps two builds from overlapping.
     """
-    from viewshed.dsm import ensure_surface
-
     ensure_surface(progress=progress)
 
 
@@ -193,6 +192,4 @@ def cast_street_shade(progress: Progress) -> None:
     Wired here for the same reason as the surface model: realtime reads the viewshed's surface, and
     the project package orders the jobs. A table already current for this graph and surface is kept.
     """
-    from realtime.shade_store import refresh_shade
-
     refresh_shade(progress=progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -56,8 +57,6 @@ def envextent(name: str, default: str) -> tuple[float, float, float, float]:
 def redis_db_after(url: str) -> str:
     """The same Redis server on the next database number (redis://host:6379/0 -> /1): the Celery broker's
     queues then never mix with the channel layer's keys, and flushing one leaves the other alone."""
-    from urllib.parse import urlparse
-
     parts = urlparse(url)
     current = parts.path.strip("/") or "0"
     if not current.isdigit():

@@ -3,10 +3,10 @@
 How long a browser may keep a file is decided here, for WhiteNoise (the embedded server) and by the same rule in
 docker/nginx.conf.template:
 
-- Cesium, three, 3d-tiles-renderer and i18next are served under ``vendor/<package>-<version>/``, the version read from the
-  installed package.json: a file there never changes, so it is cached for a year (``immutable``). Cesium fetches
-  its workers and assets itself from CESIUM_BASE_URL by their plain names, which a per-file content hash
-  (ManifestStaticFilesStorage) could not rename; the version in the folder covers them all.
+- Cesium, three, 3d-tiles-renderer and i18next are served under ``vendor/<package>-<version>/``, the version read
+  from the installed package.json: a file there never changes, so it is cached for a year (``immutable``).
+  Cesium fetches its workers and assets itself from CESIUM_BASE_URL by their plain names, which a per-file
+  content hash (ManifestStaticFilesStorage) could not rename; the version in the folder covers them all.
 - The app's own files (``jumeau/…``) are ES modules that import each other by relative path and import three by
   a bare specifier through the import map. Hashing them would mean rewriting every import: Django's
   support_js_module_import_aggregation takes a bare specifier such as ``"three"`` for a missing file and fails
@@ -21,6 +21,7 @@ import json
 import os
 from pathlib import Path
 
+from django.conf import settings
 from whitenoise.compress import Compressor
 from whitenoise.storage import CompressedStaticFilesStorage
 
@@ -48,8 +49,6 @@ def vendor_folders(node_modules: Path) -> dict[str, tuple[str, Path]]:
 
 def is_immutable(path: str, url: str) -> bool:
     """WHITENOISE_IMMUTABLE_FILE_TEST: a file under a versioned vendor folder never changes."""
-    from django.conf import settings
-
     return url.startswith(settings.STATIC_URL + VENDOR_PREFIX)
 
 

@@ -1,8 +1,11 @@
 """Admin for the city's core model: search and filters on every table; geometries as WKT."""
 
+import json
+
 from django import forms
 from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
+from django.utils import timezone
 from django_celery_results.admin import TaskResultAdmin
 from django_celery_results.models import TaskResult
 
@@ -238,8 +241,6 @@ class JobAdmin(TaskResultAdmin):
         if obj.status in ("PENDING", "RETRY") or start is None:
             return "—"
         if obj.status == "STARTED" or obj.date_done is None:
-            from django.utils import timezone
-
             return f"{(timezone.now() - start).total_seconds():.0f} s so far"
         return f"{(obj.date_done - start).total_seconds():.1f} s"
 
@@ -247,8 +248,6 @@ class JobAdmin(TaskResultAdmin):
     def outcome(self, obj: TaskResult) -> str:
         text = obj.result or ""
         if obj.status == "STARTED":
-            import json
-
             try:
                 text = json.loads(text).get("progress") or ""
             except (ValueError, AttributeError):

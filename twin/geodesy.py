@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from pyproj import CRS, Transformer
+from pyproj.crs import CompoundCRS
 from pyproj.exceptions import CRSError as ProjCRSError
 from pyproj.transformer import TransformerGroup
 
@@ -268,6 +269,4 @@ def compound(horizontal_crs: CRS, vertical_crs: CRS) -> CRS:
     h, v = horizontal_crs.to_epsg(min_confidence=90), vertical_crs.to_epsg(min_confidence=90)
     if h and v:
         return crs_from(f"EPSG:{h}+{v}")
-    from pyproj.crs import CompoundCRS
-
     return CompoundCRS(f"{horizontal_crs.name} + {vertical_crs.name}", [horizontal_crs, vertical_crs])

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from pyproj import Transformer
 from pyproj.datadir import get_data_dir
 
@@ -126,8 +127,6 @@ def _geoid(grid: str) -> Transformer:
 
 def city_frame() -> HeightFrame:
     """The height frame of the configured city (Django settings)."""
-    from django.conf import settings
-
     return HeightFrame(settings.JUMEAU_SRID, settings.JUMEAU_GEOID_GRID)
 
 

@@ -21,6 +21,8 @@ from datetime import timedelta
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from twin.models import JobLock
+
 
 class JobLocked(RuntimeError):
     """Another job holds the lock; try again after it ends."""
@@ -36,8 +38,6 @@ def default_owner() -> str:
 
 def acquire(key: str, owner: str, ttl_s: float) -> bool:
     """Take the lock `key` for `ttl_s` seconds; False when someone else holds an unexpired one."""
-    from twin.models import JobLock
-
     now = timezone.now()
     JobLock.objects.filter(key=key, expires_at__lt=now).delete()
     try:
@@ -50,16 +50,12 @@ def acquire(key: str, owner: str, ttl_s: float) -> bool:
 
 def release(key: str, owner: str) -> None:
     """Free the lock if `owner` still holds it (after an expiry another job may have taken it)."""
-    from twin.models import JobLock
-
     JobLock.objects.filter(key=key, owner=owner).delete()
 
 
 def renew(key: str, owner: str, ttl_s: float) -> bool:
     """Extend `owner`'s hold on `key` to `ttl_s` seconds from now; False when its lease has lapsed (a lapsed lease
     is never revived: a reaper may already be undoing the holder's work, which is no longer its own)."""
-    from twin.models import JobLock
-
     now = timezone.now()
     return bool(
         JobLock.objects.filter(key=key, owner=owner, expires_at__gte=now).update(
@@ -70,16 +66,12 @@ def renew(key: str, owner: str, ttl_s: float) -> bool:
 
 def held(key: str, owner: str) -> bool:
     """Whether `owner` holds `key` with an unexpired lease."""
-    from twin.models import JobLock
-
     return JobLock.objects.filter(key=key, owner=owner, expires_at__gte=timezone.now()).exists()
 
 
 def reap(key: str, owner: str) -> bool:
     """Drop `owner`'s lease on `key` if it has lapsed; True when `owner` holds `key` no more (reaped now, or
     before). One DELETE: of several workers reaping at once, the holder renewing first wins."""
-    from twin.models import JobLock
-
     JobLock.objects.filter(key=key, owner=owner, expires_at__lt=timezone.now()).delete()
     return not JobLock.objects.filter(key=key, owner=owner).exists()
 
@@ -123,8 +115,6 @@ def heartbeat(key: str, owner: str, ttl_s: float) -> Heartbeat:
 
 
 def holder(key: str) -> str:
-    from twin.models import JobLock
-
     lock = JobLock.objects.filter(key=key).first()
     return str(lock) if lock else "nobody"
 

@@ -9,12 +9,14 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.gis.geos import LineString
 from django.db import connection
 from django.utils import timezone
 
 from twin import roles
 from twin.depth import DepthObservation as DepthObservationRecord
 from twin.depth import compute_axis
+from twin.raster_sampling import RasterSampler
 
 SRID = settings.JUMEAU_SRID
 
@@ -91,8 +93,6 @@ class Terrain(models.Model):
 
     def sampler(self) -> Callable:
         """A function (xs, ys) -> zs in the storage CRS, metres, bilinear; NaN outside."""
-        from twin.raster_sampling import RasterSampler
-
         return RasterSampler.open(self.path)
 
 
@@ -279,8 +279,6 @@ class NetworkSegment(SourcedModel):
 
     def apply_axis(self, result) -> None:
         """Store a twin.depth.Axis3D (or None: no axis could be computed) on the segment."""
-        from django.contrib.gis.geos import LineString
-
         if result is None:
             self.axis, self.axis_method, self.axis_is_estimate, self.axis_uncertainty_m = None, "", False, None
             return

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+from django.contrib.gis.gdal import GDALRaster
 
 
 class RasterSampler:
@@ -24,8 +25,6 @@ class RasterSampler:
 
     @classmethod
     def open(cls, path: Path) -> RasterSampler:
-        from django.contrib.gis.gdal import GDALRaster
-
         raster = GDALRaster(str(path))
         band = raster.bands[0]
         ox, oy = raster.origin

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
+
 PLANNER = "planner"
 FIELD_AGENT = "field_agent"
 ADMIN = "admin"
@@ -32,8 +34,6 @@ def grant(user, roles) -> list[str]:
     A planner is made staff: the admin site is where comments are moderated, and a planner's staff account sees
     nothing else there (twin.admin.ProjectCommentAdmin checks the role; other pages need model permissions).
     """
-    from django.contrib.auth.models import Group
-
     check(roles)
     had = set(user.groups.values_list("name", flat=True))
     added = [role for role in dict.fromkeys(roles) if role not in had]

@@ -3,10 +3,12 @@
 import math
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from twin import models
+from twin.geoid import city_frame
 
 
 class BuildingSerializer(GeoFeatureModelSerializer):
@@ -134,8 +136,6 @@ class ProjectCommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "status"]
 
     def to_representation(self, instance):
-        from twin.geoid import city_frame
-
         data = {
             "id": instance.pk,
             "variant": instance.variant_id,
@@ -155,10 +155,6 @@ class ProjectCommentSerializer(serializers.ModelSerializer):
         return variant
 
     def validate(self, attrs):
-        from django.contrib.gis.geos import Point
-
-        from twin.geoid import city_frame
-
         frame = city_frame()
         (x,), (y,) = frame.from_lonlat([attrs["lon"]], [attrs["lat"]])
         z = attrs["height"] - float(frame.undulation([attrs["lon"]], [attrs["lat"]])[0])

@@ -9,7 +9,7 @@ def _warm_on_first_request(sender, **kwargs) -> None:
     # kernels in the background, so that a balcony clicked a few seconds
     # later answers fast; manage.py commands never pay for it.
     request_started.disconnect(_warm_on_first_request, dispatch_uid="viewshed-warm-up")
-    from viewshed.views import start_warm_up
+    from viewshed.views import start_warm_up  # the views need the app registry ready, which apps.py precedes
 
     start_warm_up()
 

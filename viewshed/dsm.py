@@ -16,6 +16,12 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
+from django.contrib.gis.gdal import GDALRaster
+from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.db.models import Count, FloatField, Func, Max, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from viewshed.errors import SurfaceModelError, SurfaceModelMissing
 from viewshed.raster_fill import burn_polygons, burn_triangles, resample_bilinear
@@ -260,17 +266,15 @@ def boxes_overlap(boxes: np.ndarray, bounds: tuple[float, float, float, float]) 
 
 
 # --- The cache, on the Django side -------------------------------------------------------
+# twin.models is imported in the functions below, on call: the grid, the surface model and the burning above run
+# without Django set up (the pure cores service and shadow, bench/viewshed.py), where the app registry is not ready.
 
 
 def dsm_dir() -> Path:
-    from django.conf import settings
-
     return Path(settings.VAR_DIR) / "dsm"
 
 
 def default_grid() -> Grid:
-    from django.conf import settings
-
     return Grid.for_extent(settings.JUMEAU_EXTENT, float(settings.JUMEAU_DSM_CELL_M))
 
 
@@ -293,8 +297,6 @@ class DataState:
 
 
 def data_state(grid: Grid | None = None) -> DataState:
-    from django.db.models import Count, Max
-
     from twin.models import Building, Terrain
 
     terrain = Terrain.current()
@@ -319,8 +321,6 @@ def data_state(grid: Grid | None = None) -> DataState:
 
 
 def _read_terrain():
-    from django.contrib.gis.gdal import GDALRaster
-
     from twin.models import Terrain
 
     terrain = Terrain.current()
@@ -332,7 +332,6 @@ def _read_terrain():
 
 def _box_annotations() -> dict:
     """Per-row bounding box of the footprint, computed by the database (no geometry reaches Python)."""
-    from django.db.models import FloatField, Func
 
     class _Bound(Func):
         output_field = FloatField()
@@ -361,8 +360,6 @@ BOX_FIELDS = ("bx0", "by0", "bx1", "by1")
 
 def _buildings(bbox: tuple[float, float, float, float] | None = None, seen: list | None = None):
     """(footprint coords, roof z) of the buildings whose box overlaps `bbox`; their (id, box) go to `seen`."""
-    from django.contrib.gis.geos import Polygon
-
     from twin.models import Building
 
     qs = Building.objects.annotate(**_box_annotations())
@@ -552,10 +549,6 @@ def _dirty_window(meta: dict, state: DataState, record: np.ndarray) -> PatchPlan
     Sync updates keep their `updated_at`, so those rely on the sync's entry, which holds their old and new
     boxes. A DSM from before the log (no position) is built in full once.
     """
-    from django.contrib.gis.geos import MultiPolygon
-    from django.db.models import Q
-    from django.utils.dateparse import parse_datetime
-
     from twin.models import Building, Change
 
     if meta.get("terrain_key") != state.terrain_key or meta.get("grid") != state.grid.as_list():
@@ -652,8 +645,6 @@ def ensure_surface(progress: Progress | None = None, force: bool = False) -> Sur
     Builds one at a time across processes (`build_lock`); files are replaced atomically so readers
     never see half a DSM.
     """
-    from django.utils import timezone
-
     from twin.models import Change, ChangeCursor
 
     with build_lock(dsm_dir()):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from viewshed.shadow import shadow_heights
+from viewshed.shadow import grid_azimuth, shadow_heights
+from viewshed.sun import sun_positions
 
 # With no garden or parcel survey, a dwelling's garden is taken as the open ground within this many
 # metres of its footprint (other buildings and the project's site taken out).
@@ -17,9 +18,6 @@ def equinox_sun(
     lat: float, lon: float, grid_north_deg: float, step_minutes: int = STEP_MINUTES
 ) -> tuple[np.ndarray, np.ndarray]:
     """(azimuth in the grid's frame, elevation), degrees, every step_minutes of 21 March with the sun up."""
-    from viewshed.shadow import grid_azimuth
-    from viewshed.sun import sun_positions
-
     start = np.datetime64(f"{EQUINOX}T00:00:00", "s")
     # The whole UTC day holds the city's daylight (UTC+1 in March): each position is its step's middle.
     times = start + (np.arange(24 * 60 // step_minutes) * step_minutes * 60 + step_minutes * 30).astype(

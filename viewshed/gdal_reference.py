@@ -1,4 +1,5 @@
-"""GDAL's own viewshed (GDALViewshedGenerate, via ctypes on the system libgdal) as the reference for tests and benchmarks."""
+"""GDAL's own viewshed (GDALViewshedGenerate, via ctypes on the system libgdal): the reference for tests and
+benchmarks."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import tempfile
 import time
 
 import numpy as np
+from django.contrib.gis.gdal import GDALRaster
 
 from viewshed.libgdal import (
     DBL,
@@ -223,8 +225,6 @@ def gdal_viewshed_cli(
     seconds (process start, GeoTIFF read and write included). The GeoTIFFs go
     through GeoDjango's GDAL wrapper: the same libgdal as the program.
     """
-    from django.contrib.gis.gdal import GDALRaster
-
     rows, cols = dsm.shape
     gt = _geotransform(cell_size, rows)
     with tempfile.TemporaryDirectory() as tmp:

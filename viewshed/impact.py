@@ -13,14 +13,24 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
+from django.conf import settings
+from django.contrib.gis.geos import MultiPolygon, Polygon
 
+from twin.geoid import city_frame
+from twin.models import Building, PointOfInterest, Terrain
 from viewshed import br209
+from viewshed import gardens as gd
 from viewshed.daylight import UNOBSTRUCTED_VSC, vertical_sky_component
-from viewshed.dsm import Patch, SurfaceModel, variant_patch
-from viewshed.errors import ImpactError
+from viewshed.dsm import Grid, Patch, SurfaceModel, footprint_patch, variant_patch
+from viewshed.errors import ImpactError, ViewshedError
 from viewshed.facade_horizon import DEFAULT_AZIMUTHS, facade_horizons
+from viewshed.observer import Eye
+from viewshed.report_map import map_svg
+from viewshed.service import Landmark, compute_view
+from viewshed.sunlight import STEP_MINUTES, facing_south, probable_sunlight, sun_year
 from viewshed.windows import BuildingShape, distance_to_box, faces_box, sample_windows, window_azimuth_deg
 
 Progress = Callable[[str], None]
@@ -48,9 +58,6 @@ class Parameters:
 
 def _site(variant, patch: Patch, grid) -> tuple[object, tuple[float, float, float, float]]:
     """The variant's site as a geometry (its footprint, else the box of its raised cells) and its box (metres)."""
-    from django.conf import settings
-    from django.contrib.gis.geos import Polygon
-
     raised = np.argwhere(np.isfinite(patch.heights))
     if not len(raised):
         raise ImpactError(
@@ -68,8 +75,6 @@ def _site(variant, patch: Patch, grid) -> tuple[object, tuple[float, float, floa
 
 def _neighbours(site, radius_m: float) -> tuple[list, list]:
     """(buildings within radius_m of the site, ids of those standing on the site itself)."""
-    from twin.models import Building
-
     near = Building.objects.filter(footprint__dwithin=(site, radius_m)).order_by("id")
     kept, on_site = [], []
     for b in near.only("id", "source_id", "name", "footprint", "ground_z", "roof_z", "storeys", "use"):
@@ -80,10 +85,6 @@ def _neighbours(site, radius_m: float) -> tuple[list, list]:
 
 def inputs_fingerprint(variant, params: Parameters) -> str:
     """A hash of everything a variant's report reads: the variant, the buildings around it, the terrain, the method."""
-    from pathlib import Path
-
-    from twin.models import Building, Terrain
-
     h = hashlib.sha256()
     h.update(json.dumps([METHOD_VERSION, asdict(params)]).encode())
     mesh = Path(variant.mesh_file) if variant.mesh_file else None
@@ -194,8 +195,6 @@ def _building_rows(
 
 def _sun_frame(box: tuple[float, float, float, float]) -> tuple[float, float, float]:
     """(lat, lon) in WGS84 degrees of the box's centre and the grid azimuth of true north there (degrees)."""
-    from twin.geoid import city_frame
-
     frame = city_frame()
     x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     lon, lat = (float(v[0]) for v in frame.to_lonlat(np.array([x]), np.array([y])))
@@ -211,8 +210,6 @@ def _sunlight(
 
     Returns (per-window columns, each NaN for windows not tested; the south mask) and the summary.
     """
-    from viewshed.sunlight import STEP_MINUTES, facing_south, probable_sunlight, sun_year
-
     lat, lon, north = _sun_frame(site_box)
     sun = sun_year(lat, lon, north)
     south = facing_south(facing, north)
@@ -247,12 +244,6 @@ def _gardens(
     site_box,
 ) -> tuple[dict[int, dict], dict]:
     """The 21 March test (BR 209 3.3.17) on each dwelling's garden: {building id: numbers}, and the summary."""
-    from django.contrib.gis.geos import MultiPolygon, Polygon
-
-    from twin.models import Building
-    from viewshed import gardens as gd
-    from viewshed.dsm import Grid, footprint_patch
-
     reach = radius_m + 2 * gd.GARDEN_DEPTH_M
     blocked = [
         p
@@ -307,9 +298,6 @@ def _gardens(
 
 
 def _landmarks():
-    from twin.models import PointOfInterest
-    from viewshed.service import Landmark
-
     return [
         Landmark(p.pk, p.name, p.slug, p.category, p.geom.x, p.geom.y, p.geom.z if p.geom.hasz else 0.0)
         for p in PointOfInterest.objects.all()
@@ -318,11 +306,6 @@ def _landmarks():
 
 def _balcony(surface: SurfaceModel, patch: Patch, rows: list[dict]) -> list[dict]:
     """The balcony tool's numbers, before and after, from the worst windows."""
-    from twin.geoid import city_frame
-    from viewshed.errors import ViewshedError
-    from viewshed.observer import Eye
-    from viewshed.service import compute_view
-
     frame, landmarks, out = city_frame(), _landmarks(), []
     factor = max(1, round(BALCONY_RESOLUTION_M / surface.grid.cell))
     for row in rows:
@@ -368,8 +351,6 @@ def compute_impact(
 ) -> dict:
     """The impact of `variant` on every window within params.radius_m: VSC before and after, BR 209 tests,
     buildings ranked by loss, the balcony numbers of the worst windows. JSON-ready."""
-    from viewshed.report_map import map_svg
-
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}

@@ -1,4 +1,5 @@
-"""Numbers read off a DSM around an observer: horizon, sky view factor, sea view, visible area, landmarks, exact line of sight.
+"""Numbers read off a DSM around an observer: horizon, sky view factor, sea view, visible area, landmarks, exact line
+of sight.
 
 Conventions shared by every function here:
 - `dsm` is a 2-D array of heights in metres, north up: row 0 is the northern
@@ -33,7 +34,8 @@ def _heights(dsm: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def _clear(dsm, y0, x0, z0, y1, x1, z1) -> bool:
-    """True when the segment (x0, y0, z0)-(x1, y1, z1), pixel units and metres, passes above every prism between its end cells."""
+    """True when the segment (x0, y0, z0)-(x1, y1, z1), pixel units and metres, passes above every prism between its
+    end cells."""
     rows, cols = dsm.shape
     r, c = int(math.floor(y0)), int(math.floor(x0))
     r_end, c_end = int(math.floor(y1)), int(math.floor(x1))
@@ -119,7 +121,8 @@ def exact_viewshed(
 
 
 def crs_to_pixel(x: float, y: float, origin: tuple[float, float], cell_size: float) -> tuple[float, float]:
-    """Continuous pixel coordinates (row, col) of CRS point (x, y) in metres; `origin` is the raster's (x_min, y_max)."""
+    """Continuous pixel coordinates (row, col) of CRS point (x, y) in metres; `origin` is the raster's
+    (x_min, y_max)."""
     return (origin[1] - y) / cell_size, (x - origin[0]) / cell_size
 
 

@@ -7,12 +7,12 @@ import time
 from django.db import models
 from django.utils import timezone
 
+from twin.models import PlanningProject
+
 
 class ImpactReportQuerySet(models.QuerySet):
     def visible_to(self, user) -> ImpactReportQuerySet:
         """Reports of the variants whose project the user may see: a draft's only to planners and admins."""
-        from twin.models import PlanningProject
-
         return self.filter(variant__project__in=PlanningProject.objects.visible_to(user))
 
 
@@ -42,6 +42,7 @@ class ImpactReport(models.Model):
         return f"Impact of {self.variant}"
 
     def is_current(self) -> bool:
+        # On call: every process loads these models, and viewshed.impact brings numba and the kernels (0.5 s).
         from viewshed.impact import Parameters, inputs_fingerprint
 
         return self.fingerprint == inputs_fingerprint(self.variant, Parameters(**self.parameters))

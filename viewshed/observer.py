@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from django.conf import settings
+from django.contrib.gis.geos import MultiPolygon, Point
 
+from twin.geoid import city_frame
+from twin.raster_sampling import RasterSampler
 from viewshed.errors import ObserverError
 
 # The eye stands this far in front of the facade (a balcony, an open window).
@@ -112,7 +116,8 @@ def facade_facing(candidates: list[Facade], azimuth_deg: float) -> Facade:
 
 
 def eye_at_facade(facade: Facade, x: float, y: float, z: float, inside, building_id=None, floor=None) -> Eye:
-    """The eye in front of `facade` near (x, y), `FACADE_OFFSET_M` out, pushed further if its cell is still the building's.
+    """The eye in front of `facade` near (x, y), `FACADE_OFFSET_M` out, pushed further if its cell is still the
+    building's.
 
     inside(x, y) -> bool: is a DSM cell centre at x, y inside the building?
     cell_centre(x, y) is applied by the caller through `inside`.
@@ -128,18 +133,16 @@ def eye_at_facade(facade: Facade, x: float, y: float, z: float, inside, building
 
 
 # --- Django side ----------------------------------------------------------------------
+# twin.models is imported in the functions below, on call: Eye and the geometry above run without Django set up
+# (the pure service, bench/viewshed.py), where the app registry is not ready.
 
 
 def _frame():
-    from twin.geoid import city_frame
-
     return city_frame()
 
 
 @lru_cache(maxsize=2)
 def _terrain_sampler(path: str, mtime_ns: int):
-    from twin.raster_sampling import RasterSampler
-
     return RasterSampler.open(path)
 
 
@@ -155,8 +158,6 @@ def ground_z(x: float, y: float) -> float:
 
 
 def _check_extent(x: float, y: float) -> None:
-    from django.conf import settings
-
     xmin, ymin, xmax, ymax = settings.JUMEAU_EXTENT
     if not (xmin <= x < xmax and ymin <= y < ymax):
         raise ObserverError(
@@ -166,7 +167,6 @@ def _check_extent(x: float, y: float) -> None:
 
 def _cell_inside(surface_grid, geometry):
     """inside(x, y) for `eye_at_facade`: is the centre of the DSM cell holding x, y in `geometry`?"""
-    from django.contrib.gis.geos import Point
 
     def inside(x: float, y: float) -> bool:
         cell = surface_grid.cell_of(x, y)
@@ -179,8 +179,6 @@ def _cell_inside(surface_grid, geometry):
 
 
 def _neighbours(x: float, y: float):
-    from django.contrib.gis.geos import Point
-
     from twin.models import Building
 
     point = Point(x, y, srid=_srid()).buffer(MAX_FACADE_OFFSET_M + 1.5)
@@ -188,15 +186,11 @@ def _neighbours(x: float, y: float):
 
 
 def _srid() -> int:
-    from django.conf import settings
-
     return settings.JUMEAU_SRID
 
 
 def _inside_any(grid, building_footprint, x: float, y: float):
     # The eye cell must be free of this building and of its neighbours (terraces, courtyards).
-    from django.contrib.gis.geos import MultiPolygon
-
     geoms = [building_footprint, *list(_neighbours(x, y))]
     union = MultiPolygon([p for g in geoms for p in g], srid=building_footprint.srid)
     return _cell_inside(grid, union)
@@ -204,8 +198,6 @@ def _inside_any(grid, building_footprint, x: float, y: float):
 
 def from_lonlat(lon: float, lat: float, eye_height: float, height_above_ground: float = 0.0) -> Eye:
     """An eye standing on open ground at WGS84 lon/lat (degrees), `eye_height` m above the ground (+ a platform)."""
-    from django.contrib.gis.geos import Point
-
     from twin.models import Building
 
     x, y = (float(v) for v in _frame().from_lonlat(lon, lat))
@@ -254,14 +246,13 @@ def from_facade(
 
 
 def from_pick(lon: float, lat: float, height: float, eye_height: float, grid, building_id: int | None = None) -> Eye:
-    """An eye at the facade point a user clicked: lon/lat (degrees) and ellipsoidal height (m, WGS84) as Cesium picks it.
+    """An eye at the facade point a user clicked: lon/lat (degrees) and ellipsoidal height (m, WGS84) as Cesium
+    picks it.
 
     The point snaps to the nearest facade of `building_id` (or of the nearest
     building within `PICK_SNAP_M`); the floor is the one whose slab is below
     the click.
     """
-    from django.contrib.gis.geos import Point
-
     from twin.models import Building
 
     frame = _frame()

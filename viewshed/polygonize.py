@@ -1,4 +1,5 @@
-"""Raster masks to simplified polygons through GDALPolygonize (ctypes on the system libgdal, the one GeoDjango loads)."""
+"""Raster masks to simplified polygons through GDALPolygonize (ctypes on the system libgdal, the one GeoDjango
+loads)."""
 
 from __future__ import annotations
 

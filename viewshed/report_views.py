@@ -14,8 +14,11 @@ from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from twin.geoid import city_frame
 from viewshed import br209
+from viewshed.daylight import UNOBSTRUCTED_VSC
 from viewshed.models import ImpactReport
+from viewshed.report_exports import windows_csv, windows_geojson
 
 # The HTML and the PDF list this many failing windows; the CSV and the GeoJSON list them all.
 LISTED_WINDOWS = 200
@@ -43,8 +46,6 @@ def _filename(report: ImpactReport, ext: str) -> str:
 
 
 def _context(report: ImpactReport, pdf: bool) -> dict:
-    from viewshed.daylight import UNOBSTRUCTED_VSC
-
     failing = report.failing("vsc_fails")
     failing.sort(key=lambda w: (not w["residential"], w["vsc_after"] - w["vsc_before"]))
     apsh_failing = report.failing("apsh_fails")
@@ -76,7 +77,7 @@ def report_html(request, variant_id: int) -> HttpResponse:
 
 @require_safe
 def report_pdf(request, variant_id: int) -> HttpResponse:
-    from weasyprint import HTML
+    from weasyprint import HTML  # on call: 1.5 s to import, for the PDF alone; the URLconf loads this module
 
     report = _report(request, variant_id)
     html = render_to_string("viewshed/impact_report.html", _context(report, True), request)
@@ -88,8 +89,6 @@ def report_pdf(request, variant_id: int) -> HttpResponse:
 
 @require_safe
 def report_csv(request, variant_id: int) -> HttpResponse:
-    from viewshed.report_exports import windows_csv
-
     report = _report(request, variant_id)
     v = report.variant
     response = HttpResponse(windows_csv(v.project.slug, v.slug, report.windows), content_type="text/csv; charset=utf-8")
@@ -99,9 +98,6 @@ def report_csv(request, variant_id: int) -> HttpResponse:
 
 @require_safe
 def report_geojson(request, variant_id: int) -> HttpResponse:
-    from twin.geoid import city_frame
-    from viewshed.report_exports import windows_geojson
-
     report = _report(request, variant_id)
     v = report.variant
     meta = {

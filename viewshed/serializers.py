@@ -15,8 +15,8 @@ class ObserverSerializer(serializers.Serializer):
         required=False,
         min_value=-200,
         max_value=9000,
-        help_text="Ellipsoidal height (WGS84, metres) of a point picked on a facade, as CesiumJS's pickPosition gives it. "
-        "With lon/lat it makes a facade pick: the point snaps to the nearest facade.",
+        help_text="Ellipsoidal height (WGS84, metres) of a point picked on a facade, as CesiumJS's pickPosition "
+        "gives it. With lon/lat it makes a facade pick: the point snaps to the nearest facade.",
     )
     height_above_ground = serializers.FloatField(
         required=False,
@@ -99,13 +99,16 @@ class LandmarkSeenSerializer(serializers.Serializer):
 class ViewNumbersSerializer(serializers.Serializer):
     visible_area_m2 = serializers.FloatField(help_text="Planimetric area of the visible surface within the radius.")
     sea_share_of_azimuths = serializers.FloatField(
-        help_text="Share (0..1) of the azimuths in the field of view (360°, or 180° at a facade) over which sea is seen."
+        help_text=(
+            "Share (0..1) of the azimuths in the field of view (360°, or 180° at a facade) over which sea is seen."
+        )
     )
     sea_solid_angle_sr = serializers.FloatField(help_text="Solid angle of the visible sea, steradians.")
     sky_view_factor = serializers.FloatField(help_text="0..1; the building behind a facade counts as a wall.")
     horizon_deg = serializers.ListField(
         child=serializers.FloatField(allow_null=True),
-        help_text="Horizon elevation angle, degrees, for azimuths 0, 1, ... 359° clockwise from north; null behind the facade.",
+        help_text="Horizon elevation angle, degrees, for azimuths 0, 1, ... 359° clockwise from north; null behind "
+        "the facade.",
     )
     landmarks = LandmarkSeenSerializer(many=True)
     visible_geojson = serializers.JSONField(

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from viewshed.shadow import grid_azimuth
+from viewshed.sun import sun_positions
+
 # Sun positions every this many minutes through a year; against 5-minute steps, the demo city's windows
 # around variant B moved by at most 0.66 points of APSH (0.37 of winter hours).
 STEP_MINUTES = 20
@@ -35,9 +38,6 @@ def sun_year(
 
     grid_north_deg: grid azimuth of true north there (degrees), to turn true azimuths into the grid's.
     """
-    from viewshed.shadow import grid_azimuth
-    from viewshed.sun import sun_positions
-
     start = np.datetime64(f"{year}-01-01T00:00:00", "s")
     n = int((np.datetime64(f"{year + 1}-01-01T00:00:00", "s") - start) / np.timedelta64(step_minutes * 60, "s"))
     # Each position stands for the middle of its step.

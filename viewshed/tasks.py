@@ -8,6 +8,8 @@ from celery import shared_task
 from django.conf import settings
 
 from twin.jobs import exclusive, reporter
+from twin.models import ProjectVariant
+from viewshed.models import ImpactReport
 
 
 @shared_task(
@@ -18,6 +20,7 @@ from twin.jobs import exclusive, reporter
 )
 def build_dsm(self, force: bool = False) -> dict:
     """Bring the DSM under VAR_DIR/dsm in line with the buildings and terrain (patched where syncs changed)."""
+    # On call: every process loads this module (jumeau.rebuilds, at ready()), and viewshed.dsm brings numba (0.35 s).
     from viewshed.dsm import SurfaceCache, dsm_dir, ensure_surface
 
     started = time.perf_counter()
@@ -45,9 +48,7 @@ def build_dsm(self, force: bool = False) -> dict:
 def impact_reports(self, variant_ids: list[int] | None = None, force: bool = False) -> dict:
     """Bring the stored BR 209 impact report of each project variant (or of `variant_ids`) in line with its inputs:
     a report whose variant, surrounding buildings and terrain did not change is kept (viewshed/models.py)."""
-    from twin.models import ProjectVariant
     from viewshed.dsm import ensure_surface
-    from viewshed.models import ImpactReport
 
     variants = ProjectVariant.objects.select_related("project").exclude(footprint=None).order_by("pk")
     if variant_ids is not None:

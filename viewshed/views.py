@@ -1,4 +1,6 @@
-"""POST /api/viewshed/: the view from a balcony, before and after a project. Observer positions are never logged nor kept."""
+"""POST /api/viewshed/: the view from a balcony, before and after a project.
+
+Observer positions are never logged nor kept."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+import numpy as np
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -18,8 +21,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from twin.geoid import city_frame
+from twin.models import Building, PlanningProject, PointOfInterest, ProjectVariant
+from viewshed import observer as obs
 from viewshed import serializers
 from viewshed.errors import ComputationTimeout, ObserverError, SurfaceModelError, SurfaceModelMissing
+from viewshed.observer import Eye
 from viewshed.slots import Slots
 
 # Names and types only: an exception message could carry a position.
@@ -55,10 +62,9 @@ def _computations() -> tuple[Slots, ThreadPoolExecutor]:
 
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel on a tiny synthetic city, once per process."""
-    import numpy as np
-
+    # The numba modules (dsm, service, kernel: 0.6 s to import) load on call, here and below: the URLconf loads
+    # this module in every process, and a process that never draws a view never pays for them.
     from viewshed.dsm import Grid, SurfaceModel, footprint_patch
-    from viewshed.observer import Eye
     from viewshed.service import Landmark, compute_view
 
     try:
@@ -240,9 +246,6 @@ def _pick_threads() -> None:
 
 def _prepare(request, args: dict):
     """Everything that needs the database, done in the request's thread; returns the pure computation."""
-    from twin.geoid import city_frame
-    from twin.models import Building, PlanningProject, PointOfInterest, ProjectVariant
-    from viewshed import observer as obs
     from viewshed.dsm import published_surface, variant_patch
     from viewshed.service import Landmark, compute_view
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -51,8 +52,6 @@ def detect(path: str | os.PathLike[str]) -> type[Format]:
 
 def _load() -> None:
     # Importing the modules registers their classes; done lazily so that `import gis_sync.formats` is cheap.
-    import importlib
-
     for module in MODULES:
         importlib.import_module(f"gis_sync.formats.{module}")
 

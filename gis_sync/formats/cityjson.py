@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
@@ -22,8 +23,6 @@ PART_TYPES = {"BuildingPart", "BuildingInstallation", "BuildingConstructiveEleme
 
 
 def _moved(xy, src: int, dst: int):
-    import numpy as np
-
     xs, ys = crs_mod.transform_xy(xy[:, 0], xy[:, 1], src, dst)  # the same operation as the 3D vertices
     return np.column_stack([xs, ys])
 
@@ -214,8 +213,6 @@ class CityJSONFormat(Format):
     ) -> tuple[set[int], set[str]]:
         """(indices of vertices with a non-finite or out-of-range coordinate, ids of the CityObjects using them);
         each such object is a feature error, found before anything is read into records."""
-        import numpy as np
-
         bad = {int(i) for i in validation.bad_rows(np.array(verts, dtype=float))}
         if not bad:
             return bad, set()

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import numpy as np
+import pygltflib
 from django.conf import settings
 
 from gis_sync import validation
@@ -61,8 +62,6 @@ class GltfFormat(Format):
         return super().sniff(path, head)
 
     def _scan(self, path: Path, opts: ReadOptions, report: ReadReport) -> list[Any]:
-        import pygltflib
-
         if opts.placement is None:
             raise PlacementError("a glTF model is drawn in local coordinates and needs a placement")
         try:

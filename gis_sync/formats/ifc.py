@@ -30,6 +30,8 @@ def _dms(value: Any) -> float | None:
 def placement_from_ifc(model: Any, storage_srid: int, report: ReadReport) -> Placement | None:
     """IfcMapConversion (IFC4) first, then IfcSite's RefLatitude/RefLongitude/RefElevation with the model's
     TrueNorth; None when the file has neither. Vertices must then be in metres, world coordinates."""
+    # ifcopenshell is imported where an IFC file is read, in this module's functions: it takes 0.3-0.5 s to import
+    # and every sync loads all the format modules (formats._load), whatever the file.
     import ifcopenshell.util.unit
 
     unit = float(ifcopenshell.util.unit.calculate_unit_scale(model))  # metres per project length unit
@@ -208,8 +210,8 @@ class IfcFormat(Format):
             if opts.placement is None:
                 raise PlacementError(
                     "the IFC model has neither IfcMapConversion nor IfcSite reference latitude/longitude",
-                    advice=f"pass a placement: origin x, y in EPSG:{opts.storage_srid}, rotation in degrees and elevation "
-                    "in metres",
+                    advice=f"pass a placement: origin x, y in EPSG:{opts.storage_srid}, rotation in degrees and "
+                    "elevation in metres",
                 )
             placement = opts.placement
         elif opts.placement is not None:

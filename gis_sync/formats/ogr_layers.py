@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from django.contrib.gis.gdal import DataSource, GDALException
 from django.utils.encoding import DjangoUnicodeDecodeError
@@ -266,14 +267,10 @@ class FeatureGeometry:
 
 
 def _xyz(xyz, src: int, dst: int):
-    import numpy as np
-
     return np.column_stack(crs_mod.to_storage(xyz[:, 0], xyz[:, 1], xyz[:, 2], src, dst))
 
 
 def _xy(xy, src: int, dst: int):
-    import numpy as np
-
     xs, ys = crs_mod.transform_xy(xy[:, 0], xy[:, 1], src, dst)
     return np.column_stack([xs, ys])
 

@@ -29,6 +29,8 @@ class PointCloudFormat(Format):
         return 95 if head[:4] == b"LASF" else 0
 
     def _scan(self, path: Path, opts: ReadOptions, report: ReadReport) -> list[Any]:
+        # Imported here, not at the top: laspy takes about 0.5 s to import and every sync loads all the format
+        # modules (formats._load), whatever the file.
         import laspy
 
         las_header.check_counts(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import shapely
 
 from gis_sync import crs as crs_mod
-from gis_sync.errors import CodeListError, EmptySourceError, GeometryError, SyncError
+from gis_sync.errors import CodeListError, EmptySourceError, FieldValueError, GeometryError, SyncError
 from gis_sync.formats import register
 from gis_sync.formats.base import Format, ReadOptions
 from gis_sync.formats.ogr_layers import (
@@ -139,8 +140,6 @@ class RaepaFormat(Format):
             return 90  # table names sit in the first pages of the SQLite file
         if path.suffix.lower() == ".gpkg":
             try:
-                import sqlite3
-
                 with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
                     names = {r[0].lower() for r in db.execute("SELECT table_name FROM gpkg_contents")}
                 return 90 if names & set(LAYERS) else 0
@@ -247,8 +246,6 @@ class RaepaFormat(Format):
             attributes=feature_attributes(feature),
         )
         if diameter is not None and diameter <= 0:
-            from gis_sync.errors import FieldValueError
-
             raise FieldValueError(f"diameter {diameter} mm is not positive", feature_id=fid, field="diametre")
         length = geom.length
         inverse = (

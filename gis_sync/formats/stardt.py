@@ -16,6 +16,7 @@ from gis_sync import validation, xml_safe, xml_schema
 from gis_sync.errors import (
     CodeListError,
     CRSError,
+    EmptySourceError,
     FieldValueError,
     FormatError,
     GeometryError,
@@ -606,8 +607,6 @@ class _State:
     def finish(self) -> list[Any]:
         report = self.report
         if report.members == 0:
-            from gis_sync.errors import EmptySourceError
-
             raise EmptySourceError("the StaR-DT file has no member", file=str(self.path))
         for srid, ext in self.extent.items():
             crs_mod.check_area_of_use(srid, ext, file=str(self.path))

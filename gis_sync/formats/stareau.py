@@ -12,6 +12,7 @@ com_type_reseau.csv, com_precision.csv) and the guide `aide/book/Modèle/Assaini
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -222,8 +223,6 @@ class StarEauFormat(Format):
             return 90 if path.stem.lower() in LAYERS else 0
         if path.suffix.lower() == ".gpkg":
             try:
-                import sqlite3
-
                 with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
                     names = {r[0].lower() for r in db.execute("SELECT table_name FROM gpkg_contents")}
                 return 90 if names & set(SEGMENT_LAYERS) else (85 if names & LAYERS else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -38,8 +39,6 @@ def plan(records: list[Any], *, as_project: bool = False) -> list[tuple[str, lis
 
 
 def get(name: str) -> Writer:
-    import importlib
-
     return importlib.import_module(f"gis_sync.writers.{name}").write
 
 

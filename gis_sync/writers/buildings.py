@@ -13,6 +13,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from gis_sync.errors import GeometryError
 from gis_sync.records import BuildingRecord
 from gis_sync.writers.base import Row, WriteContext, WriteResult, sync_rows
+from twin.models import Building
 
 LAYER = "buildings"
 STOREY_HEIGHT_M = 3.0
@@ -22,8 +23,6 @@ NAME_FIELDS = ("name", "nom", "NOM", "toponyme", "TOPONYME")
 
 
 def write(records: list[BuildingRecord], ctx: WriteContext) -> WriteResult:
-    from twin.models import Building
-
     soft: Counter = Counter()
     rows = [_row(r, ctx, soft) for r in records]
     for message, count in soft.items():
@@ -34,8 +33,6 @@ def write(records: list[BuildingRecord], ctx: WriteContext) -> WriteResult:
 
 
 def _row(rec: BuildingRecord, ctx: WriteContext, soft: Counter) -> Row:
-    from twin.models import Building
-
     # Shapely here, GEOS objects only for rows that get written: Django's GEOS calls cost ~0.4 ms a building.
     footprint = shapely.from_wkt(rec.footprint_wkt)
     if footprint.geom_type == "Polygon":

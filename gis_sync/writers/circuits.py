@@ -7,14 +7,13 @@ from django.utils.text import slugify
 from gis_sync.errors import FieldValueError
 from gis_sync.records import CircuitRecord
 from gis_sync.writers.base import WriteContext, WriteResult
+from twin.models import CircuitStop, PointOfInterest, SourcedModel, WalkingCircuit
 
 
 def write(records: list[CircuitRecord], ctx: WriteContext) -> WriteResult:
     """Circuits keyed by (source key, source id) with a content hash: a second delivery creates, updates and
     deletes exactly the circuits that changed. A new circuit is published; an unchanged one keeps the published
     flag an editor may have set since."""
-    from twin.models import CircuitStop, PointOfInterest, SourcedModel, WalkingCircuit
-
     by_name = {p.name.casefold(): p for p in PointOfInterest.objects.all()}
     existing = {c.source_id: c for c in WalkingCircuit.objects.filter(source_key=ctx.source_key)}
     result = WriteResult()
@@ -79,14 +78,10 @@ def write(records: list[CircuitRecord], ctx: WriteContext) -> WriteResult:
 
 def _adoptable(rec: CircuitRecord):
     """A circuit written by an import from before circuits kept their source: no source key, slug of this id."""
-    from twin.models import WalkingCircuit
-
     return WalkingCircuit.objects.filter(slug=slugify(rec.source_id)[:50], source_key="", source_id="").first()
 
 
 def _free_slug(rec: CircuitRecord, ctx: WriteContext) -> str:
-    from twin.models import WalkingCircuit
-
     slug = slugify(rec.source_id)[:50] or slugify(rec.name)[:50]
     if WalkingCircuit.objects.filter(slug=slug).exists():
         slug = slugify(f"{rec.source_id} {ctx.source_key}")[:50]

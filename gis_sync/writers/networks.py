@@ -11,6 +11,7 @@ from django.contrib.gis.geos import LineString, Point
 
 from gis_sync.records import NetworkNodeRecord, NetworkSegmentRecord
 from gis_sync.writers.base import Row, WriteContext, WriteResult, box_of, sync_rows
+from twin.models import DepthObservation, Network, NetworkNode, NetworkOperator, NetworkSegment, NetworkType
 
 LAYER = "networks"
 UNKNOWN_OPERATOR = "Exploitant non renseigné"
@@ -35,8 +36,6 @@ class NetworkResolver:
         self.file_network = {t: next(iter(names)) for t, names in named.items() if len(names) == 1}
 
     def network_id(self, operator: str | None, network_type: str | None, file_network: str | None) -> int:
-        from twin.models import Network, NetworkOperator, NetworkType
-
         opts = self.ctx.options
         op_name = (operator or opts.get("operator") or "").strip()
         if not op_name:
@@ -64,8 +63,6 @@ class NetworkResolver:
 
 
 def write(records: list[Any], ctx: WriteContext) -> WriteResult:
-    from twin.models import DepthObservation, NetworkNode, NetworkSegment
-
     resolver = NetworkResolver(ctx, records)
     soft: Counter = Counter()
     segments = [_segment_row(r, ctx, resolver, soft) for r in records if isinstance(r, NetworkSegmentRecord)]
@@ -103,8 +100,6 @@ def write(records: list[Any], ctx: WriteContext) -> WriteResult:
 
 
 def _segment_row(rec: NetworkSegmentRecord, ctx: WriteContext, resolver: NetworkResolver, soft: Counter) -> Row:
-    from twin.models import NetworkSegment
-
     xy = [(float(c[0]), float(c[1])) for c in rec.coords]
     length = sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(xy, xy[1:]))
     observations = [
@@ -170,8 +165,6 @@ def _segment_row(rec: NetworkSegmentRecord, ctx: WriteContext, resolver: Network
 
 
 def _node_row(rec: NetworkNodeRecord, ctx: WriteContext, resolver: NetworkResolver, soft: Counter) -> Row:
-    from twin.models import NetworkNode
-
     x, y, *rest = _point_coords(rec.geometry_wkt)
     z = rec.z if rec.z is not None else (rest[0] if rest else None)
     if rec.z_kind in ("cover", "top") or z is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import laspy
 import numpy as np
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
@@ -18,14 +19,13 @@ from gis_sync import crs as crs_mod
 from gis_sync.records import PointCloudRecord
 from gis_sync.writers.base import WriteContext, WriteResult, outside
 from gis_sync.writers.terrain import file_digest
+from twin.models import PointCloud
 
 LAYER_PREFIX = "pointcloud-"
 CHUNK = 1_000_000
 
 
 def write(records: list[PointCloudRecord], ctx: WriteContext) -> WriteResult:
-    from twin.models import PointCloud
-
     result = WriteResult()
     for rec in records:
         source = Path(rec.file_path)
@@ -82,8 +82,6 @@ def to_storage_las(
     """Rewrite source (in srid, z in z_unit_m metres a unit) as target in the storage CRS with orthometric metres.
 
     Returns the (minx, miny, maxx, maxy) box in the storage CRS and the height range (m)."""
-    import laspy
-
     partial = target.with_name(target.name + ".part")
     lo = np.full(3, np.inf)
     hi = np.full(3, -np.inf)

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from gis_sync.errors import FieldValueError, WriteError
 from gis_sync.records import PoiRecord
 from gis_sync.writers.base import WriteContext, WriteResult, outside
+from twin.models import PointOfInterest, SourcedModel
 
 GROUND_FIELDS = ("ground_altitude_ngf", "ground_z", "altitude_sol", "z_sol")
 HEIGHT_FIELDS = ("height_above_ground", "target_height", "hauteur")
@@ -22,8 +23,6 @@ DESCRIPTION_FIELDS = ("description", "description_fr", "desc")
 def write(records: list[PoiRecord], ctx: WriteContext) -> WriteResult:
     """Points of interest keyed by (source key, source id) with a content hash: a second delivery creates, updates
     and deletes exactly what changed. Their slug comes from the name (circuits and routes name them)."""
-    from twin.models import PointOfInterest, SourcedModel
-
     result = WriteResult()
     soft: Counter = Counter()
     existing = {p.source_id: p for p in PointOfInterest.objects.filter(source_key=ctx.source_key)}

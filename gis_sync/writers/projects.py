@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import mapbox_earcut
 import numpy as np
 import shapely
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils.text import slugify
 from gis_sync.errors import GeometryError
 from gis_sync.records import BuildingRecord, MeshPart, ProjectModelRecord
 from gis_sync.writers.base import WriteContext, WriteResult, outside
+from twin.models import PlanningProject, ProjectVariant
 
 # Footprints are for maps and the DSM, not for survey: 5 cm simplification keeps them small.
 FOOTPRINT_TOLERANCE_M = 0.05
@@ -63,8 +65,6 @@ def footprint_of(vertices: np.ndarray, faces: np.ndarray) -> shapely.Geometry:
 
 def parts_from_buildings(records: list[BuildingRecord]) -> list[MeshPart]:
     """Triangles of CityJSON buildings (LOD2 surfaces), for a project delivered as CityJSON."""
-    import mapbox_earcut
-
     parts = []
     for rec in records:
         verts: list[tuple[float, float, float]] = []
@@ -112,8 +112,6 @@ def write(records: list[Any], ctx: WriteContext) -> WriteResult:
 
 
 def _variant(rec: ProjectModelRecord, ctx: WriteContext) -> WriteResult:
-    from twin.models import PlanningProject, ProjectVariant
-
     opts = ctx.options
     result = WriteResult()
     project_name = str(opts.get("project") or Path(rec.file_path).stem)[:200]

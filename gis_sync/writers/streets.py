@@ -7,11 +7,13 @@ from collections import Counter
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.contrib.gis.geos import LineString
 
 from gis_sync.errors import GeometryError
 from gis_sync.records import StreetRecord
 from gis_sync.writers.base import Row, WriteContext, WriteResult, sync_rows
+from twin.models import StreetSegment
 
 # Streets have no tile layer of their own: they feed the pedestrian graph, not the tiler.
 LAYER = None
@@ -28,10 +30,6 @@ def kind_of(nature: str | None) -> str:
 
 
 def write(records: list[StreetRecord], ctx: WriteContext) -> WriteResult:
-    from django.conf import settings
-
-    from twin.models import StreetSegment
-
     soft: Counter = Counter()
     rows = [_row(r, ctx, soft) for r in records]
     for message, count in soft.items():
@@ -42,8 +40,6 @@ def write(records: list[StreetRecord], ctx: WriteContext) -> WriteResult:
 
 
 def _row(rec: StreetRecord, ctx: WriteContext, soft: Counter) -> Row:
-    from twin.models import StreetSegment
-
     geom = shapely.from_wkt(rec.geometry_wkt)
     if geom.geom_type == "MultiLineString":
         if len(geom.geoms) != 1:

@@ -10,10 +10,12 @@ from django.conf import settings
 from django.contrib.gis.gdal import GDALException, GDALRaster
 from django.contrib.gis.geos import Polygon
 
+from gis_sync import crs as crs_mod
 from gis_sync.errors import FormatError
 from gis_sync.records import TerrainRecord
 from gis_sync.writers.base import WriteContext, WriteResult, outside
 from gis_sync.writers.terrain_warp import warp_to_storage
+from twin.models import Terrain
 
 LAYER = "terrain"
 
@@ -27,8 +29,6 @@ def file_digest(path: Path) -> str:
 
 
 def write(records: list[TerrainRecord], ctx: WriteContext) -> WriteResult:
-    from twin.models import Terrain
-
     result = WriteResult()
     for rec in records:
         digest = file_digest(Path(rec.raster_path))
@@ -95,6 +95,4 @@ def _owned_copy(source: Path, target: Path, srid: int, ctx: WriteContext) -> GDA
 
 def _in_storage(srid, storage_srid: int) -> bool:
     """A compound CRS that is the storage CRS with its own height system (EPSG:5698 for Lambert-93)."""
-    from gis_sync import crs as crs_mod
-
     return crs_mod.crs_for(srid) == crs_mod.storage_crs(storage_srid)

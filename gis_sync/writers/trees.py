@@ -6,10 +6,12 @@ import math
 from collections import Counter
 
 import shapely
+from django.conf import settings
 from django.contrib.gis.geos import Point
 
 from gis_sync.records import TreeRecord
 from gis_sync.writers.base import Row, WriteContext, WriteResult, sync_rows
+from twin.models import Tree
 
 # Trees have no tile layer (a tile build reads every change-log layer as one to build): they feed the shade
 # job, which compares the trees a table was cast with to the current ones (Tree.objects.fingerprint) on its
@@ -18,10 +20,6 @@ LAYER = None
 
 
 def write(records: list[TreeRecord], ctx: WriteContext) -> WriteResult:
-    from django.conf import settings
-
-    from twin.models import Tree
-
     soft: Counter = Counter()
     rows = [_row(r, ctx, soft) for r in records]
     for message, count in soft.items():
@@ -30,8 +28,6 @@ def write(records: list[TreeRecord], ctx: WriteContext) -> WriteResult:
 
 
 def _row(rec: TreeRecord, ctx: WriteContext, soft: Counter) -> Row:
-    from twin.models import Tree
-
     point = shapely.from_wkt(rec.geometry_wkt)
     x, y = float(point.x), float(point.y)
     ground = rec.ground_z

@@ -79,9 +79,12 @@ def write_gas(streets: StreetNetwork, terrain: Terrain, path: Path, seed: int) -
                 alt = terrain.height_at(x, y) - depth
                 members.append(
                     f'\t<star-dt:member>\n\t\t<star-dt:PointLeveOuvrageReseau gml:id="{lid}" {_NS}>\n'
-                    f'\t\t\t<star-dt:geometrie>\n\t\t\t\t<gml:Point gml:id="{lid}-0" srsName="EPSG:2154" srsDimension="2">\n'
+                    "\t\t\t<star-dt:geometrie>\n"
+                    f'\t\t\t\t<gml:Point gml:id="{lid}-0" srsName="EPSG:2154" srsDimension="2">\n'
                     f"\t\t\t\t\t<gml:pos>{x:.3f} {y:.3f}</gml:pos>\n\t\t\t\t</gml:Point>\n\t\t\t</star-dt:geometrie>\n"
-                    f"\t\t\t<star-dt:horodatage>{2015 + point_no % 9}-0{1 + point_no % 9}-1{point_no % 9}</star-dt:horodatage>\n"
+                    "\t\t\t<star-dt:horodatage>"
+                    f"{2015 + point_no % 9}-0{1 + point_no % 9}-1{point_no % 9}"
+                    "</star-dt:horodatage>\n"
                     f"\t\t\t<star-dt:numeroPoint>M{point_no:04d}</star-dt:numeroPoint>\n"
                     f"\t\t\t<star-dt:precisionXY>{int(rng.integers(2, 10))}</star-dt:precisionXY>\n"
                     f"\t\t\t<star-dt:precisionZ>{int(rng.integers(2, 10))}</star-dt:precisionZ>\n"
@@ -106,10 +109,12 @@ def write_gas(streets: StreetNetwork, terrain: Terrain, path: Path, seed: int) -
             f"\t\t\t<star-dt:valideDe>{year}-01-01</star-dt:valideDe>\n"
             "\t\t\t<star-dt:positionVerticale>underground</star-dt:positionVerticale>\n"
             "\t\t\t<star-dt:miseAJour>2024-09-30</star-dt:miseAJour>\n"
-            f'\t\t\t<star-dt:geometrie>\n\t\t\t\t<gml:LineString gml:id="{pid}-0" srsName="EPSG:2154" srsDimension="2">\n'
+            "\t\t\t<star-dt:geometrie>\n"
+            f'\t\t\t\t<gml:LineString gml:id="{pid}-0" srsName="EPSG:2154" srsDimension="2">\n'
             f"\t\t\t\t\t<gml:posList>{_pos(xy)}</gml:posList>\n\t\t\t\t</gml:LineString>\n\t\t\t</star-dt:geometrie>\n"
             f'\t\t\t<star-dt:typeElement xlink:href="{_INSPIRE}/UtilityDeliveryTypeValue/distribution"/>\n'
-            f'\t\t\t<star-dt:profondeurMinReg uom="urn:ogc:def:uom:OGC:1.0:metre">{depth:.2f}</star-dt:profondeurMinReg>\n'
+            '\t\t\t<star-dt:profondeurMinReg uom="urn:ogc:def:uom:OGC:1.0:metre">'
+            f"{depth:.2f}</star-dt:profondeurMinReg>\n"
             f'\t\t\t<star-dt:materiau xlink:href="{_INSPIRE}/PipeMaterialTypeValue/{material}"/>\n'
             "\t\t\t<star-dt:hierarchie>reseau</star-dt:hierarchie>\n"
             f"\t\t\t<star-dt:commentaire>{escape(by_id[tree.edge[child]['id']].name)}</star-dt:commentaire>\n"

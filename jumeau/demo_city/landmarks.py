@@ -241,7 +241,9 @@ CIRCUITS = [
         "name_en": "Old Antibes and its ramparts",
         "duration_min": 90,
         "description": "Du port Vauban aux remparts de la Promenade Amiral de Grasse, par le marché et le château.",
-        "description_en": "From Port Vauban to the ramparts of the Promenade Amiral de Grasse, via the market and the castle.",
+        "description_en": (
+            "From Port Vauban to the ramparts of the Promenade Amiral de Grasse, via the market and the castle."
+        ),
         "stops": [
             {"landmark": "Port Vauban", "text": "Les yachts du quai des Milliardaires et, au nord, le Fort Carré."},
             {"landmark": "Porte Marine", "text": "On entre dans la vieille ville par la porte des remparts."},

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+
+# GeoDjango's GDAL wrapper, not a GDAL bundled in a wheel: one GDAL/PROJ per process
+# (SpatiaLite loads the system PROJ globally, and a second copy crashes the process).
+from django.contrib.gis.gdal import GDALRaster
 from scipy import ndimage
 
 from .coastline import Coastline
@@ -118,10 +122,6 @@ def build_terrain(coast: Coastline, seed: int) -> Terrain:
 
 def write_terrain(terrain: Terrain, path: Path) -> Path:
     """terrain.tif: tiled, deflate-compressed float32 GeoTIFF, EPSG:2154, heights NGF-IGN69."""
-    # GeoDjango's GDAL wrapper, not a GDAL bundled in a wheel: one GDAL/PROJ per process
-    # (SpatiaLite loads the system PROJ globally, and a second copy crashes the process).
-    from django.contrib.gis.gdal import GDALRaster
-
     h, w = terrain.heights.shape
     t = terrain.transform
     raster = GDALRaster(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.tiles import buildings, insert_buildings
 from tests.jobs.conftest import start_worker, worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,27 +27,6 @@ def _files(folder: Path, version: str) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
-
-
-def _load_city(n: int) -> None:
-    from django.contrib.gis.geos import GEOSGeometry
-
-    from bench.tiles import buildings
-    from twin.models import Building
-
-    Building.objects.bulk_create(
-        Building(
-            source_key="bench",
-            source_id=sid,
-            footprint=GEOSGeometry(wkt, srid=2154),
-            ground_z=gz,
-            roof_z=rz,
-            storeys=st,
-            use="Résidentiel",
-            year=1970,
-        )
-        for sid, wkt, gz, rz, st in buildings(n)
-    )
 
 
 def _rows(name: str, since) -> dict[str, int]:
@@ -91,7 +71,7 @@ def test_a_worker_killed_mid_build_leaves_the_published_tiles_and_the_build_is_r
     root = folders["tiles"] / ".builds" / "buildings"
     second = None
     try:
-        _load_city(BUILDINGS)
+        insert_buildings(buildings(BUILDINGS))
         build_layer.apply_async(("buildings",), {"parts": 4}, queue=queue)
         _wait(lambda: current_version(folders["tiles"], "buildings"), "the first build published", 50, first.log)
         before = current_version(folders["tiles"], "buildings")

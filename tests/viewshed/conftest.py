@@ -1,4 +1,5 @@
-"""A small seaside city for the viewshed: a terrain GeoTIFF written here, buildings, a project and landmarks in the test DB."""
+"""A small seaside city for the viewshed: a terrain GeoTIFF written here, buildings, a project and landmarks in the
+test DB."""
 
 from __future__ import annotations
 

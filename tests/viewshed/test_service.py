@@ -1,4 +1,5 @@
-"""The numbers of a view on synthetic surfaces with known answers: a plane, a wall, a street canyon, a tower before the sea."""
+"""The numbers of a view on synthetic surfaces with known answers: a plane, a wall, a street canyon, a tower before
+the sea."""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from gis_sync.errors import SyncError
+from gis_sync.importer import import_path
+from gis_sync.models import SyncRun
 
 
 def parse_option(text: str) -> tuple[str, object]:
@@ -61,15 +63,11 @@ class Command(BaseCommand):
         allow_approximate: float | None = None,
         **options,
     ) -> None:
-        from gis_sync.importer import import_path
-
         opts = dict(parse_option(o) for o in option)
         if kind:
             opts["kind"] = kind
         if allow_approximate is not None:
             opts["allow_approximate"] = allow_approximate
-        from gis_sync.models import SyncRun
-
         try:
             # The run prints its own summary, warnings and rejections, once.
             import_path(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from gis_sync.errors import SyncError
+from gis_sync.models import Source, SyncRun
 from twin.progress import Meter
 
 
@@ -26,8 +27,6 @@ class Command(BaseCommand):
     def handle(
         self, *args, keys: list[str], all: bool, verbosity: int, allow_approximate: float | None = None, **options
     ) -> None:
-        from gis_sync.models import Source, SyncRun
-
         if all == bool(keys):
             raise CommandError("name the sources to sync (sync KEY [KEY...]) or pass --all, not both")
         if all:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gis_sync.models import where
+from gis_sync.models import SyncRun, where
 
 
 class Command(BaseCommand):
@@ -17,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("run", metavar="RUN", help="sync run number (as `sync` prints it) or a source key")
 
     def handle(self, *args, run: str, **options) -> None:
-        from gis_sync.models import SyncRun
-
         found = (
             SyncRun.objects.filter(pk=int(run)).first()
             if run.isdigit()

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from gis_sync.errors import SyncError
+from jumeau.demo_loader import load_demo
 from viewshed.errors import SurfaceModelError
 
 
@@ -17,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-tiles", action="store_true", help="Skip the tile builds.")
 
     def handle(self, *args, seed: int, no_tiles: bool, **options):
-        from jumeau.demo_loader import load_demo
-
         try:
             load_demo(seed=seed, tiles=not no_tiles, progress=lambda msg: self.stdout.write(msg))
         except SurfaceModelError as exc:

@@ -4,6 +4,7 @@ Celery worker process beside it for syncs and builds (stopped with the server)."
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import socket
@@ -11,8 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from jumeau.asgi import on_server_start
+from realtime.asgi_server import uvicorn_config
+from realtime.feed_simulator import serve
+from realtime.gtfs_import import demo_schedule
+from realtime.worker import FeedWorker
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -28,8 +36,6 @@ def _port_is_free(host: str, port: int) -> bool:
 def _stop_with_parent() -> None:
     """In the child before exec: SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG; elsewhere a no-op)."""
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
     except (OSError, AttributeError):
         pass
@@ -123,9 +129,6 @@ class Command(BaseCommand):
             process.wait()
 
     def _start_simulator(self, host: str):
-        from realtime.feed_simulator import serve
-        from realtime.gtfs_import import demo_schedule
-
         schedule = demo_schedule()
         if schedule is None:
             raise CommandError(
@@ -137,24 +140,16 @@ class Command(BaseCommand):
         return server, url
 
     async def _serve(self, host: str, port: int, feed_url: str | None, interval: float) -> None:
-        import uvicorn
-
-        from realtime.asgi_server import uvicorn_config
-
         config = uvicorn_config(
             "jumeau.asgi:application", host, port, log_level=os.getenv("LOG_LEVEL", "warning").lower()
         )
         server = uvicorn.Server(config)
         config.load()  # import the app now, so that pacing freezes it with the rest of what lives forever
-        from jumeau.asgi import on_server_start
-
         on_server_start()  # the lifespan is off here: pacing, and the walk graph built before the first walk
         stop = asyncio.Event()
         worker_task = None
         if feed_url:
             # With the in-memory channel layer the worker must live in the process that holds the sockets.
-            from realtime.worker import FeedWorker
-
             worker_task = asyncio.create_task(FeedWorker(feed_url, interval_s=interval).run(stop))
         try:
             await server.serve()

@@ -6,7 +6,13 @@ import getpass
 import os
 import sys
 
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from twin.roles import GRANTS, UnknownRole, check, grant
 
 PASSWORD_ENV = "JUMEAU_NEW_USER_PASSWORD"
 
@@ -32,13 +38,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username: str, roles: list[str], email: str, set_password: bool, **options):
-        from django.contrib.auth.models import User
-        from django.contrib.auth.password_validation import validate_password
-        from django.core.exceptions import ValidationError
-        from django.db import transaction
-
-        from twin.roles import GRANTS, UnknownRole, check, grant
-
         try:
             check(roles)  # before asking for a password
         except UnknownRole as exc:

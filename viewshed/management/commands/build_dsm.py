@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from viewshed.dsm import SurfaceCache, dsm_dir, ensure_surface
 from viewshed.errors import SurfaceModelError
 
 
 class Command(BaseCommand):
-    help = "Build the 1 m surface model (terrain + buildings) under VAR_DIR/dsm; only changed areas when syncs recorded them."
+    help = (
+        "Build the 1 m surface model (terrain + buildings) under VAR_DIR/dsm; only changed areas when syncs "
+        "recorded them."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Rebuild everything even if the cache is current.")
 
     def handle(self, *args, force: bool, **options):
-        from viewshed.dsm import SurfaceCache, dsm_dir, ensure_surface
-
         try:
             surface = ensure_surface(progress=self.stdout.write, force=force)
         except SurfaceModelError as exc:

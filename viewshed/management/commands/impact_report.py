@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.core.management.base import BaseCommand, CommandError
 
+from twin.models import ProjectVariant
+from viewshed.dsm import ensure_surface
 from viewshed.errors import ViewshedError
+from viewshed.impact import Parameters
+from viewshed.models import ImpactReport
 
 
 class Command(BaseCommand):
@@ -20,13 +26,6 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Compute again even if the inputs did not change.")
 
     def handle(self, *args, variants: list[int], radius: float | None, spacing: float | None, force: bool, **options):
-        from dataclasses import replace
-
-        from twin.models import ProjectVariant
-        from viewshed.dsm import ensure_surface
-        from viewshed.impact import Parameters
-        from viewshed.models import ImpactReport
-
         qs = ProjectVariant.objects.select_related("project").order_by("pk")
         if variants:
             qs = qs.filter(pk__in=variants)
