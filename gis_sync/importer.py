@@ -213,7 +213,7 @@ def _write(
 
 def _record_dirty(run: SyncRun, total: writers.WriteResult) -> None:
     """One change-log entry per layer the run changed (tiles and the surface model read them), and their union
-    on the run."""
+    on the run; the run's dirty layers also name the changed data without a layer (WriteResult.stale)."""
     areas, entries = [], []
     for layer, boxes in sorted(total.dirty.items()):
         area = merge_boxes(boxes)
@@ -228,6 +228,9 @@ def _record_dirty(run: SyncRun, total: writers.WriteResult) -> None:
             )
         )
         run.dirty_layers.append(layer)
+    # Changed data no tile layer draws (the trees) is named on the run for the jobs it feeds, without a
+    # change-log entry a tile build would take for a layer to build.
+    run.dirty_layers.extend(sorted(total.stale - set(run.dirty_layers)))
     Change.append(entries)
     if areas:
         union = shapely.union_all(areas)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from realtime.crowns import Crowns, crown_shade
-from viewshed.shadow import shaded_points, shadow_heights
+from viewshed.shadow import shaded_points, shadow_heights_at_cells
 
 SLOT_MINUTES = 15
 SAMPLE_STEP_M = 2.0  # a sample every 2 m: a 1 m DSM, and shade edges a walker notices
@@ -81,22 +81,16 @@ def shade_shares(
         out[:, np.asarray(elevation_deg) > 0] = 0.0
         return out
     dsm_t = None
-    buffers: dict[bool, np.ndarray] = {}
     edge_in = samples.edge[inside]
     x_in, y_in = samples.x[inside], samples.y[inside]
     for i, (az, el) in enumerate(zip(np.atleast_1d(azimuth_deg), np.atleast_1d(elevation_deg))):
         if el <= 0.0:
             continue
-        transposed_needed = _transposed(az)
-        if transposed_needed and dsm_t is None:
+        if _transposed(az) and dsm_t is None:
             dsm_t = np.ascontiguousarray(np.asarray(dsm).T)
-        shape = (grid.cols, grid.rows) if transposed_needed else (grid.rows, grid.cols)
-        buf = buffers.get(transposed_needed)
-        if buf is None or buf.shape != shape:
-            buf = buffers[transposed_needed] = np.empty(shape, np.float32)
-        heights, transposed = shadow_heights(dsm, grid.cell, float(az), float(el), dsm_t=dsm_t, out=buf, only=(r, c))
-        sh = heights[c, r] if transposed else heights[r, c]
-        shaded = shaded_points(sh.astype(np.float64), own, z)
+        # Swept for the samples' cells alone: writing every cell's height cost as much as the sweep itself.
+        sh = shadow_heights_at_cells(dsm, grid.cell, float(az), float(el), r, c, dsm_t)
+        shaded = shaded_points(sh.astype(np.float32).astype(np.float64), own, z)
         if crowns is not None and len(crowns):
             shaded |= crown_shade(crowns, x_in, y_in, z, float(az), float(el))
         out[:, i] = np.bincount(edge_in, weights=shaded, minlength=samples.n_edges) / np.maximum(counts, 1)

@@ -8,6 +8,7 @@ import numpy as np
 
 from realtime.route_search import PedestrianGraph, Route
 from realtime.shade import ShadeTable
+from realtime.sun_bounds import sun_bounds
 
 # Extra cost of a second in direct sun, as a share of a second of walking: "most" walks up to
 # four times as long through the sun as through the shade before it gives up on a shady way.
@@ -94,8 +95,12 @@ def shade_walk(
     if slot_shade is not None and penalty > 0:
         limit = fastest.length_m * (1.0 + max_detour) + 1e-6
         slot_s = table.slot_minutes * 60.0
+        # Built for the preference's penalty, the bounds also guide the retries with a lighter one.
+        # The bounds must hold until the departure plus the walk's cost, about the fastest walk's in the sun.
+        cost = float(np.dot(np.diff(fastest.arrival_s), 1.0 + penalty * (1.0 - fastest_shade)))
+        landmarks = sun_bounds(graph, slot_shade).for_walk(depart_s, cost, slot_s, penalty)
         for _ in range(RETRIES + 1):
-            found = graph.sun_route(origin, destination, slot_shade, depart_s, slot_s, penalty, limit)
+            found = graph.sun_route(origin, destination, slot_shade, depart_s, slot_s, penalty, limit, landmarks)
             if found is not None and found.length_m <= limit:
                 chosen, used = found, penalty
                 break

@@ -43,7 +43,8 @@ def import_gtfs(self, source: str, force: bool = False) -> dict:
 )
 def compute_shade(self, force: bool = False) -> dict:
     """The share in shade of every street edge per 15-minute slot, today and tomorrow (realtime/shade_store.py);
-    queued after the surface model when buildings or terrain changed, and each night by beat to roll the days."""
+    queued after the surface model when buildings or terrain changed, on its own when only trees changed, and each
+    night by beat to roll the days."""
     from realtime.shade_store import refresh_shade
     from twin.models import StreetSegment
 

@@ -187,6 +187,34 @@ class PointOfInterestAdmin(WktAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+@admin.register(models.Tree)
+class TreeAdmin(WktAdmin):
+    """The city's trees, read-only: a tree inventory's sync writes them, and the shade on the streets follows it."""
+
+    list_display = ["source_id", "species", "height_m", "crown_base_m", "crown_radius_m", "ground_z", "source_key"]
+    list_filter = ["source_key"]
+    search_fields = ["=source_id", "species"]
+    readonly_fields = [
+        "source_key",
+        "source_id",
+        "species",
+        "location",
+        "ground_z",
+        "height_m",
+        "crown_base_m",
+        "crown_radius_m",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(models.StreetSegment)
 class StreetSegmentAdmin(WktAdmin):
     list_display = ["source_id", "name", "kind"]

@@ -31,6 +31,7 @@ from numba import njit, prange
 from viewshed.dsm import Patch
 
 __all__ = [
+    "shadow_heights_at_cells",
     "COVER_CLEARANCE_M",
     "SunLine",
     "grid_azimuth",
@@ -226,6 +227,73 @@ def shadow_heights(
         last = np.full(n_rows + hi - min(0, int(off[-1])), -1, np.int64)
         np.maximum.at(last, rr - off[k0] + hi, k0)
     return _sweep(grid, line.sign, line.t, line.drop_m, out, last), line.transposed
+
+
+@njit(cache=True, parallel=True)
+def _sweep_cells(dsm, sign, t, drop, line_of, starts, k_sorted, idx_sorted, out):
+    """out[idx] = shadow height of each wanted cell, sweeping only the lines holding one, to their last.
+
+    Wanted cells are grouped by line (line_of[g]: the line of group g, starts[g]..starts[g + 1]: its cells in
+    k_sorted / idx_sorted, by step). The same operations as _sweep, so both agree to the last bit; nothing
+    is written for the other cells, which the dense sweep spends as much time writing as reading the DSM.
+    """
+    rows, cols = dsm.shape
+    off = _offsets(cols, t)
+    hi = max(0, off[cols - 1])
+    for g in prange(line_of.shape[0]):
+        j = line_of[g] - hi
+        a = starts[g]
+        b = starts[g + 1]
+        stop = k_sorted[b - 1] + 1
+        k = _first_in(off, j, rows, 0, cols)
+        best = -np.inf
+        while k < stop:
+            r = j + off[k]
+            if r < 0 or r >= rows:
+                break
+            c = cols - 1 - k if sign > 0 else k
+            while a < b and k_sorted[a] == k:
+                out[idx_sorted[a]] = best - k * drop + 0.5 * drop
+                a += 1
+            h = np.float64(dsm[r, c]) + k * drop
+            if h > best:
+                best = h
+            k += 1
+    return out
+
+
+def shadow_heights_at_cells(
+    dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_deg: float, rows, cols, dsm_t: np.ndarray | None = None
+) -> np.ndarray:
+    """Shadow heights (metres) of the cells (rows[i], cols[i]) alone, equal to `shadow_heights` at them.
+
+    One sweep of the lines through those cells (many cells, many suns: a street net's samples each slot of a
+    day), not one walk per cell. dsm_t: the DSM transposed and C-contiguous, reused across sun positions.
+    A sun below the horizon gives +inf.
+    """
+    rr = np.asarray(rows, np.int64).reshape(-1)
+    cc = np.asarray(cols, np.int64).reshape(-1)
+    line = sun_line(azimuth_deg, elevation_deg, cell)
+    out = np.empty(len(rr))
+    if line is None:
+        out.fill(np.inf)
+        return out
+    grid = dsm
+    if line.transposed:
+        grid = dsm_t if dsm_t is not None else np.ascontiguousarray(dsm.T)
+        rr, cc = cc, rr
+    if not len(rr):
+        return out
+    n_cols = grid.shape[1]
+    off = _offsets(n_cols, line.t)
+    hi = max(0, int(off[-1]))
+    k0 = n_cols - 1 - cc if line.sign > 0 else cc
+    li = rr - off[k0] + hi
+    order = np.argsort(li * n_cols + k0, kind="stable")
+    li_sorted = li[order]
+    first = np.flatnonzero(np.concatenate([[True], li_sorted[1:] != li_sorted[:-1]]))
+    starts = np.append(first, len(order)).astype(np.int64)
+    return _sweep_cells(grid, line.sign, line.t, line.drop_m, li_sorted[first], starts, k0[order], order, out)
 
 
 def shadow_mask(dsm: np.ndarray, cell: float, azimuth_deg: float, elevation_deg: float) -> np.ndarray:

@@ -54,6 +54,8 @@ class WriteResult:
     outside: int = 0
     dirty: dict[str, list[Box]] = field(default_factory=lambda: defaultdict(list))
     dirty_ids: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # What changed that no tile layer draws but a derived product reads (the trees: the shade on the streets).
+    stale: set[str] = field(default_factory=set)
 
     def add(self, other: WriteResult) -> WriteResult:
         for name in ("created", "updated", "deleted", "unchanged", "outside"):
@@ -62,6 +64,7 @@ class WriteResult:
             self.dirty[layer].extend(boxes)
         for layer, ids in other.dirty_ids.items():
             self.dirty_ids[layer].extend(ids)
+        self.stale |= other.stale
         return self
 
     def mark(self, layer: str | None, source_id: str, *boxes: Box | None) -> None:

@@ -13,10 +13,11 @@ from gis_sync.records import TreeRecord
 from gis_sync.writers.base import Row, WriteContext, WriteResult, sync_rows
 from twin.models import Tree
 
-# Trees have no tile layer (a tile build reads every change-log layer as one to build): they feed the shade
-# job, which compares the trees a table was cast with to the current ones (Tree.objects.fingerprint) on its
-# nightly run or `manage.py compute_shade`.
+# Trees have no tile layer (a tile build reads every change-log layer as one to build), so no change-log
+# entry: a run that changed any names STALE among its dirty layers, and the shade job it queues compares the
+# trees a table was cast with to the current ones (Tree.objects.fingerprint).
 LAYER = None
+STALE = "trees"
 
 
 def write(records: list[TreeRecord], ctx: WriteContext) -> WriteResult:
@@ -24,7 +25,10 @@ def write(records: list[TreeRecord], ctx: WriteContext) -> WriteResult:
     rows = [_row(r, ctx, soft) for r in records]
     for message, count in soft.items():
         ctx.warn(f"{message} ({count} trees)")
-    return sync_rows(Tree, rows, ctx, geom_field="location", layer=LAYER, what="trees", extent=settings.JUMEAU_EXTENT)
+    result = sync_rows(Tree, rows, ctx, geom_field="location", layer=LAYER, what="trees", extent=settings.JUMEAU_EXTENT)
+    if result.created or result.updated or result.deleted:
+        result.stale.add(STALE)
+    return result
 
 
 def _row(rec: TreeRecord, ctx: WriteContext, soft: Counter) -> Row:

@@ -27,10 +27,16 @@ def test_a_tree_inventory_gives_each_tree_its_crown_on_the_ground(db, data, terr
 
 
 def test_a_second_delivery_changes_only_what_changed(db, data, terrain):
-    import_path(data / "arbres.geojson", options={"source_key": "arbres"})
+    from twin.models import Change
+
+    changes = Change.objects.count()
+    first = import_path(data / "arbres.geojson", options={"source_key": "arbres"})
+    # Named stale for the shade job, with no change-log entry a tile build would take for a layer to build.
+    assert first.dirty_layers == ["trees"] and Change.objects.count() == changes
     before = Tree.objects.fingerprint()
     run = import_path(data / "arbres.geojson", options={"source_key": "arbres"})
     assert (run.created, run.updated, run.deleted, run.unchanged) == (0, 0, 0, 3)
+    assert run.dirty_layers == []
     assert Tree.objects.fingerprint() == before
 
 

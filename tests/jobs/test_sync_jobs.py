@@ -87,3 +87,25 @@ def test_a_failed_sync_queues_nothing_keeps_the_tiles_and_stops_no_other_source(
     assert set(landed["queued"]) == {"tiles:buildings"}  # no terrain: no surface model to rebuild
     assert current_version(jobs_env.folders["tiles"], "buildings") != published
     assert TileBuild.objects.filter(status="published").get().features == 4
+
+
+def test_a_trees_sync_queues_the_shade_alone_which_casts_them_and_a_redelivery_queues_nothing(jobs_env):
+    from gis_sync.importer import import_path
+    from realtime.shade import ShadeTable
+    from tiles.models import TileBuild
+
+    import_path(DATA / "dem_l93.tif", options={"source_key": "dem"})
+    import_path(DATA / "troncon_de_route.geojson", options={"source_key": "rues"})  # the walks to shade
+    _source("arbres", DATA / "arbres.geojson")
+    before = _all_jobs()  # the worker's own start-up jobs, when this test is its first
+    result = _sync("arbres", jobs_env)
+
+    assert result["created"] == 3 and result["dirty_layers"] == ["trees"]
+    assert set(result["queued"]) == {"shade"}  # no tile layer draws trees; the surface model has none of them
+    assert _all_jobs() - before == {result["id"], *result["queued"].values()}
+    assert not TileBuild.objects.filter(layer="trees").exists()
+    table = ShadeTable.load(jobs_env.folders["var"] / "shade" / "shade.npz")
+    assert table.trees == 3 and "+trees:" in table.surface  # cast with the crowns, named so a tree change shows
+
+    again = _sync("arbres", jobs_env)
+    assert again["unchanged"] == 3 and again["dirty_layers"] == [] and again["queued"] == {}

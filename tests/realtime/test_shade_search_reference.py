@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from realtime.route_search import PedestrianGraph
 from realtime.shade import ShadeTable, graph_key
 from realtime.shade_route import PREFERENCES, RETRIES, shade_walk
+from realtime.sun_bounds import SunBounds
 
 SLOT_S = 900.0
 
@@ -148,3 +149,47 @@ def test_without_sun_the_sun_search_is_the_fastest_walk(case):
     if fastest is not None:
         assert list(found.nodes) == list(fastest.nodes)
         assert math.isclose(found.duration_s, fastest.duration_s, rel_tol=1e-12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shaded_graphs(), st.sampled_from([3.0, 1.5, 0.75, 6.0]), st.sampled_from([0, 1, 8]))
+def test_landmarks_guide_the_sun_search_to_the_walk_the_reference_finds(case, penalty, horizon):
+    # Bounds built for "most" (3) also guide the lighter retries, scaled; 6 exceeds what they were built
+    # for and needs no scaling. A horizon of 0 or 1 slot makes most walks outlast it: the search gives up
+    # on the landmarks and runs again without them. The answer must not change either way.
+    graph, table, a, b, t0, _, detour = case
+    sun = table.sun_shares()
+    layout = graph.slot_shade(table.shade)
+    bounds = SunBounds(graph, layout)
+    lo = min(int(t0 // SLOT_S), layout.shape[0] - 1)
+    landmarks = bounds._build(lo, min(lo + horizon, layout.shape[0] - 1), 3.0)
+    fastest = graph.route(a, b)
+    limit = math.inf if fastest is None else fastest.length_m * (1.0 + detour) + 1e-6
+    found = graph.sun_route(a, b, layout, t0, SLOT_S, penalty, limit, landmarks)
+    expected = reference_sun_route(graph, a, b, sun, t0, penalty, limit)
+    assert (found is None) == (expected is None)
+    if expected is not None:
+        assert list(found.edges) == expected
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shaded_graphs())
+def test_landmark_costs_never_exceed_the_cheapest_sun_cost_at_any_slot_of_their_window(case):
+    graph, table, _, _, _, _, _ = case
+    layout = graph.slot_shade(table.shade)
+    bounds = SunBounds(graph, layout)
+    landmarks = bounds._build(2, 5, 3.0)
+    src, dst, weights = graph.directed_edges()
+    sun = table.sun_shares()
+    for slot in range(2, 6):
+        nxg = nx.DiGraph()
+        nxg.add_nodes_from(range(graph.n_nodes))
+        cost = weights * (1.0 + 3.0 * sun[slot, graph.edge_of].astype(np.float64))
+        nxg.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), cost.tolist()), weight="c")
+        for k, mark in enumerate(bounds.landmarks.tolist()):
+            back = nx.single_source_dijkstra_path_length(nxg, mark, weight="c")
+            to = nx.single_source_dijkstra_path_length(nxg.reverse(), mark, weight="c")
+            for node in range(graph.n_nodes):
+                assert landmarks.back[node, k] <= back.get(node, math.inf) + 1e-9
+                assert landmarks.to[node, k] <= to.get(node, math.inf) + 1e-9
+                assert math.isfinite(landmarks.back[node, k]) == (node in back)

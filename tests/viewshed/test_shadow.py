@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from viewshed.dsm import Patch
-from viewshed.shadow import grid_azimuth, shadow_height_at, shadow_heights, shadow_mask, sun_hours
+from viewshed.shadow import (
+    grid_azimuth,
+    shadow_height_at,
+    shadow_heights,
+    shadow_heights_at_cells,
+    shadow_mask,
+    sun_hours,
+)
 
 
 def brute_force_shadow(dsm, cell, azimuth, elevation):
@@ -124,3 +131,16 @@ def test_a_sweep_for_a_few_cells_gives_them_the_full_sweeps_heights(town, azimut
     some, _ = shadow_heights(town, 1.0, azimuth, elevation, only=(rows, cols))
     pick = (cols, rows) if transposed else (rows, cols)
     assert np.array_equal(some[pick], full[pick])
+
+
+@pytest.mark.parametrize("azimuth,elevation", [(135, 30), (200, 10), (290, 45), (10, 5), (250.5, 3), (90, 60)])
+def test_the_heights_of_chosen_cells_alone_are_the_full_sweeps_to_the_last_bit(town, azimuth, elevation):
+    rng = np.random.default_rng(11)
+    # Repeated cells and whole runs of one sun line too: a street's samples share cells and lines.
+    rows = np.concatenate([rng.integers(0, town.shape[0], 60), [5, 5, 5, 6]])
+    cols = np.concatenate([rng.integers(0, town.shape[1], 60), [7, 7, 8, 8]])
+    full, transposed = shadow_heights(town, 1.0, azimuth, elevation)
+    pick = (cols, rows) if transposed else (rows, cols)
+    got = shadow_heights_at_cells(town, 1.0, azimuth, elevation, rows, cols)
+    assert np.array_equal(got, full[pick])
+    assert np.isinf(shadow_heights_at_cells(town, 1.0, azimuth, -1.0, rows, cols)).all()
