@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from celery import chord, group, shared_task
+from celery.signals import task_postrun
 from django.conf import settings
 from django.utils import timezone
 
@@ -169,6 +170,13 @@ def publish_build(self, outputs: list, layer: str, version: str) -> dict:
     finally:
         release(split.lock_key(layer), split.lock_owner(layer, version))
     return _summary(record)
+
+
+@task_postrun.connect
+def _drop_memo(sender=None, args=None, **kwargs) -> None:
+    """After any job, once its result is stored: a publish job's build is done, its arrays are freed then."""
+    if getattr(sender, "name", None) == publish_build.name and args and len(args) == 3:
+        split.drop_memo(args[1], args[2])
 
 
 @shared_task(name="tiles.abandon_build")

@@ -97,3 +97,23 @@ def test_the_scans_layer_columns_give_the_layer_of_the_whole_rows(tmp_path):
     for name in ("x", "y", "size", "weight"):
         assert np.array_equal(getattr(split, name), getattr(whole, name)), name
     assert split.digests == whole.digests
+
+
+def test_a_worker_frees_a_build_once_its_publish_job_has_ended_and_not_after_another_job():
+    from celery.signals import task_postrun
+
+    from tiles import split, tasks
+
+    split._memo.clear()
+    split._memo.update(version=("buildings", "v1"), scans={}, data="arrays")
+    for task, args in ((tasks.write_part, ("buildings", "v1", 0)), (tasks.publish_build, ([], "buildings", "v2"))):
+        task_postrun.send(sender=task._get_current_object(), task_id="t", task=task, args=args, kwargs={})
+        assert split._memo["data"] == "arrays"
+    task_postrun.send(
+        sender=tasks.publish_build._get_current_object(),
+        task_id="t",
+        task=None,
+        args=([], "buildings", "v1"),
+        kwargs={},
+    )
+    assert split._memo == {}
