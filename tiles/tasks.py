@@ -62,8 +62,8 @@ def build_layer(self, layer: str, parts: int | None = None) -> dict:
     serving. A build queued while another of the same layer runs waits for it, then runs: it sees the changes
     that arrived meanwhile.
 
-    parts: how many jobs write a splittable layer's tiles (default JUMEAU_TILE_BUILD_PARTS); 1 builds it in this
-    job alone. A split build replaces this job with its parts: this job's id ends when the build is published (or
+    parts: how many jobs scan a splittable layer's rows (default JUMEAU_TILE_BUILD_PARTS; its tiles are written by
+    up to three times as many, tiles.split.WRITES_PER_SCAN); 1 builds it in this job alone. A split build replaces this job with its parts: this job's id ends when the build is published (or
     failed), with the publish job's result."""
     from tiles.build import build_layer as build
 
