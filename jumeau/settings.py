@@ -201,8 +201,9 @@ if JUMEAU_JOB_LEASE_S < 2:
 JUMEAU_JOB_LOCK_WAIT_S = envfloat("JUMEAU_JOB_LOCK_WAIT_S", "30")
 # Seconds before the first retry of a failed download; each next retry waits twice as long.
 JUMEAU_JOB_RETRY_BACKOFF_S = envint("JUMEAU_JOB_RETRY_BACKOFF_S", "60")
-# Jobs a splittable layer's build (the buildings) is cut into, to scan and to write: any worker on any machine
-# sharing the tiles folder takes one. Several per worker even out parts of unequal speed; 1 builds in one job.
+# Jobs a splittable layer's build (the buildings) is cut into to scan (and three times as many to write,
+# tiles.split.WRITES_PER_SCAN): any worker on any machine sharing the tiles folder takes one. Several per worker
+# even out parts of unequal speed; 1 builds in one job.
 JUMEAU_TILE_BUILD_PARTS = envint("JUMEAU_TILE_BUILD_PARTS", "8")
 if JUMEAU_TILE_BUILD_PARTS < 1:
     raise ImproperlyConfigured(f"JUMEAU_TILE_BUILD_PARTS={JUMEAU_TILE_BUILD_PARTS} must be at least 1.")

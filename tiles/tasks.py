@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from celery import chord, group, shared_task
+from celery.signals import task_postrun
 from django.conf import settings
 from django.utils import timezone
 
@@ -61,8 +62,8 @@ def build_layer(self, layer: str, parts: int | None = None) -> dict:
     serving. A build queued while another of the same layer runs waits for it, then runs: it sees the changes
     that arrived meanwhile.
 
-    parts: how many jobs write a splittable layer's tiles (default JUMEAU_TILE_BUILD_PARTS); 1 builds it in this
-    job alone. A split build replaces this job with its parts: this job's id ends when the build is published (or
+    parts: how many jobs scan a splittable layer's rows (default JUMEAU_TILE_BUILD_PARTS; its tiles are written by
+    up to three times as many, tiles.split.WRITES_PER_SCAN); 1 builds it in this job alone. A split build replaces this job with its parts: this job's id ends when the build is published (or
     failed), with the publish job's result."""
     from tiles.build import build_layer as build
 
@@ -169,6 +170,13 @@ def publish_build(self, outputs: list, layer: str, version: str) -> dict:
     finally:
         release(split.lock_key(layer), split.lock_owner(layer, version))
     return _summary(record)
+
+
+@task_postrun.connect
+def _drop_memo(sender=None, args=None, **kwargs) -> None:
+    """After any job, once its result is stored: a publish job's build is done, its arrays are freed then."""
+    if getattr(sender, "name", None) == publish_build.name and args and len(args) == 3:
+        split.drop_memo(args[1], args[2])
 
 
 @shared_task(name="tiles.abandon_build")

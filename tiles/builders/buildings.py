@@ -139,11 +139,18 @@ def scan_ranges(parts: int) -> list[tuple[int, int]]:
     what fetch(pk_range) of each part reads."""
     from twin.models import Building
 
-    pks = np.fromiter(Building.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64)
-    if not pks.size:
+    # A few index lookups (the first key of each part) rather than every key: this runs before any part can start.
+    pks = Building.objects.order_by("pk").values_list("pk", flat=True)
+    total = pks.count()
+    if not total:
         return []
-    cuts = np.linspace(0, pks.size, max(1, min(parts, pks.size)) + 1).astype(np.int64)
-    return [(int(pks[a]), int(pks[b - 1])) for a, b in zip(cuts, cuts[1:]) if b > a]
+    cuts = np.linspace(0, total, max(1, min(parts, total)) + 1).astype(np.int64)
+    starts = [int(pks[0])]
+    for a, b in zip(cuts[:-1], cuts[1:-1]):
+        # Counted on from the previous start: the index is walked once in all.
+        starts.append(int(pks.filter(pk__gt=starts[-1])[int(b - a) - 1]))
+    ends = [lo - 1 for lo in starts[1:]] + [int(pks.reverse()[0])]
+    return list(zip(starts, ends))
 
 
 def concat(parts: list[BuildingArrays]) -> BuildingArrays:
@@ -163,13 +170,19 @@ def concat(parts: list[BuildingArrays]) -> BuildingArrays:
     )
 
 
+LAYER_COLUMNS = ("x", "y", "size", "significance")
+
+
 def save(data: BuildingArrays, path: Path) -> None:
-    """Write the arrays to one .npz file (no pickles) that any worker sharing the folder can load()."""
+    """Write the arrays to one .npz file (no pickles) that any worker sharing the folder can load(), with their
+    layer_columns() that load_layer() reads alone."""
     wkb = shapely.to_wkb(data.footprints) if len(data) else np.empty(0, dtype=object)
     lengths = np.fromiter((len(w) for w in wkb), dtype=np.int64, count=len(wkb))
+    columns = layer_columns(data) if len(data) else {name: np.empty(0) for name in LAYER_COLUMNS}
     with open(path, "wb") as out:
         np.savez(
             out,
+            **{f"layer_{name}": columns[name] for name in LAYER_COLUMNS},
             wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8),
             wkb_lengths=lengths,
             source_ids=np.array(data.source_ids.tolist(), dtype=str),
@@ -214,18 +227,41 @@ def load(path: Path) -> BuildingArrays:
         )
 
 
-def feature_layer(data: BuildingArrays) -> FeatureLayer:
+def layer_columns(data: BuildingArrays) -> dict[str, np.ndarray]:
+    """What the plan needs of each building, row by row (x, y, size, significance): a split build's scan parts
+    compute it, so that the plan, which runs alone, never decodes the footprints."""
     b = shapely.bounds(data.footprints)
     height = np.maximum(data.roof_z - data.ground_z, 1.0)
     # Leaving a building out of a tile costs its largest dimension: its height, or a long low hall's length.
     size = np.maximum(height, np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]))
+    return {
+        "x": (b[:, 0] + b[:, 2]) / 2,
+        "y": (b[:, 1] + b[:, 3]) / 2,
+        "size": size,
+        "significance": significance(shapely.area(data.footprints), height),
+    }
+
+
+def layer_of(columns: dict[str, np.ndarray], digests: list[bytes]) -> FeatureLayer:
+    """The FeatureLayer of the whole layer from layer_columns() (of all rows, or of parts concatenated in order)."""
     return FeatureLayer(
-        x=(b[:, 0] + b[:, 2]) / 2,
-        y=(b[:, 1] + b[:, 3]) / 2,
-        digests=data.digests,
-        size=size,
-        weight=size_first(size, significance(shapely.area(data.footprints), height)),
+        x=columns["x"],
+        y=columns["y"],
+        digests=digests,
+        size=columns["size"],
+        # Ranks over the whole layer: computed here, never per part.
+        weight=size_first(columns["size"], columns["significance"]),
     )
+
+
+def load_layer(path: Path) -> tuple[dict[str, np.ndarray], list[bytes]]:
+    """The layer_columns() and digests save() wrote, without decoding a footprint."""
+    with np.load(path, allow_pickle=False) as f:
+        return {name: f[f"layer_{name}"] for name in LAYER_COLUMNS}, [bytes(row) for row in f["digests"]]
+
+
+def feature_layer(data: BuildingArrays) -> FeatureLayer:
+    return layer_of(layer_columns(data), data.digests)
 
 
 def _lod2_mesh(surfaces_by_feature: list[tuple[int, list]]) -> Mesh | None:
@@ -390,16 +426,18 @@ def makers(data: BuildingArrays, frame: HeightFrame) -> tuple[TileMaker, ParentM
     )
 
 
-def plan(build: LayerBuild, frame: HeightFrame, data: BuildingArrays) -> TilePlan:
-    """The tiles of the layer (tiles.builders.base.plan_tiles); unchanged ones are linked from the published build."""
-    if not len(data):
+def plan(build: LayerBuild, frame: HeightFrame, layer: FeatureLayer) -> TilePlan:
+    """The tiles of the layer (tiles.builders.base.plan_tiles); unchanged ones are linked from the published build.
+
+    layer: feature_layer() of the buildings (or layer_of() their parts' layer_columns())."""
+    if not len(layer):
         raise NothingToBuild(
             "There are no buildings to tile: import a buildings file first "
             "(`manage.py import_file … --kind buildings`, or `manage.py load_demo`)."
         )
     return plan_tiles(
         build,
-        feature_layer(data),
+        layer,
         salt=salt(frame),
         max_features=MAX_FEATURES,
         error_factor=ERROR_FACTOR,
