@@ -263,7 +263,8 @@ def run(tmp: Path) -> None:
                 "buildings": report.summary["buildings"],
                 "vsc_fails": report.summary["vsc_fails"],
                 "parameters": report.parameters,
-                "peer": "the balcony service once per window: per sampled window, the variant's patch and the landmarks "
+                "peer": "the balcony service once per window: per sampled window, the variant's patch and the "
+                "landmarks "
                 "read as the API's _prepare does, then compute_view before and after the variant; measured on a "
                 "sample spread evenly through the windows, extrapolated to all (mean x windows)",
                 "peer_headline": "api_defaults",

@@ -7,9 +7,9 @@ Each worker is `celery worker --pool=solo -c 1`: one process, one task at a time
 core each; the one-job build is tiles.build's, which forks its own pool (tiles.builders.base.cpu_workers, here
 every core): it is the reference for the bytes, not a one-core time. Each worker runs in a session of its own
 (BENCH_JOBS_SESSIONS=shared to change that): Linux's autogroup scheduling shares the CPU between sessions, so on a
-machine shared with other work, two workers in one session would split one session's share. The embedded setup: a SpatiaLite file and
-kombu's filesystem broker, both in a throwaway folder. Three builds of the same rows, each into a tiles folder
-of its own (so nothing is reused from a previous build):
+machine shared with other work, two workers in one session would split one session's share. The embedded setup:
+a SpatiaLite file and kombu's filesystem broker, both in a throwaway folder. Three builds of the same rows, each
+into a tiles folder of its own (so nothing is reused from a previous build):
 - one job: `tiles.build_layer(parts=1)` on 1 worker, the whole build in one task;
 - split, 1 worker: the same build cut into scan and write parts (tiles.split), all run by one worker;
 - split, 2 workers: the same parts, run by whichever of two workers is free.

@@ -1,4 +1,5 @@
-"""Load benchmark: 5,000 websocket clients on /ws/transit/ (uvicorn + Channels + the hub) against a bare `websockets` server.
+"""Load benchmark: 5,000 websocket clients on /ws/transit/ (uvicorn + Channels + the hub) against a bare
+`websockets` server.
 
 Both servers run, one after the other, the same fan-out under the same
 publisher: every vehicle in one frame every 5 s to every client (the
@@ -670,7 +671,8 @@ def main() -> dict:
     print(f"logs in {workdir}")
     print(
         f"{args.clients} clients, handshakes at {RAMP_PER_S}/s, {args.steady:.0f} s steady load: "
-        f"{VEHICLES} vehicles every {VEHICLE_PERIOD_S:g} s to every client, {STOP_TOPICS} stop topics every {STOP_PERIOD_S:g} s"
+        f"{VEHICLES} vehicles every {VEHICLE_PERIOD_S:g} s to every client, "
+        f"{STOP_TOPICS} stop topics every {STOP_PERIOD_S:g} s"
     )
     mode = f"Redis ({args.redis_url})" if args.redis_url else "embedded (in-memory hub)"
     print(f"server under test: uvicorn + Channels, {mode}")

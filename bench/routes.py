@@ -1,4 +1,5 @@
-"""Benchmark pedestrian route search (numba A*) against networkx Dijkstra: the demo city's streets and a hilly 40,000-node grid.
+"""Benchmark pedestrian route search (numba A*) against networkx Dijkstra: the demo city's streets and a hilly
+40,000-node grid.
 
 Shade: on the demo city's streets and 1 m surface model (terrain and buildings, built from the demo files
 without a database), the time to cast a summer day's shade on every edge, then shade routes ("most", +20 %)

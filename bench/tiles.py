@@ -132,7 +132,8 @@ def _py3dtiles(database_url: str, out: Path) -> dict:
         cur.execute("DROP TABLE IF EXISTS bench_solids")
         cur.execute(
             "CREATE TABLE bench_solids AS SELECT id, ST_Transform(ST_SetSRID(ST_Extrude("
-            "ST_Translate(ST_Force3D(ST_GeometryN(footprint, 1)), 0.0, 0.0, ground_z), 0.0, 0.0, roof_z - ground_z), 2154), 4978) AS geom "
+            "ST_Translate(ST_Force3D(ST_GeometryN(footprint, 1)), 0.0, 0.0, ground_z), 0.0, 0.0, roof_z - ground_z), "
+            "2154), 4978) AS geom "
             "FROM twin_building"
         )
     prep = time.perf_counter() - started
@@ -259,7 +260,8 @@ def main() -> None:
         ("ours (SpatiaLite)", sl["ours"]["seconds"], ours_sl, sl["ours"]["tiles"], sl["ours"]["bytes"]),
     ]
     print(
-        f"{n} buildings → 3D Tiles, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
+        f"{n} buildings → 3D Tiles, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}"
     )
     print(f"{'':<30} {'seconds':>8} {'buildings/s':>12} {'tiles':>6} {'MB':>7}")
     for label, seconds, rate, tiles, size in rows:

@@ -1,4 +1,5 @@
-"""Benchmark: our viewshed kernel against GDAL's on the same 4001 x 4001 1 m DSM, same run, then the balcony service in process and over HTTP (POST /api/viewshed/); writes bench/results/viewshed.json."""
+"""Benchmark: our viewshed kernel against GDAL's on the same 4001 x 4001 1 m DSM, same run, then the balcony service
+in process and over HTTP (POST /api/viewshed/); writes bench/results/viewshed.json."""
 
 from __future__ import annotations
 
@@ -346,7 +347,8 @@ def main() -> None:
     svc = statistics.median(service["seconds"])
     print(
         f"{'service: balcony 2 km before+after, all out':<44} {svc:>9.4f} {svc * 1e9 / service['cells']:>9.2f}"
-        f"   (best {min(service['seconds']) * 1e3:.0f} ms; one thread CPU {min(service['cpu_seconds_one_thread']) * 1e3:.0f} ms)"
+        f"   (best {min(service['seconds']) * 1e3:.0f} ms; "
+        f"one thread CPU {min(service['cpu_seconds_one_thread']) * 1e3:.0f} ms)"
     )
     print(f"  service stages, ms: {service['timings_ms']}")
     for name, case in http["cases"].items():
@@ -362,7 +364,8 @@ def main() -> None:
             f"{case['landmarks_seen_before']} -> {case['landmarks_seen_after']}, {case['cells']:,} cells"
         )
     print(
-        f"ratio GDAL/ours: {gdal_ns / one_ns:.2f}x on one thread; {gdal_cpu_ns / one_cpu_ns:.2f}x in CPU time, one thread; "
+        f"ratio GDAL/ours: {gdal_ns / one_ns:.2f}x on one thread; "
+        f"{gdal_cpu_ns / one_cpu_ns:.2f}x in CPU time, one thread; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     print(f"ratio GDAL/ours: {gdal_ns / ours_ns:.2f}x   visible cells: {int(ours.sum()):,}")
@@ -408,7 +411,8 @@ def main() -> None:
                 "http_p95_ms": max(c["p95_ms"] for c in http["cases"].values()),
                 "http_cases": http["cases"],
                 "http_setup_seconds": http["setup_seconds"],
-                "http_method": "POST /api/viewshed/ through Django's test client (middleware, DRF, the view's executor, JSON), "
+                "http_method": "POST /api/viewshed/ through Django's test client (middleware, DRF, the view's "
+                "executor, JSON), "
                 "on a SpatiaLite city whose terrain is the bench DSM (sea on the southern quarter); eye at the "
                 "centre, radius 2000 m at 1 m, variant: an 80 m tower 250 m south, 4 landmarks, GeoJSON + PNG",
                 "load_average_1min": os.getloadavg()[0],

@@ -1,4 +1,5 @@
-"""Realtime fixtures: a Redis namespace per test (Redis is shared with parallel runs), the sample feed, a street grid."""
+"""Realtime fixtures: a Redis namespace per test (Redis is shared with parallel runs), the sample feed, a street
+grid."""
 
 from __future__ import annotations
 

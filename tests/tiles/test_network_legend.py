@@ -17,7 +17,10 @@ def _legend(tmp_path) -> dict:
     package.json saying its .js files are ES modules)."""
     module = tmp_path / "networkColours.mjs"
     shutil.copyfile(LEGEND, module)
-    script = f"import {{ NETWORK_COLOURS }} from {json.dumps(module.as_uri())}; console.log(JSON.stringify(NETWORK_COLOURS));"
+    script = (
+        f"import {{ NETWORK_COLOURS }} from {json.dumps(module.as_uri())}; "
+        "console.log(JSON.stringify(NETWORK_COLOURS));"
+    )
     done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
