@@ -51,6 +51,7 @@ const TOOL_PLUGINS = [
   "./plugins/SunPlugin.js",
   "./plugins/MeasurePlugin.js",
   "./plugins/StylePlugin.js",
+  "./plugins/PrintPlugin.js",
 ];
 
 const BUILDING_STYLE = {
