@@ -158,15 +158,24 @@ def test_a_first_time_citizen_is_guided_on_a_phone_to_the_view_in_words(phone):
     assert page.locator("#panel-title").inner_text() == "Mon balcon"
 
     click_a_facade(page)
-    first = wait_for_balcony(page)
-    # Step 2: the floor (every storey of the tapped building) and the side (the directions its facades face).
+    # Step 2: the floor (every storey of the tapped building) and the side (the directions its facades face). A
+    # tap on a facade has measured from there already; a tap on a roof (a phone looks down) waits for the choice.
+    page.wait_for_function(f"{PLUGIN}.building !== null && !{PLUGIN}.busy", timeout=240_000)
+    assert page.evaluate(f"{PLUGIN}.lastError") is None
+    first = page.evaluate(f"{PLUGIN}.lastResult")
     floor = page.locator("[data-testid=balcony-floor]")
     floor.wait_for(state="visible")
     assert "Étape 2 sur 2" in panel.inner_text()
     storeys = page.evaluate(f"{PLUGIN}.building.storeys")
-    assert floor.locator("option").count() == storeys >= 1
-    assert floor.locator("option").first.inner_text() == "rez-de-chaussée"
-    assert floor.input_value() == str(first["observer"]["floor"])
+    floors = floor.locator("option:not([value=''])")
+    assert floors.count() == storeys >= 1
+    assert floors.first.inner_text() == "rez-de-chaussée"
+    if first is None:
+        assert panel.get_attribute("data-balcony-step") == "2"
+        assert "Choisissez votre étage" in panel.inner_text()
+        assert floor.input_value() == ""
+    else:
+        assert floor.input_value() == str(first["observer"]["floor"])
     page.wait_for_function(f"{PLUGIN}.building.sides.length > 0")
     sides = page.locator("[data-testid=balcony-sides] button")
     assert sides.count() >= 1
@@ -217,4 +226,7 @@ def test_a_first_time_citizen_is_guided_on_a_phone_to_the_view_in_words(phone):
     assert "sr" not in page.locator("#panel").inner_text().split()
     (ROOT / "test-results").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "test-results" / "balcony-guided-phone.png"))
-    assert not [e for e in page.errors if "favicon" not in e and "status of 404" not in e], page.errors
+    # Chromium logs the server's 400 for a tap on a roof (the app reads it as "now choose the floor").
+    assert not [
+        e for e in page.errors if "favicon" not in e and "status of 404" not in e and "status of 400" not in e
+    ], page.errors

@@ -4,14 +4,13 @@
 // your sea view"). A tap on a facade measures at once from that point; the floor and side then refine it. The
 // balcony's position only travels in the POST body, never in a URL.
 import { fetchJson } from "../core/http.js";
+import { sectorOf, sidesOf, storeysOf } from "../core/facades.js";
 import { live, locale, texts } from "../core/i18n.js";
 
 const Cesium = window.Cesium;
 
 const RADIUS_M = 1500;
 const EYE_HEIGHT_M = 1.6;
-const STOREY_M = 3; // a storey when the building does not say how many it has (the server's estimate too)
-const MIN_SIDE_M = 3; // a side shorter than this (a jog in the wall) is not a side a visitor names
 
 const T = texts("balcony", {
   fr: {
@@ -20,7 +19,8 @@ const T = texts("balcony", {
     title: "Mon balcon",
     titleFloor: (floor) => `Mon balcon, ${floor}`,
     step1: "Étape 1 sur 2", step1Text: "Touchez votre immeuble sur la carte.",
-    step2: "Étape 2 sur 2", floor: "Votre étage", side: "Votre côté",
+    step2: "Étape 2 sur 2", floor: "Votre étage", side: "Votre côté", chooseFloor: "Choisissez…",
+    step2Text: "Choisissez votre étage et le côté de votre balcon.",
     sideHint: "Le côté vers lequel regarde votre balcon.",
     ground: "rez-de-chaussée", floorN: (n) => `${n}${n === 1 ? "er" : "e"} étage`,
     sides: ["nord", "nord-est", "est", "sud-est", "sud", "sud-ouest", "ouest", "nord-ouest"],
@@ -53,7 +53,8 @@ const T = texts("balcony", {
     title: "My balcony",
     titleFloor: (floor) => `My balcony, ${floor}`,
     step1: "Step 1 of 2", step1Text: "Tap your building on the map.",
-    step2: "Step 2 of 2", floor: "Your floor", side: "Your side",
+    step2: "Step 2 of 2", floor: "Your floor", side: "Your side", chooseFloor: "Choose…",
+    step2Text: "Choose your floor and the side of your balcony.",
     sideHint: "The side your balcony looks out of.",
     ground: "ground floor", floorN: (n) => `floor ${n}`,
     sides: ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"],
@@ -106,54 +107,6 @@ function value(text, raw) {
 
 export function floorName(floor) {
   return floor === 0 ? T.ground : T.floorN(floor);
-}
-
-// Storeys of a tapped building: its own count, else its height at 3 m a storey; at least one.
-export function storeysOf(storeys, height) {
-  if (Number.isFinite(storeys) && storeys > 0) return Math.round(storeys);
-  if (Number.isFinite(height) && height > 0) return Math.max(1, Math.round(height / STOREY_M));
-  return 1;
-}
-
-// The eight compass sectors (0: north) and the direction each of a footprint's sides faces, outward, weighted by
-// its length. `ring`: the outer ring in a projected CRS (x east, y north, metres), closed or not. Returns the
-// sectors with enough wall, in compass order, each with the length-weighted mean azimuth of its walls.
-export function sidesOf(ring) {
-  const n = ring.length > 1 && ring[0][0] === ring[ring.length - 1][0] && ring[0][1] === ring[ring.length - 1][1]
-    ? ring.length - 1 : ring.length;
-  let area2 = 0;
-  for (let i = 0; i < n; i++) {
-    const [x1, y1] = ring[i];
-    const [x2, y2] = ring[(i + 1) % n];
-    area2 += x1 * y2 - x2 * y1;
-  }
-  const ccw = area2 > 0;
-  const sectors = new Map();
-  for (let i = 0; i < n; i++) {
-    const [x1, y1] = ring[i];
-    const [x2, y2] = ring[(i + 1) % n];
-    const dx = x2 - x1;
-    const dy = y2 - y1;
-    const length = Math.hypot(dx, dy);
-    if (length === 0) continue;
-    // Outward normal: right of the direction of travel on a counter-clockwise ring, left on a clockwise one.
-    const [nx, ny] = ccw ? [dy, -dx] : [-dy, dx];
-    const azimuth = (Math.atan2(nx, ny) * 180 / Math.PI + 360) % 360;
-    const sector = Math.round(azimuth / 45) % 8;
-    const s = sectors.get(sector) || { sector, length: 0, x: 0, y: 0 };
-    s.length += length;
-    s.x += Math.sin((azimuth * Math.PI) / 180) * length;
-    s.y += Math.cos((azimuth * Math.PI) / 180) * length;
-    sectors.set(sector, s);
-  }
-  return [...sectors.values()]
-    .filter((s) => s.length >= MIN_SIDE_M)
-    .sort((a, b) => a.sector - b.sector)
-    .map((s) => ({ sector: s.sector, azimuth: (Math.atan2(s.x, s.y) * 180 / Math.PI + 360) % 360, length: s.length }));
-}
-
-function sectorOf(azimuth) {
-  return Math.round((((azimuth % 360) + 360) % 360) / 45) % 8;
 }
 
 // What the project takes from this balcony, in sentences (numbers rounded as a person says them).
@@ -319,6 +272,9 @@ export default class BalconyPlugin {
     } else {
       this.building = null;
     }
+    // Another balcony: the last one's numbers and drape go.
+    this.lastResult = null;
+    this.clearOverlay();
     this.compute(observer);
     return true;
   }
@@ -400,6 +356,16 @@ export default class BalconyPlugin {
       this.viewer.setStatus("");
     } catch (err) {
       if (request !== this.computing) return;
+      if (err.status === 400 && this.building && "lon" in observer) {
+        // The tap was on the building but not on a facade (a roof seen from above): that is step 1 done; the
+        // floor and side, chosen next, say where the balcony is.
+        console.info("balcony: not on a facade, the floor and side will say where:", err.detail);
+        this.busy = false;
+        this.lastObserver = null;
+        this.viewer.setStatus("");
+        this.render();
+        return;
+      }
       console.error("balcony (/api/viewshed/):", err.detail || err);
       this.lastError = err.message;
       this.busy = false;
@@ -501,11 +467,13 @@ export default class BalconyPlugin {
     const select = document.createElement("select");
     select.dataset.testid = "balcony-floor";
     select.setAttribute("aria-label", T.floor);
-    for (let floor = 0; floor < b.storeys; floor++) select.append(new Option(floorName(floor), String(floor)));
     const current = b.floor ?? (this.lastResult && this.lastResult.observer.floor);
+    // Nothing chosen yet (a tap on the roof): a first line that asks, so any floor is a choice.
+    if (current === null || current === undefined) select.append(new Option(T.chooseFloor, "", true, true));
+    for (let floor = 0; floor < b.storeys; floor++) select.append(new Option(floorName(floor), String(floor)));
     if (current !== null && current !== undefined) select.value = String(current);
     select.disabled = this.busy;
-    select.addEventListener("change", () => this.chooseFloor(Number(select.value)));
+    select.addEventListener("change", () => select.value !== "" && this.chooseFloor(Number(select.value)));
     return select;
   }
 
@@ -550,7 +518,7 @@ export default class BalconyPlugin {
       return;
     }
     if (this.building) {
-      entries.push([T.step2, value(this.busy ? T.computing : "")]);
+      entries.push([T.step2, value(this.busy ? T.computing : result ? "" : T.step2Text)]);
       entries.push([T.floor, this.floorControl()]);
       if (this.building.sides.length) entries.push([T.side, this.sideControl()]);
     }

@@ -220,7 +220,6 @@ export default class PrintPlugin {
       this.view = element("section", { id: "print-view", className: "print-view", hidden: true });
       this.view.dataset.testid = "print-view";
       this.view.setAttribute("role", "dialog");
-      this.view.setAttribute("aria-modal", "true");
       this.view.addEventListener("keydown", (event) => { if (event.key === "Escape") this.close(); });
       document.body.append(this.view);
     }
