@@ -21,13 +21,15 @@ const TEXTS = {
         durationShort: "Durée", shade: "Ombre", shadeNone: "peu importe", shadeSome: "un peu", shadeMost: "le plus possible",
         inShade: "à l'ombre", detour: "détour", shadeUnknown: "ombre pas encore calculée", shadeHours: "Ombre si départ à",
         noReply: "pas de réponse", legend: "bleu : ombre, jaune : soleil", depart: "départ", departLabel: "heure de départ (vide : maintenant)",
-        menuLabel: "Balades et itinéraires", closeMenu: "Fermer les balades" },
+        menuLabel: "Balades et itinéraires", closeMenu: "Fermer les balades",
+        noPath: "aucun chemin à pied n'a été trouvé entre ces deux lieux ; choisissez-en d'autres." },
   en: { walks: "Walks", route: "Route", from: "From", to: "to", none: "No published walk", distance: "Distance",
         duration: "Walking time", climb: "Climb", profile: "Profile", circuit: "Walk", stop: "Stop",
         durationShort: "Time", shade: "Shade", shadeNone: "don't mind", shadeSome: "some", shadeMost: "as much as possible",
         inShade: "in the shade", detour: "detour", shadeUnknown: "shade not computed yet", shadeHours: "Shade if leaving at",
         noReply: "no reply", legend: "blue: shade, yellow: sun", depart: "leaving", departLabel: "leaving time (empty: now)",
-        menuLabel: "Walks and routes", closeMenu: "Close the walks" },
+        menuLabel: "Walks and routes", closeMenu: "Close the walks",
+        noPath: "no walking path was found between these two places; choose others." },
   it: { walks: "Passeggiate", route: "Percorso", from: "Da", to: "a", none: "Nessuna passeggiata", distance: "Distanza",
         duration: "A piedi", climb: "Dislivello", profile: "Profilo", circuit: "Passeggiata", stop: "Tappa",
         durationShort: "Durata", shade: "Ombra", shadeNone: "indifferente", shadeSome: "un po'", shadeMost: "il più possibile",
@@ -425,7 +427,7 @@ export default class RoutesPlugin {
       else {
         // The socket's reasons are the server's English: keep them for the console, say it in French.
         console.warn("route (/ws/routes/):", message.message);
-        pending.reject(new Error("aucun chemin à pied n'a été trouvé entre ces deux lieux ; choisissez-en d'autres."));
+        pending.reject(new Error(T.noPath));
       }
     }
   }

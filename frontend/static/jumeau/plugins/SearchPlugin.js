@@ -17,7 +17,7 @@ const TEXTS = {
       street: "Rue", place: "Lieu", stop: "Arrêt de bus", building: "Bâtiment", project: "Projet",
       network: "Réseau enterré",
     },
-    kind: "Type",
+    kind: "Type", west: "O",
     about: "Précision",
     position: "Position",
   },
@@ -32,7 +32,7 @@ const TEXTS = {
       street: "Street", place: "Place", stop: "Bus stop", building: "Building", project: "Project",
       network: "Buried network",
     },
-    kind: "Kind",
+    kind: "Kind", west: "W",
     about: "Details",
     position: "Position",
   },
@@ -306,7 +306,7 @@ export default class SearchPlugin {
 
   showPanel(result) {
     const lat = `${Math.abs(result.lat).toFixed(5)}° ${result.lat >= 0 ? "N" : "S"}`;
-    const lon = `${Math.abs(result.lon).toFixed(5)}° ${result.lon >= 0 ? "E" : "O"}`;
+    const lon = `${Math.abs(result.lon).toFixed(5)}° ${result.lon >= 0 ? "E" : T.west}`;
     const rows = [[T.kind, T.kinds[result.kind] || result.kind]];
     if (result.detail) rows.push([T.about, result.detail]);
     rows.push([T.position, `${lat}, ${lon}`]);
