@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import ROOT
+
 pytestmark = pytest.mark.browser
 
 PLUGIN = "window.jumeau.tools.BalconyPlugin"
@@ -131,3 +133,100 @@ def test_the_balcony_measures_the_variant_the_scene_shows_and_hides_it_before(pa
     # Leaving the balcony gives the scene its project back.
     page.locator("button[data-tool=balcony]").click()
     assert page.evaluate(shown, second) is True
+
+
+def wait_for_balcony(page, *, timeout: int = 240_000) -> dict:
+    page.wait_for_function(
+        f"!{PLUGIN}.busy && ({PLUGIN}.lastResult !== null || {PLUGIN}.lastError !== null)", timeout=timeout
+    )
+    assert page.evaluate(f"{PLUGIN}.lastError") is None
+    return page.evaluate(f"{PLUGIN}.lastResult")
+
+
+def test_a_first_time_citizen_is_guided_on_a_phone_to_the_view_in_words(phone):
+    page = phone
+    page.open("/")
+    page.wait_for_layer("buildings")
+    if page.locator("#toolbar-body").is_hidden():
+        page.locator("[data-testid=toolbar-toggle]").click()
+    page.locator("button[data-tool=balcony]").click()
+    # Step 1: tap your building.
+    panel = page.locator("#panel")
+    panel.wait_for(state="visible")
+    assert panel.get_attribute("data-balcony-step") == "1"
+    assert "Touchez votre immeuble" in panel.inner_text()
+    assert page.locator("#panel-title").inner_text() == "Mon balcon"
+
+    click_a_facade(page)
+    # Step 2: the floor (every storey of the tapped building) and the side (the directions its facades face). A
+    # tap on a facade has measured from there already; a tap on a roof (a phone looks down) waits for the choice.
+    page.wait_for_function(f"{PLUGIN}.building !== null && !{PLUGIN}.busy", timeout=240_000)
+    assert page.evaluate(f"{PLUGIN}.lastError") is None
+    first = page.evaluate(f"{PLUGIN}.lastResult")
+    floor = page.locator("[data-testid=balcony-floor]")
+    floor.wait_for(state="visible")
+    assert "Étape 2 sur 2" in panel.inner_text()
+    storeys = page.evaluate(f"{PLUGIN}.building.storeys")
+    floors = floor.locator("option:not([value=''])")
+    assert floors.count() == storeys >= 1
+    assert floors.first.inner_text() == "rez-de-chaussée"
+    if first is None:
+        assert panel.get_attribute("data-balcony-step") == "2"
+        assert "Choisissez votre étage" in panel.inner_text()
+        assert floor.input_value() == ""
+    else:
+        assert floor.input_value() == str(first["observer"]["floor"])
+    page.wait_for_function(f"{PLUGIN}.building.sides.length > 0")
+    sides = page.locator("[data-testid=balcony-sides] button")
+    assert sides.count() >= 1
+    for control in [floor, sides.first]:
+        box = control.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, box
+
+    # The visitor picks the top floor, then a side: each measured again from there.
+    top = storeys - 1
+    floor.select_option(str(top))
+    chosen = wait_for_balcony(page)
+    assert chosen["observer"]["floor"] == top
+    pressed = page.locator("[data-testid=balcony-sides] button[aria-pressed=false]")
+    if pressed.count():
+        side = pressed.first
+        azimuth = float(side.get_attribute("data-azimuth"))
+        sector = int(side.get_attribute("data-side"))
+        side.click()
+        chosen = wait_for_balcony(page)
+        facing = chosen["observer"]["facing_deg"]
+        # The balcony snaps to a real facade of that side: within the side's 45° sector.
+        assert abs((facing - azimuth + 180) % 360 - 180) <= 45, (facing, azimuth)
+        assert (
+            page.locator(f"[data-testid=balcony-sides] button[data-side='{sector}']").get_attribute("aria-pressed")
+            == "true"
+        )
+        assert chosen["observer"]["floor"] == top
+    assert panel.get_attribute("data-balcony-step") == "result"
+
+    # The result in words, its numbers those of the variant the scene shows.
+    words = page.locator("[data-testid=balcony-words]").inner_text()
+    before, after = chosen["before"], chosen["after"]
+    assert after is not None and chosen["variant"] is not None
+    if before["sea_share_of_azimuths"] > 0:
+        lost = (
+            max(0.0, before["sea_share_of_azimuths"] - after["sea_share_of_azimuths"]) / before["sea_share_of_azimuths"]
+        )
+        if lost > 0.005:
+            assert f"vous perdriez {round(lost * 100)}\u00a0% de votre vue sur la mer" in words, words
+        else:
+            assert "ne change pas votre vue sur la mer" in words, words
+    else:
+        assert "on ne voit pas la mer" in words, words
+    area = chosen["change"]["lost_m2"] / before["visible_area_m2"]
+    assert (f"{round(area * 100)}\u00a0% de surface en moins" in words) or (
+        area <= 0.005 and "autant de la ville" in words
+    ), words
+    assert "sr" not in page.locator("#panel").inner_text().split()
+    (ROOT / "test-results").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "test-results" / "balcony-guided-phone.png"))
+    # Chromium logs the server's 400 for a tap on a roof (the app reads it as "now choose the floor").
+    assert not [
+        e for e in page.errors if "favicon" not in e and "status of 404" not in e and "status of 400" not in e
+    ], page.errors

@@ -3,9 +3,10 @@ import { LayerUpdates } from "./core/LayerUpdates.js";
 import { Viewer } from "./core/Viewer.js";
 import { TilesetLayerPlugin } from "./plugins/TilesetLayerPlugin.js";
 import { describeError, fetchJson } from "./core/http.js";
-import { clearNotice, showNotice } from "./core/notices.js";
+import { clearNotice, showError, showNotice } from "./core/notices.js";
 import { addResources, t } from "./core/i18n.js";
 import { Shell } from "./core/Shell.js";
+import { layerTitle } from "./core/layerTitle.js";
 import { ViewLink } from "./core/ViewLink.js";
 import { watchConnection } from "./core/connectivity.js";
 
@@ -50,6 +51,7 @@ const TOOL_PLUGINS = [
   "./plugins/SunPlugin.js",
   "./plugins/MeasurePlugin.js",
   "./plugins/StylePlugin.js",
+  "./plugins/PrintPlugin.js",
 ];
 
 const BUILDING_STYLE = {
@@ -97,7 +99,7 @@ async function addBaseLayer(viewer, jumeau, layer) {
     clearNotice(notice);
   } catch (err) {
     console.error(`layer ${layer.name} (${layer.url}):`, err);
-    showNotice(notice, t("main:layerFailed", { title: layer.title, reason: describeError(err) }),
+    showError(notice, (reason) => t("main:layerFailed", { title: layerTitle(layer), reason }), err,
       () => addBaseLayer(viewer, jumeau, layer));
   }
 }
@@ -142,7 +144,7 @@ async function start() {
     // Nothing is built yet: trying again is simply starting again.
     console.error("session (/api/session/):", err.detail || err);
     hideLoading();
-    showNotice("session", t("main:sessionFailed", { reason: describeError(err) }), () => {
+    showError("session", (reason) => t("main:sessionFailed", { reason }), err, () => {
       document.getElementById("loading").hidden = false;
       start();
     });
@@ -188,5 +190,5 @@ start().catch((err) => {
   // The scene itself failed (terrain, basemap, WebGL): start over from a fresh page.
   console.error(err);
   hideLoading();
-  showNotice("start", t("main:startFailed", { reason: describeError(err) }), () => window.location.reload());
+  showNotice("start", () => t("main:startFailed", { reason: describeError(err) }), () => window.location.reload());
 });

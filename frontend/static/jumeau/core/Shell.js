@@ -2,7 +2,6 @@
 // layers (a bottom sheet on a phone, a side panel on a desktop), and the map's own controls (home, compass,
 // zoom). Plugins reach it through the viewer (addToolbar, addControl, showPanel); they never look for its nodes.
 import { LANGUAGES, addResources, language, relabel, setLanguage, t } from "./i18n.js";
-import { showNotice } from "./notices.js";
 
 export const TEXTS = {
   fr: {
@@ -19,8 +18,6 @@ export const TEXTS = {
     zoomOut: "Éloigner",
     switchLanguage: "English",
     switchLanguageLabel: "Switch to English",
-    reloadForTools: "Les outils seront traduits au prochain chargement de la page.",
-    reload: "Recharger",
     group: {
       terrain: "Terrain et fond de plan",
       buildings: "Bâtiments",
@@ -46,8 +43,6 @@ export const TEXTS = {
     zoomOut: "Zoom out",
     switchLanguage: "Français",
     switchLanguageLabel: "Passer en français",
-    reloadForTools: "The tools will be translated the next time the page loads.",
-    reload: "Reload",
     group: {
       terrain: "Terrain and base map",
       buildings: "Buildings",
@@ -125,8 +120,6 @@ export class Shell {
       const next = LANGUAGES.find((l) => l !== language());
       await setLanguage(next);
       button.setAttribute("lang", LANGUAGES.find((l) => l !== next));
-      // Plugins still on their own {fr, en} objects read the language once, when they start.
-      showNotice("language", t("shell:reloadForTools"), () => window.location.reload(), t("shell:reload"));
     });
     button.setAttribute("lang", LANGUAGES.find((l) => l !== language()));
   }

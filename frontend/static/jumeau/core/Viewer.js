@@ -223,7 +223,16 @@ export class Viewer {
     return false;
   }
 
-  showPanel(title, entries) {
+  // `redraw` (optional) shows the same panel again: after a language switch an open panel is rebuilt by its
+  // plugin in the new language, instead of staying in the old one.
+  showPanel(title, entries, redraw = null) {
+    this.panelRedraw = redraw;
+    if (!this.relabelHeard) {
+      this.relabelHeard = true;
+      document.addEventListener("jumeau:relabel", () => {
+        if (this.panelRedraw && !document.getElementById("panel").hidden) this.panelRedraw();
+      });
+    }
     const panel = document.getElementById("panel");
     document.getElementById("panel-title").textContent = title;
     if (this.shell) this.shell.revealPanel();
@@ -245,6 +254,7 @@ export class Viewer {
     const panel = document.getElementById("panel");
     if (panel.hidden) return;
     panel.hidden = true;
+    this.panelRedraw = null;
     this.select(null);
     this.panelClosed.raiseEvent();
   }

@@ -1,6 +1,6 @@
 // The visitor's language: the one chosen with the language switch (kept in localStorage), else the first of the
-// browser's languages that has texts, else French (the city's). Plugins with their own `{fr, en}` texts call
-// pickLanguage; core/i18n.js starts i18next with the same answer.
+// browser's languages that has texts, else French (the city's). core/i18n.js starts i18next with this answer;
+// the app's texts all go through it.
 export const STORAGE_KEY = "jumeau.language";
 
 export function storedLanguage() {

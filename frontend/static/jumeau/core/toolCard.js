@@ -1,8 +1,16 @@
+import { live } from "./i18n.js";
+
+// Texts given as functions (`() => T.button`) are read again after a language switch; strings stay as given.
+function textOf(text, apply) {
+  return typeof text === "function" ? (el) => live(el, () => apply(el, text())) : (el) => apply(el, text);
+}
+
 // A tool's place in the toolbar: one toggle button and the card of controls it opens, built alike for every tool.
 // The card sits right after its button (keyboard order follows what the eye sees) and is labelled by it.
 let serial = 0;
 
-// `name`: the tool's short id (data-tool, test ids); `label`: the button's text; `title`: its longer description.
+// `name`: the tool's short id (data-tool, test ids); `label`: the button's text; `title`: its longer description
+// (each a string, or a function giving it in the language shown).
 // Returns { group, button, card, setOpen(open) }; `onToggle(open)` runs whenever the button opens or closes it.
 export function makeToolCard({ name, label, title, onToggle }) {
   const id = `tool-card-${name}-${++serial}`;
@@ -11,8 +19,8 @@ export function makeToolCard({ name, label, title, onToggle }) {
   group.dataset.toolGroup = name;
   const button = document.createElement("button");
   button.type = "button";
-  button.textContent = label;
-  if (title) button.title = title;
+  textOf(label, (el, text) => { el.textContent = text; })(button);
+  if (title) textOf(title, (el, text) => { el.title = text; })(button);
   button.dataset.tool = name;
   button.setAttribute("aria-expanded", "false");
   button.setAttribute("aria-pressed", "false");
@@ -21,7 +29,7 @@ export function makeToolCard({ name, label, title, onToggle }) {
   card.className = "tool-card";
   card.id = id;
   card.dataset.testid = `${name}-card`;
-  card.setAttribute("aria-label", label);
+  textOf(label, (el, text) => el.setAttribute("aria-label", text))(card);
   card.hidden = true;
   group.append(button, card);
   const setOpen = (open) => {
@@ -39,7 +47,7 @@ export function labelled(text, control) {
   const label = document.createElement("label");
   label.className = "tool-field";
   const span = document.createElement("span");
-  span.textContent = text;
+  textOf(text, (el, value) => { el.textContent = value; })(span);
   label.append(span, control);
   return label;
 }
@@ -47,7 +55,7 @@ export function labelled(text, control) {
 export function button(text, onClick, data = {}) {
   const b = document.createElement("button");
   b.type = "button";
-  b.textContent = text;
+  textOf(text, (el, value) => { el.textContent = value; })(b);
   for (const [k, v] of Object.entries(data)) b.dataset[k] = v;
   b.addEventListener("click", onClick);
   return b;

@@ -2,8 +2,8 @@
 // figures), comments pinned to a 3D point of the project, and the approved comments drawn as pins.
 // The variants' tilesets belong to ProjectsPlugin (window.jumeau.tools): shown, swapped and compared through it.
 import { describeError, fetchJson } from "../core/http.js";
-import { pickLanguage } from "../core/language.js";
-import { clearNotice, showNotice } from "../core/notices.js";
+import { language, live, locale, texts } from "../core/i18n.js";
+import { clearNotice, showError, showNotice } from "../core/notices.js";
 
 const Cesium = window.Cesium;
 
@@ -37,8 +37,7 @@ const TEXTS = {
     pinned: "Chosen point", noDepth: "This browser cannot locate a point in 3D: commenting is not possible here.",
   },
 };
-const LANG = pickLanguage(Object.keys(TEXTS));
-const T = TEXTS[LANG];
+const T = texts("consultation", TEXTS);
 const PIN_COLOR = "#ffb400";
 
 function csrfToken() {
@@ -47,11 +46,11 @@ function csrfToken() {
 }
 
 function metres(value) {
-  return value === null || value === undefined ? "—" : `${Math.round(value).toLocaleString(LANG)} m`;
+  return value === null || value === undefined ? "—" : `${Math.round(value).toLocaleString(locale())} m`;
 }
 
 function squareMetres(value) {
-  return value === null || value === undefined ? "—" : `${(Math.round(value / 10) * 10).toLocaleString(LANG)} m²`;
+  return value === null || value === undefined ? "—" : `${(Math.round(value / 10) * 10).toLocaleString(locale())} m²`;
 }
 
 function element(tag, props = {}, ...children) {
@@ -83,8 +82,9 @@ export default class ConsultationPlugin {
     this.pins = new Cesium.CustomDataSource("consultation-comments");
     await viewer.cesium.dataSources.add(this.pins);
     this.button = element("button", {
-      type: "button", textContent: T.button, dataset: { tool: "consultation", testid: "consultation" },
+      type: "button", dataset: { tool: "consultation", testid: "consultation" },
     });
+    live(this.button, (el) => { el.textContent = T.button; });
     this.button.setAttribute("aria-pressed", "false");
     this.button.addEventListener("click", () => this.openList());
     viewer.addToolbar(this.button, "tools");
@@ -109,7 +109,7 @@ export default class ConsultationPlugin {
     try {
       await this.load();
     } catch (err) {
-      showNotice("consultation", `${T.loadFailed} ${describeError(err)}`, () => this.openList());
+      showError("consultation", (reason) => `${T.loadFailed} ${reason}`, err, () => this.openList());
       return;
     }
     if (this.projects.length === 1 && !this.listShownOnce) {
@@ -124,7 +124,7 @@ export default class ConsultationPlugin {
       list.append(element("li", {}, open));
     }
     if (!this.projects.length) list.append(element("li", { textContent: T.none }));
-    this.viewer.showPanel(T.listTitle, [["", list]]);
+    this.viewer.showPanel(T.listTitle, [["", list]], () => this.openList());
     this.button.setAttribute("aria-pressed", "true");
   }
 
@@ -227,14 +227,14 @@ export default class ConsultationPlugin {
       ["", this.hint],
       ["", this.form],
       [T.comments, this.commentList],
-    ]);
+    ], () => this.renderProject());
     document.getElementById("panel").dataset.consultation = project.slug;
     this.renderComments();
   }
 
   setCommenting(on) {
     if (on && !this.viewer.cesium.scene.pickPositionSupported) {
-      showNotice("consultation", T.noDepth);
+      showNotice("consultation", () => T.noDepth);
       on = false;
     }
     this.commenting = on;
@@ -249,7 +249,7 @@ export default class ConsultationPlugin {
       const c = picked.id.comment;
       this.viewer.showPanel(T.comment, [
         [T.comment, c.text], [T.author, c.author_name || T.anonymous],
-        [T.date, new Date(c.created_at).toLocaleDateString(LANG, { day: "numeric", month: "long", year: "numeric" })],
+        [T.date, new Date(c.created_at).toLocaleDateString(locale(), { day: "numeric", month: "long", year: "numeric" })],
       ]);
       return true;
     }
@@ -336,7 +336,7 @@ export default class ConsultationPlugin {
       clearNotice("consultation");
     } catch (err) {
       this.comments = [];
-      showNotice("consultation", `${T.loadFailed} ${describeError(err)}`, () => this.loadComments());
+      showError("consultation", (reason) => `${T.loadFailed} ${reason}`, err, () => this.loadComments());
     }
     this.drawPins();
     this.renderComments();

@@ -2,7 +2,7 @@
 // each coloured by what it loses, with a legend; a click on a window gives its numbers. It reads the report's
 // GeoJSON export (/reports/impact/<variant>/windows.geojson), which answers a draft's report to planners only.
 import { describeError, fetchJson } from "../core/http.js";
-import { pickLanguage } from "../core/language.js";
+import { language, live, locale, texts } from "../core/i18n.js";
 
 const Cesium = window.Cesium;
 
@@ -65,9 +65,7 @@ const TEXTS = {
   },
 };
 
-const LANG = pickLanguage(Object.keys(TEXTS));
-const T = TEXTS[LANG];
-const LOCALE = LANG === "fr" ? "fr-FR" : "en-GB";
+const T = texts("impact", TEXTS);
 const COMPASS = ["N", "NE", "E", "SE", "S", "SO", "O", "NO"];
 const COMPASS_EN = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
 
@@ -86,7 +84,7 @@ export function windowClass(p) {
 
 // A no-break space before "%": the number and its sign never part at a line end.
 function pct(value, digits = 1) {
-  return `${value.toLocaleString(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits })}\u00a0%`;
+  return `${value.toLocaleString(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits })}\u00a0%`;
 }
 
 // A value cell: the sentence a person reads, and the stored number for tests and assistive details.
@@ -126,8 +124,10 @@ export default class ImpactPlugin {
     this.projects = jumeau.tools.ProjectsPlugin || null;
     this.button = document.createElement("button");
     this.button.type = "button";
-    this.button.textContent = T.button;
-    this.button.title = T.buttonTitle;
+    live(this.button, (el) => {
+      el.textContent = T.button;
+      el.title = T.buttonTitle;
+    });
     this.button.dataset.tool = "impact";
     this.button.setAttribute("aria-pressed", "false");
     this.button.addEventListener("click", () => this.setActive(!this.active));
@@ -176,12 +176,12 @@ export default class ImpactPlugin {
     if (!variant) {
       this.variant = null;
       this.state = "none";
-      this.renderLegend(null, T.noVariant);
+      this.renderLegend(null, () => T.noVariant);
       return;
     }
     this.variant = variant;
     this.state = "loading";
-    this.renderLegend(variant, T.loading);
+    this.renderLegend(variant, () => T.loading);
     let data;
     try {
       data = await fetchJson(`/reports/impact/${variant.id}/windows.geojson`);
@@ -190,7 +190,7 @@ export default class ImpactPlugin {
       // For a variant the session lists, "no report" means the job that computes it has not finished.
       this.state = err.status === 404 ? "pending" : "error";
       if (this.state === "error") console.error(`impact (/reports/impact/${variant.id}/):`, err.detail || err);
-      this.renderLegend(variant, err.status === 404 ? T.pending : describeError(err), true);
+      this.renderLegend(variant, () => (err.status === 404 ? T.pending : describeError(err)), true);
       return;
     }
     if (request !== this.request) return;
@@ -260,6 +260,14 @@ export default class ImpactPlugin {
   }
 
   renderLegend(variant, message = null, retry = false) {
+    // Drawn again, with the same arguments, after a language switch (a message given as a function is rebuilt).
+    this.legendArgs = [variant, message, retry];
+    if (!this.legendHeard) {
+      this.legendHeard = true;
+      document.addEventListener("jumeau:relabel", () => this.legendArgs && this.legend.isConnected
+        && this.renderLegend(...this.legendArgs));
+    }
+    if (typeof message === "function") message = message();
     const legend = this.legend;
     legend.replaceChildren();
     const head = document.createElement("div");
@@ -303,7 +311,7 @@ export default class ImpactPlugin {
         swatch.className = "impact-swatch";
         swatch.style.background = c.color;
         const label = document.createElement("span");
-        label.textContent = `${T.classes[c.key]}${T.colon}${this.counts[c.key].toLocaleString(LOCALE)}`;
+        label.textContent = `${T.classes[c.key]}${T.colon}${this.counts[c.key].toLocaleString(locale())}`;
         item.append(swatch, label);
         list.append(item);
       }
@@ -313,7 +321,7 @@ export default class ImpactPlugin {
       total.textContent = T.windows(this.windows.length);
       const when = document.createElement("p");
       when.className = "impact-note";
-      const date = new Date(this.report.computed_at).toLocaleDateString(LOCALE, { dateStyle: "long" });
+      const date = new Date(this.report.computed_at).toLocaleDateString(locale(), { dateStyle: "long" });
       when.textContent = this.report.current === false ? `${T.computed(date)}. ${T.stale}` : T.computed(date);
       const hint = document.createElement("p");
       hint.className = "impact-note";
@@ -332,7 +340,7 @@ export default class ImpactPlugin {
   sunText(share) {
     const sun = (this.report.summary && this.report.summary.apsh) || {};
     const yearHours = (sun.sun_positions || 0) * (sun.step_minutes || 0) / 60;
-    const hours = Math.round((share / 100) * yearHours).toLocaleString(LOCALE);
+    const hours = Math.round((share / 100) * yearHours).toLocaleString(locale());
     return value(T.hours(pct(share, 0), hours), share);
   }
 
@@ -347,7 +355,7 @@ export default class ImpactPlugin {
   showWindow(feature) {
     const p = feature.properties;
     const floor = p.floor === 0 ? T.ground : T.floorN(p.floor);
-    const compass = (LANG === "fr" ? COMPASS : COMPASS_EN)[Math.round(((p.azimuth_deg % 360) + 360) % 360 / 45) % 8];
+    const compass = (language() === "fr" ? COMPASS : COMPASS_EN)[Math.round(((p.azimuth_deg % 360) + 360) % 360 / 45) % 8];
     const loss = relativeLoss(p.vsc_before, p.vsc_after);
     const south = p.apsh_before !== null && p.apsh_before !== undefined;
     const entries = [
@@ -369,7 +377,7 @@ export default class ImpactPlugin {
       entries.push([T.sunTest, value(T.notTested, "n/a")]);
     }
     this.panelTitle = `${T.window}, ${floor}`;
-    this.viewer.showPanel(this.panelTitle, entries);
+    this.viewer.showPanel(this.panelTitle, entries, () => this.showWindow(feature));
     this.shownWindow = p.index;
   }
 

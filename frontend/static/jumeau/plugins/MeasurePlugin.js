@@ -1,6 +1,6 @@
 // "Mesurer": distances along picked points (on the ground's ellipsoid and in a straight line), the height between two
 // points, and the area of a polygon; each drawn in the scene with its number and unit until cleared.
-import { pickLanguage } from "../core/language.js";
+import { live, locale, texts } from "../core/i18n.js";
 import { button, makeToolCard } from "../core/toolCard.js";
 
 const Cesium = window.Cesium;
@@ -35,13 +35,11 @@ const TEXTS = {
     result: "Result", what: "What to measure",
   },
 };
-const LANG = pickLanguage(Object.keys(TEXTS));
-const T = TEXTS[LANG];
-const LOCALE = LANG === "fr" ? "fr-FR" : "en-GB";
+const T = texts("measure", TEXTS);
 const COLOUR = Cesium.Color.fromCssColorString("#ffd400");
 
 function number(value, digits) {
-  return value.toLocaleString(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 // Metres under a kilometre to the decimetre, beyond in kilometres; a no-break space keeps number and unit together.
@@ -105,15 +103,15 @@ export default class MeasurePlugin {
     this.viewer = viewer;
     this.source = new Cesium.CustomDataSource("measure");
     viewer.cesium.dataSources.add(this.source);
-    const tool = makeToolCard({ name: "measure", label: T.button, title: T.title, onToggle: (open) => this.setActive(open) });
+    const tool = makeToolCard({ name: "measure", label: () => T.button, title: () => T.title, onToggle: (open) => this.setActive(open) });
     this.tool = tool;
     const modes = document.createElement("div");
     modes.className = "tool-row";
     modes.setAttribute("role", "group");
-    modes.setAttribute("aria-label", T.what);
+    live(modes, (el) => el.setAttribute("aria-label", T.what));
     this.modeButtons = {};
     for (const mode of ["distance", "height", "area"]) {
-      const b = button(T.modes[mode], () => this.setMode(mode), { measure: mode });
+      const b = button(() => T.modes[mode], () => this.setMode(mode), { measure: mode });
       this.modeButtons[mode] = b;
       modes.append(b);
     }
@@ -123,16 +121,18 @@ export default class MeasurePlugin {
     this.output = document.createElement("output");
     this.output.className = "tool-result";
     this.output.dataset.testid = "measure-result";
-    this.output.setAttribute("aria-label", T.result);
+    live(this.output, (el) => el.setAttribute("aria-label", T.result));
     const actions = document.createElement("div");
     actions.className = "tool-row";
-    actions.append(button(T.finish, () => this.finish(), { testid: "measure-finish" }),
-      button(T.clear, () => this.clear(), { testid: "measure-clear" }));
+    actions.append(button(() => T.finish, () => this.finish(), { testid: "measure-finish" }),
+      button(() => T.clear, () => this.clear(), { testid: "measure-clear" }));
     const escape = document.createElement("p");
     escape.className = "tool-note";
-    escape.textContent = T.escape;
+    live(escape, (el) => { el.textContent = T.escape; });
     tool.card.append(modes, this.hint, this.output, actions, escape);
     this.setMode("distance");
+    // The hint of the mode chosen, in the new language after a switch (the result stays: it is numbers).
+    live(this.hint, (el) => { el.textContent = T.hints[this.mode]; });
     viewer.addToolbar(tool.group, "tools");
   }
 

@@ -1,5 +1,6 @@
 // Buried networks for planners and field agents: pipes in their uncertainty sleeves, seen through a translucent ground.
 import { TilesetLayerPlugin } from "./TilesetLayerPlugin.js";
+import { live, texts } from "../core/i18n.js";
 
 const Cesium = window.Cesium;
 
@@ -21,13 +22,27 @@ const SEGMENT_ONLY = new Set(["material", "axis_method", "axis_is_estimate", "ax
   "install_year", "feature_type"]);
 const NODE_ONLY = new Set(["node_type", "depth_m", "depth_source", "depth_is_estimate"]);
 
-// French labels of gis_sync's node types, for the panel title.
-const NODE_LABELS = {
-  manhole: "Regard", connection_box: "Boîte de branchement", gully: "Avaloir", meter_chamber: "Chambre de comptage",
-  overflow: "Déversoir", chamber: "Chambre", valve: "Vanne", air_valve: "Ventouse", drain: "Vidange",
-  hydrant: "Poteau incendie", check_valve: "Clapet", pressure_regulator: "Régulateur", meter: "Compteur",
-  flow_meter: "Débitmètre", fitting: "Appareil", connection: "Raccord",
-};
+// gis_sync's node types in words, for the panel title.
+const T = texts("networks", {
+  fr: {
+    precision: "Classes de précision", unknown: "inconnue", node: "Ouvrage", segment: "Réseau",
+    nodes: {
+      manhole: "Regard", connection_box: "Boîte de branchement", gully: "Avaloir", meter_chamber: "Chambre de comptage",
+      overflow: "Déversoir", chamber: "Chambre", valve: "Vanne", air_valve: "Ventouse", drain: "Vidange",
+      hydrant: "Poteau incendie", check_valve: "Clapet", pressure_regulator: "Régulateur", meter: "Compteur",
+      flow_meter: "Débitmètre", fitting: "Appareil", connection: "Raccord",
+    },
+  },
+  en: {
+    precision: "Precision classes", unknown: "unknown", node: "Structure", segment: "Network",
+    nodes: {
+      manhole: "Manhole", connection_box: "Connection box", gully: "Gully", meter_chamber: "Meter chamber",
+      overflow: "Overflow", chamber: "Chamber", valve: "Valve", air_valve: "Air valve", drain: "Drain",
+      hydrant: "Fire hydrant", check_valve: "Check valve", pressure_regulator: "Pressure regulator", meter: "Meter",
+      flow_meter: "Flow meter", fitting: "Fitting", connection: "Connection",
+    },
+  },
+});
 
 export default class NetworksPlugin extends TilesetLayerPlugin {
   static wants(session) {
@@ -47,7 +62,7 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
     jumeau.layers[NETWORKS] = this;
     this.precisionButton = document.createElement("button");
     this.precisionButton.type = "button";
-    this.precisionButton.textContent = "Classes de précision";
+    live(this.precisionButton, (el) => { el.textContent = T.precision; });
     this.precisionButton.dataset.testid = "networks-precision";
     this.precisionButton.setAttribute("aria-pressed", "false");
     this.precisionButton.addEventListener("click", () => this.styleByPrecision(!this.byPrecision));
@@ -97,7 +112,7 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
       .filter(([key]) => !hidden.has(key) && key !== "feature_kind")
       .map(([key, value]) => {
         if (typeof value === "number" && value < 0 && (key.startsWith("cover_depth") || key === "depth_m")) {
-          return [key, "inconnue"];
+          return [key, T.unknown];
         }
         return [key, value];
       });
@@ -109,9 +124,10 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
     const type = picked.getProperty("network_type");
     const nodeType = picked.getProperty("node_type");
     const what = picked.getProperty("feature_kind") === "node"
-      ? NODE_LABELS[nodeType] || nodeType || "Ouvrage"
-      : picked.getProperty("feature_type") || "Réseau";
-    this.viewer.showPanel(`${what} ${picked.getProperty("source_id")} (${type})`, entries);
+      ? T.nodes[nodeType] || nodeType || T.node
+      : picked.getProperty("feature_type") || T.segment;
+    this.viewer.showPanel(`${what} ${picked.getProperty("source_id")} (${type})`, entries,
+      () => this.handlePick(picked, position));
     return true;
   }
 

@@ -1,9 +1,14 @@
 // Planning projects: one tileset per variant, one shown at a time; planners can compare two side by side.
 import { TilesetLayerPlugin } from "./TilesetLayerPlugin.js";
-import { describeError } from "../core/http.js";
-import { clearNotice, showNotice } from "../core/notices.js";
+import { live, texts } from "../core/i18n.js";
+import { clearNotice, showError } from "../core/notices.js";
 
 const Cesium = window.Cesium;
+
+const T = texts("projects", {
+  fr: { compare: "Comparer les variantes", failed: (title) => `${title} : la variante n'a pas pu être chargée.` },
+  en: { compare: "Compare the variants", failed: (title) => `${title}: the variant could not be loaded.` },
+});
 
 export default class ProjectsPlugin {
   static wants(session) {
@@ -27,7 +32,7 @@ export default class ProjectsPlugin {
     if (this.canCompare()) {
       this.compareButton = document.createElement("button");
       this.compareButton.type = "button";
-      this.compareButton.textContent = "Comparer les variantes";
+      live(this.compareButton, (el) => { el.textContent = T.compare; });
       this.compareButton.dataset.testid = "projects-compare";
       this.compareButton.setAttribute("aria-pressed", "false");
       this.compareButton.addEventListener("click", () => this.compare(!this.comparing));
@@ -44,8 +49,7 @@ export default class ProjectsPlugin {
       clearNotice(notice);
     } catch (err) {
       console.error(`layer ${layer.name} (${layer.url}):`, err);
-      showNotice(notice, `${layer.title} : la variante n'a pas pu être chargée. ${describeError(err)}`,
-        () => this.addVariant(layer, show));
+      showError(notice, (reason) => `${T.failed(layer.title)} ${reason}`, err, () => this.addVariant(layer, show));
       return;
     }
     // One variant at a time: ticking one unticks the others (unless comparing).

@@ -1,6 +1,6 @@
 // Walking circuits ("Balades") and routes between points of interest, drawn on the ground; fed by /ws/routes/.
 import { fetchJson } from "../core/http.js";
-import { pickLanguage } from "../core/language.js";
+import { language, live, locale, texts } from "../core/i18n.js";
 import { LiveSocket } from "../core/LiveSocket.js";
 
 const Cesium = window.Cesium;
@@ -13,33 +13,39 @@ const ROUTE_COLOR = "#2ca02c";
 const SHADE_COLOR = "#1f5fbf";
 const SUN_COLOR = "#ffc21a";
 
-// The walker's own language (Antibes' visitors): the first of the browser's languages we speak, else French.
+// The walks in the language the app shows (core/i18n.js: French or English). Italian and German are written for
+// Antibes' visitors and wait for the app to offer those languages.
 const TEXTS = {
   fr: { walks: "Balades", route: "Itinéraire", from: "De", to: "à", none: "Aucune balade publiée", distance: "Distance",
         duration: "Durée à pied", climb: "Dénivelé", profile: "Profil", circuit: "Balade", stop: "Étape",
         durationShort: "Durée", shade: "Ombre", shadeNone: "peu importe", shadeSome: "un peu", shadeMost: "le plus possible",
         inShade: "à l'ombre", detour: "détour", shadeUnknown: "ombre pas encore calculée", shadeHours: "Ombre si départ à",
-        noReply: "pas de réponse", legend: "bleu : ombre, jaune : soleil", depart: "départ", departLabel: "heure de départ (vide : maintenant)" },
+        noReply: "pas de réponse", legend: "bleu : ombre, jaune : soleil", depart: "départ", departLabel: "heure de départ (vide : maintenant)",
+        menuLabel: "Balades et itinéraires", closeMenu: "Fermer les balades",
+        noPath: "aucun chemin à pied n'a été trouvé entre ces deux lieux ; choisissez-en d'autres." },
   en: { walks: "Walks", route: "Route", from: "From", to: "to", none: "No published walk", distance: "Distance",
         duration: "Walking time", climb: "Climb", profile: "Profile", circuit: "Walk", stop: "Stop",
         durationShort: "Time", shade: "Shade", shadeNone: "don't mind", shadeSome: "some", shadeMost: "as much as possible",
         inShade: "in the shade", detour: "detour", shadeUnknown: "shade not computed yet", shadeHours: "Shade if leaving at",
-        noReply: "no reply", legend: "blue: shade, yellow: sun", depart: "leaving", departLabel: "leaving time (empty: now)" },
+        noReply: "no reply", legend: "blue: shade, yellow: sun", depart: "leaving", departLabel: "leaving time (empty: now)",
+        menuLabel: "Walks and routes", closeMenu: "Close the walks",
+        noPath: "no walking path was found between these two places; choose others." },
   it: { walks: "Passeggiate", route: "Percorso", from: "Da", to: "a", none: "Nessuna passeggiata", distance: "Distanza",
         duration: "A piedi", climb: "Dislivello", profile: "Profilo", circuit: "Passeggiata", stop: "Tappa",
         durationShort: "Durata", shade: "Ombra", shadeNone: "indifferente", shadeSome: "un po'", shadeMost: "il più possibile",
         inShade: "all'ombra", detour: "deviazione", shadeUnknown: "ombra non ancora calcolata", shadeHours: "Ombra partendo alle",
-        noReply: "nessuna risposta", legend: "blu: ombra, giallo: sole", depart: "partenza", departLabel: "ora di partenza (vuoto: adesso)" },
+        noReply: "nessuna risposta", legend: "blu: ombra, giallo: sole", depart: "partenza", departLabel: "ora di partenza (vuoto: adesso)",
+        menuLabel: "Passeggiate e percorsi", closeMenu: "Chiudi le passeggiate" },
   de: { walks: "Spaziergänge", route: "Route", from: "Von", to: "nach", none: "Kein Spaziergang", distance: "Strecke",
         duration: "Gehzeit", climb: "Höhenmeter", profile: "Profil", circuit: "Spaziergang", stop: "Station",
         durationShort: "Dauer", shade: "Schatten", shadeNone: "egal", shadeSome: "etwas", shadeMost: "so viel wie möglich",
         inShade: "im Schatten", detour: "Umweg", shadeUnknown: "Schatten noch nicht berechnet", shadeHours: "Schatten bei Start um",
-        noReply: "keine Antwort", legend: "blau: Schatten, gelb: Sonne", depart: "Start", departLabel: "Startzeit (leer: jetzt)" },
+        noReply: "keine Antwort", legend: "blau: Schatten, gelb: Sonne", depart: "Start", departLabel: "Startzeit (leer: jetzt)",
+        menuLabel: "Spaziergänge und Routen", closeMenu: "Spaziergänge schließen" },
 };
 
 
-const LANG = pickLanguage(Object.keys(TEXTS));
-const T = TEXTS[LANG];
+const T = texts("routes", TEXTS);
 
 function minutes(seconds) {
   return `${Math.round(seconds / 60)} min`;
@@ -70,7 +76,7 @@ function nextDeparture(hhmm) {
 }
 
 function clock(iso) {
-  return new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 function metres(m) {
@@ -147,7 +153,7 @@ export default class RoutesPlugin {
     wrap.className = "walks";
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = T.walks;
+    live(button, (el) => { el.textContent = T.walks; });
     button.dataset.testid = "walks-menu";
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", "walks-list");
@@ -157,18 +163,18 @@ export default class RoutesPlugin {
     this.list.className = "walks-list";
     this.list.dataset.testid = "walks-list";
     this.list.setAttribute("role", "dialog");
-    this.list.setAttribute("aria-label", "Balades et itinéraires");
+    live(this.list, (el) => el.setAttribute("aria-label", T.menuLabel));
     this.list.hidden = true;
     button.addEventListener("click", () => (this.isMenuOpen() ? this.closeMenu() : this.openMenu()));
     const head = document.createElement("div");
     head.className = "walks-head";
     const title = document.createElement("strong");
-    title.textContent = T.walks;
+    live(title, (el) => { el.textContent = T.walks; });
     const close = document.createElement("button");
     close.type = "button";
     close.className = "walks-close";
     close.dataset.testid = "walks-close";
-    close.setAttribute("aria-label", "Fermer les balades");
+    live(close, (el) => el.setAttribute("aria-label", T.closeMenu));
     close.textContent = "×";
     close.addEventListener("click", () => {
       this.closeMenu();
@@ -187,19 +193,21 @@ export default class RoutesPlugin {
     this.shadeSelect = document.createElement("select");
     this.shadeSelect.name = "shade";
     this.shadeSelect.dataset.testid = "route-shade";
-    this.shadeSelect.append(new Option(T.shadeNone, "none"), new Option(T.shadeSome, "some"),
-                            new Option(T.shadeMost, "most", true, true));
+    this.shadeSelect.append(live(new Option("", "none"), (el) => { el.textContent = T.shadeNone; }),
+      live(new Option("", "some"), (el) => { el.textContent = T.shadeSome; }),
+      live(new Option("", "most", true, true), (el) => { el.textContent = T.shadeMost; }));
     // Empty: leave now. A time: the next time the clock shows it (the shade is known for today and tomorrow).
     this.departInput = document.createElement("input");
     this.departInput.type = "time";
     this.departInput.name = "depart";
     this.departInput.dataset.testid = "route-depart";
-    this.departInput.setAttribute("aria-label", T.departLabel);
+    live(this.departInput, (el) => el.setAttribute("aria-label", T.departLabel));
     const go = document.createElement("button");
     go.type = "submit";
-    go.textContent = T.route;
-    picker.append(`${T.from} `, this.fromSelect, ` ${T.to} `, this.toSelect, `${T.shade} `, this.shadeSelect,
-                  `${T.depart} `, this.departInput, go);
+    live(go, (el) => { el.textContent = T.route; });
+    const words = (say) => live(document.createElement("span"), (el) => { el.textContent = say(); });
+    picker.append(words(() => `${T.from} `), this.fromSelect, words(() => ` ${T.to} `), this.toSelect,
+                  words(() => `${T.shade} `), this.shadeSelect, words(() => `${T.depart} `), this.departInput, go);
     picker.addEventListener("submit", (event) => {
       event.preventDefault();
       const depart = this.departInput.value ? nextDeparture(this.departInput.value) : null;
@@ -267,7 +275,7 @@ export default class RoutesPlugin {
       const body = await response.json();
       const collection = body.results || body; // paginated or not
       this.pois = (collection.features || []).map((f) => ({ slug: f.properties.slug, name: f.properties.name }));
-      this.pois.sort((a, b) => a.name.localeCompare(b.name, LANG));
+      this.pois.sort((a, b) => a.name.localeCompare(b.name, locale()));
       for (const select of [this.fromSelect, this.toSelect]) {
         select.replaceChildren(...this.pois.map((p) => new Option(p.name, p.slug)));
       }
@@ -386,7 +394,7 @@ export default class RoutesPlugin {
     }
     rows.push([T.climb, `+${Math.round(p.ascent_m)} m / −${Math.round(p.descent_m)} m`]);
     rows.push([T.profile, profileSvg(p.profile)]);
-    this.viewer.showPanel(`${p.from} → ${p.to}`, rows);
+    this.viewer.showPanel(`${p.from} → ${p.to}`, rows, () => this._routePanel(feature));
   }
 
   // --- /ws/routes/ -------------------------------------------------------------------
@@ -419,7 +427,7 @@ export default class RoutesPlugin {
       else {
         // The socket's reasons are the server's English: keep them for the console, say it in French.
         console.warn("route (/ws/routes/):", message.message);
-        pending.reject(new Error("aucun chemin à pied n'a été trouvé entre ces deux lieux ; choisissez-en d'autres."));
+        pending.reject(new Error(T.noPath));
       }
     }
   }

@@ -1,7 +1,7 @@
 // The search box: streets, places, bus stops, buildings and projects by name (typos forgiven by the server,
 // /api/search/); choosing a result flies the camera there and opens its panel.
 import { describeError, fetchJson } from "../core/http.js";
-import { pickLanguage } from "../core/language.js";
+import { live, texts } from "../core/i18n.js";
 
 const Cesium = window.Cesium;
 
@@ -17,7 +17,7 @@ const TEXTS = {
       street: "Rue", place: "Lieu", stop: "Arrêt de bus", building: "Bâtiment", project: "Projet",
       network: "Réseau enterré",
     },
-    kind: "Type",
+    kind: "Type", west: "O",
     about: "Précision",
     position: "Position",
   },
@@ -32,13 +32,12 @@ const TEXTS = {
       street: "Street", place: "Place", stop: "Bus stop", building: "Building", project: "Project",
       network: "Buried network",
     },
-    kind: "Kind",
+    kind: "Kind", west: "W",
     about: "Details",
     position: "Position",
   },
 };
-const LANG = pickLanguage(Object.keys(TEXTS));
-const T = TEXTS[LANG];
+const T = texts("search", TEXTS);
 
 // A symbol beside each kind's word (the word is what a screen reader reads; the symbol is hidden from it).
 const ICONS = { street: "🛣️", place: "📍", stop: "🚏", building: "🏛️", project: "🏗️", network: "🔧" };
@@ -121,8 +120,10 @@ export default class SearchPlugin {
     input.dataset.testid = "search-input";
     input.autocomplete = "off";
     input.spellcheck = false;
-    input.placeholder = T.placeholder;
-    input.setAttribute("aria-label", T.label);
+    live(input, (el) => {
+      el.placeholder = T.placeholder;
+      el.setAttribute("aria-label", T.label);
+    });
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
@@ -135,7 +136,7 @@ export default class SearchPlugin {
     list.className = "search-list";
     list.dataset.testid = "search-results";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", T.label);
+    live(list, (el) => el.setAttribute("aria-label", T.label));
     list.hidden = true;
     // Said aloud when results arrive or a search fails, without moving the focus out of the box.
     const message = document.createElement("div");
@@ -305,11 +306,11 @@ export default class SearchPlugin {
 
   showPanel(result) {
     const lat = `${Math.abs(result.lat).toFixed(5)}° ${result.lat >= 0 ? "N" : "S"}`;
-    const lon = `${Math.abs(result.lon).toFixed(5)}° ${result.lon >= 0 ? "E" : "O"}`;
+    const lon = `${Math.abs(result.lon).toFixed(5)}° ${result.lon >= 0 ? "E" : T.west}`;
     const rows = [[T.kind, T.kinds[result.kind] || result.kind]];
     if (result.detail) rows.push([T.about, result.detail]);
     rows.push([T.position, `${lat}, ${lon}`]);
-    this.viewer.showPanel(result.label, rows);
+    this.viewer.showPanel(result.label, rows, () => this.showPanel(result));
   }
 
   dispose() {

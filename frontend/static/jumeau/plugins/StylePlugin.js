@@ -1,7 +1,7 @@
 // "Colorer les bâtiments" (planners): the buildings coloured by height, storeys, year of construction or use, with a
 // legend of the classes; "Réinitialiser" brings back the default style. It reads the properties the buildings
 // writer stores in every tile (tiles/builders/buildings.py: height, storeys, year, use; 0 = unknown).
-import { pickLanguage } from "../core/language.js";
+import { live, texts } from "../core/i18n.js";
 import { button, labelled, makeToolCard } from "../core/toolCard.js";
 
 const Cesium = window.Cesium;
@@ -28,7 +28,7 @@ const TEXTS = {
     storeysFrom: (n) => `${n} storeys and over`,
   },
 };
-const T = TEXTS[pickLanguage(Object.keys(TEXTS))];
+const T = texts("style", TEXTS);
 
 // Viridis in five steps: ordered, readable by the colour-blind, and still ordered in greyscale print.
 const RAMP = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
@@ -107,21 +107,27 @@ export default class StylePlugin {
   init(viewer, jumeau) {
     this.viewer = viewer;
     this.jumeau = jumeau;
-    const tool = makeToolCard({ name: "style", label: T.button, title: T.title });
+    const tool = makeToolCard({ name: "style", label: () => T.button, title: () => T.title });
     this.tool = tool;
     this.select = document.createElement("select");
     this.select.dataset.testid = "style-attribute";
-    const none = new Option(T.none, "");
-    this.select.append(none);
-    for (const [value, text] of Object.entries(T.attributes)) this.select.append(new Option(text, value));
+    this.select.append(live(new Option("", ""), (el) => { el.textContent = T.none; }));
+    for (const value of Object.keys(T.attributes)) {
+      this.select.append(live(new Option("", value), (el) => { el.textContent = T.attributes[value]; }));
+    }
     this.select.addEventListener("change", () => this.colourBy(this.select.value || null));
     this.legend = document.createElement("figure");
     this.legend.className = "style-legend";
     this.legend.dataset.testid = "style-legend";
     this.legend.setAttribute("aria-live", "polite");
     this.legend.hidden = true;
-    tool.card.append(labelled(T.by, this.select), this.legend,
-      button(T.reset, () => this.colourBy(null), { testid: "style-reset" }));
+    // The legend's classes are named in words: said again in the new language after a switch.
+    live(this.legend, () => {
+      if (this.attribute) this.classes = classesOf(this.attribute);
+      this.drawLegend();
+    });
+    tool.card.append(labelled(() => T.by, this.select), this.legend,
+      button(() => T.reset, () => this.colourBy(null), { testid: "style-reset" }));
     viewer.addToolbar(tool.group, "tools");
   }
 

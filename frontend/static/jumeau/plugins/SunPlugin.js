@@ -1,6 +1,6 @@
 // "Soleil et ombres": the sun and the shadows of buildings, projects and terrain on any date and hour, in the city's
 // own time zone (summer time included), the 21st of June and of December one tap away.
-import { pickLanguage } from "../core/language.js";
+import { live, texts } from "../core/i18n.js";
 import { button, labelled, makeToolCard } from "../core/toolCard.js";
 
 const Cesium = window.Cesium;
@@ -21,7 +21,7 @@ const TEXTS = {
     zone: (zone) => `Local time (${zone})`, badDate: "Invalid date: pick a day in the calendar.",
   },
 };
-const T = TEXTS[pickLanguage(Object.keys(TEXTS))];
+const T = texts("sun", TEXTS);
 
 // The city's clock when the session does not name one (Antibes).
 const DEFAULT_ZONE = "Europe/Paris";
@@ -73,7 +73,7 @@ export default class SunPlugin {
   init(viewer) {
     this.viewer = viewer;
     this.zone = viewer.session.time_zone || DEFAULT_ZONE;
-    const tool = makeToolCard({ name: "sun", label: T.button, title: T.title, onToggle: (open) => this.setActive(open) });
+    const tool = makeToolCard({ name: "sun", label: () => T.button, title: () => T.title, onToggle: (open) => this.setActive(open) });
     this.tool = tool;
     const now = zonedWallClock(new Date(), this.zone);
     this.dateInput = document.createElement("input");
@@ -95,20 +95,20 @@ export default class SunPlugin {
     this.hourOutput.setAttribute("aria-live", "polite");
     const zoneNote = document.createElement("p");
     zoneNote.className = "tool-note";
-    zoneNote.textContent = T.zone(this.zone);
-    const june = button(T.june, () => this.setDay(6, 21), { testid: "sun-june" });
-    june.title = T.juneTitle;
-    const december = button(T.december, () => this.setDay(12, 21), { testid: "sun-december" });
-    december.title = T.decemberTitle;
-    const nowButton = button(T.now, () => this.setNow(), { testid: "sun-now" });
+    live(zoneNote, (el) => { el.textContent = T.zone(this.zone); });
+    const june = button(() => T.june, () => this.setDay(6, 21), { testid: "sun-june" });
+    live(june, (el) => { el.title = T.juneTitle; });
+    const december = button(() => T.december, () => this.setDay(12, 21), { testid: "sun-december" });
+    live(december, (el) => { el.title = T.decemberTitle; });
+    const nowButton = button(() => T.now, () => this.setNow(), { testid: "sun-now" });
     const days = document.createElement("div");
     days.className = "tool-row";
     days.append(june, december, nowButton);
     const hour = document.createElement("div");
     hour.className = "tool-row";
-    hour.append(labelled(T.hour, this.hourInput), this.hourOutput);
-    tool.card.append(labelled(T.date, this.dateInput), days, hour, zoneNote);
-    this.showTime();
+    hour.append(labelled(() => T.hour, this.hourInput), this.hourOutput);
+    tool.card.append(labelled(() => T.date, this.dateInput), days, hour, zoneNote);
+    live(this.hourOutput, () => this.showTime());
     viewer.addToolbar(tool.group, "tools");
   }
 

@@ -1,8 +1,20 @@
 // A 3D Tiles layer with a checkbox, its load state, feature picking that shows attributes, and live reloads.
-import { describeError } from "../core/http.js";
-import { clearNotice, showNotice } from "../core/notices.js";
+import { addResources, live, t } from "../core/i18n.js";
+import { layerTitle } from "../core/layerTitle.js";
+import { clearNotice, showError } from "../core/notices.js";
 
 const Cesium = window.Cesium;
+
+addResources("tileset", {
+  fr: {
+    partFailed: "{{title}} : une partie de la couche n'a pas pu être chargée. {{reason}}",
+    reloadFailed: "{{title}} : la couche n'a pas pu être rechargée. {{reason}}",
+  },
+  en: {
+    partFailed: "{{title}}: part of the layer could not be loaded. {{reason}}",
+    reloadFailed: "{{title}}: the layer could not be loaded again. {{reason}}",
+  },
+});
 
 // Cesium3DTileset options by layer name (others take "default"). Kept as plain JSON between the markers:
 // bench/tiles_view.py reads it, so the benchmark loads the buildings exactly as the app does.
@@ -69,9 +81,8 @@ export class TilesetLayerPlugin {
   tileFailed(event) {
     this.errors.push(`${event.url}: ${event.message}`);
     console.error(`layer ${this.layer.name}: tile ${event.url}: ${event.message}`);
-    showNotice(`tiles-${this.layer.name}`,
-      `${this.layer.title} : une partie de la couche n'a pas pu être chargée. ${describeError(event.message)}`,
-      () => this.retry());
+    showError(`tiles-${this.layer.name}`, (reason) => t("tileset:partFailed", { title: layerTitle(this.layer), reason }),
+      event.message, () => this.retry());
   }
 
   // The user's "Réessayer": the same build from scratch (tileset.json and every tile), shown as last chosen.
@@ -92,8 +103,8 @@ export class TilesetLayerPlugin {
       clearNotice(`tiles-${this.layer.name}`);
     } catch (err) {
       console.error(`layer ${this.layer.name} (${this.layer.url}):`, err);
-      showNotice(`tiles-${this.layer.name}`,
-        `${this.layer.title} : la couche n'a pas pu être rechargée. ${describeError(err)}`, () => this.retry());
+      showError(`tiles-${this.layer.name}`, (reason) => t("tileset:reloadFailed", { title: layerTitle(this.layer), reason }),
+        err, () => this.retry());
     }
     this.viewer.requestRender();
   }
@@ -179,7 +190,8 @@ export class TilesetLayerPlugin {
     input.checked = this.show;
     input.dataset.layer = this.layer.name;
     input.addEventListener("change", () => this.setVisible(input.checked));
-    label.append(input, " ", this.layer.title);
+    const text = live(document.createElement("span"), (el) => { el.textContent = layerTitle(this.layer); });
+    label.append(input, " ", text);
     return label;
   }
 
@@ -201,8 +213,8 @@ export class TilesetLayerPlugin {
   handlePick(picked) {
     if (!this.owns(picked)) return false;
     const entries = this.attributes(picked);
-    const title = picked.getProperty(this.titleProperty) || picked.getProperty("source_id") || this.layer.title;
-    this.viewer.showPanel(String(title), entries);
+    const title = picked.getProperty(this.titleProperty) || picked.getProperty("source_id") || layerTitle(this.layer);
+    this.viewer.showPanel(String(title), entries, () => this.handlePick(picked));
     return true;
   }
 

@@ -1,9 +1,31 @@
 // Live buses and stop departure boards from /ws/transit/ (snapshot, then per-topic changes with seq numbers).
-import { describeError, fetchJson } from "../core/http.js";
+import { fetchJson } from "../core/http.js";
 import { LiveSocket } from "../core/LiveSocket.js";
-import { clearNotice, showNotice } from "../core/notices.js";
+import { live, locale, texts } from "../core/i18n.js";
+import { clearNotice, showError } from "../core/notices.js";
 
 const Cesium = window.Cesium;
+
+const T = texts("transit", {
+  fr: {
+    layer: "Bus", never: "jamais mis à jour", updated: (s) => `mis à jour il y a ${s} s`,
+    stopsFailed: "Arrêts de bus : la liste n'a pas pu être chargée.", estimated: " — positions estimées d'après l'horaire",
+    status: "Bus", loading: "Chargement…", noDeparture: "Aucun départ dans les deux heures", timetable: "théorique",
+    onTime: "à l'heure", departures: "Départs", realtime: "Temps réel", feed: (state) => ` (flux ${state})`,
+    line: (label) => `Ligne ${label}`, vehicle: "Véhicule", trip: "Course", nextStop: "Prochain arrêt",
+    position: "Position", stopped: "à l'arrêt", moving: "en route", source: "Source",
+    sourceEstimated: "estimée d'après l'horaire (pas de position en direct)", sourceLive: "temps réel",
+  },
+  en: {
+    layer: "Buses", never: "never updated", updated: (s) => `updated ${s} s ago`,
+    stopsFailed: "Bus stops: the list could not be loaded.", estimated: " — positions estimated from the timetable",
+    status: "Buses", loading: "Loading…", noDeparture: "No departure in the next two hours", timetable: "timetable",
+    onTime: "on time", departures: "Departures", realtime: "Live", feed: (state) => ` (feed ${state})`,
+    line: (label) => `Line ${label}`, vehicle: "Vehicle", trip: "Trip", nextStop: "Next stop",
+    position: "Position", stopped: "at the stop", moving: "on its way", source: "Source",
+    sourceEstimated: "estimated from the timetable (no live position)", sourceLive: "live",
+  },
+});
 
 const DEFAULT_MOVE_S = 5;
 const FRAME_MS = 100; // re-render at 10 fps while buses move: enough for smooth motion, cheap in software GL
@@ -13,12 +35,12 @@ function cssColor(hex, fallback = "#ffffff") {
 }
 
 function clockTime(posix) {
-  return new Date(posix * 1000).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+  return new Date(posix * 1000).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 export function ageText(seconds) {
-  if (seconds === null || seconds === undefined) return "jamais mis à jour";
-  return `mis à jour il y a ${Math.max(0, Math.round(seconds))} s`;
+  if (seconds === null || seconds === undefined) return T.never;
+  return T.updated(Math.max(0, Math.round(seconds)));
 }
 
 // A polyline in lon/lat with cumulative lengths (local metres), to move a bus along it at a given fraction.
@@ -95,7 +117,7 @@ export default class TransitPlugin {
       this.busSource.show = input.checked;
       this.viewer.requestRender();
     });
-    label.append(input, " Bus");
+    label.append(input, " ", live(document.createElement("span"), (el) => { el.textContent = T.layer; }));
     return label;
   }
 
@@ -122,8 +144,7 @@ export default class TransitPlugin {
       }
     } catch (err) {
       console.error("transit stops (/api/transit/stops/):", err.detail || err);
-      showNotice("transit-stops", `Arrêts de bus : la liste n'a pas pu être chargée. ${describeError(err)}`,
-        () => this._loadStops());
+      showError("transit-stops", (reason) => `${T.stopsFailed} ${reason}`, err, () => this._loadStops());
     }
   }
 
@@ -170,8 +191,8 @@ export default class TransitPlugin {
 
   _applyStatus(status) {
     this.status = status;
-    const estimated = status.positions === "estimated" ? " — positions estimées d'après l'horaire" : "";
-    if (status.state && status.state !== "ok") this.viewer.setStatus(`Bus : ${ageText(status.age_s)}${estimated}`);
+    const estimated = status.positions === "estimated" ? T.estimated : "";
+    if (status.state && status.state !== "ok") this.viewer.setStatus(`${T.status} : ${ageText(status.age_s)}${estimated}`);
     else this.viewer.setStatus("");
     this._renderBoard();
   }
@@ -292,9 +313,9 @@ export default class TransitPlugin {
     table.className = "board";
     table.dataset.testid = "departure-board";
     if (!rows) {
-      table.innerHTML = "<tr><td>Chargement…</td></tr>";
+      table.insertRow().insertCell().textContent = T.loading;
     } else if (rows.length === 0) {
-      table.innerHTML = "<tr><td>Aucun départ dans les deux heures</td></tr>";
+      table.insertRow().insertCell().textContent = T.noDeparture;
     }
     for (const row of rows || []) {
       const tr = document.createElement("tr");
@@ -310,7 +331,7 @@ export default class TransitPlugin {
       time.textContent = clockTime(row.expected);
       const delay = document.createElement("td");
       const minutes = Math.round(row.delay / 60);
-      delay.textContent = !row.realtime ? "théorique" : minutes > 0 ? `+${minutes} min` : minutes < 0 ? `${minutes} min` : "à l'heure";
+      delay.textContent = !row.realtime ? T.timetable : minutes > 0 ? `+${minutes} min` : minutes < 0 ? `${minutes} min` : T.onTime;
       delay.className = row.realtime ? "live" : "timetable";
       tr.append(line, headsign, time, delay);
       table.append(tr);
@@ -318,7 +339,10 @@ export default class TransitPlugin {
     const age = document.createElement("span");
     age.dataset.testid = "board-updated";
     this._ageElement = age;
-    this.viewer.showPanel(stop.name, [["Départs", table], ["Temps réel", age]]);
+    this.viewer.showPanel(stop.name, [[T.departures, table], [T.realtime, age]], () => {
+      this._boardOpening = true;
+      this._renderBoard();
+    });
     this._renderAge();
   }
 
@@ -329,7 +353,7 @@ export default class TransitPlugin {
       return;
     }
     const age = this.feedTimestamp ? Date.now() / 1000 - this.feedTimestamp : null;
-    const state = this.status.state && this.status.state !== "ok" ? ` (flux ${this.status.state})` : "";
+    const state = this.status.state && this.status.state !== "ok" ? T.feed(this.status.state) : "";
     this._ageElement.textContent = ageText(age) + state;
   }
 
@@ -345,14 +369,18 @@ export default class TransitPlugin {
       const v = this.vehicles[entity.properties.vehicle_id.getValue()];
       if (!v) return false;
       this.boardStop = null;
-      this.viewer.showPanel(`Ligne ${v.label}`, [
-        ["Véhicule", v.id], ["Course", v.trip], ["Prochain arrêt", (this.stops[v.stop] || {}).name || v.stop],
-        ["Position", v.status === "STOPPED_AT" ? "à l'arrêt" : "en route"],
-        ["Source", v.estimated ? "estimée d'après l'horaire (pas de position en direct)" : "temps réel"],
-      ]);
+      this.showVehicle(v);
       return true;
     }
     return false;
+  }
+
+  showVehicle(v) {
+    this.viewer.showPanel(T.line(v.label), [
+      [T.vehicle, v.id], [T.trip, v.trip], [T.nextStop, (this.stops[v.stop] || {}).name || v.stop],
+      [T.position, v.status === "STOPPED_AT" ? T.stopped : T.moving],
+      [T.source, v.estimated ? T.sourceEstimated : T.sourceLive],
+    ], () => this.showVehicle(v));
   }
 
   dispose() {
