@@ -1,6 +1,7 @@
 """Live transit and walking routes pushed to the 3D scene."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class RealtimeConfig(AppConfig):
@@ -8,8 +9,8 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Realtime transit and routes"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
+        # Here, not at the top: Django imports apps.py before the app registry is ready, and twin.models needs it
+        # (realtime.signals imports twin.models).
         from realtime import signals
         from twin.models import CircuitStop, WalkingCircuit
 

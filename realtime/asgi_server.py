@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import uvicorn
+
 WS_MAX_SIZE = 64 * 1024  # client messages are small; the consumers refuse anything over 16 KiB anyway
 BACKLOG = 4096  # a crowd reconnecting after a restart must not overflow the accept queue
 
@@ -17,8 +19,6 @@ def uvicorn_config(app: Any, host: str, port: int, **extra: Any):
       socket (each has its own compression context), so each client would cost
       a zlib pass per frame; transit frames are a few KiB every few seconds.
     """
-    import uvicorn
-
     options: dict[str, Any] = {
         "lifespan": "off",
         "ws": "websockets-sansio",

@@ -40,6 +40,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime.hub import StateUnavailable, hub
+from realtime.models import Route, Stop
+from realtime.pedestrian import RouteError, circuits_shade, parse_depart, published_circuits, route_feature
 from realtime.uvicorn_adapter import frame_writer
 from realtime.worker import dumps
 from tiles.announce import layer_watch  # the tiles app's interface for new builds
@@ -119,8 +121,6 @@ def _strings(value: object, limit: int, what: str) -> list[str]:
 
 def _stops_in_bbox(bbox: list[float]) -> tuple[list[str], list[str]]:
     """Stop ids of the active feed inside a lon/lat box, and the routes that call at them."""
-    from realtime.models import Route, Stop
-
     stops = list(
         Stop.objects.current()
         .in_bbox(*bbox)
@@ -311,8 +311,6 @@ class RoutesConsumer(GuardedConsumer):
 
     async def connect(self) -> None:
         await super().connect()
-        from realtime.pedestrian import published_circuits
-
         try:
             collection = await database_sync_to_async(published_circuits)()
         except Exception as exc:  # noqa: BLE001 - an empty street table must not refuse the socket
@@ -328,8 +326,6 @@ class RoutesConsumer(GuardedConsumer):
 
     async def _push_circuit_shade(self) -> None:
         """Every shade slot, each published circuit's shade share for the coming hours, as the sun moved."""
-        from realtime.pedestrian import circuits_shade
-
         while True:
             await asyncio.sleep(CIRCUIT_SHADE_PUSH_S)
             try:
@@ -340,8 +336,6 @@ class RoutesConsumer(GuardedConsumer):
             await self.send(text_data=dumps({"type": "circuits_shade", "circuits": circuits}))
 
     async def handle(self, message: dict) -> None:
-        from realtime.pedestrian import RouteError, parse_depart, route_feature
-
         if message.get("type") != "route":
             await self.send(
                 text_data=dumps({"type": "error", "message": f"unknown message type {message.get('type')!r}"})

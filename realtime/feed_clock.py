@@ -1,4 +1,5 @@
-"""The departure clock: timetable plus GTFS-realtime delays, and vehicle positions along shapes (live or from the timetable)."""
+"""The departure clock: timetable plus GTFS-realtime delays, and vehicle positions along shapes (live or from the
+timetable)."""
 
 from __future__ import annotations
 

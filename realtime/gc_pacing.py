@@ -55,7 +55,7 @@ def suited() -> bool:
         return True
     if choice in ("0", "false", "no", "off"):
         return False
-    from realtime.hub import redis_url
+    from realtime.hub import redis_url  # here, not at the top: the hub imports this module (a cycle)
 
     return not redis_url()
 

@@ -14,7 +14,9 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from realtime import gtfs_feed as g
+from realtime import models as m
 from realtime.gtfs_feed import GTFSError
+from realtime.models import Feed
 
 __all__ = ["GTFSDownloadError", "ImportReport", "demo_schedule", "feed_is_loaded", "import_feed"]
 
@@ -79,8 +81,6 @@ def import_feed(path_or_url: str | Path, progress: Progress | None = None, *, fo
     a failed import leaves the database as it was. Importing the same bytes
     as the active feed again is a no-op unless ``force``.
     """
-    from realtime.models import Feed
-
     say = progress or (lambda message: None)
     started = time.perf_counter()
     source = str(path_or_url)
@@ -120,8 +120,6 @@ def import_feed(path_or_url: str | Path, progress: Progress | None = None, *, fo
 
 
 def _write(row, feed: g.GTFSFeed, say: Progress) -> None:
-    from realtime import models as m
-
     m.Agency.objects.bulk_create(
         [
             m.Agency(feed=row, agency_id=a.agency_id, name=a.name, url=a.url, timezone=a.timezone, lang=a.lang)
@@ -244,14 +242,10 @@ def _write(row, feed: g.GTFSFeed, say: Progress) -> None:
 
 
 def feed_is_loaded() -> bool:
-    from realtime.models import Feed
-
     return Feed.objects.filter(active=True).exists()
 
 
 def demo_schedule() -> g.GTFSFeed | None:
     """The active feed as a GTFSFeed (rebuilt from the database), or None when no feed is imported."""
-    from realtime.models import Feed
-
     feed = Feed.objects.current()
     return None if feed is None else feed.to_gtfs()

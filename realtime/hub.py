@@ -28,7 +28,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+import redis
+import redis.asyncio as aioredis
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from realtime import gc_pacing
 from realtime.wire import text_frame
@@ -127,8 +130,6 @@ class Hub:
         local = self._local_state(topics)
         if local is not None:
             return local
-        from redis.exceptions import RedisError
-
         try:
             return _states(topics, await redis_client().hmget(state_key(), topics))
         except RedisError as exc:
@@ -140,8 +141,6 @@ class Hub:
         local = self._local_state(topics)
         if local is not None:
             return local
-        from redis.exceptions import RedisError
-
         try:
             return _states(topics, sync_redis_client().hmget(state_key(), topics))
         except RedisError as exc:
@@ -229,8 +228,6 @@ _sync_clients: dict[str, object] = {}
 
 def sync_redis_client():
     """A blocking redis client (thread-safe connection pool), one per URL."""
-    import redis
-
     url = redis_url()
     client = _sync_clients.get(url)
     if client is None:
@@ -249,8 +246,6 @@ def redis_client():
     subscribing at once (hundreds of snapshots a second after a restart)
     would otherwise open a connection each, and past the pool's limit fail.
     """
-    import redis.asyncio as aioredis
-
     loop = asyncio.get_running_loop()
     key = id(loop)
     owner, client = _clients.get(key, (None, None))
@@ -273,8 +268,6 @@ class RedisBridge:
         self.task = loop.create_task(self._run(), name="transit-redis-bridge")
 
     async def _run(self) -> None:
-        import redis.asyncio as aioredis
-
         delay = 0.5
         while True:
             client = aioredis.from_url(redis_url())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.contrib.gis.db import models
-from django.contrib.gis.geos import LineString
+from django.contrib.gis.geos import LineString, Polygon
 from django.db import transaction
 from django.utils import timezone as dj_timezone
 
@@ -148,8 +148,6 @@ class StopQuerySet(models.QuerySet):
 
     def in_bbox(self, west: float, south: float, east: float, north: float) -> StopQuerySet:
         """Stops inside a lon/lat box (WGS84 degrees)."""
-        from django.contrib.gis.geos import Polygon
-
         return self.filter(geom__within=Polygon.from_bbox((west, south, east, north)))
 
 

@@ -22,9 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from django.db import connections
+from django.db.models import Count, Max
+from django.utils.dateparse import parse_datetime
 
 from realtime.route_search import FLAT_SPEED_M_S, PedestrianGraph
 from realtime.shade_route import DEFAULT_MAX_DETOUR, ShadePreferenceError, check_preference, shade_walk
+from twin.geoid import GeoidGridMissing, city_frame
+from twin.models import PointOfInterest, StreetSegment, Terrain, WalkingCircuit
 
 __all__ = [
     "PlaceNotFound",
@@ -121,9 +126,6 @@ _cache: dict[str, object] = {}
 
 
 def _street_version() -> tuple:
-    from django.db.models import Count, Max
-
-    from twin.models import StreetSegment
 
     agg = StreetSegment.objects.aggregate(n=Count("id"), m=Max("updated_at"), i=Max("id"))
     return (agg["n"], agg["m"], agg["i"])
@@ -131,8 +133,6 @@ def _street_version() -> tuple:
 
 def current_graph() -> WalkGraph:
     """The graph of the StreetSegment table, rebuilt only when the table changed (count, max id, max updated_at)."""
-    from twin.models import StreetSegment
-
     version = _street_version()
     cached = _cache.get("graph")
     if isinstance(cached, WalkGraph) and cached.version == version:
@@ -157,8 +157,6 @@ def warm_up_in_background() -> threading.Thread:
     """
 
     def run() -> None:
-        from django.db import connections
-
         try:
             graph = current_graph()
             _terrain_sampler()
@@ -176,8 +174,6 @@ def warm_up_in_background() -> threading.Thread:
 
 def _terrain_sampler():
     """The active terrain's sampler (storage CRS, orthometric metres), or None; cached per terrain."""
-    from twin.models import Terrain
-
     terrain = Terrain.current()
     if terrain is None:
         return None
@@ -205,9 +201,6 @@ class Place:
 
 def resolve_place(spec: dict) -> Place:
     """{"poi": slug} or {"lon": degrees, "lat": degrees} (WGS84) to a Place in the storage CRS."""
-    from twin.geoid import city_frame
-    from twin.models import PointOfInterest
-
     if not isinstance(spec, dict):
         raise RouteError('a place is {"poi": slug} or {"lon": ..., "lat": ...}')
     if spec.get("poi"):
@@ -261,6 +254,8 @@ def _walk(
     depart=None,
 ) -> Walk:
     """The walk between two places for a shade preference, leaving at `depart` (aware datetime; now by default)."""
+    # Here, not at the top: shade_store reads the graph from this module (a cycle), and importing it at the top
+    # would load the shade sweep's viewshed modules into every web process.
     from realtime.shade_store import current_table
 
     g = graph.graph
@@ -344,8 +339,6 @@ def _feature(
     properties: dict,
     seg_shade: np.ndarray | None = None,
 ) -> dict:
-    from twin.geoid import GeoidGridMissing, city_frame
-
     if len(x) < 2:  # start and end on the same spot
         x, y, z_line = np.repeat(x[:1], 2), np.repeat(y[:1], 2), np.repeat(z_line[:1], 2)
     dx, dy, dz, dist = _densify(x, y, z_line, DRAPE_STEP_M)
@@ -388,8 +381,6 @@ def parse_depart(text: str | None) -> datetime | None:
     """A departure written in ISO 8601 with its zone (None or empty: now); RouteError saying the form otherwise."""
     if not text:
         return None
-    from django.utils.dateparse import parse_datetime
-
     try:
         depart = parse_datetime(str(text))
     except ValueError:
@@ -434,8 +425,6 @@ def route_feature(origin: dict, destination: dict, shade: str | None = None, max
 
 def circuit_feature(circuit) -> dict:
     """A published circuit as a Feature: the walk through its stops in order, and the stops with their texts."""
-    from twin.geoid import city_frame
-
     stops = list(circuit.ordered_stops())
     places = [Place(s.poi.geom.x, s.poi.geom.y, s.poi.name, s.poi.slug) for s in stops]
     frame = city_frame()
@@ -533,8 +522,6 @@ def circuit_shade_hours(graph: WalkGraph, places: list[Place], now=None, hours: 
 
 def published_circuits() -> dict:
     """Every published circuit as a FeatureCollection."""
-    from twin.models import WalkingCircuit
-
     circuits = WalkingCircuit.objects.filter(published=True).order_by("name")
     return {"type": "FeatureCollection", "features": [circuit_feature(c) for c in circuits]}
 
@@ -544,8 +531,6 @@ def circuits_shade(now=None) -> list[dict]:
 
     [{"slug", "shade_by_hour": [{"depart", "shade_share"}]}]: what /ws/routes/ pushes as the sun moves.
     """
-    from twin.models import WalkingCircuit
-
     graph = current_graph()
     out = []
     for circuit in WalkingCircuit.objects.filter(published=True).order_by("name"):

@@ -14,6 +14,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -188,8 +189,6 @@ class ShadeTable:
 
 
 def _utc(when):
-    from datetime import UTC, datetime
-
     if isinstance(when, datetime):
         if when.tzinfo is None:
             raise ValueError(f"a shade time needs a time zone, got {when!r}")

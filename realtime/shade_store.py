@@ -17,24 +17,27 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.conf import settings
 
 from realtime.crowns import Crowns
+from realtime.pedestrian import current_graph
 from realtime.shade import SLOT_MINUTES, ShadeTable, edge_samples, graph_key, shade_shares
+from twin.geoid import city_frame
+from twin.models import Tree
+from viewshed.dsm import ensure_surface
+from viewshed.shadow import grid_azimuth
+from viewshed.sun import day_times, sun_positions
 
 Progress = Callable[[str], None]
 DAYS = 2  # today and tomorrow: a walk planned tonight for tomorrow morning finds its shade
 
 
 def shade_path() -> Path:
-    from django.conf import settings
-
     return Path(settings.VAR_DIR) / "shade" / "shade.npz"
 
 
 def city_sun_frame(grid) -> tuple[float, float, float]:
     """(lat, lon) in WGS84 degrees of the grid's centre and the grid azimuth of true north there (degrees)."""
-    from twin.geoid import city_frame
-
     frame = city_frame()
     x = grid.xmin + grid.cols * grid.cell / 2
     y = grid.ymax - grid.rows * grid.cell / 2
@@ -49,8 +52,6 @@ def city_sun_frame(grid) -> tuple[float, float, float]:
 
 def slot_starts(first_day: date, tz: str, days: int = DAYS) -> np.ndarray:
     """UTC datetime64[s] starts of the SLOT_MINUTES slots of `days` local days from `first_day`."""
-    from viewshed.sun import day_times
-
     return np.concatenate([day_times(first_day + timedelta(days=i), tz, SLOT_MINUTES) for i in range(days)])
 
 
@@ -62,9 +63,6 @@ def compute_table(
     crowns: the city's trees, casting shade with the buildings. Each slot is judged by the sun at its
     middle. Seconds: a day of 96 slots on the demo city's 1 m DSM.
     """
-    from viewshed.shadow import grid_azimuth
-    from viewshed.sun import sun_positions
-
     lat, lon, north = city_sun_frame(surface.grid)
     middles = starts + np.timedelta64(SLOT_MINUTES * 30, "s")
     sun = sun_positions(middles, lat, lon)
@@ -84,8 +82,6 @@ def compute_table(
 
 def city_crowns() -> tuple[Crowns, str]:
     """The twin's tree crowns and their fingerprint ("" without trees): a table cast before a tree changed is stale."""
-    from twin.models import Tree
-
     trees = Tree.objects.all()
     if not trees.exists():
         return Crowns.none(), ""
@@ -98,10 +94,6 @@ def refresh_shade(progress: Progress | None = None, force: bool = False, today: 
     Builds or patches the surface model first when buildings changed (`ensure_surface`): a job, never a
     request. Returns what was done: {"status": "current" | "computed", "seconds", "edges", "slots"}.
     """
-    from django.conf import settings
-
-    from realtime.pedestrian import current_graph
-    from viewshed.dsm import ensure_surface
 
     surface = ensure_surface(progress=progress)
     crowns, trees_key = city_crowns()

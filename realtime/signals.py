@@ -8,15 +8,18 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from realtime.worker import dumps
+from twin.models import WalkingCircuit
+
 log = logging.getLogger(__name__)
 
 
 def push_circuit(circuit_id: int) -> None:
     """Send the circuit (or its withdrawal) to the "circuits" group; serialised once here."""
+    # Here, not at the top: apps.ready() loads this module in every process, and these two bring numba and
+    # scipy (realtime.route_search), 0.7 s more at the start of each Celery worker and manage.py command (measured).
     from realtime.consumers import CIRCUITS_GROUP
     from realtime.pedestrian import circuit_feature
-    from realtime.worker import dumps
-    from twin.models import WalkingCircuit
 
     circuit = WalkingCircuit.objects.filter(pk=circuit_id).first()
     if circuit is None:

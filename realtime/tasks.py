@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from realtime.gtfs_import import GTFSDownloadError
+from realtime.gtfs_import import GTFSDownloadError, import_feed
 from twin.jobs import exclusive, reporter
+from twin.models import StreetSegment
 
 
 @shared_task(
@@ -22,8 +23,6 @@ from twin.jobs import exclusive, reporter
 )
 def import_gtfs(self, source: str, force: bool = False) -> dict:
     """Import the GTFS zip, folder or URL `source` and make it the active feed (the old one stays on failure)."""
-    from realtime.gtfs_import import import_feed
-
     with exclusive(self, "realtime:gtfs"):
         report = import_feed(source, progress=reporter(self), force=force)
     return {
@@ -45,8 +44,9 @@ def compute_shade(self, force: bool = False) -> dict:
     """The share in shade of every street edge per 15-minute slot, today and tomorrow (realtime/shade_store.py);
     queued after the surface model when buildings or terrain changed, on its own when only trees changed, and each
     night by beat to roll the days."""
+    # Here, not at the top: the shade sweep loads pvlib and pandas (viewshed.sun), 0.36 s measured with
+    # `python -X importtime`, which every worker would otherwise pay at start for a nightly job.
     from realtime.shade_store import refresh_shade
-    from twin.models import StreetSegment
 
     if not StreetSegment.objects.exists():  # a city that imported no street yet has no walk to shade
         return {"status": "no streets", "edges": 0, "slots": 0, "seconds": 0.0}

@@ -1,4 +1,5 @@
-"""HTTP API of the realtime app: walks, circuits, transit stops and their departure boards (DRF, in the OpenAPI schema)."""
+"""HTTP API of the realtime app: walks, circuits, transit stops and their departure boards (DRF, in the OpenAPI
+schema)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from rest_framework.response import Response
 
 from realtime import serializers
 from realtime.hub import StateUnavailable, hub
+from realtime.models import Feed, Stop, StopTime
+from realtime.worker import TransitState
+from twin.models import WalkingCircuit
 from twin.pagination import FeatureCollectionPagination
 
 _clock_lock = threading.Lock()
@@ -82,14 +86,16 @@ def _end(end: str, label: str) -> list[OpenApiParameter]:
 # Public: walks run on the street graph and points of interest, nothing restricted.
 @permission_classes([AllowAny])
 def route_view(request: Request) -> Response:
-    """GET /api/routes/?from=<poi>&to=<poi> (or from_lon/from_lat, to_lon/to_lat in WGS84 degrees): a walk as GeoJSON."""
+    """GET /api/routes/?from=<poi>&to=<poi> (or from_lon/from_lat, to_lon/to_lat in WGS84 degrees): a walk as
+    GeoJSON."""
+    # Here, not at the top: the URL conf (so this module) loads in every Celery worker and manage.py command, and
+    # the walks bring numba and scipy (realtime.route_search, realtime.shade_route): 0.7 s more at each start.
     from realtime.pedestrian import PlaceNotFound, RouteError, parse_depart, route_feature
+    from realtime.shade_route import ShadePreferenceError, check_preference
 
     origin, destination = _place(request, "from"), _place(request, "to")
     if origin is None or destination is None:
         return _error("give from=<poi slug> or from_lon & from_lat, and to=<poi slug> or to_lon & to_lat")
-    from realtime.shade_route import ShadePreferenceError, check_preference
-
     try:
         shade, max_detour = check_preference(request.query_params.get("shade"), request.query_params.get("max_detour"))
     except ShadePreferenceError as exc:
@@ -117,8 +123,7 @@ def route_view(request: Request) -> Response:
 @permission_classes([AllowAny])
 def circuits_view(request: Request) -> Response:
     """GET /api/circuits/: published circuits as a FeatureCollection, each with its stops and their texts."""
-    from realtime.pedestrian import RouteError, circuit_feature
-    from twin.models import WalkingCircuit
+    from realtime.pedestrian import RouteError, circuit_feature  # numba kept off start-up: see route_view
 
     circuits = WalkingCircuit.objects.filter(published=True).order_by("name")
     try:
@@ -138,8 +143,6 @@ def circuits_view(request: Request) -> Response:
 @permission_classes([AllowAny])
 def stops_view(request: Request) -> Response:
     """GET /api/transit/stops/: the active feed's stops and stations (WGS84) with the lines calling there."""
-    from realtime.models import Stop, StopTime
-
     lines: dict[str, dict[str, dict]] = {}
     calls = (
         StopTime.objects.filter(trip__feed__active=True)
@@ -169,8 +172,6 @@ def stops_view(request: Request) -> Response:
 
 
 def _stop(stop_id: str) -> dict:
-    from realtime.models import Feed, Stop
-
     feed = Feed.objects.current()
     if feed is None:
         raise Http404("no GTFS feed is imported")
@@ -182,9 +183,6 @@ def _stop(stop_id: str) -> dict:
 
 def _schedule_rows(checksum: str, stop_id: str) -> list[dict]:
     """The timetable board of one stop when no worker state is at hand (synchronous ORM, cached per feed)."""
-    from realtime.models import Feed
-    from realtime.worker import TransitState
-
     with _clock_lock:
         state = _clock_cache.get(checksum)
         if state is None:

@@ -23,10 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from channels.db import database_sync_to_async
+
 from realtime.feed_clock import DepartureClock, ShapeLine
 from realtime.gtfs_feed import GTFSFeed
 from realtime.gtfs_rt import FeedError, FeedSnapshot, VehiclePositionRecord, parse_feed
 from realtime.hub import Change, Publisher, default_publisher
+from realtime.models import Feed
 
 __all__ = ["FeedWorker", "TransitState", "dumps"]
 
@@ -106,7 +109,8 @@ class TransitState:
     def boards(
         self, now: float, snapshot: FeedSnapshot | None, stop_ids: list[str] | None = None
     ) -> dict[str, list[dict]]:
-        """stop_id -> next departures (timetable shifted by the snapshot's delays when given), every served stop by default."""
+        """stop_id -> next departures (timetable shifted by the snapshot's delays when given), every served stop by
+        default."""
         if self._clock is None:
             return {}
         at = datetime.fromtimestamp(now, UTC)
@@ -351,8 +355,6 @@ def read_feed_bytes(url: str, timeout_s: float) -> bytes:
 
 def load_active_schedule() -> tuple[str, GTFSFeed | None]:
     """(checksum, GTFSFeed) of the active feed, or ("", None); synchronous ORM."""
-    from realtime.models import Feed
-
     feed = Feed.objects.current()
     if feed is None:
         return "", None
@@ -394,9 +396,6 @@ class FeedWorker:
         if time.monotonic() - self._schedule_checked < self.schedule_check_s:
             return
         self._schedule_checked = time.monotonic()
-        from channels.db import database_sync_to_async
-
-        from realtime.models import Feed
 
         current = await database_sync_to_async(
             lambda: Feed.objects.filter(active=True).values_list("checksum", flat=True).first()

@@ -9,13 +9,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
+from tiles.builders import basemap, buildings, networks, pointclouds, projects, terrain
 from tiles.builders.base import LayerStats, Progress
 from tiles.errors import NothingToBuild, TilesError, UnknownLayer
 from tiles.layers import BASEMAP, BUILDINGS, NETWORKS, POINTCLOUD_PREFIX, TERRAIN, project_variant
 from tiles.models import TileBuild
 from tiles.publish import LayerBuild, current_version
 from twin.geoid import HeightFrame, city_frame
-from twin.models import Change, ChangeCursor
+from twin.models import Building, Change, ChangeCursor, NetworkSegment, PointCloud, ProjectVariant, Terrain
 from twin.progress import Meter
 
 # This app's name in twin's change log: one position per layer.
@@ -38,8 +39,6 @@ def pointcloud_layer(cloud) -> str:
 
 def known_layers() -> list[str]:
     """Every layer the twin's data can give, terrain first (the others are shown on it)."""
-    from twin.models import Building, NetworkSegment, PointCloud, ProjectVariant, Terrain
-
     names: list[str] = []
     if Terrain.current() is not None:
         names += [TERRAIN, BASEMAP]
@@ -79,29 +78,16 @@ def layers_to_rebuild(changed: Iterable[str]) -> list[str]:
 def builder_for(layer: str) -> Builder:
     """The function that writes `layer` into a LayerBuild; UnknownLayer with advice if none."""
     if layer == BUILDINGS:
-        from tiles.builders import buildings
-
         return lambda build, frame, progress: buildings.build(build, frame, progress)
     if layer == NETWORKS:
-        from tiles.builders import networks
-
         return lambda build, frame, progress: networks.build(build, frame, progress)
     if layer == TERRAIN:
-        from tiles.builders import terrain
-
         return lambda build, frame, progress: terrain.build(build, frame, progress)
     if layer == BASEMAP:
-        from tiles.builders import basemap
-
         return lambda build, frame, progress: basemap.build(build, frame, progress)
     if (variant := project_variant(layer)) is not None:
-        from tiles.builders import projects
-
         return lambda build, frame, progress: projects.build(build, frame, progress, variant)
     if layer.startswith(POINTCLOUD_PREFIX):
-        from tiles.builders import pointclouds
-        from twin.models import PointCloud
-
         for cloud in PointCloud.objects.all():
             if pointcloud_layer(cloud) == layer:
                 return lambda build, frame, progress: pointclouds.build(build, frame, progress, cloud)

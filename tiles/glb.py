@@ -1,4 +1,5 @@
-"""Pack triangle meshes and per-feature properties into one glTF 2.0 binary (glb) with EXT_mesh_features and EXT_structural_metadata."""
+"""Pack triangle meshes and per-feature properties into one glTF 2.0 binary (glb) with EXT_mesh_features and
+EXT_structural_metadata."""
 
 from __future__ import annotations
 

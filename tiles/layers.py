@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 
 from tiles.publish import current_version
 from twin import roles
+from twin.models import PlanningProject, ProjectVariant
 
 NETWORKS = "networks"
 BUILDINGS = "buildings"
@@ -36,8 +39,6 @@ def variant_pk(layer: str) -> int | None:
 
 def project_variant(layer: str):
     """The ProjectVariant (with its project) that `layer` shows, or None."""
-    from twin.models import ProjectVariant
-
     pk = variant_pk(layer)
     if pk is None:
         return None
@@ -73,9 +74,6 @@ def loadable_by(layers: list[str], user_pks: set[int | None]) -> dict[int | None
     Each user is read afresh, so a role withdrawn or an account closed since the user signed in counts at once;
     a user who no longer exists is a citizen.
     """
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import AnonymousUser
-
     users = get_user_model().objects.filter(pk__in=[pk for pk in user_pks if pk is not None])
     found = {user.pk: user for user in users}
     return {pk: {layer for layer in layers if may_load(layer, found.get(pk) or AnonymousUser())} for pk in user_pks}
@@ -83,8 +81,6 @@ def loadable_by(layers: list[str], user_pks: set[int | None]) -> dict[int | None
 
 def layers_for(user) -> list[dict]:
     """The published layers this user may load, with their URLs, for the frontend."""
-    from twin.models import PlanningProject
-
     root = settings.JUMEAU_TILES_DIR
     out: list[dict] = []
 

@@ -24,11 +24,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from tiles import split
+from tiles.build import build_layer as build
 from tiles.errors import BuildGone
 from tiles.models import TileBuild
 from tiles.publish import new_version
 from twin.job_lock import JobLocked, acquire, heartbeat, holder, release, renew
 from twin.jobs import LOCK_WAIT_MAX_RETRIES, exclusive, lease_s, lock_wait_s, reporter
+from twin.models import JobLock
 
 TIME_LIMITS = {"soft_time_limit": settings.JUMEAU_JOB_TIME_LIMIT_S, "time_limit": settings.JUMEAU_JOB_TIME_LIMIT_S + 60}
 # A part whose worker process was killed goes back to the queue instead of being acknowledged (the parts can run
@@ -63,10 +65,9 @@ def build_layer(self, layer: str, parts: int | None = None) -> dict:
     that arrived meanwhile.
 
     parts: how many jobs scan a splittable layer's rows (default JUMEAU_TILE_BUILD_PARTS; its tiles are written by
-    up to three times as many, tiles.split.WRITES_PER_SCAN); 1 builds it in this job alone. A split build replaces this job with its parts: this job's id ends when the build is published (or
-    failed), with the publish job's result."""
-    from tiles.build import build_layer as build
-
+    up to three times as many, tiles.split.WRITES_PER_SCAN); 1 builds it in this job alone. A split build replaces
+    this job with its parts: this job's id ends when the build is published (or failed), with the publish job's
+    result."""
     parts = settings.JUMEAU_TILE_BUILD_PARTS if parts is None else int(parts)
     if parts > 1 and split.splittable(layer):
         return _start_split(self, layer, parts)
@@ -127,8 +128,6 @@ def recover_builds(self, watch: bool = False) -> dict:
     out = {layer: done for layer in sorted(split.SPLITTABLE) if (done := recover_layer(layer))}
     running = TileBuild.objects.filter(layer__in=split.SPLITTABLE, status=TileBuild.Status.BUILDING)
     if watch and running.exists():
-        from twin.models import JobLock
-
         ends = JobLock.objects.filter(key__in=[split.lock_key(lay) for lay in split.SPLITTABLE]).values_list(
             "expires_at", flat=True
         )

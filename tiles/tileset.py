@@ -1,4 +1,5 @@
-"""Build 3D Tiles 1.1 tileset.json documents (regions, transforms, errors, external tilesets) from a tree of tile nodes."""
+"""Build 3D Tiles 1.1 tileset.json documents (regions, transforms, errors, external tilesets) from a tree of tile
+nodes."""
 
 from __future__ import annotations
 

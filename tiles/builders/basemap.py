@@ -9,12 +9,11 @@ from tiles.builders.base import LayerStats, Progress, write_json
 from tiles.errors import NothingToBuild
 from tiles.publish import LayerBuild
 from twin.geoid import HeightFrame
+from twin.models import Terrain
 
 
 def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerStats:
     """Write basemap.webp and basemap.json (rectangle in degrees, versioned image URL) into build.path."""
-    from twin.models import Terrain
-
     terrain = Terrain.current()
     if terrain is None or not terrain.path.is_file():
         raise NothingToBuild("There is no active terrain to draw a basemap from: import a DEM GeoTIFF first.")

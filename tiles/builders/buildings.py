@@ -12,6 +12,7 @@ from pathlib import Path
 import mapbox_earcut
 import numpy as np
 import shapely
+from django.contrib.gis.db.models.functions import AsWKB
 
 from tiles.builders.base import (
     FeatureLayer,
@@ -32,6 +33,7 @@ from tiles.lod import significance, simplify_footprints, size_first
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
 from twin.geoid import HeightFrame
+from twin.models import Building
 
 LAYER = "buildings"
 WRITER_VERSION = "buildings-4"
@@ -116,9 +118,6 @@ def from_rows(rows: list[tuple], lod2: dict[str, list] | None = None) -> Buildin
 def fetch(pk_range: tuple[int, int] | None = None) -> BuildingArrays:
     """Every Building row (those with lo <= pk <= hi for pk_range), in one query for the columns and one for the
     few LOD2 solids; in primary key order."""
-    from django.contrib.gis.db.models.functions import AsWKB
-
-    from twin.models import Building
 
     buildings = Building.objects.order_by("pk")
     if pk_range is not None:
@@ -137,8 +136,6 @@ def fetch(pk_range: tuple[int, int] | None = None) -> BuildingArrays:
 def scan_ranges(parts: int) -> list[tuple[int, int]]:
     """Primary key ranges (lo, hi, inclusive) that cut the buildings into `parts` runs of about equal size, in order:
     what fetch(pk_range) of each part reads."""
-    from twin.models import Building
-
     # A few index lookups (the first key of each part) rather than every key: this runs before any part can start.
     pks = Building.objects.order_by("pk").values_list("pk", flat=True)
     total = pks.count()

@@ -1,6 +1,6 @@
 """The networks layer: a tube along each segment's 3D axis, coloured by network type, in a translucent uncertainty
-sleeve; manholes and chambers as shafts from lid to bottom, valves and fittings as markers on the pipe axis; parent tiles
-of the most significant pipes, coarse, for far views.
+sleeve; manholes and chambers as shafts from lid to bottom, valves and fittings as markers on the pipe axis; parent
+tiles of the most significant pipes, coarse, for far views.
 
 Segments and nodes are the features of one quadtree and share one property table per tile (class
 `network_feature`): `feature_kind` says which a row is; columns that do not apply hold their empty value
@@ -35,6 +35,7 @@ from tiles.pipes import simplify_axes, sweep_pipes
 from tiles.publish import LayerBuild
 from tiles.tileset import region_from_ecef
 from twin.geoid import HeightFrame
+from twin.models import STANDARD_DEPTH_M, NetworkNode, NetworkSegment, Terrain
 
 LAYER = "networks"
 WRITER_VERSION = "networks-4"
@@ -167,8 +168,6 @@ class SegmentArrays:
 def fetch(terrain_z=None) -> NetworkArrays:
     """Every NetworkSegment with a 3D axis and every drawable NetworkNode; terrain_z(xs, ys) gives ground heights
     (orthometric metres at storage-CRS points) for cover depths and lids, when a terrain exists."""
-    from twin.models import STANDARD_DEPTH_M, NetworkNode, NetworkSegment
-
     rows = list(
         NetworkSegment.objects.filter(axis__isnull=False)
         .order_by("pk")
@@ -685,8 +684,6 @@ def build(
     workers: int | None = None,
 ) -> LayerStats:
     """Write the networks layer into build.path."""
-    from twin.models import Terrain
-
     terrain = Terrain.current()
     fetched = data is None
     if data is None:
@@ -717,8 +714,6 @@ def build(
 
 def left_out(data: NetworkArrays) -> Counter:
     """Why segments and nodes of the twin are not in the networks layer, and how many (from the database)."""
-    from twin.models import NetworkNode, NetworkSegment
-
     reasons: Counter = Counter()
     no_axis = NetworkSegment.objects.filter(axis__isnull=True).count()
     if no_axis:

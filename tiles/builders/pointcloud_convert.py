@@ -9,12 +9,12 @@ from __future__ import annotations
 import multiprocessing
 import sys
 
+from py3dtiles.convert import convert
+from pyproj import CRS
+
 
 def main(source: str, target: str) -> None:
     multiprocessing.set_start_method("spawn", force=True)
-    from py3dtiles.convert import convert
-    from pyproj import CRS
-
     ecef = CRS.from_epsg(4978)
     # pnts content: py3dtiles' 1.1 glb with RGB fails glTF validation (COLOR_0 not normalized).
     convert(

@@ -26,6 +26,8 @@ TIMEOUT_S = 3600
 
 def to_ecef_las(source: Path, target: Path, frame: HeightFrame) -> int:
     """Write source's points as a LAS in ECEF metres (mm resolution), keeping colours; returns the count."""
+    # Here, not at the top: laspy takes 0.1-0.16 s to import (`python -X importtime`), and tiles.build loads this
+    # module into every web process and worker, which mostly never see a point cloud.
     import laspy
 
     with laspy.open(str(source)) as reader:

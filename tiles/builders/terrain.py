@@ -35,6 +35,7 @@ from tiles.builders.base import MANIFEST, LayerStats, Progress, read_manifest, r
 from tiles.errors import NothingToBuild
 from tiles.publish import LayerBuild
 from twin.geoid import HeightFrame
+from twin.models import Terrain
 
 LAYER = "terrain"
 GRID = 129  # samples per tile side: 2^7 + 1, as RTIN (Martini) wants
@@ -211,8 +212,6 @@ def encode_heights(key: TileKey, h: np.ndarray, error: float) -> tuple[bytes, fl
 
 def build(build: LayerBuild, frame: HeightFrame, progress: Progress) -> LayerStats:
     """Write layer.json and the quantized-mesh tiles of the active terrain into build.path."""
-    from twin.models import Terrain
-
     terrain = Terrain.current()
     if terrain is None:
         raise NothingToBuild(

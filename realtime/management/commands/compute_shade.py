@@ -4,6 +4,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from realtime.pedestrian import RouteError
+from realtime.shade_store import refresh_shade
 from viewshed.errors import SurfaceModelError
 
 
@@ -23,9 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, force: bool, date: date | None, **options):
-        from realtime.pedestrian import RouteError
-        from realtime.shade_store import refresh_shade
-
         try:
             done = refresh_shade(progress=lambda msg: self.stdout.write(msg), force=force, today=date)
         except SurfaceModelError as exc:

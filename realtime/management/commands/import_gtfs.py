@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from realtime.gtfs_feed import GTFSError
+from realtime.gtfs_import import import_feed
 
 
 class Command(BaseCommand):
@@ -13,8 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Import even when the bytes equal the active feed's.")
 
     def handle(self, *args, source: str, force: bool, **options):
-        from realtime.gtfs_import import import_feed
-
         try:
             import_feed(source, progress=lambda msg: self.stdout.write(msg), force=force)
         except GTFSError as exc:

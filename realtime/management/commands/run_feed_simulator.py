@@ -4,9 +4,15 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from realtime.feed_simulator import serve
+from realtime.gtfs_import import demo_schedule
+
 
 class Command(BaseCommand):
-    help = "Serve /feed, /trip-updates, /vehicle-positions and /alerts (GTFS-realtime) simulated from the imported GTFS feed."
+    help = (
+        "Serve /feed, /trip-updates, /vehicle-positions and /alerts (GTFS-realtime) simulated from the imported "
+        "GTFS feed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -14,9 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, host: str, port: int, seed: int, **options):
-        from realtime.feed_simulator import serve
-        from realtime.gtfs_import import demo_schedule
-
         schedule = demo_schedule()
         if schedule is None:
             raise CommandError(

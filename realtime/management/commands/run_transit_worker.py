@@ -6,6 +6,8 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from realtime.worker import FeedWorker
+
 
 class Command(BaseCommand):
     help = "Read a GTFS-realtime feed every --interval seconds and publish departures, vehicles and status changes."
@@ -23,8 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, feed: str, interval: float, stale_after: float, **options):
-        from realtime.worker import FeedWorker
-
         if interval <= 0:
             raise CommandError("--interval must be positive")
         if not settings.REDIS_URL:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tiles.build import build_layers, known_layers, stale_layers, unpublished_layers
 from tiles.errors import TilesError
 
 
@@ -25,8 +26,6 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Rebuild every layer the data can give.")
 
     def handle(self, *args, layers: list[str], stale: bool, all: bool, **options):
-        from tiles.build import build_layers, known_layers, stale_layers, unpublished_layers
-
         if layers and (stale or all):
             raise CommandError("Name layers, or pass --stale or --all, not both.")
         if all:
