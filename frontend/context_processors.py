@@ -5,7 +5,8 @@ from django.templatetags.static import static
 
 
 def vendor(request) -> dict:
-    """`vendor.cesium`, `vendor.three`, `vendor.tiles_renderer`, `vendor.i18next`: URLs of the package folders, ending with a slash."""
+    """`vendor.cesium`, `vendor.three`, `vendor.tiles_renderer`, `vendor.i18next`: URLs of the package folders,
+    ending with a slash."""
     return {
         "vendor": {
             name.replace("3d-tiles-renderer", "tiles_renderer"): static(prefix + "/")
