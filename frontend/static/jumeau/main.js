@@ -50,6 +50,8 @@ const TOOL_PLUGINS = [
   "./plugins/SunPlugin.js",
   "./plugins/MeasurePlugin.js",
   "./plugins/StylePlugin.js",
+  "./plugins/ClipPlugin.js",
+  "./plugins/ExcavationPlugin.js",
 ];
 
 const BUILDING_STYLE = {
