@@ -80,6 +80,7 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
     input.type = "checkbox";
     input.checked = !this.hiddenTypes.has(type);
     input.dataset.networkType = type;
+    input.dataset.testid = `network-type-${type}`;
     input.addEventListener("change", () => this.showType(type, input.checked));
     const swatch = document.createElement("span");
     swatch.className = "swatch";
