@@ -52,6 +52,8 @@ const TOOL_PLUGINS = [
   "./plugins/MeasurePlugin.js",
   "./plugins/StylePlugin.js",
   "./plugins/PrintPlugin.js",
+  "./plugins/ClipPlugin.js",
+  "./plugins/ExcavationPlugin.js",
 ];
 
 const BUILDING_STYLE = {

@@ -1,6 +1,7 @@
 // Buried networks for planners and field agents: pipes in their uncertainty sleeves, seen through a translucent ground.
 import { TilesetLayerPlugin } from "./TilesetLayerPlugin.js";
 import { live, texts } from "../core/i18n.js";
+import { NETWORK_COLOURS, networkCss, networkLabel } from "../core/networkColours.js";
 
 const Cesium = window.Cesium;
 
@@ -44,6 +45,19 @@ const T = texts("networks", {
   },
 });
 
+// A network type as the tiles spell it, safe to quote in a style expression; anything else is never filtered.
+const TYPE_RE = /^[A-Za-z0-9_-]{1,40}$/;
+const TYPE_ORDER = Object.keys(NETWORK_COLOURS);
+
+// The style of the networks: the types not hidden, coloured by precision class or (null) by their own colours.
+export function networksStyle(hiddenTypes, byPrecision) {
+  const hidden = [...hiddenTypes].filter((t) => TYPE_RE.test(t));
+  if (!hidden.length && !byPrecision) return undefined;
+  const style = byPrecision ? { ...PRECISION_STYLE } : {};
+  if (hidden.length) style.show = hidden.map((t) => `\${network_type} !== '${t}'`).join(" && ");
+  return new Cesium.Cesium3DTileStyle(style);
+}
+
 export default class NetworksPlugin extends TilesetLayerPlugin {
   static wants(session) {
     return session.layers.some((l) => l.name === NETWORKS);
@@ -53,6 +67,63 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
     super(null, { titleProperty: "source_id" });
     this.byPrecision = false;
     this.savedGlobe = null;
+    this.types = new Map(); // network type -> its checkbox, added as the tiles show the type
+    this.hiddenTypes = new Set();
+  }
+
+  // Each tileset (a live reload makes a new one) tells which network types its tiles hold as they load: the
+  // layer panel offers exactly the types the published networks have, whatever the delivery called them.
+  async load(url) {
+    const tileset = await super.load(url);
+    tileset.tileLoad.addEventListener((tile) => this.readTypes(tile.content));
+    return tileset;
+  }
+
+  readTypes(content) {
+    if (!content || !content.featuresLength) return;
+    const seen = new Set();
+    for (let i = 0; i < content.featuresLength; i++) seen.add(content.getFeature(i).getProperty("network_type"));
+    for (const type of seen) if (typeof type === "string" && TYPE_RE.test(type)) this.addType(type);
+  }
+
+  // A checkbox per network type in the networks group, in the order of the colour code, with the type's colour.
+  addType(type) {
+    if (this.types.has(type) || !this.viewer) return;
+    const label = document.createElement("label");
+    label.className = "network-type";
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.checked = !this.hiddenTypes.has(type);
+    input.dataset.networkType = type;
+    input.dataset.testid = `network-type-${type}`;
+    input.addEventListener("change", () => this.showType(type, input.checked));
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.setAttribute("aria-hidden", "true");
+    swatch.style.background = networkCss(type);
+    const text = document.createElement("span");
+    text.textContent = NETWORK_COLOURS[type] ? networkLabel(type) : type;
+    label.append(input, swatch, text);
+    this.types.set(type, label);
+    const rank = (t) => (TYPE_ORDER.includes(t) ? TYPE_ORDER.indexOf(t) : TYPE_ORDER.length);
+    const next = [...this.types.entries()]
+      .filter(([t]) => t !== type && (rank(t) > rank(type) || (rank(t) === rank(type) && t > type)))
+      .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : 1))[0];
+    this.viewer.addControl(label, { group: "networks" });
+    if (next) next[1].before(label);
+  }
+
+  showType(type, visible) {
+    if (visible) this.hiddenTypes.delete(type);
+    else this.hiddenTypes.add(type);
+    const input = this.types.get(type) && this.types.get(type).querySelector("input");
+    if (input) input.checked = visible;
+    this.applyStyle();
+  }
+
+  applyStyle() {
+    if (this.tileset) this.tileset.style = networksStyle(this.hiddenTypes, this.byPrecision);
+    this.viewer.requestRender();
   }
 
   async init(viewer, jumeau) {
@@ -99,10 +170,9 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
 
   styleByPrecision(on) {
     this.byPrecision = on;
-    // Without a style the glb's own colours (the network colour code) show.
-    this.tileset.style = on ? new Cesium.Cesium3DTileStyle(PRECISION_STYLE) : undefined;
+    // Without a colour in the style the glb's own colours (the network colour code) show.
+    this.applyStyle();
     this.precisionButton.setAttribute("aria-pressed", String(on));
-    this.viewer.requestRender();
   }
 
   attributes(feature) {
@@ -134,6 +204,7 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
   dispose() {
     this.underground(false);
     this.precisionButton && this.precisionButton.remove();
+    for (const label of this.types.values()) label.remove();
     if (this.jumeau && this.jumeau.layers[NETWORKS] === this) delete this.jumeau.layers[NETWORKS];
     super.dispose();
   }

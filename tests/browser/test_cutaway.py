@@ -1,0 +1,243 @@
+"""Seeing what is hidden: a planner's cut-away of the buildings, a field agent's excavation, networks by type."""
+
+from __future__ import annotations
+
+import pytest
+from pyproj import Geod
+
+from tests.browser.test_desk_tools import SHOTS, free_spots, settle
+
+pytestmark = pytest.mark.browser
+
+GEOD = Geod(ellps="WGS84")
+
+# The building drawn at a screen spot: its source id and where the pick ray meets it, or null.
+BUILDING_AT = """(s) => {
+    const scene = window.jumeau.viewer.cesium.scene, xy = new Cesium.Cartesian2(s.x, s.y);
+    const p = scene.pick(xy);
+    if (!(p instanceof Cesium.Cesium3DTileFeature) || p.tileset !== window.jumeau.layers.buildings.tileset) return null;
+    const at = scene.pickPosition(xy);
+    const g = at && Cesium.Cartographic.fromCartesian(at);
+    return {id: String(p.getProperty("source_id")),
+            lon: g ? Cesium.Math.toDegrees(g.longitude) : null, lat: g ? Cesium.Math.toDegrees(g.latitude) : null};
+}"""
+
+
+def building_at(page, spot: dict) -> dict | None:
+    return page.evaluate(BUILDING_AT, spot)
+
+
+def metres(a: dict, b: dict) -> float:
+    return GEOD.inv(a["lon"], a["lat"], b["lon"], b["lat"])[2]
+
+
+def look_at(page, spot: dict, range_m: float, pitch_deg: float = -50) -> None:
+    """The camera `range_m` from the spot, facing north, looking down `pitch_deg`, free to move afterwards."""
+    page.evaluate(
+        """([s, range, pitch]) => { const camera = window.jumeau.viewer.cesium.camera;
+            camera.lookAt(Cesium.Cartesian3.fromDegrees(s.lon, s.lat, s.height),
+                          new Cesium.HeadingPitchRange(0, Cesium.Math.toRadians(pitch), range));
+            camera.lookAtTransform(Cesium.Matrix4.IDENTITY); window.jumeau.viewer.requestRender(); }""",
+        [spot, range_m, pitch_deg],
+    )
+
+
+def test_a_planners_box_cuts_away_the_building_under_it_and_only_what_is_inside(page):
+    page.login("alice").open("/")
+    page.wait_for_layer("buildings")
+    settle(page)
+    # Close enough that the buildings are drawn one by one (the city view shows merged levels of detail).
+    spots = free_spots(page, want_building=True, step=60)
+    assert spots, "no building on screen"
+    look_at(page, spots[len(spots) // 2], 350)
+    page.wait_for_layer("buildings")
+    settle(page)
+    page.screenshot(path=str(SHOTS / "clip-before.png"))
+    spots = free_spots(page, want_building=True, step=40)
+    assert len(spots) >= 2, "too few buildings on screen"
+    box = page.locator("#cesium canvas").first.bounding_box()
+    mid = (box["width"] * 0.7, box["height"] * 0.6)
+    spot = min(spots, key=lambda s: (s["x"] - mid[0]) ** 2 + (s["y"] - mid[1]) ** 2)
+    before = building_at(page, spot)
+    assert before is not None
+    # Buildings whose drawn point lies well outside the 60 m box (its half diagonal is 43 m).
+    far = [s for s in spots if metres(s, spot) > 120]
+    assert far, "no building far enough from the cut on screen"
+    far_before = [building_at(page, s) for s in far[:4]]
+
+    page.click("button[data-tool=clip]")
+    assert page.get_attribute("[data-clip-mode=box]", "aria-pressed") == "true"
+    page.mouse.click(spot["pageX"], spot["pageY"])
+    page.locator("[data-testid=clip-card][data-clipped=true]").wait_for()
+    settle(page)
+    page.screenshot(path=str(SHOTS / "clip-box.png"))
+    after = building_at(page, spot)
+    # Either nothing, or a building behind it whose drawn point is outside the box: never the one under the box.
+    assert after is None or (after["id"] != before["id"] and metres(after, spot) > 30), (before, after)
+    far_after = [building_at(page, s) for s in far[:4]]
+    assert [b and b["id"] for b in far_after] == [b and b["id"] for b in far_before]
+
+    page.click("[data-testid=clip-reset]")
+    settle(page)
+    restored = building_at(page, spot)
+    assert restored is not None and restored["id"] == before["id"], (before, restored)
+
+    # The same cut from a polygon tapped around the spot: a triangle 50 m across.
+    page.click("[data-clip-mode=polygon]")
+    around = [s for s in spots if 15 < metres(s, spot) < 60]
+    corners = page.evaluate(
+        """(s) => { const c = Cesium.Cartesian3.fromDegrees(s.lon, s.lat, s.height), scene = window.jumeau.viewer.cesium.scene;
+                    const f = Cesium.Transforms.eastNorthUpToFixedFrame(c);
+                    return [[0, 30], [26, -15], [-26, -15]].map(([e, n]) => {
+                      const w = Cesium.Matrix4.multiplyByPoint(f, new Cesium.Cartesian3(e, n, 0), new Cesium.Cartesian3());
+                      const xy = Cesium.SceneTransforms.worldToWindowCoordinates(scene, w);
+                      const r = scene.canvas.getBoundingClientRect();
+                      return xy ? {pageX: r.left + xy.x, pageY: r.top + xy.y} : null; }); }""",
+        spot,
+    )
+    print(f"clip: {len(spots)} building spots, {len(far)} far, {len(around)} near; before {before}, after {after}")
+    assert all(corners)
+    for corner in corners:
+        page.mouse.click(corner["pageX"], corner["pageY"])
+    page.click("[data-testid=clip-cut]")
+    page.locator("[data-testid=clip-card][data-clipped=true]").wait_for()
+    settle(page)
+    page.screenshot(path=str(SHOTS / "clip-polygon.png"))
+    after = building_at(page, spot)
+    assert after is None or (after["id"] != before["id"] and metres(after, spot) > 10), (before, after)
+    page.click("[data-testid=clip-reset]")
+
+
+# The first pixels, scanning from the middle of the free part of the screen outwards, where a pipe (a network
+# segment, its sleeve included) of the networks layer is drawn once the ground is hidden.
+PIPE_SPOTS = """(step) => {
+    const scene = window.jumeau.viewer.cesium.scene, c = scene.canvas, r = c.getBoundingClientRect();
+    const ts = window.jumeau.layers.networks.tileset, found = [];
+    const cx = c.clientWidth * 0.68, cy = c.clientHeight * 0.6, candidates = [];
+    for (let y = Math.round(c.clientHeight * 0.3); y < c.clientHeight - step; y += step)
+      for (let x = Math.round(c.clientWidth * 0.4); x < c.clientWidth - step; x += step)
+        candidates.push([x, y]);
+    candidates.sort((a, b) => Math.hypot(a[0] - cx, a[1] - cy) - Math.hypot(b[0] - cx, b[1] - cy));
+    scene.globe.show = false;
+    try {
+      for (const [x, y] of candidates) {
+        if (document.elementFromPoint(r.left + x, r.top + y) !== c) continue;
+        const p = scene.pick(new Cesium.Cartesian2(x, y));
+        if (p instanceof Cesium.Cesium3DTileFeature && p.tileset === ts && p.getProperty("feature_kind") !== "node") {
+          found.push({x, y, pageX: r.left + x, pageY: r.top + y, id: String(p.getProperty("source_id"))});
+          if (found.length >= 3) break;
+        }
+      }
+    } finally { scene.globe.show = true; }
+    return found;
+}"""
+
+NETWORK_AT = """(s) => {
+    const p = window.jumeau.viewer.cesium.scene.pick(new Cesium.Cartesian2(s.x, s.y));
+    return p instanceof Cesium.Cesium3DTileFeature && p.tileset === window.jumeau.layers.networks.tileset
+      ? String(p.getProperty("source_id")) : null;
+}"""
+
+# How far below the terrain the surface drawn at a screen spot lies, in metres (negative: above it).
+BELOW_GROUND = """(s) => {
+    const scene = window.jumeau.viewer.cesium.scene, at = scene.pickPosition(new Cesium.Cartesian2(s.x, s.y));
+    if (!Cesium.defined(at)) return null;
+    const g = Cesium.Cartographic.fromCartesian(at), ground = scene.globe.getHeight(g);
+    return ground === undefined ? null : ground - g.height;
+}"""
+
+
+def test_an_excavation_opens_the_ground_so_the_pipes_under_it_are_seen_and_picked(page):
+    page.login("bob").open("/")
+    page.wait_for_layer("networks")
+    settle(page)
+    # Close over the networks, where a pipe is several pixels wide.
+    centre = page.evaluate(
+        """() => { const g = Cesium.Cartographic.fromCartesian(window.jumeau.layers.networks.tileset.boundingSphere.center);
+                   return {lon: Cesium.Math.toDegrees(g.longitude), lat: Cesium.Math.toDegrees(g.latitude), height: 0}; }"""
+    )
+    look_at(page, centre, 200, -60)
+    page.wait_for_layer("networks")
+    settle(page)
+    pipes = page.evaluate(PIPE_SPOTS, 30)
+    assert pipes, "no pipe on screen"
+    page.click("button[data-tool=excavation]")
+    assert page.evaluate("window.jumeau.viewer.cesium.scene.globe.translucency.enabled") is False
+    settle(page)
+    # Under the opaque ground, what is drawn there is the ground's surface.
+    pipe = pipes[0]
+    before = page.evaluate(BELOW_GROUND, pipe)
+    assert before is not None and abs(before) < 0.3, before
+    page.fill("[data-testid=excavation-width]", "30")
+    page.fill("[data-testid=excavation-depth]", "8")
+    page.mouse.click(pipe["pageX"], pipe["pageY"])
+    page.locator("[data-testid=excavation-card][data-dug=true]").wait_for()
+    settle(page)
+    page.screenshot(path=str(SHOTS / "excavation.png"))
+    seen = page.evaluate(NETWORK_AT, pipe)
+    depth = page.evaluate(BELOW_GROUND, pipe)
+    print(
+        f"excavation: pipe {pipe['id']} at ({pipe['x']}, {pipe['y']}), before {before} m below the ground; "
+        f"in the pit: {seen} drawn {depth} m below the ground"
+    )
+    # In the pit, a pipe is picked and what is drawn there is no longer the ground's surface but the pipe in its
+    # sleeve (the scene's pick pass ignores the ground: the drawn depth is what tells the ground away).
+    assert seen is not None
+    assert depth is not None and abs(depth) > 0.3
+    # Walls and a floor are drawn around it.
+    assert page.evaluate("window.jumeau.tools.ExcavationPlugin.source.entities.values.length") == 2
+    page.click("[data-testid=excavation-reset]")
+    settle(page)
+    filled = page.evaluate(BELOW_GROUND, pipe)
+    assert filled is not None and abs(filled) < 0.3
+    # Closing the tool gives the underground mode its see-through ground back.
+    page.click("button[data-tool=excavation]")
+    assert page.evaluate("window.jumeau.viewer.cesium.scene.globe.translucency.enabled") is True
+
+
+def test_the_layer_panel_groups_the_networks_by_type_and_shows_one_type_alone(page):
+    page.login("bob").open("/")
+    page.wait_for_layer("networks")
+    settle(page)
+    group = page.locator("fieldset[data-group=networks]")
+    boxes = group.locator("input[data-network-type]")
+    types = [boxes.nth(i).get_attribute("data-network-type") for i in range(boxes.count())]
+    print(f"network types: {types}")
+    assert "water" in types and len(types) >= 3
+    assert "Eau potable" in group.inner_text()
+    for kind in types:
+        if kind != "water":
+            group.locator(f"input[data-network-type={kind}]").uncheck()
+    settle(page)
+    # The features of the tiles drawn in the next frame (the style decides exactly their show).
+    drawn = page.evaluate(
+        """() => new Promise((resolve) => {
+            const viewer = window.jumeau.viewer, ts = window.jumeau.layers.networks.tileset, seen = [];
+            const visit = (tile) => {
+              const content = tile.content;
+              for (let i = 0; i < Math.min(content.featuresLength, 200); i++) {
+                const f = content.getFeature(i);
+                seen.push({type: f.getProperty("network_type"), show: f.show});
+              }
+            };
+            ts.tileVisible.addEventListener(visit);
+            const done = () => {
+              viewer.cesium.scene.postRender.removeEventListener(done);
+              ts.tileVisible.removeEventListener(visit);
+              resolve(seen);
+            };
+            viewer.cesium.scene.postRender.addEventListener(done);
+            viewer.requestRender();
+        })"""
+    )
+    water = [f for f in drawn if f["type"] == "water"]
+    others = [f for f in drawn if f["type"] in types and f["type"] != "water"]
+    print("kinds drawn:", sorted({(f["type"], f["show"]) for f in drawn}))
+    print(f"networks by type: {len(water)} water features, {len(others)} others")
+    assert water and others
+    assert all(f["show"] for f in water)
+    assert not any(f["show"] for f in others)
+    settle(page)
+    page.screenshot(path=str(SHOTS / "networks-water-only.png"))
+    group.locator("input[data-network-type=gas]").check() if "gas" in types else None
+    assert page.evaluate("window.jumeau.tools.NetworksPlugin.hiddenTypes.has('gas')") is False
