@@ -1,6 +1,6 @@
 // "Découpe" (planners): cut the buildings away inside a box or a polygon, top to bottom, so the project they hide
 // shows in place. Projects, terrain and networks are not cut.
-import { pickLanguage } from "../core/language.js";
+import { live, texts } from "../core/i18n.js";
 import { button, labelled, makeToolCard } from "../core/toolCard.js";
 
 const Cesium = window.Cesium;
@@ -37,7 +37,7 @@ const TEXTS = {
     unsupported: "This browser cannot cut the scene (WebGL 2 needed).",
   },
 };
-const T = TEXTS[pickLanguage(Object.keys(TEXTS))];
+const T = texts("clip", TEXTS);
 
 const EDGE = Cesium.Color.fromCssColorString("#ffd400");
 const SLIDERS = {
@@ -83,15 +83,15 @@ export default class ClipPlugin {
     this.jumeau = jumeau;
     this.source = new Cesium.CustomDataSource("clip");
     viewer.cesium.dataSources.add(this.source);
-    const tool = makeToolCard({ name: "clip", label: T.button, title: T.title, onToggle: (open) => this.setActive(open) });
+    const tool = makeToolCard({ name: "clip", label: () => T.button, title: () => T.title, onToggle: (open) => this.setActive(open) });
     this.tool = tool;
     const modes = document.createElement("div");
     modes.className = "tool-row";
     modes.setAttribute("role", "group");
-    modes.setAttribute("aria-label", T.what);
+    live(modes, (el) => el.setAttribute("aria-label", T.what));
     this.modeButtons = {};
     for (const mode of ["box", "polygon"]) {
-      this.modeButtons[mode] = button(T[mode], () => this.setMode(mode), { clipMode: mode });
+      this.modeButtons[mode] = button(() => T[mode], () => this.setMode(mode), { clipMode: mode });
       modes.append(this.modeButtons[mode]);
     }
     this.hint = document.createElement("p");
@@ -112,12 +112,12 @@ export default class ClipPlugin {
       this.inputs[name] = { input, output };
       const row = document.createElement("div");
       row.className = "tool-row";
-      row.append(labelled(T[name], input), output);
+      row.append(labelled(() => T[name], input), output);
       this.boxControls.append(row);
       this.showSize(name);
     }
-    this.cutButton = button(T.cut, () => this.cutPolygon(), { testid: "clip-cut" });
-    this.resetButton = button(T.reset, () => this.reset(), { testid: "clip-reset" });
+    this.cutButton = button(() => T.cut, () => this.cutPolygon(), { testid: "clip-cut" });
+    this.resetButton = button(() => T.reset, () => this.reset(), { testid: "clip-reset" });
     const actions = document.createElement("div");
     actions.className = "tool-row";
     actions.append(this.cutButton, this.resetButton);

@@ -1,7 +1,7 @@
 // "Fouille" (whoever sees the networks): a pit dug into the terrain around a tapped point, with its walls and floor,
 // so the pipes and cables inside are seen in place, at their depth, as an open trench would show them. While the
 // tool is open the ground is opaque (the underground mode's see-through ground would show every pipe anyway).
-import { pickLanguage } from "../core/language.js";
+import { texts } from "../core/i18n.js";
 import { button, labelled, makeToolCard } from "../core/toolCard.js";
 import { NETWORKS } from "./NetworksPlugin.js";
 
@@ -27,7 +27,7 @@ const TEXTS = {
     unsupported: "This browser cannot cut the terrain (WebGL 2 needed).",
   },
 };
-const T = TEXTS[pickLanguage(Object.keys(TEXTS))];
+const T = texts("excavation", TEXTS);
 
 const SLIDERS = {
   width: { min: 2, max: 40, step: 1, initial: 10 },
@@ -62,7 +62,7 @@ export default class ExcavationPlugin {
     this.jumeau = jumeau;
     this.source = new Cesium.CustomDataSource("excavation");
     viewer.cesium.dataSources.add(this.source);
-    const tool = makeToolCard({ name: "excavation", label: T.button, title: T.title, onToggle: (open) => this.setActive(open) });
+    const tool = makeToolCard({ name: "excavation", label: () => T.button, title: () => T.title, onToggle: (open) => this.setActive(open) });
     this.tool = tool;
     this.hint = document.createElement("p");
     this.hint.className = "tool-note";
@@ -83,11 +83,11 @@ export default class ExcavationPlugin {
       this.inputs[name] = { input, output };
       const row = document.createElement("div");
       row.className = "tool-row";
-      row.append(labelled(T[name], input), output);
+      row.append(labelled(() => T[name], input), output);
       tool.card.append(row);
       this.showSize(name);
     }
-    tool.card.append(button(T.reset, () => this.reset(), { testid: "excavation-reset" }));
+    tool.card.append(button(() => T.reset, () => this.reset(), { testid: "excavation-reset" }));
     viewer.addToolbar(tool.group, "tools");
   }
 

@@ -102,7 +102,7 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
     swatch.setAttribute("aria-hidden", "true");
     swatch.style.background = networkCss(type);
     const text = document.createElement("span");
-    text.textContent = NETWORK_COLOURS[type] ? networkLabel(type) : type;
+    live(text, (el) => { el.textContent = NETWORK_COLOURS[type] ? networkLabel(type) : type; });
     label.append(input, swatch, text);
     this.types.set(type, label);
     const rank = (t) => (TYPE_ORDER.includes(t) ? TYPE_ORDER.indexOf(t) : TYPE_ORDER.length);
