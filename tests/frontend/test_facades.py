@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.frontend.node import evaluate
 
 MODULE = ROOT / "frontend" / "static" / "jumeau" / "core" / "facades.js"
 
 
 def run(tmp_path, expression: str):
-    module = tmp_path / "facades.mjs"
-    shutil.copyfile(MODULE, module)
-    script = (
-        f"import {{ sectorOf, sidesOf, storeysOf }} from {json.dumps(module.as_uri())};"
-        f" console.log(JSON.stringify({expression}));"
-    )
-    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return evaluate(MODULE, ["sectorOf", "sidesOf", "storeysOf"], expression, tmp_path)
 
 
 # A 20 m (east-west) by 10 m (north-south) block, counter-clockwise and closed, as GeoJSON writes an outer ring.

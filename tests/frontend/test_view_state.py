@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.frontend.node import evaluate
 
 MODULE = ROOT / "frontend" / "static" / "jumeau" / "core" / "viewState.js"
 
 
 def run(tmp_path, expression: str):
     """Evaluates `expression` (JSON-serialisable) with encodeView and decodeView imported, as the browser does."""
-    module = tmp_path / "viewState.mjs"
-    shutil.copyfile(MODULE, module)
-    script = (
-        f"import {{ encodeView, decodeView }} from {json.dumps(module.as_uri())};"
-        f" console.log(JSON.stringify({expression}));"
-    )
-    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return evaluate(MODULE, ["encodeView", "decodeView"], expression, tmp_path)
 
 
 def test_a_view_written_to_a_hash_reads_back_within_a_decimetre_and_a_tenth_of_a_degree(tmp_path):

@@ -52,6 +52,24 @@ export function labelled(text, control) {
   return label;
 }
 
+// A labelled range input in a tool row with an <output> beside it: `spec` gives min, max and step; `onInput(value)`
+// runs as it moves. The caller writes the output's text (a unit, a format of its own).
+export function slider(text, spec, value, onInput, testid) {
+  const input = document.createElement("input");
+  input.type = "range";
+  input.min = String(spec.min);
+  input.max = String(spec.max);
+  input.step = String(spec.step);
+  input.value = String(value);
+  input.dataset.testid = testid;
+  input.addEventListener("input", () => onInput(Number(input.value)));
+  const output = document.createElement("output");
+  const row = document.createElement("div");
+  row.className = "tool-row";
+  row.append(labelled(text, input), output);
+  return { row, input, output };
+}
+
 export function button(text, onClick, data = {}) {
   const b = document.createElement("button");
   b.type = "button";

@@ -1,7 +1,7 @@
 // "Découpe" (planners): cut the buildings away inside a box or a polygon, top to bottom, so the project they hide
 // shows in place. Projects, terrain and networks are not cut.
 import { live, texts } from "../core/i18n.js";
-import { button, labelled, makeToolCard } from "../core/toolCard.js";
+import { button, makeToolCard, slider } from "../core/toolCard.js";
 
 const Cesium = window.Cesium;
 
@@ -100,19 +100,8 @@ export default class ClipPlugin {
     this.boxControls = document.createElement("div");
     this.inputs = {};
     for (const [name, spec] of Object.entries(SLIDERS)) {
-      const input = document.createElement("input");
-      input.type = "range";
-      input.min = String(spec.min);
-      input.max = String(spec.max);
-      input.step = String(spec.step);
-      input.value = String(this.sizes[name]);
-      input.dataset.testid = `clip-${name}`;
-      const output = document.createElement("output");
-      input.addEventListener("input", () => this.setSize(name, Number(input.value)));
+      const { row, input, output } = slider(() => T[name], spec, this.sizes[name], (v) => this.setSize(name, v), `clip-${name}`);
       this.inputs[name] = { input, output };
-      const row = document.createElement("div");
-      row.className = "tool-row";
-      row.append(labelled(() => T[name], input), output);
       this.boxControls.append(row);
       this.showSize(name);
     }

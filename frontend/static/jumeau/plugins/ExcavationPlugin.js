@@ -2,7 +2,7 @@
 // so the pipes and cables inside are seen in place, at their depth, as an open trench would show them. While the
 // tool is open the ground is opaque (the underground mode's see-through ground would show every pipe anyway).
 import { texts } from "../core/i18n.js";
-import { button, labelled, makeToolCard } from "../core/toolCard.js";
+import { button, makeToolCard, slider } from "../core/toolCard.js";
 import { NETWORKS } from "./NetworksPlugin.js";
 
 const Cesium = window.Cesium;
@@ -71,19 +71,8 @@ export default class ExcavationPlugin {
     tool.card.append(this.hint);
     this.inputs = {};
     for (const [name, spec] of Object.entries(SLIDERS)) {
-      const input = document.createElement("input");
-      input.type = "range";
-      input.min = String(spec.min);
-      input.max = String(spec.max);
-      input.step = String(spec.step);
-      input.value = String(this.sizes[name]);
-      input.dataset.testid = `excavation-${name}`;
-      const output = document.createElement("output");
-      input.addEventListener("input", () => this.setSize(name, Number(input.value)));
+      const { row, input, output } = slider(() => T[name], spec, this.sizes[name], (v) => this.setSize(name, v), `excavation-${name}`);
       this.inputs[name] = { input, output };
-      const row = document.createElement("div");
-      row.className = "tool-row";
-      row.append(labelled(() => T[name], input), output);
       tool.card.append(row);
       this.showSize(name);
     }
