@@ -26,7 +26,8 @@ The machine is shared, and the load of other jobs drifts over minutes: the
 table shows the load average during each server's steady phases, and
 ``--rounds 2`` runs ours, bare, bare, ours so that a drift weighs on both.
 
-    .venv/bin/python bench/realtime.py [--clients 5000] [--steady 120] [--rounds 2] [--redis-url redis://127.0.0.1:6379/0]
+    .venv/bin/python bench/realtime.py [--clients 5000] [--steady 120] [--rounds 2]
+        [--redis-url redis://127.0.0.1:6379/0]
 """
 
 from __future__ import annotations
@@ -375,7 +376,7 @@ def run_clients(url: str, first: int, count: int, ramp_per_s: float, end_at: flo
                 ),
                 HANDSHAKE_TIMEOUT_S,
             )
-        except Exception as exc:  # noqa: BLE001 - every failure of a client is counted, whatever it is - every failure is counted, whatever it is
+        except Exception as exc:  # noqa: BLE001 - every failure of a client is counted, whatever it is
             failures.append(f"connect: {type(exc).__name__}: {exc}"[:200])
             return
         try:

@@ -284,7 +284,8 @@ class RedisBridge:
                     self.hub.deliver(topic, int(seq), frame)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001  Redis restarts, whatever they raise, must not take the websockets down
+            # Redis restarts, whatever they raise, must not take the websockets down.
+            except Exception as exc:  # noqa: BLE001
                 log.warning("transit bridge lost Redis (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
