@@ -10,8 +10,6 @@ import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
 
-from realtime.heap import heap_pop, heap_push
-
 __all__ = [
     "EDGE_KINDS",
     "FLAT_SPEED_M_S",
@@ -99,7 +97,26 @@ def _astar(
     heap_n[0] = source
     size = 1
     while size > 0:
-        node, size = heap_pop(heap_f, heap_n, size)
+        node = heap_n[0]
+        size -= 1
+        # pop: move the last item to the root and sift it down
+        if size > 0:
+            lf = heap_f[size]
+            ln = heap_n[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and heap_f[c + 1] < heap_f[c]:
+                    c += 1
+                if heap_f[c] >= lf:
+                    break
+                heap_f[i] = heap_f[c]
+                heap_n[i] = heap_n[c]
+                i = c
+            heap_f[i] = lf
+            heap_n[i] = ln
         if closed[node]:
             continue
         closed[node] = True
@@ -115,7 +132,18 @@ def _astar(
                 g[m] = cand
                 pred_edge[m] = e
                 f = cand + rate * math.hypot(x[m] - tx, y[m] - ty)
-                size = heap_push(heap_f, heap_n, size, f, m)
+                # push with sift-up; stale entries are skipped when popped (lazy deletion)
+                i = size
+                size += 1
+                while i > 0:
+                    p = (i - 1) // 2
+                    if heap_f[p] <= f:
+                        break
+                    heap_f[i] = heap_f[p]
+                    heap_n[i] = heap_n[p]
+                    i = p
+                heap_f[i] = f
+                heap_n[i] = m
     return g[target], pred_edge
 
 
@@ -214,7 +242,25 @@ def _astar_sun(
     heap_n[0] = source
     size = 1
     while size > 0:
-        node, size = heap_pop(heap_f, heap_n, size)
+        node = heap_n[0]
+        size -= 1
+        if size > 0:
+            lf = heap_f[size]
+            ln = heap_n[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and heap_f[c + 1] < heap_f[c]:
+                    c += 1
+                if heap_f[c] >= lf:
+                    break
+                heap_f[i] = heap_f[c]
+                heap_n[i] = heap_n[c]
+                i = c
+            heap_f[i] = lf
+            heap_n[i] = ln
         if closed[node]:
             continue
         closed[node] = True
@@ -262,7 +308,17 @@ def _astar_sun(
                     if best > h:
                         h = best
                 f = cand + h
-                size = heap_push(heap_f, heap_n, size, f, m)
+                i = size
+                size += 1
+                while i > 0:
+                    p = (i - 1) // 2
+                    if heap_f[p] <= f:
+                        break
+                    heap_f[i] = heap_f[p]
+                    heap_n[i] = heap_n[p]
+                    i = p
+                heap_f[i] = f
+                heap_n[i] = m
     # Every node expanded or labelled so far was reached by t0 plus at most the target's cost (a second costs
     # at least a second): when that still falls in the bounds' slots, they held for every edge that counted.
     if n_lm > 0 and int((t0 + g[target]) // slot_s) > slot_hi and g[target] < np.inf:

@@ -19,7 +19,6 @@ from numba import njit, prange
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from realtime.heap import heap_pop, heap_push
 from realtime.route_search import SUN_OF_SHADE, Landmarks, PedestrianGraph
 
 N_LANDMARKS = 8  # 16 gave no faster search on the demo city, and cost twice the building time
@@ -51,7 +50,25 @@ def _dijkstra(indptr, indices, cost, source, out):
     heap_n[0] = source
     size = 1
     while size > 0:
-        node, size = heap_pop(heap_f, heap_n, size)
+        node = heap_n[0]
+        size -= 1
+        if size > 0:
+            lf = heap_f[size]
+            ln = heap_n[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and heap_f[c + 1] < heap_f[c]:
+                    c += 1
+                if heap_f[c] >= lf:
+                    break
+                heap_f[i] = heap_f[c]
+                heap_n[i] = heap_n[c]
+                i = c
+            heap_f[i] = lf
+            heap_n[i] = ln
         if closed[node]:
             continue
         closed[node] = True
@@ -61,7 +78,17 @@ def _dijkstra(indptr, indices, cost, source, out):
             cand = d + cost[e]
             if cand < out[m]:
                 out[m] = cand
-                size = heap_push(heap_f, heap_n, size, cand, m)
+                i = size
+                size += 1
+                while i > 0:
+                    p = (i - 1) // 2
+                    if heap_f[p] <= cand:
+                        break
+                    heap_f[i] = heap_f[p]
+                    heap_n[i] = heap_n[p]
+                    i = p
+                heap_f[i] = cand
+                heap_n[i] = m
 
 
 @njit(cache=True, parallel=True)
