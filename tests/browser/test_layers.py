@@ -102,6 +102,10 @@ def test_a_citizen_sees_buildings_on_our_terrain_and_picks_one(page):
     attrs = _panel(page)
     assert attrs["source_id"].startswith("BATIMENT")
     assert 2.0 < float(attrs["height"]) < 80.0 and "roof_z" in attrs and "use" in attrs
+    # The rows read in words with their units; the attribute names stay on the rows for links and tests.
+    terms = page.locator("#panel dt").all_inner_texts()
+    assert {"Identifiant", "Hauteur (m)", "Altitude du toit (m)", "Usage"} <= set(terms), terms
+    assert not any("_" in term for term in terms), terms
     assert not errors, errors
 
 
@@ -127,6 +131,9 @@ def test_a_field_agent_sees_the_pipes_under_a_translucent_ground_and_picks_one(p
     attrs = _panel(page)
     assert attrs["network_type"] in {"water", "sewer", "gas", "stormwater"}
     assert attrs["precision_xy"] in {"A", "B", "C"} and "cover_depth_min" in attrs and "diameter_mm" in attrs
+    terms = page.locator("#panel dt").all_inner_texts()
+    assert {"Réseau", "Classe de précision en plan", "Diamètre (mm)", "Exploitant"} <= set(terms), terms
+    assert not any("_" in term for term in terms), terms
     page.click("[data-testid=networks-precision]")
     assert page.evaluate("!!window.jumeau.layers.networks.tileset.style") is True
     assert not errors, errors

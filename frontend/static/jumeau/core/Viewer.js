@@ -1,4 +1,6 @@
 // The viewer core: one Cesium scene, the session (role, layers), a pick dispatcher, a panel, live layer reloads.
+import { fieldLabel, fieldValue } from "./fieldLabels.js";
+
 const Cesium = window.Cesium;
 
 // How many tile requests Cesium keeps in flight to our own server, and how many waiting ones it sorts each frame.
@@ -240,10 +242,10 @@ export class Viewer {
     body.replaceChildren();
     for (const [key, value] of entries) {
       const dt = document.createElement("dt");
-      dt.textContent = key;
+      dt.textContent = fieldLabel(key);
       const dd = document.createElement("dd");
       if (value instanceof Node) dd.append(value);
-      else dd.textContent = value === null || value === undefined ? "—" : String(value);
+      else dd.textContent = fieldValue(key, value);
       dd.dataset.key = key;
       body.append(dt, dd);
     }
