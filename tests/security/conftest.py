@@ -66,6 +66,7 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
         ProjectStatus,
         ProjectVariant,
         StreetSegment,
+        Tree,
         WalkingCircuit,
     )
 
@@ -121,6 +122,16 @@ def city(terrain, admin_user, settings, tmp_path) -> City:  # noqa: F811 - terra
         source_id="rue-1",
         name="Rue du Port",
         geom=LineString([(X0, Y0, 2.0), (X0 + 50, Y0, 3.0)], srid=2154),
+    )
+    Tree.objects.create(
+        source_key="matrix",
+        source_id="platane-1",
+        location=Point(X0 + 5, Y0 + 5, srid=2154),
+        ground_z=2.0,
+        height_m=12.0,
+        crown_base_m=3.0,
+        crown_radius_m=4.0,
+        species="Platanus x acerifolia",
     )
     circuit = WalkingCircuit.objects.create(name="Vieil Antibes", slug="vieil-antibes", published=True)
     CircuitStop.objects.create(circuit=circuit, poi=poi, order=1, text="Le fort")

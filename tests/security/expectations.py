@@ -145,6 +145,9 @@ URLS: dict[str, dict] = {
     "admin/twin/joblock/add/": {**every(LOGIN), ADMIN: DENIED},  # jobs take locks; the admin only frees them
     "admin/twin/change/add/": {**every(LOGIN), ADMIN: DENIED},  # syncs append to the change log, never a person
     "admin/twin/projectcomment/add/": {**every(LOGIN), ADMIN: DENIED},  # comments come from citizens, in the app
+    # Trees come from their source by a sync (the shade follows them): the admin reads them, never adds or deletes.
+    "admin/twin/tree/add/": {**every(LOGIN), ADMIN: DENIED},
+    "admin/twin/tree/<path:object_id>/delete/": {**every(LOGIN), ADMIN: DENIED},
 }
 
 # Every ModelAdmin serves these six URLs, all behind admin_view (staff only); a ModelAdmin that adds URLs of its
