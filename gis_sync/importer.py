@@ -212,8 +212,8 @@ def _write(
 
 
 def _record_dirty(run: SyncRun, total: writers.WriteResult) -> None:
-    """One change-log entry per layer the run changed (tiles and the surface model read them), and their union
-    on the run; the run's dirty layers also name the changed data without a layer (WriteResult.stale)."""
+    """One change-log entry per tile layer the run changed (tiles and the surface model read them), those layers and
+    the union of their areas on the run, and apart from them the derived products whose inputs it changed."""
     areas, entries = [], []
     for layer, boxes in sorted(total.dirty.items()):
         area = merge_boxes(boxes)
@@ -228,9 +228,7 @@ def _record_dirty(run: SyncRun, total: writers.WriteResult) -> None:
             )
         )
         run.dirty_layers.append(layer)
-    # Changed data no tile layer draws (the trees) is named on the run for the jobs it feeds, without a
-    # change-log entry a tile build would take for a layer to build.
-    run.dirty_layers.extend(sorted(total.stale - set(run.dirty_layers)))
+    run.derived = sorted(total.derived)
     Change.append(entries)
     if areas:
         union = shapely.union_all(areas)
@@ -291,7 +289,7 @@ def _fail(
     run.status = run.Status.FAILED
     run.finished_at = timezone.now()
     run.created = run.updated = run.deleted = run.unchanged = 0
-    run.dirty_area, run.dirty_layers = None, []
+    run.dirty_area, run.dirty_layers, run.derived = None, [], []
     run.errors = _errors(exc)
     if report is not None:
         run.rejected = len(report.rejected)

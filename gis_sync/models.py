@@ -72,7 +72,13 @@ class SyncRun(models.Model):
     dirty_area = models.MultiPolygonField(
         srid=settings.JUMEAU_SRID, null=True, blank=True, help_text="Where tiles need rebuilding."
     )
-    dirty_layers = models.JSONField(default=list, blank=True)
+    dirty_layers = models.JSONField(default=list, blank=True, help_text="The tile layers the run changed.")
+    derived = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The derived products whose inputs the run changed (twin.derived: surface model, shade, impact "
+        "reports), rebuilt by the jobs it queued.",
+    )
     report = models.JSONField(
         default=dict,
         blank=True,

@@ -8,7 +8,7 @@ from django.conf import settings
 from gis_sync.errors import DownloadError
 from gis_sync.models import Source, SyncRun
 from twin.jobs import exclusive, reporter
-from twin.signals import layers_changed
+from twin.signals import made_stale
 
 
 @shared_task(
@@ -23,7 +23,7 @@ from twin.signals import layers_changed
     time_limit=settings.JUMEAU_JOB_TIME_LIMIT_S + 60,
 )
 def sync_source(self, key: str, allow_approximate_m: float | None = None) -> dict:
-    """Sync the source `key`, then queue the builds of the layers (and the surface model) it made stale; the
+    """Sync the source `key`, then queue the rebuilds of what it made stale (tile layers and derived products); the
     result holds the run's counts and those jobs. A failed sync raises its SyncError: nothing is queued, the
     published tiles stay as they were."""
     source = Source.objects.filter(key=key).first()
@@ -43,15 +43,17 @@ def sync_source(self, key: str, allow_approximate_m: float | None = None) -> dic
         "rejected": run.rejected,
         "warnings": len(run.warnings),
         "dirty_layers": list(run.dirty_layers),
+        "derived": list(run.derived),
         "seconds": run.seconds,
         "queued": queue_rebuilds(run),
     }
 
 
 def queue_rebuilds(run: SyncRun) -> dict[str, str]:
-    """Tell whoever keeps derived data (the project package wires tiles, the surface model, shade and reports)
-    which layers the run made stale; returns the jobs they queued, {job: task id}."""
+    """Tell whoever keeps tiles and derived products (the project package wires their jobs) what the run made
+    stale; returns the jobs they queued, {job: task id}."""
     queued: dict[str, str] = {}
-    for _receiver, jobs in layers_changed.send(sender=SyncRun, layers=list(run.dirty_layers)):
+    stale = made_stale.send(sender=SyncRun, tile_layers=list(run.dirty_layers), derived=list(run.derived))
+    for _receiver, jobs in stale:
         queued.update(jobs or {})
     return queued

@@ -3,7 +3,7 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 
-from twin.signals import layers_changed
+from twin.signals import made_stale
 
 
 class JumeauConfig(AppConfig):
@@ -11,9 +11,9 @@ class JumeauConfig(AppConfig):
     verbose_name = "Jumeau — the project"
 
     def ready(self) -> None:
-        from jumeau.rebuilds import on_layers_changed  # the apps' models must be loaded first
+        from jumeau.rebuilds import on_made_stale  # the apps' models must be loaded first
 
-        layers_changed.connect(on_layers_changed, dispatch_uid="jumeau.rebuilds")
+        made_stale.connect(on_made_stale, dispatch_uid="jumeau.rebuilds")
         self._watch_search_sources()
 
     @staticmethod

@@ -1,8 +1,9 @@
 """The project's Celery app.
 
 Workers: `celery -A jumeau.celery worker`; schedules: `celery -A jumeau.celery beat` (edited in the admin).
-gis_sync knows nothing of tiles: a sync that landed sends twin's `layers_changed`, which jumeau/rebuilds.py
-answers, here in the project package, which alone may import every app."""
+gis_sync knows nothing of tiles: a sync that landed sends twin's `made_stale` (the tile layers and the derived
+products it made stale), which jumeau/rebuilds.py answers, here in the project package, which alone may import every
+app."""
 
 from __future__ import annotations
 

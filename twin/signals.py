@@ -2,6 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent by a sync that landed, with `layers`: the names of the layers it made stale. The project package answers
-# by queueing the rebuilds (tiles, surface model, shade, impact reports) and returns {job: task id}.
-layers_changed = Signal()
+# Sent by a sync that landed, with what it made stale, as two lists: `tile_layers`, the tile layers it changed (one
+# change-log entry each), and `derived`, the derived products whose inputs it changed (twin.derived names them).
+# The project package answers by queueing the tile builds and the derived jobs, and returns {job: task id}.
+made_stale = Signal()

@@ -45,7 +45,8 @@ class WriteContext:
 
 @dataclass
 class WriteResult:
-    """Counts of one writer, the boxes of what changed per tile layer, and features outside the city."""
+    """Counts of one writer, the boxes of what changed per tile layer, the derived products (twin.derived) whose
+    inputs it changed, and features outside the city."""
 
     created: int = 0
     updated: int = 0
@@ -54,8 +55,7 @@ class WriteResult:
     outside: int = 0
     dirty: dict[str, list[Box]] = field(default_factory=lambda: defaultdict(list))
     dirty_ids: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    # What changed that no tile layer draws but a derived product reads (the trees: the shade on the streets).
-    stale: set[str] = field(default_factory=set)
+    derived: set[str] = field(default_factory=set)
 
     def add(self, other: WriteResult) -> WriteResult:
         for name in ("created", "updated", "deleted", "unchanged", "outside"):
@@ -64,7 +64,7 @@ class WriteResult:
             self.dirty[layer].extend(boxes)
         for layer, ids in other.dirty_ids.items():
             self.dirty_ids[layer].extend(ids)
-        self.stale |= other.stale
+        self.derived |= other.derived
         return self
 
     def mark(self, layer: str | None, source_id: str, *boxes: Box | None) -> None:
@@ -123,13 +123,15 @@ def sync_rows(
     what: str,
     extent: Sequence[float],
     after_save: Callable[[list[tuple[Model, Row]], list[int]], None] | None = None,
+    derived: Iterable[str] = (),
 ) -> WriteResult:
     """Bring the rows of `model` from `ctx.source_key` in line with `rows`.
 
     New ids are created, rows whose content hash changed are updated, rows whose id is absent are deleted,
     the others are not touched. Every changed feature adds its old and new plan boxes to the layer's dirty
     area. `after_save(saved, replaced_pks)` writes children of created and updated rows (e.g. depth
-    observations); replaced_pks are the pks of updated rows, whose old children it must drop.
+    observations); replaced_pks are the pks of updated rows, whose old children it must drop. `derived` names the
+    products (twin.derived) read from `model`: stale when any row was created, updated or deleted.
     """
     check_unique_ids(rows, what)
     result = WriteResult()
@@ -199,6 +201,8 @@ def sync_rows(
     for start in range(0, len(gone), BATCH):
         model.objects.filter(pk__in=[pk for _, pk in gone[start : start + BATCH]]).delete()
     result.created, result.updated, result.deleted = len(to_create), len(to_update), len(gone)
+    if to_create or to_update or gone:
+        result.derived.update(derived)
     return result
 
 

@@ -13,6 +13,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from gis_sync.errors import GeometryError
 from gis_sync.records import BuildingRecord
 from gis_sync.writers.base import Row, WriteContext, WriteResult, sync_rows
+from twin import derived
 from twin.models import Building
 
 LAYER = "buildings"
@@ -28,7 +29,14 @@ def write(records: list[BuildingRecord], ctx: WriteContext) -> WriteResult:
     for message, count in soft.items():
         ctx.warn(f"{message} ({count} buildings)")
     return sync_rows(
-        Building, rows, ctx, geom_field="footprint", layer=LAYER, what="buildings", extent=settings.JUMEAU_EXTENT
+        Building,
+        rows,
+        ctx,
+        geom_field="footprint",
+        layer=LAYER,
+        what="buildings",
+        extent=settings.JUMEAU_EXTENT,
+        derived=(derived.SURFACE,),
     )
 
 

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from gis_sync.errors import GeometryError
 from gis_sync.records import BuildingRecord, MeshPart, ProjectModelRecord
 from gis_sync.writers.base import WriteContext, WriteResult, outside
+from twin import derived
 from twin.models import PlanningProject, ProjectVariant
 
 # Footprints are for maps and the DSM, not for survey: 5 cm simplification keeps them small.
@@ -174,6 +175,7 @@ def _variant(rec: ProjectModelRecord, ctx: WriteContext) -> WriteResult:
     box = footprint.bounds
     result.outside += outside(box, settings.JUMEAU_EXTENT)
     result.mark(variant.tile_layer, f"{project.slug}/{vslug}", old_box, box)
+    result.derived.add(derived.impact(variant.pk))
     ctx.say(
         f"  {project.name} — {variant_name}: {values['triangle_count']} triangles, "
         f"z {values['min_z']:.1f}..{values['max_z']:.1f} m"

@@ -15,6 +15,7 @@ from gis_sync.errors import FormatError
 from gis_sync.records import TerrainRecord
 from gis_sync.writers.base import WriteContext, WriteResult, outside
 from gis_sync.writers.terrain_warp import warp_to_storage
+from twin import derived
 from twin.models import Terrain
 
 LAYER = "terrain"
@@ -72,6 +73,7 @@ def write(records: list[TerrainRecord], ctx: WriteContext) -> WriteResult:
         box = (minx, miny, maxx, maxy)
         result.outside += outside(box, settings.JUMEAU_EXTENT)
         result.mark(LAYER, name, old_box, box)
+        result.derived.add(derived.SURFACE)
         ctx.say(f"  terrain {name}: {raster.width} x {raster.height} cells of {abs(raster.scale.x):g} m, active")
     return result
 

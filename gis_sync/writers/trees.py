@@ -11,13 +11,13 @@ from django.contrib.gis.geos import Point
 
 from gis_sync.records import TreeRecord
 from gis_sync.writers.base import Row, WriteContext, WriteResult, sync_rows
+from twin import derived
 from twin.models import Tree
 
-# Trees have no tile layer (a tile build reads every change-log layer as one to build), so no change-log
-# entry: a run that changed any names STALE among its dirty layers, and the shade job it queues compares the
-# trees a table was cast with to the current ones (Tree.objects.fingerprint).
+# Trees have no tile layer, so no change-log entry (a tile build reads every change-log layer as one to build): a run
+# that changed any makes the shade stale, whose job compares the trees a table was cast with to the current ones
+# (Tree.objects.fingerprint).
 LAYER = None
-STALE = "trees"
 
 
 def write(records: list[TreeRecord], ctx: WriteContext) -> WriteResult:
@@ -25,10 +25,16 @@ def write(records: list[TreeRecord], ctx: WriteContext) -> WriteResult:
     rows = [_row(r, ctx, soft) for r in records]
     for message, count in soft.items():
         ctx.warn(f"{message} ({count} trees)")
-    result = sync_rows(Tree, rows, ctx, geom_field="location", layer=LAYER, what="trees", extent=settings.JUMEAU_EXTENT)
-    if result.created or result.updated or result.deleted:
-        result.stale.add(STALE)
-    return result
+    return sync_rows(
+        Tree,
+        rows,
+        ctx,
+        geom_field="location",
+        layer=LAYER,
+        what="trees",
+        extent=settings.JUMEAU_EXTENT,
+        derived=(derived.SHADE,),
+    )
 
 
 def _row(rec: TreeRecord, ctx: WriteContext, soft: Counter) -> Row:

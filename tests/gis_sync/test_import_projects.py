@@ -68,7 +68,7 @@ def test_the_placed_tower_lands_on_the_west_quay_of_port_vauban(db, demo_project
     mesh = np.load(tower.mesh_file)
     assert mesh["faces"].shape == (36, 3) and mesh["vertices"][:, 2].min() == pytest.approx(1.8)
     assert str(twin_data / "projects") in tower.mesh_file
-    assert run.dirty_layers == [tower.tile_layer]
+    assert (run.dirty_layers, run.derived) == ([tower.tile_layer], [f"impact-{tower.pk}"])
 
 
 def test_two_variants_share_their_project(db, demo_project, twin_data):

@@ -23,6 +23,7 @@ def test_the_official_grdf_sample_imports_with_every_member_accounted_for(db, sh
     assert run.created == 15 + 25 and run.updated == run.deleted == 0
     assert set(Network.objects.values_list("network_type", flat=True)) == {"gas"}
     assert run.dirty_layers == ["networks"] and run.dirty_area is not None
+    assert run.derived == []  # nothing derived is cast from the networks
 
 
 def test_the_official_grt_and_dlva_samples_import_with_every_member_accounted_for(db, shared, twin_data, strasbourg):

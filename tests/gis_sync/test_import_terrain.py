@@ -14,10 +14,11 @@ def test_the_dem_is_copied_into_the_twin_and_activated(db, data, twin_data, stra
     assert (terrain.width, terrain.height, terrain.pixel_size, terrain.vertical_datum) == (40, 30, 5.0, "NGF-IGN69")
     assert terrain.min_z == 140.0
     assert Change.objects.get().layer == "terrain"
+    assert (run.dirty_layers, run.derived) == (["terrain"], ["surface"])
 
 
 def test_the_same_dem_again_is_unchanged_and_dirties_nothing(db, data, twin_data, strasbourg):
     import_path(data / "dem_l93.tif", options={"source_key": "dem"})
     again = import_path(data / "dem_l93.tif", options={"source_key": "dem"})
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
-    assert again.dirty_layers == [] and Change.objects.count() == 1
+    assert again.dirty_layers == again.derived == [] and Change.objects.count() == 1

@@ -1,5 +1,7 @@
 """A city's tree inventory into the twin: crowns from the usual fields, broken crowns named by file and feature."""
 
+import json
+
 import pytest
 
 from gis_sync.errors import ValidationError
@@ -26,18 +28,27 @@ def test_a_tree_inventory_gives_each_tree_its_crown_on_the_ground(db, data, terr
     assert (crowns["top_z"] > crowns["base_z"]).all()
 
 
-def test_a_second_delivery_changes_only_what_changed(db, data, terrain):
+def test_a_second_delivery_changes_only_what_changed(db, data, terrain, tmp_path):
     from twin.models import Change
 
     changes = Change.objects.count()
     first = import_path(data / "arbres.geojson", options={"source_key": "arbres"})
-    # Named stale for the shade job, with no change-log entry a tile build would take for a layer to build.
-    assert first.dirty_layers == ["trees"] and Change.objects.count() == changes
+    # The shade is stale; no tile layer draws trees: no tile layer named, no change-log entry a tile build would
+    # take for a layer to build.
+    assert (first.dirty_layers, first.derived) == ([], ["shade"]) and Change.objects.count() == changes
     before = Tree.objects.fingerprint()
     run = import_path(data / "arbres.geojson", options={"source_key": "arbres"})
     assert (run.created, run.updated, run.deleted, run.unchanged) == (0, 0, 0, 3)
-    assert run.dirty_layers == []
+    assert (run.dirty_layers, run.derived) == ([], [])
     assert Tree.objects.fingerprint() == before
+
+    # One tree gone from the next delivery: the shade is stale again.
+    one_less = tmp_path / "arbres.geojson"
+    collection = json.loads((data / "arbres.geojson").read_text())
+    collection["features"] = collection["features"][1:]
+    one_less.write_text(json.dumps(collection))
+    run = import_path(one_less, options={"source_key": "arbres"})
+    assert (run.deleted, run.dirty_layers, run.derived) == (1, [], ["shade"])
 
 
 def test_trees_without_a_crown_or_with_a_crown_above_their_top_are_named(db, data, terrain):
@@ -73,3 +84,32 @@ def test_a_layer_is_read_as_trees_by_its_name_and_streets_stay_streets():
     assert guess_kind(layer("arbres_alignement"), None) == "trees"
     assert guess_kind(layer("street_trees"), None) == "trees"
     assert guess_kind(layer("streets", "LineString"), None) == "streets"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_recorded_before_derived_products_were_named_apart_say_what_they_made_stale():
+    """After migration 0003 an old run names tile layers only among its dirty layers, and the derived products it
+    made stale apart, as a new run would: the trees made the shade stale, buildings and terrain the surface model,
+    a project layer its variant's impact report."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("gis_sync", "0002_syncrun_report")]
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate(before)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(before).apps.get_model("gis_sync", "SyncRun")
+        layers = [["trees"], ["buildings", "trees"], ["terrain", "basemap"], ["project-12"], ["networks"], []]
+        pks = [old.objects.create(path="delivery", dirty_layers=dirty).pk for dirty in layers]
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    runs = SyncRun.objects.in_bulk(pks)
+    assert [(runs[pk].dirty_layers, runs[pk].derived) for pk in pks] == [
+        ([], ["shade"]),
+        (["buildings"], ["shade", "surface"]),
+        (["terrain", "basemap"], ["surface"]),
+        (["project-12"], ["impact-12"]),
+        (["networks"], []),
+        ([], []),
+    ]

@@ -60,7 +60,7 @@ def test_a_second_delivery_updates_exactly_what_changed(db, tmp_path, twin_data)
     area = run2.dirty_area
     for dx, dirty in ((100, True), (300, True), (600, True), (0, False), (200, False), (400, False)):
         assert area.intersects(Point(X0 + dx + 5, Y0 + 5, srid=2154)) is dirty, dx
-    assert run2.dirty_layers == ["buildings"]
+    assert (run2.dirty_layers, run2.derived) == (["buildings"], ["surface"])  # the surface model is cast from them
     latest = Change.objects.order_by("-pk").first()
     assert latest.layer == "buildings" and sorted(latest.source_ids) == ["B", "D", "F"]
 

@@ -1,5 +1,6 @@
-"""Syncs as jobs on a real worker: a sync that lands queues exactly the builds it made stale, which publish; a failed
-sync queues nothing, leaves the tiles as they were and stops no other source."""
+"""Syncs as jobs on a real worker: a sync that lands queues exactly the rebuilds of what it made stale, tile layers and
+derived products, which publish; a failed sync queues nothing, leaves the tiles as they were and stops no other
+source."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def test_a_sync_queues_exactly_the_builds_it_made_stale_and_they_publish(jobs_en
     _source("bati", DATA / "batiment.geojson")
     result = _sync("bati", jobs_env)
 
-    assert result["created"] == 3 and result["dirty_layers"] == ["buildings"]
+    assert result["created"] == 3 and result["dirty_layers"] == ["buildings"] and result["derived"] == ["surface"]
     assert set(result["queued"]) == {"tiles:buildings", "dsm", "shade", "impact"}  # they follow the surface model
     assert _all_jobs() == {result["id"], *result["queued"].values()}  # nothing else ran, terrain included
     assert "terrain" in stale_layers() and "buildings" not in stale_layers()
@@ -77,6 +78,8 @@ def test_a_failed_sync_queues_nothing_keeps_the_tiles_and_stops_no_other_source(
     row = wait_for([failed.id], jobs_env)[failed.id]
     assert row.status == "FAILURE" and "no_such_delivery.geojson does not exist" in row.result
     assert _all_jobs() == before | {failed.id}
+    run = SyncRun.objects.get(source__key="gone")
+    assert (run.dirty_layers, run.derived) == ([], [])
     assert current_version(jobs_env.folders["tiles"], "buildings") == published
     assert TileBuild.objects.count() == 1
     assert SyncRun.objects.get(source__key="gone").status == "failed"
@@ -102,12 +105,40 @@ def test_a_trees_sync_queues_the_shade_alone_which_casts_them_and_a_redelivery_q
     before = _all_jobs()  # the worker's own start-up jobs, when this test is its first
     result = _sync("arbres", jobs_env)
 
-    assert result["created"] == 3 and result["dirty_layers"] == ["trees"]
-    assert set(result["queued"]) == {"shade"}  # no tile layer draws trees; the surface model has none of them
+    # No tile layer draws trees, and the surface model has none of them: the shade alone is stale.
+    assert result["created"] == 3 and result["dirty_layers"] == [] and result["derived"] == ["shade"]
+    assert set(result["queued"]) == {"shade"}
     assert _all_jobs() - before == {result["id"], *result["queued"].values()}
     assert not TileBuild.objects.filter(layer="trees").exists()
     table = ShadeTable.load(jobs_env.folders["var"] / "shade" / "shade.npz")
     assert table.trees == 3 and "+trees:" in table.surface  # cast with the crowns, named so a tree change shows
 
     again = _sync("arbres", jobs_env)
-    assert again["unchanged"] == 3 and again["dirty_layers"] == [] and again["queued"] == {}
+    assert again["unchanged"] == 3 and again["dirty_layers"] == again["derived"] == [] and again["queued"] == {}
+
+
+def test_a_project_sync_queues_its_tiles_and_its_variants_impact_report_alone(jobs_env):
+    from gis_sync.importer import import_path
+    from gis_sync.models import Source
+    from tiles.models import TileBuild
+    from twin.models import ProjectVariant
+    from viewshed.models import ImpactReport
+
+    import_path(DATA / "dem_l93.tif", options={"source_key": "dem"})
+    placement = {"origin": [1050950.0, 6840620.0], "rotation_deg": 0, "elevation": 141.0}  # among the buildings
+    Source.objects.create(
+        key="kiosque",
+        name="kiosque",
+        location=str(DATA / "kiosk.glb"),
+        options={"project": "Kiosque", "variant": "A", "placement": placement},
+    )
+    before = _all_jobs()
+    result = _sync("kiosque", jobs_env)
+
+    variant = ProjectVariant.objects.get()
+    assert result["dirty_layers"] == [variant.tile_layer] and result["derived"] == [f"impact-{variant.pk}"]
+    # The surface model has no project in it: neither it nor the shade are stale.
+    assert set(result["queued"]) == {f"tiles:{variant.tile_layer}", "impact"}
+    assert _all_jobs() - before == {result["id"], *result["queued"].values()}
+    assert TileBuild.objects.get(layer=variant.tile_layer).status == "published"
+    assert ImpactReport.objects.filter(variant=variant).exists()
