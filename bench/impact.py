@@ -130,8 +130,8 @@ def balcony_per_window(surface, variant, rows: list[dict], radius_m: float, shap
     from twin.geoid import city_frame
     from viewshed.dsm import variant_patch
     from viewshed.errors import ObserverError
+    from viewshed.eye import Eye
     from viewshed.impact import _landmarks
-    from viewshed.observer import Eye
     from viewshed.service import compute_view
     from viewshed.views import _pick_threads
 

@@ -90,7 +90,8 @@ def demo_surface(files: dict[str, Path]):
     """The demo city's 1 m SurfaceModel over settings.JUMEAU_EXTENT, burnt from its terrain and building files."""
     from django.contrib.gis.gdal import DataSource, GDALRaster
 
-    from viewshed.dsm import SurfaceModel, default_grid, surface_window
+    from viewshed.dsm import default_grid
+    from viewshed.surface import SurfaceModel, surface_window
 
     raster = GDALRaster(str(files["terrain"]))
     band = raster.bands[0]

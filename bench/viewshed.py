@@ -15,9 +15,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from viewshed.eye import Eye
 from viewshed.gdal_reference import gdal_version, gdal_viewshed, gdal_viewshed_cli
 from viewshed.kernel import set_threads, viewshed
 from viewshed.metrics import exact_viewshed
+from viewshed.service import Landmark, compute_view
+from viewshed.surface import Grid, SurfaceModel, footprint_patch
 
 SIZE = 4001  # a 2 km radius at 1 m around a centred observer
 REPEATS = 11
@@ -80,10 +83,6 @@ def cpu_timed(fn, repeats: int) -> list[float]:
 def service_case(dsm: np.ndarray):
     """The balcony service on the bench DSM: a south-facing balcony 20 m up, the sea on the southern quarter,
     an 80 m tower project 250 m in front, a few landmarks; a 2 km radius, before and after, GeoJSON and PNG."""
-    from viewshed.dsm import Grid, SurfaceModel, footprint_patch
-    from viewshed.observer import Eye
-    from viewshed.service import Landmark
-
     size = dsm.shape[0]
     city = dsm.copy()
     sea = np.zeros(city.shape, dtype=bool)
@@ -108,7 +107,6 @@ def service_case(dsm: np.ndarray):
 
 def bench_service(dsm: np.ndarray, repeats: int) -> dict:
     from twin.geoid import HeightFrame
-    from viewshed.service import compute_view
 
     frame = HeightFrame(2154, "egm96_15.gtx")
     surface, eye, tower, landmarks = service_case(dsm)

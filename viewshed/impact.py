@@ -24,13 +24,14 @@ from twin.models import Building, PointOfInterest, Terrain
 from viewshed import br209
 from viewshed import gardens as gd
 from viewshed.daylight import UNOBSTRUCTED_VSC, vertical_sky_component
-from viewshed.dsm import Grid, Patch, SurfaceModel, footprint_patch, variant_patch
+from viewshed.dsm import variant_patch
 from viewshed.errors import ImpactError, ViewshedError
+from viewshed.eye import Eye
 from viewshed.facade_horizon import DEFAULT_AZIMUTHS, facade_horizons
-from viewshed.observer import Eye
 from viewshed.report_map import map_svg
 from viewshed.service import Landmark, compute_view
 from viewshed.sunlight import STEP_MINUTES, facing_south, probable_sunlight, sun_year
+from viewshed.surface import Grid, Patch, SurfaceModel, footprint_patch
 from viewshed.windows import BuildingShape, distance_to_box, faces_box, sample_windows, window_azimuth_deg
 
 Progress = Callable[[str], None]

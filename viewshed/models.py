@@ -42,7 +42,8 @@ class ImpactReport(models.Model):
         return f"Impact of {self.variant}"
 
     def is_current(self) -> bool:
-        # On call: every process loads these models, and viewshed.impact brings numba and the kernels (0.5 s).
+        # On call: every process loads these models, and viewshed.impact brings numba, the kernels and pvlib
+        # (1.2-1.8 s to import, measured after django.setup()).
         from viewshed.impact import Parameters, inputs_fingerprint
 
         return self.fingerprint == inputs_fingerprint(self.variant, Parameters(**self.parameters))
@@ -56,6 +57,7 @@ class ImpactReport(models.Model):
         surface: the surface model to read (default: the current one, built or patched if needed:
         for jobs and commands, never for a request).
         """
+        # On call, as in is_current: viewshed.dsm brings numba too.
         from viewshed.dsm import ensure_surface
         from viewshed.impact import Parameters, compute_impact, inputs_fingerprint
 

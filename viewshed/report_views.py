@@ -77,7 +77,7 @@ def report_html(request, variant_id: int) -> HttpResponse:
 
 @require_safe
 def report_pdf(request, variant_id: int) -> HttpResponse:
-    from weasyprint import HTML  # on call: 1.5 s to import, for the PDF alone; the URLconf loads this module
+    from weasyprint import HTML  # on call: about 1 s to import, for the PDF alone; the URLconf loads this module
 
     report = _report(request, variant_id)
     html = render_to_string("viewshed/impact_report.html", _context(report, True), request)

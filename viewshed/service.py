@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from viewshed.dsm import Patch, SurfaceModel
 from viewshed.errors import ObserverError
+from viewshed.eye import Eye
 from viewshed.kernel import viewshed, viewshed_update
 from viewshed.metrics import azimuths_crossing, horizon_profile, landmarks_visible, sky_view_factor
-from viewshed.observer import Eye
 from viewshed.overlay import overlays
 from viewshed.polygonize import polygonize, to_geojson
+from viewshed.surface import Patch, SurfaceModel
 
 Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 # Blocks across for the GeoJSON: exact 1 m outlines of a 2 km view took 70-200 ms per shape (three

@@ -1,6 +1,6 @@
 """Shadows cast on a DSM by the sun, and hours of direct sun at a point (numba sweeps along the sun's azimuth).
 
-Every function works on a north-up grid (viewshed.dsm.Grid: row 0 is the
+Every function works on a north-up grid (viewshed.surface.Grid: row 0 is the
 north edge, square cells of `cell` metres) with heights in metres. The sun's
 direction is given in the grid's own frame: azimuth in degrees clockwise from
 grid north (true azimuth plus `grid_north_deg`, the grid azimuth of true north
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from viewshed.dsm import Patch
+from viewshed.surface import Patch
 
 __all__ = [
     "shadow_heights_at_cells",
@@ -368,44 +368,3 @@ def sun_hours(
         h = shadow_height_at(dsm, cell, [row], [col], az, el, patch)[0]
         lit += not shaded_points(np.array([h]), np.array([own]), np.array([point]))[0]
     return lit * step_minutes / 60.0
-
-
-def daily_sun_hours(
-    surface,
-    x: float,
-    y: float,
-    day,
-    tz: str,
-    lat: float,
-    lon: float,
-    grid_north_deg: float,
-    patch: Patch | None = None,
-    step_minutes: int = 10,
-    z: float | None = None,
-) -> float:
-    """Hours of direct sun at storage-CRS x, y (metres) over a local calendar day, every `step_minutes`.
-
-    surface: a viewshed.dsm.SurfaceModel; day: a datetime.date in time zone `tz`; lat, lon: WGS84
-    degrees the sun is seen from; grid_north_deg: the grid azimuth of true north there; patch: a project
-    variant burnt in (viewshed.dsm.variant_patch) for the "with the project" figure; z: the point's
-    height in metres (the surface there by default). Each step counts with the sun at its middle.
-    """
-    # On call: pvlib takes 0.8 s to import, and realtime's shade uses the sweeps above without it.
-    from viewshed.sun import day_times, sun_positions
-
-    cell = surface.grid.cell_of(x, y)
-    if cell is None:
-        raise ValueError(f"({x:.1f}, {y:.1f}) lies outside the surface model: choose a point in the city's extent")
-    times = day_times(day, tz, step_minutes) + np.timedelta64(step_minutes * 30, "s")
-    sun = sun_positions(times, lat, lon)
-    return sun_hours(
-        surface.dsm,
-        surface.grid.cell,
-        cell[0],
-        cell[1],
-        grid_azimuth(sun.azimuth, grid_north_deg),
-        sun.elevation,
-        step_minutes,
-        patch,
-        z,
-    )

@@ -20,7 +20,8 @@ from viewshed.models import ImpactReport
 )
 def build_dsm(self, force: bool = False) -> dict:
     """Bring the DSM under VAR_DIR/dsm in line with the buildings and terrain (patched where syncs changed)."""
-    # On call: every process loads this module (jumeau.rebuilds, at ready()), and viewshed.dsm brings numba (0.35 s).
+    # On call: every process loads this module (jumeau.rebuilds, at ready()), and viewshed.dsm brings numba
+    # (0.2-0.35 s to import).
     from viewshed.dsm import SurfaceCache, dsm_dir, ensure_surface
 
     started = time.perf_counter()
@@ -48,7 +49,7 @@ def build_dsm(self, force: bool = False) -> dict:
 def impact_reports(self, variant_ids: list[int] | None = None, force: bool = False) -> dict:
     """Bring the stored BR 209 impact report of each project variant (or of `variant_ids`) in line with its inputs:
     a report whose variant, surrounding buildings and terrain did not change is kept (viewshed/models.py)."""
-    from viewshed.dsm import ensure_surface
+    from viewshed.dsm import ensure_surface  # numba: on call, see build_dsm
 
     variants = ProjectVariant.objects.select_related("project").exclude(footprint=None).order_by("pk")
     if variant_ids is not None:

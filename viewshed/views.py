@@ -26,7 +26,7 @@ from twin.models import Building, PlanningProject, PointOfInterest, ProjectVaria
 from viewshed import observer as obs
 from viewshed import serializers
 from viewshed.errors import ComputationTimeout, ObserverError, SurfaceModelError, SurfaceModelMissing
-from viewshed.observer import Eye
+from viewshed.eye import Eye
 from viewshed.slots import Slots
 
 # Names and types only: an exception message could carry a position.
@@ -62,10 +62,10 @@ def _computations() -> tuple[Slots, ThreadPoolExecutor]:
 
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel on a tiny synthetic city, once per process."""
-    # The numba modules (dsm, service, kernel: 0.6 s to import) load on call, here and below: the URLconf loads
-    # this module in every process, and a process that never draws a view never pays for them.
-    from viewshed.dsm import Grid, SurfaceModel, footprint_patch
+    # On call, here and in _pick_threads and _prepare: the URLconf loads this module in every process, and the
+    # modules that draw a view bring numba (0.2-0.4 s to import here); a process that never draws one never pays.
     from viewshed.service import Landmark, compute_view
+    from viewshed.surface import Grid, SurfaceModel, footprint_patch
 
     try:
         grid = Grid(1000.0, 2000.0, 1.0, 64, 64)
@@ -238,7 +238,7 @@ class ViewshedView(APIView):
 def _pick_threads() -> None:
     # numba splits the wedges statically between its threads: when other processes already
     # keep every core busy, the thread that gets descheduled makes two threads slower than one.
-    from viewshed.kernel import set_threads
+    from viewshed.kernel import set_threads  # numba: on call, see warm_up
 
     cores = os.cpu_count() or 1
     set_threads(1 if os.getloadavg()[0] >= cores else cores)
@@ -246,6 +246,7 @@ def _pick_threads() -> None:
 
 def _prepare(request, args: dict):
     """Everything that needs the database, done in the request's thread; returns the pure computation."""
+    # numba (the surface model's fills, the kernels): on call, see warm_up.
     from viewshed.dsm import published_surface, variant_patch
     from viewshed.service import Landmark, compute_view
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from viewshed.observer import facades
+from viewshed.eye import facades
 
 # A window is assessed at its centre; with no window survey the centre is taken at mid-storey.
 DEFAULT_SPACING_M = 5.0
@@ -35,7 +35,7 @@ RESIDENTIAL_WORDS = (
 WINDOW_DTYPE = np.dtype(
     [
         ("building", "<i8"),  # index into the buildings sequence given to `sample_windows`
-        ("facade", "<i4"),  # edge index, as `viewshed.observer.facades` numbers them
+        ("facade", "<i4"),  # edge index, as `viewshed.eye.facades` numbers them
         ("floor", "<i2"),  # 0: the ground floor
         ("x", "<f8"),
         ("y", "<f8"),

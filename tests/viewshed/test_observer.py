@@ -7,28 +7,11 @@ import math
 import pytest
 from django.contrib.gis.geos import Point
 
-from tests.viewshed.conftest import LAND_Z, X0, Y0, box
+from tests.viewshed.conftest import LAND_Z, X0, Y0
 from viewshed import observer as obs
 from viewshed.dsm import ensure_surface
 from viewshed.errors import ObserverError
-
-
-def test_facades_face_outwards_whichever_way_the_ring_turns() -> None:
-    for clockwise in (False, True):
-        edges = obs.facades(box(0, 0, 40, 20, clockwise=clockwise).coords)
-        assert len(edges) == 4
-        by_facing = sorted(round(f.azimuth_deg) for f in edges)
-        assert by_facing == [0, 90, 180, 270]
-        for f in edges:
-            mx, my = (f.x0 + f.x1) / 2 + f.nx, (f.y0 + f.y1) / 2 + f.ny
-            assert not (0 < mx < 40 and 0 < my < 20)  # one metre along the normal is outside
-
-
-def test_a_facade_is_picked_by_index_or_by_the_direction_it_faces() -> None:
-    edges = obs.facades(box(0, 0, 40, 20).coords)
-    assert edges[0].azimuth_deg == pytest.approx(180.0)  # the first edge runs along the south side
-    assert obs.facade_facing(edges, 100.0).azimuth_deg == pytest.approx(90.0)
-    assert obs.facade_facing(edges, 350.0).azimuth_deg == pytest.approx(0.0)
+from viewshed.eye import FACADE_OFFSET_M
 
 
 def test_the_eye_stands_in_front_of_the_facade_at_floor_height(city) -> None:
@@ -86,4 +69,4 @@ def test_a_click_on_a_facade_snaps_to_it_and_finds_the_floor(city) -> None:
     assert eye.facing_deg == pytest.approx(90.0)
     assert eye.x > X0 + 220.0 and eye.y == pytest.approx(Y0 + 205.0, abs=1e-6)
     assert eye.z == pytest.approx(LAND_Z + 6.0 + 1.6)
-    assert math.isclose(eye.x - (X0 + 220.0), obs.FACADE_OFFSET_M, abs_tol=1.3)
+    assert math.isclose(eye.x - (X0 + 220.0), FACADE_OFFSET_M, abs_tol=1.3)

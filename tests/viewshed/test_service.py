@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from viewshed.dsm import Grid, SurfaceModel, footprint_patch
 from viewshed.errors import ObserverError
+from viewshed.eye import Eye
 from viewshed.kernel import viewshed, viewshed_update, wedges_touched
-from viewshed.observer import Eye
 from viewshed.service import Landmark, compute_view
+from viewshed.surface import Grid, SurfaceModel, footprint_patch
 
 
 # Pure tests: a flat "projection" (metres / 1e5 = degrees) stands in for pyproj.

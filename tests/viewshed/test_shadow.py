@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 
-from viewshed.dsm import Patch
 from viewshed.shadow import (
     grid_azimuth,
     shadow_height_at,
@@ -14,6 +13,7 @@ from viewshed.shadow import (
     shadow_mask,
     sun_hours,
 )
+from viewshed.surface import Patch
 
 
 def brute_force_shadow(dsm, cell, azimuth, elevation):
@@ -103,24 +103,6 @@ def test_a_variant_south_of_a_terrace_takes_its_afternoon_sun_away():
 def test_grid_north_turns_the_true_azimuth():
     assert grid_azimuth(180.0, -3.0) == pytest.approx(177.0)
     assert grid_azimuth(1.0, -3.0) == pytest.approx(358.0)
-
-
-def test_a_day_of_sun_at_the_foot_of_a_wall_with_and_without_the_project():
-    from datetime import date
-
-    from viewshed.dsm import Grid, SurfaceModel
-    from viewshed.shadow import daily_sun_hours
-
-    grid = Grid(0.0, 200.0, 1.0, 200, 200)
-    dsm = np.zeros((200, 200), np.float32)
-    surface = SurfaceModel(grid, dsm, np.zeros_like(dsm, bool))
-    args = (100.5, 100.5, date(2026, 6, 21), "Europe/Paris", 43.58, 7.12, 0.0)
-    open_sky = daily_sun_hours(surface, *args)
-    assert 15.0 < open_sky < 15.7  # the solstice's day length at Antibes, in 10-minute steps
-    # A 20 m block 5 m south of the point: at the solstice noon (70°) its shadow reaches 7 m north.
-    project = Patch(105, 80, np.full((10, 41), 20.0, np.float32))
-    with_project = daily_sun_hours(surface, *args, patch=project)
-    assert with_project < open_sky - 3
 
 
 @pytest.mark.parametrize("azimuth,elevation", [(135, 30), (200, 10), (290, 45), (10, 5), (250.5, 3)])
