@@ -13,9 +13,11 @@ from django.contrib.gis.geos import LineString
 from gis_sync.errors import GeometryError
 from gis_sync.records import StreetRecord
 from gis_sync.writers.base import Row, WriteContext, WriteResult, sync_rows
+from twin import derived
 from twin.models import StreetSegment
 
-# Streets have no tile layer of their own: they feed the pedestrian graph, not the tiler.
+# Streets have no tile layer of their own: they feed the pedestrian graph, not the tiler. The shade table is kept
+# per edge of that graph and used only while it fits it, so a change of streets makes the shade stale.
 LAYER = None
 
 
@@ -35,7 +37,14 @@ def write(records: list[StreetRecord], ctx: WriteContext) -> WriteResult:
     for message, count in soft.items():
         ctx.warn(f"{message} ({count} street segments)")
     return sync_rows(
-        StreetSegment, rows, ctx, geom_field="geom", layer=LAYER, what="street segments", extent=settings.JUMEAU_EXTENT
+        StreetSegment,
+        rows,
+        ctx,
+        geom_field="geom",
+        layer=LAYER,
+        what="street segments",
+        extent=settings.JUMEAU_EXTENT,
+        derived=(derived.SHADE,),
     )
 
 

@@ -78,6 +78,8 @@ def test_an_invalid_geometry_names_feature_and_field_and_changes_nothing(db, dat
 def test_streets_are_3d_lines_with_a_walking_kind(db, data, terrain):
     run = import_path(data / "troncon_de_route.geojson", options={"kind": "streets"})
     assert run.created == 2
+    # The walk graph changed: its shade is recomputed, no tiles are built.
+    assert (run.dirty_layers, run.derived) == ([], ["shade"])
     street = StreetSegment.objects.get(source_id="TRONROUT0000000001")
     assert street.kind == "street" and street.name == "Rue du Dôme"
     assert street.geom.hasz and 140.0 <= street.geom.coords[0][2] < 142.0  # from the terrain
