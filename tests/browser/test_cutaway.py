@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from pyproj import Geod
 
 from tests.browser.test_desk_tools import SHOTS, free_spots, settle
@@ -147,6 +150,72 @@ BELOW_GROUND = """(s) => {
 }"""
 
 
+# Where the pit's inside walls and floor are drawn: screen spots of points on the far (north) wall halfway down and
+# on a grid over the floor, kept where the pick finds the pit itself (not a building in front of it), with the
+# networks hidden so that no pipe or sleeve tints the soil.
+PIT_SPOTS = """() => {
+    const scene = window.jumeau.viewer.cesium.scene, shape = window.jumeau.tools.ExcavationPlugin.shape;
+    const toWindow = Cesium.SceneTransforms.worldToWindowCoordinates || Cesium.SceneTransforms.wgs84ToWindowCoordinates;
+    const at = (p, height) => { const g = Cesium.Cartographic.fromCartesian(p);
+                                return Cesium.Cartesian3.fromRadians(g.longitude, g.latitude, height); };
+    const lerp = (a, b, t) => Cesium.Cartesian3.lerp(a, b, t, new Cesium.Cartesian3());
+    const [sw, se, ne, nw] = shape.corners, points = [];
+    for (const t of [0.3, 0.5, 0.7]) {
+      const top = Cesium.Math.lerp(shape.tops[2], shape.tops[3], t);
+      points.push(["wall", at(lerp(ne, nw, t), (top + shape.floor) / 2)]);
+    }
+    for (const u of [0.25, 0.5, 0.75]) for (const v of [0.25, 0.5, 0.75])
+      points.push(["floor", at(lerp(lerp(sw, se, u), lerp(nw, ne, u), v), shape.floor)]);
+    const spots = [];
+    for (const [part, p] of points) {
+      const xy = toWindow(scene, p);
+      if (!xy) continue;
+      const picked = scene.pick(new Cesium.Cartesian2(Math.round(xy.x), Math.round(xy.y)), 1, 1);
+      if (picked && picked.id === "excavation-" + part) spots.push({part, x: Math.round(xy.x), y: Math.round(xy.y)});
+    }
+    return spots;
+}"""
+
+# The sleeves (translucent, drawn around each pipe where it may be) are not drawn: what is left is the pipes.
+HIDE_SLEEVES = """(hide) => {
+    const ts = window.jumeau.layers.networks.tileset;
+    ts.customShader = hide ? new Cesium.CustomShader({
+      fragmentShaderText: "void fragmentMain(FragmentInput fsInput, inout czm_modelMaterial material) {"
+        + " if (material.alpha < 0.5) discard; }",
+    }) : undefined;
+    window.jumeau.viewer.requestRender();
+}"""
+
+# The first pixel, along the row then the column through a spot, where a pipe (a segment, not a node) is drawn, with
+# the distance from the camera to the surface drawn there.
+PIPE_PIXEL_NEAR = """([s, reach]) => {
+    const scene = window.jumeau.viewer.cesium.scene, ts = window.jumeau.layers.networks.tileset;
+    const offsets = [0]; for (let d = 1; d <= reach; d++) offsets.push(d, -d);
+    const tries = [...offsets.map((d) => [s.x + d, s.y]), ...offsets.map((d) => [s.x, s.y + d])];
+    for (const [x, y] of tries) {
+      const xy = new Cesium.Cartesian2(x, y), p = scene.pick(xy, 1, 1);
+      if (!(p instanceof Cesium.Cesium3DTileFeature) || p.tileset !== ts || p.getProperty("feature_kind") === "node")
+        continue;
+      const at = scene.pickPosition(xy);
+      if (!Cesium.defined(at)) continue;
+      return {x, y, id: String(p.getProperty("source_id")),
+              range: Cesium.Cartesian3.distance(scene.camera.positionWC, at)};
+    }
+    return null;
+}"""
+
+RANGE_AT = """(s) => {
+    const scene = window.jumeau.viewer.cesium.scene, at = scene.pickPosition(new Cesium.Cartesian2(s.x, s.y));
+    return Cesium.defined(at) ? Cesium.Cartesian3.distance(scene.camera.positionWC, at) : null;
+}"""
+
+
+def soil(rgb: tuple) -> bool:
+    """A soil brown: red over green over blue, neither washed out to white nor unlit to black."""
+    r, g, b = rgb[:3]
+    return r > g > b and r - b >= 25 and 40 <= r <= 200
+
+
 def test_an_excavation_opens_the_ground_so_the_pipes_under_it_are_seen_and_picked(page):
     page.login("bob").open("/")
     page.wait_for_layer("networks")
@@ -184,12 +253,39 @@ def test_an_excavation_opens_the_ground_so_the_pipes_under_it_are_seen_and_picke
     # sleeve (the scene's pick pass ignores the ground: the drawn depth is what tells the ground away).
     assert seen is not None
     assert depth is not None and abs(depth) > 0.3
-    # Walls and a floor are drawn around it.
-    assert page.evaluate("window.jumeau.tools.ExcavationPlugin.source.entities.values.length") == 2
+    # The pipe itself, its sleeve not drawn, lies below the ground at that place: the surface drawn at a pixel of it
+    # is under the terrain's height there (and above the pit's floor, 8 m down).
+    page.evaluate(HIDE_SLEEVES, True)
+    settle(page)
+    bare = page.evaluate(PIPE_PIXEL_NEAR, [pipe, 40])
+    assert bare is not None, "no pipe drawn near the spot once the sleeves are hidden"
+    bare_depth = page.evaluate(BELOW_GROUND, bare)
+    print(f"excavation: pipe {bare['id']} drawn at ({bare['x']}, {bare['y']}), {bare_depth} m below the ground")
+    assert bare_depth is not None and 0.2 < bare_depth < 7.7, bare_depth
+    # The walls and the floor are soil-coloured, in the light of the scene as it is.
+    page.evaluate("window.jumeau.layers.networks.tileset.show = false")
+    settle(page)
+    spots = page.evaluate(PIT_SPOTS)
+    walls, floors = [s for s in spots if s["part"] == "wall"], [s for s in spots if s["part"] == "floor"]
+    assert len(walls) >= 2 and len(floors) >= 5, spots
+    image = Image.open(io.BytesIO(page.locator("#cesium canvas").first.screenshot())).convert("RGB")
+    scale = image.width / page.evaluate("window.jumeau.viewer.cesium.scene.canvas.clientWidth")
+    colours = {(s["part"], s["x"], s["y"]): image.getpixel((int(s["x"] * scale), int(s["y"] * scale))) for s in spots}
+    print(f"excavation: soil colours {colours}")
+    assert all(soil(rgb) for rgb in colours.values()), colours
+    page.evaluate("window.jumeau.layers.networks.tileset.show = true")
+    # Filled in, the ground is opaque again: the same line of sight stops on the ground's surface, in front of the
+    # pipe it reached in the pit.
     page.click("[data-testid=excavation-reset]")
     settle(page)
     filled = page.evaluate(BELOW_GROUND, pipe)
     assert filled is not None and abs(filled) < 0.3
+    ground = page.evaluate(BELOW_GROUND, bare)
+    ground_range = page.evaluate(RANGE_AT, bare)
+    print(f"excavation: filled in, the line of sight to the pipe stops {bare['range'] - ground_range} m before it")
+    assert ground is not None and abs(ground) < 0.3, ground
+    assert ground_range is not None and ground_range < bare["range"] - 0.2, (ground_range, bare)
+    page.evaluate(HIDE_SLEEVES, False)
     # Closing the tool gives the underground mode its see-through ground back.
     page.click("button[data-tool=excavation]")
     assert page.evaluate("window.jumeau.viewer.cesium.scene.globe.translucency.enabled") is True
