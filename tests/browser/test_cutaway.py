@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 from PIL import Image
@@ -109,6 +110,106 @@ def test_a_planners_box_cuts_away_the_building_under_it_and_only_what_is_inside(
     after = building_at(page, spot)
     assert after is None or (after["id"] != before["id"] and metres(after, spot) > 10), (before, after)
     page.click("[data-testid=clip-reset]")
+
+
+# The box's centre: where it is, its handle on the page, and the camera's position (to tell it held still).
+BOX = """() => {
+    const plugin = window.jumeau.tools.ClipPlugin, scene = window.jumeau.viewer.cesium.scene;
+    if (!plugin.centre) return null;
+    const g = Cesium.Cartographic.fromCartesian(plugin.centre), r = scene.canvas.getBoundingClientRect();
+    const xy = Cesium.SceneTransforms.worldToWindowCoordinates(scene, plugin.centre);
+    const cut = plugin.cutCorners.reduce((a, c) => Cesium.Cartesian3.add(a, c, a), new Cesium.Cartesian3());
+    const cg = Cesium.Cartographic.fromCartesian(Cesium.Cartesian3.divideByScalar(cut, plugin.cutCorners.length, cut));
+    const camera = scene.camera.positionWC;
+    return {lon: Cesium.Math.toDegrees(g.longitude), lat: Cesium.Math.toDegrees(g.latitude),
+            cut: {lon: Cesium.Math.toDegrees(cg.longitude), lat: Cesium.Math.toDegrees(cg.latitude)},
+            pageX: r.left + xy.x, pageY: r.top + xy.y, camera: [camera.x, camera.y, camera.z],
+            handle: !!plugin.handle, inputs: scene.screenSpaceCameraController.enableInputs};
+}"""
+
+# The ground under a page point, as the drag puts the box's centre there.
+GROUND_UNDER = """([x, y]) => {
+    const scene = window.jumeau.viewer.cesium.scene, r = scene.canvas.getBoundingClientRect();
+    const ray = scene.camera.getPickRay(new Cesium.Cartesian2(x - r.left, y - r.top));
+    const p = ray && scene.globe.pick(ray, scene), g = p && Cesium.Cartographic.fromCartesian(p);
+    return g ? {lon: Cesium.Math.toDegrees(g.longitude), lat: Cesium.Math.toDegrees(g.latitude)} : null;
+}"""
+
+
+def east_north(a: dict, b: dict) -> tuple[float, float]:
+    """How far b lies east and north of a, metres."""
+    azimuth, _, distance = GEOD.inv(a["lon"], a["lat"], b["lon"], b["lat"])
+    return distance * math.sin(math.radians(azimuth)), distance * math.cos(math.radians(azimuth))
+
+
+def test_a_planner_drags_the_box_by_its_handle_with_a_mouse_or_a_finger_and_moves_it_with_the_arrow_keys(page):
+    page.login("alice").open("/")
+    page.wait_for_layer("buildings")
+    settle(page)
+    spots = free_spots(page, want_building=True, step=60)
+    assert spots, "no building on screen"
+    look_at(page, spots[len(spots) // 2], 350)
+    page.wait_for_layer("buildings")
+    settle(page)
+    spots = free_spots(page, want_building=True, step=40)
+    box = page.locator("#cesium canvas").first.bounding_box()
+    mid = (box["width"] * 0.6, box["height"] * 0.6)
+    spot = min(spots, key=lambda s: (s["x"] - mid[0]) ** 2 + (s["y"] - mid[1]) ** 2)
+    before = building_at(page, spot)
+    assert before is not None
+    page.click("button[data-tool=clip]")
+    page.mouse.click(spot["pageX"], spot["pageY"])
+    page.locator("[data-testid=clip-card][data-clipped=true]").wait_for()
+    settle(page)
+    assert building_at(page, spot) is None or building_at(page, spot)["id"] != before["id"]
+    placed = page.evaluate(BOX)
+    assert placed["handle"], placed
+
+    # A mouse drag from the handle: the box follows onto the ground under the pointer, the camera holds still.
+    to = (placed["pageX"] - 220, placed["pageY"] - 40)
+    page.mouse.move(placed["pageX"], placed["pageY"])
+    page.mouse.down()
+    page.mouse.move(*to, steps=8)
+    page.mouse.up()
+    settle(page)
+    dragged = page.evaluate(BOX)
+    target = page.evaluate(GROUND_UNDER, list(to))
+    print(f"clip drag: from {placed} to {dragged}, ground under the pointer {target}")
+    assert metres(dragged, target) < 3, (dragged, target)
+    assert metres(dragged, placed) > 60 and metres(dragged["cut"], dragged) < 1
+    assert dragged["camera"] == pytest.approx(placed["camera"], abs=0.01) and dragged["inputs"] is True
+    # The building the box first cut is back; the tap that ends a drag moves nothing more.
+    back = building_at(page, spot)
+    assert back is not None and back["id"] == before["id"], (before, back)
+
+    # A finger's drag (touch events, as a phone sends them) moves it back.
+    cdp = page.context.new_cdp_session(page.page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    start, end = (dragged["pageX"], dragged["pageY"]), (spot["pageX"], spot["pageY"])
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": start[0], "y": start[1]}]})
+    for k in range(1, 9):
+        x, y = (start[i] + (end[i] - start[i]) * k / 8 for i in range(2))
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    settle(page)
+    touched = page.evaluate(BOX)
+    target = page.evaluate(GROUND_UNDER, list(end))
+    print(f"clip touch drag: to {touched}, ground under the finger {target}")
+    assert metres(touched, target) < 3, (touched, target)
+    assert touched["camera"] == pytest.approx(placed["camera"], abs=0.01) and touched["inputs"] is True
+
+    # The keyboard: the move button takes the arrow keys, 5 m a press, 25 m with Shift, as the view faces (north).
+    page.focus("[data-testid=clip-move]")
+    page.keyboard.press("ArrowRight")
+    right = page.evaluate(BOX)
+    assert east_north(touched, right) == pytest.approx((5, 0), abs=0.3)
+    page.keyboard.press("Shift+ArrowUp")
+    up = page.evaluate(BOX)
+    assert east_north(right, up) == pytest.approx((0, 25), abs=0.3)
+    assert metres(up["cut"], up) < 1
+    assert "25\u00a0m vers le nord" in page.locator("[data-testid=clip-card] .tool-note").inner_text()
+    page.click("[data-testid=clip-reset]")
+    assert page.evaluate(BOX) is None
 
 
 # The first pixels, scanning from the middle of the free part of the screen outwards, where a pipe (a network
