@@ -85,10 +85,16 @@ def settle(page, layer: str) -> None:
 
 
 def _panel(page) -> dict[str, str]:
+    """The panel's rows as read: attribute name → the words shown."""
     panel = page.locator("#panel")
     panel.wait_for(state="visible")
     keys = panel.locator("dd").evaluate_all("els => els.map(e => [e.dataset.key, e.textContent])")
     return dict(keys)
+
+
+def _codes(page) -> dict[str, str]:
+    """The panel's rows as the tiles hold them: attribute name → the value (a code, not its words)."""
+    return dict(page.locator("#panel dd").evaluate_all("els => els.map(e => [e.dataset.key, e.dataset.value])"))
 
 
 def test_a_citizen_sees_buildings_on_our_terrain_and_picks_one(page):
@@ -128,9 +134,18 @@ def test_a_field_agent_sees_the_pipes_under_a_translucent_ground_and_picks_one(p
     _look_down_at(page, lon, lat, 260.0)
     settle(page, "networks")
     click_feature(page, "networks")
-    attrs = _panel(page)
-    assert attrs["network_type"] in {"water", "sewer", "gas", "stormwater"}
-    assert attrs["precision_xy"] in {"A", "B", "C"} and "cover_depth_min" in attrs and "diameter_mm" in attrs
+    attrs, codes = _panel(page), _codes(page)
+    assert codes["network_type"] in {"water", "sewer", "gas", "stormwater"}
+    assert codes["precision_xy"] in {"A", "B", "C"} and "cover_depth_min" in attrs and "diameter_mm" in attrs
+    # The codes read in words, in French: the network's name, the class with the largest error it allows.
+    names = {"water": "Eau potable", "sewer": "Eaux usées", "gas": "Gaz", "stormwater": "Eaux pluviales"}
+    assert attrs["network_type"] == names[codes["network_type"]], attrs
+    assert attrs["precision_xy"].startswith(codes["precision_xy"] + " : à ") and " près" in attrs["precision_xy"]
+    title = page.locator("#panel-title").inner_text()
+    assert names[codes["network_type"]] in title and codes["network_type"] not in title, title
+    for key in ("material", "status", "axis_method", "depth_source", "node_type"):
+        if codes.get(key) and codes[key] != "PVC":
+            assert attrs[key] != codes[key] and attrs[key] != "—", (key, attrs[key])
     terms = page.locator("#panel dt").all_inner_texts()
     assert {"Réseau", "Classe de précision en plan", "Diamètre (mm)", "Exploitant"} <= set(terms), terms
     assert not any("_" in term for term in terms), terms
@@ -156,7 +171,10 @@ def test_a_planner_sees_a_project_variant_picks_it_and_compares_two(page):
     settle(page, first)
     click_feature(page, first)
     attrs = _panel(page)
-    assert attrs["project"] and attrs["variant"] and attrs["status"] in {"draft", "consultation", "approved", "built"}
+    codes = _codes(page)
+    assert attrs["project"] and attrs["variant"] and codes["status"] in {"draft", "consultation", "approved", "built"}
+    words = {"draft": "Brouillon", "consultation": "En concertation", "approved": "Approuvé", "built": "Construit"}
+    assert attrs["status"] == words[codes["status"]], attrs
     page.click("[data-testid=projects-compare]")
     split = page.evaluate(
         "(ns) => ns.map(n => [window.jumeau.layers[n].tileset.show, window.jumeau.layers[n].tileset.splitDirection])",

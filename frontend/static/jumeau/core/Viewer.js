@@ -247,6 +247,8 @@ export class Viewer {
       if (value instanceof Node) dd.append(value);
       else dd.textContent = fieldValue(key, value);
       dd.dataset.key = key;
+      // The value as the tiles hold it (a code, a number with all its decimals): what a test or a copy compares.
+      if (value !== null && value !== undefined && !(value instanceof Node)) dd.dataset.value = String(value);
       body.append(dt, dd);
     }
     panel.hidden = false;

@@ -1,7 +1,8 @@
 // The words a person reads for the tiles' attribute names (buildings, networks, project variants) in an information
 // panel: the panel's row keeps the attribute's name in data-key (a shared link and the tests name rows by it) and
 // shows these words, with the unit, in the language the page shows now.
-import { texts } from "./i18n.js";
+import { language, texts } from "./i18n.js";
+import { valueWords } from "./fieldValues.js";
 
 const TEXTS = {
   fr: {
@@ -41,13 +42,16 @@ export function fieldLabel(key) {
   return KNOWN.has(key) ? T[key] : key;
 }
 
-// A row's value as text. For a known attribute: nothing known is "—", a yes/no in words, a number to two decimals at
-// most (kept with a point, as the attribute table holds it, so that what is read can be copied back). Rows a plugin
-// built itself are shown as given.
+// A row's value as text. For a known attribute: nothing known is "—", a code in words (core/fieldValues.js; the
+// panel keeps the code itself in the row's data-value), a yes/no in words, a number to two decimals at most (kept
+// with a point, as the attribute table holds it, so that what is read can be copied back). Rows a plugin built
+// itself are shown as given.
 export function fieldValue(key, value) {
   if (value === null || value === undefined) return "—";
   if (!KNOWN.has(key)) return String(value);
   if (value === "") return "—";
+  const words = valueWords(key, value, language());
+  if (words !== null) return words || "—";
   if (typeof value === "boolean") return value ? T.yes : T.no;
   if (typeof value === "number" && !Number.isInteger(value)) return String(Math.round(value * 100) / 100);
   return String(value);

@@ -13,7 +13,11 @@ const TEXTS = {
       box: "Touchez un point : les bâtiments dans la boîte autour de lui sont retirés de la vue.",
       polygon: "Touchez les coins de la zone à découper, puis « Découper ».",
     },
-    placed: "Touchez ailleurs pour déplacer la boîte ; réglez sa taille ci-dessous.",
+    placed: "Faites glisser la poignée jaune, touchez ailleurs ou utilisez les flèches pour déplacer la boîte ; "
+      + "réglez sa taille ci-dessous.",
+    move: "Déplacer la boîte (flèches)",
+    moveLabel: "Déplacer la boîte : flèches pour 5 m, Maj + flèches pour 25 m, dans le sens de la vue",
+    moved: (e, n) => `Boîte déplacée : ${e} m vers l'est, ${n} m vers le nord.`,
     corners: (n) => `${n} coin${n > 1 ? "s" : ""} posé${n > 1 ? "s" : ""}.`,
     cut: "Découper", width: "Largeur", depth: "Profondeur", heading: "Orientation",
     reset: "Retirer la découpe", metres: (m) => `${m}\u00a0m`, degrees: (d) => `${d}\u00a0°`,
@@ -28,7 +32,10 @@ const TEXTS = {
       box: "Tap a point: the buildings in the box around it are taken out of the view.",
       polygon: "Tap the corners of the area to cut, then “Cut”.",
     },
-    placed: "Tap elsewhere to move the box; set its size below.",
+    placed: "Drag the yellow handle, tap elsewhere or use the arrow keys to move the box; set its size below.",
+    move: "Move the box (arrow keys)",
+    moveLabel: "Move the box: arrow keys for 5 m, Shift + arrow keys for 25 m, as the view faces",
+    moved: (e, n) => `Box moved ${e} m east, ${n} m north.`,
     corners: (n) => `${n} corner${n > 1 ? "s" : ""} placed.`,
     cut: "Cut", width: "Width", depth: "Depth", heading: "Heading",
     reset: "Remove the cut", metres: (m) => `${m}\u00a0m`, degrees: (d) => `${d}\u00a0°`,
@@ -40,11 +47,28 @@ const TEXTS = {
 const T = texts("clip", TEXTS);
 
 const EDGE = Cesium.Color.fromCssColorString("#ffd400");
+// The drag handle at the box's centre: 36 px and a 4 px outline, a 44 px target for a finger.
+const HANDLE = { pixelSize: 36, outlineWidth: 4 };
+// One arrow key press moves the box this far (metres), with Shift this far.
+const STEP_M = 5;
+const BIG_STEP_M = 25;
+const ARROWS = { ArrowUp: [0, 1], ArrowDown: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
 const SLIDERS = {
   width: { min: 10, max: 300, step: 5, initial: 60, unit: T.metres },
   depth: { min: 10, max: 300, step: 5, initial: 60, unit: T.metres },
   heading: { min: 0, max: 175, step: 5, initial: 0, unit: T.degrees },
 };
+
+// `centre` moved `forward` metres the way the camera faces (`heading`, radians clockwise from north) and `right`
+// metres to its right, on the tangent plane, at the same height.
+export function moveAlong(centre, heading, forward, right) {
+  const east = forward * Math.sin(heading) + right * Math.cos(heading);
+  const north = forward * Math.cos(heading) - right * Math.sin(heading);
+  const frame = Cesium.Transforms.eastNorthUpToFixedFrame(centre);
+  const moved = Cesium.Matrix4.multiplyByPoint(frame, new Cesium.Cartesian3(east, north, 0), new Cesium.Cartesian3());
+  const g = Cesium.Cartographic.fromCartesian(moved);
+  return Cesium.Cartesian3.fromRadians(g.longitude, g.latitude, Cesium.Cartographic.fromCartesian(centre).height);
+}
 
 // The four corners of a box `width` × `depth` metres around `centre`, its width turned `heading` degrees from
 // east towards north, on the ellipsoid's tangent plane there (over a city block it departs by millimetres).
@@ -76,6 +100,8 @@ export default class ClipPlugin {
     this.sizes = Object.fromEntries(Object.entries(SLIDERS).map(([k, s]) => [k, s.initial]));
     this.clipped = null; // the tileset carrying the cut (a published rebuild swaps the buildings' tileset)
     this.source = null;
+    this.handle = null; // the box's drag handle entity, while the box is placed and the card open
+    this.dragging = false;
   }
 
   init(viewer, jumeau) {
@@ -107,6 +133,12 @@ export default class ClipPlugin {
     }
     this.cutButton = button(() => T.cut, () => this.cutPolygon(), { testid: "clip-cut" });
     this.resetButton = button(() => T.reset, () => this.reset(), { testid: "clip-reset" });
+    // The keyboard's way to move the box: arrow keys on this button (focused by Tab or a tap).
+    this.moveButton = button(() => T.move, () => this.moveButton.focus(), { testid: "clip-move" });
+    live(this.moveButton, (el) => el.setAttribute("title", T.moveLabel));
+    this.moveButton.setAttribute("aria-keyshortcuts", "ArrowUp ArrowDown ArrowLeft ArrowRight");
+    this.moveButton.addEventListener("keydown", (event) => this.keyMove(event));
+    this.boxControls.prepend(this.moveButton);
     const actions = document.createElement("div");
     actions.className = "tool-row";
     actions.append(this.cutButton, this.resetButton);
@@ -118,6 +150,52 @@ export default class ClipPlugin {
       if (this.cutCorners && this.buildings() && this.buildings() !== this.clipped) this.apply(this.cutCorners);
     };
     viewer.cesium.scene.preUpdate.addEventListener(this.followSwap);
+    this.dragHandler = new Cesium.ScreenSpaceEventHandler(viewer.cesium.scene.canvas);
+    this.dragHandler.setInputAction((e) => this.dragStart(e.position), Cesium.ScreenSpaceEventType.LEFT_DOWN);
+    this.dragHandler.setInputAction((e) => this.dragMove(e.endPosition), Cesium.ScreenSpaceEventType.MOUSE_MOVE);
+    this.dragHandler.setInputAction(() => this.dragEnd(), Cesium.ScreenSpaceEventType.LEFT_UP);
+  }
+
+  // A press on the handle (mouse or finger: Cesium gives a one-finger touch as LEFT_DOWN, MOUSE_MOVE, LEFT_UP)
+  // drags the box on the ground; the camera holds still meanwhile, or it would pan under the finger too.
+  dragStart(position) {
+    if (!this.active || !this.handle || !position) return;
+    const picked = this.viewer.cesium.scene.pick(position);
+    if (!picked || picked.id !== this.handle) return;
+    this.dragging = true;
+    this.viewer.cesium.scene.screenSpaceCameraController.enableInputs = false;
+  }
+
+  dragMove(position) {
+    if (!this.dragging || !position) return;
+    // The ground under the pointer, not a roof: the box's centre follows the finger on the terrain.
+    const scene = this.viewer.cesium.scene;
+    const ray = scene.camera.getPickRay(position);
+    const point = ray && scene.globe.pick(ray, scene);
+    if (!Cesium.defined(point)) return;
+    this.centre = point;
+    this.cutBox();
+  }
+
+  dragEnd() {
+    if (!this.dragging) return;
+    this.dragging = false;
+    this.viewer.cesium.scene.screenSpaceCameraController.enableInputs = true;
+  }
+
+  keyMove(event) {
+    const arrow = ARROWS[event.key];
+    if (!arrow || !this.centre || this.mode !== "box") return;
+    event.preventDefault();
+    const step = event.shiftKey ? BIG_STEP_M : STEP_M;
+    const heading = this.viewer.cesium.camera.heading;
+    const before = this.centre;
+    this.centre = moveAlong(this.centre, heading, arrow[1] * step, arrow[0] * step);
+    this.cutBox();
+    const frame = Cesium.Transforms.eastNorthUpToFixedFrame(before);
+    const local = Cesium.Matrix4.multiplyByPoint(Cesium.Matrix4.inverse(frame, new Cesium.Matrix4()), this.centre,
+      new Cesium.Cartesian3());
+    this.hint.textContent = T.moved(Math.round(local.x), Math.round(local.y));
   }
 
   buildings() {
@@ -130,6 +208,8 @@ export default class ClipPlugin {
     this.active = active;
     if (active) this.viewer.capturePicks(this, (position) => this.click(position), () => this.tool.setOpen(false));
     else this.viewer.releasePicks(this);
+    this.dragEnd();
+    this.drawOutline();
     // The cut stays while the card is closed (a planner looks around it); "Retirer la découpe" takes it away.
   }
 
@@ -137,6 +217,7 @@ export default class ClipPlugin {
     this.mode = mode;
     for (const [name, b] of Object.entries(this.modeButtons)) b.setAttribute("aria-pressed", String(name === mode));
     this.boxControls.hidden = mode !== "box";
+    if (mode !== "box") this.centre = null;
     this.cutButton.hidden = mode !== "polygon";
     this.corners = [];
     this.hint.textContent = T.hints[mode];
@@ -242,6 +323,17 @@ export default class ClipPlugin {
       entities.add({ position: corner, point: { pixelSize: 10, color: EDGE, disableDepthTestDistance: Number.POSITIVE_INFINITY } });
     }
     if (this.corners.length >= 2) ring(this.corners, false);
+    this.handle = null;
+    if (this.active && this.centre && this.mode === "box" && this.cutCorners) {
+      this.handle = entities.add({
+        position: this.centre,
+        point: {
+          ...HANDLE, color: EDGE.withAlpha(0.9), outlineColor: Cesium.Color.BLACK.withAlpha(0.7),
+          disableDepthTestDistance: Number.POSITIVE_INFINITY,
+        },
+      });
+    }
+    this.moveButton.disabled = !this.centre || this.mode !== "box";
     this.viewer.requestRender();
   }
 
@@ -264,6 +356,7 @@ export default class ClipPlugin {
     this.setActive(false);
     this.reset();
     this.viewer.cesium.scene.preUpdate.removeEventListener(this.followSwap);
+    this.dragHandler.destroy();
     this.viewer.cesium.dataSources.remove(this.source);
     this.tool && this.tool.group.remove();
   }

@@ -33,8 +33,11 @@ const SLIDERS = {
   width: { min: 2, max: 40, step: 1, initial: 10 },
   depth: { min: 0.5, max: 8, step: 0.5, initial: 3 },
 };
-const WALL = Cesium.Color.fromCssColorString("#8a6a45");
-const FLOOR = Cesium.Color.fromCssColorString("#6b5236");
+// Soil: the south, east, north and west walls each a shade of their own and the floor darker, so that the pit reads
+// in depth whatever the light. The colours are drawn as they are (a flat appearance): the scene's sun is the real
+// one, below the horizon at night and at times straight into a wall, which lit the walls black or washed them white.
+const WALLS = ["#8a6a45", "#7a5b3a", "#967552", "#6f5234"].map((css) => Cesium.Color.fromCssColorString(css));
+const FLOOR = Cesium.Color.fromCssColorString("#5e462d");
 
 // The square pit's corners, `width` metres across, aligned east and north at `centre`.
 export function pitCorners(centre, width) {
@@ -54,14 +57,14 @@ export default class ExcavationPlugin {
     this.centre = null; // Cartographic of the pit's centre on the ground, or null
     this.sizes = { width: SLIDERS.width.initial, depth: SLIDERS.depth.initial };
     this.savedTranslucency = null;
-    this.source = null;
+    this.pit = null; // the walls and floor, one primitive drawn again at each dig
+    this.shape = null; // the pit dug: its corners (Cartesian3), the ground's height at each and the floor's
   }
 
   init(viewer, jumeau) {
     this.viewer = viewer;
     this.jumeau = jumeau;
-    this.source = new Cesium.CustomDataSource("excavation");
-    viewer.cesium.dataSources.add(this.source);
+    this.pits = viewer.cesium.scene.primitives.add(new Cesium.PrimitiveCollection());
     const tool = makeToolCard({ name: "excavation", label: () => T.button, title: () => T.title, onToggle: (open) => this.setActive(open) });
     this.tool = tool;
     this.hint = document.createElement("p");
@@ -146,27 +149,40 @@ export default class ExcavationPlugin {
     // Walls from the ground at each corner down to the floor, and the floor: the hole reads as a pit.
     const tops = corners.map((c) => this.groundHeight(c));
     const floor = Math.min(...tops) - this.sizes.depth;
-    const ring = [...corners, corners[0]];
-    const entities = this.source.entities;
-    entities.removeAll();
-    entities.add({
-      wall: {
-        positions: ring,
-        maximumHeights: [...tops, tops[0]],
-        minimumHeights: ring.map(() => floor),
-        material: WALL.withAlpha(0.85),
-      },
+    const format = Cesium.PerInstanceColorAppearance.FLAT_VERTEX_FORMAT;
+    const instances = corners.map((corner, i) => {
+      const j = (i + 1) % corners.length;
+      return new Cesium.GeometryInstance({
+        geometry: new Cesium.WallGeometry({
+          positions: [corner, corners[j]], maximumHeights: [tops[i], tops[j]], minimumHeights: [floor, floor],
+          vertexFormat: format,
+        }),
+        attributes: { color: Cesium.ColorGeometryInstanceAttribute.fromColor(WALLS[i]) },
+        id: "excavation-wall",
+      });
     });
-    entities.add({
-      polygon: {
-        hierarchy: corners.map((c) => {
+    instances.push(new Cesium.GeometryInstance({
+      geometry: new Cesium.PolygonGeometry({
+        polygonHierarchy: new Cesium.PolygonHierarchy(corners.map((c) => {
           const g = Cesium.Cartographic.fromCartesian(c);
           return Cesium.Cartesian3.fromRadians(g.longitude, g.latitude, floor);
-        }),
+        })),
         perPositionHeight: true,
-        material: FLOOR,
-      },
-    });
+        vertexFormat: format,
+      }),
+      attributes: { color: Cesium.ColorGeometryInstanceAttribute.fromColor(FLOOR) },
+      id: "excavation-floor",
+    }));
+    this.shape = { corners, tops, floor };
+    this.pits.removeAll();
+    // Opaque, both faces drawn (closed: false: the walls are seen from inside the pit), cast no shadow of the sun
+    // tool's, and built now (asynchronous: false) so that the pit shows in the frame after the tap.
+    this.pit = this.pits.add(new Cesium.Primitive({
+      geometryInstances: instances,
+      appearance: new Cesium.PerInstanceColorAppearance({ flat: true, translucent: false, closed: false }),
+      asynchronous: false,
+      shadows: Cesium.ShadowMode.DISABLED,
+    }));
     this.tool.card.dataset.dug = "true";
     this.hint.textContent = T.dug;
     this.viewer.requestRender();
@@ -176,7 +192,9 @@ export default class ExcavationPlugin {
     const globe = this.viewer.cesium.scene.globe;
     if (globe.clippingPolygons) globe.clippingPolygons.enabled = false;
     this.centre = null;
-    this.source.entities.removeAll();
+    this.pits.removeAll();
+    this.pit = null;
+    this.shape = null;
     delete this.tool.card.dataset.dug;
     this.hint.textContent = T.hint;
     this.viewer.requestRender();
@@ -184,7 +202,7 @@ export default class ExcavationPlugin {
 
   dispose() {
     this.setActive(false);
-    this.viewer.cesium.dataSources.remove(this.source);
+    this.viewer.cesium.scene.primitives.remove(this.pits);
     this.tool && this.tool.group.remove();
   }
 }

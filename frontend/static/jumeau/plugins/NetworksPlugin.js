@@ -1,6 +1,7 @@
 // Buried networks for planners and field agents: pipes in their uncertainty sleeves, seen through a translucent ground.
 import { TilesetLayerPlugin } from "./TilesetLayerPlugin.js";
-import { live, texts } from "../core/i18n.js";
+import { language, live, texts } from "../core/i18n.js";
+import { valueWords } from "../core/fieldValues.js";
 import { NETWORK_COLOURS, networkCss, networkLabel } from "../core/networkColours.js";
 
 const Cesium = window.Cesium;
@@ -23,25 +24,12 @@ const SEGMENT_ONLY = new Set(["material", "axis_method", "axis_is_estimate", "ax
   "install_year", "feature_type"]);
 const NODE_ONLY = new Set(["node_type", "depth_m", "depth_source", "depth_is_estimate"]);
 
-// gis_sync's node types in words, for the panel title.
 const T = texts("networks", {
   fr: {
     precision: "Classes de précision", unknown: "inconnue", node: "Ouvrage", segment: "Réseau",
-    nodes: {
-      manhole: "Regard", connection_box: "Boîte de branchement", gully: "Avaloir", meter_chamber: "Chambre de comptage",
-      overflow: "Déversoir", chamber: "Chambre", valve: "Vanne", air_valve: "Ventouse", drain: "Vidange",
-      hydrant: "Poteau incendie", check_valve: "Clapet", pressure_regulator: "Régulateur", meter: "Compteur",
-      flow_meter: "Débitmètre", fitting: "Appareil", connection: "Raccord",
-    },
   },
   en: {
     precision: "Precision classes", unknown: "unknown", node: "Structure", segment: "Network",
-    nodes: {
-      manhole: "Manhole", connection_box: "Connection box", gully: "Gully", meter_chamber: "Meter chamber",
-      overflow: "Overflow", chamber: "Chamber", valve: "Valve", air_valve: "Air valve", drain: "Drain",
-      hydrant: "Fire hydrant", check_valve: "Check valve", pressure_regulator: "Pressure regulator", meter: "Meter",
-      flow_meter: "Flow meter", fitting: "Fitting", connection: "Connection",
-    },
   },
 });
 
@@ -194,9 +182,9 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
     const type = picked.getProperty("network_type");
     const nodeType = picked.getProperty("node_type");
     const what = picked.getProperty("feature_kind") === "node"
-      ? T.nodes[nodeType] || nodeType || T.node
+      ? valueWords("node_type", nodeType, language()) || nodeType || T.node
       : picked.getProperty("feature_type") || T.segment;
-    this.viewer.showPanel(`${what} ${picked.getProperty("source_id")} (${type})`, entries,
+    this.viewer.showPanel(`${what} ${picked.getProperty("source_id")} (${networkLabel(type)})`, entries,
       () => this.handlePick(picked, position));
     return true;
   }
