@@ -134,6 +134,29 @@ function addBasemapControl(viewer) {
   viewer.addControl(label, { group: "terrain" });
 }
 
+// Resolves once a frame has drawn buildings, or their first view has loaded (a view without any), or a tile
+// failed (the notice says so), or after `patienceMs` on a slow network; at once without a buildings layer.
+function buildingsDrawn(viewer, jumeau, patienceMs = 10000) {
+  const layer = jumeau.layers.buildings;
+  if (!layer || !layer.tileset) return Promise.resolve();
+  const { tileset } = layer;
+  const scene = viewer.cesium.scene;
+  return new Promise((resolve) => {
+    const removers = [];
+    const timer = setTimeout(() => done(), patienceMs);
+    const done = () => {
+      clearTimeout(timer);
+      for (const remove of removers) remove();
+      resolve();
+    };
+    removers.push(scene.postRender.addEventListener(() => {
+      if (tileset.statistics.numberOfCommands > 0 || tileset.tilesLoaded) done();
+    }));
+    removers.push(tileset.tileFailed.addEventListener(done));
+    viewer.requestRender();
+  });
+}
+
 function hideLoading() {
   document.getElementById("loading").hidden = true;
 }
@@ -154,21 +177,33 @@ async function start() {
   }
   showRole(session);
   document.getElementById("account").replaceChildren(accountControl(session));
-  const viewer = await new Viewer("cesium", session, shell).init();
+  // The scene at once; its buildings are fetched while the terrain and the shaded relief are (viewer.ground),
+  // not after them: the city shows as soon as its first tiles are drawn.
+  const viewer = new Viewer("cesium", session, shell).create();
   shell.bindViewer(viewer);
   const link = new ViewLink(viewer);
   link.restoreCamera();
   viewer.firstRender.then(hideLoading);
   const jumeau = { viewer, session, layers: {}, tools: {}, link, ready: false };
   window.jumeau = jumeau;
+  const baseLayers = (async () => {
+    for (const layer of session.layers) {
+      if (layer.kind !== "3dtiles" || !(layer.name === "buildings" || layer.name.startsWith("pointcloud-"))) continue;
+      await addBaseLayer(viewer, jumeau, layer);
+    }
+  })();
+  await viewer.ground;
   addBasemapControl(viewer);
-  for (const layer of session.layers) {
-    if (layer.kind !== "3dtiles" || !(layer.name === "buildings" || layer.name.startsWith("pointcloud-"))) continue;
-    await addBaseLayer(viewer, jumeau, layer);
-  }
-  for (const path of TOOL_PLUGINS) {
+  await baseLayers;
+  // The tools wait for the buildings' first frame: their modules, API calls and scene objects would otherwise
+  // hold the page's one thread while the first tiles are decoded. Fetched side by side, started in their order.
+  await buildingsDrawn(viewer, jumeau);
+  const modules = TOOL_PLUGINS.map((path) => import(path).catch((err) => err));
+  for (const [i, path] of TOOL_PLUGINS.entries()) {
     try {
-      const { default: Plugin } = await import(path);
+      const module = await modules[i];
+      if (module instanceof Error) throw module;
+      const Plugin = module.default;
       if (!Plugin.wants || Plugin.wants(session)) {
         const plugin = new Plugin();
         jumeau.tools[Plugin.name] = plugin;

@@ -49,7 +49,9 @@ export class Viewer {
     this.pickCapture = null;
   }
 
-  async init() {
+  // The scene, its camera at home and its pick handler at once; the ground (terrain, then the shaded relief) comes
+  // in `this.ground`. Layers need only the scene: the buildings load while the terrain does, not after it.
+  create() {
     // On-premise: no ion, no CDN; imagery ships with Cesium and terrain comes from our own tiles.
     Cesium.Ion.defaultAccessToken = "";
     raiseRequestLimits();
@@ -82,22 +84,37 @@ export class Viewer {
     // shows where the light of the shadow tools comes from. The moon's texture stays unfetched.
     scene.sun = new Cesium.Sun();
     this.cesium.cesiumWidget.creditContainer.style.display = "none";
+    this.home();
+    this.pickHandler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
+    this.pickHandler.setInputAction((event) => this.dispatchPick(event.position), Cesium.ScreenSpaceEventType.LEFT_CLICK);
+    document.getElementById("panel-close").addEventListener("click", () => this.hidePanel());
+    this.ground = this.addGround();
+    return this;
+  }
+
+  async init() {
+    this.create();
+    await this.ground;
+    return this;
+  }
+
+  // Terrain and shaded relief fetched side by side; a failure rejects `ground` (the page then offers a reload).
+  async addGround() {
+    const scene = this.cesium.scene;
+    const terrain = this.layer("terrain");
+    const terrainProvider = terrain
+      ? Cesium.CesiumTerrainProvider.fromUrl(terrain.url, { requestVertexNormals: true })
+      : null;
+    const [provider] = await Promise.all([terrainProvider, this.addBasemap()]);
+    if (provider) scene.terrainProvider = provider;
+    // "Drawn" means on the city's own ground: the plain ellipsoid drawn while the terrain loads does not count.
     const watchFirstRender = () => {
       if (!scene.globe.tilesLoaded) return;
       scene.postRender.removeEventListener(watchFirstRender);
       this._firstRendered();
     };
     scene.postRender.addEventListener(watchFirstRender);
-    const terrain = this.layer("terrain");
-    if (terrain) {
-      scene.terrainProvider = await Cesium.CesiumTerrainProvider.fromUrl(terrain.url, { requestVertexNormals: true });
-    }
-    await this.addBasemap();
-    this.home();
-    this.pickHandler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
-    this.pickHandler.setInputAction((event) => this.dispatchPick(event.position), Cesium.ScreenSpaceEventType.LEFT_CLICK);
-    document.getElementById("panel-close").addEventListener("click", () => this.hidePanel());
-    return this;
+    this.requestRender();
   }
 
   async addBasemap() {

@@ -65,6 +65,9 @@ export class TilesetLayerPlugin {
     if (this.style) this.tileset.style = new Cesium.Cesium3DTileStyle(this.style);
     this.tileset.show = this.show;
     viewer.cesium.scene.primitives.add(this.tileset);
+    // Render on demand draws a frame when asked, and tiles still being processed (their glTF turned into draw
+    // commands) ask for none: without frames the first tiles waited for an unrelated one (the terrain's arrival).
+    if (this.show) this.firstView(this.tileset);
     this.checkbox = this.makeCheckbox();
     viewer.addToolbar(this.checkbox);
     viewer.registerLayer(this);
