@@ -192,9 +192,6 @@ def _astar_sun(
     target,
     lm_to,
     lm_from,
-    cols,
-    t_to,
-    t_from,
     scale,
     slot_hi,
 ):
@@ -208,8 +205,8 @@ def _astar_sun(
     bounds the search to an ellipse around the fastest walk.
 
     Landmarks (ALT) sharpen the straight-line heuristic: lm_to[n, k] / lm_from[n, k] are the cheapest costs from
-    node n to landmark k and back on lower bounds of the sun cost valid for slots up to `slot_hi`, t_to / t_from
-    the same for the target, for the landmark columns `cols` (none: the straight line alone). Scaled by `scale`
+    node n to landmark k and back on lower bounds of the sun cost valid for slots up to `slot_hi`, the landmarks
+    used those with finite costs both ways at the target (no columns: the straight line alone). Scaled by `scale`
     (<= 1, for a smaller penalty than the bounds were built with) they stay a consistent heuristic as long as
     every edge the search weighs, and every one Dijkstra would weigh before reaching the target, is walked at a
     slot up to `slot_hi`. Clocks run no faster than costs, so that holds when the departure plus the target's
@@ -233,7 +230,20 @@ def _astar_sun(
     cap = indices.shape[0] + 1
     heap_f = np.empty(cap, dtype=np.float64)
     heap_n = np.empty(cap, dtype=np.int64)
-    n_lm = cols.shape[0]
+    # The landmarks that reach the target both ways, and the target's costs to and from them: picked here
+    # rather than by five numpy calls per search in sun_route.
+    cols = np.empty(lm_to.shape[1], dtype=np.int64)
+    t_to = np.empty(lm_to.shape[1])
+    t_from = np.empty(lm_to.shape[1])
+    n_lm = 0
+    for k in range(lm_to.shape[1]):
+        a = lm_to[target, k]
+        b = lm_from[target, k]
+        if np.isfinite(a) and np.isfinite(b):
+            cols[n_lm] = k
+            t_to[n_lm] = a
+            t_from[n_lm] = b
+            n_lm += 1
     tx = x[target]
     ty = y[target]
     g[source] = 0.0
@@ -366,7 +376,7 @@ class Landmarks:
     slot_hi: int
 
 
-_NO_LANDMARKS = (np.zeros((1, 0)), np.zeros((1, 0)), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+_NO_LANDMARKS = (np.zeros((1, 0)), np.zeros((1, 0)))
 _NO_SLOT_LIMIT = 2**62
 
 
@@ -494,9 +504,7 @@ class PedestrianGraph:
             raise ValueError("shade must be slot_shade(...) of a table of this graph: uint8 (slots, directed edges)")
         guide, scale, slot_hi = _NO_LANDMARKS, 1.0, _NO_SLOT_LIMIT
         if landmarks is not None and penalty > 0:
-            t_to, t_back = landmarks.to[destination], landmarks.back[destination]
-            cols = np.flatnonzero(np.isfinite(t_to) & np.isfinite(t_back))
-            guide = (landmarks.to, landmarks.back, cols, t_to[cols], t_back[cols])
+            guide = (landmarks.to, landmarks.back)
             # Each edge's cost w (1 + p s) is at least (1 + p) / (1 + P) times its cost with the bounds' P >= p.
             scale = min(1.0, (1.0 + penalty) / (1.0 + landmarks.penalty))
             slot_hi = landmarks.slot_hi
