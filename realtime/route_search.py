@@ -192,9 +192,6 @@ def _astar_sun(
     target,
     lm_to,
     lm_from,
-    cols,
-    t_to,
-    t_from,
     scale,
     slot_hi,
 ):
@@ -208,8 +205,8 @@ def _astar_sun(
     bounds the search to an ellipse around the fastest walk.
 
     Landmarks (ALT) sharpen the straight-line heuristic: lm_to[n, k] / lm_from[n, k] are the cheapest costs from
-    node n to landmark k and back on lower bounds of the sun cost valid for slots up to `slot_hi`, t_to / t_from
-    the same for the target, for the landmark columns `cols` (none: the straight line alone). Scaled by `scale`
+    node n to landmark k and back on lower bounds of the sun cost valid for slots up to `slot_hi`, the landmarks
+    used those with finite costs both ways at the target (no columns: the straight line alone). Scaled by `scale`
     (<= 1, for a smaller penalty than the bounds were built with) they stay a consistent heuristic as long as
     every edge the search weighs, and every one Dijkstra would weigh before reaching the target, is walked at a
     slot up to `slot_hi`. Clocks run no faster than costs, so that holds when the departure plus the target's
@@ -233,7 +230,20 @@ def _astar_sun(
     cap = indices.shape[0] + 1
     heap_f = np.empty(cap, dtype=np.float64)
     heap_n = np.empty(cap, dtype=np.int64)
-    n_lm = cols.shape[0]
+    # The landmarks that reach the target both ways, and the target's costs to and from them: picked here
+    # rather than by five numpy calls per search in sun_route.
+    cols = np.empty(lm_to.shape[1], dtype=np.int64)
+    t_to = np.empty(lm_to.shape[1])
+    t_from = np.empty(lm_to.shape[1])
+    n_lm = 0
+    for k in range(lm_to.shape[1]):
+        a = lm_to[target, k]
+        b = lm_from[target, k]
+        if np.isfinite(a) and np.isfinite(b):
+            cols[n_lm] = k
+            t_to[n_lm] = a
+            t_from[n_lm] = b
+            n_lm += 1
     tx = x[target]
     ty = y[target]
     g[source] = 0.0
@@ -328,6 +338,30 @@ def _astar_sun(
     return g[target], pred_edge, False
 
 
+@njit(cache=True)
+def _walk_shade(edges, arrival_s, shade, t0, slot_s, penalty):
+    """Shade share (0..1) of each edge of a walk leaving at t0, read from a slot_shade layout at the walker's
+    clock, and the walk's cost with `penalty` on the seconds in the sun (the seconds each edge takes times one
+    plus the penalty times its sun share).
+
+    One compiled pass for what ShadeTable.shade_at, np.diff and np.dot gave in five numpy calls (about 25 us
+    of the shade walk's 0.1 ms of Python): the same byte, clamped slot and division for each share.
+    """
+    n_slots = shade.shape[0]
+    out = np.empty(edges.shape[0])
+    cost = 0.0
+    for i in range(edges.shape[0]):
+        slot = int((t0 + arrival_s[i]) // slot_s)
+        if slot < 0:
+            slot = 0
+        elif slot >= n_slots:
+            slot = n_slots - 1
+        share = np.float64(shade[slot, edges[i]]) / 255.0
+        out[i] = share
+        cost += (arrival_s[i + 1] - arrival_s[i]) * (1.0 + penalty * (1.0 - share))
+    return out, cost
+
+
 @dataclass(frozen=True)
 class Landmarks:
     """Landmark costs bounding the sun cost from below, for a sun search's ALT heuristic (realtime.sun_bounds).
@@ -342,7 +376,7 @@ class Landmarks:
     slot_hi: int
 
 
-_NO_LANDMARKS = (np.zeros((1, 0)), np.zeros((1, 0)), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+_NO_LANDMARKS = (np.zeros((1, 0)), np.zeros((1, 0)))
 _NO_SLOT_LIMIT = 2**62
 
 
@@ -438,6 +472,11 @@ class PedestrianGraph:
             raise ValueError(f"shade must be uint8 (edges, slots) with one row per edge ({len(self.edge_u)})")
         return np.ascontiguousarray(shade[self.edge_of].T)
 
+    def walk_shade(self, route: Route, shade: np.ndarray, t0_s: float, slot_s: float, penalty: float = 0.0):
+        """(shade share of each edge of `route` at the walker's clock leaving at t0_s, the walk's cost in seconds
+        plus `penalty` x its seconds in the sun); shade: `slot_shade(table.shade)` with `slot_s`-second slots."""
+        return _walk_shade(route.edges, route.arrival_s, shade, float(t0_s), float(slot_s), float(penalty))
+
     def sun_route(
         self,
         origin: int,
@@ -465,9 +504,7 @@ class PedestrianGraph:
             raise ValueError("shade must be slot_shade(...) of a table of this graph: uint8 (slots, directed edges)")
         guide, scale, slot_hi = _NO_LANDMARKS, 1.0, _NO_SLOT_LIMIT
         if landmarks is not None and penalty > 0:
-            t_to, t_back = landmarks.to[destination], landmarks.back[destination]
-            cols = np.flatnonzero(np.isfinite(t_to) & np.isfinite(t_back))
-            guide = (landmarks.to, landmarks.back, cols, t_to[cols], t_back[cols])
+            guide = (landmarks.to, landmarks.back)
             # Each edge's cost w (1 + p s) is at least (1 + p) / (1 + P) times its cost with the bounds' P >= p.
             scale = min(1.0, (1.0 + penalty) / (1.0 + landmarks.penalty))
             slot_hi = landmarks.slot_hi

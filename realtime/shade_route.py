@@ -86,8 +86,11 @@ def shade_walk(
         return None
     chosen, used = fastest, 0.0
     penalty = PREFERENCES[preference]
-    fastest_shade = None
-    if table is not None:
+    fastest_shade = cost = None
+    if slot_shade is not None:
+        # The same shares as table.shade_at, in one compiled pass with the walk's cost in the sun.
+        fastest_shade, cost = graph.walk_shade(fastest, slot_shade, depart_s, table.slot_minutes * 60.0, penalty)
+    elif table is not None:
         fastest_shade = table.shade_at(graph.edge_of[fastest.edges], depart_s + fastest.arrival_s[:-1])
     # A fastest walk with no sun on it at the walker's time (the night, a shaded lane) cannot be beaten.
     if fastest_shade is not None and (fastest_shade >= 1.0).all():
@@ -97,7 +100,6 @@ def shade_walk(
         slot_s = table.slot_minutes * 60.0
         # Built for the preference's penalty, the bounds also guide the retries with a lighter one.
         # The bounds must hold until the departure plus the walk's cost, about the fastest walk's in the sun.
-        cost = float(np.dot(np.diff(fastest.arrival_s), 1.0 + penalty * (1.0 - fastest_shade)))
         landmarks = sun_bounds(graph, slot_shade).for_walk(depart_s, cost, slot_s, penalty)
         for _ in range(RETRIES + 1):
             found = graph.sun_route(origin, destination, slot_shade, depart_s, slot_s, penalty, limit, landmarks)
@@ -106,6 +108,6 @@ def shade_walk(
                 break
             penalty /= 2.0
     shade = fastest_shade
-    if table is not None and chosen is not fastest:
-        shade = table.shade_at(graph.edge_of[chosen.edges], depart_s + chosen.arrival_s[:-1])
+    if chosen is not fastest:
+        shade = graph.walk_shade(chosen, slot_shade, depart_s, table.slot_minutes * 60.0)[0]
     return ShadeWalk(chosen, fastest, shade, used)
