@@ -24,7 +24,7 @@ def _all_jobs() -> set[str]:
     test reads the list depends on timing)."""
     from django_celery_results.models import TaskResult
 
-    not_queued_by_a_sync = ["tiles.scan_part", "tiles.write_part", "tiles.recover_builds"]
+    not_queued_by_a_sync = ["tiles.scan_part", "tiles.preload_build", "tiles.write_part", "tiles.recover_builds"]
     return set(TaskResult.objects.exclude(task_name__in=not_queued_by_a_sync).values_list("task_id", flat=True))
 
 

@@ -119,7 +119,13 @@ def test_a_worker_killed_mid_build_leaves_the_published_tiles_and_the_build_is_r
         assert dead.status == "failed" and dead.error.startswith("Abandoned: no step of this build ran"), dead.error
         assert current_version(folders["tiles"], "buildings") == after.version
         assert _files(root / before, before) == published  # the previous build's files, untouched throughout
-        assert not any(p.name.endswith((".work", ".partial")) for p in root.iterdir())
+        # The work folders go once the publish job has ended (after its result is stored, tiles.tasks._Publish).
+        _wait(
+            lambda: not any(p.name.endswith((".work", ".partial")) for p in root.iterdir()),
+            "the builds' work folders removed",
+            10,
+            second.log,
+        )
         _wait(lambda: not JobLock.objects.exists(), "the layer's lock released", 10, second.log)
 
         # The redone build is byte for byte a clean build of the same rows (one process, an empty tiles folder).

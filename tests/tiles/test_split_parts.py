@@ -4,6 +4,7 @@ saved by each scan part, give the very FeatureLayer the whole rows give."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 
 from tiles.builders import buildings
@@ -99,21 +100,23 @@ def test_the_scans_layer_columns_give_the_layer_of_the_whole_rows(tmp_path):
     assert split.digests == whole.digests
 
 
-def test_a_worker_frees_a_build_once_its_publish_job_has_ended_and_not_after_another_job():
-    from celery.signals import task_postrun
-
+@pytest.mark.django_db
+def test_a_publish_job_frees_its_build_when_it_ends_failed_or_not_and_other_jobs_leave_it(settings, tmp_path):
     from tiles import split, tasks
+    from tiles.publish import new_version
 
+    settings.JUMEAU_TILES_DIR = tmp_path
+    ours, other = new_version(), new_version() + "1"
+    works = [split.SplitBuild("buildings", v).work for v in (ours, other)]
+    for work in works:
+        work.mkdir(parents=True)
     split._memo.clear()
-    split._memo.update(version=("buildings", "v1"), scans={}, data="arrays")
-    for task, args in ((tasks.write_part, ("buildings", "v1", 0)), (tasks.publish_build, ([], "buildings", "v2"))):
-        task_postrun.send(sender=task._get_current_object(), task_id="t", task=task, args=args, kwargs={})
-        assert split._memo["data"] == "arrays"
-    task_postrun.send(
-        sender=tasks.publish_build._get_current_object(),
-        task_id="t",
-        task=None,
-        args=([], "buildings", "v1"),
-        kwargs={},
-    )
-    assert split._memo == {}
+    split._memo.update(version=("buildings", ours), scans={}, data="arrays")
+    # Run as a worker runs them (Celery's tracer, result stored, then the task's after_return): another job, and the
+    # publish job of another build, leave this build's arrays and work folder.
+    assert tasks.recover_builds.apply().successful()
+    assert tasks.publish_build.apply(args=([], "buildings", other)).failed()  # that build holds no lease
+    assert split._memo["data"] == "arrays" and works[0].exists() and not works[1].exists()
+    # Its own publish job frees them, although it fails here (the build has no lease: it is abandoned).
+    assert tasks.publish_build.apply(args=([], "buildings", ours)).failed()
+    assert split._memo == {} and not works[0].exists()
