@@ -161,6 +161,8 @@ if REDIS_URL:
 else:
     _celery_dir = Path(os.getenv("JUMEAU_CELERY_DIR", str(VAR_DIR / "celery")))
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport with messages that appear whole (jumeau/broker.py says why).
+    CELERY_BROKER_TRANSPORT = "jumeau.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Producers write where workers read: one folder for both directions.
         "data_folder_in": str(_celery_dir / "queue"),
