@@ -188,7 +188,9 @@ def _phase(kind: str, tmp: Path, parts: int, count: int, timeout: float) -> dict
         timeout=timeout + 300,
     )
     if done.returncode != 0:
-        raise SystemExit(f"phase {kind} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        # The phase's own message comes first in its stderr, its workers' log after: keep both ends.
+        err = done.stderr if len(done.stderr) < 8000 else f"{done.stderr[:4000]}\n…\n{done.stderr[-4000:]}"
+        raise SystemExit(f"phase {kind} failed:\n{done.stdout[-3000:]}\n{err}")
     out = json.loads(result.read_text())
     out["folder"] = str(tiles / ".builds" / "buildings" / out["version"])
     return out
