@@ -113,6 +113,33 @@ def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
         drop()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test shows the end of the demo server's log: the cause is often on the server's side."""
+    report = yield
+    server = item.funcargs.get("demo_server") if hasattr(item, "funcargs") else None
+    if report.failed and isinstance(server, DemoServer):
+        alive = "running" if server.process and server.process.poll() is None else "exited"
+        report.sections.append((f"demo server log (process {alive})", server.log()))
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _demo_server_answers(request) -> None:
+    """Before each browser test: the demo server still answers. If it died or hangs, the test fails at once with
+    its log, instead of every later test waiting out its timeouts."""
+    if "demo_server" not in request.fixturenames:
+        return
+    server: DemoServer = request.getfixturevalue("demo_server")
+    if server.process is not None and server.process.poll() is not None:
+        pytest.fail(f"serve_demo exited with {server.process.returncode}:\n{server.log()}")
+    try:
+        with urllib.request.urlopen(f"{server.url}/api/session/", timeout=60) as r:
+            r.read()
+    except OSError as exc:
+        pytest.fail(f"serve_demo does not answer /api/session/ within 60 s ({exc}):\n{server.log()}")
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -195,6 +222,22 @@ def page(browser, demo_server) -> Iterator[Page]:
     wrapped = Page(context.new_page(), demo_server)
     yield wrapped
     context.close()
+
+
+@pytest.fixture
+def new_page(browser, demo_server) -> Iterator:
+    """Pages for a test with several people (each a browser context of its own), closed after the test: a page
+    left open keeps drawing its live buses and takes the CPU the next tests need."""
+    contexts = []
+
+    def make() -> Page:
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+        contexts.append(context)
+        return Page(context.new_page(), demo_server)
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

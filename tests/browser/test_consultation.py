@@ -34,11 +34,6 @@ def demo(demo_server) -> dict:
     )
 
 
-def new_page(browser, server) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
-    return Page(context.new_page(), server)
-
-
 def open_project(page: Page, slug: str) -> str:
     """Open the consultation and the project's page, as a person would; returns the layer it shows."""
     page.click("[data-testid=consultation]")
@@ -57,10 +52,10 @@ def pins(page: Page) -> int:
     return page.evaluate(f"{PLUGIN}.pins.entities.values.filter((e) => e.comment).length")
 
 
-def test_a_comment_goes_through_moderation_and_a_citizen_never_gets_the_draft(browser, demo_server, demo):
+def test_a_comment_goes_through_moderation_and_a_citizen_never_gets_the_draft(new_page, demo_server, demo):
     assert demo["draft_layers"] and demo["public"] == ["tour-du-port"], demo
     slug = "tour-du-port"
-    citizen = new_page(browser, demo_server)
+    citizen = new_page()
     asked: list[str] = []
     answers = []
     citizen.page.on("request", lambda r: asked.append(r.url))
@@ -93,7 +88,7 @@ def test_a_comment_goes_through_moderation_and_a_citizen_never_gets_the_draft(br
     assert stored == [[COMMENT, "pending", "Chloé", layer]]
 
     # Another citizen (and the author too) sees no pin until a planner approves it.
-    other = new_page(browser, demo_server)
+    other = new_page()
     other.open("/")
     open_project(other, slug)
     assert pins(other) == 0 and pins(citizen) == 0
@@ -101,7 +96,7 @@ def test_a_comment_goes_through_moderation_and_a_citizen_never_gets_the_draft(br
 
     # A planner approves it in the admin: create_user makes a planner staff, the comments page lists it.
     demo_server.manage("create_user", "alice", "--role", "planner")
-    planner = new_page(browser, demo_server)
+    planner = new_page()
     planner.goto(f"{demo_server.url}/admin/login/?next=/admin/twin/projectcomment/")
     planner.fill("#id_username", "alice")
     planner.fill("#id_password", PASSWORD)
