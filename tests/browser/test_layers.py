@@ -143,6 +143,7 @@ def test_a_field_agent_sees_the_pipes_under_a_translucent_ground_and_picks_one(p
     assert attrs["precision_xy"].startswith(codes["precision_xy"] + " : à ") and " près" in attrs["precision_xy"]
     title = page.locator("#panel-title").inner_text()
     assert names[codes["network_type"]] in title and codes["network_type"] not in title, title
+    assert title.split()[0] in {"Tronçon", "Ouvrage"} or codes.get("node_type"), title  # not the source's layer name
     for key in ("material", "status", "axis_method", "depth_source", "node_type"):
         if codes.get(key) and codes[key] != "PVC":
             assert attrs[key] != codes[key] and attrs[key] != "—", (key, attrs[key])

@@ -26,10 +26,10 @@ const NODE_ONLY = new Set(["node_type", "depth_m", "depth_source", "depth_is_est
 
 const T = texts("networks", {
   fr: {
-    precision: "Classes de précision", unknown: "inconnue", node: "Ouvrage", segment: "Réseau",
+    precision: "Classes de précision", unknown: "inconnue", node: "Ouvrage", segment: "Tronçon",
   },
   en: {
-    precision: "Precision classes", unknown: "unknown", node: "Structure", segment: "Network",
+    precision: "Precision classes", unknown: "unknown", node: "Structure", segment: "Section",
   },
 });
 
@@ -183,7 +183,8 @@ export default class NetworksPlugin extends TilesetLayerPlugin {
     const nodeType = picked.getProperty("node_type");
     const what = picked.getProperty("feature_kind") === "node"
       ? valueWords("node_type", nodeType, language()) || nodeType || T.node
-      : picked.getProperty("feature_type") || T.segment;
+      // Not feature_type: it is the source's layer name (raepa_canalaep_l), shown among the attributes as such.
+      : T.segment;
     this.viewer.showPanel(`${what} ${picked.getProperty("source_id")} (${networkLabel(type)})`, entries,
       () => this.handlePick(picked, position));
     return true;
