@@ -12,7 +12,7 @@ from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import after_task_publish, worker_ready
+from celery.signals import after_task_publish, worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
 
@@ -26,6 +26,24 @@ app.conf.beat_schedule = {
     # A tile build whose worker died is abandoned once its lease lapses, and queued again (tiles.tasks).
     "tiles: redo builds a dead worker left": {"task": "tiles.recover_builds", "schedule": 60.0},
 }
+
+
+@worker_init.connect
+def _sqlite_jobs_wait_for_the_write_lock(**kwargs) -> None:
+    """On SQLite (the embedded demo), a worker's transactions take the write lock when they begin.
+
+    A deferred transaction that reads, then writes, fails at once with "database is locked" when another process
+    committed in between: SQLite cannot retry that upgrade, the 30 s busy timeout never applies. Two workers
+    finishing the parts of one split build do exactly that (django-celery-results counts a chord's parts in
+    such a transaction): the build failed about one run in two of bench/jobs.py. BEGIN IMMEDIATE waits for the
+    lock instead. Workers only: the web server's requests are short and mostly read."""
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "sqlite":
+        return
+    connection.settings_dict.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    connection.close()  # a connection opened before this reads the option again when it reconnects
 
 
 @worker_ready.connect
