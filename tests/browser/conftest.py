@@ -217,14 +217,6 @@ class Page:
 
 
 @pytest.fixture
-def page(browser, demo_server) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
-    wrapped = Page(context.new_page(), demo_server)
-    yield wrapped
-    context.close()
-
-
-@pytest.fixture
 def new_page(browser, demo_server) -> Iterator:
     """Pages for a test with several people (each a browser context of its own), closed after the test: a page
     left open keeps drawing its live buses and takes the CPU the next tests need."""
@@ -238,6 +230,12 @@ def new_page(browser, demo_server) -> Iterator:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    """One person's desktop page (1280 x 800, French), closed after the test."""
+    return new_page()
 
 
 @pytest.fixture
