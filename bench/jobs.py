@@ -119,6 +119,15 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
 
+    def rss_mb(self) -> list[float]:
+        """Each worker's resident memory, MB (Linux /proc)."""
+        out = []
+        for process, _ in self.processes:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            out.append(round(kb / 1024, 1))
+        return out
+
     def log(self) -> str:
         return "\n".join(log.read_text(errors="replace")[-3000:] for _, log in self.processes)
 
@@ -129,6 +138,7 @@ def _build(parts: int, workers: Workers, timeout: float) -> dict:
     from django.utils import timezone
     from django_celery_results.models import TaskResult
 
+    from tiles.split import RELEASE_POLL_S
     from tiles.tasks import build_layer
 
     since = timezone.now()
@@ -148,6 +158,12 @@ def _build(parts: int, workers: Workers, timeout: float) -> dict:
     if row.status != "SUCCESS":
         raise SystemExit(f"the build failed: {row.result}\n{row.traceback}\n{workers.log()}")
     result = json.loads(row.result)
+    # What the workers hold once the build is published, and once a worker that did not publish has noticed
+    # (tiles.split.RELEASE_POLL_S): a build's arrays should not stay in memory until the next build.
+    rss_at_end = workers.rss_mb()
+    rss_wait = 2 * RELEASE_POLL_S + 1
+    time.sleep(rss_wait)
+    rss_later = workers.rss_mb()
     names = list(TaskResult.objects.filter(date_created__gte=since).values_list("task_name", flat=True))
     return {
         "seconds": seconds,
@@ -157,6 +173,9 @@ def _build(parts: int, workers: Workers, timeout: float) -> dict:
         "load_before": [round(v, 2) for v in load_before],
         "load_after": [round(v, 2) for v in os.getloadavg()],
         "jobs": len(names),
+        "rss_mb_at_end": rss_at_end,
+        "rss_mb_later": rss_later,
+        "rss_wait_s": rss_wait,
     }
 
 
@@ -288,6 +307,12 @@ def main() -> None:
     )
     if differ or differ_one:
         print(f"files that differ: {differ or differ_one}")
+    print(
+        f"workers' memory (MB) when the build is published → {s2['rss_wait_s']:g} s later: "
+        + "; ".join(
+            f"{label} {r['rss_mb_at_end']} → {r['rss_mb_later']}" for label, r in (("split 1", s1), ("split 2", s2))
+        )
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -313,6 +338,11 @@ def main() -> None:
                     "split_2": [s2["load_before"], s2["load_after"]],
                 },
                 "jobs": {"one_job": one["jobs"], "split_1": s1["jobs"], "split_2": s2["jobs"]},
+                "worker_rss_mb": {
+                    "when": f"when the build is published, then {s2['rss_wait_s']:g} s later",
+                    "split_1": [s1["rss_mb_at_end"], s1["rss_mb_later"]],
+                    "split_2": [s2["rss_mb_at_end"], s2["rss_mb_later"]],
+                },
                 "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
             },
             indent=1,

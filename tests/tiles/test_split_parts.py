@@ -120,3 +120,30 @@ def test_a_publish_job_frees_its_build_when_it_ends_failed_or_not_and_other_jobs
     # Its own publish job frees them, although it fails here (the build has no lease: it is abandoned).
     assert tasks.publish_build.apply(args=([], "buildings", ours)).failed()
     assert split._memo == {} and not works[0].exists()
+
+
+@pytest.mark.django_db
+def test_a_worker_that_did_not_publish_lets_go_of_the_build_once_its_work_folder_is_gone(
+    settings, tmp_path, monkeypatch
+):
+    # Another worker (maybe on another machine) publishes or abandons the build and removes its work folder from the
+    # shared tiles volume: this process, which only scanned or wrote parts, frees the build's arrays on its own.
+    import time
+
+    from tiles import split
+    from tiles.publish import new_version
+
+    settings.JUMEAU_TILES_DIR = tmp_path
+    monkeypatch.setattr(split, "RELEASE_POLL_S", 0.05)
+    version = new_version()
+    work = split.SplitBuild("buildings", version).work
+    work.mkdir(parents=True)
+    memo = split._memo_of("buildings", version)
+    memo["data"] = np.zeros(1_000_000)
+    time.sleep(0.3)
+    assert split._memo.get("version") == ("buildings", version) and "data" in split._memo  # the build still runs
+    work.rmdir()
+    deadline = time.monotonic() + 5
+    while split._memo and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert split._memo == {}
