@@ -50,6 +50,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bench.tiles as city_generator  # noqa: E402  (the generator of bench/tiles.py: X0, Y0, WIDTH, HEIGHT)
+
+# The builders are Django apps' modules (their models load with them), though this bench opens no database.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumeau.settings")
+import django  # noqa: E402
+
+django.setup()
+
 from tiles.builders import buildings as builder  # noqa: E402 - after sys.path: the bench runs as a script
 from tiles.publish import LayerBuild  # noqa: E402
 from twin.geoid import HeightFrame  # noqa: E402
@@ -72,6 +79,7 @@ VIEWS = ("street", "block", "city-wide")
 DENSITY = 2000.0  # buildings per km², a dense European town
 ASPECT = 6.0 / 8.0  # width / height of the city, as bench/tiles.py
 APP_JS = ROOT / "frontend" / "static" / "jumeau"
+I18NEXT = ROOT / "frontend" / "node_modules" / "i18next" / "dist" / "esm"
 APP_PLUGIN = APP_JS / "plugins" / "TilesetLayerPlugin.js"
 APP_VIEWER = APP_JS / "core" / "Viewer.js"
 
@@ -98,6 +106,7 @@ FRAME = HeightFrame(2154, os.environ.get("JUMEAU_GEOID_GRID", "egm96_15.gtx"))
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8">
 <script>window.CESIUM_BASE_URL = "/cesium/";</script>
+<script type="importmap">{"imports": {"i18next": "/i18next/i18next.js"}}</script>
 <script src="/cesium/Cesium.js"></script>
 <link rel="stylesheet" href="/cesium/Widgets/widgets.css">
 <style>html, body, #c { margin: 0; width: 100%; height: 100%; overflow: hidden; }</style>
@@ -298,6 +307,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return str(CESIUM.joinpath(*parts[1:]))
         if parts[0] == "app":
             return str(APP_JS.joinpath(*parts[1:]))
+        if parts[0] == "i18next":  # the app's modules import it by name: the page's import map points here
+            return str(I18NEXT.joinpath(*parts[1:]))
         if parts[0] in self.cities and len(parts) > 2 and parts[1] == "buildings":
             root = self.cities[parts[0]]
             if parts[2].startswith("@"):
@@ -315,7 +326,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         path = Path(self.translate_path(self.path))
-        if path.is_file() and urlparse(self.path).path.split("/")[1] not in ("cesium", "app"):
+        if path.is_file() and urlparse(self.path).path.split("/")[1] not in ("cesium", "app", "i18next"):
             self.counter.add(path.stat().st_size)
         super().do_GET()
 
@@ -359,8 +370,18 @@ def measure_all(
                             page = context.new_page()
                             errors: list[str] = []
                             page.on("pageerror", lambda e: errors.append(str(e)))  # noqa: B023  used in this pass only
+                            page.on(
+                                "console",
+                                lambda m: errors.append(m.text) if m.type == "error" else None,  # noqa: B023
+                            )
                             page.goto(f"{url}/", timeout=60_000)
-                            page.wait_for_function("window.ready === true", timeout=60_000)
+                            try:
+                                page.wait_for_function("window.ready === true", timeout=60_000)
+                            except Exception as exc:  # noqa: BLE001 - said with what the page reported
+                                raise SystemExit(
+                                    f"the bench page did not start in 60 s ({exc.__class__.__name__}); it reported: "
+                                    f"{errors or 'nothing'}. Check that `make setup` installed frontend/node_modules."
+                                ) from exc
                             # Warm up on another city from the same kind of view: Cesium's workers, glTF pipeline
                             # and shader variants (fog, atmosphere: they depend on the view) start once per page,
                             # whatever the tileset; the measure is the tileset's own.
