@@ -27,7 +27,5 @@ def test_a_bench_loads_as_a_script_in_a_fresh_interpreter(name):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     # run_path executes the script's top level (its imports) under another name: its main() does not run.
     code = f"import runpy; runpy.run_path({str(ROOT / 'bench' / name)!r}, run_name='bench_load_check')"
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"bench/{name} does not load:\n{done.stderr[-3000:]}"
