@@ -350,6 +350,7 @@ Handler.extensions_map = {
 def measure_all(
     cities: dict[str, Path], sizes: list[int], repeat: int, options: dict, chosen_views: tuple[str, ...] = VIEWS
 ) -> list[dict]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     Handler.cities = cities
@@ -377,9 +378,9 @@ def measure_all(
                             page.goto(f"{url}/", timeout=60_000)
                             try:
                                 page.wait_for_function("window.ready === true", timeout=60_000)
-                            except Exception as exc:  # noqa: BLE001 - said with what the page reported
+                            except PlaywrightTimeout as exc:
                                 raise SystemExit(
-                                    f"the bench page did not start in 60 s ({exc.__class__.__name__}); it reported: "
+                                    f"the bench page did not start in 60 s; it reported: "
                                     f"{errors or 'nothing'}. Check that `make setup` installed frontend/node_modules."
                                 ) from exc
                             # Warm up on another city from the same kind of view: Cesium's workers, glTF pipeline

@@ -13,7 +13,7 @@ the tiles volume, which anyone able to write to already controls every tile the 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import gc
 import json
 import pickle
@@ -315,16 +315,15 @@ def drop_memo(layer: str, version: str) -> None:
     # The plan's quadtree is many small objects: freed, their memory stays with the process unless the collector
     # frees the cycles and glibc hands its free heap back.
     gc.collect()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
+@functools.cache
 def _libc():
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:  # not glibc (musl, macOS): the freed memory is reused by the next build instead
-        return None
-
-
-_LIBC = _libc()
+    """The C library already loaded into this process, if it is glibc (which alone has malloc_trim); looked up on
+    the first build freed, not when every web and worker process imports this module."""
+    libc = ctypes.CDLL(None)
+    # Not glibc (musl, macOS): the freed memory is reused by the next build instead.
+    return libc if hasattr(libc, "malloc_trim") else None
