@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 
 from gis_sync.models import Source, SyncRun
 from jumeau.demo_city import generate
-from realtime.gtfs_import import feed_is_loaded, import_feed
+from jumeau.demo_city.gtfs import service_years
+from realtime.gtfs_import import feed_runs_on, import_feed
 from realtime.shade_store import refresh_shade
 from tiles.build import build_layers, unpublished_layers
 from viewshed.dsm import ensure_surface
@@ -35,17 +37,33 @@ def demo_dir() -> Path:
 
 
 def ensure_files(folder: Path, seed: int, progress: Progress) -> dict[str, Path]:
-    """The demo files, generated once; a manifest marks a complete generation."""
+    """The demo files, generated once; a manifest marks a complete generation.
+
+    A generation whose timetable has ended (or from before the manifest said when it ends) is made again: the same
+    seed gives the same city, with a timetable valid around today."""
     manifest = folder / "MANIFEST.json"
+    today = date.today()
     if manifest.is_file():
         data = json.loads(manifest.read_text())
         # A manifest from before a file was added to the demo (the draft project) asks for a new generation.
         complete = set(NEEDED) <= set(data["files"]) and all(Path(p).exists() for p in data["files"].values())
-        if data.get("seed") == seed and complete:
+        until = data.get("service_until")
+        if data.get("seed") == seed and complete and until is not None and date.fromisoformat(until) >= today:
             return {k: Path(v) for k, v in data["files"].items()}
+        if complete and data.get("seed") == seed:
+            progress(f"The demo timetable ended ({until or 'an older generation'}): generating the city again")
     progress(f"Generating the demo city (seed {seed}) in {folder}")
     files = generate(folder, seed=seed, progress=progress)
-    manifest.write_text(json.dumps({"seed": seed, "files": {k: str(v) for k, v in files.items()}}, indent=1))
+    manifest.write_text(
+        json.dumps(
+            {
+                "seed": seed,
+                "service_until": service_years(today)[1].isoformat(),
+                "files": {k: str(v) for k, v in files.items()},
+            },
+            indent=1,
+        )
+    )
     return files
 
 
@@ -162,7 +180,7 @@ def load_demo(*, seed: int = 42, progress: Progress = print, tiles: bool = True)
         progress(f"Syncing {source.key} ({source.format}) from {Path(source.location).name}")
         run = source.sync(progress=progress)
         progress(f"  {source.key}: {run.summary()}")
-    if not feed_is_loaded():
+    if not feed_runs_on(date.today()):
         progress("Importing the demo GTFS feed")
         import_feed(str(files["gtfs"]), progress=progress)
     if tiles:

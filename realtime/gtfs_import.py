@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from django.contrib.gis.geos import Point
@@ -243,6 +244,13 @@ def _write(row, feed: g.GTFSFeed, say: Progress) -> None:
 
 def feed_is_loaded() -> bool:
     return Feed.objects.filter(active=True).exists()
+
+
+def feed_runs_on(day: date) -> bool:
+    """Whether the active feed's calendar reaches ``day`` (False with no feed): an ended feed shows no bus."""
+    feed = Feed.objects.current()
+    last = None if feed is None else feed.last_service_day()
+    return last is not None and last >= day
 
 
 def demo_schedule() -> g.GTFSFeed | None:

@@ -14,6 +14,8 @@ that started the day before (25:10:00 is 90 600).
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import LineString, Polygon
@@ -55,6 +57,16 @@ class Feed(models.Model):
         Feed.objects.exclude(pk=self.pk).delete()
         self.active = True
         self.save(update_fields=["active"])
+
+    def last_service_day(self) -> date | None:
+        """The last date any trip of the feed runs (calendar end or added date), or None for a feed with no service."""
+        ends = [
+            self.calendars.aggregate(end=models.Max("end_date"))["end"],
+            self.calendar_dates.filter(exception_type=CalendarDate.Exception.ADDED).aggregate(end=models.Max("date"))[
+                "end"
+            ],
+        ]
+        return max((d for d in ends if d is not None), default=None)
 
     def to_gtfs(self) -> g.GTFSFeed:
         """The feed back as the pure cores' GTFSFeed (what the simulator and the departure clock read)."""

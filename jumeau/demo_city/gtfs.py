@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from dateutil.easter import easter
 
 from .extent import to_l93, to_wgs84
 from .streets import StreetNetwork
@@ -80,6 +82,14 @@ ROUTES = [
         (20, 20),
     ),
     (
+        "N",
+        "Noctambus",
+        "Noctambus Pôle d'Échanges – Juan-les-Pins",
+        "2C3E50",
+        ["POLE", "GAULLE", "SALIS", "SABLES", "JUAN_GARE", "PINEDE"],
+        (20, 20),
+    ),
+    (
         "NAV",
         "Navette",
         "Navette Vieil Antibes",
@@ -92,6 +102,16 @@ SPEED_MS = 5.0  # ~18 km/h commercial speed in town
 DWELL_S = 20
 FIRST_S = 6 * 3600
 LAST_S = 24 * 3600 + 30 * 60  # the last departures leave after midnight (24:30:00)
+# The Noctambus links the station to Juan-les-Pins' night life until the day lines start. Its two directions leave
+# half a headway apart and each trip lasts longer than that, so a bus is on the road at every hour of the night:
+# whoever opens the demo at 3 a.m. sees one, and so do the browser tests run then.
+NIGHT_ROUTE, NIGHT_FIRST_S = "N", 0
+# The timetable is valid from the year before it was generated to two years after, as a real network publishes the
+# coming year's feed: a fixed end date would leave the demo city without a single bus the day after it.
+YEARS_BEFORE, YEARS_AFTER = 1, 2
+# Public holidays in France run the weekend timetable: the fixed ones (month, day) and those that follow Easter.
+FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25))
+EASTER_HOLIDAYS = (1, 39, 50)  # Easter Monday, Ascension, Whit Monday
 
 
 def _hms(seconds: int) -> str:
@@ -106,8 +126,26 @@ def _csv(rows: list[dict]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
-    """gtfs.zip (GTFS Schedule): agency, stops, routes, trips, stop_times, shapes, calendar(_dates), frequencies."""
+def service_years(today: date) -> tuple[date, date]:
+    """The first and last day the demo timetable runs, for a feed generated on ``today``."""
+    return date(today.year - YEARS_BEFORE, 1, 1), date(today.year + YEARS_AFTER, 12, 31)
+
+
+def public_holidays(first: date, last: date) -> list[date]:
+    """France's public holidays from ``first`` to ``last``, in order."""
+    days = []
+    for year in range(first.year, last.year + 1):
+        days += [date(year, m, d) for m, d in FIXED_HOLIDAYS]
+        days += [easter(year) + timedelta(days=n) for n in EASTER_HOLIDAYS]
+    return sorted(d for d in days if first <= d <= last)
+
+
+def write_gtfs(streets: StreetNetwork, path: Path, seed: int, today: date | None = None) -> Path:
+    """gtfs.zip (GTFS Schedule): agency, stops, routes, trips, stop_times, shapes, calendar(_dates), frequencies.
+
+    The calendar runs around ``today`` (the local date by default): see ``service_years``."""
+    first, last = service_years(today or date.today())
+    holidays = public_holidays(first, last)
     rng = np.random.default_rng(seed + 40)
     g = streets.vehicle_graph()
     main = max(nx.connected_components(g), key=lambda c: (len(c), min(c)))
@@ -177,6 +215,10 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
             offsets = [int(round(d / SPEED_MS)) + DWELL_S * i for i, d in enumerate(stop_dist)]
             for service, headway in (("SEMAINE", hw_week), ("WEEKEND", hw_end)):
                 start0 = FIRST_S + direction * 300 + int(rng.integers(0, 5)) * 60
+                if route_id == NIGHT_ROUTE:
+                    start0, until = NIGHT_FIRST_S + direction * headway * 30, FIRST_S - 1
+                else:
+                    until = LAST_S
                 if route_id == "NAV":
                     # the shuttle runs on a headway (frequencies.txt): one template trip per service
                     trip_id = f"{route_id}_{service}_{direction}"
@@ -215,7 +257,7 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
                     )
                     continue
                 t, n = start0, 0
-                while t <= LAST_S:
+                while t <= until:
                     n += 1
                     trip_id = f"{route_id}_{service}_{direction}_{n:03d}"
                     trips.append(
@@ -270,8 +312,8 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
                 "friday": "1",
                 "saturday": "0",
                 "sunday": "0",
-                "start_date": "20250101",
-                "end_date": "20261231",
+                "start_date": f"{first:%Y%m%d}",
+                "end_date": f"{last:%Y%m%d}",
             },
             {
                 "service_id": "WEEKEND",
@@ -282,14 +324,15 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
                 "friday": "0",
                 "saturday": "1",
                 "sunday": "1",
-                "start_date": "20250101",
-                "end_date": "20261231",
+                "start_date": f"{first:%Y%m%d}",
+                "end_date": f"{last:%Y%m%d}",
             },
         ],
-        # public holidays run the weekend timetable (Ascension, 14 juillet, 15 août 2025)
+        # a public holiday on a weekday runs the weekend timetable
         "calendar_dates.txt": [
-            {"service_id": sid, "date": day, "exception_type": et}
-            for day in ("20250529", "20250714", "20250815")
+            {"service_id": sid, "date": f"{day:%Y%m%d}", "exception_type": et}
+            for day in holidays
+            if day.weekday() < 5
             for sid, et in (("SEMAINE", "2"), ("WEEKEND", "1"))
         ],
         "feed_info.txt": [
@@ -297,8 +340,8 @@ def write_gtfs(streets: StreetNetwork, path: Path, seed: int) -> Path:
                 "feed_publisher_name": "Jumeau",
                 "feed_publisher_url": "https://example.org/jumeau",
                 "feed_lang": "fr",
-                "feed_start_date": "20250101",
-                "feed_end_date": "20261231",
+                "feed_start_date": f"{first:%Y%m%d}",
+                "feed_end_date": f"{last:%Y%m%d}",
                 "feed_version": f"demo-{seed}",
             }
         ],

@@ -8,7 +8,9 @@ import json
 import re
 import subprocess
 import zipfile
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import networkx as nx
 import numpy as np
@@ -19,6 +21,9 @@ from django.contrib.gis.gdal import GDALRaster
 from shapely import wkb
 
 from jumeau.demo_city import DEMO_EXTENT, DEMO_SRID, generate
+from jumeau.demo_city.gtfs import public_holidays, service_years
+from realtime.feed_clock import DepartureClock
+from realtime.gtfs_feed import read_feed
 from tests.conftest import SHARED_DATA
 
 STAR_DT = SHARED_DATA / "star-dt"
@@ -199,8 +204,9 @@ def test_gtfs_feed(city):
 
         assert rows("agency.txt")[0]["agency_timezone"] == "Europe/Paris"
         routes = rows("routes.txt")
-        assert len(routes) == 6
+        assert len(routes) == 7
         assert any("Navette" in r["route_short_name"] for r in routes)
+        assert any("Noctambus" in r["route_short_name"] for r in routes)
         stop_ids = {s["stop_id"] for s in rows("stops.txt")}
         times = rows("stop_times.txt")
         assert {t["stop_id"] for t in times} <= stop_ids
@@ -208,6 +214,52 @@ def test_gtfs_feed(city):
         assert rows("frequencies.txt") and rows("calendar_dates.txt") and rows("shapes.txt")
         for s in rows("stops.txt"):
             assert 43.53 < float(s["stop_lat"]) < 43.61 and 7.08 < float(s["stop_lon"]) < 7.16
+
+
+def test_a_bus_is_on_the_road_at_every_hour_of_today_and_of_a_holiday(city):
+    """Whoever opens the demo, at 3 a.m. or on 14 July, sees a bus move: the night line covers the hours the day lines
+    do not, and the calendar runs around the day the city was generated, not up to a fixed date."""
+    feed = read_feed(city["gtfs"])
+    today = date.today()
+    first, last = service_years(today)
+    assert first <= today - timedelta(days=300) and today + timedelta(days=700) <= last
+    clock = DepartureClock(feed)
+    paris = ZoneInfo("Europe/Paris")
+    bastille = date(today.year, 7, 14)
+    for day in (today, bastille, bastille + timedelta(days=(5 - bastille.weekday()) % 7)):
+        start = datetime.combine(day, time(0, 0), paris)
+        empty = [
+            f"{at:%Y-%m-%d %H:%M}"
+            for at in (start + timedelta(minutes=m) for m in range(0, 24 * 60, 5))
+            if not clock.positions_at(at)
+        ]
+        assert not empty, f"no bus on the road at {empty[:5]}"
+    # A weekday holiday runs the weekend timetable: its day-line trips are the weekend's.
+    holiday = next(d for d in public_holidays(first, last) if d.weekday() < 5 and d > today)
+    noon = datetime.combine(holiday, time(12, 0), paris)
+    assert {p.trip_id.split("_")[1] for p in clock.positions_at(noon)} == {"WEEKEND"}
+
+
+def test_a_demo_whose_timetable_ended_is_generated_again(city, tmp_path):
+    """A demo generated long ago must not come back without buses: its manifest says when the timetable ends, and
+    make demo generates the city again (same seed, same city) once that day has passed."""
+    from jumeau.demo_loader import ensure_files
+
+    manifest = tmp_path / "MANIFEST.json"
+    files = {k: str(v) for k, v in city.items()}
+    manifest.write_text(json.dumps({"seed": 42, "service_until": date.today().isoformat(), "files": files}))
+    said: list[str] = []
+    assert ensure_files(tmp_path, 42, said.append) == city and said == []
+    ended = (date.today() - timedelta(days=1)).isoformat()
+    manifest.write_text(json.dumps({"seed": 42, "service_until": ended, "files": files}))
+    again = ensure_files(tmp_path, 42, said.append)
+    assert said[0] == f"The demo timetable ended ({ended}): generating the city again"
+    assert again["gtfs"] == tmp_path / "gtfs.zip" and again["buildings"].parent == tmp_path
+    until = date.fromisoformat(json.loads(manifest.read_text())["service_until"])
+    assert until == service_years(date.today())[1]
+    with zipfile.ZipFile(again["gtfs"]) as zf:
+        [row] = [r for r in csv.DictReader(io.TextIOWrapper(zf.open("feed_info.txt"), encoding="utf-8"))]
+    assert row["feed_end_date"] == f"{until:%Y%m%d}"
 
 
 def test_landmarks_and_circuits(city):

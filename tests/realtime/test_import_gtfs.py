@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 
 from realtime import models as m
 from realtime.gtfs_feed import GTFSError, read_feed
-from realtime.gtfs_import import demo_schedule, feed_is_loaded, import_feed
+from realtime.gtfs_import import demo_schedule, feed_is_loaded, feed_runs_on, import_feed
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +53,17 @@ def test_it_imports_the_sample_with_its_real_feed_quirks(sample_zip):
     assert m.CalendarDate.objects.filter(date=date(2025, 7, 14)).count() == 2
     assert m.Shape.objects.get(shape_id="SHP_1_A").dist is not None
     assert feed_is_loaded()
+
+
+def test_a_feed_runs_until_its_last_calendar_day_or_added_date(sample_dir, tmp_path):
+    """The demo loader imports its timetable again once the active one has ended: the last day counts, including
+    a service added by calendar_dates after the calendars end."""
+    assert not feed_runs_on(date(2025, 6, 1))  # no feed at all
+    import_feed(str(zipped(sample_dir, tmp_path / "a.zip")))
+    assert feed_runs_on(date(2025, 12, 31)) and not feed_runs_on(date(2026, 1, 1))
+    extra = (sample_dir / "calendar_dates.txt").read_text().rstrip("\n") + "\nWE,20260103,1\n"
+    import_feed(str(zipped(sample_dir, tmp_path / "b.zip", {"calendar_dates.txt": extra})))
+    assert feed_runs_on(date(2026, 1, 3)) and not feed_runs_on(date(2026, 1, 4))
 
 
 def test_times_past_midnight_are_kept_as_gtfs_seconds(sample_zip):
