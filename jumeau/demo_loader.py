@@ -13,7 +13,7 @@ from django.conf import settings
 from gis_sync.models import Source, SyncRun
 from jumeau.demo_city import generate
 from jumeau.demo_city.gtfs import service_years
-from realtime.gtfs_import import feed_runs_on, import_feed
+from realtime.gtfs_import import feed_due, import_feed
 from realtime.shade_store import refresh_shade
 from tiles.build import build_layers, unpublished_layers
 from viewshed.dsm import ensure_surface
@@ -178,11 +178,11 @@ def load_demo(*, seed: int = 42, progress: Progress = print, tiles: bool = True)
         if last is not None and last.status == SyncRun.Status.SUCCESS:
             continue
         progress(f"Syncing {source.key} ({source.format}) from {Path(source.location).name}")
-        run = source.sync(progress=progress)
-        progress(f"  {source.key}: {run.summary()}")
-    if not feed_runs_on(date.today()):
-        progress("Importing the demo GTFS feed")
-        import_feed(str(files["gtfs"]), progress=progress)
+        source.sync(progress=progress)  # which ends with the run's summary
+    if feed_due(files["gtfs"], date.today()):
+        report = import_feed(str(files["gtfs"]), progress=progress)
+        if report.unchanged:  # an import says what it imported, not what it skipped
+            progress(f"Demo GTFS feed: {report.summary()}")
     if tiles:
         missing = unpublished_layers()
         if missing:

@@ -19,7 +19,15 @@ from realtime import models as m
 from realtime.gtfs_feed import GTFSError
 from realtime.models import Feed
 
-__all__ = ["GTFSDownloadError", "ImportReport", "demo_schedule", "feed_is_loaded", "import_feed"]
+__all__ = [
+    "GTFSDownloadError",
+    "ImportReport",
+    "demo_schedule",
+    "feed_due",
+    "feed_is_loaded",
+    "feed_runs_on",
+    "import_feed",
+]
 
 Progress = Callable[[str], None]
 MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024
@@ -251,6 +259,14 @@ def feed_runs_on(day: date) -> bool:
     feed = Feed.objects.current()
     last = None if feed is None else feed.last_service_day()
     return last is not None and last >= day
+
+
+def feed_due(path: str | Path, day: date) -> bool:
+    """Whether a loader of the feed at ``path`` should import it: no active feed runs on ``day``, or the active
+    one came from that same path (a newer file there replaces it; import_feed skips the same bytes). A feed the
+    city imported from elsewhere, still running, is left alone."""
+    feed = Feed.objects.current()
+    return feed is None or not feed_runs_on(day) or feed.source == str(path)
 
 
 def demo_schedule() -> g.GTFSFeed | None:

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 
 from realtime import models as m
 from realtime.gtfs_feed import GTFSError, read_feed
-from realtime.gtfs_import import demo_schedule, feed_is_loaded, feed_runs_on, import_feed
+from realtime.gtfs_import import demo_schedule, feed_due, feed_is_loaded, feed_runs_on, import_feed
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,19 @@ def test_a_feed_runs_until_its_last_calendar_day_or_added_date(sample_dir, tmp_p
     extra = (sample_dir / "calendar_dates.txt").read_text().rstrip("\n") + "\nWE,20260103,1\n"
     import_feed(str(zipped(sample_dir, tmp_path / "b.zip", {"calendar_dates.txt": extra})))
     assert feed_runs_on(date(2026, 1, 3)) and not feed_runs_on(date(2026, 1, 4))
+
+
+def test_a_loader_imports_its_feed_again_only_over_its_own_or_an_ended_one(sample_dir, tmp_path):
+    """make demo brings a newer demo timetable in over the demo's own, but never over a feed the city imported from
+    elsewhere while that one still runs."""
+    demo = zipped(sample_dir, tmp_path / "demo.zip")
+    assert feed_due(demo, date(2025, 6, 1))  # no feed yet
+    import_feed(str(demo))
+    assert feed_due(demo, date(2025, 6, 1))  # its own: import_feed replaces it if the file changed
+    city = zipped(sample_dir, tmp_path / "city.zip", {"agency.txt": (sample_dir / "agency.txt").read_text() + "\n"})
+    import_feed(str(city))
+    assert not feed_due(demo, date(2025, 6, 1))  # the city's own feed, still running, is left alone
+    assert feed_due(demo, date(2026, 1, 1))  # once it has ended, a bus timetable beats none
 
 
 def test_times_past_midnight_are_kept_as_gtfs_seconds(sample_zip):
