@@ -256,9 +256,7 @@ def feed_is_loaded() -> bool:
 
 def feed_runs_on(day: date) -> bool:
     """Whether the active feed's calendar reaches ``day`` (False with no feed): an ended feed shows no bus."""
-    feed = Feed.objects.current()
-    last = None if feed is None else feed.last_service_day()
-    return last is not None and last >= day
+    return _runs_on(Feed.objects.current(), day)
 
 
 def feed_due(path: str | Path, day: date) -> bool:
@@ -266,7 +264,12 @@ def feed_due(path: str | Path, day: date) -> bool:
     one came from that same path (a newer file there replaces it; import_feed skips the same bytes). A feed the
     city imported from elsewhere, still running, is left alone."""
     feed = Feed.objects.current()
-    return feed is None or not feed_runs_on(day) or feed.source == str(path)
+    return not _runs_on(feed, day) or feed.source == str(path)
+
+
+def _runs_on(feed: Feed | None, day: date) -> bool:
+    last = None if feed is None else feed.last_service_day()
+    return last is not None and last >= day
 
 
 def demo_schedule() -> g.GTFSFeed | None:
