@@ -294,6 +294,8 @@ def main() -> None:
     parser.add_argument("--tmp", type=Path)
     parser.add_argument("--result", type=Path)
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1 (one split build with 1 worker and one with 2), not {args.repeats}")
     if args.phase:
         import django
 

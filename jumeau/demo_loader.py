@@ -48,7 +48,7 @@ def ensure_files(folder: Path, seed: int, progress: Progress) -> dict[str, Path]
         # A manifest from before a file was added to the demo (the draft project) asks for a new generation.
         complete = set(NEEDED) <= set(data["files"]) and all(Path(p).exists() for p in data["files"].values())
         until = data.get("service_until")
-        if data.get("seed") == seed and complete and until is not None and date.fromisoformat(until) >= today:
+        if data.get("seed") == seed and complete and _not_before(until, today):
             return {k: Path(v) for k, v in data["files"].items()}
         if complete and data.get("seed") == seed:
             progress(f"The demo timetable ended ({until or 'an older generation'}): generating the city again")
@@ -65,6 +65,15 @@ def ensure_files(folder: Path, seed: int, progress: Progress) -> dict[str, Path]
         )
     )
     return files
+
+
+def _not_before(until: object, today: date) -> bool:
+    """Whether a manifest's service_until is a date not before today; anything else (absent, hand-edited into
+    something that is not a date) asks for a new generation rather than a stack trace."""
+    try:
+        return date.fromisoformat(until) >= today
+    except (TypeError, ValueError):
+        return False
 
 
 def demo_sources(files: dict[str, Path]) -> list[dict]:

@@ -29,3 +29,17 @@ def test_a_bench_loads_as_a_script_in_a_fresh_interpreter(name):
     code = f"import runpy; runpy.run_path({str(ROOT / 'bench' / name)!r}, run_name='bench_load_check')"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"bench/{name} does not load:\n{done.stderr[-3000:]}"
+
+
+def test_the_jobs_bench_refuses_zero_repeats_before_loading_a_city():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "jobs.py"), "--repeats", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "--repeats must be at least 1" in done.stderr and "Traceback" not in done.stderr

@@ -260,6 +260,11 @@ def test_a_demo_whose_timetable_ended_is_generated_again(city, tmp_path):
     with zipfile.ZipFile(again["gtfs"]) as zf:
         [row] = [r for r in csv.DictReader(io.TextIOWrapper(zf.open("feed_info.txt"), encoding="utf-8"))]
     assert row["feed_end_date"] == f"{until:%Y%m%d}"
+    # A hand-edited manifest whose date is not a date is treated as ended, not a stack trace.
+    manifest.write_text(json.dumps({"seed": 42, "service_until": "bientôt", "files": files}))
+    said.clear()
+    ensure_files(tmp_path, 42, said.append)
+    assert said[0] == "The demo timetable ended (bientôt): generating the city again"
 
 
 def test_landmarks_and_circuits(city):
