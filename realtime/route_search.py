@@ -194,6 +194,7 @@ def _astar_sun(
     lm_from,
     scale,
     slot_hi,
+    plan_lm,
 ):
     """A* on walking time plus `penalty` times the time spent in direct sun, the sun read at the walker's clock.
 
@@ -212,13 +213,17 @@ def _astar_sun(
     slot up to `slot_hi`. Clocks run no faster than costs, so that holds when the departure plus the target's
     cost falls in those slots; the search gives up (third value True) when it does not, or when it expands a
     node past them, and the caller runs it again without landmarks.
+
+    plan_lm[n, k]: shortest plan metres between node n and landmark k (no columns: none). By the triangle
+    inequality |plan_lm[m, k] - plan_lm[target, k]| is at most the plan length left from m, often far more than
+    the straight line where streets wind round a hill or a harbour: the detour test then takes the larger.
     """
     # The heap's pop and push are written out again here, as in _astar, on purpose: moved into two shared
     # numba functions (even inline="always") the distance-only search ran 10 % slower (0.76 -> 0.85 ms p50, same
     # costs, 300 pairs on bench/routes.py's grid).
-    # Per relaxed edge this reads one byte next to the previous edge's and one straight distance (the detour
-    # test and the heuristic share it); clock, plan length and predecessor are written only when a label
-    # improves, so they need no fill. Against reading float sun shares through edge_of and computing the
+    # Per relaxed edge this reads one byte next to the previous edge's; the straight distance (the detour test
+    # and the heuristic share it), clock, plan length and predecessor only when a label improves, so the last
+    # three need no fill. Against reading float sun shares through edge_of and computing the
     # distance twice: 1.36 -> 0.75 ms p50 on the demo city at 13:00 (same costs on all 200 pairs).
     n = indptr.shape[0] - 1
     n_slots = shade.shape[0]
@@ -244,6 +249,16 @@ def _astar_sun(
             t_to[n_lm] = a
             t_from[n_lm] = b
             n_lm += 1
+    # The plan-length landmarks that reach the target, and its distances to them.
+    pcols = np.empty(plan_lm.shape[1], dtype=np.int64)
+    p_t = np.empty(plan_lm.shape[1])
+    n_plm = 0
+    for k in range(plan_lm.shape[1]):
+        a = plan_lm[target, k]
+        if np.isfinite(a):
+            pcols[n_plm] = k
+            p_t[n_plm] = a
+            n_plm += 1
     tx = x[target]
     ty = y[target]
     g[source] = 0.0
@@ -293,13 +308,23 @@ def _astar_sun(
             m = indices[e]
             if closed[m]:
                 continue
-            nl = pn + lengths[e]
-            eu = math.hypot(x[m] - tx, y[m] - ty)
-            if nl + eu > max_len:
-                continue
             w = weights[e]
             cand = gn + w * (1.0 + penalty * sun_of_shade[row[e]])
+            # The detour tests only where the label would improve: a relaxation that does not is dropped either
+            # way, and most do not (the same walks, a straight distance saved on each).
             if cand < g[m]:
+                nl = pn + lengths[e]
+                eu = math.hypot(x[m] - tx, y[m] - ty)
+                if nl + eu > max_len:
+                    continue
+                if n_plm > 0:
+                    left = eu
+                    for j in range(n_plm):
+                        d = abs(plan_lm[m, pcols[j]] - p_t[j])
+                        if d > left:
+                            left = d
+                    if nl + left > max_len:
+                        continue
                 g[m] = cand
                 plen[m] = nl
                 clock[m] = cn + w
@@ -377,6 +402,7 @@ class Landmarks:
 
 
 _NO_LANDMARKS = (np.zeros((1, 0)), np.zeros((1, 0)))
+_NO_PLAN_LANDMARKS = np.zeros((1, 0))
 _NO_SLOT_LIMIT = 2**62
 
 
@@ -487,6 +513,7 @@ class PedestrianGraph:
         penalty: float,
         max_length_m: float = math.inf,
         landmarks: Landmarks | None = None,
+        plan_landmarks: np.ndarray | None = None,
     ) -> Route | None:
         """The walk minimising time plus `penalty` x the time in direct sun, or None when none is found.
 
@@ -496,6 +523,8 @@ class PedestrianGraph:
         best walk so far, so a longer but sunnier way to a node can hide a feasible one: None then.
         landmarks: lower bounds guiding the search (same walk, fewer nodes expanded); built for this shade
         layout, departure slot and a penalty up to `penalty`'s preference (realtime.sun_bounds).
+        plan_landmarks: shortest plan metres from each node to a few landmarks (n nodes, k), sharpening the detour
+        test past the straight line (realtime.sun_bounds.SunBounds.plan_metres).
         """
         for node in (origin, destination):
             if not 0 <= node < self.n_nodes:
@@ -503,23 +532,38 @@ class PedestrianGraph:
         if shade.dtype != np.uint8 or shade.ndim != 2 or shade.shape[1] != len(self.indices):
             raise ValueError("shade must be slot_shade(...) of a table of this graph: uint8 (slots, directed edges)")
         guide, scale, slot_hi = _NO_LANDMARKS, 1.0, _NO_SLOT_LIMIT
+        plan = _NO_PLAN_LANDMARKS
+        if plan_landmarks is not None and math.isfinite(max_length_m):
+            if plan_landmarks.ndim != 2 or plan_landmarks.shape[0] != self.n_nodes:
+                raise ValueError(f"plan_landmarks must hold one row per node ({self.n_nodes})")
+            plan = plan_landmarks
         if landmarks is not None and penalty > 0:
             guide = (landmarks.to, landmarks.back)
             # Each edge's cost w (1 + p s) is at least (1 + p) / (1 + P) times its cost with the bounds' P >= p.
             scale = min(1.0, (1.0 + penalty) / (1.0 + landmarks.penalty))
             slot_hi = landmarks.slot_hi
         cost, pred_edge, gave_up = self._sun_search(
-            origin, destination, shade, t0_s, slot_s, penalty, max_length_m, guide, scale, slot_hi
+            origin, destination, shade, t0_s, slot_s, penalty, max_length_m, guide, scale, slot_hi, plan
         )
-        if gave_up:  # the walk outlasted the slots the landmarks hold for: the straight line alone then
+        if gave_up:  # the walk outlasted the slots the landmarks hold for: without them then
             cost, pred_edge, _ = self._sun_search(
-                origin, destination, shade, t0_s, slot_s, penalty, max_length_m, _NO_LANDMARKS, 1.0, _NO_SLOT_LIMIT
+                origin,
+                destination,
+                shade,
+                t0_s,
+                slot_s,
+                penalty,
+                max_length_m,
+                _NO_LANDMARKS,
+                1.0,
+                _NO_SLOT_LIMIT,
+                plan,
             )
         if not math.isfinite(cost):
             return None
         return self._unwind(origin, destination, pred_edge)
 
-    def _sun_search(self, origin, destination, shade, t0_s, slot_s, penalty, max_length_m, guide, scale, slot_hi):
+    def _sun_search(self, origin, destination, shade, t0_s, slot_s, penalty, max_length_m, guide, scale, slot_hi, plan):
         return _astar_sun(
             self.indptr,
             self.indices,
@@ -539,6 +583,7 @@ class PedestrianGraph:
             *guide,
             float(scale),
             int(slot_hi),
+            plan,
         )
 
     def _unwind(self, origin: int, destination: int, pred_edge: np.ndarray) -> Route:

@@ -100,9 +100,12 @@ def shade_walk(
         slot_s = table.slot_minutes * 60.0
         # Built for the preference's penalty, the bounds also guide the retries with a lighter one.
         # The bounds must hold until the departure plus the walk's cost, about the fastest walk's in the sun.
-        landmarks = sun_bounds(graph, slot_shade).for_walk(depart_s, cost, slot_s, penalty)
+        bounds = sun_bounds(graph, slot_shade)
+        landmarks = bounds.for_walk(depart_s, cost, slot_s, penalty)
         for _ in range(RETRIES + 1):
-            found = graph.sun_route(origin, destination, slot_shade, depart_s, slot_s, penalty, limit, landmarks)
+            found = graph.sun_route(
+                origin, destination, slot_shade, depart_s, slot_s, penalty, limit, landmarks, bounds.plan_metres
+            )
             if found is not None and found.length_m <= limit:
                 chosen, used = found, penalty
                 break

@@ -110,6 +110,15 @@ def _landmark_costs(indptr, indices, cost, twin, landmarks, to, back):
             to[:, k] = out
 
 
+@njit(cache=True, parallel=True)
+def _plan_costs(indptr, indices, lengths, landmarks, out):
+    """out[:, k]: shortest plan metres between landmark k and each node (inf: no way)."""
+    for k in prange(landmarks.shape[0]):
+        column = np.empty(indptr.shape[0] - 1)
+        _dijkstra(indptr, indices, lengths, landmarks[k], column)
+        out[:, k] = column
+
+
 def twin_edges(graph: PedestrianGraph) -> np.ndarray:
     """For each directed edge of `graph`, the directed edge walking the same street piece the other way."""
     order = np.argsort(graph.edge_of, kind="stable")  # the two directions of each street piece side by side
@@ -154,6 +163,10 @@ class SunBounds:
         self.slot_shade = slot_shade
         self.landmarks = pick_landmarks(graph)
         self.twin = twin_edges(graph)
+        # Shortest plan metres to each landmark (a street piece is as long both ways: one search each). Fixed
+        # for the graph, a few milliseconds: the sun search's detour test reads them (route_search._astar_sun).
+        self.plan_metres = np.empty((graph.n_nodes, len(self.landmarks)))
+        _plan_costs(graph.indptr, graph.indices, np.ascontiguousarray(graph.lengths), self.landmarks, self.plan_metres)
         self._cache: OrderedDict[tuple[int, int, float], Landmarks | None] = OrderedDict()
         self._lock = threading.Lock()
 

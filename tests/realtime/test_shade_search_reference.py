@@ -15,6 +15,7 @@ import math
 
 import networkx as nx
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,13 +27,23 @@ from realtime.sun_bounds import SunBounds
 SLOT_S = 900.0
 
 
-def reference_sun_route(graph: PedestrianGraph, source, target, sun, t0, penalty, max_len):
-    """Dijkstra by sun cost, returning the directed edges walked, or None."""
+def reference_sun_route(graph: PedestrianGraph, source, target, sun, t0, penalty, max_len, plan_lm=None):
+    """Dijkstra by sun cost, returning the directed edges walked, or None.
+
+    plan_lm: plan metres from each node to a few landmarks; the length left from a node is then at least the
+    largest gap between its distance and the target's to one landmark, when that beats the straight line.
+    """
     src, dst, weights = graph.directed_edges()
     out: dict[int, list[int]] = {}
     for e, a in enumerate(src.tolist()):
         out.setdefault(a, []).append(e)
     tx, ty = graph.x[target], graph.y[target]
+    marks = [] if plan_lm is None else [k for k in range(plan_lm.shape[1]) if math.isfinite(plan_lm[target, k])]
+
+    def length_left(m):
+        straight = math.hypot(graph.x[m] - tx, graph.y[m] - ty)
+        return max([straight] + [abs(plan_lm[m, k] - plan_lm[target, k]) for k in marks])
+
     g = {source: 0.0}
     clock = {source: t0}
     plen = {source: 0.0}
@@ -52,7 +63,7 @@ def reference_sun_route(graph: PedestrianGraph, source, target, sun, t0, penalty
             if m in closed:
                 continue
             nl = plen[node] + graph.lengths[e]
-            if nl + math.hypot(graph.x[m] - tx, graph.y[m] - ty) > max_len:
+            if nl + length_left(m) > max_len:
                 continue
             w = weights[e]
             cand = cost + w * (1.0 + penalty * float(sun[slot, graph.edge_of[e]]))
@@ -88,8 +99,9 @@ def reference_shade_walk(graph, source, target, table, sun, t0, preference, max_
     if (shade >= 1.0).all() or penalty == 0:
         return fastest, fastest, 0.0
     limit = length * (1.0 + max_detour) + 1e-6
+    plan_lm = SunBounds(graph, graph.slot_shade(table.shade)).plan_metres
     for _ in range(RETRIES + 1):
-        edges = reference_sun_route(graph, source, target, sun, t0, penalty, limit)
+        edges = reference_sun_route(graph, source, target, sun, t0, penalty, limit, plan_lm)
         if edges is not None and sum(graph.lengths[e] for e in edges) <= limit:
             return fastest, [source] + [int(dst[e]) for e in edges], penalty
         penalty /= 2.0
@@ -152,11 +164,12 @@ def test_without_sun_the_sun_search_is_the_fastest_walk(case):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(shaded_graphs(), st.sampled_from([3.0, 1.5, 0.75, 6.0]), st.sampled_from([0, 1, 8]))
-def test_landmarks_guide_the_sun_search_to_the_walk_the_reference_finds(case, penalty, horizon):
+@given(shaded_graphs(), st.sampled_from([3.0, 1.5, 0.75, 6.0]), st.sampled_from([0, 1, 8]), st.booleans())
+def test_landmarks_guide_the_sun_search_to_the_walk_the_reference_finds(case, penalty, horizon, plan):
     # Bounds built for "most" (3) also guide the lighter retries, scaled; 6 exceeds what they were built
     # for and needs no scaling. A horizon of 0 or 1 slot makes most walks outlast it: the search gives up
-    # on the landmarks and runs again without them. The answer must not change either way.
+    # on the landmarks and runs again without them. The answer must not change either way. With the plan
+    # length landmarks or without, the detour test the reference makes with the same lengths.
     graph, table, a, b, t0, _, detour = case
     sun = table.sun_shares()
     layout = graph.slot_shade(table.shade)
@@ -165,11 +178,27 @@ def test_landmarks_guide_the_sun_search_to_the_walk_the_reference_finds(case, pe
     landmarks = bounds._build(lo, min(lo + horizon, layout.shape[0] - 1), 3.0)
     fastest = graph.route(a, b)
     limit = math.inf if fastest is None else fastest.length_m * (1.0 + detour) + 1e-6
-    found = graph.sun_route(a, b, layout, t0, SLOT_S, penalty, limit, landmarks)
-    expected = reference_sun_route(graph, a, b, sun, t0, penalty, limit)
+    plan_lm = bounds.plan_metres if plan else None
+    found = graph.sun_route(a, b, layout, t0, SLOT_S, penalty, limit, landmarks, plan_lm)
+    expected = reference_sun_route(graph, a, b, sun, t0, penalty, limit, plan_lm)
     assert (found is None) == (expected is None)
     if expected is not None:
         assert list(found.edges) == expected
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shaded_graphs())
+def test_plan_metres_are_the_shortest_plan_lengths_to_each_landmark(case):
+    graph, table, _, _, _, _, _ = case
+    bounds = SunBounds(graph, graph.slot_shade(table.shade))
+    src, dst, _ = graph.directed_edges()
+    nxg = nx.Graph()
+    nxg.add_nodes_from(range(graph.n_nodes))
+    nxg.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), graph.lengths.tolist()), weight="m")
+    for k, mark in enumerate(bounds.landmarks.tolist()):
+        truth = nx.single_source_dijkstra_path_length(nxg, mark, weight="m")
+        for node in range(graph.n_nodes):
+            assert bounds.plan_metres[node, k] == pytest.approx(truth.get(node, math.inf), rel=1e-12)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
