@@ -160,9 +160,17 @@ def test_a_shared_link_opens_the_same_view_layers_feature_and_tool(page, browser
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
     try:
         other = Page(context.new_page(), demo_server)
+        # Signed in, the app open on its home view, the link pasted in the address bar: only the hash changes, the
+        # page is not loaded again (a link opened in a new tab is a fresh page: the citizen's test below).
         other.login("alice")
-        other.goto(link)
         other.wait_for_function("window.jumeau && window.jumeau.ready === true")
+        other.goto(link)
+        other.wait_for_function(
+            "(lon) => Math.abs(Cesium.Math.toDegrees(window.jumeau.viewer.cesium.camera.positionCartographic.longitude)"
+            " - lon) < 1e-5",
+            arg=expected["lon"],
+            timeout=15_000,
+        )
         got = other.evaluate(CAMERA)
         assert got["lon"] == pytest.approx(expected["lon"], abs=2e-6)
         assert got["lat"] == pytest.approx(expected["lat"], abs=2e-6)

@@ -10,7 +10,8 @@ export class ViewLink {
   constructor(viewer, { root = document } = {}) {
     this.viewer = viewer;
     this.root = root;
-    this.wanted = decodeView(window.location.hash);
+    this.read = window.location.hash;
+    this.wanted = decodeView(this.read);
     this._timer = null;
     this._listeners = [];
   }
@@ -122,8 +123,21 @@ export class ViewLink {
     const sheet = this.root.getElementById("toolbar");
     sheet.addEventListener("change", schedule);
     sheet.addEventListener("click", schedule);
+    // A link pasted into this open tab changes the hash without loading the page (so does one followed while it
+    // was starting): shown as a fresh page would show it. replaceState, which writes the link, fires no hashchange.
+    const pasted = () => this.showLink();
+    window.addEventListener("hashchange", pasted);
+    this._listeners.push(() => window.removeEventListener("hashchange", pasted));
+    if (window.location.hash !== this.read) this.showLink();
     this.write();
     return this;
+  }
+
+  showLink() {
+    this.read = window.location.hash;
+    this.wanted = decodeView(this.read);
+    this.restoreCamera();
+    this.restoreRest();
   }
 
   dispose() {
