@@ -156,7 +156,6 @@ def _cpu_shares(before: list[int], after: list[int]) -> dict[str, float]:
 
 def _build(parts: int, workers: Workers, timeout: float) -> dict:
     """Queue the build, wait for its job to finish; seconds from queuing to published."""
-    from django.db import close_old_connections
     from django.utils import timezone
     from django_celery_results.models import TaskResult
 
@@ -170,7 +169,9 @@ def _build(parts: int, workers: Workers, timeout: float) -> dict:
     job = build_layer.apply_async(("buildings",), {"parts": parts}, queue=QUEUE)
     deadline = time.monotonic() + timeout
     while True:
-        close_old_connections()
+        # One cheap query on the connection kept open: in autocommit each query sees what the workers committed.
+        # Closing it each time (close_old_connections) reloaded SpatiaLite every poll, 17 % of a core taken from
+        # the workers when both run (measured alone: 0.175 of a core at one poll per 50 ms; 0.02 without).
         row = TaskResult.objects.filter(task_id=job.id, status__in=["SUCCESS", "FAILURE"]).first()
         if row is not None:
             break
