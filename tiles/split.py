@@ -12,7 +12,6 @@ the tiles volume, which anyone able to write to already controls every tile the 
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import gc
@@ -21,13 +20,14 @@ import pickle
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from tiles import collector
 from tiles.build import record_failure, record_published
 from tiles.builders import buildings
 from tiles.builders.base import FeatureLayer, Progress, TileOutput, TilePlan, finish_tiles, write_tiles
@@ -85,22 +85,6 @@ def _release_when_gone(layer: str, version: str) -> None:
             drop_memo(layer, version)
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic collector off while a step makes 100,000s of objects that hold no cycles (footprints, names,
-    digests, the plan's quadtree): each full collection they set off walks everything the worker already holds (a
-    build's arrays: ~0.07 s for 200,000 buildings), and nothing it could free is made meanwhile. Measured for
-    200,000 buildings in 8 parts (bench/jobs.py, worker logs): loading the 4 parts a worker of two did not read
-    0.36-0.43 s on, 0.12-0.15 s off; loading the plan 0.11 s on, 0.007 s off."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def splittable(layer: str) -> bool:
     return layer in SPLITTABLE
 
@@ -156,10 +140,9 @@ class SplitBuild:
         if "data" not in memo:
             scans = memo["scans"]
             count = self.state()["scans"]
-            with _collector_paused():
-                memo["data"] = buildings.concat(
-                    [scans[i] if i in scans else buildings.load(self.scan_path(i)) for i in range(count)]
-                )
+            memo["data"] = buildings.concat(
+                [scans[i] if i in scans else buildings.load(self.scan_path(i)) for i in range(count)]
+            )
             scans.clear()  # now held by the concatenation
         return memo["data"]
 
@@ -173,7 +156,7 @@ class SplitBuild:
         """The build's plan, its parts (indices into plan.todo) and its feature count, as plan() wrote them."""
         memo = _memo_of(self.layer, self.version)
         if "plan" not in memo:
-            with _collector_paused():
+            with collector.paused():
                 memo["plan"] = pickle.loads((self.work / PLAN).read_bytes())
         return memo["plan"]
 
@@ -206,8 +189,7 @@ def start(layer: str, version: str, parts: int) -> list[tuple[int, int]]:
 def scan(layer: str, version: str, part: int, pk_range: tuple[int, int], progress: Progress = print) -> int:
     """Read one range of the layer's rows into the work folder; how many rows."""
     split = SplitBuild(layer, version)
-    with _collector_paused():
-        data = buildings.fetch(tuple(pk_range))
+    data = buildings.fetch(tuple(pk_range))
     path = split.scan_path(part)
     buildings.save(data, path.with_suffix(".tmp"))
     path.with_suffix(".tmp").replace(path)
@@ -223,7 +205,7 @@ def plan(layer: str, version: str, progress: Progress = print) -> int:
     """Decide every tile of the build (linking the unchanged ones), and cut the tiles to write into parts;
     how many parts."""
     split = SplitBuild(layer, version)
-    with _collector_paused():
+    with collector.paused():
         features = split.features()
         tile_plan = buildings.plan(split.build, city_frame(), features)
         parts = tile_plan.parts(split.state()["parts"] * WRITES_PER_SCAN)

@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from django.contrib.gis.db.models.functions import AsWKB
 
+from tiles import collector
 from tiles.builders.base import (
     FeatureLayer,
     LayerStats,
@@ -115,6 +116,7 @@ def from_rows(rows: list[tuple], lod2: dict[str, list] | None = None) -> Buildin
     return BuildingArrays(source_ids, footprints, ground, roof, storeys, year, use, name, surfaces, digests)
 
 
+@collector.paused()
 def fetch(pk_range: tuple[int, int] | None = None) -> BuildingArrays:
     """Every Building row (those with lo <= pk <= hi for pk_range), in one query for the columns and one for the
     few LOD2 solids; in primary key order."""
@@ -194,6 +196,7 @@ def save(data: BuildingArrays, path: Path) -> None:
         )
 
 
+@collector.paused()
 def load(path: Path) -> BuildingArrays:
     """The arrays save() wrote, equal to the ones saved (the same tiles come out of them)."""
     with np.load(path, allow_pickle=False) as f:
