@@ -15,6 +15,7 @@ write frames that were serialised once elsewhere. Protocol (JSON text):
 /ws/routes/
   client → {"type": "route", "id": any, "from": {"poi": slug} | {"lon", "lat"}, "to": {...},
             "shade": "none" | "some" | "most", "max_detour": 0.2, "depart": ISO 8601 with zone (default now)}
+           max_detour: the longest detour, a share of the fastest walk's length and of its minutes.
   server → {"type": "route", "id": ..., "feature": GeoJSON Feature} | {"type": "error", "id": ..., "message": ...}
   server → {"type": "circuits", "features": [...]} on connect, {"type": "circuit", "feature": ...} when one is
            published, {"type": "circuit_removed", "slug": ...} when unpublished, and every shade slot

@@ -185,6 +185,7 @@ def _astar_sun(
     slot_s,
     penalty,
     max_len,
+    max_clock,
     x,
     y,
     rate,
@@ -202,17 +203,20 @@ def _astar_sun(
     edges are read side by side in one slot's row, which stays in cache while the search reads it;
     sun_of_shade maps a byte to its sun share. The walker reaches a node at t0 plus the walking time of the
     best path so far (seconds from slot 0), and the edge's slot is taken then. A node whose path length so
-    far plus its straight distance to the target exceeds `max_len` metres is never entered: the detour limit
-    bounds the search to an ellipse around the fastest walk.
+    far plus its straight distance to the target exceeds `max_len` metres is never entered, nor one whose clock
+    plus the least time to walk that straight distance (`rate` seconds a metre) passes `max_clock`: the detour
+    limit, in metres and in minutes, bounds the search to an ellipse around the fastest walk and the walker's
+    clock to the slots up to `max_clock`'s.
 
     Landmarks (ALT) sharpen the straight-line heuristic: lm_to[n, k] / lm_from[n, k] are the cheapest costs from
     node n to landmark k and back on lower bounds of the sun cost valid for slots up to `slot_hi`, the landmarks
     used those with finite costs both ways at the target (no columns: the straight line alone). Scaled by `scale`
     (<= 1, for a smaller penalty than the bounds were built with) they stay a consistent heuristic as long as
     every edge the search weighs, and every one Dijkstra would weigh before reaching the target, is walked at a
-    slot up to `slot_hi`. Clocks run no faster than costs, so that holds when the departure plus the target's
-    cost falls in those slots; the search gives up (third value True) when it does not, or when it expands a
-    node past them, and the caller runs it again without landmarks.
+    slot up to `slot_hi`. No clock passes `max_clock`, and clocks run no faster than costs, so that holds when
+    the earlier of `max_clock` and the departure plus the target's cost falls in those slots; the search gives
+    up (third value True) when it does not, or when it expands a node past them, and the caller runs it again
+    without landmarks.
 
     plan_lm[n, k]: shortest plan metres between node n and landmark k (no columns: none). By the triangle
     inequality |plan_lm[m, k] - plan_lm[target, k]| is at most the plan length left from m, often far more than
@@ -315,7 +319,7 @@ def _astar_sun(
             if cand < g[m]:
                 nl = pn + lengths[e]
                 eu = math.hypot(x[m] - tx, y[m] - ty)
-                if nl + eu > max_len:
+                if nl + eu > max_len or cn + w + rate * eu > max_clock:
                     continue
                 if n_plm > 0:
                     left = eu
@@ -357,8 +361,9 @@ def _astar_sun(
                 heap_f[i] = f
                 heap_n[i] = m
     # Every node expanded or labelled so far was reached by t0 plus at most the target's cost (a second costs
-    # at least a second): when that still falls in the bounds' slots, they held for every edge that counted.
-    if n_lm > 0 and int((t0 + g[target]) // slot_s) > slot_hi and g[target] < np.inf:
+    # at least a second), and by max_clock: when the earlier still falls in the bounds' slots, they held for
+    # every edge that counted.
+    if n_lm > 0 and g[target] < np.inf and int(min(t0 + g[target], max_clock) // slot_s) > slot_hi:
         return g[target], pred_edge, True
     return g[target], pred_edge, False
 
@@ -514,15 +519,18 @@ class PedestrianGraph:
         max_length_m: float = math.inf,
         landmarks: Landmarks | None = None,
         plan_landmarks: np.ndarray | None = None,
+        max_duration_s: float = math.inf,
     ) -> Route | None:
         """The walk minimising time plus `penalty` x the time in direct sun, or None when none is found.
 
         shade: `slot_shade(...)` of a shade table, each directed edge's shade byte (255 = all in shade) per
         slot of `slot_s` seconds; t0_s: departure, seconds from slot 0. Penalty 0 gives the fastest walk.
-        Only walks no longer than `max_length_m` plan metres are searched; the bound prunes by each node's
-        best walk so far, so a longer but sunnier way to a node can hide a feasible one: None then.
+        Only walks no longer than `max_length_m` plan metres, and taking no more than `max_duration_s` seconds,
+        are searched; the bounds prune by each node's best walk so far, so a longer but sunnier way to a node
+        can hide a feasible one: None then.
         landmarks: lower bounds guiding the search (same walk, fewer nodes expanded); built for this shade
-        layout, departure slot and a penalty up to `penalty`'s preference (realtime.sun_bounds).
+        layout, departure slot and a penalty up to `penalty`'s preference (realtime.sun_bounds); a time limit
+        lets them hold for its slots only, the sharper for it.
         plan_landmarks: shortest plan metres from each node to a few landmarks (n nodes, k), sharpening the detour
         test past the straight line (realtime.sun_bounds.SunBounds.plan_metres).
         """
@@ -542,8 +550,9 @@ class PedestrianGraph:
             # Each edge's cost w (1 + p s) is at least (1 + p) / (1 + P) times its cost with the bounds' P >= p.
             scale = min(1.0, (1.0 + penalty) / (1.0 + landmarks.penalty))
             slot_hi = landmarks.slot_hi
+        limits = (float(max_length_m), float(t0_s) + float(max_duration_s))
         cost, pred_edge, gave_up = self._sun_search(
-            origin, destination, shade, t0_s, slot_s, penalty, max_length_m, guide, scale, slot_hi, plan
+            origin, destination, shade, t0_s, slot_s, penalty, limits, guide, scale, slot_hi, plan
         )
         if gave_up:  # the walk outlasted the slots the landmarks hold for: without them then
             cost, pred_edge, _ = self._sun_search(
@@ -553,7 +562,7 @@ class PedestrianGraph:
                 t0_s,
                 slot_s,
                 penalty,
-                max_length_m,
+                limits,
                 _NO_LANDMARKS,
                 1.0,
                 _NO_SLOT_LIMIT,
@@ -563,7 +572,7 @@ class PedestrianGraph:
             return None
         return self._unwind(origin, destination, pred_edge)
 
-    def _sun_search(self, origin, destination, shade, t0_s, slot_s, penalty, max_length_m, guide, scale, slot_hi, plan):
+    def _sun_search(self, origin, destination, shade, t0_s, slot_s, penalty, limits, guide, scale, slot_hi, plan):
         return _astar_sun(
             self.indptr,
             self.indices,
@@ -574,7 +583,7 @@ class PedestrianGraph:
             float(t0_s),
             float(slot_s),
             float(penalty),
-            float(max_length_m),
+            *limits,
             self.x,
             self.y,
             self.rate,

@@ -78,35 +78,48 @@ def shade_walk(
     table / slot_shade: the graph's ShadeTable and `graph.slot_shade(table.shade)` (None: no shade known, the
     fastest walk);
     depart_s: the departure in seconds from the table's slot 0. The walk is at most `max_detour` longer
-    (plan metres) than the fastest one; when the preferred walk is longer, the sun weighs less and the
-    search runs again, down to the fastest walk.
+    (plan metres) and slower (minutes) than the fastest one; when the search finds no such walk (its bounds
+    prune by each node's best walk so far), the sun weighs less and the search runs again, down to the
+    fastest walk.
     """
     fastest = graph.route(origin, destination)
     if fastest is None:
         return None
     chosen, used = fastest, 0.0
     penalty = PREFERENCES[preference]
-    fastest_shade = cost = None
+    fastest_shade = None
     if slot_shade is not None:
-        # The same shares as table.shade_at, in one compiled pass with the walk's cost in the sun.
-        fastest_shade, cost = graph.walk_shade(fastest, slot_shade, depart_s, table.slot_minutes * 60.0, penalty)
+        # The same shares as table.shade_at, in one compiled pass.
+        fastest_shade = graph.walk_shade(fastest, slot_shade, depart_s, table.slot_minutes * 60.0)[0]
     elif table is not None:
         fastest_shade = table.shade_at(graph.edge_of[fastest.edges], depart_s + fastest.arrival_s[:-1])
     # A fastest walk with no sun on it at the walker's time (the night, a shaded lane) cannot be beaten.
     if fastest_shade is not None and (fastest_shade >= 1.0).all():
         return ShadeWalk(fastest, fastest, fastest_shade, 0.0)
     if slot_shade is not None and penalty > 0:
+        # The detour holds for the metres and for the minutes: a walk 20 % longer that climbs a flight of
+        # stairs can take half as long again, which a walker asking for at most +20 % would not accept. The
+        # minutes also bound the walker's clock, so the sun bounds cover only the slots the walk can last.
         limit = fastest.length_m * (1.0 + max_detour) + 1e-6
+        time_limit = fastest.duration_s * (1.0 + max_detour) + 1e-6
         slot_s = table.slot_minutes * 60.0
         # Built for the preference's penalty, the bounds also guide the retries with a lighter one.
-        # The bounds must hold until the departure plus the walk's cost, about the fastest walk's in the sun.
         bounds = sun_bounds(graph, slot_shade)
-        landmarks = bounds.for_walk(depart_s, cost, slot_s, penalty)
+        landmarks = bounds.for_walk(depart_s, time_limit, slot_s, penalty)
         for _ in range(RETRIES + 1):
             found = graph.sun_route(
-                origin, destination, slot_shade, depart_s, slot_s, penalty, limit, landmarks, bounds.plan_metres
+                origin,
+                destination,
+                slot_shade,
+                depart_s,
+                slot_s,
+                penalty,
+                limit,
+                landmarks,
+                bounds.plan_metres,
+                time_limit,
             )
-            if found is not None and found.length_m <= limit:
+            if found is not None:
                 chosen, used = found, penalty
                 break
             penalty /= 2.0

@@ -2,8 +2,8 @@
 
 Pure: a PedestrianGraph and its shade layout in, realtime.route_search.Landmarks out. The sun search's
 straight-line heuristic ignores the sun, so with a heavy penalty it expands most of the detour's ellipse.
-Costing every edge at the least sun it gets over the next hours (a lower bound of what the walker pays at
-any of those slots) and running one Dijkstra to and one from each landmark gives, by the triangle
+Costing every edge at the least sun it gets over the slots the walk may last (a lower bound of what the
+walker pays at any of them) and running one Dijkstra to and one from each landmark gives, by the triangle
 inequality, a consistent heuristic that knows which quarters are sunny: the same walk, fewer nodes.
 """
 
@@ -22,17 +22,15 @@ from scipy.sparse.csgraph import connected_components
 from realtime.route_search import SUN_OF_SHADE, Landmarks, PedestrianGraph
 
 N_LANDMARKS = 8  # 16 gave no faster search on the demo city, and cost twice the building time
-# How many slots the bounds hold for from the departure's, the fewest that outlast the walk's cost (the
-# search cannot use them past it, route_search._astar_sun): the fewer, the less the shade moves in them and
-# the sharper the bounds. A few sizes only, so the kept bounds serve many walks.
-HORIZONS = (2, 3, 4, 6, 8, 12, 16)
-# The walk found costs about what the fastest walk costs in the sun, a little less or a little more.
-OUTLAST = 1.1
-# Bounds from a window where most streets get little sun at some slot (towards sunset the shadows lengthen
-# over every street) barely beat the straight line and cost their lookups: the search goes without them.
-# Demo city at 17:00, 200 pairs: with 3 to 4 hours' bounds (mean least sun 0.09 to 0.39) 1.7 ms p50 against
-# 1.1 ms without; with 1 to 2 hours' (0.56 to 0.75), faster than without.
-MIN_MEAN_SUN = 0.5
+# How many slots the bounds hold for from the departure's, the fewest that cover the longest the walk may
+# last (its time limit: the search's clock never passes it, route_search._astar_sun): the fewer, the less the
+# shade moves in them and the sharper the bounds. A few sizes only, so the kept bounds serve many walks.
+# Sized by the walk's cost instead (all the search could trust before the time limit, up to four times its
+# minutes in full sun for "most"), the demo city's walks needed 3 to 4 hours of bounds or none: blurred by
+# the moving shade, they were not worth their lookups towards sunset (17:00 walks went without), and the
+# sun search took 1.07x, 1.16x and 1.19x the distance-only route's time at 09:00, 13:00 and 17:00 (summed over
+# 200 walks); sized by minutes, 0.59x to 0.69x (p50 0.42x to 0.55x), with bounds worth it at every hour.
+HORIZONS = (1, 2, 3, 4, 6, 8, 12, 16)
 CACHED = 12  # (departure slot, horizon, penalty) bounds kept: 4.5 MB each on the demo city (35,000 nodes)
 
 
@@ -167,26 +165,28 @@ class SunBounds:
         # for the graph, a few milliseconds: the sun search's detour test reads them (route_search._astar_sun).
         self.plan_metres = np.empty((graph.n_nodes, len(self.landmarks)))
         _plan_costs(graph.indptr, graph.indices, np.ascontiguousarray(graph.lengths), self.landmarks, self.plan_metres)
-        self._cache: OrderedDict[tuple[int, int, float], Landmarks | None] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, float], Landmarks] = OrderedDict()
         self._lock = threading.Lock()
 
-    def window(self, depart_s: float, cost_s: float, slot_s: float) -> tuple[int, int] | None:
+    def window(self, depart_s: float, duration_s: float, slot_s: float) -> tuple[int, int] | None:
         """First and last slot of the bounds for a departure at `depart_s` (seconds from slot 0) and a walk
-        expected to cost `cost_s` (seconds of walking plus the penalty's seconds of sun)."""
+        lasting at most `duration_s` seconds (the sun search's time limit); None when no horizon covers it."""
         n_slots = self.slot_shade.shape[0]
         lo = min(max(int(depart_s // slot_s), 0), n_slots - 1)  # the slot the search reads at departure
-        needed = int((depart_s + OUTLAST * cost_s) // slot_s) - lo + 1
+        if not math.isfinite(duration_s):
+            return None
+        needed = int((depart_s + duration_s) // slot_s) - lo + 1
         horizon = next((h for h in HORIZONS if h >= needed), None)
         if horizon is None:
             return None
         return lo, min(lo + horizon - 1, n_slots - 1)
 
-    def for_walk(self, depart_s: float, cost_s: float, slot_s: float, penalty: float) -> Landmarks | None:
-        """The bounds for a search leaving at `depart_s` (seconds from slot 0) for a walk expected to cost
-        `cost_s`, with a penalty up to `penalty`; None without landmarks."""
+    def for_walk(self, depart_s: float, duration_s: float, slot_s: float, penalty: float) -> Landmarks | None:
+        """The bounds for a search leaving at `depart_s` (seconds from slot 0) whose walk lasts at most
+        `duration_s` seconds (its time limit), with a penalty up to `penalty`; None without landmarks."""
         if not len(self.landmarks) or penalty <= 0:
             return None
-        window = self.window(depart_s, cost_s, slot_s)
+        window = self.window(depart_s, duration_s, slot_s)
         if window is None:
             return None
         lo, hi = window
@@ -195,16 +195,12 @@ class SunBounds:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        built = self._build(lo, hi, float(penalty)) if self._worth(lo, hi) else None
+        built = self._build(lo, hi, float(penalty))
         with self._lock:
             self._cache[key] = built
             while len(self._cache) > CACHED:
                 self._cache.popitem(last=False)
         return built
-
-    def _worth(self, lo: int, hi: int) -> bool:
-        """Whether the streets get enough sun at every slot from `lo` to `hi` for bounds to guide a search."""
-        return float(SUN_OF_SHADE[self.slot_shade[lo : hi + 1].max(axis=0)].mean()) >= MIN_MEAN_SUN
 
     def _build(self, lo: int, hi: int, penalty: float) -> Landmarks:
         g = self.graph

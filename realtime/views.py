@@ -70,7 +70,10 @@ def _end(end: str, label: str) -> list[OpenApiParameter]:
         OpenApiParameter(
             "max_detour",
             float,
-            description="Longest detour for shade, a share of the fastest walk (default 0.2 = +20 %).",
+            description=(
+                "Longest detour for shade, a share of the fastest walk's length and of its minutes "
+                "(default 0.2 = +20 %)."
+            ),
         ),
         OpenApiParameter("depart", str, description="Departure, ISO 8601 with a zone (default: now)."),
     ],

@@ -10,15 +10,16 @@ from realtime.shade_route import ShadePreferenceError, check_preference, shade_w
 SLOTS = 8
 
 
-def parallel_streets(offset_m: float):
+def parallel_streets(offset_m: float, climb_m: float = 0.0):
     """A sunny street from A (0, 0) to B (0, 100) and a shaded parallel one `offset_m` to the east.
 
-    The shaded way is 100 + 2 * offset_m long; edges 0-1 are the sunny street, 2-4 the shaded way.
+    The shaded way is 100 + 2 * offset_m long; edges 0-1 are the sunny street, 2-4 the shaded way. With
+    `climb_m`, the shaded street climbs that high and a flight of stairs comes down to B.
     """
     x = [0.0, 0.0, offset_m, offset_m]
     y = [0.0, 100.0, 0.0, 100.0]
     u, v = [0, 0, 2, 3], [1, 2, 3, 1]
-    graph = PedestrianGraph(x, y, [0.0] * 4, u, v)
+    graph = PedestrianGraph(x, y, [0.0, 0.0, 0.0, climb_m], u, v, kind=[0, 0, 0, 2])
     shares = np.zeros((4, SLOTS))
     shares[1:, :] = 1.0  # the east street and its two links are in shade all day
     table = ShadeTable.from_shares(shares, np.datetime64("2026-07-14T12:00:00"), 15, graph_key(x, y, u, v), "t")
@@ -42,6 +43,16 @@ def test_it_keeps_the_sunny_street_when_the_shaded_one_is_40_percent_longer():
     assert walk.shade_share(graph.lengths[walk.route.edges]) == 0.0
     wider = shade_walk(graph, 0, 1, table, graph.slot_shade(table.shade), 0.0, "most", max_detour=0.5)
     assert list(wider.route.nodes) == [0, 2, 3, 1]
+
+
+def test_the_detour_holds_for_the_minutes_too():
+    # 18 % longer in metres, but climbing 12 m and coming down a flight of stairs: about twice the minutes.
+    graph, table = parallel_streets(9.0, climb_m=12.0)
+    walk = shade_walk(graph, 0, 1, table, graph.slot_shade(table.shade), 0.0, "most")
+    assert list(walk.route.nodes) == [0, 1]
+    slower = shade_walk(graph, 0, 1, table, graph.slot_shade(table.shade), 0.0, "most", max_detour=1.2)
+    assert list(slower.route.nodes) == [0, 2, 3, 1]
+    assert 1.9 < slower.route.duration_s / slower.fastest.duration_s < 2.2
 
 
 def test_without_a_preference_it_walks_the_shortest_way():

@@ -3,7 +3,8 @@
 The numba search is an A* with a straight-line heuristic, written for speed; the reference below is the
 rule it implements, written for reading: label-setting by cost (walking seconds plus the penalty times the
 seconds in direct sun, the sun read at each node's clock), a node never entered when its walk so far plus
-its straight distance to the target exceeds the detour limit. With a consistent heuristic A* closes every
+its straight distance to the target exceeds the detour limit in metres, or when its clock plus the least
+time to walk that straight distance passes the limit in minutes. With a consistent heuristic A* closes every
 node with the same label as Dijkstra, so both must give the same walk on any graph without exact ties
 (random coordinates make ties vanishingly unlikely).
 """
@@ -27,8 +28,13 @@ from realtime.sun_bounds import SunBounds
 SLOT_S = 900.0
 
 
-def reference_sun_route(graph: PedestrianGraph, source, target, sun, t0, penalty, max_len, plan_lm=None):
+def reference_sun_route(
+    graph: PedestrianGraph, source, target, sun, t0, penalty, max_len, plan_lm=None, max_duration=math.inf
+):
     """Dijkstra by sun cost, returning the directed edges walked, or None.
+
+    max_duration: the longest the walk may take (seconds); graph.rate is the fewest seconds a straight metre
+    can take.
 
     plan_lm: plan metres from each node to a few landmarks; the length left from a node is then at least the
     largest gap between its distance and the target's to one landmark, when that beats the straight line.
@@ -66,6 +72,8 @@ def reference_sun_route(graph: PedestrianGraph, source, target, sun, t0, penalty
             if nl + length_left(m) > max_len:
                 continue
             w = weights[e]
+            if clock[node] + w + graph.rate * math.hypot(graph.x[m] - tx, graph.y[m] - ty) > t0 + max_duration:
+                continue
             cand = cost + w * (1.0 + penalty * float(sun[slot, graph.edge_of[e]]))
             if cand < g.get(m, math.inf):
                 g[m], plen[m], clock[m], pred[m] = cand, nl, clock[node] + w, e
@@ -99,10 +107,12 @@ def reference_shade_walk(graph, source, target, table, sun, t0, preference, max_
     if (shade >= 1.0).all() or penalty == 0:
         return fastest, fastest, 0.0
     limit = length * (1.0 + max_detour) + 1e-6
+    time_limit = float(arrival[-1]) * (1.0 + max_detour) + 1e-6
     plan_lm = SunBounds(graph, graph.slot_shade(table.shade)).plan_metres
     for _ in range(RETRIES + 1):
-        edges = reference_sun_route(graph, source, target, sun, t0, penalty, limit, plan_lm)
-        if edges is not None and sum(graph.lengths[e] for e in edges) <= limit:
+        edges = reference_sun_route(graph, source, target, sun, t0, penalty, limit, plan_lm, time_limit)
+        walked = sum(weights[e] for e in edges) if edges is not None else math.inf
+        if edges is not None and sum(graph.lengths[e] for e in edges) <= limit and walked <= time_limit:
             return fastest, [source] + [int(dst[e]) for e in edges], penalty
         penalty /= 2.0
     return fastest, fastest, 0.0
@@ -164,12 +174,15 @@ def test_without_sun_the_sun_search_is_the_fastest_walk(case):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(shaded_graphs(), st.sampled_from([3.0, 1.5, 0.75, 6.0]), st.sampled_from([0, 1, 8]), st.booleans())
-def test_landmarks_guide_the_sun_search_to_the_walk_the_reference_finds(case, penalty, horizon, plan):
+@given(
+    shaded_graphs(), st.sampled_from([3.0, 1.5, 0.75, 6.0]), st.sampled_from([0, 1, 8]), st.booleans(), st.booleans()
+)
+def test_landmarks_guide_the_sun_search_to_the_walk_the_reference_finds(case, penalty, horizon, plan, timed):
     # Bounds built for "most" (3) also guide the lighter retries, scaled; 6 exceeds what they were built
     # for and needs no scaling. A horizon of 0 or 1 slot makes most walks outlast it: the search gives up
     # on the landmarks and runs again without them. The answer must not change either way. With the plan
-    # length landmarks or without, the detour test the reference makes with the same lengths.
+    # length landmarks or without, the detour test the reference makes with the same lengths. With a time
+    # limit or without: within the bounds' slots it is what lets them hold for a walk costing more.
     graph, table, a, b, t0, _, detour = case
     sun = table.sun_shares()
     layout = graph.slot_shade(table.shade)
@@ -179,11 +192,38 @@ def test_landmarks_guide_the_sun_search_to_the_walk_the_reference_finds(case, pe
     fastest = graph.route(a, b)
     limit = math.inf if fastest is None else fastest.length_m * (1.0 + detour) + 1e-6
     plan_lm = bounds.plan_metres if plan else None
-    found = graph.sun_route(a, b, layout, t0, SLOT_S, penalty, limit, landmarks, plan_lm)
-    expected = reference_sun_route(graph, a, b, sun, t0, penalty, limit, plan_lm)
+    duration = math.inf if fastest is None or not timed else fastest.duration_s * (1.0 + detour) + 1e-6
+    found = graph.sun_route(a, b, layout, t0, SLOT_S, penalty, limit, landmarks, plan_lm, duration)
+    expected = reference_sun_route(graph, a, b, sun, t0, penalty, limit, plan_lm, duration)
     assert (found is None) == (expected is None)
     if expected is not None:
         assert list(found.edges) == expected
+
+
+def test_bounds_for_fewer_slots_than_the_walk_lasts_never_change_the_walk():
+    # S (0) to T (3): the fastest way by b (1) walks in some sun; the way by a (2), 17 % longer, is shaded
+    # but for a -> T, sunny in the first slot and shaded from the second, when the walker gets there. Bounds
+    # built for the first slot alone see a -> T sunny: past them, the search must not trust them.
+    x, y = [0.0, 10.0, 100.0, 200.0], [0.0, 0.0, 60.0, 0.0]
+    u, v = [0, 1, 0, 2], [1, 3, 2, 3]
+    graph = PedestrianGraph(x, y, [0.0] * 4, u, v)
+    shares = np.ones((4, 8))  # all in shade...
+    shares[[0, 1], :] = 0.6  # ...but the way by b, in sun for 40 % all day,
+    shares[3, 0] = 0.0  # and a -> T in the first slot
+    table = ShadeTable.from_shares(shares, np.datetime64("2026-07-14T10:00:00"), 15, graph_key(x, y, u, v), "t")
+    layout = graph.slot_shade(table.shade)
+    bounds = SunBounds(graph, layout)
+    assert 3 in bounds.landmarks.tolist()
+    landmarks = bounds._build(0, 0, 3.0)
+    fastest = graph.route(0, 3)
+    assert list(fastest.nodes) == [0, 1, 3]
+    limit, duration = fastest.length_m * 1.2, fastest.duration_s * 1.2
+    t0 = 850.0  # leaving 50 s before the second slot: b in the first, a in the second
+    expected = reference_sun_route(graph, 0, 3, table.sun_shares(), t0, 3.0, limit, None, duration)
+    assert [int(graph.indices[e]) for e in expected] == [2, 3]
+    for time_limit in (duration, math.inf):
+        found = graph.sun_route(0, 3, layout, t0, SLOT_S, 3.0, limit, landmarks, None, time_limit)
+        assert list(found.nodes) == [0, 2, 3]
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
