@@ -369,27 +369,23 @@ def _astar_sun(
 
 
 @njit(cache=True)
-def _walk_shade(edges, arrival_s, shade, t0, slot_s, penalty):
+def _walk_shade(edges, arrival_s, shade, t0, slot_s):
     """Shade share (0..1) of each edge of a walk leaving at t0, read from a slot_shade layout at the walker's
-    clock, and the walk's cost with `penalty` on the seconds in the sun (the seconds each edge takes times one
-    plus the penalty times its sun share).
+    clock.
 
-    One compiled pass for what ShadeTable.shade_at, np.diff and np.dot gave in five numpy calls (about 25 us
-    of the shade walk's 0.1 ms of Python): the same byte, clamped slot and division for each share.
+    One compiled pass for what ShadeTable.shade_at gave in a few numpy calls (about 25 us of the shade walk's
+    0.1 ms of Python): the same byte, clamped slot and division for each share.
     """
     n_slots = shade.shape[0]
     out = np.empty(edges.shape[0])
-    cost = 0.0
     for i in range(edges.shape[0]):
         slot = int((t0 + arrival_s[i]) // slot_s)
         if slot < 0:
             slot = 0
         elif slot >= n_slots:
             slot = n_slots - 1
-        share = np.float64(shade[slot, edges[i]]) / 255.0
-        out[i] = share
-        cost += (arrival_s[i + 1] - arrival_s[i]) * (1.0 + penalty * (1.0 - share))
-    return out, cost
+        out[i] = np.float64(shade[slot, edges[i]]) / 255.0
+    return out
 
 
 @dataclass(frozen=True)
@@ -503,10 +499,10 @@ class PedestrianGraph:
             raise ValueError(f"shade must be uint8 (edges, slots) with one row per edge ({len(self.edge_u)})")
         return np.ascontiguousarray(shade[self.edge_of].T)
 
-    def walk_shade(self, route: Route, shade: np.ndarray, t0_s: float, slot_s: float, penalty: float = 0.0):
-        """(shade share of each edge of `route` at the walker's clock leaving at t0_s, the walk's cost in seconds
-        plus `penalty` x its seconds in the sun); shade: `slot_shade(table.shade)` with `slot_s`-second slots."""
-        return _walk_shade(route.edges, route.arrival_s, shade, float(t0_s), float(slot_s), float(penalty))
+    def walk_shade(self, route: Route, shade: np.ndarray, t0_s: float, slot_s: float) -> np.ndarray:
+        """Shade share of each edge of `route` at the walker's clock leaving at t0_s; shade:
+        `slot_shade(table.shade)` with `slot_s`-second slots."""
+        return _walk_shade(route.edges, route.arrival_s, shade, float(t0_s), float(slot_s))
 
     def sun_route(
         self,
@@ -550,9 +546,9 @@ class PedestrianGraph:
             # Each edge's cost w (1 + p s) is at least (1 + p) / (1 + P) times its cost with the bounds' P >= p.
             scale = min(1.0, (1.0 + penalty) / (1.0 + landmarks.penalty))
             slot_hi = landmarks.slot_hi
-        limits = (float(max_length_m), float(t0_s) + float(max_duration_s))
+        max_clock = float(t0_s) + float(max_duration_s)
         cost, pred_edge, gave_up = self._sun_search(
-            origin, destination, shade, t0_s, slot_s, penalty, limits, guide, scale, slot_hi, plan
+            origin, destination, shade, t0_s, slot_s, penalty, max_length_m, max_clock, guide, scale, slot_hi, plan
         )
         if gave_up:  # the walk outlasted the slots the landmarks hold for: without them then
             cost, pred_edge, _ = self._sun_search(
@@ -562,7 +558,8 @@ class PedestrianGraph:
                 t0_s,
                 slot_s,
                 penalty,
-                limits,
+                max_length_m,
+                max_clock,
                 _NO_LANDMARKS,
                 1.0,
                 _NO_SLOT_LIMIT,
@@ -572,7 +569,9 @@ class PedestrianGraph:
             return None
         return self._unwind(origin, destination, pred_edge)
 
-    def _sun_search(self, origin, destination, shade, t0_s, slot_s, penalty, limits, guide, scale, slot_hi, plan):
+    def _sun_search(
+        self, origin, destination, shade, t0_s, slot_s, penalty, max_length_m, max_clock, guide, scale, slot_hi, plan
+    ):
         return _astar_sun(
             self.indptr,
             self.indices,
@@ -583,7 +582,8 @@ class PedestrianGraph:
             float(t0_s),
             float(slot_s),
             float(penalty),
-            *limits,
+            float(max_length_m),
+            max_clock,
             self.x,
             self.y,
             self.rate,

@@ -90,7 +90,7 @@ def shade_walk(
     fastest_shade = None
     if slot_shade is not None:
         # The same shares as table.shade_at, in one compiled pass.
-        fastest_shade = graph.walk_shade(fastest, slot_shade, depart_s, table.slot_minutes * 60.0)[0]
+        fastest_shade = graph.walk_shade(fastest, slot_shade, depart_s, table.slot_minutes * 60.0)
     elif table is not None:
         fastest_shade = table.shade_at(graph.edge_of[fastest.edges], depart_s + fastest.arrival_s[:-1])
     # A fastest walk with no sun on it at the walker's time (the night, a shaded lane) cannot be beaten.
@@ -125,5 +125,5 @@ def shade_walk(
             penalty /= 2.0
     shade = fastest_shade
     if chosen is not fastest:
-        shade = graph.walk_shade(chosen, slot_shade, depart_s, table.slot_minutes * 60.0)[0]
+        shade = graph.walk_shade(chosen, slot_shade, depart_s, table.slot_minutes * 60.0)
     return ShadeWalk(chosen, fastest, shade, used)

@@ -171,10 +171,10 @@ class SunBounds:
     def window(self, depart_s: float, duration_s: float, slot_s: float) -> tuple[int, int] | None:
         """First and last slot of the bounds for a departure at `depart_s` (seconds from slot 0) and a walk
         lasting at most `duration_s` seconds (the sun search's time limit); None when no horizon covers it."""
-        n_slots = self.slot_shade.shape[0]
-        lo = min(max(int(depart_s // slot_s), 0), n_slots - 1)  # the slot the search reads at departure
         if not math.isfinite(duration_s):
             return None
+        n_slots = self.slot_shade.shape[0]
+        lo = min(max(int(depart_s // slot_s), 0), n_slots - 1)  # the slot the search reads at departure
         needed = int((depart_s + duration_s) // slot_s) - lo + 1
         horizon = next((h for h in HORIZONS if h >= needed), None)
         if horizon is None:
