@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
-from django.contrib.gis.geos import MultiPolygon, Point
+from django.contrib.gis.geos import Point
 
 from twin.geoid import city_frame
 from twin.models import Building, Terrain
@@ -45,15 +45,19 @@ def _check_extent(x: float, y: float) -> None:
         )
 
 
-def _cell_inside(surface_grid, geometry):
-    """inside(x, y) for `eye_at_facade`: is the centre of the DSM cell holding x, y in `geometry`?"""
+def _cell_inside(surface_grid, geometries):
+    """inside(x, y) for `eye_at_facade`: is the centre of the DSM cell holding x, y in any of `geometries`?
+
+    Each footprint is tested on its own: real neighbours overlap (an annexe drawn over the main block, one
+    terrace from two sources), and a multipolygon made of overlapping parts is invalid, on which GEOS raises.
+    """
 
     def inside(x: float, y: float) -> bool:
         cell = surface_grid.cell_of(x, y)
         if cell is None:
             raise ObserverError("This facade is at the edge of the city model: no view can be computed from it.")
         cx, cy = surface_grid.centre(*cell)
-        return geometry.contains(Point(float(cx), float(cy), srid=geometry.srid))
+        return any(g.contains(Point(float(cx), float(cy), srid=g.srid)) for g in geometries)
 
     return inside
 
@@ -70,9 +74,7 @@ def _srid() -> int:
 
 def _inside_any(grid, building_footprint, x: float, y: float):
     # The eye cell must be free of this building and of its neighbours (terraces, courtyards).
-    geoms = [building_footprint, *list(_neighbours(x, y))]
-    union = MultiPolygon([p for g in geoms for p in g], srid=building_footprint.srid)
-    return _cell_inside(grid, union)
+    return _cell_inside(grid, [building_footprint, *_neighbours(x, y)])
 
 
 def from_lonlat(lon: float, lat: float, eye_height: float, height_above_ground: float = 0.0) -> Eye:

@@ -70,3 +70,24 @@ def test_a_click_on_a_facade_snaps_to_it_and_finds_the_floor(city) -> None:
     assert eye.x > X0 + 220.0 and eye.y == pytest.approx(Y0 + 205.0, abs=1e-6)
     assert eye.z == pytest.approx(LAND_Z + 6.0 + 1.6)
     assert math.isclose(eye.x - (X0 + 220.0), FACADE_OFFSET_M, abs_tol=1.3)
+
+
+def test_a_click_beside_an_overlapping_neighbour_still_gives_an_eye(city) -> None:
+    # Real footprints overlap (an annexe drawn over a corner of the main block, two sources for one terrace): the
+    # eye's cell must be free of both, and the overlap must not make the geometry test fail.
+    from tests.viewshed.conftest import box
+    from twin.geoid import city_frame
+    from twin.models import Building
+
+    annexe = box(X0 + 209, Y0 + 195, X0 + 228, Y0 + 212)
+    Building.objects.create(
+        source_key="test", source_id="ANNEXE", footprint=annexe, ground_z=LAND_Z, roof_z=LAND_Z + 6.0, storeys=2
+    )
+    frame = city_frame()
+    grid = ensure_surface().grid
+    lon, lat = frame.to_lonlat(X0 + 206.0, Y0 + 199.95)  # the home's south facade, 3 m from the annexe
+    z = LAND_Z + 4.5
+    eye = obs.from_pick(float(lon), float(lat), z + float(frame.undulation(lon, lat)), 1.6, grid, city.home.pk)
+    centre = Point(*(float(v) for v in grid.centre(*grid.cell_of(eye.x, eye.y))), srid=2154)
+    assert not city.home.footprint.contains(centre) and not annexe.contains(centre)
+    assert eye.y < Y0 + 200.0 and eye.facing_deg == pytest.approx(180.0) and eye.floor == 1
